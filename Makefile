@@ -1,0 +1,43 @@
+# wardwatch front door. `make demo` and `make test` are what README.md tells a new user to run.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all setup configure build test test-unit test-corpus demo bench clean sanitize fuzz lint
+
+all: build
+
+setup:
+	./scripts/setup
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: setup build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+test-corpus: build
+	cd $(BUILD) && ctest --output-on-failure -L corpus
+
+demo: setup build
+	./scripts/demo
+
+bench: build
+	./bench/e2e $(PCAP)
+
+sanitize:
+	$(MAKE) build BUILD=build-asan CMAKE_FLAGS="-DWW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+lint:
+	clang-format --dry-run -Werror $$(git ls-files 'src/*.cpp' 'src/*.h' 'tools/*.cpp' 'tools/*.h')
+
+clean:
+	rm -rf $(BUILD)

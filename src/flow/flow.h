@@ -1,0 +1,121 @@
+// flow: the bidirectional flow table of one worker.
+//
+// Invariants:
+//  - A flow is owned by exactly one worker (the dispatcher hashes the symmetric 5-tuple), so
+//    the table takes no locks.
+//  - Memory is capped: FlowConfig::memcap bounds the flows plus their per-flow arenas; when a
+//    new flow would not fit, emergency eviction ends the least recently seen flows first
+//    (flow.emerg_evictions) and, if that cannot free room, the packet is not tracked
+//    (flow.memcap_drop).
+//  - Every flow that ends (timeout, TCP close, eviction, shutdown) is reported once to the
+//    FlowObserver before its memory is released.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "core/packet.h"
+#include "core/stats.h"
+#include "core/types.h"
+
+namespace ww::stream {
+struct TcpSession;
+}
+namespace ww::app {
+struct AppState;
+}
+
+namespace ww::flow {
+
+// The symmetric key: the same for both directions of a flow.
+struct FlowKey {
+  IpAddr lo, hi;          // addresses ordered so lo <= hi
+  uint16_t lo_port = 0;   // port of `lo`
+  uint16_t hi_port = 0;   // port of `hi`
+  uint8_t proto = 0;
+  uint16_t vlan = 0;      // outer VLAN id (flows on different VLANs are different flows)
+  bool operator==(const FlowKey&) const = default;
+};
+FlowKey make_key(const Packet& p) noexcept;
+// The symmetric hash the dispatcher and the table use: hash(a->b) == hash(b->a).
+uint32_t symmetric_hash(const Packet& p) noexcept;
+
+enum class TcpState : uint8_t { None, SynSent, SynRecv, Established, FinWait1, FinWait2,
+                                CloseWait, Closing, LastAck, TimeWait, Closed };
+const char* tcp_state_name(TcpState s);  // Suricata's names: "new","established","closed",...
+
+enum class EndReason : uint8_t { Timeout, Forced, Shutdown };  // EVE flow.reason
+const char* end_reason_name(EndReason r);  // "timeout", "forced", "shutdown"
+
+struct Flow {
+  uint64_t flow_id = 0;          // Suricata-style: non-zero, unique per run
+  // As seen in the first packet: src is the initiator (client) unless the first packet was a
+  // SYN-ACK (then the roles are swapped so src stays the client).
+  IpAddr src, dst;
+  uint16_t sp = 0, dp = 0;
+  uint8_t proto = 0;
+  uint16_t vlan[2] = {0, 0};
+  uint8_t vlan_count = 0;
+  Timestamp start, last;
+  uint64_t pkts[2] = {0, 0};     // [ToServer], [ToClient]
+  uint64_t bytes[2] = {0, 0};    // wire bytes
+  uint8_t tcp_flags[2] = {0, 0}; // OR of flags seen per direction
+  TcpState tcp_state = TcpState::None;
+  EndReason reason = EndReason::Timeout;
+  bool alerted = false;
+  uint16_t app_proto = 0;        // app::Proto value; 0 = unknown
+  uint16_t app_proto_ts = 0, app_proto_tc = 0;
+  // Per-flow state owned by later stages; freed by their release hooks at flow end.
+  stream::TcpSession* tcp = nullptr;
+  app::AppState* app = nullptr;
+
+  Direction direction_of(const Packet& p) const noexcept {
+    return (p.src == src && p.sport == sp) ? Direction::ToServer : Direction::ToClient;
+  }
+  Timestamp age_base() const noexcept { return start; }
+};
+
+struct FlowConfig {
+  size_t memcap = 128u << 20;          // bytes: flow records + their hash slots
+  uint32_t hash_size = 65536;          // buckets
+  int64_t timeout_new = 30'000'000;          // usec: TCP before the handshake completes
+  int64_t timeout_established = 300'000'000; // TCP established
+  int64_t timeout_closed = 10'000'000;       // TCP after FIN/RST
+  int64_t timeout_udp = 120'000'000;         // UDP (Suricata: 30s new / 300s est: see docs)
+  int64_t timeout_icmp = 30'000'000;
+  int64_t timeout_other = 60'000'000;
+  int64_t emergency_recovery = 30;           // percent of memcap freed in an emergency
+};
+
+// Notified once for each flow that ends, before its memory is released.
+class FlowObserver {
+ public:
+  virtual ~FlowObserver() = default;
+  virtual void on_flow_end(Flow& f) noexcept = 0;
+};
+
+class FlowTable {
+ public:
+  FlowTable(StatsBlock& stats, const FlowConfig& cfg, FlowObserver& observer);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // Finds or creates the flow of `p` (an IP packet), updates its counters, flags and TCP
+  // state, and sets `dir`. Returns nullptr when the flow cannot be tracked (memcap).
+  Flow* process(const Packet& p, Direction& dir) noexcept;
+  // Ends flows idle past their timeout as of `now` (packet time). Cheap to call per packet:
+  // it walks a bounded slice of the table each call.
+  void expire(Timestamp now) noexcept;
+  // Ends every flow (shutdown): reason Shutdown.
+  void flush() noexcept;
+
+  size_t active() const noexcept;
+  size_t memuse() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ww::flow

@@ -1,0 +1,58 @@
+// stream: TCP reassembly, one TcpSession per TCP flow, two directions each.
+//
+// Delivers in-order bytes per direction to a StreamSink (the app layer), reports gaps, and
+// holds out-of-order segments in a bounded pool. Policy on overlaps: see stream.cpp and
+// docs/stream.md (wardwatch keeps the first bytes it received for a sequence range, as
+// Suricata's default "bsd"-like policy does for most cases; differing retransmissions are
+// counted as stream.overlap_diff and raised as an anomaly).
+#pragma once
+
+#include <cstdint>
+
+#include "core/packet.h"
+#include "core/stats.h"
+#include "flow/flow.h"
+
+namespace ww::stream {
+
+struct StreamConfig {
+  size_t memcap = 256u << 20;        // bytes of out-of-order segment data held at once
+  uint64_t depth = 1u << 20;         // bytes delivered per direction; 0 = unlimited
+  uint32_t max_segments_per_dir = 4096;  // queued out-of-order segments per direction
+  bool midstream = true;             // pick up flows whose handshake was not seen
+};
+
+// What the app layer receives. Callbacks run on the worker thread, on the packet path.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // In-order bytes; `offset` is the stream offset of data[0] in this direction.
+  virtual void on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept = 0;
+  // `len` bytes are missing in this direction (lost, or dropped by a limit).
+  virtual void on_gap(flow::Flow& f, Direction d, uint64_t len) noexcept = 0;
+  // No more data in this direction (FIN/RST seen and everything before it delivered, or the
+  // flow ended).
+  virtual void on_close(flow::Flow& f, Direction d) noexcept = 0;
+};
+
+class Reassembler {
+ public:
+  Reassembler(StatsBlock& stats, const StreamConfig& cfg);
+  ~Reassembler();
+  Reassembler(const Reassembler&) = delete;
+  Reassembler& operator=(const Reassembler&) = delete;
+
+  // Feeds one TCP packet of flow `f` in direction `d`; creates f.tcp on first use.
+  void process(flow::Flow& f, const Packet& p, Direction d, StreamSink& sink) noexcept;
+  // Flow end: delivers what can be delivered (with gaps), closes both directions and frees
+  // f.tcp.
+  void release(flow::Flow& f, StreamSink& sink) noexcept;
+
+  size_t memuse() const noexcept;
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+}  // namespace ww::stream
