@@ -77,6 +77,7 @@ struct Packet {
   bool dont_frag = false;
   bool reassembled = false;    // this packet was rebuilt by defrag
   bool ip_csum_bad = false;
+  bool l4_csum_bad = false;    // only set when L4 checksum validation is enabled
   IpAddr src, dst;
 
   // --- transport ---
