@@ -17,6 +17,7 @@
 #include "core/packet.h"
 #include "core/stats.h"
 #include "core/types.h"
+#include "flow/arena.h"
 
 namespace ww::stream {
 struct TcpSession;
@@ -28,6 +29,10 @@ struct AppState;
 namespace ww::flow {
 
 // The symmetric key: the same for both directions of a flow.
+// Ports: TCP/UDP/SCTP ports; ICMP echo request/reply (v4 8/0, v6 128/129): both "ports" are the
+// echo identifier (so a ping and its reply are one flow, as Suricata keys them); other ICMP
+// messages: the sender's "port" is the type and the receiver's the code (one flow per
+// type/code and address pair); other protocols: 0.
 struct FlowKey {
   IpAddr lo, hi;          // addresses ordered so lo <= hi
   uint16_t lo_port = 0;   // port of `lo`
@@ -42,7 +47,9 @@ uint32_t symmetric_hash(const Packet& p) noexcept;
 
 enum class TcpState : uint8_t { None, SynSent, SynRecv, Established, FinWait1, FinWait2,
                                 CloseWait, Closing, LastAck, TimeWait, Closed };
-const char* tcp_state_name(TcpState s);  // Suricata's names: "new","established","closed",...
+// Suricata's EVE tcp.state names: "none", "syn_sent", "syn_recv", "established", "fin_wait1",
+// "fin_wait2", "close_wait", "closing", "last_ack", "time_wait", "closed".
+const char* tcp_state_name(TcpState s);
 
 enum class EndReason : uint8_t { Timeout, Forced, Shutdown };  // EVE flow.reason
 const char* end_reason_name(EndReason r);  // "timeout", "forced", "shutdown"
@@ -68,6 +75,12 @@ struct Flow {
   // Per-flow state owned by later stages; freed by their release hooks at flow end.
   stream::TcpSession* tcp = nullptr;
   app::AppState* app = nullptr;
+  // Per-flow bump allocator for later stages (see arena.h). Always set for flows of a
+  // FlowTable (its blocks are allocated on first use and freed when the flow ends); null for
+  // Flows built by hand in tests.
+  Arena* arena = nullptr;
+  uint8_t icmp_type[2] = {0, 0};  // first ICMP type/code seen per direction (EVE icmp_type,
+  uint8_t icmp_code[2] = {0, 0};  // response_icmp_type ...)
 
   Direction direction_of(const Packet& p) const noexcept {
     return (p.src == src && p.sport == sp) ? Direction::ToServer : Direction::ToClient;
@@ -75,8 +88,11 @@ struct Flow {
   Timestamp age_base() const noexcept { return start; }
 };
 
+// Suricata's EVE flow.state: "new" (no handshake/reply yet), "established", "closed".
+const char* flow_state_name(const Flow& f) noexcept;
+
 struct FlowConfig {
-  size_t memcap = 128u << 20;          // bytes: flow records + their hash slots
+  size_t memcap = 128u << 20;          // bytes: flow records + hash slots + their arenas
   uint32_t hash_size = 65536;          // buckets
   int64_t timeout_new = 30'000'000;          // usec: TCP before the handshake completes
   int64_t timeout_established = 300'000'000; // TCP established
@@ -85,6 +101,10 @@ struct FlowConfig {
   int64_t timeout_icmp = 30'000'000;
   int64_t timeout_other = 60'000'000;
   int64_t emergency_recovery = 30;           // percent of memcap freed in an emergency
+  uint32_t emergency_batch = 256;            // most flows ended by one emergency beyond need
+  uint32_t expire_batch = 64;                // most flows ended by one expire() call
+  size_t arena_memcap = 64u << 20;           // bytes: all per-flow arenas of this table
+  size_t arena_flow_cap = 256u << 10;        // bytes: one flow's arena
 };
 
 // Notified once for each flow that ends, before its memory is released.
@@ -111,7 +131,10 @@ class FlowTable {
   void flush() noexcept;
 
   size_t active() const noexcept;
+  // Bytes: flow records in use + hash buckets + per-flow arenas.
   size_t memuse() const noexcept;
+  size_t spare() const noexcept;  // flow records allocated and free for reuse
+  ArenaBudget& arena_budget() noexcept;
 
  private:
   struct Impl;

@@ -1,0 +1,84 @@
+// Per-flow bump allocator; see arena.h for the invariants.
+#include "flow/arena.h"
+
+#include <cstdlib>
+
+namespace ww::flow {
+
+ArenaBudget::ArenaBudget(StatsBlock& stats, size_t memcap)
+    : memcap_(memcap),
+      memuse_(stats.counter("flow.arena.memuse")),
+      memcap_hit_(stats.counter("flow.arena.memcap_hit")),
+      flowcap_hit_(stats.counter("flow.arena.flowcap_hit")) {}
+
+namespace {
+inline uintptr_t align_up(uintptr_t v, size_t a) { return (v + a - 1) & ~uintptr_t(a - 1); }
+}  // namespace
+
+void* Arena::alloc(size_t n, size_t align) noexcept {
+  if (head_) {
+    auto* base = reinterpret_cast<uint8_t*>(head_ + 1);
+    uintptr_t p = align_up(reinterpret_cast<uintptr_t>(base + head_->used), align);
+    size_t off = p - reinterpret_cast<uintptr_t>(base);
+    if (off <= head_->size && head_->size - off >= n) {
+      head_->used = off + n;
+      return reinterpret_cast<void*>(p);
+    }
+  }
+  return alloc_slow(n, align);
+}
+
+void* Arena::alloc_slow(size_t n, size_t align) noexcept {
+  if (!budget_) return nullptr;
+  // Header plus worst-case padding: Block is 24 bytes, so the payload may need re-aligning.
+  size_t need = n + align + sizeof(Block);
+  if (need < n) return nullptr;  // overflow
+  size_t room = reserved_ < flow_cap_ ? flow_cap_ - reserved_ : 0;
+  if (need > room) {
+    budget_->flow_cap_hit();
+    return nullptr;
+  }
+  size_t size = next_block_ > need ? next_block_ : need;
+  if (size > room) size = room;  // the last block of a flow may be smaller than the series
+  if (!budget_->reserve(size)) return nullptr;
+  auto* b = static_cast<Block*>(std::malloc(size));
+  if (!b) {
+    budget_->release(size);
+    return nullptr;
+  }
+  b->next = head_;
+  b->size = size - sizeof(Block);
+  b->used = 0;
+  reserved_ += size;
+  // A block sized for one big request does not become the current block if the previous one
+  // still has more room: keep bumping in the roomier block.
+  if (head_ && size == need && head_->size - head_->used > b->size) {
+    b->next = head_->next;
+    head_->next = b;
+    auto* base = reinterpret_cast<uint8_t*>(b + 1);
+    uintptr_t p = align_up(reinterpret_cast<uintptr_t>(base), align);
+    b->used = b->size;  // dedicated block: full
+    return reinterpret_cast<void*>(p);
+  }
+  head_ = b;
+  if (next_block_ < kMaxBlock) next_block_ *= 2;
+  auto* base = reinterpret_cast<uint8_t*>(b + 1);
+  uintptr_t p = align_up(reinterpret_cast<uintptr_t>(base), align);
+  b->used = (p - reinterpret_cast<uintptr_t>(base)) + n;
+  return reinterpret_cast<void*>(p);
+}
+
+void Arena::reset() noexcept {
+  for (Dtor* d = dtors_; d; d = d->next) d->fn(d->obj);
+  dtors_ = nullptr;
+  while (head_) {
+    Block* next = head_->next;
+    std::free(head_);
+    head_ = next;
+  }
+  if (budget_ && reserved_) budget_->release(reserved_);
+  reserved_ = 0;
+  next_block_ = kFirstBlock;
+}
+
+}  // namespace ww::flow

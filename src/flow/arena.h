@@ -1,0 +1,149 @@
+// Arena: the per-flow bump allocator later stages (app parsers, file trackers) keep state in.
+//
+// Invariants:
+//  - Every byte an Arena holds is reserved first from a shared ArenaBudget (one per worker, so
+//    no locks): the budget caps all arenas of a worker together (flow.arena.memcap_hit when a
+//    reservation is refused); each Arena also has its own per-flow cap.
+//  - Allocation never throws: it returns nullptr at a cap and the caller degrades (a parser
+//    stops for that flow and raises an anomaly).
+//  - Nothing is freed one object at a time: reset() (called when the flow ends) runs the
+//    destructors registered by make<T>() in reverse order and frees every block at once.
+//  - Memory is taken lazily: an Arena that is never used holds no block.
+// Limits: one allocation cannot exceed the per-flow cap; blocks grow 1 KiB, 2 KiB ... 16 KiB.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <span>
+#include <type_traits>
+#include <utility>
+
+#include "core/stats.h"
+
+namespace ww::flow {
+
+// Shared accounting for all arenas of one worker. Counters: flow.arena.memuse (bytes reserved),
+// flow.arena.memcap_hit (reservations refused by the global cap), flow.arena.flowcap_hit
+// (allocations refused by a per-flow cap).
+class ArenaBudget {
+ public:
+  ArenaBudget(StatsBlock& stats, size_t memcap);
+  ArenaBudget(const ArenaBudget&) = delete;
+  ArenaBudget& operator=(const ArenaBudget&) = delete;
+
+  // Takes `n` bytes from the budget; false (and flow.arena.memcap_hit) when it would exceed it.
+  bool reserve(size_t n) noexcept {
+    if (n > memcap_ || used_ > memcap_ - n) {
+      memcap_hit_.inc();
+      return false;
+    }
+    used_ += n;
+    memuse_.set(used_);
+    return true;
+  }
+  void release(size_t n) noexcept {
+    used_ = n > used_ ? 0 : used_ - n;
+    memuse_.set(used_);
+  }
+  void flow_cap_hit() noexcept { flowcap_hit_.inc(); }
+  size_t used() const noexcept { return used_; }
+  size_t memcap() const noexcept { return memcap_; }
+
+ private:
+  size_t memcap_;
+  size_t used_ = 0;
+  Counter& memuse_;
+  Counter& memcap_hit_;
+  Counter& flowcap_hit_;
+};
+
+class Arena {
+ public:
+  // An unbound arena refuses every allocation until bind().
+  Arena() noexcept = default;
+  Arena(ArenaBudget* budget, size_t flow_cap) noexcept : budget_(budget), flow_cap_(flow_cap) {}
+  ~Arena() { reset(); }
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  void bind(ArenaBudget* budget, size_t flow_cap) noexcept {
+    reset();
+    budget_ = budget;
+    flow_cap_ = flow_cap;
+  }
+
+  // `n` bytes aligned to `align` (a power of two, at most alignof(max_align_t)); nullptr at a
+  // cap. alloc(0) returns a valid non-null pointer.
+  void* alloc(size_t n, size_t align = alignof(std::max_align_t)) noexcept;
+
+  // Constructs a T in the arena. Its destructor (when not trivial) runs at reset().
+  template <typename T, typename... Args>
+  T* make(Args&&... args) noexcept {
+    static_assert(std::is_nothrow_constructible_v<T, Args...>,
+                  "arena objects are built on the packet path: constructors must be noexcept");
+    static_assert(alignof(T) <= alignof(std::max_align_t));
+    if constexpr (std::is_trivially_destructible_v<T>) {
+      void* p = alloc(sizeof(T), alignof(T));
+      return p ? new (p) T(std::forward<Args>(args)...) : nullptr;
+    } else {
+      auto* d = static_cast<Dtor*>(alloc(sizeof(Dtor), alignof(Dtor)));
+      void* p = d ? alloc(sizeof(T), alignof(T)) : nullptr;
+      if (!p) return nullptr;  // the Dtor slot is wasted until reset(): harmless
+      T* obj = new (p) T(std::forward<Args>(args)...);
+      d->fn = [](void* o) { static_cast<T*>(o)->~T(); };
+      d->obj = obj;
+      d->next = dtors_;
+      dtors_ = d;
+      return obj;
+    }
+  }
+
+  // Uninitialised array of a trivially destructible type.
+  template <typename T>
+  T* alloc_array(size_t n) noexcept {
+    static_assert(std::is_trivially_destructible_v<T>);
+    if (n > SIZE_MAX / sizeof(T)) return nullptr;
+    return static_cast<T*>(alloc(n * sizeof(T), alignof(T)));
+  }
+
+  // A copy of `b` that lives as long as the flow; empty span at a cap.
+  std::span<uint8_t> copy(std::span<const uint8_t> b) noexcept {
+    auto* p = static_cast<uint8_t*>(alloc(b.size(), 1));
+    if (!p) return {};
+    if (!b.empty()) std::memcpy(p, b.data(), b.size());
+    return {p, b.size()};
+  }
+
+  // Runs registered destructors (newest first) and frees every block back to the budget.
+  void reset() noexcept;
+
+  size_t reserved() const noexcept { return reserved_; }  // bytes taken from the budget
+  size_t flow_cap() const noexcept { return flow_cap_; }
+  bool bound() const noexcept { return budget_ != nullptr; }
+
+ private:
+  struct Block {
+    Block* next;
+    size_t size;  // usable bytes after the header
+    size_t used;
+  };
+  struct Dtor {
+    Dtor* next;
+    void (*fn)(void*);
+    void* obj;
+  };
+  static constexpr size_t kFirstBlock = 1024, kMaxBlock = 16 * 1024;
+
+  void* alloc_slow(size_t n, size_t align) noexcept;
+
+  ArenaBudget* budget_ = nullptr;
+  size_t flow_cap_ = 0;
+  size_t reserved_ = 0;
+  size_t next_block_ = kFirstBlock;
+  Block* head_ = nullptr;  // current block first
+  Dtor* dtors_ = nullptr;
+};
+
+}  // namespace ww::flow
