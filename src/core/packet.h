@@ -78,6 +78,7 @@ struct Packet {
   bool reassembled = false;    // this packet was rebuilt by defrag
   bool ip_csum_bad = false;
   bool l4_csum_bad = false;    // only set when L4 checksum validation is enabled
+  uint16_t decode_event = 0;   // last malformation seen (decode::DecodeEvent), 0: none
   IpAddr src, dst;
 
   // --- transport ---

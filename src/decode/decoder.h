@@ -30,10 +30,14 @@ enum class DecodeStatus : uint8_t {
 class Decoder {
  public:
   explicit Decoder(StatsBlock& stats, const DecodeConfig& cfg = {});
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
 
   // Decodes p.data[0, caplen) according to p.linktype and fills p's layer fields.
   DecodeStatus decode(Packet& p) noexcept;
   // Decodes starting at an IP header at offset `l3_off` (used for defragmented datagrams).
+  // Keeps the capture and link fields (ts, vlan, tunnels) and does not count decoder.pkts.
   DecodeStatus decode_ip(Packet& p, uint16_t l3_off) noexcept;
 
  private:
