@@ -1,13 +1,15 @@
 #include "core/types.h"
 
 #include <arpa/inet.h>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include <fmt/format.h>
 
 namespace ww {
 
-std::string format_timestamp(Timestamp ts) {
+size_t format_timestamp(Timestamp ts, char (&out)[40]) noexcept {
   int64_t sec = ts.usec / 1000000;
   int64_t us = ts.usec % 1000000;
   if (us < 0) {
@@ -17,18 +19,26 @@ std::string format_timestamp(Timestamp ts) {
   time_t t = static_cast<time_t>(sec);
   struct tm tm {};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}+0000", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+  int n = std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+0000",
+                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                        tm.tm_sec, static_cast<long long>(us));
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+std::string format_timestamp(Timestamp ts) {
+  char buf[40];
+  return std::string(buf, format_timestamp(ts, buf));
+}
+
+size_t IpAddr::format(char (&out)[48]) const noexcept {
+  const char* r = is_v4() ? inet_ntop(AF_INET, &b[12], out, sizeof out)
+                          : inet_ntop(AF_INET6, b.data(), out, sizeof out);
+  return r ? std::strlen(out) : 0;
 }
 
 std::string IpAddr::str() const {
-  char buf[INET6_ADDRSTRLEN];
-  if (is_v4()) {
-    inet_ntop(AF_INET, &b[12], buf, sizeof buf);
-  } else {
-    inet_ntop(AF_INET6, b.data(), buf, sizeof buf);
-  }
-  return buf;
+  char buf[48];
+  return std::string(buf, format(buf));
 }
 
 }  // namespace ww

@@ -18,6 +18,8 @@ struct Timestamp {
 };
 // Suricata's EVE timestamp: 2024-03-01T10:00:00.123456+0000 (UTC).
 std::string format_timestamp(Timestamp ts);
+// The same into a caller's buffer, without allocating; returns the length written.
+size_t format_timestamp(Timestamp ts, char (&out)[40]) noexcept;
 
 // An IPv4 or IPv6 address. IPv4 is stored as an IPv4-mapped IPv6 address (::ffff:a.b.c.d) so
 // hashing and comparison treat both families the same way.
@@ -49,6 +51,8 @@ struct IpAddr {
     return uint32_t(b[12]) << 24 | uint32_t(b[13]) << 16 | uint32_t(b[14]) << 8 | b[15];
   }
   std::string str() const;  // dotted quad or RFC 5952 text
+  // The same into a caller's buffer, without allocating; returns the length.
+  size_t format(char (&out)[48]) const noexcept;
   auto operator<=>(const IpAddr&) const = default;
 };
 

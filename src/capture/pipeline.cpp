@@ -1,0 +1,430 @@
+#include "capture/pipeline.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "capture/ring.h"
+#include "capture/worker.h"
+
+namespace ww::capture {
+
+std::atomic<bool> Signals::stop{false};
+std::atomic<bool> Signals::reopen{false};
+
+namespace {
+
+extern "C" void on_stop_signal(int) { Signals::stop.store(true, std::memory_order_relaxed); }
+extern "C" void on_hup_signal(int) { Signals::reopen.store(true, std::memory_order_relaxed); }
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Waits without burning a core: a few pause-spins, then yields, then short sleeps.
+class Backoff {
+ public:
+  void wait() noexcept {
+    if (n_ < 16) {
+      __builtin_ia32_pause();
+    } else if (n_ < 64) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    ++n_;
+  }
+  void reset() noexcept { n_ = 0; }
+
+ private:
+  int n_ = 0;
+};
+
+// Writes one nested stats event from dotted counter names.
+void write_stats_event(output::EveWriter& w, const std::map<std::string, uint64_t>& snap,
+                       uint64_t uptime) {
+  auto& j = w.begin(Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count()},
+                    "stats");
+  j.Key("stats");
+  j.StartObject();
+  w.kv("uptime", uptime);
+  // snap is sorted, so names sharing a prefix are adjacent: keep a stack of open objects.
+  std::vector<std::string> open;
+  for (const auto& [name, value] : snap) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1)
+      parts.push_back(name.substr(start, dot - start));
+    std::string leaf = name.substr(start);
+    size_t common = 0;
+    while (common < open.size() && common < parts.size() && open[common] == parts[common]) ++common;
+    while (open.size() > common) {
+      j.EndObject();
+      open.pop_back();
+    }
+    for (size_t i = common; i < parts.size(); ++i) {
+      j.Key(parts[i].c_str());
+      j.StartObject();
+      open.push_back(parts[i]);
+    }
+    w.kv(leaf.c_str(), value);
+  }
+  while (!open.empty()) {
+    j.EndObject();
+    open.pop_back();
+  }
+  j.EndObject();
+  w.end();
+}
+
+}  // namespace
+
+void Signals::install() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = on_hup_signal;
+  sigaction(SIGHUP, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int default_workers() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+// Periodic stats events and SIGHUP handling, on its own thread.
+class Engine::StatsThread {
+ public:
+  StatsThread(Engine& e) : e_(e), w_(e.eve_.get()), t0_(Clock::now()) {
+    th_ = std::thread([this] { loop(); });
+  }
+  ~StatsThread() { stop(); }
+  void stop() {
+    {
+      std::lock_guard lk(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (th_.joinable()) th_.join();
+  }
+  // Final stats at exit (after workers stopped).
+  void final_event() { emit(); }
+  std::function<void()> before_emit;  // e.g. read kernel counters
+
+ private:
+  void emit() {
+    if (!w_.enabled("stats")) return;
+    write_stats_event(w_, e_.stats_.snapshot(), static_cast<uint64_t>(seconds_since(t0_)));
+    w_.flush();
+  }
+  void loop() {
+    auto next = Clock::now() + std::chrono::seconds(e_.cfg_.stats_interval_sec);
+    std::unique_lock lk(mu_);
+    while (!done_) {
+      cv_.wait_for(lk, std::chrono::milliseconds(100));
+      if (done_) break;
+      if (Signals::reopen.exchange(false)) {
+        spdlog::info("SIGHUP: reopening log files");
+        e_.eve_->reopen();
+      }
+      if (e_.cfg_.stats_interval_sec > 0 && Clock::now() >= next) {
+        next += std::chrono::seconds(e_.cfg_.stats_interval_sec);
+        lk.unlock();
+        emit();
+        lk.lock();
+      }
+    }
+  }
+  Engine& e_;
+  output::EveWriter w_;
+  Clock::time_point t0_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread th_;
+};
+
+Engine::Engine(Config cfg, std::string log_dir)
+    : cfg_(std::move(cfg)), log_dir_(std::move(log_dir)), out_stats_(stats_.add_block("output")) {}
+
+Engine::~Engine() = default;
+
+std::string Engine::eve_path() const { return log_dir_ + "/" + cfg_.eve.filename; }
+
+Result<void> Engine::open_outputs() {
+  eve_ = std::make_unique<output::EveOutput>(cfg_.eve);
+  if (!cfg_.eve.enabled) return {};
+  auto fs = output::FileSink::open(eve_path(), cfg_.eve, out_stats_);
+  if (!fs) return fail(fs.error());
+  eve_->add_sink(std::move(*fs));
+  if (!cfg_.eve.unix_socket.empty())
+    eve_->add_sink(std::make_unique<output::UnixSocketSink>(cfg_.eve.unix_socket, out_stats_));
+  return {};
+}
+
+namespace {
+
+enum EntryKind : uint32_t { kPacket = 1, kTick = 2, kEnd = 3 };
+
+struct PacketEntry {
+  SpscRing::EntryHeader h;
+  Packet pkt;
+  // frame bytes follow, 64-byte aligned
+};
+constexpr size_t kDataOff = SpscRing::round_up(sizeof(PacketEntry));
+
+struct WorkerSlot {
+  WorkerSlot(int id, StatsRegistry& reg, const Config& cfg, output::EveOutput* eve)
+      : stats(reg.add_block("worker" + std::to_string(id))),
+        ring(cfg.ring_bytes),
+        worker(id, stats, cfg, eve) {}
+  StatsBlock& stats;
+  SpscRing ring;
+  Worker worker;
+  std::thread th;
+  uint64_t ring_full_waits = 0;
+};
+
+void worker_loop(WorkerSlot& s) {
+  Backoff backoff;
+  for (;;) {
+    const SpscRing::EntryHeader* h = s.ring.peek();
+    if (!h) {
+      s.ring.release();
+      backoff.wait();
+      continue;
+    }
+    backoff.reset();
+    if (h->kind == kPacket) {
+      auto* e = reinterpret_cast<const PacketEntry*>(h);
+      Packet p = e->pkt;
+      p.data = reinterpret_cast<const uint8_t*>(h) + kDataOff;
+      s.worker.process(p);
+    } else if (h->kind == kTick) {
+      s.worker.tick(reinterpret_cast<const PacketEntry*>(h)->pkt.ts);
+    } else if (h->kind == kEnd) {
+      s.ring.pop(h);
+      s.ring.release();
+      break;
+    }
+    s.ring.pop(h);
+  }
+  s.worker.finish();
+}
+
+// Pushes one entry to a worker's ring, waiting while it is full (offline: never drop).
+uint8_t* reserve_blocking(WorkerSlot& s, size_t n, Counter& waits) {
+  uint8_t* p = s.ring.reserve(n);
+  if (p) return p;
+  s.ring.publish();
+  waits.inc();
+  Backoff backoff;
+  while (!(p = s.ring.reserve(n))) backoff.wait();
+  return p;
+}
+
+void push_control(WorkerSlot& s, uint32_t kind, Timestamp ts, Counter& waits) {
+  auto* e = reinterpret_cast<PacketEntry*>(reserve_blocking(s, sizeof(PacketEntry), waits));
+  e->h.kind = kind;
+  e->pkt.ts = ts;
+  s.ring.commit();
+}
+
+}  // namespace
+
+Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nworkers) {
+  if (!eve_) return fail("outputs not opened");
+  if (nworkers <= 0) nworkers = default_workers();
+  // Open every file first so a bad argument fails before any output is produced.
+  std::vector<std::unique_ptr<PcapFileSource>> sources;
+  for (size_t i = 0; i < files.size(); ++i) {
+    auto s = PcapFileSource::open(files[i], static_cast<uint16_t>(i));
+    if (!s) return fail(s.error());
+    sources.push_back(std::move(*s));
+  }
+
+  RunSummary sum;
+  StatsBlock& fe_stats = stats_.add_block("dispatcher");
+  Counter& pcap_pkts = fe_stats.counter("capture.pcap.packets");
+  Counter& pcap_bytes = fe_stats.counter("capture.pcap.bytes");
+  Counter& pcap_files = fe_stats.counter("capture.pcap.files");
+  Counter& pcap_trunc = fe_stats.counter("capture.pcap.truncated");
+  Counter& ring_waits = fe_stats.counter("capture.ring_full_waits");
+  PacketFrontEnd front(fe_stats, cfg_);
+
+  StatsThread stats_thread(*this);
+  auto t0 = Clock::now();
+  uint64_t count = 0;
+
+  auto read_all = [&](auto&& deliver, auto&& on_tick) -> Result<void> {
+    Timestamp last_tick{};
+    for (auto& src : sources) {
+      pcap_files.inc();
+      Packet p;
+      for (;;) {
+        if (Signals::stop.load(std::memory_order_relaxed)) {
+          sum.interrupted = true;
+          return {};
+        }
+        ReadStatus st = src->next(p);
+        if (st != ReadStatus::Packet) {
+          if (st == ReadStatus::Error)
+            return fail(Diagnostic{"read error: " + src->error(), src->path()});
+          if (src->truncated()) {
+            pcap_trunc.inc();
+            ++sum.truncated_files;
+            sum.warnings.push_back(src->path() + ": truncated capture, processed up to the cut (" +
+                                   src->error() + ")");
+          }
+          break;
+        }
+        p.pcap_cnt = ++count;
+        pcap_pkts.inc();
+        pcap_bytes.inc(p.wirelen);
+        sum.bytes += p.wirelen;
+        front.ingest(p, deliver);
+        if (p.ts.usec - last_tick.usec >= 1000000 || p.ts.usec < last_tick.usec) {
+          last_tick = p.ts;
+          front.tick(p.ts);
+          on_tick(p.ts);
+        }
+      }
+    }
+    return {};
+  };
+
+  Result<void> rr;
+  if (nworkers == 1) {
+    StatsBlock& ws = stats_.add_block("worker0");
+    Worker w(0, ws, cfg_, eve_.get());
+    rr = read_all([&](Packet& p) { w.process(p); }, [&](Timestamp) {});
+    w.finish();
+    sum.events = 0;
+  } else {
+    std::vector<std::unique_ptr<WorkerSlot>> slots;
+    for (int i = 0; i < nworkers; ++i)
+      slots.push_back(std::make_unique<WorkerSlot>(i, stats_, cfg_, eve_.get()));
+    for (auto& s : slots) s->th = std::thread(worker_loop, std::ref(*s));
+    const uint64_t n = static_cast<uint64_t>(nworkers);
+    rr = read_all(
+        [&](Packet& p) {
+          WorkerSlot& s = *slots[(uint64_t(p.flow_hash) * n) >> 32];
+          size_t need = kDataOff + p.caplen;
+          auto* e = reinterpret_cast<PacketEntry*>(reserve_blocking(s, need, ring_waits));
+          e->h.kind = kPacket;
+          e->pkt = p;
+          std::memcpy(reinterpret_cast<uint8_t*>(e) + kDataOff, p.data, p.caplen);
+          s.ring.commit();
+        },
+        [&](Timestamp ts) {
+          for (auto& s : slots) {
+            push_control(*s, kTick, ts, ring_waits);
+            s->ring.publish();
+          }
+        });
+    for (auto& s : slots) {
+      push_control(*s, kEnd, {}, ring_waits);
+      s->ring.publish();
+    }
+    for (auto& s : slots) s->th.join();
+  }
+  sum.seconds = seconds_since(t0);
+  sum.packets = count;
+  stats_thread.stop();
+  stats_thread.final_event();
+  eve_->flush();
+  if (!rr) return fail(rr.error());
+  return sum;
+}
+
+Result<RunSummary> Engine::run_live(const LiveOptions& base, int nworkers) {
+  if (!eve_) return fail("outputs not opened");
+  if (nworkers <= 0) nworkers = default_workers();
+  struct LiveWorker {
+    StatsBlock* stats;
+    std::unique_ptr<LiveSource> src;
+    std::unique_ptr<PacketFrontEnd> front;
+    std::unique_ptr<Worker> worker;
+    std::thread th;
+    std::string error;
+  };
+  std::vector<std::unique_ptr<LiveWorker>> ws;
+  const int group = static_cast<int>(::getpid() & 0xffff);
+  for (int i = 0; i < nworkers; ++i) {
+    auto lw = std::make_unique<LiveWorker>();
+    lw->stats = &stats_.add_block("worker" + std::to_string(i));
+    LiveOptions opt = base;
+    opt.fanout_group = nworkers > 1 ? group : -1;
+    auto src = LiveSource::open(opt, *lw->stats);
+    if (!src) return fail(src.error());
+    lw->src = std::move(*src);
+    lw->front = std::make_unique<PacketFrontEnd>(*lw->stats, cfg_);
+    lw->worker = std::make_unique<Worker>(i, *lw->stats, cfg_, eve_.get(), base.iface);
+    ws.push_back(std::move(lw));
+  }
+  RunSummary sum;
+  StatsThread stats_thread(*this);
+  auto t0 = Clock::now();
+  std::atomic<uint64_t> total{0}, total_bytes{0};
+  for (auto& lw : ws) {
+    lw->th = std::thread([&, w = lw.get()] {
+      Packet p;
+      uint64_t n = 0, bytes = 0;
+      auto last_stats = Clock::now();
+      while (!Signals::stop.load(std::memory_order_relaxed)) {
+        ReadStatus st = w->src->next(p);
+        if (st == ReadStatus::Packet) {
+          p.pcap_cnt = ++n;
+          bytes += p.wirelen;
+          w->front->ingest(p, [&](Packet& q) { w->worker->process(q); });
+        } else if (st == ReadStatus::Timeout) {
+          // Idle link: advance packet time with the wall clock so flows still time out.
+          auto now = std::chrono::system_clock::now().time_since_epoch();
+          Timestamp ts{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
+          w->front->tick(ts);
+          w->worker->tick(ts);
+          w->worker->flush_output();
+        } else {
+          if (st == ReadStatus::Error) w->error = w->src->error();
+          break;
+        }
+        if (Clock::now() - last_stats > std::chrono::seconds(1)) {
+          last_stats = Clock::now();
+          w->src->update_stats();
+          w->worker->flush_output();
+        }
+      }
+      w->src->update_stats();
+      w->worker->finish();
+      total += n;
+      total_bytes += bytes;
+    });
+  }
+  for (auto& lw : ws) lw->th.join();
+  sum.seconds = seconds_since(t0);
+  sum.packets = total;
+  sum.bytes = total_bytes;
+  sum.interrupted = Signals::stop.load();
+  stats_thread.stop();
+  stats_thread.final_event();
+  eve_->flush();
+  for (auto& lw : ws)
+    if (!lw->error.empty()) return fail(Diagnostic{"capture error: " + lw->error, base.iface});
+  return sum;
+}
+
+}  // namespace ww::capture

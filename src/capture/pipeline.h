@@ -1,0 +1,68 @@
+// Pipeline: wires sources, the dispatcher, workers, outputs and the stats thread together.
+//
+//   offline, 1 worker:   reader thread = decode + defrag + worker (no ring, no copy)
+//   offline, N workers:  reader thread = decode + defrag + symmetric hash -> SpscRing per
+//                        worker -> N worker threads (flow, stream, app, output)
+//   live:                N worker threads, each with its own AF_PACKET socket in one fanout
+//                        group (the kernel hashes flows and defragments), no dispatcher
+// Shutdown (SIGINT/SIGTERM, end of input) drains the rings, ends every flow (reason
+// "shutdown"), flushes EVE and writes a final stats event.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capture/pcap_source.h"
+#include "core/config.h"
+#include "core/result.h"
+#include "core/stats.h"
+#include "output/eve.h"
+
+namespace ww::capture {
+
+// Set from signal handlers; checked on the packet path with relaxed loads.
+struct Signals {
+  static std::atomic<bool> stop;
+  static std::atomic<bool> reopen;
+  static void install();  // SIGINT/SIGTERM -> stop, SIGHUP -> reopen
+};
+
+struct RunSummary {
+  uint64_t packets = 0;         // frames read from the sources
+  uint64_t bytes = 0;
+  uint64_t files = 0;
+  uint64_t truncated_files = 0;
+  uint64_t events = 0;          // EVE events written by the workers
+  double seconds = 0;           // wall time of the packet loop
+  bool interrupted = false;
+  std::vector<std::string> warnings;
+};
+
+class Engine {
+ public:
+  Engine(Config cfg, std::string log_dir);
+  ~Engine();
+
+  // Opens eve.json (and the unix socket sink) in the log dir.
+  Result<void> open_outputs();
+  Result<RunSummary> analyze(const std::vector<std::string>& files, int workers);
+  Result<RunSummary> run_live(const LiveOptions& opt, int workers);
+
+  StatsRegistry& stats() { return stats_; }
+  std::string eve_path() const;
+  const Config& config() const { return cfg_; }
+
+ private:
+  class StatsThread;
+  Config cfg_;
+  std::string log_dir_;
+  StatsRegistry stats_;
+  StatsBlock& out_stats_;
+  std::unique_ptr<output::EveOutput> eve_;
+};
+
+int default_workers();
+
+}  // namespace ww::capture

@@ -1,0 +1,65 @@
+#include "capture/worker.h"
+
+#include "flow/flow.h"
+#include "output/flow_event.h"
+
+namespace ww::capture {
+
+PacketFrontEnd::PacketFrontEnd(StatsBlock& stats, const Config& cfg)
+    : decoder_(stats, cfg.decode), defrag_(decoder_, stats, cfg.defrag) {}
+
+void PacketFrontEnd::finish(Packet& p) noexcept { p.flow_hash = flow::symmetric_hash(p); }
+
+Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* eve,
+               std::string in_iface)
+    : id_(id),
+      in_iface_(std::move(in_iface)),
+      eve_(eve),
+      log_flows_(eve && eve->enabled("flow")),
+      flows_(stats, cfg.flow, *this),
+      stream_(stats, cfg.stream),
+      app_(stats),
+      pkts_(stats.counter("worker.pkts")),
+      flow_untracked_(stats.counter("worker.untracked_pkts")),
+      flow_events_(stats.counter("output.eve.events.flow")) {}
+
+Worker::~Worker() = default;
+
+void Worker::process(const Packet& p) noexcept {
+  pkts_.inc();
+  tick(p.ts);
+  Direction dir = Direction::ToServer;
+  flow::Flow* f = flows_.process(p, dir);
+  if (!f) {
+    flow_untracked_.inc();
+    return;
+  }
+  if (p.is_tcp()) {
+    stream_.process(*f, p, dir, app_);
+  } else if (p.payload_len > 0) {
+    app_.on_datagram(*f, dir, p);
+  }
+}
+
+void Worker::tick(Timestamp now) noexcept {
+  // Expiry walks a bounded slice; calling it once per packet-time millisecond is plenty.
+  if (now.usec - last_tick_.usec < 1000 && now.usec >= last_tick_.usec) return;
+  last_tick_ = now;
+  flows_.expire(now);
+}
+
+void Worker::finish() noexcept {
+  flows_.flush();
+  eve_.flush();
+}
+
+void Worker::on_flow_end(flow::Flow& f) noexcept {
+  if (f.tcp) stream_.release(f, app_);
+  app_.release(f);
+  if (log_flows_) {
+    output::write_flow_event(eve_, f, in_iface_);
+    flow_events_.inc();
+  }
+}
+
+}  // namespace ww::capture

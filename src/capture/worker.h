@@ -1,0 +1,88 @@
+// Worker: everything from flow tracking to output for the flows hashed to it.
+//
+// A worker owns its flow table, reassembler, app layer and EVE writer; nothing on its packet
+// path is shared with another worker, so it takes no locks. Packets arrive already decoded
+// (and defragmented) from the front end (PacketFrontEnd), either inline (one worker) or
+// through the worker's SpscRing (several workers).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/app_layer.h"
+#include "core/config.h"
+#include "core/packet.h"
+#include "core/stats.h"
+#include "decode/decoder.h"
+#include "decode/defrag.h"
+#include "flow/flow.h"
+#include "output/eve.h"
+#include "stream/stream.h"
+
+namespace ww::capture {
+
+// Decode and defragment: turns raw frames into decoded packets with their flow hash.
+// One per capture thread (the dispatcher, or each worker when it reads its own packets).
+class PacketFrontEnd {
+ public:
+  PacketFrontEnd(StatsBlock& stats, const Config& cfg);
+  // Decodes `raw` and calls deliver(Packet&) for each packet to track: the packet itself, or
+  // a datagram completed by this fragment. Non-IP and invalid frames are counted only.
+  template <typename F>
+  void ingest(Packet& raw, F&& deliver) noexcept {
+    auto st = decoder_.decode(raw);
+    if (st == decode::DecodeStatus::Fragment) {
+      if (const Packet* whole = defrag_.add(raw)) {
+        Packet p = *whole;
+        p.pcap_cnt = raw.pcap_cnt;
+        p.iface = raw.iface;
+        finish(p);
+        deliver(p);
+      }
+      return;
+    }
+    if (st != decode::DecodeStatus::Ok || !raw.has_ip()) return;
+    finish(raw);
+    deliver(raw);
+  }
+  // Periodic housekeeping in packet time (defrag timeouts).
+  void tick(Timestamp now) noexcept { defrag_.expire(now); }
+
+ private:
+  void finish(Packet& p) noexcept;
+  decode::Decoder decoder_;
+  decode::Defragmenter defrag_;
+};
+
+class Worker final : public flow::FlowObserver {
+ public:
+  Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* eve,
+         std::string in_iface = {});
+  ~Worker() override;
+
+  // One decoded IP packet whose flow belongs to this worker.
+  void process(const Packet& p) noexcept;
+  // Packet-time housekeeping: expires idle flows. Called for every packet and on ticks.
+  void tick(Timestamp now) noexcept;
+  // End of input: ends all flows (reason shutdown) and flushes output.
+  void finish() noexcept;
+  void flush_output() noexcept { eve_.flush(); }
+
+  void on_flow_end(flow::Flow& f) noexcept override;
+  int id() const { return id_; }
+
+ private:
+  int id_;
+  std::string in_iface_;
+  output::EveWriter eve_;
+  bool log_flows_;
+  flow::FlowTable flows_;
+  stream::Reassembler stream_;
+  app::AppLayer app_;
+  Counter& pkts_;
+  Counter& flow_untracked_;
+  Counter& flow_events_;
+  Timestamp last_tick_;
+};
+
+}  // namespace ww::capture

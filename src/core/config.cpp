@@ -1,0 +1,274 @@
+#include "core/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace ww {
+
+RuleVarsConfig RuleVarsConfig::suricata_defaults() {
+  RuleVarsConfig v;
+  v.address_groups = {
+      {"HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]"},
+      {"EXTERNAL_NET", "!$HOME_NET"},
+      {"HTTP_SERVERS", "$HOME_NET"},
+      {"SMTP_SERVERS", "$HOME_NET"},
+      {"SQL_SERVERS", "$HOME_NET"},
+      {"DNS_SERVERS", "$HOME_NET"},
+      {"TELNET_SERVERS", "$HOME_NET"},
+      {"AIM_SERVERS", "$EXTERNAL_NET"},
+      {"DC_SERVERS", "$HOME_NET"},
+      {"DNP3_SERVER", "$HOME_NET"},
+      {"DNP3_CLIENT", "$HOME_NET"},
+      {"MODBUS_CLIENT", "$HOME_NET"},
+      {"MODBUS_SERVER", "$HOME_NET"},
+      {"ENIP_CLIENT", "$HOME_NET"},
+      {"ENIP_SERVER", "$HOME_NET"},
+  };
+  v.port_groups = {
+      {"HTTP_PORTS", "80"},          {"SHELLCODE_PORTS", "!80"},
+      {"ORACLE_PORTS", "1521"},      {"SSH_PORTS", "22"},
+      {"DNP3_PORTS", "20000"},       {"MODBUS_PORTS", "502"},
+      {"FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]"},
+      {"FTP_PORTS", "21"},           {"GENEVE_PORTS", "6081"},
+      {"VXLAN_PORTS", "4789"},       {"TEREDO_PORTS", "3544"},
+      {"SIP_PORTS", "[5060,5061]"},
+  };
+  return v;
+}
+
+bool EveOutputConfig::has_type(std::string_view t) const {
+  return std::find(types.begin(), types.end(), t) != types.end();
+}
+
+Result<uint64_t> parse_size(std::string_view s) {
+  std::string t;
+  for (char c : s)
+    if (!std::isspace(static_cast<unsigned char>(c))) t += char(std::tolower(c));
+  size_t i = 0;
+  uint64_t v = 0;
+  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) {
+    if (v > (UINT64_MAX - 9) / 10) return fail("size too large: " + std::string(s));
+    v = v * 10 + uint64_t(t[i++] - '0');
+  }
+  if (i == 0) return fail("not a size: '" + std::string(s) + "' (expected e.g. 64mb)");
+  std::string unit = t.substr(i);
+  uint64_t mul = 1;
+  if (unit.empty() || unit == "b") mul = 1;
+  else if (unit == "kb" || unit == "k" || unit == "kib") mul = 1ull << 10;
+  else if (unit == "mb" || unit == "m" || unit == "mib") mul = 1ull << 20;
+  else if (unit == "gb" || unit == "g" || unit == "gib") mul = 1ull << 30;
+  else return fail("unknown size unit '" + unit + "' in '" + std::string(s) + "'");
+  if (v > UINT64_MAX / mul) return fail("size too large: " + std::string(s));
+  return v * mul;
+}
+
+namespace {
+
+// Reads typed values out of a YAML tree; the first error wins and names file:line and key.
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+  bool ok() const { return !err_.has_value(); }
+  Diagnostic error() const { return *err_; }
+
+  void error_at(const YAML::Node& n, const std::string& key, const std::string& msg) {
+    if (err_) return;
+    Diagnostic d;
+    d.file = file_;
+    d.line = n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+    d.message = "'" + key + "': " + msg;
+    err_ = d;
+  }
+
+  template <typename T>
+  void get(const YAML::Node& parent, const char* key, const std::string& path, T& out) {
+    YAML::Node n = parent[key];
+    if (!n) return;
+    try {
+      out = n.as<T>();
+    } catch (const YAML::Exception&) {
+      error_at(n, path, "expected " + type_name<T>() + ", got '" + scalar(n) + "'");
+    }
+  }
+  template <typename T>
+  void get_range(const YAML::Node& parent, const char* key, const std::string& path, T& out,
+                 T lo, T hi) {
+    T v = out;
+    get(parent, key, path, v);
+    if (!ok()) return;
+    if (v < lo || v > hi) {
+      error_at(parent[key], path, fmt::format("must be between {} and {}", lo, hi));
+      return;
+    }
+    out = v;
+  }
+  template <typename T>
+  void get_size(const YAML::Node& parent, const char* key, const std::string& path, T& out) {
+    YAML::Node n = parent[key];
+    if (!n) return;
+    if (!n.IsScalar()) return error_at(n, path, "expected a size such as 64mb");
+    auto r = parse_size(n.Scalar());
+    if (!r) return error_at(n, path, r.error().message);
+    out = static_cast<T>(*r);
+  }
+  // Seconds (integer or fraction) into microseconds.
+  void get_seconds(const YAML::Node& parent, const char* key, const std::string& path,
+                   int64_t& out_usec) {
+    YAML::Node n = parent[key];
+    if (!n) return;
+    double s = 0;
+    try {
+      s = n.as<double>();
+    } catch (const YAML::Exception&) {
+      return error_at(n, path, "expected seconds, got '" + scalar(n) + "'");
+    }
+    if (s < 0 || s > 86400.0 * 365) return error_at(n, path, "out of range");
+    out_usec = static_cast<int64_t>(s * 1e6);
+  }
+
+ private:
+  static std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : "<non-scalar>"; }
+  template <typename T>
+  static std::string type_name() {
+    if constexpr (std::is_same_v<T, bool>) return "yes/no";
+    else if constexpr (std::is_integral_v<T>) return "an integer";
+    else return "a string";
+  }
+  std::string file_;
+  std::optional<Diagnostic> err_;
+};
+
+void read_map(Reader& rd, const YAML::Node& n, const std::string& path,
+              std::map<std::string, std::string>& out) {
+  if (!n) return;
+  if (!n.IsMap()) return rd.error_at(n, path, "expected a mapping");
+  for (const auto& kv : n) {
+    if (!kv.second.IsScalar()) return rd.error_at(kv.second, path, "expected a string value");
+    out[kv.first.Scalar()] = kv.second.Scalar();
+  }
+}
+
+}  // namespace
+
+Result<Config> parse_config(const std::string& text, const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    Diagnostic d;
+    d.file = name;
+    d.line = e.mark.line + 1;
+    d.message = "YAML syntax error: " + e.msg;
+    return fail(d);
+  }
+  Config c;
+  c.source_file = name;
+  if (!root || root.IsNull()) return c;
+  Reader rd(name);
+  if (!root.IsMap()) {
+    rd.error_at(root, "<top>", "expected a mapping at the top level");
+    return fail(rd.error());
+  }
+
+  if (auto vars = root["vars"]) {
+    read_map(rd, vars["address-groups"], "vars.address-groups", c.vars.address_groups);
+    read_map(rd, vars["port-groups"], "vars.port-groups", c.vars.port_groups);
+  }
+
+  if (auto w = root["workers"]) {
+    if (w.IsScalar() && w.Scalar() == "auto") {
+      c.workers = 0;
+    } else {
+      rd.get_range(root, "workers", "workers", c.workers, 1, 256);
+    }
+  }
+  rd.get_range(root, "stats-interval", "stats-interval", c.stats_interval_sec, 0, 86400);
+  rd.get_size(root, "ring-size", "ring-size", c.ring_bytes);
+  if (c.ring_bytes < (1u << 20) && rd.ok() && root["ring-size"])
+    rd.error_at(root["ring-size"], "ring-size", "must be at least 1mb");
+
+  if (auto cap = root["capture"]) {
+    rd.get_range(cap, "snaplen", "capture.snaplen", c.snaplen, 64, 262144);
+    rd.get_range(cap, "buffer-mb", "capture.buffer-mb", c.live_buffer_mb, 1, 4096);
+  }
+  if (auto d = root["decoder"]) {
+    rd.get(d, "ipv4-checksum", "decoder.ipv4-checksum", c.decode.ipv4_checksum);
+    rd.get(d, "l4-checksum", "decoder.l4-checksum", c.decode.l4_checksum);
+    rd.get(d, "tunnels", "decoder.tunnels", c.decode.decode_tunnels);
+    int port = c.decode.vxlan_port;
+    rd.get_range(d, "vxlan-port", "decoder.vxlan-port", port, 1, 65535);
+    c.decode.vxlan_port = static_cast<uint16_t>(port);
+  }
+  if (auto d = root["defrag"]) {
+    rd.get_size(d, "memcap", "defrag.memcap", c.defrag.memcap);
+    rd.get_range(d, "max-datagrams", "defrag.max-datagrams", c.defrag.max_datagrams, 1u,
+                 1u << 24);
+    rd.get_seconds(d, "timeout", "defrag.timeout", c.defrag.timeout_usec);
+  }
+  if (auto f = root["flow"]) {
+    rd.get_size(f, "memcap", "flow.memcap", c.flow.memcap);
+    rd.get_range(f, "hash-size", "flow.hash-size", c.flow.hash_size, 1024u, 1u << 26);
+    if (auto t = f["timeouts"]) {
+      rd.get_seconds(t, "new", "flow.timeouts.new", c.flow.timeout_new);
+      rd.get_seconds(t, "established", "flow.timeouts.established", c.flow.timeout_established);
+      rd.get_seconds(t, "closed", "flow.timeouts.closed", c.flow.timeout_closed);
+      rd.get_seconds(t, "udp", "flow.timeouts.udp", c.flow.timeout_udp);
+      rd.get_seconds(t, "icmp", "flow.timeouts.icmp", c.flow.timeout_icmp);
+      rd.get_seconds(t, "other", "flow.timeouts.other", c.flow.timeout_other);
+    }
+  }
+  if (auto s = root["stream"]) {
+    rd.get_size(s, "memcap", "stream.memcap", c.stream.memcap);
+    rd.get_size(s, "depth", "stream.depth", c.stream.depth);
+    rd.get(s, "midstream", "stream.midstream", c.stream.midstream);
+    rd.get_range(s, "max-segments", "stream.max-segments", c.stream.max_segments_per_dir, 1u,
+                 1u << 20);
+  }
+  if (auto out = root["outputs"]) {
+    if (auto eve = out["eve-log"]) {
+      rd.get(eve, "enabled", "outputs.eve-log.enabled", c.eve.enabled);
+      rd.get(eve, "filename", "outputs.eve-log.filename", c.eve.filename);
+      rd.get(eve, "unix-socket", "outputs.eve-log.unix-socket", c.eve.unix_socket);
+      rd.get_size(eve, "rotate-size", "outputs.eve-log.rotate-size", c.eve.rotate_bytes);
+      int64_t iv = 0;
+      rd.get_seconds(eve, "rotate-interval", "outputs.eve-log.rotate-interval", iv);
+      c.eve.rotate_interval_sec = iv / 1000000;
+      rd.get_range(eve, "max-files", "outputs.eve-log.max-files", c.eve.max_rotated_files, 1,
+                   1000);
+      if (auto types = eve["types"]) {
+        if (!types.IsSequence()) {
+          rd.error_at(types, "outputs.eve-log.types", "expected a list of event types");
+        } else {
+          c.eve.types.clear();
+          for (const auto& t : types) {
+            // Suricata allows `- flow` and `- http: {extended: yes}`.
+            if (t.IsScalar()) c.eve.types.push_back(t.Scalar());
+            else if (t.IsMap() && t.size() == 1) c.eve.types.push_back(t.begin()->first.Scalar());
+            else rd.error_at(t, "outputs.eve-log.types", "expected an event type name");
+          }
+        }
+      }
+      if (rd.ok() && c.eve.filename.find('/') != std::string::npos)
+        rd.error_at(eve["filename"], "outputs.eve-log.filename",
+                    "must be a file name inside the log directory, not a path");
+    }
+  }
+  if (!rd.ok()) return fail(rd.error());
+  return c;
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail(Diagnostic{"cannot open configuration file", path});
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return fail(Diagnostic{"cannot read configuration file", path});
+  return parse_config(ss.str(), path);
+}
+
+}  // namespace ww

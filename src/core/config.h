@@ -1,0 +1,60 @@
+// Config: wardwatch's YAML configuration (yaml-cpp), Suricata-style where Suricata has a key.
+//
+// Loading is off the packet path and returns Result<Config>: a bad value names the file, line
+// and key. Missing keys keep the defaults below, so an empty file is a valid configuration.
+// The parsed Config is immutable after start-up and shared by const reference.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "decode/decoder.h"
+#include "decode/defrag.h"
+#include "flow/flow.h"
+#include "stream/stream.h"
+
+namespace ww {
+
+// Suricata's `vars`: address and port groups used by rules ($HOME_NET, $HTTP_PORTS ...).
+struct RuleVarsConfig {
+  std::map<std::string, std::string> address_groups;
+  std::map<std::string, std::string> port_groups;
+  static RuleVarsConfig suricata_defaults();
+};
+
+struct EveOutputConfig {
+  bool enabled = true;
+  std::string filename = "eve.json";   // relative to the log dir
+  std::string unix_socket;             // when set, events go to this unix stream socket too
+  uint64_t rotate_bytes = 0;           // rotate when the file exceeds this size; 0 = never
+  int64_t rotate_interval_sec = 0;     // rotate every N seconds of wall time; 0 = never
+  int max_rotated_files = 10;          // rotated files kept (eve.json.1 ... eve.json.N)
+  std::vector<std::string> types = {"alert", "anomaly", "flow", "stats"};  // event types logged
+  bool has_type(std::string_view t) const;
+};
+
+struct Config {
+  std::string source_file;       // where it was loaded from ("" = defaults)
+  RuleVarsConfig vars = RuleVarsConfig::suricata_defaults();
+  int workers = 0;               // 0 = one per core
+  int stats_interval_sec = 8;    // stats events every N seconds of wall time; 0 = only at exit
+  uint32_t ring_bytes = 8u << 20;  // per-worker dispatcher ring (offline multi-worker mode)
+  int snaplen = 262144;          // live capture
+  int live_buffer_mb = 64;       // live capture kernel ring
+  decode::DecodeConfig decode;
+  decode::DefragConfig defrag;
+  flow::FlowConfig flow;
+  stream::StreamConfig stream;
+  EveOutputConfig eve;
+};
+
+Result<Config> load_config(const std::string& path);
+Result<Config> parse_config(const std::string& yaml_text, const std::string& name = "<string>");
+
+// "64mb", "1gb", "4096", "512kb" -> bytes.
+Result<uint64_t> parse_size(std::string_view s);
+
+}  // namespace ww

@@ -1,0 +1,202 @@
+#include "output/eve.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+namespace ww::output {
+namespace {
+
+int64_t wall_sec() { return static_cast<int64_t>(::time(nullptr)); }
+
+// Writes all of `data` or returns false (EINTR retried).
+bool write_all(int fd, const char* data, size_t len) noexcept {
+  while (len > 0) {
+    ssize_t n = ::write(fd, data, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += n;
+    len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------- FileSink
+
+FileSink::FileSink(std::string path, const EveOutputConfig& cfg, StatsBlock& stats)
+    : path_(std::move(path)),
+      cfg_(cfg),
+      written_(stats.counter("output.eve.written_bytes")),
+      dropped_(stats.counter("output.eve.dropped_bytes")),
+      rotations_(stats.counter("output.eve.rotations")) {}
+
+Result<std::unique_ptr<FileSink>> FileSink::open(std::string path, const EveOutputConfig& cfg,
+                                                 StatsBlock& stats) {
+  std::unique_ptr<FileSink> s(new FileSink(std::move(path), cfg, stats));
+  std::lock_guard lk(s->mu_);
+  if (!s->open_locked())
+    return fail(Diagnostic{std::string("cannot open for writing: ") + std::strerror(errno), s->path_});
+  return s;
+}
+
+FileSink::~FileSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool FileSink::open_locked() noexcept {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0) return false;
+  struct stat st {};
+  size_ = ::fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  opened_at_ = wall_sec();
+  return true;
+}
+
+void FileSink::rotate_locked() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  // eve.json.N-1 -> eve.json.N ... eve.json -> eve.json.1
+  char from[4096], to[4096];
+  std::snprintf(to, sizeof to, "%s.%d", path_.c_str(), cfg_.max_rotated_files);
+  ::unlink(to);
+  for (int i = cfg_.max_rotated_files - 1; i >= 1; --i) {
+    std::snprintf(from, sizeof from, "%s.%d", path_.c_str(), i);
+    std::snprintf(to, sizeof to, "%s.%d", path_.c_str(), i + 1);
+    ::rename(from, to);
+  }
+  std::snprintf(to, sizeof to, "%s.1", path_.c_str());
+  ::rename(path_.c_str(), to);
+  rotations_.inc();
+  open_locked();
+}
+
+void FileSink::write(std::string_view lines) noexcept {
+  std::lock_guard lk(mu_);
+  if (fd_ >= 0) {
+    bool rotate = (cfg_.rotate_bytes && size_ + lines.size() > cfg_.rotate_bytes && size_ > 0) ||
+                  (cfg_.rotate_interval_sec && wall_sec() - opened_at_ >= cfg_.rotate_interval_sec);
+    if (rotate) rotate_locked();
+  }
+  if (fd_ < 0 && !open_locked()) {
+    dropped_.inc(lines.size());
+    return;
+  }
+  if (!write_all(fd_, lines.data(), lines.size())) {
+    dropped_.inc(lines.size());
+    if (!reported_error_) {
+      reported_error_ = true;
+      spdlog::error("{}: write failed: {} (further losses are counted in output.eve.dropped_bytes)",
+                    path_, std::strerror(errno));
+    }
+    return;
+  }
+  size_ += lines.size();
+  written_.inc(lines.size());
+}
+
+void FileSink::flush() noexcept {
+  std::lock_guard lk(mu_);
+  if (fd_ >= 0) ::fdatasync(fd_);
+}
+
+void FileSink::reopen() noexcept {
+  std::lock_guard lk(mu_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  open_locked();
+}
+
+// ---------------------------------------------------------------------------- UnixSocketSink
+
+UnixSocketSink::UnixSocketSink(std::string path, StatsBlock& stats)
+    : path_(std::move(path)),
+      written_(stats.counter("output.unix_socket.written_bytes")),
+      dropped_(stats.counter("output.unix_socket.dropped_bytes")) {}
+
+UnixSocketSink::~UnixSocketSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool UnixSocketSink::connect_locked() noexcept {
+  int64_t now = wall_sec();
+  if (now == last_attempt_) return false;  // at most one attempt per second
+  last_attempt_ = now;
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path_.size() >= sizeof sa.sun_path) {
+    ::close(fd);
+    return false;
+  }
+  std::memcpy(sa.sun_path, path_.c_str(), path_.size() + 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return false;
+  }
+  fd_ = fd;
+  return true;
+}
+
+void UnixSocketSink::write(std::string_view lines) noexcept {
+  std::lock_guard lk(mu_);
+  if (fd_ < 0 && !connect_locked()) {
+    dropped_.inc(lines.size());
+    return;
+  }
+  const char* p = lines.data();
+  size_t len = lines.size();
+  while (len > 0) {
+    ssize_t n = ::send(fd_, p, len, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd_);
+      fd_ = -1;
+      dropped_.inc(len);
+      return;
+    }
+    p += n;
+    len -= static_cast<size_t>(n);
+  }
+  written_.inc(lines.size());
+}
+
+// --------------------------------------------------------------------------------- EveWriter
+
+EveWriter::Json& EveWriter::begin(Timestamp ts, std::string_view event_type) {
+  json_.Reset(buf_);
+  json_.StartObject();
+  char tsbuf[40];
+  size_t n = format_timestamp(ts, tsbuf);
+  json_.Key("timestamp");
+  json_.String(tsbuf, static_cast<rapidjson::SizeType>(n));
+  kv("event_type", event_type);
+  return json_;
+}
+
+void EveWriter::end() {
+  json_.EndObject();
+  buf_.Put('\n');
+  ++events_;
+  if (buf_.GetSize() >= kChunk) flush();
+}
+
+void EveWriter::flush() {
+  if (buf_.GetSize() == 0) return;
+  if (out_) out_->write({buf_.GetString(), buf_.GetSize()});
+  buf_.Clear();
+}
+
+}  // namespace ww::output

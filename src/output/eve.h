@@ -1,0 +1,153 @@
+// output: Suricata-compatible EVE JSON, one object per line, written to sinks.
+//
+// Each worker owns an EveWriter: events are serialised with RapidJSON into the writer's own
+// buffer (no shared state on the packet path) and handed to the sinks in chunks of whole lines,
+// so lines from different workers never interleave. Sinks serialise chunk writes with a mutex
+// that is taken once per chunk (64 KiB), not per event.
+// Limits: a sink that cannot write counts what it dropped (output.<sink>.dropped_bytes); the
+// file sink reports errors once and keeps trying.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "core/stats.h"
+#include "core/types.h"
+
+namespace ww::output {
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // Writes whole lines (each ending in '\n').
+  virtual void write(std::string_view lines) noexcept = 0;
+  virtual void flush() noexcept {}
+  // SIGHUP: close and reopen (log rotation by an external tool).
+  virtual void reopen() noexcept {}
+};
+
+// A file in the log directory, with rotation by size and/or wall-time interval:
+// eve.json -> eve.json.1 -> ... -> eve.json.N (oldest removed).
+class FileSink final : public Sink {
+ public:
+  static Result<std::unique_ptr<FileSink>> open(std::string path, const EveOutputConfig& cfg,
+                                                StatsBlock& stats);
+  ~FileSink() override;
+  void write(std::string_view lines) noexcept override;
+  void flush() noexcept override;
+  void reopen() noexcept override;
+  const std::string& path() const { return path_; }
+
+ private:
+  FileSink(std::string path, const EveOutputConfig& cfg, StatsBlock& stats);
+  bool open_locked() noexcept;
+  void rotate_locked() noexcept;
+  std::mutex mu_;
+  std::string path_;
+  EveOutputConfig cfg_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  int64_t opened_at_ = 0;
+  bool reported_error_ = false;
+  Counter& written_;
+  Counter& dropped_;
+  Counter& rotations_;
+};
+
+// A unix stream socket (e.g. a local collector). Reconnects at most once a second while down;
+// what cannot be sent meanwhile is counted, never blocks the packet path for long.
+class UnixSocketSink final : public Sink {
+ public:
+  UnixSocketSink(std::string path, StatsBlock& stats);
+  ~UnixSocketSink() override;
+  void write(std::string_view lines) noexcept override;
+
+ private:
+  bool connect_locked() noexcept;
+  std::mutex mu_;
+  std::string path_;
+  int fd_ = -1;
+  int64_t last_attempt_ = 0;
+  Counter& written_;
+  Counter& dropped_;
+};
+
+// The set of sinks plus which event types are enabled.
+class EveOutput {
+ public:
+  explicit EveOutput(EveOutputConfig cfg) : cfg_(std::move(cfg)) {}
+  void add_sink(std::unique_ptr<Sink> s) { sinks_.push_back(std::move(s)); }
+  bool enabled(std::string_view type) const { return cfg_.has_type(type); }
+  void write(std::string_view lines) noexcept {
+    for (auto& s : sinks_) s->write(lines);
+  }
+  void flush() noexcept {
+    for (auto& s : sinks_) s->flush();
+  }
+  void reopen() noexcept {
+    for (auto& s : sinks_) s->reopen();
+  }
+  const EveOutputConfig& config() const { return cfg_; }
+
+ private:
+  EveOutputConfig cfg_;
+  std::vector<std::unique_ptr<Sink>> sinks_;
+};
+
+// Per-thread event builder. Usage:
+//   auto& w = writer.begin(ts, "flow");  ... w.Key("flow"); w.StartObject(); ...
+//   writer.end();
+class EveWriter {
+ public:
+  using Json = rapidjson::Writer<rapidjson::StringBuffer>;
+  static constexpr size_t kChunk = 64 * 1024;
+
+  explicit EveWriter(EveOutput* out) : out_(out), json_(buf_) {}
+  ~EveWriter() { flush(); }
+  EveWriter(const EveWriter&) = delete;
+  EveWriter& operator=(const EveWriter&) = delete;
+
+  bool enabled(std::string_view type) const { return out_ && out_->enabled(type); }
+  // Opens an event object with "timestamp" and "event_type"; the caller adds the rest.
+  Json& begin(Timestamp ts, std::string_view event_type);
+  // Closes the event and appends the newline; hands a full chunk to the sinks.
+  void end();
+  void flush();
+  uint64_t events() const { return events_; }
+  // The lines buffered so far (tests).
+  std::string_view pending() const { return {buf_.GetString(), buf_.GetSize()}; }
+
+  // The writer of the event being built (between begin() and end()).
+  Json& begin_raw() { return json_; }
+
+  // Helpers for common fields.
+  void kv(const char* k, std::string_view v) {
+    json_.Key(k);
+    json_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  }
+  void kv(const char* k, uint64_t v) {
+    json_.Key(k);
+    json_.Uint64(v);
+  }
+  void kv_bool(const char* k, bool v) {
+    json_.Key(k);
+    json_.Bool(v);
+  }
+
+ private:
+  EveOutput* out_;
+  rapidjson::StringBuffer buf_;
+  Json json_;
+  uint64_t events_ = 0;
+};
+
+}  // namespace ww::output

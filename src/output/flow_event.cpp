@@ -1,0 +1,111 @@
+#include "output/flow_event.h"
+
+#include <cstdio>
+
+#include "app/proto.h"
+
+namespace ww::output {
+
+std::string_view proto_name(uint8_t p, char (&buf)[4]) {
+  switch (p) {
+    case ipproto::kTcp: return "TCP";
+    case ipproto::kUdp: return "UDP";
+    case ipproto::kIcmp: return "ICMP";
+    case ipproto::kIcmpv6: return "IPv6-ICMP";
+    case ipproto::kSctp: return "SCTP";
+    case ipproto::kGre: return "GRE";
+    default: {
+      int n = std::snprintf(buf, sizeof buf, "%u", p);
+      return {buf, static_cast<size_t>(n)};
+    }
+  }
+}
+
+namespace {
+
+void write_ip(EveWriter& w, const char* key, const IpAddr& a) {
+  char buf[48];
+  w.kv(key, std::string_view(buf, a.format(buf)));
+}
+
+}  // namespace
+
+void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface) {
+  w.kv("flow_id", f.flow_id);
+  if (!in_iface.empty()) w.kv("in_iface", in_iface);
+  if (f.vlan_count > 0) {
+    auto& j = w.begin_raw();
+    j.Key("vlan");
+    j.StartArray();
+    for (int i = 0; i < f.vlan_count; ++i) j.Uint(f.vlan[i]);
+    j.EndArray();
+  }
+  write_ip(w, "src_ip", f.src);
+  bool ports = f.proto == ipproto::kTcp || f.proto == ipproto::kUdp || f.proto == ipproto::kSctp;
+  if (ports) w.kv("src_port", f.sp);
+  write_ip(w, "dest_ip", f.dst);
+  if (ports) w.kv("dest_port", f.dp);
+  char pbuf[4];
+  w.kv("proto", proto_name(f.proto, pbuf));
+}
+
+void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface) {
+  auto& j = w.begin(f.start, "flow");
+  write_flow_header(w, f, in_iface);
+  if (f.proto == ipproto::kIcmp || f.proto == ipproto::kIcmpv6) {
+    // Suricata keys ICMP flows on type/code; the flow module stores them in the port fields.
+    w.kv("icmp_type", f.sp >> 8);
+    w.kv("icmp_code", f.sp & 0xff);
+  }
+  auto app = static_cast<app::Proto>(f.app_proto);
+  if (app != app::Proto::Unknown) w.kv("app_proto", app::proto_name(app));
+
+  j.Key("flow");
+  j.StartObject();
+  w.kv("pkts_toserver", f.pkts[0]);
+  w.kv("pkts_toclient", f.pkts[1]);
+  w.kv("bytes_toserver", f.bytes[0]);
+  w.kv("bytes_toclient", f.bytes[1]);
+  char ts[40];
+  j.Key("start");
+  j.String(ts, static_cast<rapidjson::SizeType>(format_timestamp(f.start, ts)));
+  j.Key("end");
+  j.String(ts, static_cast<rapidjson::SizeType>(format_timestamp(f.last, ts)));
+  w.kv("age", static_cast<uint64_t>((f.last.usec - f.start.usec) / 1000000));
+  if (f.proto == ipproto::kTcp) {
+    w.kv("state", flow::tcp_state_name(f.tcp_state));
+  } else {
+    // Suricata: "new" until both directions were seen, then "established".
+    w.kv("state", (f.pkts[0] && f.pkts[1]) ? "established" : "new");
+  }
+  w.kv("reason", flow::end_reason_name(f.reason));
+  w.kv_bool("alerted", f.alerted);
+  j.EndObject();
+
+  if (f.proto == ipproto::kTcp) {
+    j.Key("tcp");
+    j.StartObject();
+    uint8_t all = f.tcp_flags[0] | f.tcp_flags[1];
+    char hex[3];
+    auto put_flags = [&](const char* key, uint8_t v) {
+      std::snprintf(hex, sizeof hex, "%02x", v);
+      w.kv(key, std::string_view(hex, 2));
+    };
+    put_flags("tcp_flags", all);
+    put_flags("tcp_flags_ts", f.tcp_flags[0]);
+    put_flags("tcp_flags_tc", f.tcp_flags[1]);
+    if (all & tcpflag::kSyn) w.kv_bool("syn", true);
+    if (all & tcpflag::kFin) w.kv_bool("fin", true);
+    if (all & tcpflag::kRst) w.kv_bool("rst", true);
+    if (all & tcpflag::kPsh) w.kv_bool("psh", true);
+    if (all & tcpflag::kAck) w.kv_bool("ack", true);
+    if (all & tcpflag::kUrg) w.kv_bool("urg", true);
+    if (all & tcpflag::kEce) w.kv_bool("ecn", true);
+    if (all & tcpflag::kCwr) w.kv_bool("cwr", true);
+    w.kv("state", flow::tcp_state_name(f.tcp_state));
+    j.EndObject();
+  }
+  w.end();
+}
+
+}  // namespace ww::output

@@ -1,0 +1,17 @@
+// EVE `flow` events, field for field as Suricata 7 writes them.
+#pragma once
+
+#include "flow/flow.h"
+#include "output/eve.h"
+
+namespace ww::output {
+
+// Writes the common header fields of a flow-scoped event (flow_id, in_iface, src/dest,
+// proto) after EveWriter::begin().
+void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface);
+// A complete `flow` event for a flow that ended.
+void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface);
+// "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number.
+std::string_view proto_name(uint8_t ip_proto, char (&buf)[4]);
+
+}  // namespace ww::output
