@@ -20,7 +20,27 @@ struct StreamConfig {
   uint64_t depth = 1u << 20;         // bytes delivered per direction; 0 = unlimited
   uint32_t max_segments_per_dir = 4096;  // queued out-of-order segments per direction
   bool midstream = true;             // pick up flows whose handshake was not seen
+  // Delivered segments kept (copied) until the other side ACKs them, only to compare them
+  // with retransmissions (overlap_diff on data already delivered). 0 disables.
+  uint32_t retain_segments_per_dir = 16;
+  size_t retain_memcap = 64u << 20;  // bytes of retained segments, part of `memcap`
+  // Segments starting further than this beyond the next expected byte are dropped.
+  uint32_t max_ooo_distance = 16u << 20;
 };
+
+// Per-direction facts about a session, kept so that an anomaly can be raised later.
+namespace flag {
+inline constexpr uint8_t kMidstream = 1;       // picked up without a handshake
+inline constexpr uint8_t kGap = 2;             // at least one gap reported
+inline constexpr uint8_t kOverlapDiff = 4;     // a retransmission carried different bytes
+inline constexpr uint8_t kDepthReached = 8;    // stream depth reached: delivery stopped
+inline constexpr uint8_t kSegmentDropped = 16; // a segment was not queued (limit or memcap)
+inline constexpr uint8_t kClosed = 32;         // on_close delivered
+}  // namespace flag
+
+// Anomalies the reassembler raises through StreamSink::on_anomaly, once per direction each.
+enum class StreamAnomaly : uint8_t { OverlapDiff, SegmentDropped };
+const char* anomaly_name(StreamAnomaly a);  // "stream.overlap_different_data", ...
 
 // What the app layer receives. Callbacks run on the worker thread, on the packet path.
 class StreamSink {
@@ -33,7 +53,12 @@ class StreamSink {
   // No more data in this direction (FIN/RST seen and everything before it delivered, or the
   // flow ended).
   virtual void on_close(flow::Flow& f, Direction d) noexcept = 0;
+  // An anomaly in direction `d` (first occurrence per direction). Optional.
+  virtual void on_anomaly(flow::Flow& f, Direction d, StreamAnomaly a) noexcept {}
 };
+
+// flag:: bits of direction `d` of f's session; 0 when f has no session.
+uint8_t session_flags(const flow::Flow& f, Direction d) noexcept;
 
 class Reassembler {
  public:
@@ -48,6 +73,7 @@ class Reassembler {
   // f.tcp.
   void release(flow::Flow& f, StreamSink& sink) noexcept;
 
+  // Bytes: queued and retained segments + sessions.
   size_t memuse() const noexcept;
 
  private:

@@ -1,0 +1,556 @@
+// stream: TCP reassembly. One TcpSession per TCP flow, two directions each.
+//
+// OVERLAP POLICY: FIRST DATA WINS. For every sequence range, the bytes wardwatch received first
+// are the ones delivered (whether they were delivered at once or queued out of order); a later
+// segment covering the same range is compared with them and, when its bytes differ, counted
+// (stream.overlap_diff), flagged on the session (flag::kOverlapDiff) and raised once per
+// direction through StreamSink::on_anomaly(OverlapDiff). Comparing with bytes already
+// delivered needs them: delivered segments are retained (copied, bounded by
+// retain_segments_per_dir and retain_memcap) until the other side ACKs them.
+//
+// Invariants:
+//  - Per direction, on_data offsets are contiguous: each call starts where the previous data
+//    or gap ended (a gap advances the offset by its length).
+//  - Nothing is delivered for a direction after its on_close; on_close is called exactly once
+//    per direction (FIN/RST once everything before it was delivered or declared a gap, or at
+//    release()).
+//  - The out-of-order queue of a direction is sorted, its segments do not overlap and all start
+//    after the next expected byte (they are delivered as soon as the hole before them fills).
+//  - Sequence numbers are compared with 32-bit serial arithmetic, offsets are 64-bit.
+//  - No heap allocation per packet: segments come from slabs of fixed 2 KiB segments (a larger
+//    TCP payload takes several), sessions from slabs; both are reused through free lists.
+//    Queued payload is copied (the Packet's bytes die after processing); in-order data is
+//    delivered straight from the packet.
+//
+// Limits (each counted): stream.depth_reached (cfg.depth per direction, then no more data),
+// stream.segment_limit_drop (cfg.max_segments_per_dir queued segments), stream.
+// segment_memcap_drop (cfg.memcap bytes of segments), stream.ooo_too_far (a segment more than
+// cfg.max_ooo_distance ahead). A dropped segment becomes a gap later.
+//
+// Gaps: when the other side ACKs data that was never seen, or at release(), the missing range
+// is reported with on_gap(len) (stream.reassembly_gap) and delivery resumes after it. An ACK
+// seen before the data it covers (capture reordering) therefore turns that data into a gap.
+//
+// Midstream: without a SYN, a direction starts at its first data segment when cfg.midstream
+// (stream.midstream_pickups); otherwise the data of sessions without a SYN is ignored
+// (stream.midstream_ignored). An RST is accepted when its sequence number lies within 1 MiB
+// of the next expected byte (stream.rst_invalid otherwise) and closes both directions.
+#include "stream/stream.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <vector>
+
+namespace ww::stream {
+
+namespace {
+
+constexpr size_t kSegBytes = 2048;
+constexpr uint32_t kRstWindow = 1u << 20;
+
+inline bool lt(uint32_t a, uint32_t b) noexcept { return int32_t(a - b) < 0; }
+inline bool le(uint32_t a, uint32_t b) noexcept { return int32_t(a - b) <= 0; }
+inline uint32_t smax(uint32_t a, uint32_t b) noexcept { return lt(a, b) ? b : a; }
+inline uint32_t smin(uint32_t a, uint32_t b) noexcept { return lt(a, b) ? a : b; }
+
+struct Segment {
+  Segment* next;
+  uint32_t seq;
+  uint16_t len;
+  uint8_t data[kSegBytes - 16];
+  uint32_t end() const noexcept { return seq + len; }
+};
+static_assert(sizeof(Segment) == kSegBytes);
+constexpr uint32_t kSegData = sizeof(Segment::data);
+
+}  // namespace
+
+struct DirState {
+  uint32_t next_seq = 0;      // next expected sequence number
+  uint64_t offset = 0;        // stream offset of next_seq
+  uint32_t fin_seq = 0;       // sequence number the FIN occupies
+  uint8_t flags = 0;          // flag:: bits
+  bool started = false;       // next_seq is known
+  bool fin = false;
+  bool closed = false;
+  uint32_t nqueued = 0;
+  uint32_t nretained = 0;
+  Segment* q = nullptr;       // out-of-order queue
+  Segment* r_head = nullptr;  // retained (delivered, not yet acked), in order
+  Segment* r_tail = nullptr;
+};
+
+struct TcpSession {
+  DirState dir[2];
+  bool syn_seen = false;
+  TcpSession* next_free = nullptr;
+};
+
+const char* anomaly_name(StreamAnomaly a) {
+  switch (a) {
+    case StreamAnomaly::OverlapDiff: return "stream.overlap_different_data";
+    case StreamAnomaly::SegmentDropped: return "stream.segment_dropped";
+  }
+  return "stream.unknown";
+}
+
+uint8_t session_flags(const flow::Flow& f, Direction d) noexcept {
+  return f.tcp ? f.tcp->dir[idx(d)].flags : 0;
+}
+
+struct Reassembler::Impl {
+  Impl(StatsBlock& stats, const StreamConfig& c)
+      : cfg(c),
+        c_memuse(stats.counter("stream.reassembly_memuse")),
+        c_sessions(stats.counter("stream.sessions")),
+        c_memcap_drop(stats.counter("stream.segment_memcap_drop")),
+        c_limit_drop(stats.counter("stream.segment_limit_drop")),
+        c_too_far(stats.counter("stream.ooo_too_far")),
+        c_ooo(stats.counter("stream.ooo_segments")),
+        c_retrans(stats.counter("stream.retransmission")),
+        c_overlap(stats.counter("stream.overlap")),
+        c_overlap_diff(stats.counter("stream.overlap_diff")),
+        c_gap(stats.counter("stream.reassembly_gap")),
+        c_depth(stats.counter("stream.depth_reached")),
+        c_mid_pickup(stats.counter("stream.midstream_pickups")),
+        c_mid_ignored(stats.counter("stream.midstream_ignored")),
+        c_after_close(stats.counter("stream.data_after_close")),
+        c_rst_invalid(stats.counter("stream.rst_invalid")) {}
+
+  StreamConfig cfg;
+  Counter &c_memuse, &c_sessions, &c_memcap_drop, &c_limit_drop, &c_too_far, &c_ooo, &c_retrans,
+      &c_overlap, &c_overlap_diff, &c_gap, &c_depth, &c_mid_pickup, &c_mid_ignored,
+      &c_after_close, &c_rst_invalid;
+
+  std::vector<std::unique_ptr<Segment[]>> seg_slabs;
+  Segment* seg_free = nullptr;
+  size_t seg_in_use = 0, seg_allocated = 0, retained_bytes = 0;
+  std::vector<std::unique_ptr<TcpSession[]>> sess_slabs;
+  TcpSession* sess_free = nullptr;
+  size_t sess_in_use = 0;
+
+  size_t seg_bytes() const noexcept { return seg_in_use * sizeof(Segment); }
+  size_t memuse() const noexcept { return seg_bytes() + sess_in_use * sizeof(TcpSession); }
+
+  // --- pools ---
+  Segment* seg_alloc() noexcept {
+    if (seg_bytes() + sizeof(Segment) > cfg.memcap) return nullptr;
+    if (!seg_free) {
+      size_t room = (cfg.memcap - seg_allocated * sizeof(Segment)) / sizeof(Segment);
+      size_t count = std::clamp<size_t>(room, 1, 64);
+      Segment* slab = new (std::nothrow) Segment[count];
+      if (!slab) return nullptr;
+      seg_slabs.emplace_back(slab);
+      seg_allocated += count;
+      for (size_t i = count; i-- > 0;) {
+        slab[i].next = seg_free;
+        seg_free = &slab[i];
+      }
+    }
+    Segment* s = seg_free;
+    seg_free = s->next;
+    s->next = nullptr;
+    ++seg_in_use;
+    c_memuse.set(seg_bytes());
+    return s;
+  }
+  void seg_release(Segment* s) noexcept {
+    s->next = seg_free;
+    seg_free = s;
+    --seg_in_use;
+    c_memuse.set(seg_bytes());
+  }
+  TcpSession* sess_alloc() noexcept {
+    if (!sess_free) {
+      constexpr size_t kCount = 256;
+      TcpSession* slab = new (std::nothrow) TcpSession[kCount];
+      if (!slab) return nullptr;
+      sess_slabs.emplace_back(slab);
+      for (size_t i = kCount; i-- > 0;) {
+        slab[i].next_free = sess_free;
+        sess_free = &slab[i];
+      }
+    }
+    TcpSession* s = sess_free;
+    sess_free = s->next_free;
+    *s = TcpSession{};
+    ++sess_in_use;
+    c_sessions.set(sess_in_use);
+    return s;
+  }
+  void sess_release(TcpSession* s) noexcept {
+    s->next_free = sess_free;
+    sess_free = s;
+    --sess_in_use;
+    c_sessions.set(sess_in_use);
+  }
+
+  // --- flags ---
+  void raise(flow::Flow& f, Direction d, DirState& D, uint8_t bit, StreamAnomaly a,
+             StreamSink& sink) noexcept {
+    if (D.flags & bit) return;
+    D.flags |= bit;
+    sink.on_anomaly(f, d, a);
+  }
+
+  // --- retained segments ---
+  void retained_pop(DirState& D) noexcept {
+    Segment* s = D.r_head;
+    D.r_head = s->next;
+    if (!D.r_head) D.r_tail = nullptr;
+    --D.nretained;
+    retained_bytes -= sizeof(Segment);
+    seg_release(s);
+  }
+  void retained_clear(DirState& D) noexcept {
+    while (D.r_head) retained_pop(D);
+  }
+  // Appends a delivered segment to the retained list (takes ownership of `s`).
+  void retained_push(DirState& D, Segment* s) noexcept {
+    s->next = nullptr;
+    (D.r_tail ? D.r_tail->next : D.r_head) = s;
+    D.r_tail = s;
+    ++D.nretained;
+    retained_bytes += sizeof(Segment);
+    if (D.nretained > cfg.retain_segments_per_dir) retained_pop(D);
+  }
+  bool can_retain() const noexcept {
+    return cfg.retain_segments_per_dir != 0 && retained_bytes + sizeof(Segment) <= cfg.retain_memcap;
+  }
+  // Copies delivered bytes [seq, seq+len) into retained segments.
+  void retain_copy(DirState& D, uint32_t seq, const uint8_t* data, uint32_t len) noexcept {
+    if (cfg.retain_segments_per_dir == 0) return;
+    // Only the last retain_segments_per_dir segments can survive: skip what would be evicted.
+    uint64_t keep = uint64_t(cfg.retain_segments_per_dir) * kSegData;
+    if (len > keep) {
+      uint32_t skip = uint32_t(len - keep);
+      seq += skip;
+      data += skip;
+      len -= skip;
+    }
+    while (len) {
+      Segment* s = nullptr;
+      if (D.nretained >= cfg.retain_segments_per_dir && D.r_head) {
+        s = D.r_head;  // recycle the oldest: no pool round trip
+        D.r_head = s->next;
+        if (!D.r_head) D.r_tail = nullptr;
+        --D.nretained;
+        retained_bytes -= sizeof(Segment);
+      } else if (can_retain()) {
+        s = seg_alloc();
+      }
+      if (!s) return;
+      uint32_t n = std::min(len, kSegData);
+      s->seq = seq;
+      s->len = uint16_t(n);
+      std::memcpy(s->data, data, n);
+      retained_push(D, s);
+      seq += n;
+      data += n;
+      len -= n;
+    }
+  }
+  // Compares bytes [seq, seq+len) (all before next_seq) with what was delivered for them.
+  bool differs_from_retained(const DirState& D, uint32_t seq, const uint8_t* data,
+                             uint32_t len) const noexcept {
+    uint32_t end = seq + len;
+    for (const Segment* s = D.r_head; s; s = s->next) {
+      if (le(s->end(), seq)) continue;
+      if (le(end, s->seq)) break;
+      uint32_t b = smax(seq, s->seq), e = smin(end, s->end());
+      if (std::memcmp(data + (b - seq), s->data + (b - s->seq), e - b) != 0) return true;
+    }
+    return false;
+  }
+
+  // --- delivery ---
+  void deliver(flow::Flow& f, Direction d, DirState& D, const uint8_t* data, uint32_t len,
+               StreamSink& sink) noexcept {
+    if (D.flags & flag::kDepthReached) return;
+    uint32_t n = len;
+    if (cfg.depth) {
+      uint64_t room = cfg.depth > D.offset ? cfg.depth - D.offset : 0;
+      if (room < n) n = uint32_t(room);
+    }
+    if (n) sink.on_data(f, d, Bytes{data, n}, D.offset);
+    D.next_seq += len;
+    D.offset += len;
+    if (n < len) reach_depth(D);
+  }
+  void reach_depth(DirState& D) noexcept {
+    D.flags |= flag::kDepthReached;
+    c_depth.inc();
+    while (D.q) {
+      Segment* s = D.q;
+      D.q = s->next;
+      seg_release(s);
+    }
+    D.nqueued = 0;
+    retained_clear(D);
+  }
+  void gap(flow::Flow& f, Direction d, DirState& D, uint32_t len, StreamSink& sink) noexcept {
+    if (!(D.flags & flag::kDepthReached)) {
+      sink.on_gap(f, d, len);
+      c_gap.inc();
+      D.flags |= flag::kGap;
+    }
+    D.next_seq += len;
+    D.offset += len;
+    if (cfg.depth && D.offset >= cfg.depth && !(D.flags & flag::kDepthReached)) reach_depth(D);
+  }
+  void close(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
+    if (D.closed) return;
+    D.closed = true;
+    D.flags |= flag::kClosed;
+    sink.on_close(f, d);
+  }
+  // Delivers queued segments that have become in order; closes on a reached FIN.
+  void drain(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
+    while (D.q && D.q->seq == D.next_seq) {
+      Segment* s = D.q;
+      D.q = s->next;
+      --D.nqueued;
+      deliver(f, d, D, s->data, s->len, sink);
+      if (!(D.flags & flag::kDepthReached) && can_retain())
+        retained_push(D, s);
+      else
+        seg_release(s);
+    }
+    if (D.fin && le(D.fin_seq, D.next_seq)) close(f, d, D, sink);
+  }
+  // Reports gaps and delivers queued data up to `target` (something the receiver acked, or
+  // the FIN at release).
+  void skip_to(flow::Flow& f, Direction d, DirState& D, uint32_t target, StreamSink& sink) noexcept {
+    while (lt(D.next_seq, target) && !D.closed) {
+      if (D.q && D.q->seq == D.next_seq) {
+        drain(f, d, D, sink);
+        continue;
+      }
+      uint32_t stop = (D.q && lt(D.q->seq, target)) ? D.q->seq : target;
+      gap(f, d, D, stop - D.next_seq, sink);
+      drain(f, d, D, sink);
+    }
+  }
+
+  // Queues a copy of [seq, seq+len) after `prev` (nullptr: at the head). Returns the last
+  // segment inserted (or prev when nothing could be queued).
+  Segment* enqueue(flow::Flow& f, Direction d, DirState& D, Segment* prev, uint32_t seq,
+                   const uint8_t* data, uint32_t len, StreamSink& sink) noexcept {
+    while (len) {
+      if (D.nqueued >= cfg.max_segments_per_dir) {
+        c_limit_drop.inc();
+        raise(f, d, D, flag::kSegmentDropped, StreamAnomaly::SegmentDropped, sink);
+        return prev;
+      }
+      Segment* s = seg_alloc();
+      if (!s && D.r_head) {  // retained bytes are a luxury: give them up first
+        retained_clear(D);
+        s = seg_alloc();
+      }
+      if (!s) {
+        c_memcap_drop.inc();
+        raise(f, d, D, flag::kSegmentDropped, StreamAnomaly::SegmentDropped, sink);
+        return prev;
+      }
+      uint32_t n = std::min(len, kSegData);
+      s->seq = seq;
+      s->len = uint16_t(n);
+      std::memcpy(s->data, data, n);
+      Segment*& link = prev ? prev->next : D.q;
+      s->next = link;
+      link = s;
+      prev = s;
+      ++D.nqueued;
+      c_ooo.inc();
+      seq += n;
+      data += n;
+      len -= n;
+    }
+    return prev;
+  }
+
+  void overlap_diff(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
+    c_overlap_diff.inc();
+    raise(f, d, D, flag::kOverlapDiff, StreamAnomaly::OverlapDiff, sink);
+  }
+
+  void data(flow::Flow& f, Direction d, DirState& D, uint32_t seq, const uint8_t* data,
+            uint32_t len, StreamSink& sink) noexcept {
+    if (D.closed) {
+      c_after_close.inc();
+      return;
+    }
+    if (D.flags & flag::kDepthReached) return;
+    // Bytes before the next expected one were delivered (or declared a gap) already.
+    int32_t front = int32_t(D.next_seq - seq);
+    if (front > 0) {
+      uint32_t old = std::min(uint32_t(front), len);
+      if (differs_from_retained(D, seq, data, old)) overlap_diff(f, d, D, sink);
+      if (old == len) {
+        c_retrans.inc();
+        return;
+      }
+      c_overlap.inc();
+      seq += old;
+      data += old;
+      len -= old;
+    }
+    if (D.fin) {  // nothing exists beyond the FIN
+      if (le(D.fin_seq, seq)) return;
+      if (lt(D.fin_seq, seq + len)) len = D.fin_seq - seq;
+    }
+    if (seq - D.next_seq > cfg.max_ooo_distance) {
+      c_too_far.inc();
+      raise(f, d, D, flag::kSegmentDropped, StreamAnomaly::SegmentDropped, sink);
+      return;
+    }
+    // Walk the queue: parts already queued win (first data wins), the rest is new.
+    const uint32_t end = seq + len;
+    uint32_t cur = seq;
+    Segment* prev = nullptr;
+    Segment* s = D.q;
+    bool overlapped = false;
+    while (s && lt(cur, end)) {
+      if (le(s->end(), cur)) {
+        prev = s;
+        s = s->next;
+        continue;
+      }
+      if (le(end, s->seq)) break;
+      if (lt(cur, s->seq)) {
+        prev = new_piece(f, d, D, prev, cur, data + (cur - seq), s->seq - cur, sink);
+        if (D.flags & flag::kDepthReached) return;  // the queue is gone
+      }
+      uint32_t b = smax(cur, s->seq), e = smin(end, s->end());
+      overlapped = true;
+      if (std::memcmp(data + (b - seq), s->data + (b - s->seq), e - b) != 0)
+        overlap_diff(f, d, D, sink);
+      cur = e;
+      prev = s;
+      s = s->next;
+    }
+    if (lt(cur, end)) new_piece(f, d, D, prev, cur, data + (cur - seq), end - cur, sink);
+    if (overlapped) c_overlap.inc();
+    drain(f, d, D, sink);
+  }
+
+  Segment* new_piece(flow::Flow& f, Direction d, DirState& D, Segment* prev, uint32_t seq,
+                     const uint8_t* data, uint32_t len, StreamSink& sink) noexcept {
+    if (seq == D.next_seq) {  // in order: straight from the packet, no copy to queue
+      deliver(f, d, D, data, len, sink);
+      if (!(D.flags & flag::kDepthReached)) retain_copy(D, seq, data, len);
+      return prev;
+    }
+    return enqueue(f, d, D, prev, seq, data, len, sink);
+  }
+
+  // Flow end or RST: deliver everything queued (reporting holes), then close.
+  void finish(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
+    if (D.started && !D.closed) {
+      while (D.q) {
+        if (D.q->seq != D.next_seq) gap(f, d, D, D.q->seq - D.next_seq, sink);
+        drain(f, d, D, sink);
+        if (D.closed) break;
+      }
+      if (!D.closed && D.fin && lt(D.next_seq, D.fin_seq)) gap(f, d, D, D.fin_seq - D.next_seq, sink);
+    }
+    close(f, d, D, sink);
+    while (D.q) {  // only when closed before the queue emptied
+      Segment* s = D.q;
+      D.q = s->next;
+      seg_release(s);
+    }
+    D.nqueued = 0;
+    retained_clear(D);
+  }
+
+  void process(flow::Flow& f, const Packet& p, Direction d, StreamSink& sink) noexcept {
+    if (!f.tcp) {
+      f.tcp = sess_alloc();
+      if (!f.tcp) return;
+    }
+    TcpSession& S = *f.tcp;
+    DirState& D = S.dir[idx(d)];
+    DirState& O = S.dir[idx(reverse(d))];
+    const Direction od = reverse(d);
+    const uint8_t fl = p.tcp_flags;
+    const bool syn = fl & tcpflag::kSyn;
+    uint32_t seq = p.tcp_seq + (syn ? 1 : 0);  // first data byte
+    const uint32_t len = p.payload_len;
+
+    if (syn && !D.closed && D.offset == 0 && !D.q) {
+      // (Re)starts the direction at its ISN; ignored once data flowed.
+      S.syn_seen = true;
+      D.started = true;
+      D.next_seq = seq;
+    }
+    if (!D.started && (len || (fl & tcpflag::kFin))) {
+      if (!cfg.midstream && !S.syn_seen) {
+        if (len) c_mid_ignored.inc();
+      } else {
+        D.started = true;
+        D.next_seq = seq;
+        if (!S.syn_seen) {
+          D.flags |= flag::kMidstream;
+          c_mid_pickup.inc();
+        }
+      }
+    }
+    if (fl & tcpflag::kRst) {
+      bool valid = !D.started || uint32_t(p.tcp_seq - D.next_seq + kRstWindow) <= 2 * kRstWindow;
+      if (valid) {
+        if (len && D.started) data(f, d, D, seq, p.data + p.payload_off, len, sink);
+        finish(f, d, D, sink);
+        finish(f, od, O, sink);
+        return;
+      }
+      c_rst_invalid.inc();
+      return;
+    }
+    if (len && D.started) data(f, d, D, seq, p.data + p.payload_off, len, sink);
+    if ((fl & tcpflag::kFin) && D.started && !D.fin && !D.closed) {
+      D.fin = true;
+      D.fin_seq = seq + len;
+      if (D.flags & flag::kDepthReached)
+        close(f, d, D, sink);
+      else
+        drain(f, d, D, sink);  // closes when everything before the FIN is in
+    }
+    // Our ACK tells what the other side's receiver (us) got: free retained copies and turn
+    // never-seen acked data into a gap.
+    if ((fl & tcpflag::kAck) && O.started && !O.closed) {
+      const uint32_t ack = p.tcp_ack;
+      while (O.r_head && le(O.r_head->end(), ack)) retained_pop(O);
+      if (lt(O.next_seq, ack) && !(O.flags & flag::kDepthReached) &&
+          ack - O.next_seq <= cfg.max_ooo_distance) {
+        uint32_t target = (O.fin && lt(O.fin_seq, ack)) ? O.fin_seq : ack;
+        skip_to(f, od, O, target, sink);
+        if (O.fin && le(O.fin_seq, O.next_seq)) close(f, od, O, sink);
+      }
+    }
+  }
+
+  void release(flow::Flow& f, StreamSink& sink) noexcept {
+    if (!f.tcp) return;
+    TcpSession& S = *f.tcp;
+    finish(f, Direction::ToServer, S.dir[0], sink);
+    finish(f, Direction::ToClient, S.dir[1], sink);
+    sess_release(f.tcp);
+    f.tcp = nullptr;
+  }
+};
+
+Reassembler::Reassembler(StatsBlock& stats, const StreamConfig& cfg)
+    : impl_(new Impl(stats, cfg)) {}
+Reassembler::~Reassembler() { delete impl_; }
+
+void Reassembler::process(flow::Flow& f, const Packet& p, Direction d, StreamSink& sink) noexcept {
+  if (p.ip_proto != ipproto::kTcp) return;
+  impl_->process(f, p, d, sink);
+}
+void Reassembler::release(flow::Flow& f, StreamSink& sink) noexcept { impl_->release(f, sink); }
+size_t Reassembler::memuse() const noexcept { return impl_->memuse(); }
+
+}  // namespace ww::stream
