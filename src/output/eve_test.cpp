@@ -1,0 +1,149 @@
+#include "output/eve.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "output/flow_event.h"
+
+namespace ww::output {
+namespace {
+
+// A sink that keeps what it was given.
+class MemorySink final : public Sink {
+ public:
+  void write(std::string_view lines) noexcept override { data.append(lines); }
+  std::string data;
+};
+
+std::vector<rapidjson::Document> parse_lines(const std::string& text) {
+  std::vector<rapidjson::Document> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    rapidjson::Document d;
+    d.Parse(line.c_str());
+    EXPECT_FALSE(d.HasParseError()) << line;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+TEST(EveWriter, FlowEventHasSuricataFields) {
+  EveOutputConfig cfg;
+  EveOutput out(cfg);
+  auto sink = std::make_unique<MemorySink>();
+  MemorySink* mem = sink.get();
+  out.add_sink(std::move(sink));
+  {
+    EveWriter w(&out);
+    flow::Flow f;
+    f.flow_id = 1234567;
+    f.src = IpAddr::v4(0x0A4D000Au);  // 10.77.0.10
+    f.dst = IpAddr::v4(0x0A4D0014u);  // 10.77.0.20
+    f.sp = 40000;
+    f.dp = 104;
+    f.proto = ipproto::kTcp;
+    f.start = Timestamp{1709287200LL * 1000000 + 5};
+    f.last = Timestamp{1709287203LL * 1000000 + 7};
+    f.pkts[0] = 5;
+    f.pkts[1] = 4;
+    f.bytes[0] = 700;
+    f.bytes[1] = 500;
+    f.tcp_flags[0] = tcpflag::kSyn | tcpflag::kAck | tcpflag::kFin;
+    f.tcp_flags[1] = tcpflag::kSyn | tcpflag::kAck;
+    f.tcp_state = flow::TcpState::Closed;
+    f.reason = flow::EndReason::Timeout;
+    write_flow_event(w, f, "");
+  }
+  auto docs = parse_lines(mem->data);
+  ASSERT_EQ(docs.size(), 1u);
+  auto& d = docs[0];
+  EXPECT_STREQ(d["timestamp"].GetString(), "2024-03-01T10:00:00.000005+0000");
+  EXPECT_STREQ(d["event_type"].GetString(), "flow");
+  EXPECT_EQ(d["flow_id"].GetUint64(), 1234567u);
+  EXPECT_FALSE(d.HasMember("in_iface"));
+  EXPECT_STREQ(d["src_ip"].GetString(), "10.77.0.10");
+  EXPECT_EQ(d["src_port"].GetUint(), 40000u);
+  EXPECT_STREQ(d["dest_ip"].GetString(), "10.77.0.20");
+  EXPECT_EQ(d["dest_port"].GetUint(), 104u);
+  EXPECT_STREQ(d["proto"].GetString(), "TCP");
+  const auto& fl = d["flow"];
+  EXPECT_EQ(fl["pkts_toserver"].GetUint64(), 5u);
+  EXPECT_EQ(fl["pkts_toclient"].GetUint64(), 4u);
+  EXPECT_EQ(fl["bytes_toserver"].GetUint64(), 700u);
+  EXPECT_EQ(fl["bytes_toclient"].GetUint64(), 500u);
+  EXPECT_STREQ(fl["start"].GetString(), "2024-03-01T10:00:00.000005+0000");
+  EXPECT_STREQ(fl["end"].GetString(), "2024-03-01T10:00:03.000007+0000");
+  EXPECT_EQ(fl["age"].GetUint64(), 3u);
+  EXPECT_STREQ(fl["reason"].GetString(), "timeout");
+  EXPECT_FALSE(fl["alerted"].GetBool());
+  const auto& tcp = d["tcp"];
+  EXPECT_STREQ(tcp["tcp_flags"].GetString(), "13");
+  EXPECT_STREQ(tcp["tcp_flags_ts"].GetString(), "13");
+  EXPECT_STREQ(tcp["tcp_flags_tc"].GetString(), "12");
+  EXPECT_TRUE(tcp["syn"].GetBool());
+  EXPECT_TRUE(tcp["fin"].GetBool());
+  EXPECT_FALSE(tcp.HasMember("rst"));
+}
+
+TEST(EveWriter, EscapesHostileStrings) {
+  EveOutputConfig cfg;
+  EveOutput out(cfg);
+  auto sink = std::make_unique<MemorySink>();
+  MemorySink* mem = sink.get();
+  out.add_sink(std::move(sink));
+  {
+    EveWriter w(&out);
+    w.begin(Timestamp{0}, "anomaly");
+    w.kv("note", std::string_view("quote\" backslash\\ newline\n nul\0 end", 36));
+    w.end();
+  }
+  auto docs = parse_lines(mem->data);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(std::string(docs[0]["note"].GetString(), docs[0]["note"].GetStringLength()),
+            std::string("quote\" backslash\\ newline\n nul\0 end", 36));
+}
+
+TEST(FileSink, RotatesBySize) {
+  auto dir = std::filesystem::temp_directory_path() / ("ww_eve_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  EveOutputConfig cfg;
+  cfg.rotate_bytes = 100;
+  cfg.max_rotated_files = 2;
+  StatsBlock stats;
+  auto path = (dir / "eve.json").string();
+  auto sink = FileSink::open(path, cfg, stats);
+  ASSERT_TRUE(sink) << sink.error().str();
+  std::string line(60, 'x');
+  line += '\n';
+  for (int i = 0; i < 5; ++i) (*sink)->write(line);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_TRUE(std::filesystem::exists(path + ".1"));
+  EXPECT_TRUE(std::filesystem::exists(path + ".2"));
+  EXPECT_FALSE(std::filesystem::exists(path + ".3"));  // capped at max_rotated_files
+  EXPECT_EQ(stats.value("output.eve.rotations"), 4u);
+  EXPECT_EQ(stats.value("output.eve.written_bytes"), 5u * line.size());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(FileSink, UnwritablePathIsAnError) {
+  EveOutputConfig cfg;
+  StatsBlock stats;
+  auto sink = FileSink::open("/nonexistent-dir/eve.json", cfg, stats);
+  EXPECT_FALSE(sink);
+}
+
+TEST(UnixSocketSink, CountsDropsWhenNoListener) {
+  StatsBlock stats;
+  UnixSocketSink s("/nonexistent-dir/ww.sock", stats);
+  s.write("{}\n");
+  EXPECT_EQ(stats.value("output.unix_socket.dropped_bytes"), 3u);
+}
+
+}  // namespace
+}  // namespace ww::output
