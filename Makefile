@@ -34,7 +34,12 @@ bench: build
 	./bench/e2e $(PCAP)
 
 sanitize:
-	$(MAKE) build BUILD=build-asan CMAKE_FLAGS="-DWW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+	$(MAKE) build BUILD=build-asan CMAKE_FLAGS="-DWW_SANITIZE=ON"
+
+# libFuzzer binaries (clang): build-fuzz/fuzz_<dir>; run e.g.
+#   build-fuzz/fuzz_decode -max_total_time=60 fuzz/decode/seeds
+fuzz:
+	$(MAKE) build BUILD=build-fuzz CMAKE_FLAGS="-DWW_FUZZ=ON -DWW_SANITIZE=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++"
 
 lint:
 	clang-format --dry-run -Werror $$(git ls-files 'src/*.cpp' 'src/*.h' 'tools/*.cpp' 'tools/*.h')
