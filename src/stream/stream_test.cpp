@@ -1,0 +1,364 @@
+#include "stream/stream.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "flow/test_packets.h"
+
+namespace ww::stream {
+namespace {
+
+using flow::testing::bytes_of;
+using flow::testing::Endpoint;
+using flow::testing::make_tcp;
+using namespace tcpflag;
+
+constexpr Endpoint kCli{0x0a000001, 40000};
+constexpr Endpoint kSrv{0x0a000002, 80};
+
+// Records every callback as text: "S:hello@0" data, "S:gap5" gap, "S:close", "S:!overlap".
+struct Recorder : StreamSink {
+  std::vector<std::string> log;
+  std::string data[2];
+  static const char* tag(Direction d) { return d == Direction::ToServer ? "S:" : "C:"; }
+  void on_data(flow::Flow&, Direction d, Bytes b, uint64_t off) noexcept override {
+    log.push_back(std::string(tag(d)) + std::string(as_sv(b)) + "@" + std::to_string(off));
+    data[idx(d)] += as_sv(b);
+  }
+  void on_gap(flow::Flow&, Direction d, uint64_t len) noexcept override {
+    log.push_back(std::string(tag(d)) + "gap" + std::to_string(len));
+  }
+  void on_close(flow::Flow&, Direction d) noexcept override {
+    log.push_back(std::string(tag(d)) + "close");
+  }
+  void on_anomaly(flow::Flow&, Direction d, StreamAnomaly a) noexcept override {
+    log.push_back(std::string(tag(d)) + "!" + anomaly_name(a));
+  }
+  std::string str() const {
+    std::string s;
+    for (auto& e : log) s += (s.empty() ? "" : " ") + e;
+    return s;
+  }
+};
+
+// FlowTable + Reassembler wired the way the worker wires them: the flow observer releases the
+// TCP session.
+struct Harness : ::testing::Test, flow::FlowObserver {
+  StatsBlock stats;
+  flow::FlowConfig fcfg;
+  StreamConfig scfg;
+  Recorder sink;
+  std::unique_ptr<flow::FlowTable> table;
+  std::unique_ptr<Reassembler> re;
+  flow::Flow* last = nullptr;
+  // Sequence numbers are given relative to these ISNs.
+  uint32_t cisn = 1000, sisn = 5000;
+
+  void on_flow_end(flow::Flow& f) noexcept override { re->release(f, sink); }
+  void make() {
+    re = std::make_unique<Reassembler>(stats, scfg);
+    table = std::make_unique<flow::FlowTable>(stats, fcfg, *this);
+  }
+  void TearDown() override {
+    if (table) table->flush();
+    if (re) EXPECT_EQ(re->memuse(), 0u);
+  }
+  void send(bool to_server, uint8_t flags, uint32_t rel_seq, uint32_t rel_ack,
+            std::string_view payload = {}) {
+    auto buf = bytes_of(payload);
+    Packet p = to_server ? make_tcp(kCli, kSrv, flags, cisn + rel_seq, sisn + rel_ack, 0, &buf)
+                         : make_tcp(kSrv, kCli, flags, sisn + rel_seq, cisn + rel_ack, 0, &buf);
+    Direction d;
+    last = table->process(p, d);
+    ASSERT_NE(last, nullptr);
+    re->process(*last, p, d, sink);
+  }
+  void cli(uint8_t fl, uint32_t seq, uint32_t ack, std::string_view pl = {}) {
+    send(true, fl, seq, ack, pl);
+  }
+  void srv(uint8_t fl, uint32_t seq, uint32_t ack, std::string_view pl = {}) {
+    send(false, fl, seq, ack, pl);
+  }
+  // Handshake: client data starts at rel seq 1, server data at rel seq 1.
+  void handshake() {
+    cli(kSyn, 0, 0);
+    srv(kSyn | kAck, 0, 1);
+    cli(kAck, 1, 1);
+  }
+  uint64_t c(const char* name) { return stats.value(name); }
+};
+
+TEST_F(Harness, InOrderDeliveredAtOnceWithOffsets) {
+  make();
+  handshake();
+  cli(kAck | kPsh, 1, 1, "hello");
+  cli(kAck | kPsh, 6, 1, " world");
+  srv(kAck | kPsh, 1, 12, "HTTP");
+  EXPECT_EQ(sink.str(), "S:hello@0 S: world@5 C:HTTP@0");
+  EXPECT_EQ(c("stream.ooo_segments"), 0u);
+  EXPECT_EQ(session_flags(*last, Direction::ToServer) & flag::kMidstream, 0);
+}
+
+TEST_F(Harness, OutOfOrderHeldThenDelivered) {
+  make();
+  handshake();
+  cli(kAck, 11, 1, "world");
+  cli(kAck, 6, 1, "there");
+  EXPECT_EQ(sink.str(), "");
+  cli(kAck, 1, 1, "hello");
+  EXPECT_EQ(sink.str(), "S:hello@0 S:there@5 S:world@10");
+  EXPECT_EQ(c("stream.ooo_segments"), 2u);
+  EXPECT_EQ(c("stream.reassembly_memuse") % 2048, 0u);
+}
+
+TEST_F(Harness, DuplicateRetransmissionDropped) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 3, 1, "ll");
+  EXPECT_EQ(sink.str(), "S:hello@0");
+  EXPECT_EQ(c("stream.retransmission"), 2u);
+  EXPECT_EQ(c("stream.overlap_diff"), 0u);
+}
+
+TEST_F(Harness, OverlapWithDifferentDataFirstWins) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 1, 1, "HELLO");  // retransmission of delivered bytes, different content
+  EXPECT_EQ(c("stream.overlap_diff"), 1u);
+  EXPECT_TRUE(session_flags(*last, Direction::ToServer) & flag::kOverlapDiff);
+  // Queued bytes win too: "world" at 5 is queued, then a segment covering 0..12 arrives.
+  cli(kAck, 11, 1, "world");
+  cli(kAck, 6, 1, "xxxxxWORLD!!");
+  EXPECT_EQ(c("stream.overlap_diff"), 2u);
+  EXPECT_EQ(sink.data[0], "helloxxxxxworld!!");
+  // The anomaly is raised once per direction; the counter counts every time.
+  EXPECT_EQ(sink.str(),
+            "S:hello@0 S:!stream.overlap_different_data S:xxxxx@5 S:world@10 S:!!@15");
+}
+
+TEST_F(Harness, OverlapSameDataIsNotAnAnomaly) {
+  make();
+  handshake();
+  cli(kAck, 6, 1, "world");
+  cli(kAck, 1, 1, "helloworld");
+  EXPECT_EQ(sink.data[0], "helloworld");
+  EXPECT_EQ(c("stream.overlap_diff"), 0u);
+  EXPECT_EQ(session_flags(*last, Direction::ToServer) & flag::kOverlapDiff, 0);
+}
+
+TEST_F(Harness, PartialRetransmissionTrimmed) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 4, 1, "lo world");
+  EXPECT_EQ(sink.str(), "S:hello@0 S: world@5");
+}
+
+TEST_F(Harness, GapWhenReceiverAcksMissingData) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 11, 1, "world");      // 5 bytes at 6..10 never captured
+  srv(kAck, 1, 16);               // the server got all 15
+  EXPECT_EQ(sink.str(), "S:hello@0 S:gap5 S:world@10");
+  EXPECT_EQ(c("stream.reassembly_gap"), 1u);
+  EXPECT_TRUE(session_flags(*last, Direction::ToServer) & flag::kGap);
+  cli(kAck, 16, 1, "!");
+  EXPECT_EQ(sink.data[0], "helloworld!");
+  EXPECT_EQ(sink.log.back(), "S:!@15");
+}
+
+TEST_F(Harness, AckBeyondEverythingIsAGap) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  srv(kAck, 1, 26);
+  EXPECT_EQ(sink.str(), "S:hello@0 S:gap20");
+  cli(kAck, 26, 1, "x");
+  EXPECT_EQ(sink.log.back(), "S:x@25");
+}
+
+TEST_F(Harness, GapAtRelease) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 11, 1, "world");
+  table->flush();
+  EXPECT_EQ(sink.str(), "S:hello@0 S:gap5 S:world@10 S:close C:close");
+  table.reset();
+}
+
+TEST_F(Harness, DepthStopsDelivery) {
+  scfg.depth = 8;
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 6, 1, "world");
+  cli(kAck, 11, 1, "more");
+  EXPECT_EQ(sink.str(), "S:hello@0 S:wor@5");
+  EXPECT_EQ(c("stream.depth_reached"), 1u);
+  EXPECT_TRUE(session_flags(*last, Direction::ToServer) & flag::kDepthReached);
+  srv(kAck, 1, 1, "reply");  // the other direction has its own depth
+  cli(kAck | kFin, 15, 1);
+  EXPECT_EQ(sink.str(), "S:hello@0 S:wor@5 C:reply@0 S:close");
+}
+
+TEST_F(Harness, SequenceWraparound) {
+  cisn = 0xfffffff0u;  // data starts at 0xfffffff1 and crosses 2^32 after 15 bytes
+  make();
+  handshake();
+  cli(kAck, 21, 1, "KLMNOPQRST");      // beyond the wrap, out of order
+  cli(kAck, 1, 1, "0123456789");       // before the wrap
+  cli(kAck, 11, 1, "ABCDEFGHIJ");      // crosses it
+  EXPECT_EQ(sink.data[0], "0123456789ABCDEFGHIJKLMNOPQRST");
+  EXPECT_EQ(sink.log.back(), "S:KLMNOPQRST@20");
+  cli(kAck, 5, 1, "4567");  // old data after the wrap is still a retransmission
+  EXPECT_EQ(c("stream.retransmission"), 1u);
+  srv(kAck, 1, 36);  // ack across the wrap: gap of 5
+  EXPECT_EQ(sink.log.back(), "S:gap5");
+}
+
+TEST_F(Harness, MidstreamPickup) {
+  make();
+  cli(kAck | kPsh, 77, 9, "GET / HTTP/1.1\r\n");
+  srv(kAck | kPsh, 9, 93, "HTTP/1.1 200 OK\r\n");
+  EXPECT_EQ(sink.str(), "S:GET / HTTP/1.1\r\n@0 C:HTTP/1.1 200 OK\r\n@0");
+  EXPECT_TRUE(session_flags(*last, Direction::ToServer) & flag::kMidstream);
+  EXPECT_EQ(c("stream.midstream_pickups"), 2u);
+}
+
+TEST_F(Harness, MidstreamDisabledIgnoresSessionsWithoutSyn) {
+  scfg.midstream = false;
+  make();
+  cli(kAck | kPsh, 77, 9, "GET /");
+  EXPECT_EQ(sink.str(), "");
+  EXPECT_EQ(c("stream.midstream_ignored"), 1u);
+}
+
+TEST_F(Harness, FinClosesAfterEarlierDataArrives) {
+  make();
+  handshake();
+  cli(kAck | kFin, 6, 1, "world");  // FIN with data, before the first segment
+  EXPECT_EQ(sink.str(), "");
+  cli(kAck, 1, 1, "hello");
+  EXPECT_EQ(sink.str(), "S:hello@0 S:world@5 S:close");
+  cli(kAck, 11, 1, "late");  // beyond the FIN: nothing
+  srv(kAck | kFin, 1, 12);
+  EXPECT_EQ(sink.str(), "S:hello@0 S:world@5 S:close C:close");
+  EXPECT_EQ(c("stream.data_after_close"), 1u);
+  table->flush();  // release: no second close
+  EXPECT_EQ(sink.log.size(), 4u);
+  table.reset();
+}
+
+TEST_F(Harness, FinWithMissingDataClosesOnAck) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck | kFin, 11, 1, "world");
+  srv(kAck, 1, 17);  // acks everything including the FIN
+  EXPECT_EQ(sink.str(), "S:hello@0 S:gap5 S:world@10 S:close");
+}
+
+TEST_F(Harness, RstClosesBothDirectionsAfterQueuedData) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  srv(kAck, 1, 6, "hi");
+  cli(kAck, 11, 1, "world");
+  srv(kRst, 3, 0);
+  // The RST sender's direction is finished first, then the other one (its queued data and
+  // holes delivered before its close).
+  EXPECT_EQ(sink.str(), "S:hello@0 C:hi@0 C:close S:gap5 S:world@10 S:close");
+}
+
+TEST_F(Harness, RstFarOutsideWindowIgnored) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  srv(kRst, 1u << 28, 0);
+  EXPECT_EQ(c("stream.rst_invalid"), 1u);
+  cli(kAck, 6, 1, "world");
+  EXPECT_EQ(sink.data[0], "helloworld");
+}
+
+TEST_F(Harness, SegmentLimitPerDirection) {
+  scfg.max_segments_per_dir = 2;
+  make();
+  handshake();
+  cli(kAck, 11, 1, "b");
+  cli(kAck, 21, 1, "c");
+  cli(kAck, 31, 1, "d");  // third queued segment: dropped
+  EXPECT_EQ(c("stream.segment_limit_drop"), 1u);
+  EXPECT_TRUE(session_flags(*last, Direction::ToServer) & flag::kSegmentDropped);
+  EXPECT_EQ(sink.str(), "S:!stream.segment_dropped");
+  table->flush();
+  EXPECT_EQ(sink.str(), "S:!stream.segment_dropped S:gap10 S:b@10 S:gap9 S:c@20 S:close C:close");
+  table.reset();
+}
+
+TEST_F(Harness, SegmentMemcap) {
+  scfg.memcap = 2 * 2048;
+  scfg.retain_segments_per_dir = 0;
+  make();
+  handshake();
+  cli(kAck, 11, 1, "b");
+  cli(kAck, 21, 1, "c");
+  srv(kAck, 11, 1, "x");  // other flow direction: global cap is full
+  EXPECT_EQ(c("stream.segment_memcap_drop"), 1u);
+  EXPECT_EQ(c("stream.reassembly_memuse"), 2u * 2048);
+  cli(kAck, 1, 1, "0123456789");  // fills the hole: queue drains, memory returns
+  EXPECT_EQ(sink.data[0], "0123456789b");
+  EXPECT_EQ(c("stream.reassembly_memuse"), 2048u);
+}
+
+TEST_F(Harness, LargeSegmentSpansSeveralPoolSegments) {
+  make();
+  handshake();
+  std::string big(5000, 'z');
+  for (size_t i = 0; i < big.size(); i += 7) big[i] = char('a' + i % 26);
+  cli(kAck, 5001, 1, big);
+  cli(kAck, 1, 1, std::string(5000, '-'));
+  EXPECT_EQ(sink.data[0], std::string(5000, '-') + big);
+  EXPECT_EQ(c("stream.ooo_segments"), 3u);
+}
+
+TEST_F(Harness, RetainedFreedByAck) {
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  EXPECT_GT(re->memuse(), 0u);
+  size_t with_retained = c("stream.reassembly_memuse");
+  EXPECT_EQ(with_retained, 2048u);
+  srv(kAck, 1, 6);
+  EXPECT_EQ(c("stream.reassembly_memuse"), 0u);
+  // Once acked, a retransmission cannot be compared any more: counted, not flagged.
+  cli(kAck, 1, 1, "HELLO");
+  EXPECT_EQ(c("stream.retransmission"), 1u);
+  EXPECT_EQ(c("stream.overlap_diff"), 0u);
+}
+
+TEST_F(Harness, ReleaseWithoutDataClosesBoth) {
+  make();
+  handshake();
+  table->flush();
+  EXPECT_EQ(sink.str(), "S:close C:close");
+  EXPECT_EQ(c("stream.sessions"), 0u);
+  table.reset();
+}
+
+TEST_F(Harness, SynWithDataAndSynRetransmission) {
+  make();
+  cli(kSyn, 0, 0, "early");  // TFO-style data in the SYN starts at isn+1
+  cli(kSyn, 0, 0, "early");
+  srv(kSyn | kAck, 0, 6);
+  EXPECT_EQ(sink.str(), "S:early@0");
+}
+
+}  // namespace
+}  // namespace ww::stream
