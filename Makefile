@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup configure build test test-unit test-corpus demo bench clean sanitize fuzz lint
+.PHONY: all setup configure build build-asan-bin test test-unit test-corpus demo bench clean sanitize fuzz lint
 
 all: build
 
@@ -18,8 +18,14 @@ configure: $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The sanitizer build of the binary runs the corpus under ASan/UBSan (tests/corpus/sanitizer.sh).
 test: setup build
+	$(MAKE) --no-print-directory build-asan-bin
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+build-asan-bin:
+	cmake -S . -B build-asan -G Ninja -DWW_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j $(JOBS) --target wardwatch
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit

@@ -38,15 +38,13 @@ ReadStatus PcapFileSource::next(Packet& p) noexcept {
     return ReadStatus::Packet;
   }
   if (rc == PCAP_ERROR_BREAK) return ReadStatus::End;
-  // libpcap reports a cut record as an error ("truncated dump file ..."): everything before
-  // it was delivered, so this is a truncated file, not a failed one.
+  // libpcap reports a cut or corrupt record as an error ("truncated dump file", "invalid
+  // packet capture length"): everything before it was delivered, so the capture is processed
+  // up to the cut and reported as truncated, not failed.
   const char* e = pcap_geterr(h_.get());
   error_ = e ? e : "read error";
-  if (error_.find("truncated") != std::string::npos) {
-    truncated_ = true;
-    return ReadStatus::End;
-  }
-  return ReadStatus::Error;
+  truncated_ = true;
+  return ReadStatus::End;
 }
 
 // ------------------------------------------------------------------------------- live

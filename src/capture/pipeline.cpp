@@ -287,7 +287,8 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
           if (src->truncated()) {
             pcap_trunc.inc();
             ++sum.truncated_files;
-            sum.warnings.push_back(src->path() + ": truncated capture, processed up to the cut (" +
+            sum.warnings.push_back(src->path() +
+                                   ": truncated or corrupt capture, processed up to the cut (" +
                                    src->error() + ")");
           }
           break;
