@@ -1,0 +1,160 @@
+// Keywords checked against app-layer or decoder state (kept as Rule::app_checks until those
+// stages exist): app-layer-protocol, app-layer-event, decode-event, stream-event, dns.opcode,
+// tls.version, filesize, filemd5/filesha1/filesha256, filestore, stream_size; and
+// base64_decode, which feeds the base64_data buffer.
+#include <algorithm>
+
+#include "detect/keywords/keywords.h"
+#include "detect/keywords/util.h"
+
+namespace ww::detect::kw {
+namespace {
+
+void add_check(RuleBuilder& b, std::string_view kw, std::string_view value, bool neg = false) {
+  b.rule.app_checks.push_back({std::string(kw), std::string(value), neg});
+}
+
+bool event_name_ok(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+Result<void> app_layer_protocol(RuleBuilder& b, std::string_view arg) {
+  auto p = split(arg, ',');
+  std::string_view name = p[0];
+  bool neg = false;
+  if (!name.empty() && name.front() == '!') {
+    neg = true;
+    name = trim(name.substr(1));
+  }
+  if (name != "failed" && name != "unknown" && !app_proto_by_name(name))
+    return fail(fmt::format("unknown app-layer protocol '{}'", name));
+  if (p.size() > 2) return fail("expected 'protocol[,mode]'");
+  if (p.size() == 2 && p[1] != "final" && p[1] != "original" && p[1] != "either" &&
+      p[1] != "to_server" && p[1] != "to_client" && p[1] != "direction")
+    return fail(fmt::format("unknown mode '{}'", p[1]));
+  add_check(b, "app-layer-protocol", arg, neg);
+  return {};
+}
+
+Result<void> app_layer_event(RuleBuilder& b, std::string_view arg) {
+  arg = trim(arg);
+  if (!event_name_ok(arg)) return fail(fmt::format("invalid event name '{}'", arg));
+  size_t dot = arg.find('.');
+  if (dot != std::string_view::npos) {
+    std::string_view proto = arg.substr(0, dot);
+    auto id = app_proto_by_name(proto);
+    if (id && !app_proto(*id)->supported)
+      b.unsupported(fmt::format("protocol:{}", proto),
+                    fmt::format("app-layer protocol '{}' is not parsed by wardwatch", proto));
+  }
+  add_check(b, "app-layer-event", arg);
+  return {};
+}
+
+Result<void> decode_event(RuleBuilder& b, std::string_view arg) {
+  arg = trim(arg);
+  if (!event_name_ok(arg)) return fail(fmt::format("invalid event name '{}'", arg));
+  add_check(b, "decode-event", arg);
+  return {};
+}
+
+Result<void> stream_event(RuleBuilder& b, std::string_view arg) {
+  arg = trim(arg);
+  if (!event_name_ok(arg)) return fail(fmt::format("invalid event name '{}'", arg));
+  add_check(b, "stream-event", arg);
+  return {};
+}
+
+Result<void> dns_opcode(RuleBuilder& b, std::string_view arg) {
+  auto c = parse_num_cmp(arg, 15);
+  if (!c) return Unexpected{c.error()};
+  add_check(b, "dns.opcode", trim(arg));
+  return {};
+}
+
+Result<void> tls_version(RuleBuilder& b, std::string_view arg) {
+  arg = trim(arg);
+  static constexpr std::string_view kNames[] = {"1.0", "1.1", "1.2", "1.3", "ssl2", "ssl3",
+                                                "2.0", "3.0", "tls1.0", "tls1.1", "tls1.2",
+                                                "tls1.3"};
+  uint16_t v;
+  if (std::find(std::begin(kNames), std::end(kNames), arg) == std::end(kNames) &&
+      !parse_int(arg, v))
+    return fail(fmt::format("invalid TLS version '{}'", arg));
+  add_check(b, "tls.version", arg);
+  return {};
+}
+
+Result<void> filesize(RuleBuilder& b, std::string_view arg) {
+  auto c = parse_num_cmp(arg, UINT64_MAX);
+  if (!c) return Unexpected{c.error()};
+  add_check(b, "filesize", trim(arg));
+  return {};
+}
+
+Result<void> file_hash_list(RuleBuilder& b, std::string_view arg) {
+  // filemd5:[!]list.txt (a file of hashes next to the rules). The list is read by the files
+  // stage; here only the syntax is checked.
+  arg = trim(arg);
+  bool neg = !arg.empty() && arg.front() == '!';
+  if (neg) arg = trim(arg.substr(1));
+  if (arg.empty()) return fail("missing hash list file name");
+  add_check(b, "filehash", arg, neg);
+  return {};
+}
+
+Result<void> filestore(RuleBuilder& b, std::string_view arg) {
+  auto p = split(arg, ',');
+  if (!arg.empty()) {
+    if (p[0] != "request" && p[0] != "response" && p[0] != "both" && p[0] != "to_server" &&
+        p[0] != "to_client")
+      return fail(fmt::format("invalid direction '{}'", p[0]));
+    if (p.size() > 1 && p[1] != "file" && p[1] != "tx" && p[1] != "ssn" && p[1] != "flow")
+      return fail(fmt::format("invalid scope '{}'", p[1]));
+  }
+  add_check(b, "filestore", arg);
+  return {};
+}
+
+Result<void> stream_size(RuleBuilder& b, std::string_view arg) {
+  auto p = split(arg, ',');
+  if (p.size() != 3) return fail("expected 'server|client|both|either, operator, value'");
+  if (p[0] != "server" && p[0] != "client" && p[0] != "both" && p[0] != "either")
+    return fail(fmt::format("invalid side '{}'", p[0]));
+  static constexpr std::string_view kOps[] = {"<", ">", "=", "!=", "<=", ">="};
+  if (std::find(std::begin(kOps), std::end(kOps), p[1]) == std::end(kOps))
+    return fail(fmt::format("invalid operator '{}'", p[1]));
+  uint32_t v;
+  if (!parse_int(p[2], v)) return fail(fmt::format("invalid value '{}'", p[2]));
+  add_check(b, "stream_size", arg);
+  return {};
+}
+
+Result<void> base64_decode(RuleBuilder& b, std::string_view arg) {
+  Base64Decode d;
+  if (!trim(arg).empty()) {
+    for (std::string_view it : split(arg, ',')) {
+      size_t sp = it.find(' ');
+      std::string_view word = it.substr(0, sp);
+      std::string_view val = sp == std::string_view::npos ? "" : trim(it.substr(sp + 1));
+      if (word == "relative" && val.empty()) d.relative = true;
+      else if (word == "bytes") {
+        if (!parse_int(val, d.bytes) || d.bytes == 0) return fail(fmt::format("invalid bytes '{}'", val));
+      } else if (word == "offset") {
+        if (!parse_int(val, d.offset)) return fail(fmt::format("invalid offset '{}'", val));
+      } else {
+        return fail(fmt::format("unknown option '{}'", it));
+      }
+    }
+  }
+  b.add(std::move(d));
+  return {};
+}
+
+}  // namespace ww::detect::kw

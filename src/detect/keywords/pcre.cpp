@@ -1,0 +1,124 @@
+// pcre:[!]"/regex/flags"; compiled with PCRE2 (+ JIT) at load.
+//
+// Flags: i s m x A E G (PCRE options), R (relative to the previous match in the buffer), B
+// (rawbytes, ignored), O (match-limit override, accepted), and the buffer flags that place the
+// pcre in an HTTP buffer like a legacy modifier: U uri, I raw uri, P request body, Q response
+// body, H header, D raw header, M method, C cookie, S stat code, Y stat msg, V user agent,
+// W host, Z raw host.
+#include "detect/keywords/pcre.h"
+
+#include <mutex>
+
+#include "detect/keywords/keywords.h"
+#include "detect/keywords/util.h"
+
+namespace ww::detect {
+
+namespace {
+std::mutex g_jit_mu;
+}
+
+void PcreCode::ensure_jit() const {
+  if (jit_tried.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(g_jit_mu);
+  if (jit_tried.load(std::memory_order_relaxed)) return;
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // failure: the interpreter is used
+  jit_tried.store(true, std::memory_order_release);
+}
+
+Result<std::shared_ptr<const PcreCode>> compile_pcre(std::string_view pattern, uint32_t options,
+                                                     bool jit) {
+  int err = 0;
+  PCRE2_SIZE erroff = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                   options, &err, &erroff, nullptr);
+  if (!code) {
+    PCRE2_UCHAR buf[256];
+    pcre2_get_error_message(err, buf, sizeof buf);
+    return fail(fmt::format("regex error at offset {}: {}", erroff,
+                            reinterpret_cast<const char*>(buf)));
+  }
+  auto p = std::make_shared<PcreCode>();
+  p->code = code;
+  if (jit) p->ensure_jit();
+  return std::shared_ptr<const PcreCode>(std::move(p));
+}
+
+namespace kw {
+
+Result<void> pcre(RuleBuilder& b, std::string_view arg) {
+  Pcre p;
+  arg = trim(arg);
+  if (!arg.empty() && arg.front() == '!') {
+    p.negated = true;
+    arg = trim(arg.substr(1));
+  }
+  if (arg.size() < 2 || arg.front() != '"') return fail("regex must be in double quotes");
+  size_t close = arg.rfind('"');
+  if (close == 0) return fail("unterminated double quote");
+  std::string_view tail = trim(arg.substr(close + 1));
+  if (!tail.empty()) {
+    if (tail.front() == ',') {
+      b.unsupported("pcre", "pcre capture into variables (pcre:\"...\", name) not implemented");
+    } else {
+      return fail(fmt::format("unexpected '{}' after the regex", tail));
+    }
+  }
+  std::string_view body = arg.substr(1, close - 1);
+  if (body.empty() || body.front() != '/') return fail("regex must start with '/'");
+  size_t last = body.rfind('/');
+  if (last == 0) return fail("regex must end with '/' followed by flags");
+  p.pattern = std::string(body.substr(1, last - 1));
+  p.flags = std::string(body.substr(last + 1));
+  std::optional<BufferId> buf;
+  uint32_t opts = 0;
+  for (char f : p.flags) {
+    std::optional<BufferId> fb;
+    switch (f) {
+      case 'i': opts |= PCRE2_CASELESS; break;
+      case 's': opts |= PCRE2_DOTALL; break;
+      case 'm': opts |= PCRE2_MULTILINE; break;
+      case 'x': opts |= PCRE2_EXTENDED; break;
+      case 'A': opts |= PCRE2_ANCHORED; break;
+      case 'E': opts |= PCRE2_DOLLAR_ENDONLY; break;
+      case 'G': opts |= PCRE2_UNGREEDY; break;
+      case 'R': p.relative = true; break;
+      case 'B': p.rawbytes = true; break;
+      case 'O': break;
+      case 'U': fb = BufferId::HttpUri; break;
+      case 'I': fb = BufferId::HttpUriRaw; break;
+      case 'P': fb = BufferId::HttpRequestBody; break;
+      case 'Q': fb = BufferId::HttpResponseBody; break;
+      case 'H': fb = BufferId::HttpHeader; break;
+      case 'D': fb = BufferId::HttpHeaderRaw; break;
+      case 'M': fb = BufferId::HttpMethod; break;
+      case 'C': fb = BufferId::HttpCookie; break;
+      case 'S': fb = BufferId::HttpStatCode; break;
+      case 'Y': fb = BufferId::HttpStatMsg; break;
+      case 'V': fb = BufferId::HttpUserAgent; break;
+      case 'W': fb = BufferId::HttpHost; break;
+      case 'Z': fb = BufferId::HttpHostRaw; break;
+      default: return fail(fmt::format("unknown regex flag '{}'", f));
+    }
+    if (fb) {
+      if (buf && *buf != *fb) return fail("regex has two buffer flags");
+      buf = fb;
+    }
+  }
+  if (buf && b.sticky() != BufferId::Payload && b.sticky() != *buf)
+    return fail(fmt::format("regex buffer flag conflicts with sticky buffer '{}'",
+                            buffer_name(b.sticky())));
+  p.options = opts;
+  auto code = compile_pcre(p.pattern, opts, b.ctx.pcre_jit);
+  if (!code) return Unexpected{code.error()};
+  p.code = std::move(*code);
+  if (buf && b.sticky() != *buf) {
+    b.add_to(*buf, std::move(p));
+  } else {
+    b.add(std::move(p));
+  }
+  return {};
+}
+
+}  // namespace kw
+}  // namespace ww::detect
