@@ -28,11 +28,10 @@ namespace ww::detect {
   X(HttpHeaderNames, "http.header_names", "http_header_names", "", "http")                \
   X(HttpCookie, "http.cookie", "", "http_cookie", "http")                                 \
   X(HttpRequestBody, "http.request_body", "", "http_client_body", "http")                 \
-  X(HttpResponseBody, "http.response_body", "", "http_server_body", "http")               \
   X(HttpStatCode, "http.stat_code", "", "http_stat_code", "http")                         \
   X(HttpStatMsg, "http.stat_msg", "", "http_stat_msg", "http")                            \
-  X(HttpContentType, "http.content_type", "", "http_content_type", "http")                \
-  X(HttpContentLen, "http.content_len", "", "http_content_len", "http")                   \
+  X(HttpContentType, "http.content_type", "http_content_type", "", "http")                \
+  X(HttpContentLen, "http.content_len", "http_content_len", "", "http")                   \
   X(HttpProtocol, "http.protocol", "http_protocol", "", "http")                           \
   X(HttpRequestLine, "http.request_line", "http_request_line", "", "http")                \
   X(HttpResponseLine, "http.response_line", "http_response_line", "", "http")             \
@@ -40,10 +39,10 @@ namespace ww::detect {
   X(HttpLocation, "http.location", "", "", "http")                                        \
   X(HttpServer, "http.server", "", "", "http")                                            \
   X(HttpReferer, "http.referer", "", "http_referer", "http")                              \
-  X(HttpAccept, "http.accept", "", "http_accept", "http")                                 \
-  X(HttpAcceptEnc, "http.accept_enc", "", "http_accept_enc", "http")                      \
-  X(HttpAcceptLang, "http.accept_lang", "", "http_accept_lang", "http")                   \
-  X(HttpConnection, "http.connection", "", "http_connection", "http")                     \
+  X(HttpAccept, "http.accept", "http_accept", "", "http")                                 \
+  X(HttpAcceptEnc, "http.accept_enc", "http_accept_enc", "", "http")                      \
+  X(HttpAcceptLang, "http.accept_lang", "http_accept_lang", "", "http")                   \
+  X(HttpConnection, "http.connection", "http_connection", "", "http")                     \
   X(HttpRequestHeader, "http.request_header", "", "", "http")                             \
   X(HttpResponseHeader, "http.response_header", "", "", "http")                          \
   X(DnsQuery, "dns.query", "dns_query", "", "dns")                                        \
@@ -58,7 +57,7 @@ namespace ww::detect {
   X(Ja3sHash, "ja3s.hash", "ja3s_hash", "", "tls")                                        \
   X(Ja3sString, "ja3s.string", "ja3s_string", "", "tls")                                  \
   X(Ja4Hash, "ja4.hash", "", "", "tls")                                                   \
-  X(FileData, "file.data", "file_data", "", "")                                           \
+  X(FileData, "file.data", "file_data http.response_body", "http_server_body", "")                                           \
   X(FileName, "file.name", "", "", "")                                                    \
   X(FileMagic, "file.magic", "", "", "")                                                  \
   X(SmbShare, "smb.share", "", "", "smb")                                                 \

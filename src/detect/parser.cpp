@@ -1,7 +1,7 @@
 // Rule parser: header, then options through the keyword registry.
 //
 // `action proto src sport dir dst dport (name:value; name; ...)`. Option values end at the first
-// `;` that is neither escaped (`\;`) nor inside double quotes. Errors carry the keyword; the
+// `;` that is not escaped (`\;`). Errors carry the keyword; the
 // loader adds file, line and sid.
 #include "detect/parser.h"
 
@@ -146,19 +146,15 @@ struct Parser {
       if (i < s.size() && s[i] == ':') {
         has_value = true;
         size_t vstart = ++i;
-        bool in_quote = false;
+        // As in Suricata, only an escaped ';' continues the value; quotes do not protect it
+        // (pcre:"/["']x/" has an odd number of quotes).
         while (i < s.size()) {
           if (s[i] == '\\' && i + 1 < s.size()) {
             i += 2;
             continue;
           }
-          if (s[i] == '"') in_quote = !in_quote;
-          if (s[i] == ';' && !in_quote) break;
+          if (s[i] == ';') break;
           ++i;
-        }
-        if (in_quote) {
-          invalid("unterminated double quote", name);
-          return false;
         }
         value = trim(s.substr(vstart, i - vstart));
       }

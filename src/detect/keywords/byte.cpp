@@ -87,7 +87,8 @@ Result<uint8_t> parse_nbytes(std::string_view s, bool string) {
   unsigned n = 0;
   if (!parse_int(s, n)) return fail(fmt::format("invalid byte count '{}'", s));
   unsigned max = string ? 23 : 8;
-  if (n < 1 || n > max) return fail(fmt::format("byte count {} out of range [1, {}]", n, max));
+  // 0 with string: the digits present, as ET Open uses it (byte_test:0,=,0,0,string,dec).
+  if ((n < 1 && !string) || n > max) return fail(fmt::format("byte count {} out of range [1, {}]", n, max));
   return uint8_t(n);
 }
 

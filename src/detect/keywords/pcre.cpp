@@ -3,7 +3,7 @@
 // Flags: i s m x A E G (PCRE options), R (relative to the previous match in the buffer), B
 // (rawbytes, ignored), O (match-limit override, accepted), and the buffer flags that place the
 // pcre in an HTTP buffer like a legacy modifier: U uri, I raw uri, P request body, Q response
-// body, H header, D raw header, M method, C cookie, S stat code, Y stat msg, V user agent,
+// body (file.data), H header, D raw header, M method, C cookie, S stat code, Y stat msg, V user agent,
 // W host, Z raw host.
 #include "detect/keywords/pcre.h"
 
@@ -88,7 +88,7 @@ Result<void> pcre(RuleBuilder& b, std::string_view arg) {
       case 'U': fb = BufferId::HttpUri; break;
       case 'I': fb = BufferId::HttpUriRaw; break;
       case 'P': fb = BufferId::HttpRequestBody; break;
-      case 'Q': fb = BufferId::HttpResponseBody; break;
+      case 'Q': fb = BufferId::FileData; break;
       case 'H': fb = BufferId::HttpHeader; break;
       case 'D': fb = BufferId::HttpHeaderRaw; break;
       case 'M': fb = BufferId::HttpMethod; break;
