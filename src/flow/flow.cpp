@@ -9,9 +9,11 @@
 //    flows, flow.spare); a slab is never bigger than what is left of the memcap, so the records
 //    allocated never exceed FlowConfig::memcap.
 //  - One time-ordered list per timeout class (TCP new / established / closed, UDP, ICMP,
-//    other). A packet moves its flow to the tail of its class list, so each list is ordered by
-//    last-seen time and expire() only looks at list heads: it stops at the first flow of each
-//    list that has not timed out and ends at most FlowConfig::expire_batch flows per call.
+//    other), kept as a lazy LRU: a packet only writes its own record (no list surgery, which
+//    would touch three other records' cache lines); expire() looks at list heads only, moves a
+//    head seen since it was queued to the tail, stops at the first flow of each list that has
+//    neither timed out nor been seen, and does at most FlowConfig::expire_batch ends or moves
+//    per call.
 //  - Emergency eviction (a new flow would exceed the memcap): ends the least recently seen
 //    flows across all lists (reason "forced") until the new flow fits, then keeps going towards
 //    memcap * (100 - emergency_recovery)% for at most emergency_batch more flows.
@@ -208,6 +210,7 @@ struct FlowRecord : Flow {
   FlowRecord* prev = nullptr;    // class list (or free list via next)
   FlowRecord* next = nullptr;
   uint8_t list = kNoList;
+  int64_t queued = 0;            // `last` when queued on its list (lazy LRU, see touch())
   bool client_is_lo = true;      // the client (src) is the key's lo endpoint
   uint8_t fin_seen = 0;          // bit per direction
   uint8_t fin_acked = 0;         // bit per direction: the other side acked that FIN
@@ -293,16 +296,30 @@ struct FlowTable::Impl {
   }
   void list_push_tail(FlowRecord* n, uint8_t c) noexcept {
     n->list = c;
+    n->queued = n->last.usec;
     n->next = nullptr;
     n->prev = tail[c];
     (tail[c] ? tail[c]->next : head[c]) = n;
     tail[c] = n;
   }
+  // Lazy LRU: a packet only moves its flow when the timeout class changes (a few times per
+  // TCP flow). Otherwise it just updates `last`; expire() and emergency eviction move a head
+  // that was seen since it was queued (last > queued) to the tail when they meet it. Each list
+  // stays ordered by `queued`, and last >= queued, so a head that is neither expired nor
+  // requeue-able proves that no flow behind it has expired.
   void touch(FlowRecord* n) noexcept {
     uint8_t c = class_of(*n);
-    if (n->list == c && tail[c] == n) return;
+    if (n->list == c) return;
     list_unlink(n);
     list_push_tail(n, c);
+  }
+  // Moves a head seen since it was queued to the tail; true if it did.
+  bool requeue_head(uint8_t c) noexcept {
+    FlowRecord* n = head[c];
+    if (!n || n->last.usec <= n->queued || n == tail[c]) return false;
+    list_unlink(n);
+    list_push_tail(n, c);
+    return true;
   }
 
   // --- hash ---
@@ -350,11 +367,14 @@ struct FlowTable::Impl {
     --in_use;
   }
 
-  FlowRecord* oldest() const noexcept {
-    FlowRecord* best = nullptr;
-    for (int c = 0; c < kClasses; ++c)
-      if (head[c] && (!best || head[c]->last < best->last)) best = head[c];
-    return best;
+  // The least recently seen flow (heads fixed up lazily, a bounded number of moves).
+  FlowRecord* oldest() noexcept {
+    for (int moves = 0;;) {
+      FlowRecord* best = nullptr;
+      for (int c = 0; c < kClasses; ++c)
+        if (head[c] && (!best || head[c]->queued < best->queued)) best = head[c];
+      if (!best || moves++ >= 64 || !requeue_head(best->list)) return best;
+    }
   }
 
   void end_flow(FlowRecord* n, EndReason why) noexcept {
@@ -503,10 +523,8 @@ struct FlowTable::Impl {
     }
     if (!n) {
       n = create(p, k, h, h64, from_lo);
-      if (!n) {
-        update_gauges();
-        return nullptr;
-      }
+      update_gauges();
+      if (!n) return nullptr;
     }
     dir = (from_lo == n->client_is_lo) ? Direction::ToServer : Direction::ToClient;
     const int d = idx(dir);
@@ -522,7 +540,6 @@ struct FlowTable::Impl {
       update_tcp(n, p, dir);
     }
     touch(n);
-    update_gauges();
     return n;
   }
 
@@ -530,7 +547,11 @@ struct FlowTable::Impl {
     uint32_t budget_left = cfg.expire_batch;
     for (int c = 0; c < kClasses; ++c) {
       while (FlowRecord* n = head[c]) {
-        if (now.usec - n->last.usec < timeout[c]) break;
+        if (now.usec - n->last.usec < timeout[c]) {
+          if (budget_left == 0 || !requeue_head(uint8_t(c))) break;
+          --budget_left;  // a lazy move counts as work
+          continue;
+        }
         if (budget_left == 0) {
           c_backlog.inc();
           update_gauges();
