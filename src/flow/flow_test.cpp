@@ -244,6 +244,47 @@ TEST_F(Fixture, ActivityPostponesTimeout) {
   EXPECT_EQ(table->active(), 0u);
 }
 
+TEST_F(Fixture, LazyLruRequeuesRecentlySeenHead) {
+  cfg.timeout_udp = 10 * kSec;
+  make();
+  uint64_t a = feed(make_packet(ipproto::kUdp, {7, 1}, {8, 53}, 0))->flow_id;
+  uint64_t b = feed(make_packet(ipproto::kUdp, {7, 2}, {8, 53}, 1 * kSec))->flow_id;
+  feed(make_packet(ipproto::kUdp, {7, 1}, {8, 53}, 8 * kSec));  // A seen again: head of list
+  table->expire(Timestamp{10 * kSec});  // A moved behind B, B not expired yet
+  EXPECT_EQ(table->active(), 2u);
+  table->expire(Timestamp{11 * kSec});
+  ASSERT_EQ(rec.ids.size(), 1u);
+  EXPECT_EQ(rec.ids[0], b);
+  table->expire(Timestamp{17 * kSec});
+  EXPECT_EQ(table->active(), 1u);
+  table->expire(Timestamp{18 * kSec});
+  ASSERT_EQ(rec.ids.size(), 2u);
+  EXPECT_EQ(rec.ids[1], a);
+}
+
+TEST_F(Fixture, IcmpNonEchoKeyedOnTypeCode) {
+  make();
+  Packet unreach = make_packet(ipproto::kIcmp, {kCli.ip, 0}, {kSrv.ip, 0}, 0);
+  unreach.icmp_type = 3;
+  unreach.icmp_code = 1;
+  Packet other = unreach;
+  other.icmp_code = 3;
+  Flow* f = feed(unreach);
+  EXPECT_EQ(feed(unreach), f);
+  EXPECT_NE(feed(other), f);
+  EXPECT_EQ(f->sp, 3);
+  EXPECT_EQ(f->dp, 1);
+  EXPECT_STREQ(flow_state_name(*f), "new");
+}
+
+TEST_F(Fixture, NonIpNotTracked) {
+  make();
+  Packet arp;
+  Direction d;
+  EXPECT_EQ(table->process(arp, d), nullptr);
+  EXPECT_EQ(stats.value("flow.total"), 0u);
+}
+
 TEST_F(Fixture, ExpireIsBounded) {
   cfg.expire_batch = 4;
   cfg.timeout_udp = kSec;
