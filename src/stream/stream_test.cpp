@@ -63,7 +63,9 @@ struct Harness : ::testing::Test, flow::FlowObserver {
   }
   void TearDown() override {
     if (table) table->flush();
-    if (re) EXPECT_EQ(re->memuse(), 0u);
+    if (re) {
+      EXPECT_EQ(re->memuse(), 0u);
+    }
   }
   void send(bool to_server, uint8_t flags, uint32_t rel_seq, uint32_t rel_ack,
             std::string_view payload = {}) {
