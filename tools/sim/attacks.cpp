@@ -70,7 +70,7 @@ void ransomware(Sim& sim, Ts t) {
     for (const auto& name : names) {
       std::string path = dir + "\\" + name;
       uint64_t fid = smb.create(path, true);
-      size_t size = 8000 + r.below(140000);
+      size_t size = sim.scaled(8000 + r.below(140000));
       smb.read(fid, size);
       Bytes enc_data(size);
       r.fill(enc_data.data(), size);
@@ -500,9 +500,9 @@ void exfiltration(Sim& sim, Ts t) {
   s.now += r.range(2 * kSec, 10 * kSec);
   {
     Host* mod = sim.net.role("modality");
-    DicomStudy st = random_study(r, *mod);
+    DicomStudy st = random_study(r, *mod, sim.bulk);
     st.images = 3;
-    st.image_bytes = 256 * 512 * 2;
+    st.image_bytes = sim.scaled(256 * 512 * 2);
     l.add_flow(dicom_association(sim, s, ws, drop, DicomOp::kStore, st));
   }
   finish(l, s.now);
@@ -519,7 +519,7 @@ void exfiltration(Sim& sim, Ts t) {
   TlsParams p;
   p.sni = cloud.fqdn;
   p.tls13 = false;
-  p.up = 6000000;
+  p.up = sim.scaled(6000000);
   p.down = 4000;
   tls_session(sim, tcp, p);
   tcp.close(Dir::kC2S);
@@ -555,7 +555,7 @@ void dicom_pe(Sim& sim, Ts t) {
   Host& src = sim.net.internet("images.radshare.example");
   Session& s = sim.open(t);
   Host* mod = sim.net.role("modality");
-  DicomStudy st = random_study(r, *mod);
+  DicomStudy st = random_study(r, *mod, sim.bulk);
   Bytes file = dicom_part10(r, st, 64 * 512 * 2, true);
   Label& l = sim.label("Embedded Payloads (DICOM preamble with PE header)", "T1027.009", "defense-evasion",
                        "DICOM Part 10 file whose 128-byte preamble starts with an MZ/PE executable header, downloaded over HTTP (WADO)",

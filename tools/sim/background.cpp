@@ -52,7 +52,7 @@ void browse(Sim& sim, Ts t, Host& client, bool https_only) {
     p.tls13 = r.chance(0.75);
     p.exchanges = 1 + static_cast<int>(r.below(4));
     p.up = 500 + r.below(3000);
-    p.down = 5000 + r.below(120000);
+    p.down = sim.scaled(5000 + r.below(120000));
     tls_session(sim, tcp, p);
   } else {
     int pages = 1 + static_cast<int>(r.below(3));
@@ -77,7 +77,7 @@ void browse(Sim& sim, Ts t, Host& client, bool https_only) {
 void studies(Sim& sim, Ts t, Host& modality) {
   Host* ris = sim.net.role("ris");
   Host& pacs = *sim.net.role("pacs");
-  DicomStudy st = random_study(sim.rng, modality);
+  DicomStudy st = random_study(sim.rng, modality, sim.bulk);
   Session& s = sim.open(t);
   if (ris) dicom_association(sim, s, modality, *ris, DicomOp::kFindMwl, st);
   s.now += sim.rng.range(30 * kSec, 90 * kSec);  // patient on the table
@@ -153,7 +153,7 @@ void schedule_background(Sim& sim) {
         if (s.rng.chance(0.4)) {
           m.attachment_name = "minutes_" + s.rng.digits(4) + ".pdf";
           m.attachment_type = "application/pdf";
-          m.attachment.resize(8000 + s.rng.below(60000));
+          m.attachment.resize(s.scaled(8000 + s.rng.below(60000)));
           s.rng.fill(m.attachment.data(), m.attachment.size());
           std::memcpy(m.attachment.data(), "%PDF-1.7\n", 9);
         }
@@ -178,7 +178,7 @@ void schedule_background(Sim& sim) {
         // The PACS pushes prior studies to the reading station.
         Session& ss = s.open(t);
         Host* mod = s.net.role("modality");
-        DicomStudy st = random_study(s.rng, *mod);
+        DicomStudy st = random_study(s.rng, *mod, s.bulk);
         st.images = std::min(st.images, 6);
         dicom_association(s, ss, pacs, c, DicomOp::kStore, st);
       });
@@ -192,7 +192,7 @@ void schedule_background(Sim& sim) {
           Session& ss = s.open(t);
           FtpParams p;
           p.file = "film_" + s.rng.digits(4) + ".tif";
-          p.bytes = 50000 + s.rng.below(300000);
+          p.bytes = s.scaled(50000 + s.rng.below(300000));
           ftp_session(s, ss, c, *ftp, p);
         });
     } else if (c.role == "pump" && devgw) {

@@ -35,6 +35,13 @@ class Sim {
   std::string scenario;
   std::deque<Label> labels;  // stable references
   std::map<std::string, Bytes> certs;  // DER certificates by server name (see proto/tls.cpp)
+  double bulk = 1.0;  // scales bulk payloads (images, files, uploads); --bulk
+
+  // A bulk payload size scaled by --bulk (never below 512 bytes).
+  size_t scaled(size_t n) const {
+    double v = static_cast<double>(n) * bulk;
+    return v < 512 ? 512 : static_cast<size_t>(v);
+  }
 
   void at(Ts t, Fn fn);
   // A new conversation buffer; its packets are merged into the capture once the current event

@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   app.add_option("--size", size_s, "stop once the pcap reaches this size, e.g. 500MB, 1GB");
   app.add_option("--config", config, "hospital model (YAML)");
   app.add_option("--start", start_s, "simulated start time, UTC (YYYY-MM-DDTHH:MM:SSZ)");
+  double bulk = 1.0;
+  app.add_option("--bulk", bulk, "scale bulk payloads (images, file copies, uploads); 0.05 for small demos")
+      ->check(CLI::Range(0.001, 100.0));
   app.add_flag("--list-scenarios", list, "list scenarios and exit");
   app.add_flag("-q,--quiet", quiet, "no summary on stderr");
   CLI11_PARSE(app, argc, argv);
@@ -65,6 +68,7 @@ int main(int argc, char** argv) {
   Ts span = size_mode ? 10 * kMin : *dur;
   Ts end = size_mode ? INT64_MAX : *start + *dur;
   Sim sim(h, seed, *start, end, scenario);
+  sim.bulk = bulk;
   schedule_background(sim);
   schedule_scenario(sim, scenario, span, size_mode);
 

@@ -33,12 +33,12 @@ Tcp::Tcp(Sim& sim, Session& s, Host& client, Host& server, uint16_t dport, uint1
 }
 
 void Tcp::seg(Side& from, Side& to, uint8_t flags, const uint8_t* p, size_t n, uint32_t seq,
-              uint16_t mss_opt) {
+              uint16_t mss_opt, uint32_t ack) {
   TcpSeg t;
   t.sport = from.port;
   t.dport = to.port;
   t.seq = seq;
-  t.ack = (flags & kAck) ? to.seq : 0;
+  t.ack = (flags & kAck) ? (ack ? ack : to.seq) : 0;
   t.flags = flags;
   t.window = (flags & kSyn) ? 64240 : 502;
   t.mss = mss_opt;
@@ -108,6 +108,8 @@ void Tcp::send(Dir d, std::span<const uint8_t> data, Ts think) {
     // One burst of up to cwnd segments.
     int nseg = 0;
     size_t burst_start = off;
+    uint32_t ends[72];  // sequence number after each segment of the burst, in send order
+    int nends = 0;
     size_t lost_off = SIZE_MAX, lost_len = 0;
     while (off < total && nseg < cwnd_) {
       size_t n = std::min<size_t>(mss_, total - off);
@@ -124,6 +126,8 @@ void Tcp::send(Dir d, std::span<const uint8_t> data, Ts think) {
         from.seq += static_cast<uint32_t>(n + n2);
         off += n + n2;
         nseg += 2;
+        ends[nends++] = from.seq;
+        ends[nends++] = from.seq;
         continue;
       }
       seg(from, to, kAck | (last ? kPsh : 0), data.data() + off, n, from.seq);
@@ -135,6 +139,7 @@ void Tcp::send(Dir d, std::span<const uint8_t> data, Ts think) {
       from.seq += static_cast<uint32_t>(n);
       off += n;
       ++nseg;
+      ends[nends++] = from.seq;
     }
     if (lost_off != SIZE_MAX) {
       // Lost past the probe: the sender repeats it after its retransmission timeout.
@@ -142,20 +147,24 @@ void Tcp::send(Dir d, std::span<const uint8_t> data, Ts think) {
       seg(from, to, kAck | kPsh, data.data() + lost_off, lost_len,
           from.seq - static_cast<uint32_t>(off - lost_off));
     }
-    (void)burst_start;
     if (nseg >= 2 || off < total) {
       s_.now += rtt_ / 2;
-      int acks = std::max(1, nseg / 2);
-      for (int i = 0; i < acks; ++i) {
-        seg(to, from, kAck, nullptr, 0, to.seq);
+      // One ACK per two segments (each for more data), the last for everything.
+      uint32_t last_acked = from.seq - static_cast<uint32_t>(off - burst_start);
+      for (int i = 1; i + 1 < nends; i += 2) {
+        if (ends[i] == last_acked) continue;
+        seg(to, from, kAck, nullptr, 0, to.seq, 0, ends[i]);
+        last_acked = ends[i];
         s_.now += 2;
       }
+      seg(to, from, kAck, nullptr, 0, to.seq);
+      s_.now += 2;
       owes_ack_ = nullptr;
       if (off < total) s_.now += rtt_ / 2;
     } else {
       owes_ack_ = &to;
     }
-    if (cwnd_ < 64) cwnd_ *= 2;
+    cwnd_ = std::min(cwnd_ * 2, 64);
   }
   if (total == 0) owes_ack_ = nullptr;
 }

@@ -55,8 +55,9 @@ class Tcp {
   };
   Side& side(Dir d) { return d == Dir::kC2S ? c_ : sv_; }
   Side& peer(Dir d) { return d == Dir::kC2S ? sv_ : c_; }
+  // `ack` 0 acknowledges everything the peer sent so far.
   void seg(Side& from, Side& to, uint8_t flags, const uint8_t* p, size_t n, uint32_t seq,
-           uint16_t mss_opt = 0);
+           uint16_t mss_opt = 0, uint32_t ack = 0);
   void flush_delayed_ack();
 
   Sim& sim_;

@@ -203,7 +203,7 @@ Buf image_dataset(Rng& r, const DicomStudy& st, int index, const std::string& so
 
 }  // namespace
 
-DicomStudy random_study(Rng& rng, const Host& h) {
+DicomStudy random_study(Rng& rng, const Host& h, double bulk) {
   DicomStudy st;
   auto bar = h.model.find('|');
   st.modality = bar == std::string::npos ? "OT" : h.model.substr(0, bar);
@@ -229,6 +229,7 @@ DicomStudy random_study(Rng& rng, const Host& h) {
     st.images = 2 + static_cast<int>(rng.below(6));
     st.image_bytes = 384 * 512 * 2;
   }
+  st.image_bytes = std::max<size_t>(16 * 512 * 2, static_cast<size_t>(static_cast<double>(st.image_bytes) * bulk));
   return st;
 }
 

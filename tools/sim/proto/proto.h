@@ -110,7 +110,7 @@ struct DicomStudy {
   int images = 4;
   size_t image_bytes = 512 * 512 * 2;
 };
-DicomStudy random_study(Rng& rng, const Host& modality_host);
+DicomStudy random_study(Rng& rng, const Host& modality_host, double bulk = 1.0);
 enum class DicomOp { kEcho, kStore, kFindMwl, kRejected };
 FiveTuple dicom_association(Sim& sim, Session& s, Host& scu, Host& scp, DicomOp op,
                             const DicomStudy& study, uint16_t port = 104);

@@ -343,7 +343,7 @@ void smb_office_session(Sim& sim, Session& s, Host& client, Host& server) {
   for (int i = 0; i < files; ++i) {
     std::string path = kDocs[r.below(std::size(kDocs))];
     uint64_t fid = smb.create(path, false);
-    smb.read(fid, 20000 + r.below(400000));
+    smb.read(fid, sim.scaled(20000 + r.below(400000)));
     smb.close(fid);
     tcp.wait(r.range(100 * kMs, 5 * kSec));
   }
@@ -351,7 +351,7 @@ void smb_office_session(Sim& sim, Session& s, Host& client, Host& server) {
     // Save: write a temporary file and rename it over the document, as Office does.
     std::string tmp = "Handover\\~WRD" + std::to_string(1000 + r.below(9000)) + ".tmp";
     uint64_t fid = smb.create(tmp, true, true);
-    Bytes data(30000 + r.below(200000));
+    Bytes data(sim.scaled(30000 + r.below(200000)));
     r.fill(data.data(), data.size());
     smb.write(fid, data);
     smb.rename(fid, "Handover\\ward_handover.docx");

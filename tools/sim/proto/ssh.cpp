@@ -1,5 +1,5 @@
 // SSH 2.0 (RFC 4253): version banners, KEXINIT both ways, curve25519 ECDH init/reply,
-// NEWKEYS, then aes256-gcm binary packets (cleartext length, random ciphertext and tag).
+// NEWKEYS, then aes128-ctr/hmac-sha2-256 binary packets (random ciphertext and MAC).
 #include "proto.h"
 
 namespace ww::sim {
@@ -29,10 +29,10 @@ Buf kexinit(Rng& r) {
   r.fill(k.v.data() + at, 16);
   sstr(k, "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,diffie-hellman-group14-sha256");
   sstr(k, "ssh-ed25519,rsa-sha2-512,rsa-sha2-256");
-  sstr(k, "aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr");
-  sstr(k, "aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr");
-  sstr(k, "hmac-sha2-256-etm@openssh.com,hmac-sha2-256");
-  sstr(k, "hmac-sha2-256-etm@openssh.com,hmac-sha2-256");
+  sstr(k, "aes128-ctr,aes256-ctr,aes256-gcm@openssh.com");
+  sstr(k, "aes128-ctr,aes256-ctr,aes256-gcm@openssh.com");
+  sstr(k, "hmac-sha2-256,hmac-sha2-512");
+  sstr(k, "hmac-sha2-256,hmac-sha2-512");
   sstr(k, "none,zlib@openssh.com");
   sstr(k, "none,zlib@openssh.com");
   sstr(k, "");
@@ -40,13 +40,13 @@ Buf kexinit(Rng& r) {
   k.u8(0).u32be(0);
   return k;
 }
-// aes256-gcm: 4-byte cleartext length, ciphertext (multiple of 16), 16-byte tag.
+// aes128-ctr + hmac-sha2-256: the whole packet (length included) is ciphertext, in 16-byte
+// blocks, followed by a 32-byte MAC.
 void encrypted(Buf& out, Rng& r, size_t n) {
-  size_t len = ((n + 15) / 16) * 16;
-  out.u32be(static_cast<uint32_t>(len));
+  size_t len = ((n + 4 + 15) / 16) * 16 + 32;
   size_t at = out.size();
-  out.zeros(len + 16);
-  r.fill(out.v.data() + at, len + 16);
+  out.zeros(len);
+  r.fill(out.v.data() + at, len);
 }
 }  // namespace
 
