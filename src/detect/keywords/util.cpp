@@ -6,6 +6,7 @@ namespace ww::detect::kw {
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   bool in_quote = false;
+  int depth = 0;  // [..] lists (threshold.config ip) are one part
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -14,7 +15,9 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
       continue;
     }
     if (c == '"') in_quote = !in_quote;
-    if (c == sep && !in_quote) {
+    if (!in_quote && c == '[') ++depth;
+    if (!in_quote && c == ']' && depth > 0) --depth;
+    if (c == sep && !in_quote && depth == 0) {
       out.push_back(trim(s.substr(start, i - start)));
       start = i + 1;
     }

@@ -18,7 +18,7 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Splits on `sep` outside double quotes, trimming each part.
+// Splits on `sep` outside double quotes and [..] lists, trimming each part.
 std::vector<std::string_view> split(std::string_view s, char sep);
 
 // `"text"` -> text with \" \\ \; \: unescaped; unquoted input is accepted when allowed.

@@ -1,0 +1,42 @@
+#include "detect/keywords/test_util.h"
+
+namespace ww::detect {
+namespace {
+using namespace test;
+
+TEST(AppKeywordsTest, ChecksAreKept) {
+  Rule r = loaded(
+      R"(app-layer-protocol:!http; app-layer-event:http.request_field_too_long; decode-event:ipv4.trunc_pkt; stream-event:3whs_synack_with_wrong_ack; stream_size:server,<,5; filesize:>1000; filemd5:!bad.md5; filestore; sid:1;)");
+  ASSERT_EQ(r.app_checks.size(), 8u);
+  EXPECT_TRUE(r.app_checks[0].negated);
+  EXPECT_EQ(r.app_checks[1].value, "http.request_field_too_long");
+  Rule d = loaded(R"(dns.opcode:4; sid:1;)", "alert dns any any -> any any");
+  EXPECT_EQ(d.app_checks[0].keyword, "dns.opcode");
+  Rule t = loaded(R"(tls.version:1.2; sid:1;)", "alert tls any any -> any any");
+  EXPECT_EQ(t.app_checks[0].value, "1.2");
+}
+
+TEST(AppKeywordsTest, Base64) {
+  Rule r = loaded(R"(content:"a"; base64_decode:bytes 150, offset 0, relative; base64_data; content:"MZ"; sid:1;)");
+  ASSERT_EQ(r.buffers.size(), 2u);
+  EXPECT_EQ(item<Base64Decode>(r, 0, 1).bytes, 150u);
+  EXPECT_EQ(r.buffers[1].buffer, BufferId::Base64Data);
+}
+
+TEST(AppKeywordsTest, UnsupportedProtocolEvent) {
+  ParseOutcome o = parse(R"(app-layer-event:modbus.invalid_length; sid:1;)");
+  EXPECT_EQ(o.status, RuleStatus::Unsupported);
+  EXPECT_EQ(o.diag.keyword, "protocol:modbus");
+}
+
+TEST(AppKeywordsTest, Errors) {
+  invalid(R"(app-layer-protocol:gopher; sid:1;)", "app-layer-protocol", "unknown app-layer");
+  invalid(R"(stream_size:middle,<,5; sid:1;)", "stream_size", "invalid side");
+  invalid(R"(dns.opcode:99; sid:1;)", "dns.opcode", "invalid number");
+  invalid(R"(tls.version:9.9; sid:1;)", "tls.version", "invalid TLS version");
+  invalid(R"(filestore:sideways; sid:1;)", "filestore", "invalid direction");
+  invalid(R"(base64_decode:bytes 0; sid:1;)", "base64_decode", "invalid bytes");
+}
+
+}  // namespace
+}  // namespace ww::detect

@@ -1,0 +1,52 @@
+#include "detect/keywords/pcre.h"
+#include "detect/keywords/test_util.h"
+
+namespace ww::detect {
+namespace {
+using namespace test;
+
+TEST(PcreTest, FlagsAndCompile) {
+  Rule r = loaded(R"(content:"a"; pcre:"/^b.c$/smiR"; sid:1;)");
+  const auto& p = item<Pcre>(r, 0, 1);
+  EXPECT_TRUE(p.relative);
+  EXPECT_EQ(p.options, uint32_t(PCRE2_DOTALL | PCRE2_MULTILINE | PCRE2_CASELESS));
+  ASSERT_TRUE(p.code);
+  EXPECT_NE(p.code->code, nullptr);
+}
+
+TEST(PcreTest, BufferFlagsPlaceInHttpBuffers) {
+  Rule r = loaded(R"(pcre:"/\/a\.php/U"; pcre:"/^User-Agent/Hm"; pcre:"/x/Q"; sid:1;)",
+                  "alert http any any -> any any");
+  ASSERT_EQ(r.buffers.size(), 3u);
+  EXPECT_EQ(r.buffers[0].buffer, BufferId::HttpUri);
+  EXPECT_EQ(r.buffers[1].buffer, BufferId::HttpHeader);
+  EXPECT_EQ(r.buffers[2].buffer, BufferId::FileData);
+}
+
+TEST(PcreTest, OddQuotesInsideRegex) {
+  Rule r = loaded(R"(content:"a"; pcre:"/^["']?post/Ri"; sid:1;)");
+  EXPECT_EQ(item<Pcre>(r, 0, 1).pattern, R"(^["']?post)");
+}
+
+TEST(PcreTest, Negated) {
+  Rule r = loaded(R"(pcre:!"/abc/"; sid:1;)");
+  EXPECT_TRUE(item<Pcre>(r, 0, 0).negated);
+}
+
+TEST(PcreTest, Errors) {
+  invalid(R"(pcre:"/a(/"; sid:1;)", "pcre", "regex error");
+  invalid(R"(pcre:"/a/q"; sid:1;)", "pcre", "unknown regex flag");
+  invalid(R"(pcre:"a"; sid:1;)", "pcre", "must start with '/'");
+  invalid(R"(pcre:/a/; sid:1;)", "pcre", "double quotes");
+  invalid(R"(pcre:"/a/UH"; sid:1;)", "pcre", "two buffer flags");
+  invalid(R"(http.host; pcre:"/a/U"; sid:1;)", "pcre", "conflicts with sticky");
+}
+
+TEST(PcreTest, CaptureIntoVariableIsUnsupported) {
+  ParseOutcome o = parse(R"(pcre:"/(a)/", pkt:x; sid:1;)");
+  EXPECT_EQ(o.status, RuleStatus::Unsupported);
+  EXPECT_EQ(o.diag.keyword, "pcre");
+}
+
+}  // namespace
+}  // namespace ww::detect

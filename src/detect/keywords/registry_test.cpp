@@ -1,0 +1,45 @@
+#include "detect/keywords/registry.h"
+
+#include <set>
+
+#include "detect/keywords/test_util.h"
+
+namespace ww::detect {
+namespace {
+using namespace test;
+
+TEST(RegistryTest, NamesAreUniqueAcrossKeywordsAndBuffers) {
+  std::set<std::string_view> names;
+  for (const auto& k : keyword_specs()) EXPECT_TRUE(names.insert(k.name).second) << k.name;
+  for (const auto& b : buffer_specs()) {
+    EXPECT_TRUE(names.insert(b.name).second) << b.name;
+    EXPECT_EQ(find_keyword(b.name), nullptr) << b.name;
+  }
+}
+
+TEST(RegistryTest, Lookup) {
+  EXPECT_NE(find_keyword("content"), nullptr);
+  EXPECT_EQ(find_keyword("filesha256"), find_keyword("filemd5"));  // alias
+  EXPECT_EQ(find_keyword("nope"), nullptr);
+  EXPECT_TRUE(is_known_unimplemented("asn1"));
+  EXPECT_TRUE(is_known_unimplemented("http2.header"));
+  EXPECT_FALSE(is_known_unimplemented("nope"));
+}
+
+TEST(RegistryTest, StickyBuffersAndAliases) {
+  Rule r = loaded(R"(dns_query; content:"a"; sid:1;)", "alert dns any any -> any any");
+  EXPECT_EQ(r.buffers[0].buffer, BufferId::DnsQuery);
+  Rule h = loaded(R"(http_content_type; content:"json"; http.response_body; content:"x"; sid:1;)",
+                  "alert http any any -> any any");
+  EXPECT_EQ(h.buffers[0].buffer, BufferId::HttpContentType);
+  EXPECT_EQ(h.buffers[1].buffer, BufferId::FileData);
+  Rule c = loaded(R"(hl7.msg_type; content:"ADT^A01"; sid:1;)");
+  EXPECT_EQ(c.buffers[0].buffer, BufferId::Hl7MsgType);
+  EXPECT_EQ(c.proto.app, *app_proto_by_name("hl7"));
+  invalid(R"(http.uri; content:"a"; sid:1;)", "http.uri", "needs protocol http",
+          "alert dns any any -> any any");
+  invalid(R"(http.uri:foo; sid:1;)", "http.uri", "no argument");
+}
+
+}  // namespace
+}  // namespace ww::detect

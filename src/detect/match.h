@@ -1,0 +1,44 @@
+// Verification of a rule's buffer matches (content, pcre, byte_*, isdataat, bsize,
+// base64_decode/base64_data) against the bytes of each buffer, with Suricata's semantics:
+// distance/within and relative keywords are measured from the end of the previous match in the
+// same buffer, and a content chain backtracks to the next occurrence of an earlier content when
+// a later relative item fails (bounded by a recursion budget, like Suricata's).
+//
+// Header, flow, flowbits and app checks are not evaluated here; the packet/transaction
+// matcher does that before calling match_buffers().
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <span>
+
+#include "core/byte_reader.h"
+#include "detect/rule.h"
+
+namespace ww::detect {
+
+// The inspected buffers of one packet or transaction, by BufferId. Borrowed bytes.
+class InspectBuffers {
+ public:
+  void set(BufferId id, Bytes b) noexcept {
+    bufs_[size_t(id)] = b;
+    present_.set(size_t(id));
+  }
+  const Bytes* get(BufferId id) const noexcept {
+    return present_.test(size_t(id)) ? &bufs_[size_t(id)] : nullptr;
+  }
+
+ private:
+  std::array<Bytes, kBufferCount> bufs_{};
+  std::bitset<kBufferCount> present_;
+};
+
+// True when every buffer list of `rule` matches its buffer. A list whose buffer is absent does
+// not match. Off the packet path for now (may allocate for transforms and base64).
+bool match_buffers(const Rule& rule, const InspectBuffers& buffers);
+
+// One list against one buffer (tests). `vars` holds byte_extract/byte_math values.
+bool match_list(const BufferList& list, Bytes data, std::span<int64_t> vars);
+
+}  // namespace ww::detect

@@ -1,0 +1,123 @@
+// Verification tests, mostly the examples of Suricata's keyword documentation.
+#include "detect/match.h"
+
+#include <gtest/gtest.h>
+
+#include "detect/keywords/test_util.h"
+
+namespace ww::detect {
+namespace {
+using namespace test;
+
+Bytes B(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+bool matches(const std::string& opts, const std::string& payload,
+             const std::string& header = "alert tcp any any -> any any") {
+  Rule r = loaded(opts + " sid:1;", header);
+  InspectBuffers b;
+  b.set(BufferId::Payload, B(payload));
+  return match_buffers(r, b);
+}
+
+TEST(MatchTest, ContentBasics) {
+  EXPECT_TRUE(matches(R"(content:"abc";)", "xxabcxx"));
+  EXPECT_FALSE(matches(R"(content:"ABC";)", "xxabcxx"));
+  EXPECT_TRUE(matches(R"(content:"ABC"; nocase;)", "xxabcxx"));
+  EXPECT_FALSE(matches(R"(content:!"abc";)", "xxabcxx"));
+  EXPECT_TRUE(matches(R"(content:!"abd";)", "xxabcxx"));
+  EXPECT_TRUE(matches(R"(content:"|0d 0a|";)", "a\r\nb"));
+}
+
+TEST(MatchTest, OffsetDepth) {
+  // Suricata docs: offset 3 then depth 3 limit the search to bytes [3, 6).
+  EXPECT_TRUE(matches(R"(content:"def"; offset:3; depth:3;)", "abcdefghi"));
+  EXPECT_FALSE(matches(R"(content:"def"; offset:4;)", "abcdefghi"));
+  EXPECT_FALSE(matches(R"(content:"def"; depth:5;)", "abcdefghi"));
+}
+
+TEST(MatchTest, DistanceWithin) {
+  EXPECT_TRUE(matches(R"(content:"abc"; content:"def"; distance:0;)", "abcdef"));
+  EXPECT_FALSE(matches(R"(content:"abc"; content:"def"; distance:1;)", "abcdef"));
+  EXPECT_TRUE(matches(R"(content:"abc"; content:"def"; within:3;)", "abcdef"));
+  EXPECT_FALSE(matches(R"(content:"abc"; content:"def"; within:3;)", "abcXdef"));
+  // Negative distance looks back.
+  EXPECT_TRUE(matches(R"(content:"def"; content:"bc"; distance:-5; within:3;)", "abcdef"));
+}
+
+TEST(MatchTest, BacktracksToLaterOccurrence) {
+  // The first "a" is not followed by "b" within 1 byte; the second one is.
+  EXPECT_TRUE(matches(R"(content:"a"; content:"b"; within:1;)", "axxab"));
+  EXPECT_FALSE(matches(R"(content:"a"; content:"b"; within:1;)", "axxac"));
+}
+
+TEST(MatchTest, StartsEndsWith) {
+  EXPECT_TRUE(matches(R"(content:"GET"; startswith;)", "GET /"));
+  EXPECT_FALSE(matches(R"(content:"GET"; startswith;)", " GET /"));
+  EXPECT_TRUE(matches(R"(content:".exe"; endswith;)", "a.exe.exe"));
+  EXPECT_FALSE(matches(R"(content:".exe"; endswith;)", "a.exe.zip"));
+}
+
+TEST(MatchTest, IsDataAt) {
+  EXPECT_TRUE(matches(R"(content:"ab"; isdataat:!1,relative;)", "xxab"));
+  EXPECT_FALSE(matches(R"(content:"ab"; isdataat:!1,relative;)", "xxabc"));
+  EXPECT_TRUE(matches(R"(isdataat:4;)", "01234"));
+  EXPECT_FALSE(matches(R"(isdataat:5;)", "01234"));
+}
+
+TEST(MatchTest, Pcre) {
+  EXPECT_TRUE(matches(R"(pcre:"/^a.c/";)", "abc"));
+  EXPECT_TRUE(matches(R"(content:"x"; pcre:"/^yz/R";)", "axyz"));
+  EXPECT_FALSE(matches(R"(content:"x"; pcre:"/^z/R";)", "axyz"));
+  EXPECT_TRUE(matches(R"(pcre:!"/evil/i";)", "good"));
+  EXPECT_FALSE(matches(R"(pcre:!"/evil/i";)", "EVIL"));
+}
+
+TEST(MatchTest, ByteTestJumpExtractMath) {
+  std::string p("\x00\x05hello\x00\x02ok", 11);
+  EXPECT_TRUE(matches(R"(byte_test:2,=,5,0;)", p));
+  EXPECT_TRUE(matches(R"(byte_test:2,>,4,0;)", p));
+  EXPECT_FALSE(matches(R"(byte_test:2,!=,5,0;)", p));
+  EXPECT_TRUE(matches(R"(byte_test:2,=,0x0500,0,little;)", p));
+  // Jump over the length-prefixed "hello" and find the next length-prefixed field.
+  EXPECT_TRUE(matches(R"(byte_jump:2,0; byte_test:2,=,2,0,relative;)", p));
+  EXPECT_TRUE(matches(R"(byte_extract:2,0,len; content:"|00 02|ok"; distance:len; within:4;)", p));
+  EXPECT_FALSE(matches(R"(byte_extract:2,0,len; content:"ok"; distance:len; within:2;)", p));
+  EXPECT_TRUE(matches(
+      R"(byte_math:bytes 2, offset 0, oper +, rvalue 2, result pos; byte_test:2,=,2,pos;)", p));
+  EXPECT_TRUE(matches(R"(byte_test:3,=,123,1,string,dec;)", "x123y"));
+  EXPECT_TRUE(matches(R"(byte_test:2,=,255,0,string,hex;)", "ff"));
+  EXPECT_TRUE(matches(R"(byte_test:1,&,0x80,0;)", std::string("\x81", 1)));
+}
+
+TEST(MatchTest, StickyBuffersAndBsize) {
+  Rule r = loaded(R"(http.method; content:"POST"; http.uri; content:"/a"; startswith; bsize:<10; sid:1;)",
+                  "alert http any any -> any any");
+  InspectBuffers b;
+  std::string m = "POST", u = "/a/b";
+  b.set(BufferId::HttpMethod, B(m));
+  EXPECT_FALSE(match_buffers(r, b));  // uri absent
+  b.set(BufferId::HttpUri, B(u));
+  EXPECT_TRUE(match_buffers(r, b));
+  std::string longu = "/a/0123456789";
+  b.set(BufferId::HttpUri, B(longu));
+  EXPECT_FALSE(match_buffers(r, b));
+}
+
+TEST(MatchTest, TransformsAndBase64) {
+  Rule r = loaded(R"(dns.query; dotprefix; content:".evil.com"; endswith; sid:1;)",
+                  "alert dns any any -> any any");
+  InspectBuffers b;
+  std::string q1 = "evil.com", q2 = "notevil.com", q3 = "a.evil.com";
+  b.set(BufferId::DnsQuery, B(q1));
+  EXPECT_TRUE(match_buffers(r, b));
+  b.set(BufferId::DnsQuery, B(q2));
+  EXPECT_FALSE(match_buffers(r, b));
+  b.set(BufferId::DnsQuery, B(q3));
+  EXPECT_TRUE(match_buffers(r, b));
+  // "TVqQ" is base64 for "MZ\x90".
+  EXPECT_TRUE(matches(R"(content:"b64="; base64_decode:relative; base64_data; content:"MZ"; startswith;)",
+                      "x b64=TVqQAAMAAAAE"));
+}
+
+}  // namespace
+}  // namespace ww::detect
