@@ -518,10 +518,11 @@ struct Defragmenter::Impl {
     p.vlan_count = f.vlan_count;
     p.tunnels = f.tunnels;
     p.reassembled = true;
-    DecodeStatus st = decoder.decode_ip(p, 0);
-    if (st != DecodeStatus::Ok) return nullptr;  // invalid (counted) or a nested fragment
     (v4 ? v4_reassembled : v6_reassembled).inc();
-    return &p;
+    // An invalid inner datagram is counted by the decoder and not handed out (not tracked);
+    // a nested fragment header inside the datagram is not reassembled again.
+    DecodeStatus st = decoder.decode_ip(p, 0);
+    return st == DecodeStatus::Ok ? &p : nullptr;
   }
 };
 
