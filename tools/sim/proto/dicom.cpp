@@ -168,7 +168,7 @@ Buf image_dataset(Rng& r, const DicomStudy& st, int index, const std::string& so
   els(d, 0x0008, 0x0018, "UI", sop_inst, x);
   els(d, 0x0008, 0x0020, "DA", date, x);
   els(d, 0x0008, 0x0030, "TM", "0815" + r.digits(2), x);
-  els(d, 0x0008, 0x0050, "SH", "ACC" + st.patient.account.substr(1), x);
+  els(d, 0x0008, 0x0050, "SH", "ACC" + (st.patient.account.size() > 1 ? st.patient.account.substr(1) : std::string("0")), x);
   els(d, 0x0008, 0x0060, "CS", st.modality, x);
   els(d, 0x0008, 0x0070, "LO", st.manufacturer, x);
   els(d, 0x0008, 0x0080, "LO", "St. Mary's General Hospital", x);
