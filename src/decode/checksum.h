@@ -66,8 +66,8 @@ inline uint32_t pseudo_v4(const uint8_t* src, const uint8_t* dst, uint8_t proto,
 }
 inline uint32_t pseudo_v6(const uint8_t* src, const uint8_t* dst, uint8_t proto,
                           uint32_t len) noexcept {
-  uint64_t acc = uint64_t(csum_sum(src, 16)) + csum_sum(dst, 16) + proto + (len >> 16) +
-                 (len & 0xffff);
+  uint64_t acc =
+      uint64_t(csum_sum(src, 16)) + csum_sum(dst, 16) + proto + (len >> 16) + (len & 0xffff);
   return fold16(acc);
 }
 

@@ -65,9 +65,9 @@ constexpr int kMaxIpv6ExtHdrs = 8;
 constexpr int kMaxVlanTagsPerHeader = 2;
 
 namespace ethertype {
-constexpr uint16_t kIpv4 = 0x0800, kArp = 0x0806, kVlan = 0x8100, kQinq = 0x88a8,
-                   kQinqOld = 0x9100, kIpv6 = 0x86dd, kPppoeSession = 0x8864,
-                   kTransEther = 0x6558, kErspan2 = 0x88be, kErspan3 = 0x22eb;
+constexpr uint16_t kIpv4 = 0x0800, kArp = 0x0806, kVlan = 0x8100, kQinq = 0x88a8, kQinqOld = 0x9100,
+                   kIpv6 = 0x86dd, kPppoeSession = 0x8864, kTransEther = 0x6558, kErspan2 = 0x88be,
+                   kErspan3 = 0x22eb;
 }
 
 inline uint16_t be16(const uint8_t* p) noexcept { return uint16_t(p[0] << 8 | p[1]); }
@@ -218,8 +218,8 @@ struct Decoder::Impl {
     // ours) and network order for DLT_LOOP: whichever reading is small is the right one.
     if (lim < 4) return invalid(DecodeEvent::NullPktTooSmall);
     c.null->inc();
-    uint32_t fam = uint32_t(d[0]) | uint32_t(d[1]) << 8 | uint32_t(d[2]) << 16 |
-                   uint32_t(d[3]) << 24;
+    uint32_t fam =
+        uint32_t(d[0]) | uint32_t(d[1]) << 8 | uint32_t(d[2]) << 16 | uint32_t(d[3]) << 24;
     if (fam > 0xffff) fam = be32(d);
     switch (fam) {
       case 2:  // AF_INET everywhere
@@ -554,8 +554,7 @@ struct Decoder::Impl {
       event(DecodeEvent::UdpChecksumInvalid);
     }
     // RFC 7348 section 5: flags(1, I=0x08) reserved(3) VNI(3) reserved(1), then Ethernet.
-    if (cfg.decode_tunnels && p.dport == cfg.vxlan_port && ulen >= 8 + 8 + 14 &&
-        (h[8] & 0x08)) {
+    if (cfg.decode_tunnels && p.dport == cfg.vxlan_port && ulen >= 8 + 8 + 14 && (h[8] & 0x08)) {
       if (!enter_tunnel(tunnel::kVxlan)) return DecodeStatus::Ok;
       c.vxlan->inc();
       return ethernet(off + 16, end);
@@ -572,10 +571,14 @@ struct Decoder::Impl {
     p.icmp_type = h[0];
     p.icmp_code = h[1];
     switch (h[0]) {
-      case 0: case 8:    // echo reply/request
-      case 13: case 14:  // timestamp
-      case 15: case 16:  // information
-      case 17: case 18:  // address mask (RFC 950)
+      case 0:
+      case 8:  // echo reply/request
+      case 13:
+      case 14:  // timestamp
+      case 15:
+      case 16:  // information
+      case 17:
+      case 18:  // address mask (RFC 950)
         p.icmp_id = be16(h + 4);
         p.icmp_seq = be16(h + 6);
         break;

@@ -14,10 +14,10 @@
 namespace ww::decode {
 
 struct DecodeConfig {
-  bool ipv4_checksum = true;       // validate IPv4 header checksums (counted, packet kept)
-  bool l4_checksum = false;        // validate TCP/UDP/ICMP checksums (off: pcaps often carry
-                                   // NIC-offloaded checksums; Suricata's -k none)
-  bool decode_tunnels = true;      // GRE, VXLAN (udp/4789), ERSPAN, IP-in-IP
+  bool ipv4_checksum = true;   // validate IPv4 header checksums (counted, packet kept)
+  bool l4_checksum = false;    // validate TCP/UDP/ICMP checksums (off: pcaps often carry
+                               // NIC-offloaded checksums; Suricata's -k none)
+  bool decode_tunnels = true;  // GRE, VXLAN (udp/4789), ERSPAN, IP-in-IP
   uint16_t vxlan_port = 4789;
 };
 

@@ -19,29 +19,40 @@ using test::packet_of;
 
 // IEEE 802.3 clause 3.1.1 Ethernet II header.
 Frame eth(uint16_t type) {
-  return {0x00, 0x11, 0x22, 0x33, 0x44, 0x55,   // destination MAC
-          0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,   // source MAC
-          uint8_t(type >> 8), uint8_t(type)};   // ethertype
+  return {0x00,
+          0x11,
+          0x22,
+          0x33,
+          0x44,
+          0x55,  // destination MAC
+          0x66,
+          0x77,
+          0x88,
+          0x99,
+          0xaa,
+          0xbb,  // source MAC
+          uint8_t(type >> 8),
+          uint8_t(type)};  // ethertype
 }
 
 // IEEE 802.1Q tag (follows a TPID that sits in the previous ethertype field).
 Frame vlan_tag(uint16_t vid, uint16_t next_type) {
-  return {uint8_t(0x20 | (vid >> 8)), uint8_t(vid),    // PCP=1 DEI=0 VID
+  return {uint8_t(0x20 | (vid >> 8)), uint8_t(vid),      // PCP=1 DEI=0 VID
           uint8_t(next_type >> 8), uint8_t(next_type)};  // inner ethertype
 }
 
 // RFC 791 section 3.1 IPv4 header, no options; length and checksum are fixed up later.
 Frame ipv4(uint8_t proto, uint8_t src_last = 10, uint8_t dst_last = 1) {
-  return {0x45,                    // version 4, IHL 5 (20 bytes)
-          0x00,                    // DSCP/ECN
-          0x00, 0x00,              // total length (fix_ipv4)
-          0x12, 0x34,              // identification
-          0x40, 0x00,              // flags DF, fragment offset 0
-          0x40,                    // TTL 64
-          proto,                   // protocol
-          0x00, 0x00,              // header checksum (fix_ipv4)
-          192, 168, 1, src_last,   // source
-          10, 0, 0, dst_last};     // destination
+  return {0x45,                       // version 4, IHL 5 (20 bytes)
+          0x00,                       // DSCP/ECN
+          0x00,  0x00,                // total length (fix_ipv4)
+          0x12,  0x34,                // identification
+          0x40,  0x00,                // flags DF, fragment offset 0
+          0x40,                       // TTL 64
+          proto,                      // protocol
+          0x00,  0x00,                // header checksum (fix_ipv4)
+          192,   168,  1, src_last,   // source
+          10,    0,    0, dst_last};  // destination
 }
 
 // RFC 8200 section 3 IPv6 header; payload length fixed up later.
@@ -69,8 +80,8 @@ Frame tcp_syn() {
           0x02, 0x04, 0x05, 0xb4,  // MSS 1460
           0x04, 0x02,              // SACK permitted
           0x08, 0x0a, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x09,  // TS val 7 ecr 9
-          0x01,                    // NOP
-          0x03, 0x03, 0x07};       // window scale 7
+          0x01,                                                        // NOP
+          0x03, 0x03, 0x07};                                           // window scale 7
 }
 
 // RFC 9293 TCP ACK+PSH, no options, followed by the payload.
@@ -90,30 +101,34 @@ Frame tcp_ack(std::initializer_list<uint8_t> payload = {}) {
 
 // RFC 768 UDP header followed by the payload; length fixed up later.
 Frame udp(uint16_t sport, uint16_t dport, std::initializer_list<uint8_t> payload = {}) {
-  Frame f = {uint8_t(sport >> 8), uint8_t(sport),  // source port
-             uint8_t(dport >> 8), uint8_t(dport),  // destination port
-             0x00, 0x00,                           // length (fix_udp_len)
-             0x00, 0x00};                          // checksum (0: none over IPv4)
+  Frame f = {uint8_t(sport >> 8),
+             uint8_t(sport),  // source port
+             uint8_t(dport >> 8),
+             uint8_t(dport),  // destination port
+             0x00,
+             0x00,  // length (fix_udp_len)
+             0x00,
+             0x00};  // checksum (0: none over IPv4)
   f.insert(f.end(), payload);
   return f;
 }
 
 // RFC 792 ICMP echo request.
 Frame icmp4_echo() {
-  return {0x08, 0x00,              // type 8 echo request, code 0
-          0x00, 0x00,              // checksum
-          0x12, 0x34,              // identifier
-          0x00, 0x05,              // sequence number
-          'p', 'i', 'n', 'g'};     // data
+  return {0x08, 0x00,             // type 8 echo request, code 0
+          0x00, 0x00,             // checksum
+          0x12, 0x34,             // identifier
+          0x00, 0x05,             // sequence number
+          'p',  'i',  'n', 'g'};  // data
 }
 
 // RFC 4443 section 4.1 ICMPv6 echo request.
 Frame icmp6_echo() {
-  return {0x80, 0x00,              // type 128 echo request, code 0
-          0x00, 0x00,              // checksum
-          0xbe, 0xef,              // identifier
-          0x00, 0x02,              // sequence number
-          'p', 'i', 'n', 'g'};
+  return {0x80, 0x00,  // type 128 echo request, code 0
+          0x00, 0x00,  // checksum
+          0xbe, 0xef,  // identifier
+          0x00, 0x02,  // sequence number
+          'p',  'i',  'n', 'g'};
 }
 
 // Ethernet/IPv4/<l4> with lengths and the IPv4 checksum fixed; `pad` trailing zero bytes are
@@ -201,7 +216,7 @@ TEST_F(DecoderTest, EthernetPaddingIsTrimmedByIpTotalLength) {
 
 TEST_F(DecoderTest, Ipv4HeaderChecksum) {
   Frame f = eth_ipv4(ipproto::kTcp, tcp_ack());
-  f[14 + 10] ^= 0x01;  // corrupt the header checksum
+  f[14 + 10] ^= 0x01;                   // corrupt the header checksum
   ASSERT_EQ(run(f), DecodeStatus::Ok);  // counted, packet kept
   EXPECT_TRUE(p_.ip_csum_bad);
   EXPECT_EQ(last_event(), "ipv4.checksum_invalid");
@@ -217,10 +232,10 @@ TEST_F(DecoderTest, Ipv4HeaderChecksum) {
 TEST_F(DecoderTest, Ipv4Options) {
   // RFC 791 options: NOP(1), Record Route type 7 len 7 pointer 4 + one address, EOL(0).
   Frame f = cat({eth(0x0800), ipv4(ipproto::kTcp), tcp_ack()});
-  Frame opts = {0x01,                            // NOP
-                0x07, 0x07, 0x04, 0, 0, 0, 0,    // RR: type 7, length 7, pointer 4, 1 slot
-                0x00,                            // EOL
-                0x00, 0x00, 0x00};               // padding to 12 bytes
+  Frame opts = {0x01,                          // NOP
+                0x07, 0x07, 0x04, 0, 0, 0, 0,  // RR: type 7, length 7, pointer 4, 1 slot
+                0x00,                          // EOL
+                0x00, 0x00, 0x00};             // padding to 12 bytes
   f.insert(f.begin() + 34, opts.begin(), opts.end());
   f[14] = 0x48;  // IHL 8 (32 bytes)
   test::fix_ipv4(f, 14);
@@ -246,10 +261,10 @@ TEST_F(DecoderTest, Ipv4Malformations) {
     uint8_t value;
     const char* event;
   } cases[] = {
-      {14, 0x55, "ipv4.wrong_ip_version"},      // version 5
-      {14, 0x44, "ipv4.hlen_too_small"},        // IHL 4
+      {14, 0x55, "ipv4.wrong_ip_version"},           // version 5
+      {14, 0x44, "ipv4.hlen_too_small"},             // IHL 4
       {14 + 3, 10, "ipv4.iplen_smaller_than_hlen"},  // total length 10 (< 20)
-      {14 + 3, 200, "ipv4.trunc_pkt"},          // total length 200 (> captured)
+      {14 + 3, 200, "ipv4.trunc_pkt"},               // total length 200 (> captured)
   };
   for (const auto& c : cases) {
     Frame f = good;
@@ -318,9 +333,9 @@ TEST_F(DecoderTest, TcpBadOptionLengths) {
 
 TEST_F(DecoderTest, TcpSackBlocks) {
   Frame t = tcp_ack();
-  t[12] = 0x80;  // data offset 8: 12 option bytes
-  Frame opts = {0x01, 0x01,                                  // NOP NOP
-                0x05, 0x0a, 0, 0, 0, 1, 0, 0, 0, 2};         // SACK, 1 block [1, 2)
+  t[12] = 0x80;                                       // data offset 8: 12 option bytes
+  Frame opts = {0x01, 0x01,                           // NOP NOP
+                0x05, 0x0a, 0, 0, 0, 1, 0, 0, 0, 2};  // SACK, 1 block [1, 2)
   t.insert(t.end(), opts.begin(), opts.end());
   Frame f = eth_ipv4(ipproto::kTcp, t);
   ASSERT_EQ(run(f), DecodeStatus::Ok);
@@ -391,8 +406,7 @@ TEST_F(L4ChecksumTest, GoodAndBadChecksums) {
        "tcp.checksum_invalid"},
       {eth_ipv4(ipproto::kUdp, udp(5, 6, {1, 2, 3})), 14, 34, ipproto::kUdp,
        "udp.checksum_invalid"},
-      {eth_ipv4(ipproto::kIcmp, icmp4_echo()), 14, 34, ipproto::kIcmp,
-       "icmpv4.checksum_invalid"},
+      {eth_ipv4(ipproto::kIcmp, icmp4_echo()), 14, 34, ipproto::kIcmp, "icmpv4.checksum_invalid"},
       {eth_ipv6(ipproto::kIcmpv6, icmp6_echo()), 14, 54, ipproto::kIcmpv6,
        "icmpv6.checksum_invalid"},
       {eth_ipv6(ipproto::kTcp, tcp_ack({1})), 14, 54, ipproto::kTcp, "tcp.checksum_invalid"},
@@ -439,8 +453,8 @@ TEST_F(DecoderTest, VlanSingleAndQinq) {
   EXPECT_EQ(count("decoder.vlan"), 3u);
   EXPECT_EQ(count("decoder.vlan_qinq"), 2u);
 
-  Frame three = cat({eth(0x88a8), vlan_tag(1, 0x8100), vlan_tag(2, 0x8100),
-                     vlan_tag(3, 0x0800), l3});
+  Frame three =
+      cat({eth(0x88a8), vlan_tag(1, 0x8100), vlan_tag(2, 0x8100), vlan_tag(3, 0x0800), l3});
   EXPECT_EQ(run(three), DecodeStatus::Invalid);
   EXPECT_EQ(last_event(), "vlan.too_many_layers");
   Frame cut = cat({eth(0x8100), Frame{0x00, 0x64}});  // tag cut after the TCI
@@ -450,15 +464,14 @@ TEST_F(DecoderTest, VlanSingleAndQinq) {
 
 TEST_F(DecoderTest, NonIpFramesAreOk) {
   // RFC 826 ARP request over Ethernet.
-  Frame arp = cat({eth(0x0806),
-                   Frame{0x00, 0x01,                          // hardware type Ethernet
-                         0x08, 0x00,                          // protocol type IPv4
-                         6, 4,                                // hw/proto address lengths
-                         0x00, 0x01,                          // opcode request
-                         0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,  // sender MAC
-                         192, 168, 1, 10,                     // sender IP
-                         0, 0, 0, 0, 0, 0,                    // target MAC
-                         192, 168, 1, 1}});                   // target IP
+  Frame arp = cat({eth(0x0806), Frame{0x00, 0x01,  // hardware type Ethernet
+                                      0x08, 0x00,  // protocol type IPv4
+                                      6,    4,     // hw/proto address lengths
+                                      0x00, 0x01,  // opcode request
+                                      0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,  // sender MAC
+                                      192,  168,  1,    10,                // sender IP
+                                      0,    0,    0,    0,    0,    0,     // target MAC
+                                      192,  168,  1,    1}});              // target IP
   ASSERT_EQ(run(arp), DecodeStatus::Ok);
   EXPECT_EQ(p_.ip_version, 0);
   EXPECT_FALSE(p_.has_ip());
@@ -491,22 +504,22 @@ TEST_F(DecoderTest, LinuxSllAndSll2) {
   test::fix_udp_len(l3, 20);
   test::fix_ipv4(l3, 0);
   // Linux cooked capture v1 (DLT_LINUX_SLL, 16 bytes).
-  Frame sll = cat({Frame{0x00, 0x00,                                 // packet type: to us
-                         0x00, 0x01,                                 // ARPHRD_ETHER
-                         0x00, 0x06,                                 // address length 6
-                         0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0, 0,   // address, padded to 8
-                         0x08, 0x00},                                // protocol IPv4
+  Frame sll = cat({Frame{0x00, 0x00,                                // packet type: to us
+                         0x00, 0x01,                                // ARPHRD_ETHER
+                         0x00, 0x06,                                // address length 6
+                         0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0, 0,  // address, padded to 8
+                         0x08, 0x00},                               // protocol IPv4
                    l3});
   ASSERT_EQ(run(sll, linktype::kLinuxSll), DecodeStatus::Ok);
   EXPECT_EQ(p_.l3_off, 16);
   EXPECT_TRUE(p_.is_udp());
   // Linux cooked capture v2 (DLT_LINUX_SLL2, 20 bytes).
-  Frame sll2 = cat({Frame{0x08, 0x00,                                // protocol IPv4
-                          0x00, 0x00,                                // reserved
-                          0x00, 0x00, 0x00, 0x02,                    // interface index 2
-                          0x00, 0x01,                                // ARPHRD_ETHER
-                          0x04,                                      // packet type: outgoing
-                          0x06,                                      // address length 6
+  Frame sll2 = cat({Frame{0x08, 0x00,                                 // protocol IPv4
+                          0x00, 0x00,                                 // reserved
+                          0x00, 0x00, 0x00, 0x02,                     // interface index 2
+                          0x00, 0x01,                                 // ARPHRD_ETHER
+                          0x04,                                       // packet type: outgoing
+                          0x06,                                       // address length 6
                           0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0, 0},  // address
                     l3});
   ASSERT_EQ(run(sll2, linktype::kLinuxSll2), DecodeStatus::Ok);
@@ -584,17 +597,46 @@ TEST_F(DecoderTest, PppoeSession) {
 
 TEST_F(DecoderTest, Ipv6ExtensionHeaders) {
   // Hop-by-hop (RFC 8200 4.3) -> routing type 2 (4.4) -> destination options (4.6) -> UDP.
-  Frame ext = {
-      ipproto::kRouting, 0x00,             // HBH: next header routing, length 0 (8 bytes)
-      0x05, 0x02, 0x00, 0x00,              //   router alert option (RFC 2711), value 0
-      0x01, 0x00,                          //   PadN, 0 bytes
-      ipproto::kDstOpts, 0x02,             // RH: next header dst opts, length 2 (24 bytes)
-      0x02, 0x01,                          //   routing type 2, segments left 1
-      0x00, 0x00, 0x00, 0x00,              //   reserved
-      0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x03,  // home address
-      ipproto::kUdp, 0x00,                 // DO: next header UDP, length 0 (8 bytes)
-      0x00,                                //   Pad1
-      0x01, 0x03, 0x00, 0x00, 0x00};       //   PadN, 3 bytes
+  Frame ext = {ipproto::kRouting,
+               0x00,  // HBH: next header routing, length 0 (8 bytes)
+               0x05,
+               0x02,
+               0x00,
+               0x00,  //   router alert option (RFC 2711), value 0
+               0x01,
+               0x00,  //   PadN, 0 bytes
+               ipproto::kDstOpts,
+               0x02,  // RH: next header dst opts, length 2 (24 bytes)
+               0x02,
+               0x01,  //   routing type 2, segments left 1
+               0x00,
+               0x00,
+               0x00,
+               0x00,  //   reserved
+               0x20,
+               0x01,
+               0x0d,
+               0xb8,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0x03,  // home address
+               ipproto::kUdp,
+               0x00,  // DO: next header UDP, length 0 (8 bytes)
+               0x00,  //   Pad1
+               0x01,
+               0x03,
+               0x00,
+               0x00,
+               0x00};  //   PadN, 3 bytes
   Frame f = eth_ipv6(ipproto::kHopOpts, cat({ext, udp(546, 547, {7})}));
   test::fix_udp_len(f, 54 + 40);
   ASSERT_EQ(run(f), DecodeStatus::Ok);
@@ -624,11 +666,30 @@ TEST_F(DecoderTest, Ipv6ExtensionHeaders) {
 
 TEST_F(DecoderTest, Ipv6AuthenticationHeader) {
   // RFC 4302 section 2: AH with a 12-byte ICV: payload length (3 + 3) - 2 = 4.
-  Frame ah = {ipproto::kTcp, 0x04,        // next header TCP, payload length 4 (24 bytes)
-              0x00, 0x00,                  // reserved
-              0x00, 0x00, 0x01, 0x00,      // SPI
-              0x00, 0x00, 0x00, 0x01,      // sequence number
-              1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};  // ICV
+  Frame ah = {ipproto::kTcp,
+              0x04,  // next header TCP, payload length 4 (24 bytes)
+              0x00,
+              0x00,  // reserved
+              0x00,
+              0x00,
+              0x01,
+              0x00,  // SPI
+              0x00,
+              0x00,
+              0x00,
+              0x01,  // sequence number
+              1,
+              2,
+              3,
+              4,
+              5,
+              6,
+              7,
+              8,
+              9,
+              10,
+              11,
+              12};  // ICV
   Frame f = eth_ipv6(ipproto::kAh, cat({ah, tcp_ack()}));
   ASSERT_EQ(run(f), DecodeStatus::Ok);
   EXPECT_EQ(p_.l3_hdr_len, 64);
@@ -638,13 +699,19 @@ TEST_F(DecoderTest, Ipv6AuthenticationHeader) {
 // RFC 8200 section 4.5 fragment header.
 Frame frag6(uint8_t next, uint16_t off_bytes, bool more, uint32_t id) {
   uint16_t ofl = uint16_t(off_bytes | (more ? 1 : 0));
-  return {next, 0x00,                                  // next header, reserved
-          uint8_t(ofl >> 8), uint8_t(ofl),             // offset (13 bits), res, M
-          uint8_t(id >> 24), uint8_t(id >> 16), uint8_t(id >> 8), uint8_t(id)};  // id
+  return {next,
+          0x00,  // next header, reserved
+          uint8_t(ofl >> 8),
+          uint8_t(ofl),  // offset (13 bits), res, M
+          uint8_t(id >> 24),
+          uint8_t(id >> 16),
+          uint8_t(id >> 8),
+          uint8_t(id)};  // id
 }
 
 TEST_F(DecoderTest, Ipv6Fragments) {
-  Frame f = eth_ipv6(ipproto::kFragment, cat({frag6(ipproto::kUdp, 0, true, 0xabcd), Frame(16, 1)}));
+  Frame f =
+      eth_ipv6(ipproto::kFragment, cat({frag6(ipproto::kUdp, 0, true, 0xabcd), Frame(16, 1)}));
   ASSERT_EQ(run(f), DecodeStatus::Fragment);
   EXPECT_TRUE(p_.is_fragment);
   EXPECT_TRUE(p_.more_frags);
@@ -664,7 +731,7 @@ TEST_F(DecoderTest, Ipv6Fragments) {
   EXPECT_EQ(last_event(), "ipv6.exthdr_useless_fh");
 
   Frame dup = eth_ipv6(ipproto::kFragment, cat({frag6(ipproto::kFragment, 0, false, 7),
-                                                 frag6(ipproto::kUdp, 8, true, 7), Frame(8, 0)}));
+                                                frag6(ipproto::kUdp, 8, true, 7), Frame(8, 0)}));
   EXPECT_EQ(run(dup), DecodeStatus::Invalid);
   EXPECT_EQ(last_event(), "ipv6.exthdr_dupl_fh");
 }
@@ -699,8 +766,8 @@ TEST_F(DecoderTest, Ipv6Malformations) {
 // RFC 2784 GRE header, version 0, optional fields as the flags say (RFC 2890).
 Frame gre(uint16_t proto, bool csum = false, bool key = false, bool seq = false) {
   uint8_t fl = uint8_t((csum ? 0x80 : 0) | (key ? 0x20 : 0) | (seq ? 0x10 : 0));
-  Frame f = {fl, 0x00,                              // C, K, S flags; version 0
-             uint8_t(proto >> 8), uint8_t(proto)};  // protocol type
+  Frame f = {fl, 0x00,                                    // C, K, S flags; version 0
+             uint8_t(proto >> 8), uint8_t(proto)};        // protocol type
   if (csum) f.insert(f.end(), {0x00, 0x00, 0x00, 0x00});  // checksum, reserved1
   if (key) f.insert(f.end(), {0x00, 0x00, 0x00, 0x2a});   // key 42
   if (seq) f.insert(f.end(), {0x00, 0x00, 0x00, 0x01});   // sequence number 1
@@ -767,8 +834,8 @@ TEST_F(DecoderTest, GreTransparentEthernetAndErspan) {
   EXPECT_TRUE(p_.is_tcp());
 
   // ERSPAN type II header (draft-foschiano-erspan 4.1).
-  Frame e2 = {0x10, 0x64,              // version 1, VLAN 100
-              0x00, 0x05,              // COS 0, EN 0, T 0, session id 5
+  Frame e2 = {0x10, 0x64,               // version 1, VLAN 100
+              0x00, 0x05,               // COS 0, EN 0, T 0, session id 5
               0x00, 0x00, 0x00, 0x00};  // reserved, index
   Frame t2 = outer_ipv4(ipproto::kGre, cat({gre(0x88be, false, false, true), e2, inner}));
   ASSERT_EQ(run(t2), DecodeStatus::Ok);
@@ -787,8 +854,8 @@ TEST_F(DecoderTest, GreTransparentEthernetAndErspan) {
   ASSERT_EQ(run(t3), DecodeStatus::Ok);
   EXPECT_EQ(p_.l3_off, 14 + 20 + 8 + 12 + 14);
   e3[11] = 0x01;  // O=1: 8 more bytes
-  Frame t3o = outer_ipv4(ipproto::kGre,
-                         cat({gre(0x22eb, false, false, true), e3, Frame(8, 0), inner}));
+  Frame t3o =
+      outer_ipv4(ipproto::kGre, cat({gre(0x22eb, false, false, true), e3, Frame(8, 0), inner}));
   ASSERT_EQ(run(t3o), DecodeStatus::Ok);
   EXPECT_EQ(p_.l3_off, 14 + 20 + 8 + 20 + 14);
   EXPECT_TRUE(p_.is_tcp());
@@ -920,7 +987,7 @@ TEST_F(DecoderTest, EveryTruncationIsInvalidAndCounted) {
 
 TEST_F(DecoderTest, GarbageNeverCrashes) {
   std::mt19937 rng(12345);
-  const uint32_t lts[] = {linktype::kEthernet, linktype::kRaw,      linktype::kNull,
+  const uint32_t lts[] = {linktype::kEthernet, linktype::kRaw,       linktype::kNull,
                           linktype::kLinuxSll, linktype::kLinuxSll2, linktype::kIpv4,
                           linktype::kIpv6,     linktype::kLoop};
   auto samples = sample_frames();

@@ -67,17 +67,17 @@ struct Range {
 
 struct Datagram {
   Key key;
-  uint32_t hnext = kNil;            // hash chain
+  uint32_t hnext = kNil;                // hash chain
   uint32_t older = kNil, newer = kNil;  // age list, oldest at the head
   int64_t first_usec = 0;
-  uint32_t total = 0;               // data length, known once the last fragment arrived
+  uint32_t total = 0;  // data length, known once the last fragment arrived
   bool have_last = false;
-  uint16_t hdr_len = 0;             // header bytes held (0: offset-0 fragment not seen yet)
-  uint16_t nh_pos = 0;              // IPv6: header byte that names the fragment header
-  uint8_t next_hdr = 0;             // IPv6: next header from the offset-0 fragment header
+  uint16_t hdr_len = 0;  // header bytes held (0: offset-0 fragment not seen yet)
+  uint16_t nh_pos = 0;   // IPv6: header byte that names the fragment header
+  uint8_t next_hdr = 0;  // IPv6: next header from the offset-0 fragment header
   uint8_t nranges = 0;
   uint16_t nblocks = 0;
-  Range ranges[kMaxRanges];         // sorted, disjoint, not adjacent
+  Range ranges[kMaxRanges];  // sorted, disjoint, not adjacent
   uint32_t blocks[kBlocksPerDatagram];
 };
 
@@ -179,7 +179,9 @@ struct Defragmenter::Impl {
   }
   void update_memuse() noexcept { memuse_counter.set(memuse()); }
 
-  Datagram& dg(uint32_t i) noexcept { return dg_slabs[i / kDatagramsPerSlab][i % kDatagramsPerSlab]; }
+  Datagram& dg(uint32_t i) noexcept {
+    return dg_slabs[i / kDatagramsPerSlab][i % kDatagramsPerSlab];
+  }
   uint8_t* block(uint32_t b) noexcept {
     return block_slabs[b / kBlocksPerSlab].get() + size_t(b % kBlocksPerSlab) * kBlock;
   }
@@ -359,9 +361,8 @@ struct Defragmenter::Impl {
     // stops at the fragment header, so it is everything before the last 8 header bytes).
     uint32_t hlen = v4 ? f.l3_hdr_len : uint32_t(f.l3_hdr_len) - 8;
     uint32_t off = f.frag_off, n = f.payload_len, e = off + n;
-    if ((v4 && hlen < 20) || (!v4 && (f.l3_hdr_len < 48)) ||
-        size_t(f.payload_off) + n > f.caplen || size_t(f.l3_off) + hlen > f.caplen ||
-        (!v4 && f.payload_off != f.l3_off + f.l3_hdr_len))
+    if ((v4 && hlen < 20) || (!v4 && (f.l3_hdr_len < 48)) || size_t(f.payload_off) + n > f.caplen ||
+        size_t(f.l3_off) + hlen > f.caplen || (!v4 && f.payload_off != f.l3_off + f.l3_hdr_len))
       return nullptr;  // not a Packet the decoder made
     if (hlen > kHdrArea) {
       header_too_large.inc();

@@ -15,9 +15,9 @@
 namespace ww::decode {
 
 struct DefragConfig {
-  size_t memcap = 32u << 20;         // bytes of fragment data held at once
-  uint32_t max_datagrams = 65536;    // pending datagrams tracked at once
-  int64_t timeout_usec = 60'000'000; // a datagram not completed in this time is dropped
+  size_t memcap = 32u << 20;          // bytes of fragment data held at once
+  uint32_t max_datagrams = 65536;     // pending datagrams tracked at once
+  int64_t timeout_usec = 60'000'000;  // a datagram not completed in this time is dropped
 };
 
 class Defragmenter {

@@ -20,24 +20,35 @@ constexpr int64_t kSec = 1'000'000;
 // RFC 791 section 3.1 IPv4 header of one fragment; length and checksum fixed by fix_ipv4.
 Frame ipv4_frag_hdr(uint16_t id, uint16_t off_bytes, bool more, uint8_t proto = ipproto::kUdp) {
   uint16_t fl = uint16_t((more ? 0x2000 : 0) | (off_bytes / 8));
-  return {0x45, 0x00,                          // version 4, IHL 5; DSCP/ECN
-          0x00, 0x00,                          // total length
-          uint8_t(id >> 8), uint8_t(id),       // identification
-          uint8_t(fl >> 8), uint8_t(fl),       // flags (MF) and fragment offset / 8
-          0x40, proto,                         // TTL 64, protocol
-          0x00, 0x00,                          // header checksum
-          10, 1, 2, 3,                         // source 10.1.2.3
-          10, 3, 2, 1};                        // destination 10.3.2.1
+  return {0x45,
+          0x00,  // version 4, IHL 5; DSCP/ECN
+          0x00,
+          0x00,  // total length
+          uint8_t(id >> 8),
+          uint8_t(id),  // identification
+          uint8_t(fl >> 8),
+          uint8_t(fl),  // flags (MF) and fragment offset / 8
+          0x40,
+          proto,  // TTL 64, protocol
+          0x00,
+          0x00,  // header checksum
+          10,
+          1,
+          2,
+          3,  // source 10.1.2.3
+          10,
+          3,
+          2,
+          1};  // destination 10.3.2.1
 }
 
 // A 48-byte UDP datagram (RFC 768 header + 40 payload bytes 'a'..) with a correct checksum
 // for the pseudo-header of ipv4_frag_hdr's addresses.
 Frame udp_datagram4() {
-  Frame whole = cat({ipv4_frag_hdr(0, 0, false),
-                     Frame{0x30, 0x39,      // source port 12345
-                           0x00, 0x35,      // destination port 53
-                           0x00, 0x00,      // length
-                           0x00, 0x00}});   // checksum
+  Frame whole = cat({ipv4_frag_hdr(0, 0, false), Frame{0x30, 0x39,     // source port 12345
+                                                       0x00, 0x35,     // destination port 53
+                                                       0x00, 0x00,     // length
+                                                       0x00, 0x00}});  // checksum
   for (int i = 0; i < 40; ++i) whole.push_back(uint8_t('a' + i % 26));
   test::fix_udp_len(whole, 20);
   test::fix_ipv4(whole, 0);
@@ -46,22 +57,62 @@ Frame udp_datagram4() {
 }
 
 Frame frag4(uint16_t id, const Frame& dgram, uint16_t off, uint16_t len, bool more) {
-  Frame f = cat({ipv4_frag_hdr(id, off, more), Frame(dgram.begin() + off,
-                                                      dgram.begin() + off + len)});
+  Frame f =
+      cat({ipv4_frag_hdr(id, off, more), Frame(dgram.begin() + off, dgram.begin() + off + len)});
   test::fix_ipv4(f, 0);
   return f;
 }
 
 // IPv6: fixed header (RFC 8200 section 3) + hop-by-hop (4.3) as the unfragmentable part.
 Frame ipv6_unfrag(uint8_t hbh_next) {
-  return {0x60, 0x00, 0x00, 0x00,  // version 6, traffic class, flow label
-          0x00, 0x00,              // payload length (fix_ipv6)
-          ipproto::kHopOpts,       // next header: hop-by-hop
-          0x40,                    // hop limit
-          0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a,  // src 2001:db8::a
-          0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b,  // dst 2001:db8::b
-          hbh_next, 0x00,          // HBH: next header, length 0 (8 bytes)
-          0x01, 0x04, 0, 0, 0, 0};  // PadN 4
+  return {0x60,
+          0x00,
+          0x00,
+          0x00,  // version 6, traffic class, flow label
+          0x00,
+          0x00,               // payload length (fix_ipv6)
+          ipproto::kHopOpts,  // next header: hop-by-hop
+          0x40,               // hop limit
+          0x20,
+          0x01,
+          0x0d,
+          0xb8,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0x0a,  // src 2001:db8::a
+          0x20,
+          0x01,
+          0x0d,
+          0xb8,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0x0b,  // dst 2001:db8::b
+          hbh_next,
+          0x00,  // HBH: next header, length 0 (8 bytes)
+          0x01,
+          0x04,
+          0,
+          0,
+          0,
+          0};  // PadN 4
 }
 
 Frame udp_datagram6() {
@@ -77,8 +128,8 @@ Frame udp_datagram6() {
 Frame frag6(uint32_t id, const Frame& dgram, uint16_t off, uint16_t len, bool more) {
   uint16_t ofl = uint16_t(off | (more ? 1 : 0));
   Frame f = cat({ipv6_unfrag(ipproto::kFragment),
-                 Frame{ipproto::kUdp, 0x00,                 // RFC 8200 4.5: next header, res
-                       uint8_t(ofl >> 8), uint8_t(ofl),     // offset, res, M
+                 Frame{ipproto::kUdp, 0x00,              // RFC 8200 4.5: next header, res
+                       uint8_t(ofl >> 8), uint8_t(ofl),  // offset, res, M
                        uint8_t(id >> 24), uint8_t(id >> 16), uint8_t(id >> 8), uint8_t(id)},
                  Frame(dgram.begin() + off, dgram.begin() + off + len)});
   test::fix_ipv6(f, 0);
@@ -99,7 +150,9 @@ class DefragTest : public ::testing::Test {
     return defrag_.add(p);
   }
   uint64_t count(const std::string& n) const { return stats_.value(n); }
-  static Frame payload_of(const Packet* p) { return Frame(p->payload().begin(), p->payload().end()); }
+  static Frame payload_of(const Packet* p) {
+    return Frame(p->payload().begin(), p->payload().end());
+  }
 
   StatsBlock stats_{"test"};
   Decoder dec_{stats_, DecodeConfig{.l4_checksum = true}};
@@ -361,7 +414,8 @@ TEST_F(DefragTest, RandomFragmentStreamsKeepTheInvariants) {
     bool more = off + len < 1024 ? (rng() % 4 != 0) : false;
     if (more && len % 8) len -= len % 8;
     if (len == 0 || (off == 0 && !more)) continue;  // not a fragment
-    Frame f = cat({ipv4_frag_hdr(id, off, more, 200), Frame(d.begin() + off, d.begin() + off + len)});
+    Frame f =
+        cat({ipv4_frag_hdr(id, off, more, 200), Frame(d.begin() + off, d.begin() + off + len)});
     test::fix_ipv4(f, 0);
     feed(f, int64_t(i) * kSec / 10);
     ++fed;

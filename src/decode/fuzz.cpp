@@ -31,8 +31,8 @@ void check(const ww::Packet& p) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static ww::StatsBlock stats("fuzz");
   static ww::decode::Decoder decoder(stats, ww::decode::DecodeConfig{.l4_checksum = true});
-  static ww::decode::DefragConfig cfg{.memcap = 256 * 1024, .max_datagrams = 64,
-                                      .timeout_usec = 5'000'000};
+  static ww::decode::DefragConfig cfg{
+      .memcap = 256 * 1024, .max_datagrams = 64, .timeout_usec = 5'000'000};
   static ww::decode::Defragmenter defrag(decoder, stats, cfg);
   static int64_t now = 0;
   if (size == 0) return 0;
