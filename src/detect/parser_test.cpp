@@ -230,28 +230,37 @@ alert tcp any any -> any any (content:"evil"; nocase; content:"x"; sid:2;)
 alert http any any -> any any (http.uri; content:"/admin"; sid:3;)
 alert tcp any any -> any any (dsize:0; sid:4;)
 alert tcp any any -> any any (content:"|00 00|MZ"; sid:5;)
+alert tcp any any -> any any (flow:to_client; content:"reply"; sid:6;)
 )",
                                    "p.rules", RuleVars::suricata_defaults());
   ASSERT_TRUE(rs) << rs.error().str();
-  ASSERT_EQ(rs->loaded, 5u);
+  ASSERT_EQ(rs->loaded, 6u);
   const Prefilter& pf = *rs->prefilter;
   auto scratch = pf.make_scratch();
   ASSERT_TRUE(scratch);
   std::vector<uint32_t> hits;
-  std::string payload = "xx EvIL yy MZ";
-  ASSERT_TRUE(pf.scan(BufferId::Payload,
+  std::string payload = "xx EvIL yy MZ reply";
+  ASSERT_TRUE(pf.scan(BufferId::Payload, Direction::ToServer,
                       Bytes(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()),
                       *scratch, [&](uint32_t r) { hits.push_back(r); }));
   std::sort(hits.begin(), hits.end());
   EXPECT_EQ(hits, (std::vector<uint32_t>{0, 1, 4}));  // rule 5: prefiltered on "MZ" only
   hits.clear();
+  pf.scan(BufferId::Payload, Direction::ToClient,
+          Bytes(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()), *scratch,
+          [&](uint32_t r) { hits.push_back(r); });
+  std::sort(hits.begin(), hits.end());
+  EXPECT_EQ(hits, (std::vector<uint32_t>{0, 1, 4, 5}));  // flow:to_client only this way
+  hits.clear();
   std::string uri = "/admin/x";
-  pf.scan(BufferId::HttpUri, Bytes(reinterpret_cast<const uint8_t*>(uri.data()), uri.size()),
+  pf.scan(BufferId::HttpUri, Direction::ToServer, Bytes(reinterpret_cast<const uint8_t*>(uri.data()), uri.size()),
           *scratch, [&](uint32_t r) { hits.push_back(r); });
   EXPECT_EQ(hits, (std::vector<uint32_t>{2}));
-  ASSERT_EQ(pf.always(BufferId::Payload).size(), 1u);
-  EXPECT_EQ(pf.always(BufferId::Payload)[0], 3u);
-  EXPECT_EQ(pf.pattern_count(BufferId::Payload), 2u);  // "evil" shared by two rules
+  ASSERT_EQ(pf.always(BufferId::Payload, Direction::ToServer).size(), 1u);
+  EXPECT_EQ(pf.always(BufferId::Payload, Direction::ToServer)[0], 3u);
+  // "evil" is shared by two rules; "reply" is only in the to-client database.
+  EXPECT_EQ(pf.pattern_count(BufferId::Payload, Direction::ToServer), 2u);
+  EXPECT_EQ(pf.pattern_count(BufferId::Payload, Direction::ToClient), 3u);
 }
 
 }  // namespace

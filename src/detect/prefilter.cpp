@@ -83,9 +83,10 @@ Prefilter::~Prefilter() {
 Result<std::shared_ptr<const Prefilter>> Prefilter::build(const std::vector<Rule>& rules) {
   auto t0 = std::chrono::steady_clock::now();
   std::shared_ptr<Prefilter> pf(new Prefilter());
-  pf->dbs_.resize(kBufferCount);
+  constexpr size_t kSlots = kBufferCount * 2;
+  pf->dbs_.resize(kSlots);
   pf->fp_.resize(rules.size());
-  std::vector<std::map<Pat, std::vector<uint32_t>>> pats(kBufferCount);
+  std::vector<std::map<Pat, std::vector<uint32_t>>> pats(kSlots);
   for (uint32_t i = 0; i < rules.size(); ++i) {
     auto fp = choose_fast_pattern(rules[i]);
     if (fp && fp->bytes.front() == '\0') {
@@ -99,11 +100,16 @@ Result<std::shared_ptr<const Prefilter>> Prefilter::build(const std::vector<Rule
         fp->only = false;
       }
     }
-    if (fp) {
-      pats[size_t(fp->buffer)][Pat{fp->bytes, fp->nocase}].push_back(i);
-    } else {
-      BufferId b = rules[i].buffers.empty() ? BufferId::Payload : rules[i].buffers[0].buffer;
-      pf->dbs_[size_t(b)].always.push_back(i);
+    const FlowOpts& f = rules[i].flow;
+    bool ts = !f.to_client || rules[i].bidirectional, tc = !f.to_server || rules[i].bidirectional;
+    for (Direction d : {Direction::ToServer, Direction::ToClient}) {
+      if (!(d == Direction::ToServer ? ts : tc)) continue;
+      if (fp) {
+        pats[slot(fp->buffer, d)][Pat{fp->bytes, fp->nocase}].push_back(i);
+      } else {
+        BufferId b = rules[i].buffers.empty() ? BufferId::Payload : rules[i].buffers[0].buffer;
+        pf->dbs_[slot(b, d)].always.push_back(i);
+      }
     }
     pf->fp_[i] = std::move(fp);
   }
@@ -132,7 +138,7 @@ Result<std::shared_ptr<const Prefilter>> Prefilter::build(const std::vector<Rule
                              unsigned(exprs.size()), HS_MODE_BLOCK, nullptr, &d.db,
                              &err) != HS_SUCCESS) {
       std::string msg = fmt::format("Vectorscan compile of buffer {} failed: {}",
-                                    buffer_name(BufferId(b)), err ? err->message : "?");
+                                    buffer_name(BufferId(b / 2)), err ? err->message : "?");
       hs_free_compile_error(err);
       return msg;
     }
@@ -140,7 +146,7 @@ Result<std::shared_ptr<const Prefilter>> Prefilter::build(const std::vector<Rule
   };
   // Two compile threads: the machine is small and the largest databases dominate.
   std::vector<size_t> order;
-  for (size_t b = 0; b < kBufferCount; ++b)
+  for (size_t b = 0; b < kSlots; ++b)
     if (!pats[b].empty()) order.push_back(b);
   std::sort(order.begin(), order.end(),
             [&](size_t a, size_t b) { return pats[a].size() > pats[b].size(); });
@@ -189,17 +195,17 @@ int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void
 }
 }  // namespace
 
-bool Prefilter::scan(BufferId buffer, std::span<const uint8_t> data, Scratch& scratch,
-                     Callback cb, void* ctx) const noexcept {
-  const Db& d = dbs_[size_t(buffer)];
+bool Prefilter::scan(BufferId buffer, Direction dir, std::span<const uint8_t> data,
+                     Scratch& scratch, Callback cb, void* ctx) const noexcept {
+  const Db& d = dbs_[slot(buffer, dir)];
   if (!d.db || data.empty()) return true;
   ScanCtx c{d.first.data(), d.rules.data(), cb, ctx};
   return hs_scan(d.db, reinterpret_cast<const char*>(data.data()), unsigned(data.size()), 0,
                  scratch.s_, &on_match, &c) == HS_SUCCESS;
 }
 
-std::span<const uint32_t> Prefilter::always(BufferId buffer) const noexcept {
-  return dbs_[size_t(buffer)].always;
+std::span<const uint32_t> Prefilter::always(BufferId buffer, Direction dir) const noexcept {
+  return dbs_[slot(buffer, dir)].always;
 }
 
 const FastPattern* Prefilter::fast_pattern(uint32_t rule) const noexcept {
@@ -207,8 +213,8 @@ const FastPattern* Prefilter::fast_pattern(uint32_t rule) const noexcept {
   return &*fp_[rule];
 }
 
-size_t Prefilter::pattern_count(BufferId buffer) const noexcept {
-  const Db& d = dbs_[size_t(buffer)];
+size_t Prefilter::pattern_count(BufferId buffer, Direction dir) const noexcept {
+  const Db& d = dbs_[slot(buffer, dir)];
   return d.first.empty() ? 0 : d.first.size() - 1;
 }
 

@@ -4,6 +4,9 @@
 // longest (then most varied) non-negated content, as Suricata chooses. Identical patterns are
 // compiled once and fan out to every rule that chose them. Rules without a usable content are
 // listed per buffer in always(): they are candidates whenever that buffer is inspected.
+// Databases are split by direction: a rule with flow:to_server is only in the to-server
+// database of its buffer, flow:to_client only in the to-client one, any other rule in both, so
+// one scan per buffer and direction finds every candidate.
 //
 // A Prefilter is immutable and shared by all workers; each worker owns a Scratch. scan() runs
 // on the packet path: no allocation, no exceptions.
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/types.h"
 #include "detect/buffers.h"
 #include "detect/rule.h"
 
@@ -60,19 +64,20 @@ class Prefilter {
   Result<Scratch> make_scratch() const;
 
   // Reports each rule whose fast pattern occurs in `data` once. False on a Vectorscan error.
-  bool scan(BufferId buffer, std::span<const uint8_t> data, Scratch& scratch, Callback cb,
-            void* ctx) const noexcept;
+  bool scan(BufferId buffer, Direction dir, std::span<const uint8_t> data, Scratch& scratch,
+            Callback cb, void* ctx) const noexcept;
   template <typename F>
-  bool scan(BufferId buffer, std::span<const uint8_t> data, Scratch& scratch, F&& f) const {
+  bool scan(BufferId buffer, Direction dir, std::span<const uint8_t> data, Scratch& scratch,
+            F&& f) const {
     return scan(
-        buffer, data, scratch, [](uint32_t r, void* c) { (*static_cast<F*>(c))(r); }, &f);
+        buffer, dir, data, scratch, [](uint32_t r, void* c) { (*static_cast<F*>(c))(r); }, &f);
   }
 
   // Rules without a fast pattern whose first list (or packet checks) use this buffer.
-  std::span<const uint32_t> always(BufferId buffer) const noexcept;
+  std::span<const uint32_t> always(BufferId buffer, Direction dir) const noexcept;
   const FastPattern* fast_pattern(uint32_t rule) const noexcept;
 
-  size_t pattern_count(BufferId buffer) const noexcept;   // distinct literals compiled
+  size_t pattern_count(BufferId buffer, Direction dir) const noexcept;  // distinct literals
   size_t database_bytes() const noexcept;                 // total Vectorscan database size
   double compile_seconds() const noexcept { return compile_seconds_; }
 
@@ -84,7 +89,8 @@ class Prefilter {
     std::vector<uint32_t> rules;   // rule indexes, grouped by pattern id
     std::vector<uint32_t> always;
   };
-  std::vector<Db> dbs_;  // by BufferId
+  static size_t slot(BufferId b, Direction d) { return size_t(b) * 2 + size_t(idx(d)); }
+  std::vector<Db> dbs_;  // by slot(BufferId, Direction)
   std::vector<std::optional<FastPattern>> fp_;  // by rule
   double compile_seconds_ = 0;
 };
