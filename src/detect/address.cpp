@@ -130,7 +130,8 @@ struct GroupParser {
       s.remove_prefix(n);
       auto it = vars.find(name);
       if (it == vars.end()) return fail(fmt::format("undefined variable ${}", name));
-      if (depth >= kMaxVarDepth) return fail(fmt::format("variable ${} nests too deep (loop?)", name));
+      if (depth >= kMaxVarDepth)
+        return fail(fmt::format("variable ${} nests too deep (loop?)", name));
       auto inner = parse_all(it->second, depth + 1);
       if (!inner) return inner;
       node = std::move(*inner);
@@ -164,8 +165,7 @@ Result<GroupNode<IpAddr>> parse_address_item(std::string_view s) {
   if (size_t dash = s.find('-'); dash != std::string_view::npos) {
     IpAddr a, b;
     bool v4a, v4b;
-    if (!parse_ip(s.substr(0, dash), a, v4a) || !parse_ip(s.substr(dash + 1), b, v4b) ||
-        v4a != v4b)
+    if (!parse_ip(s.substr(0, dash), a, v4a) || !parse_ip(s.substr(dash + 1), b, v4b) || v4a != v4b)
       return fail(fmt::format("invalid address range '{}'", s));
     if (b < a) return fail(fmt::format("address range '{}' is reversed", s));
     return leaf(a, b);

@@ -30,8 +30,8 @@ template <typename T>
 struct GroupNode {
   bool negated = false;
   bool is_list = false;
-  T lo{}, hi{};                       // leaf: inclusive range
-  std::vector<GroupNode> children;    // list
+  T lo{}, hi{};                     // leaf: inclusive range
+  std::vector<GroupNode> children;  // list
 
   bool contains(const T& v) const {
     if (!is_list) return !(v < lo) && !(hi < v);

@@ -31,9 +31,10 @@ std::vector<std::string> rule_files(const fs::path& dir) {
 }
 
 void report(const char* name, const RuleSet& rs, double secs) {
-  std::cout << fmt::format("[corpus] {}: {} loaded, {} unsupported, {} invalid, {} disabled; "
-                           "{:.2f} s\n",
-                           name, rs.loaded, rs.unsupported, rs.invalid, rs.disabled, secs);
+  std::cout << fmt::format(
+      "[corpus] {}: {} loaded, {} unsupported, {} invalid, {} disabled; "
+      "{:.2f} s\n",
+      name, rs.loaded, rs.unsupported, rs.invalid, rs.disabled, secs);
   std::vector<std::pair<std::string, size_t>> v(rs.unsupported_by_keyword.begin(),
                                                 rs.unsupported_by_keyword.end());
   std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
@@ -70,12 +71,11 @@ TEST(CorpusTest, EtOpenLoads) {
   auto m0 = std::chrono::steady_clock::now();
   size_t matched = 0;
   for (const auto& r : rs->rules) matched += match_buffers(r, bufs);
-  std::cout << fmt::format("[corpus] et-open: verifier ran all {} rules on sample buffers in "
-                           "{:.2f} s ({} matched)\n",
-                           rs->rules.size(),
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - m0)
-                               .count(),
-                           matched);
+  std::cout << fmt::format(
+      "[corpus] et-open: verifier ran all {} rules on sample buffers in "
+      "{:.2f} s ({} matched)\n",
+      rs->rules.size(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count(), matched);
   EXPECT_GE(total, 24000u);
   EXPECT_GE(double(rs->loaded), 0.97 * double(total));
   EXPECT_LT(secs, 5.0);

@@ -15,8 +15,8 @@ namespace {
 using kw::trim;
 
 bool looks_like_rule(std::string_view s) {
-  static constexpr std::string_view kActions[] = {"alert ", "drop ", "pass ", "reject ",
-                                                  "rejectsrc ", "rejectdst ", "rejectboth "};
+  static constexpr std::string_view kActions[] = {
+      "alert ", "drop ", "pass ", "reject ", "rejectsrc ", "rejectdst ", "rejectboth "};
   for (auto a : kActions)
     if (s.substr(0, a.size()) == a) return s.find("sid:") != std::string_view::npos;
   return false;
@@ -152,10 +152,14 @@ ThresholdConfig parse_threshold_config(std::string_view text, std::string_view f
     ThresholdEntry e;
     e.file = std::string(file);
     e.line = lineno;
-    if (kind == "threshold") e.kind = ThresholdEntry::Kind::Threshold;
-    else if (kind == "event_filter") e.kind = ThresholdEntry::Kind::EventFilter;
-    else if (kind == "suppress") e.kind = ThresholdEntry::Kind::Suppress;
-    else if (kind == "rate_filter") e.kind = ThresholdEntry::Kind::RateFilter;
+    if (kind == "threshold")
+      e.kind = ThresholdEntry::Kind::Threshold;
+    else if (kind == "event_filter")
+      e.kind = ThresholdEntry::Kind::EventFilter;
+    else if (kind == "suppress")
+      e.kind = ThresholdEntry::Kind::Suppress;
+    else if (kind == "rate_filter")
+      e.kind = ThresholdEntry::Kind::RateFilter;
     else {
       bad(fmt::format("unknown entry '{}' (threshold, event_filter, suppress, rate_filter)", kind));
       continue;
@@ -169,10 +173,18 @@ ThresholdConfig parse_threshold_config(std::string_view text, std::string_view f
       std::string_view val = s2 == std::string_view::npos ? "" : trim(it.substr(s2));
       if (word == "gen_id") {
         have_gid = kw::parse_int(val, e.gid);
-        if (!have_gid) { bad(fmt::format("invalid gen_id '{}'", val)); ok = false; break; }
+        if (!have_gid) {
+          bad(fmt::format("invalid gen_id '{}'", val));
+          ok = false;
+          break;
+        }
       } else if (word == "sig_id") {
         have_sid = kw::parse_int(val, e.sid);
-        if (!have_sid) { bad(fmt::format("invalid sig_id '{}'", val)); ok = false; break; }
+        if (!have_sid) {
+          bad(fmt::format("invalid sig_id '{}'", val));
+          ok = false;
+          break;
+        }
       } else if (e.kind == ThresholdEntry::Kind::Suppress && word == "track") {
         if (val != "by_src" && val != "by_dst" && val != "by_either") {
           bad(fmt::format("invalid suppress track '{}'", val), e.sid);

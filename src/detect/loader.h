@@ -39,11 +39,11 @@ struct RuleProblem {
 struct ThresholdEntry {
   enum class Kind : uint8_t { Threshold, EventFilter, Suppress, RateFilter };
   Kind kind = Kind::Threshold;
-  uint32_t gid = 1, sid = 0;  // sid 0: every rule of the gid
-  Threshold threshold;        // threshold / event_filter
-  std::string track;          // suppress: by_src, by_dst, by_either; empty: every alert
+  uint32_t gid = 1, sid = 0;       // sid 0: every rule of the gid
+  Threshold threshold;             // threshold / event_filter
+  std::string track;               // suppress: by_src, by_dst, by_either; empty: every alert
   std::optional<AddressGroup> ip;  // suppress
-  std::string rate_filter;    // rate_filter arguments, unparsed
+  std::string rate_filter;         // rate_filter arguments, unparsed
   std::string file;
   int line = 0;
 };

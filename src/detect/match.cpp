@@ -65,10 +65,14 @@ bool read_number(Bytes d, int64_t pos, uint8_t nbytes, Endian e, NumBase base, u
     for (int64_t i = 0; i < n; ++i) {
       uint8_t c = d[size_t(pos + i)];
       unsigned dv;
-      if (c >= '0' && c <= '9') dv = c - '0';
-      else if (c >= 'a' && c <= 'f') dv = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') dv = c - 'A' + 10;
-      else break;
+      if (c >= '0' && c <= '9')
+        dv = c - '0';
+      else if (c >= 'a' && c <= 'f')
+        dv = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        dv = c - 'A' + 10;
+      else
+        break;
       if (dv >= radix) break;
       v = v * radix + dv;
       ++digits;
@@ -109,8 +113,7 @@ std::string base64_decode_bytes(Bytes in) {
   return out;
 }
 
-bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t prev_end,
-             Ctx& c);
+bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t prev_end, Ctx& c);
 
 bool inspect_content(const std::vector<MatchItem>& items, size_t idx, const Content& ct, Bytes d,
                      int64_t prev_end, Ctx& c) {
@@ -134,14 +137,22 @@ bool inspect_content(const std::vector<MatchItem>& items, size_t idx, const Cont
   bool next_relative = false;
   if (idx + 1 < items.size()) {
     const MatchItem& nx = items[idx + 1];
-    if (auto* a = std::get_if<Content>(&nx)) next_relative = a->relative();
-    else if (auto* p = std::get_if<Pcre>(&nx)) next_relative = p->relative;
-    else if (auto* t = std::get_if<ByteTest>(&nx)) next_relative = t->relative;
-    else if (auto* j = std::get_if<ByteJump>(&nx)) next_relative = j->relative;
-    else if (auto* e = std::get_if<ByteExtract>(&nx)) next_relative = e->relative;
-    else if (auto* m = std::get_if<ByteMath>(&nx)) next_relative = m->relative;
-    else if (auto* i = std::get_if<IsDataAt>(&nx)) next_relative = i->relative;
-    else if (auto* b = std::get_if<Base64Decode>(&nx)) next_relative = b->relative;
+    if (auto* a = std::get_if<Content>(&nx))
+      next_relative = a->relative();
+    else if (auto* p = std::get_if<Pcre>(&nx))
+      next_relative = p->relative;
+    else if (auto* t = std::get_if<ByteTest>(&nx))
+      next_relative = t->relative;
+    else if (auto* j = std::get_if<ByteJump>(&nx))
+      next_relative = j->relative;
+    else if (auto* e = std::get_if<ByteExtract>(&nx))
+      next_relative = e->relative;
+    else if (auto* m = std::get_if<ByteMath>(&nx))
+      next_relative = m->relative;
+    else if (auto* i = std::get_if<IsDataAt>(&nx))
+      next_relative = i->relative;
+    else if (auto* b = std::get_if<Base64Decode>(&nx))
+      next_relative = b->relative;
   }
   int64_t from = start;
   for (;;) {
@@ -171,8 +182,8 @@ bool inspect_pcre(const std::vector<MatchItem>& items, size_t idx, const Pcre& p
   size_t from = 0;
   bool result = false;
   for (;;) {
-    int rc = pcre2_match(p.code->code, reinterpret_cast<PCRE2_SPTR>(subject.data()),
-                         subject.size(), from, 0, md, nullptr);
+    int rc = pcre2_match(p.code->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
+                         from, 0, md, nullptr);
     if (p.negated) {
       result = rc < 0 && inspect(items, idx + 1, d, prev_end, c);
       break;
@@ -190,8 +201,7 @@ bool inspect_pcre(const std::vector<MatchItem>& items, size_t idx, const Pcre& p
   return result;
 }
 
-bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t prev_end,
-             Ctx& c) {
+bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t prev_end, Ctx& c) {
   if (idx >= items.size()) return true;
   if (--c.budget <= 0) return false;
   const int64_t len = int64_t(d.size());
@@ -205,13 +215,27 @@ bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t p
     uint64_t ref = uint64_t(val(t->value, c));
     bool m = false;
     switch (t->op) {
-      case '<': m = v < ref; break;
-      case '>': m = v > ref; break;
-      case '=': m = v == ref; break;
-      case 'l': m = v <= ref; break;
-      case 'g': m = v >= ref; break;
-      case '&': m = (v & ref) != 0; break;
-      case '^': m = (v ^ ref) != 0; break;
+      case '<':
+        m = v < ref;
+        break;
+      case '>':
+        m = v > ref;
+        break;
+      case '=':
+        m = v == ref;
+        break;
+      case 'l':
+        m = v <= ref;
+        break;
+      case 'g':
+        m = v >= ref;
+        break;
+      case '&':
+        m = (v & ref) != 0;
+        break;
+      case '^':
+        m = (v ^ ref) != 0;
+        break;
     }
     if (m == t->negated) return false;
     return inspect(items, idx + 1, d, prev_end, c);
@@ -243,12 +267,25 @@ bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t p
     int64_t r = val(m->rvalue, c);
     int64_t out = 0;
     switch (m->oper) {
-      case '+': out = int64_t(v) + r; break;
-      case '-': out = int64_t(v) - r; break;
-      case '*': out = int64_t(v) * r; break;
-      case '/': if (r == 0) return false; out = int64_t(v) / r; break;
-      case '<': out = int64_t(v << (r & 63)); break;
-      case '>': out = int64_t(v >> (r & 63)); break;
+      case '+':
+        out = int64_t(v) + r;
+        break;
+      case '-':
+        out = int64_t(v) - r;
+        break;
+      case '*':
+        out = int64_t(v) * r;
+        break;
+      case '/':
+        if (r == 0) return false;
+        out = int64_t(v) / r;
+        break;
+      case '<':
+        out = int64_t(v << (r & 63));
+        break;
+      case '>':
+        out = int64_t(v >> (r & 63));
+        break;
     }
     if (size_t(m->var) < c.vars.size()) c.vars[size_t(m->var)] = out;
     return inspect(items, idx + 1, d, pos + m->nbytes, c);

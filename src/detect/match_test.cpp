@@ -90,8 +90,9 @@ TEST(MatchTest, ByteTestJumpExtractMath) {
 }
 
 TEST(MatchTest, StickyBuffersAndBsize) {
-  Rule r = loaded(R"(http.method; content:"POST"; http.uri; content:"/a"; startswith; bsize:<10; sid:1;)",
-                  "alert http any any -> any any");
+  Rule r = loaded(
+      R"(http.method; content:"POST"; http.uri; content:"/a"; startswith; bsize:<10; sid:1;)",
+      "alert http any any -> any any");
   InspectBuffers b;
   std::string m = "POST", u = "/a/b";
   b.set(BufferId::HttpMethod, B(m));
@@ -115,8 +116,9 @@ TEST(MatchTest, TransformsAndBase64) {
   b.set(BufferId::DnsQuery, B(q3));
   EXPECT_TRUE(match_buffers(r, b));
   // "TVqQ" is base64 for "MZ\x90".
-  EXPECT_TRUE(matches(R"(content:"b64="; base64_decode:relative; base64_data; content:"MZ"; startswith;)",
-                      "x b64=TVqQAAMAAAAE"));
+  EXPECT_TRUE(
+      matches(R"(content:"b64="; base64_decode:relative; base64_data; content:"MZ"; startswith;)",
+              "x b64=TVqQAAMAAAAE"));
 }
 
 }  // namespace

@@ -83,9 +83,10 @@ struct Parser {
 
     auto h = header_tokens(text.substr(0, open));
     if (h.size() != 7)
-      return invalid(fmt::format("header has {} fields, expected 7 (action proto src sport dir "
-                                 "dst dport)",
-                                 h.size()));
+      return invalid(
+          fmt::format("header has {} fields, expected 7 (action proto src sport dir "
+                      "dst dport)",
+                      h.size()));
     auto action = parse_action(h[0]);
     if (!action) return invalid(fmt::format("unknown action '{}'", h[0]));
     r.action = *action;
@@ -235,8 +236,8 @@ struct Parser {
     Rule& r = out.rule;
     if (!b.seen_sid) return invalid("rule has no sid", "sid");
     out.diag.sid = r.sid;
-    if (b.fast_patterns > 1) return invalid("only one content may be the fast_pattern",
-                                            "fast_pattern");
+    if (b.fast_patterns > 1)
+      return invalid("only one content may be the fast_pattern", "fast_pattern");
     std::erase_if(r.buffers, [](const BufferList& l) { return l.items.empty(); });
     if (!r.classtype.empty() && !r.explicit_priority) {
       const Classifications& cl = *ctx.classes;
@@ -246,8 +247,8 @@ struct Parser {
     for (const auto& l : r.buffers) {
       const BufferSpec& spec = buffer_spec(l.buffer);
       if (!buffer_fits_proto(spec, r.proto))
-        return invalid(fmt::format("buffer {} needs protocol {} but the rule is for {}",
-                                   spec.name, spec.proto, r.proto.name),
+        return invalid(fmt::format("buffer {} needs protocol {} but the rule is for {}", spec.name,
+                                   spec.proto, r.proto.name),
                        spec.name);
       if (r.proto.app == kAppNone && !spec.proto.empty())
         r.proto.app = *app_proto_by_name(spec.proto);
@@ -270,13 +271,20 @@ struct Parser {
 
 std::string_view action_name(Action a) noexcept {
   switch (a) {
-    case Action::Alert: return "alert";
-    case Action::Pass: return "pass";
-    case Action::Drop: return "drop";
-    case Action::Reject: return "reject";
-    case Action::RejectSrc: return "rejectsrc";
-    case Action::RejectDst: return "rejectdst";
-    case Action::RejectBoth: return "rejectboth";
+    case Action::Alert:
+      return "alert";
+    case Action::Pass:
+      return "pass";
+    case Action::Drop:
+      return "drop";
+    case Action::Reject:
+      return "reject";
+    case Action::RejectSrc:
+      return "rejectsrc";
+    case Action::RejectDst:
+      return "rejectdst";
+    case Action::RejectBoth:
+      return "rejectboth";
   }
   return "alert";
 }

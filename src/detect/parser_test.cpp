@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "detect/keywords/test_util.h"
 #include "core/byte_reader.h"
+#include "detect/keywords/test_util.h"
 #include "detect/loader.h"
 #include "detect/prefilter.h"
 #include "detect/rules_check.h"
@@ -253,8 +253,9 @@ alert tcp any any -> any any (flow:to_client; content:"reply"; sid:6;)
   EXPECT_EQ(hits, (std::vector<uint32_t>{0, 1, 4, 5}));  // flow:to_client only this way
   hits.clear();
   std::string uri = "/admin/x";
-  pf.scan(BufferId::HttpUri, Direction::ToServer, Bytes(reinterpret_cast<const uint8_t*>(uri.data()), uri.size()),
-          *scratch, [&](uint32_t r) { hits.push_back(r); });
+  pf.scan(BufferId::HttpUri, Direction::ToServer,
+          Bytes(reinterpret_cast<const uint8_t*>(uri.data()), uri.size()), *scratch,
+          [&](uint32_t r) { hits.push_back(r); });
   EXPECT_EQ(hits, (std::vector<uint32_t>{2}));
   ASSERT_EQ(pf.always(BufferId::Payload, Direction::ToServer).size(), 1u);
   EXPECT_EQ(pf.always(BufferId::Payload, Direction::ToServer)[0], 3u);

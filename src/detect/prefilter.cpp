@@ -62,8 +62,8 @@ std::optional<FastPattern> choose_fast_pattern(const Rule& r) {
     }
   }
   if (!best) return std::nullopt;
-  return FastPattern{r.buffers[best_list].buffer, best->bytes, best->nocase, false, best_list,
-                     best_item};
+  return FastPattern{
+      r.buffers[best_list].buffer, best->bytes, best->nocase, false, best_list, best_item};
 }
 
 Prefilter::Scratch::Scratch(Scratch&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
@@ -176,7 +176,8 @@ Result<Prefilter::Scratch> Prefilter::make_scratch() const {
   Scratch s;
   for (const auto& d : dbs_) {
     if (!d.db) continue;
-    if (hs_alloc_scratch(d.db, &s.s_) != HS_SUCCESS) return fail("Vectorscan scratch allocation failed");
+    if (hs_alloc_scratch(d.db, &s.s_) != HS_SUCCESS)
+      return fail("Vectorscan scratch allocation failed");
   }
   return s;
 }

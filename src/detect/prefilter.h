@@ -78,19 +78,19 @@ class Prefilter {
   const FastPattern* fast_pattern(uint32_t rule) const noexcept;
 
   size_t pattern_count(BufferId buffer, Direction dir) const noexcept;  // distinct literals
-  size_t database_bytes() const noexcept;                 // total Vectorscan database size
+  size_t database_bytes() const noexcept;  // total Vectorscan database size
   double compile_seconds() const noexcept { return compile_seconds_; }
 
  private:
   Prefilter() = default;
   struct Db {
     hs_database* db = nullptr;
-    std::vector<uint32_t> first;   // pattern id -> offset into rules
-    std::vector<uint32_t> rules;   // rule indexes, grouped by pattern id
+    std::vector<uint32_t> first;  // pattern id -> offset into rules
+    std::vector<uint32_t> rules;  // rule indexes, grouped by pattern id
     std::vector<uint32_t> always;
   };
   static size_t slot(BufferId b, Direction d) { return size_t(b) * 2 + size_t(idx(d)); }
-  std::vector<Db> dbs_;  // by slot(BufferId, Direction)
+  std::vector<Db> dbs_;                         // by slot(BufferId, Direction)
   std::vector<std::optional<FastPattern>> fp_;  // by rule
   double compile_seconds_ = 0;
 };

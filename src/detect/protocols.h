@@ -30,11 +30,11 @@ const AppProtoSpec* app_proto(AppProtoId id) noexcept;
 
 // What the protocol field of a rule header resolves to.
 struct RuleProto {
-  std::string name;       // as written: "tcp", "http", "pkthdr"
-  uint8_t ip_proto = 0;   // 0: any IP protocol
-  bool any_ip = false;    // "ip"/"pkthdr": every IP packet
-  uint8_t ip_version = 0; // 4/6 for ipv4/ipv6 rules, else 0
-  bool pkt_only = false;  // tcp-pkt, pkthdr: packets, never the reassembled stream
+  std::string name;          // as written: "tcp", "http", "pkthdr"
+  uint8_t ip_proto = 0;      // 0: any IP protocol
+  bool any_ip = false;       // "ip"/"pkthdr": every IP packet
+  uint8_t ip_version = 0;    // 4/6 for ipv4/ipv6 rules, else 0
+  bool pkt_only = false;     // tcp-pkt, pkthdr: packets, never the reassembled stream
   bool stream_only = false;  // tcp-stream
   AppProtoId app = kAppNone;
 };

@@ -38,14 +38,22 @@ struct NumCmp {
   uint64_t lo = 0, hi = 0;
   bool match(uint64_t v) const {
     switch (op) {
-      case Op::Eq: return v == lo;
-      case Op::Lt: return v < lo;
-      case Op::Gt: return v > lo;
-      case Op::Le: return v <= lo;
-      case Op::Ge: return v >= lo;
-      case Op::Ne: return v != lo;
-      case Op::Range: return v > lo && v < hi;
-      case Op::NotRange: return !(v > lo && v < hi);
+      case Op::Eq:
+        return v == lo;
+      case Op::Lt:
+        return v < lo;
+      case Op::Gt:
+        return v > lo;
+      case Op::Le:
+        return v <= lo;
+      case Op::Ge:
+        return v >= lo;
+      case Op::Ne:
+        return v != lo;
+      case Op::Range:
+        return v > lo && v < hi;
+      case Op::NotRange:
+        return !(v > lo && v < hi);
     }
     return false;
   }
@@ -68,13 +76,13 @@ struct Content {
 
 struct PcreCode;  // compiled PCRE2 pattern + JIT; defined in keywords/pcre.cpp
 struct Pcre {
-  std::string pattern;  // the regex between the slashes
-  std::string flags;    // modifier letters as written
-  uint32_t options = 0; // PCRE2 compile options
+  std::string pattern;   // the regex between the slashes
+  std::string flags;     // modifier letters as written
+  uint32_t options = 0;  // PCRE2 compile options
   bool negated = false;
-  bool relative = false;  // R
-  bool rawbytes = false;  // B
-  bool startswith = false; // A on a relative pcre anchors at the previous match
+  bool relative = false;    // R
+  bool rawbytes = false;    // B
+  bool startswith = false;  // A on a relative pcre anchors at the previous match
   std::shared_ptr<const PcreCode> code;
 };
 
@@ -141,9 +149,8 @@ struct Base64Decode {
   bool relative = false;
 };
 
-using MatchItem =
-    std::variant<Content, Pcre, ByteTest, ByteJump, ByteExtract, ByteMath, IsDataAt, Bsize,
-                 Base64Decode>;
+using MatchItem = std::variant<Content, Pcre, ByteTest, ByteJump, ByteExtract, ByteMath, IsDataAt,
+                               Bsize, Base64Decode>;
 
 // Transforms (dotprefix, to_lowercase ...) applied to a sticky buffer before its matches.
 struct Transform {
@@ -159,8 +166,19 @@ struct BufferList {
 
 // Header fields compared with NumCmp (ttl, id, seq, ack, window, itype, icode, dsize ...).
 enum class HeaderField : uint8_t {
-  Ttl, IpId, IpProto, TcpSeq, TcpAck, TcpWindow, TcpMss, IcmpType, IcmpCode, IcmpId, IcmpSeq,
-  Dsize, FragOffset
+  Ttl,
+  IpId,
+  IpProto,
+  TcpSeq,
+  TcpAck,
+  TcpWindow,
+  TcpMss,
+  IcmpType,
+  IcmpCode,
+  IcmpId,
+  IcmpSeq,
+  Dsize,
+  FragOffset
 };
 struct HeaderCheck {
   HeaderField field;
@@ -168,8 +186,12 @@ struct HeaderCheck {
 };
 
 struct TcpFlags {
-  enum class Mode : uint8_t { Exact, Plus /* + all these and any others */, Any /* * */,
-                              Not /* ! */ };
+  enum class Mode : uint8_t {
+    Exact,
+    Plus /* + all these and any others */,
+    Any /* * */,
+    Not /* ! */
+  };
   Mode mode = Mode::Exact;
   uint8_t flags = 0;   // FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ECE 0x40 CWR 0x80
   uint8_t ignore = 0;  // ",12" / ",CE": bits ignored in the comparison
@@ -186,8 +208,8 @@ struct FlowOpts {
   bool to_server = false, to_client = false;
   bool only_stream = false, no_stream = false, only_frag = false, no_frag = false;
   bool any() const {
-    return established || not_established || stateless || to_server || to_client ||
-           only_stream || no_stream || only_frag || no_frag;
+    return established || not_established || stateless || to_server || to_client || only_stream ||
+           no_stream || only_frag || no_frag;
   }
 };
 
@@ -200,8 +222,8 @@ struct FlowbitOp {
 
 struct FlowintOp {
   std::string name;
-  std::string op;      // + - = == != < > <= >= isset notset isnotset
-  std::string value;   // number or another flowint's name
+  std::string op;     // + - = == != < > <= >= isset notset isnotset
+  std::string value;  // number or another flowint's name
 };
 
 struct XbitOp {
@@ -243,9 +265,9 @@ struct Rule {
   // Meta.
   uint32_t sid = 0, gid = 1, rev = 0;
   std::string msg;
-  std::string classtype;     // short name; empty when none
-  std::string category;      // classtype description (EVE alert.category)
-  int priority = 3;          // explicit priority, else the classtype's, else 3
+  std::string classtype;  // short name; empty when none
+  std::string category;   // classtype description (EVE alert.category)
+  int priority = 3;       // explicit priority, else the classtype's, else 3
   bool explicit_priority = false;
   std::vector<std::pair<std::string, std::string>> references;  // (system, id)
   std::vector<std::pair<std::string, std::string>> metadata;    // (key, value) for EVE

@@ -80,9 +80,9 @@ Result<void> dns_opcode(RuleBuilder& b, std::string_view arg) {
 
 Result<void> tls_version(RuleBuilder& b, std::string_view arg) {
   arg = trim(arg);
-  static constexpr std::string_view kNames[] = {"1.0", "1.1", "1.2", "1.3", "ssl2", "ssl3",
-                                                "2.0", "3.0", "tls1.0", "tls1.1", "tls1.2",
-                                                "tls1.3"};
+  static constexpr std::string_view kNames[] = {"1.0",    "1.1",    "1.2",    "1.3",
+                                                "ssl2",   "ssl3",   "2.0",    "3.0",
+                                                "tls1.0", "tls1.1", "tls1.2", "tls1.3"};
   uint16_t v;
   if (std::find(std::begin(kNames), std::end(kNames), arg) == std::end(kNames) &&
       !parse_int(arg, v))
@@ -143,9 +143,11 @@ Result<void> base64_decode(RuleBuilder& b, std::string_view arg) {
       size_t sp = it.find(' ');
       std::string_view word = it.substr(0, sp);
       std::string_view val = sp == std::string_view::npos ? "" : trim(it.substr(sp + 1));
-      if (word == "relative" && val.empty()) d.relative = true;
+      if (word == "relative" && val.empty())
+        d.relative = true;
       else if (word == "bytes") {
-        if (!parse_int(val, d.bytes) || d.bytes == 0) return fail(fmt::format("invalid bytes '{}'", val));
+        if (!parse_int(val, d.bytes) || d.bytes == 0)
+          return fail(fmt::format("invalid bytes '{}'", val));
       } else if (word == "offset") {
         if (!parse_int(val, d.offset)) return fail(fmt::format("invalid offset '{}'", val));
       } else {

@@ -17,7 +17,8 @@ TEST(AppKeywordsTest, ChecksAreKept) {
 }
 
 TEST(AppKeywordsTest, Base64) {
-  Rule r = loaded(R"(content:"a"; base64_decode:bytes 150, offset 0, relative; base64_data; content:"MZ"; sid:1;)");
+  Rule r = loaded(
+      R"(content:"a"; base64_decode:bytes 150, offset 0, relative; base64_data; content:"MZ"; sid:1;)");
   ASSERT_EQ(r.buffers.size(), 2u);
   EXPECT_EQ(item<Base64Decode>(r, 0, 1).bytes, 150u);
   EXPECT_EQ(r.buffers[1].buffer, BufferId::Base64Data);

@@ -39,28 +39,42 @@ Result<void> parse_common(std::span<const std::string_view> items, std::string_v
       val = trim(it.substr(sp + 1));
     }
     if (!allows(word)) return fail(fmt::format("unknown option '{}'", it));
-    if (word == "relative") c.relative = true;
-    else if (word == "big") c.endian = Endian::Big;
-    else if (word == "little") c.endian = Endian::Little;
-    else if (word == "dce") { c.dce = true; c.endian = Endian::Dce; }
-    else if (word == "string") {
+    if (word == "relative")
+      c.relative = true;
+    else if (word == "big")
+      c.endian = Endian::Big;
+    else if (word == "little")
+      c.endian = Endian::Little;
+    else if (word == "dce") {
+      c.dce = true;
+      c.endian = Endian::Dce;
+    } else if (word == "string") {
       c.string = true;
       if (c.base == NumBase::Binary) c.base = NumBase::Dec;
       if (!val.empty()) {  // byte_math: "string dec"
-        if (val == "dec") c.base = NumBase::Dec;
-        else if (val == "hex") c.base = NumBase::Hex;
-        else if (val == "oct") c.base = NumBase::Oct;
-        else return fail(fmt::format("invalid string base '{}'", val));
+        if (val == "dec")
+          c.base = NumBase::Dec;
+        else if (val == "hex")
+          c.base = NumBase::Hex;
+        else if (val == "oct")
+          c.base = NumBase::Oct;
+        else
+          return fail(fmt::format("invalid string base '{}'", val));
       }
-    } else if (word == "dec") c.base = NumBase::Dec;
-    else if (word == "hex") c.base = NumBase::Hex;
-    else if (word == "oct") c.base = NumBase::Oct;
+    } else if (word == "dec")
+      c.base = NumBase::Dec;
+    else if (word == "hex")
+      c.base = NumBase::Hex;
+    else if (word == "oct")
+      c.base = NumBase::Oct;
     else if (word == "align") {
       c.align = true;
       if (!val.empty() && (!parse_int(val, c.align_to) || (c.align_to != 2 && c.align_to != 4)))
         return fail(fmt::format("invalid align '{}' (2 or 4)", val));
-    } else if (word == "from_beginning") c.from_beginning = true;
-    else if (word == "from_end") c.from_end = true;
+    } else if (word == "from_beginning")
+      c.from_beginning = true;
+    else if (word == "from_end")
+      c.from_end = true;
     else if (word == "multiplier") {
       if (!parse_int(val, c.multiplier) || c.multiplier == 0)
         return fail(fmt::format("invalid multiplier '{}'", val));
@@ -70,10 +84,14 @@ Result<void> parse_common(std::span<const std::string_view> items, std::string_v
       if (!parse_int(val, c.bitmask) || c.bitmask == 0)
         return fail(fmt::format("invalid bitmask '{}'", val));
     } else if (word == "endian") {  // byte_math: "endian big"
-      if (val == "big") c.endian = Endian::Big;
-      else if (val == "little") c.endian = Endian::Little;
-      else if (val == "dce") c.endian = Endian::Dce;
-      else return fail(fmt::format("invalid endian '{}'", val));
+      if (val == "big")
+        c.endian = Endian::Big;
+      else if (val == "little")
+        c.endian = Endian::Little;
+      else if (val == "dce")
+        c.endian = Endian::Dce;
+      else
+        return fail(fmt::format("invalid endian '{}'", val));
     }
   }
   if ((c.base == NumBase::Hex || c.base == NumBase::Oct || c.base == NumBase::Dec) && !c.string)
@@ -88,7 +106,8 @@ Result<uint8_t> parse_nbytes(std::string_view s, bool string) {
   if (!parse_int(s, n)) return fail(fmt::format("invalid byte count '{}'", s));
   unsigned max = string ? 23 : 8;
   // 0 with string: the digits present, as ET Open uses it (byte_test:0,=,0,0,string,dec).
-  if ((n < 1 && !string) || n > max) return fail(fmt::format("byte count {} out of range [1, {}]", n, max));
+  if ((n < 1 && !string) || n > max)
+    return fail(fmt::format("byte count {} out of range [1, {}]", n, max));
   return uint8_t(n);
 }
 
@@ -116,15 +135,25 @@ Result<void> byte_test(RuleBuilder& b, std::string_view arg) {
     t.negated = true;
     op = trim(op.substr(1));
   }
-  if (op == "<") t.op = '<';
-  else if (op == ">") t.op = '>';
-  else if (op == "=") t.op = '=';
-  else if (op == "<=") t.op = 'l';
-  else if (op == ">=") t.op = 'g';
-  else if (op == "&") t.op = '&';
-  else if (op == "^") t.op = '^';
-  else if (op == "!=") { t.op = '='; t.negated = !t.negated; }
-  else return fail(fmt::format("invalid operator '{}'", p[1]));
+  if (op == "<")
+    t.op = '<';
+  else if (op == ">")
+    t.op = '>';
+  else if (op == "=")
+    t.op = '=';
+  else if (op == "<=")
+    t.op = 'l';
+  else if (op == ">=")
+    t.op = 'g';
+  else if (op == "&")
+    t.op = '&';
+  else if (op == "^")
+    t.op = '^';
+  else if (op == "!=") {
+    t.op = '=';
+    t.negated = !t.negated;
+  } else
+    return fail(fmt::format("invalid operator '{}'", p[1]));
   auto v = b.int_or_var(p[2], INT64_MIN, INT64_MAX);
   if (!v) {
     uint64_t u;  // values above INT64_MAX (0xffffffffffffffff)
@@ -232,10 +261,14 @@ Result<void> byte_math(RuleBuilder& b, std::string_view arg) {
       m.offset = *off;
     } else if (word == "oper") {
       have_oper = true;
-      if (val == "+" || val == "-" || val == "*" || val == "/") m.oper = val[0];
-      else if (val == "<<") m.oper = '<';
-      else if (val == ">>") m.oper = '>';
-      else return fail(fmt::format("invalid oper '{}'", val));
+      if (val == "+" || val == "-" || val == "*" || val == "/")
+        m.oper = val[0];
+      else if (val == "<<")
+        m.oper = '<';
+      else if (val == ">>")
+        m.oper = '>';
+      else
+        return fail(fmt::format("invalid oper '{}'", val));
     } else if (word == "rvalue") {
       have_rval = true;
       rval = val;

@@ -133,8 +133,8 @@ Result<void> depth(RuleBuilder& b, std::string_view arg) {
   auto v = b.int_or_var(arg, 1, 65535);
   if (!v) return Unexpected{v.error()};
   if (!v->is_var() && v->value < plain_len(ct))
-    return fail(fmt::format("depth {} is smaller than the content length {}", v->value,
-                            plain_len(ct)));
+    return fail(
+        fmt::format("depth {} is smaller than the content length {}", v->value, plain_len(ct)));
   ct.depth = *v;
   return {};
 }
@@ -162,8 +162,8 @@ Result<void> within(RuleBuilder& b, std::string_view arg) {
   auto v = b.int_or_var(arg, 1, 65535);
   if (!v) return Unexpected{v.error()};
   if (!v->is_var() && v->value < plain_len(ct))
-    return fail(fmt::format("within {} is smaller than the content length {}", v->value,
-                            plain_len(ct)));
+    return fail(
+        fmt::format("within {} is smaller than the content length {}", v->value, plain_len(ct)));
   ct.within = *v;
   return {};
 }
@@ -203,8 +203,8 @@ Result<void> fast_pattern(RuleBuilder& b, std::string_view arg) {
     if (parts.size() != 2 || !parse_int(parts[0], off) || !parse_int(parts[1], len) || len == 0)
       return fail(fmt::format("expected 'only' or 'offset,length', got '{}'", arg));
     if (size_t(off) + len > ct.bytes.size())
-      return fail(fmt::format("chop {},{} is past the content length {}", off, len,
-                              ct.bytes.size()));
+      return fail(
+          fmt::format("chop {},{} is past the content length {}", off, len, ct.bytes.size()));
     ct.fast_pattern = ct.fp_chop = true;
     ct.fp_chop_offset = off;
     ct.fp_chop_len = len;

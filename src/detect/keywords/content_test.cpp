@@ -18,16 +18,17 @@ TEST(ContentTest, HexEscapesAndNegation) {
 }
 
 TEST(ContentTest, DecodeErrors) {
-  EXPECT_FALSE(kw::decode_content(R"("|0|")", nullptr));      // odd hex digits
-  EXPECT_FALSE(kw::decode_content(R"("|0g|")", nullptr));     // bad hex
-  EXPECT_FALSE(kw::decode_content(R"("|00")", nullptr));      // unterminated
-  EXPECT_FALSE(kw::decode_content(R"("a\x")", nullptr));      // bad escape
-  EXPECT_FALSE(kw::decode_content(R"(abc)", nullptr));        // unquoted
-  EXPECT_FALSE(kw::decode_content(R"("")", nullptr));         // empty
+  EXPECT_FALSE(kw::decode_content(R"("|0|")", nullptr));   // odd hex digits
+  EXPECT_FALSE(kw::decode_content(R"("|0g|")", nullptr));  // bad hex
+  EXPECT_FALSE(kw::decode_content(R"("|00")", nullptr));   // unterminated
+  EXPECT_FALSE(kw::decode_content(R"("a\x")", nullptr));   // bad escape
+  EXPECT_FALSE(kw::decode_content(R"(abc)", nullptr));     // unquoted
+  EXPECT_FALSE(kw::decode_content(R"("")", nullptr));      // empty
 }
 
 TEST(ContentTest, ModifiersApplyToLastContent) {
-  Rule r = loaded(R"(content:"GET"; depth:3; offset:0; nocase; content:"x"; distance:2; within:5; sid:1;)");
+  Rule r = loaded(
+      R"(content:"GET"; depth:3; offset:0; nocase; content:"x"; distance:2; within:5; sid:1;)");
   ASSERT_EQ(r.buffers.size(), 1u);
   const auto& a = item<Content>(r, 0, 0);
   EXPECT_TRUE(a.nocase);
@@ -40,7 +41,8 @@ TEST(ContentTest, ModifiersApplyToLastContent) {
 }
 
 TEST(ContentTest, StartsEndsWithFastPattern) {
-  Rule r = loaded(R"(http.uri; content:"/a"; startswith; content:".php"; endswith; fast_pattern; sid:1;)");
+  Rule r = loaded(
+      R"(http.uri; content:"/a"; startswith; content:".php"; endswith; fast_pattern; sid:1;)");
   EXPECT_EQ(r.buffers[0].buffer, BufferId::HttpUri);
   EXPECT_TRUE(item<Content>(r, 0, 0).startswith);
   EXPECT_TRUE(item<Content>(r, 0, 1).endswith);
@@ -76,7 +78,8 @@ TEST(ContentTest, Errors) {
 }
 
 TEST(ContentTest, ByteExtractVariableAsDistance) {
-  Rule r = loaded(R"(content:"a"; byte_extract:1,0,len,relative; content:"b"; distance:len; sid:1;)");
+  Rule r =
+      loaded(R"(content:"a"; byte_extract:1,0,len,relative; content:"b"; distance:len; sid:1;)");
   EXPECT_TRUE(item<Content>(r, 0, 2).distance->is_var());
 }
 

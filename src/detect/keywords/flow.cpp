@@ -10,16 +10,26 @@ Result<void> flow(RuleBuilder& b, std::string_view arg) {
   FlowOpts& f = b.rule.flow;
   if (f.any()) return fail("flow given twice");
   for (std::string_view w : split(arg, ',')) {
-    if (w == "established") f.established = true;
-    else if (w == "not_established") f.not_established = true;
-    else if (w == "stateless") f.stateless = true;
-    else if (w == "to_server" || w == "from_client") f.to_server = true;
-    else if (w == "to_client" || w == "from_server") f.to_client = true;
-    else if (w == "only_stream") f.only_stream = true;
-    else if (w == "no_stream") f.no_stream = true;
-    else if (w == "only_frag") f.only_frag = true;
-    else if (w == "no_frag") f.no_frag = true;
-    else return fail(fmt::format("unknown flow option '{}'", w));
+    if (w == "established")
+      f.established = true;
+    else if (w == "not_established")
+      f.not_established = true;
+    else if (w == "stateless")
+      f.stateless = true;
+    else if (w == "to_server" || w == "from_client")
+      f.to_server = true;
+    else if (w == "to_client" || w == "from_server")
+      f.to_client = true;
+    else if (w == "only_stream")
+      f.only_stream = true;
+    else if (w == "no_stream")
+      f.no_stream = true;
+    else if (w == "only_frag")
+      f.only_frag = true;
+    else if (w == "no_frag")
+      f.no_frag = true;
+    else
+      return fail(fmt::format("unknown flow option '{}'", w));
   }
   if (f.to_server && f.to_client) return fail("to_server and to_client both given");
   if (f.established && f.not_established) return fail("established and not_established both given");
@@ -43,13 +53,20 @@ Result<void> flowbits(RuleBuilder& b, std::string_view arg) {
   auto p = split(arg, ',');
   FlowbitOp op;
   std::string_view cmd = p[0];
-  if (cmd == "set") op.cmd = FlowbitOp::Cmd::Set;
-  else if (cmd == "isset") op.cmd = FlowbitOp::Cmd::IsSet;
-  else if (cmd == "isnotset") op.cmd = FlowbitOp::Cmd::IsNotSet;
-  else if (cmd == "unset") op.cmd = FlowbitOp::Cmd::Unset;
-  else if (cmd == "toggle") op.cmd = FlowbitOp::Cmd::Toggle;
-  else if (cmd == "noalert") op.cmd = FlowbitOp::Cmd::NoAlert;
-  else return fail(fmt::format("unknown flowbits command '{}'", cmd));
+  if (cmd == "set")
+    op.cmd = FlowbitOp::Cmd::Set;
+  else if (cmd == "isset")
+    op.cmd = FlowbitOp::Cmd::IsSet;
+  else if (cmd == "isnotset")
+    op.cmd = FlowbitOp::Cmd::IsNotSet;
+  else if (cmd == "unset")
+    op.cmd = FlowbitOp::Cmd::Unset;
+  else if (cmd == "toggle")
+    op.cmd = FlowbitOp::Cmd::Toggle;
+  else if (cmd == "noalert")
+    op.cmd = FlowbitOp::Cmd::NoAlert;
+  else
+    return fail(fmt::format("unknown flowbits command '{}'", cmd));
   if (op.cmd == FlowbitOp::Cmd::NoAlert) {
     if (p.size() != 1) return fail("noalert takes no name");
     b.rule.noalert = true;
@@ -82,9 +99,11 @@ Result<void> flowint(RuleBuilder& b, std::string_view arg) {
   if (!valid_name(p[0])) return fail(fmt::format("invalid flowint name '{}'", p[0]));
   op.name = std::string(p[0]);
   op.op = std::string(p[1]);
-  static constexpr std::string_view kWithValue[] = {"+", "-", "=", "==", "!=", "<", ">", "<=", ">="};
+  static constexpr std::string_view kWithValue[] = {
+      "+", "-", "=", "==", "!=", "<", ">", "<=", ">="};
   static constexpr std::string_view kNoValue[] = {"isset", "notset", "isnotset"};
-  bool with = std::find(std::begin(kWithValue), std::end(kWithValue), op.op) != std::end(kWithValue);
+  bool with =
+      std::find(std::begin(kWithValue), std::end(kWithValue), op.op) != std::end(kWithValue);
   bool without = std::find(std::begin(kNoValue), std::end(kNoValue), op.op) != std::end(kNoValue);
   if (!with && !without) return fail(fmt::format("unknown flowint operator '{}'", op.op));
   if (with && p.size() != 3) return fail(fmt::format("operator '{}' needs a value", op.op));
@@ -104,13 +123,20 @@ Result<void> xbits(RuleBuilder& b, std::string_view arg) {
   if (p.size() < 2) return fail("expected 'command, name, track <ip_src|ip_dst|ip_pair>'");
   XbitOp op;
   std::string_view cmd = p[0];
-  if (cmd == "set") op.cmd = XbitOp::Cmd::Set;
-  else if (cmd == "isset") op.cmd = XbitOp::Cmd::IsSet;
-  else if (cmd == "isnotset") op.cmd = XbitOp::Cmd::IsNotSet;
-  else if (cmd == "unset") op.cmd = XbitOp::Cmd::Unset;
-  else if (cmd == "toggle") op.cmd = XbitOp::Cmd::Toggle;
-  else if (cmd == "noalert") op.cmd = XbitOp::Cmd::NoAlert;
-  else return fail(fmt::format("unknown xbits command '{}'", cmd));
+  if (cmd == "set")
+    op.cmd = XbitOp::Cmd::Set;
+  else if (cmd == "isset")
+    op.cmd = XbitOp::Cmd::IsSet;
+  else if (cmd == "isnotset")
+    op.cmd = XbitOp::Cmd::IsNotSet;
+  else if (cmd == "unset")
+    op.cmd = XbitOp::Cmd::Unset;
+  else if (cmd == "toggle")
+    op.cmd = XbitOp::Cmd::Toggle;
+  else if (cmd == "noalert")
+    op.cmd = XbitOp::Cmd::NoAlert;
+  else
+    return fail(fmt::format("unknown xbits command '{}'", cmd));
   if (!valid_name(p[1])) return fail(fmt::format("invalid xbit name '{}'", p[1]));
   op.name = std::string(p[1]);
   for (size_t i = 2; i < p.size(); ++i) {

@@ -32,7 +32,8 @@ TEST(FlowTest, Flowbits) {
 }
 
 TEST(FlowTest, FlowintAndXbits) {
-  Rule r = loaded(R"(flowint:cnt,+,1; flowint:cnt,>,5; flowint:other,notset; xbits:set,bad,track ip_src,expire 60; sid:1;)");
+  Rule r = loaded(
+      R"(flowint:cnt,+,1; flowint:cnt,>,5; flowint:other,notset; xbits:set,bad,track ip_src,expire 60; sid:1;)");
   EXPECT_EQ(r.flowints.size(), 3u);
   ASSERT_EQ(r.xbits.size(), 1u);
   EXPECT_EQ(r.xbits[0].track, "ip_src");

@@ -1,9 +1,9 @@
 // IP/TCP/ICMP header keywords: ttl, id, ip_proto, seq, ack, window, tcp.mss, itype, icode,
 // icmp_id, icmp_seq, fragoffset (integer comparisons), flags, fragbits, sameip.
+#include <netdb.h>
+
 #include "detect/keywords/keywords.h"
 #include "detect/keywords/util.h"
-
-#include <netdb.h>
 
 namespace ww::detect::kw {
 namespace {
@@ -82,16 +82,44 @@ Result<uint8_t> flag_bits(std::string_view s, bool allow_modifiers) {
   uint8_t v = 0;
   for (char c : s) {
     switch (c) {
-      case 'F': case 'f': v |= 0x01; break;
-      case 'S': case 's': v |= 0x02; break;
-      case 'R': case 'r': v |= 0x04; break;
-      case 'P': case 'p': v |= 0x08; break;
-      case 'A': case 'a': v |= 0x10; break;
-      case 'U': case 'u': v |= 0x20; break;
-      case 'E': case 'e': case '2': v |= 0x40; break;
-      case 'C': case 'c': case '1': v |= 0x80; break;
-      case '0': break;
-      default: return fail(fmt::format("invalid TCP flag '{}'", c));
+      case 'F':
+      case 'f':
+        v |= 0x01;
+        break;
+      case 'S':
+      case 's':
+        v |= 0x02;
+        break;
+      case 'R':
+      case 'r':
+        v |= 0x04;
+        break;
+      case 'P':
+      case 'p':
+        v |= 0x08;
+        break;
+      case 'A':
+      case 'a':
+        v |= 0x10;
+        break;
+      case 'U':
+      case 'u':
+        v |= 0x20;
+        break;
+      case 'E':
+      case 'e':
+      case '2':
+        v |= 0x40;
+        break;
+      case 'C':
+      case 'c':
+      case '1':
+        v |= 0x80;
+        break;
+      case '0':
+        break;
+      default:
+        return fail(fmt::format("invalid TCP flag '{}'", c));
     }
   }
   return v;
@@ -106,10 +134,14 @@ Result<void> flags(RuleBuilder& b, std::string_view arg) {
   std::string_view s = p[0];
   // Modifier may precede or follow the flags: "+SA", "SA+", "!R".
   auto take_mod = [&](char c) {
-    if (c == '+') f.mode = TcpFlags::Mode::Plus;
-    else if (c == '*') f.mode = TcpFlags::Mode::Any;
-    else if (c == '!') f.mode = TcpFlags::Mode::Not;
-    else return false;
+    if (c == '+')
+      f.mode = TcpFlags::Mode::Plus;
+    else if (c == '*')
+      f.mode = TcpFlags::Mode::Any;
+    else if (c == '!')
+      f.mode = TcpFlags::Mode::Not;
+    else
+      return false;
     return true;
   };
   if (!s.empty() && take_mod(s.front())) s.remove_prefix(1);
@@ -132,17 +164,21 @@ Result<void> fragbits(RuleBuilder& b, std::string_view arg) {
   FragBits f;
   std::string_view s = trim(arg);
   if (!s.empty() && (s.front() == '+' || s.front() == '*' || s.front() == '!')) {
-    f.mode = s.front() == '+' ? FragBits::Mode::Plus
+    f.mode = s.front() == '+'   ? FragBits::Mode::Plus
              : s.front() == '*' ? FragBits::Mode::Any
                                 : FragBits::Mode::Not;
     s.remove_prefix(1);
   }
   if (s.empty()) return fail("no bits given");
   for (char c : s) {
-    if (c == 'M' || c == 'm') f.bits |= 0x1;
-    else if (c == 'D' || c == 'd') f.bits |= 0x2;
-    else if (c == 'R' || c == 'r') f.bits |= 0x4;
-    else return fail(fmt::format("invalid fragbit '{}' (M, D, R)", c));
+    if (c == 'M' || c == 'm')
+      f.bits |= 0x1;
+    else if (c == 'D' || c == 'd')
+      f.bits |= 0x2;
+    else if (c == 'R' || c == 'r')
+      f.bits |= 0x4;
+    else
+      return fail(fmt::format("invalid fragbit '{}' (M, D, R)", c));
   }
   b.rule.fragbits = f;
   return {};

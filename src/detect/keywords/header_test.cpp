@@ -11,7 +11,8 @@ const HeaderCheck* find(const Rule& r, HeaderField f) {
 }
 
 TEST(HeaderTest, NumericKeywords) {
-  Rule r = loaded(R"(ttl:<5; id:31337; ip_proto:!6; seq:0; ack:1; window:!0; tcp.mss:<536; sid:1;)");
+  Rule r =
+      loaded(R"(ttl:<5; id:31337; ip_proto:!6; seq:0; ack:1; window:!0; tcp.mss:<536; sid:1;)");
   EXPECT_EQ(find(r, HeaderField::Ttl)->cmp.op, NumCmp::Op::Lt);
   EXPECT_EQ(find(r, HeaderField::IpId)->cmp.lo, 31337u);
   EXPECT_EQ(find(r, HeaderField::IpProto)->cmp.op, NumCmp::Op::Ne);

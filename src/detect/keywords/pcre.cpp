@@ -3,8 +3,8 @@
 // Flags: i s m x A E G (PCRE options), R (relative to the previous match in the buffer), B
 // (rawbytes, ignored), O (match-limit override, accepted), and the buffer flags that place the
 // pcre in an HTTP buffer like a legacy modifier: U uri, I raw uri, P request body, Q response
-// body (file.data), H header, D raw header, M method, C cookie, S stat code, Y stat msg, V user agent,
-// W host, Z raw host.
+// body (file.data), H header, D raw header, M method, C cookie, S stat code, Y stat msg, V user
+// agent, W host, Z raw host.
 #include "detect/keywords/pcre.h"
 
 #include <mutex>
@@ -35,8 +35,8 @@ Result<std::shared_ptr<const PcreCode>> compile_pcre(std::string_view pattern, u
   if (!code) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(err, buf, sizeof buf);
-    return fail(fmt::format("regex error at offset {}: {}", erroff,
-                            reinterpret_cast<const char*>(buf)));
+    return fail(
+        fmt::format("regex error at offset {}: {}", erroff, reinterpret_cast<const char*>(buf)));
   }
   auto p = std::make_shared<PcreCode>();
   p->code = code;
@@ -75,30 +75,76 @@ Result<void> pcre(RuleBuilder& b, std::string_view arg) {
   for (char f : p.flags) {
     std::optional<BufferId> fb;
     switch (f) {
-      case 'i': opts |= PCRE2_CASELESS; break;
-      case 's': opts |= PCRE2_DOTALL; break;
-      case 'm': opts |= PCRE2_MULTILINE; break;
-      case 'x': opts |= PCRE2_EXTENDED; break;
-      case 'A': opts |= PCRE2_ANCHORED; break;
-      case 'E': opts |= PCRE2_DOLLAR_ENDONLY; break;
-      case 'G': opts |= PCRE2_UNGREEDY; break;
-      case 'R': p.relative = true; break;
-      case 'B': p.rawbytes = true; break;
-      case 'O': break;
-      case 'U': fb = BufferId::HttpUri; break;
-      case 'I': fb = BufferId::HttpUriRaw; break;
-      case 'P': fb = BufferId::HttpRequestBody; break;
-      case 'Q': fb = BufferId::FileData; break;
-      case 'H': fb = BufferId::HttpHeader; break;
-      case 'D': fb = BufferId::HttpHeaderRaw; break;
-      case 'M': fb = BufferId::HttpMethod; break;
-      case 'C': fb = BufferId::HttpCookie; break;
-      case 'S': fb = BufferId::HttpStatCode; break;
-      case 'Y': fb = BufferId::HttpStatMsg; break;
-      case 'V': fb = BufferId::HttpUserAgent; break;
-      case 'W': fb = BufferId::HttpHost; break;
-      case 'Z': fb = BufferId::HttpHostRaw; break;
-      default: return fail(fmt::format("unknown regex flag '{}'", f));
+      case 'i':
+        opts |= PCRE2_CASELESS;
+        break;
+      case 's':
+        opts |= PCRE2_DOTALL;
+        break;
+      case 'm':
+        opts |= PCRE2_MULTILINE;
+        break;
+      case 'x':
+        opts |= PCRE2_EXTENDED;
+        break;
+      case 'A':
+        opts |= PCRE2_ANCHORED;
+        break;
+      case 'E':
+        opts |= PCRE2_DOLLAR_ENDONLY;
+        break;
+      case 'G':
+        opts |= PCRE2_UNGREEDY;
+        break;
+      case 'R':
+        p.relative = true;
+        break;
+      case 'B':
+        p.rawbytes = true;
+        break;
+      case 'O':
+        break;
+      case 'U':
+        fb = BufferId::HttpUri;
+        break;
+      case 'I':
+        fb = BufferId::HttpUriRaw;
+        break;
+      case 'P':
+        fb = BufferId::HttpRequestBody;
+        break;
+      case 'Q':
+        fb = BufferId::FileData;
+        break;
+      case 'H':
+        fb = BufferId::HttpHeader;
+        break;
+      case 'D':
+        fb = BufferId::HttpHeaderRaw;
+        break;
+      case 'M':
+        fb = BufferId::HttpMethod;
+        break;
+      case 'C':
+        fb = BufferId::HttpCookie;
+        break;
+      case 'S':
+        fb = BufferId::HttpStatCode;
+        break;
+      case 'Y':
+        fb = BufferId::HttpStatMsg;
+        break;
+      case 'V':
+        fb = BufferId::HttpUserAgent;
+        break;
+      case 'W':
+        fb = BufferId::HttpHost;
+        break;
+      case 'Z':
+        fb = BufferId::HttpHostRaw;
+        break;
+      default:
+        return fail(fmt::format("unknown regex flag '{}'", f));
     }
     if (fb) {
       if (buf && *buf != *fb) return fail("regex has two buffer flags");

@@ -1,4 +1,5 @@
 #include "detect/keywords/pcre.h"
+
 #include "detect/keywords/test_util.h"
 
 namespace ww::detect {

@@ -47,9 +47,10 @@ constexpr std::array kKeywords = {
     KeywordSpec{"dsize", "", Arg::Required, &dsize},
     KeywordSpec{"urilen", "", Arg::Required, &urilen},
     KeywordSpec{"base64_decode", "", Arg::Optional, &base64_decode},
-    KeywordSpec{"dotprefix", "to_lowercase to_uppercase strip_whitespace compress_whitespace "
-                             "url_decode to_md5 to_sha1 to_sha256 header_lowercase "
-                             "strip_pseudo_headers from_base64",
+    KeywordSpec{"dotprefix",
+                "to_lowercase to_uppercase strip_whitespace compress_whitespace "
+                "url_decode to_md5 to_sha1 to_sha256 header_lowercase "
+                "strip_pseudo_headers from_base64",
                 Arg::None, &transform},
     KeywordSpec{"xor", "pcrexform", Arg::Required, &transform},
     // files (content.cpp, app.cpp)

@@ -17,9 +17,12 @@ Result<void> isdataat(RuleBuilder& b, std::string_view arg) {
   if (!v) return Unexpected{v.error()};
   d.size = *v;
   for (size_t i = 1; i < p.size(); ++i) {
-    if (p[i] == "relative") d.relative = true;
-    else if (p[i] == "rawbytes") d.rawbytes = true;
-    else return fail(fmt::format("unknown option '{}'", p[i]));
+    if (p[i] == "relative")
+      d.relative = true;
+    else if (p[i] == "rawbytes")
+      d.rawbytes = true;
+    else
+      return fail(fmt::format("unknown option '{}'", p[i]));
   }
   b.add(std::move(d));
   return {};
@@ -46,8 +49,10 @@ Result<void> urilen(RuleBuilder& b, std::string_view arg) {
   auto p = split(arg, ',');
   BufferId buf = BufferId::HttpUri;
   if (p.size() == 2) {
-    if (p[1] == "raw") buf = BufferId::HttpUriRaw;
-    else if (p[1] != "norm") return fail(fmt::format("unknown option '{}' (norm or raw)", p[1]));
+    if (p[1] == "raw")
+      buf = BufferId::HttpUriRaw;
+    else if (p[1] != "norm")
+      return fail(fmt::format("unknown option '{}' (norm or raw)", p[1]));
   } else if (p.size() > 2) {
     return fail("expected 'length[,norm|raw]'");
   }

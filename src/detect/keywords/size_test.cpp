@@ -9,7 +9,8 @@ TEST(SizeTest, IsDataAtBsizeUrilen) {
   const auto& d = item<IsDataAt>(r, 0, 1);
   EXPECT_TRUE(d.negated);
   EXPECT_TRUE(d.relative);
-  Rule b = loaded(R"(http.host; content:"a.b"; bsize:<20; sid:1;)", "alert http any any -> any any");
+  Rule b =
+      loaded(R"(http.host; content:"a.b"; bsize:<20; sid:1;)", "alert http any any -> any any");
   EXPECT_EQ(item<Bsize>(b, 0, 1).cmp.op, NumCmp::Op::Lt);
   Rule u = loaded(R"(urilen:5<>10,raw; sid:1;)", "alert http any any -> any any");
   EXPECT_EQ(u.buffers[0].buffer, BufferId::HttpUriRaw);

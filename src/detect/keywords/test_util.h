@@ -9,8 +9,8 @@
 
 namespace ww::detect::test {
 
-inline ParseOutcome parse(const std::string& options, const std::string& header =
-                                                          "alert tcp any any -> any any") {
+inline ParseOutcome parse(const std::string& options,
+                          const std::string& header = "alert tcp any any -> any any") {
   ParseContext ctx;
   ctx.file = "t.rules";
   ctx.line = 1;
@@ -26,8 +26,7 @@ inline Rule loaded(const std::string& options,
 }
 
 // Expects the rule to be invalid with `keyword` and a message containing `part`.
-inline void invalid(const std::string& options, const std::string& keyword,
-                    const std::string& part,
+inline void invalid(const std::string& options, const std::string& keyword, const std::string& part,
                     const std::string& header = "alert tcp any any -> any any") {
   ParseOutcome o = parse(options, header);
   EXPECT_EQ(o.status, RuleStatus::Invalid) << options;

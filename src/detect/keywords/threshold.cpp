@@ -1,7 +1,7 @@
 // threshold and detection_filter: alert rate control (enforced by the detect thresholds stage).
 #include "detect/keywords/keywords.h"
-#include "detect/keywords/util.h"
 #include "detect/keywords/threshold_parse.h"
+#include "detect/keywords/util.h"
 
 namespace ww::detect::kw {
 
@@ -11,22 +11,29 @@ Result<Threshold> parse_threshold_args(std::string_view arg, bool is_detection_f
        have_seconds = false, have_mult = false;
   for (std::string_view it : split(arg, ',')) {
     size_t sp = it.find(' ');
-    if (sp == std::string_view::npos) return fail(fmt::format("expected 'name value', got '{}'", it));
+    if (sp == std::string_view::npos)
+      return fail(fmt::format("expected 'name value', got '{}'", it));
     std::string_view word = it.substr(0, sp), val = trim(it.substr(sp + 1));
     if (word == "type" && !is_detection_filter) {
       have_type = true;
-      if (val == "limit") t.type = Threshold::Type::Limit;
-      else if (val == "threshold") t.type = Threshold::Type::Threshold;
-      else if (val == "both") t.type = Threshold::Type::Both;
-      else if (val == "backoff") t.type = Threshold::Type::Backoff;
-      else return fail(fmt::format("invalid type '{}' (limit, threshold, both, backoff)", val));
+      if (val == "limit")
+        t.type = Threshold::Type::Limit;
+      else if (val == "threshold")
+        t.type = Threshold::Type::Threshold;
+      else if (val == "both")
+        t.type = Threshold::Type::Both;
+      else if (val == "backoff")
+        t.type = Threshold::Type::Backoff;
+      else
+        return fail(fmt::format("invalid type '{}' (limit, threshold, both, backoff)", val));
     } else if (word == "track") {
       auto tr = parse_track(val);
       if (!tr) return Unexpected{tr.error()};
       t.track = *tr;
       have_track = true;
     } else if (word == "count") {
-      if (!parse_int(val, t.count) || t.count == 0) return fail(fmt::format("invalid count '{}'", val));
+      if (!parse_int(val, t.count) || t.count == 0)
+        return fail(fmt::format("invalid count '{}'", val));
       have_count = true;
     } else if (word == "seconds") {
       if (!parse_int(val, t.seconds) || t.seconds == 0)

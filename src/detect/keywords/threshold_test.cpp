@@ -24,8 +24,9 @@ TEST(ThresholdTest, Errors) {
           "invalid track");
   invalid(R"(threshold:type backoff, track by_src, count 1, multiplier 2; sid:1;)", "threshold",
           "by_flow");
-  invalid(R"(detection_filter:track by_src, count 1, seconds 1; threshold:type limit, track by_src, count 1, seconds 1; sid:1;)",
-          "threshold", "cannot be combined");
+  invalid(
+      R"(detection_filter:track by_src, count 1, seconds 1; threshold:type limit, track by_src, count 1, seconds 1; sid:1;)",
+      "threshold", "cannot be combined");
 }
 
 }  // namespace

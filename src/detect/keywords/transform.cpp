@@ -17,7 +17,8 @@ Result<void> transform(RuleBuilder& b, std::string_view arg) {
   if (name == "xor") {
     auto key = unquote(arg, true);
     if (!key) return Unexpected{key.error()};
-    if (key->empty() || key->size() % 2) return fail("xor key must be an even number of hex digits");
+    if (key->empty() || key->size() % 2)
+      return fail("xor key must be an even number of hex digits");
     for (char c : *key)
       if (!std::isxdigit(static_cast<unsigned char>(c))) return fail("xor key must be hex");
     t.arg = *key;

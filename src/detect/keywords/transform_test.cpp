@@ -10,7 +10,8 @@ TEST(TransformTest, FollowsStickyBuffer) {
   ASSERT_EQ(r.buffers.size(), 1u);
   ASSERT_EQ(r.buffers[0].transforms.size(), 1u);
   EXPECT_EQ(r.buffers[0].transforms[0].name, "dotprefix");
-  Rule x = loaded(R"(http.uri; xor:"0d0ac8ff"; content:"x"; sid:1;)", "alert http any any -> any any");
+  Rule x =
+      loaded(R"(http.uri; xor:"0d0ac8ff"; content:"x"; sid:1;)", "alert http any any -> any any");
   EXPECT_EQ(x.buffers[0].transforms[0].arg, "0d0ac8ff");
 }
 

@@ -54,9 +54,7 @@ Result<std::string> unquote(std::string_view s, bool require_quotes) {
 Result<NumCmp> parse_num_cmp(std::string_view s, uint64_t max) {
   s = trim(s);
   NumCmp c;
-  auto num = [&](std::string_view t, uint64_t& v) {
-    return parse_int(trim(t), v) && v <= max;
-  };
+  auto num = [&](std::string_view t, uint64_t& v) { return parse_int(trim(t), v) && v <= max; };
   auto bad = [&] { return fail(fmt::format("invalid number or comparison '{}'", s)); };
   if (size_t r = s.find("<>"); r != std::string_view::npos) {
     bool neg = !s.empty() && s.front() == '!';
