@@ -1,6 +1,7 @@
 #include "capture/pcap_source.h"
 
 #include <linux/if_packet.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -68,6 +69,9 @@ Result<std::unique_ptr<LiveSource>> LiveSource::open(const LiveOptions& opt, Sta
   pcap_set_buffer_size(h.get(), opt.buffer_mb << 20);
   int rc = pcap_activate(h.get());
   if (rc < 0) return fail(Diagnostic{pcap_geterr(h.get()), opt.iface});
+  // With TPACKET_V3 an idle link never completes a block, so a blocking read could wait
+  // forever; read non-blocking and poll with our own timeout instead (see next()).
+  if (pcap_setnonblock(h.get(), 1, err) != 0) return fail(Diagnostic{err, opt.iface});
   if (!opt.bpf.empty()) {
     bpf_program prog{};
     if (pcap_compile(h.get(), &prog, opt.bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
@@ -91,6 +95,11 @@ ReadStatus LiveSource::next(Packet& p) noexcept {
   pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;
   int rc = pcap_next_ex(h_.get(), &hdr, &data);
+  if (rc == 0) {
+    pollfd pfd{pcap_get_selectable_fd(h_.get()), POLLIN, 0};
+    if (::poll(&pfd, 1, 100) <= 0) return ReadStatus::Timeout;
+    rc = pcap_next_ex(h_.get(), &hdr, &data);
+  }
   if (rc == 1) {
     p = Packet{};
     p.ts = Timestamp{int64_t(hdr->ts.tv_sec) * 1000000 + hdr->ts.tv_usec};

@@ -58,7 +58,6 @@ class LiveSource {
   ReadStatus next(Packet& p) noexcept;
   // Reads kernel counters into capture.kernel_packets / capture.kernel_drops.
   void update_stats() noexcept;
-  void break_loop() noexcept { pcap_breakloop(h_.get()); }
   uint32_t linktype() const { return linktype_; }
   const std::string& error() const { return error_; }
 

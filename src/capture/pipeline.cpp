@@ -269,6 +269,7 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
   StatsThread stats_thread(*this);
   auto t0 = Clock::now();
   uint64_t count = 0;
+  Timestamp last_ts{};
 
   auto read_all = [&](auto&& deliver, auto&& on_tick) -> Result<void> {
     Timestamp last_tick{};
@@ -294,6 +295,7 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
           break;
         }
         p.pcap_cnt = ++count;
+        if (last_ts < p.ts) last_ts = p.ts;
         pcap_pkts.inc();
         pcap_bytes.inc(p.wirelen);
         sum.bytes += p.wirelen;
@@ -338,6 +340,9 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
           }
         });
     for (auto& s : slots) {
+      // The last packet time goes to every worker first, so each ends its flows at the same
+      // time as a single worker would (timeout vs shutdown).
+      push_control(*s, kTick, last_ts, ring_waits);
       push_control(*s, kEnd, {}, ring_waits);
       s->ring.publish();
     }

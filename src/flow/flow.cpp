@@ -271,6 +271,7 @@ struct FlowTable::Impl {
   FlowRecord* head[kClasses] = {};
   FlowRecord* tail[kClasses] = {};
   int64_t timeout[kClasses] = {};
+  Timestamp now_{};  // latest packet or tick time seen
 
   Counter &c_total, &c_tcp, &c_udp, &c_icmp4, &c_icmp6, &c_active, &c_memuse, &c_memcap_drop,
       &c_emerg, &c_timeouts, &c_spare, &c_reuse, &c_shutdown, &c_new_pruned, &c_est_pruned,
@@ -521,6 +522,15 @@ struct FlowTable::Impl {
       end_flow(n, EndReason::Forced);
       n = nullptr;
     }
+    if (n && p.ts.usec - n->last.usec >= timeout[class_of(*n)]) {
+      // Idle past its timeout but not yet expired (expiry is incremental): the packet starts a
+      // new flow. Deciding here, on packet time, keeps flows the same whatever the number of
+      // workers and however often expire() ran.
+      end_flow(n, EndReason::Timeout);
+      c_timeouts.inc();
+      n = nullptr;
+    }
+    if (now_ < p.ts) now_ = p.ts;
     if (!n) {
       n = create(p, k, h, h64, from_lo);
       update_gauges();
@@ -544,6 +554,7 @@ struct FlowTable::Impl {
   }
 
   void expire(Timestamp now) noexcept {
+    if (now_ < now) now_ = now;
     uint32_t budget_left = cfg.expire_batch;
     for (int c = 0; c < kClasses; ++c) {
       while (FlowRecord* n = head[c]) {
@@ -571,11 +582,18 @@ struct FlowTable::Impl {
     update_gauges();
   }
 
+  // Flows already idle past their timeout at the latest time seen end as "timeout", the
+  // others as "shutdown": the same answer whatever expire()'s progress was.
   void flush() noexcept {
     for (int c = 0; c < kClasses; ++c) {
       while (FlowRecord* n = head[c]) {
-        end_flow(n, EndReason::Shutdown);
-        c_shutdown.inc();
+        if (now_.usec - n->last.usec >= timeout[class_of(*n)]) {
+          end_flow(n, EndReason::Timeout);
+          c_timeouts.inc();
+        } else {
+          end_flow(n, EndReason::Shutdown);
+          c_shutdown.inc();
+        }
       }
     }
     update_gauges();

@@ -53,9 +53,13 @@ void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_ifa
   auto& j = w.begin(f.start, "flow");
   write_flow_header(w, f, in_iface);
   if (f.proto == ipproto::kIcmp || f.proto == ipproto::kIcmpv6) {
-    // Suricata keys ICMP flows on type/code; the flow module stores them in the port fields.
-    w.kv("icmp_type", f.sp >> 8);
-    w.kv("icmp_code", f.sp & 0xff);
+    // As Suricata: the first type/code seen from each side.
+    w.kv("icmp_type", f.icmp_type[0]);
+    w.kv("icmp_code", f.icmp_code[0]);
+    if (f.pkts[1]) {
+      w.kv("response_icmp_type", f.icmp_type[1]);
+      w.kv("response_icmp_code", f.icmp_code[1]);
+    }
   }
   auto app = static_cast<app::Proto>(f.app_proto);
   if (app != app::Proto::Unknown) w.kv("app_proto", app::proto_name(app));
@@ -72,12 +76,7 @@ void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_ifa
   j.Key("end");
   j.String(ts, static_cast<rapidjson::SizeType>(format_timestamp(f.last, ts)));
   w.kv("age", static_cast<uint64_t>((f.last.usec - f.start.usec) / 1000000));
-  if (f.proto == ipproto::kTcp) {
-    w.kv("state", flow::tcp_state_name(f.tcp_state));
-  } else {
-    // Suricata: "new" until both directions were seen, then "established".
-    w.kv("state", (f.pkts[0] && f.pkts[1]) ? "established" : "new");
-  }
+  w.kv("state", flow::flow_state_name(f));
   w.kv("reason", flow::end_reason_name(f.reason));
   w.kv_bool("alerted", f.alerted);
   j.EndObject();

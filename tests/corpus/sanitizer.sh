@@ -2,7 +2,7 @@
 # Every corpus capture through the ASan/UBSan build (make sanitize; `make test` builds it):
 # no sanitizer report, valid EVE.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../tools/corpus_lib.sh"
 corpus=$(ww_corpus_dir)
 src=$(ww_source_dir)
 asan="${WW_ASAN_BIN:-$src/build-asan/wardwatch}"
