@@ -3,12 +3,20 @@
 // A parser is incremental: parse() may be called with one byte at a time and must give the
 // same transactions as with the whole message. It is bounded: every buffer it keeps has a
 // limit, and going over it is an anomaly plus a counter, never an allocation without a cap.
+// It is created in the flow's arena (ParserSpec::create) and lives until the flow ends; any
+// buffer it needs beyond its own object comes from that arena too (ctx.arena()), so a flow's
+// parser memory is capped by the flow arena's caps and freed at once with the flow.
 // It never touches EVE or detection: it reports transactions, files and anomalies to its
-// ParseContext; the protocol's events.cpp and keywords.cpp read the transactions.
+// ParseContext. The protocol's events.cpp (EVE) and keywords.cpp (rule buffers) read the
+// transactions through the function pointers of its ParserSpec.
+//
+// Adding a protocol: src/app/<proto>/{parser.h,parser.cpp,events.cpp,keywords.cpp,
+// parser_test.cpp,fuzz.cpp}, one enumerator in app/proto.h, one line in app/registry.cpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "app/proto.h"
@@ -17,13 +25,20 @@
 
 namespace ww::flow {
 struct Flow;
+class Arena;
+}  // namespace ww::flow
+namespace ww::output {
+class EveWriter;
+}
+namespace ww::detect {
+class InspectBuffers;
 }
 
 namespace ww::app {
 
 enum class ParseStatus : uint8_t {
-  Ok,          // consumed what it was given
-  Incomplete,  // needs more bytes: `needed` says how many if known
+  Ok,          // consumed what it was given (consumed == data.size())
+  Incomplete,  // kept what it could; `needed` says how many more bytes it wants, if known
   Error,       // this direction cannot be parsed further; the parser stops for it
 };
 
@@ -33,15 +48,28 @@ struct ParseResult {
   size_t needed = 0;
 };
 
+// How a file moved by a protocol ended (for file extraction, issue 7).
+enum class FileEnd : uint8_t { Complete, Truncated, Gap };
+
 // Where a parser reports what it found. Implemented by the app layer of the worker.
 class ParseContext {
  public:
   virtual ~ParseContext() = default;
   virtual flow::Flow& flow() noexcept = 0;
-  // A transaction (a protocol-specific struct owned by the parser) is complete in direction d.
-  virtual void on_transaction(const void* tx, Direction d) noexcept = 0;
-  // A protocol anomaly, named "<proto>.<what>" (e.g. "dns.label_too_long").
-  virtual void on_anomaly(std::string_view event) noexcept = 0;
+  virtual flow::Arena& arena() noexcept = 0;
+  // A transaction (the protocol's own struct, owned by the parser) is complete. The app layer
+  // runs detection on it and logs it before returning; after that the parser may reuse it.
+  // `tx_id` counts transactions of the flow from 0 (Suricata's tx_id).
+  virtual void on_transaction(const void* tx, uint64_t tx_id, Direction d) noexcept = 0;
+  // A protocol anomaly, named "<proto>.<what>" (e.g. "dns.label_too_long"): a static string.
+  virtual void on_anomaly(const char* event) noexcept = 0;
+  // Files moved by the protocol (bodies, attachments, SMB reads/writes, DICOM objects).
+  // file_open returns an id (0 = not tracked: stop sending data for it).
+  virtual uint32_t file_open(Direction d, std::string_view name, uint64_t tx_id) noexcept {
+    return 0;
+  }
+  virtual void file_data(uint32_t file_id, Bytes data) noexcept {}
+  virtual void file_close(uint32_t file_id, FileEnd end) noexcept {}
 };
 
 class Parser {
@@ -50,7 +78,7 @@ class Parser {
   virtual ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept = 0;
   // `len` bytes were lost in direction d.
   virtual void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept {}
-  // No more data in direction d.
+  // No more data in direction d: complete or abandon pending transactions.
   virtual void finish(Direction d, ParseContext& ctx) noexcept {}
 };
 
@@ -61,9 +89,21 @@ struct ParserSpec {
   Proto proto;
   bool tcp;
   bool udp;
-  uint16_t ports[4];  // hints: probed first, never required
+  uint16_t ports[4];  // hints: probed first, never required (0 = unused)
+  // Looks at the first bytes of a direction; NeedMore while it cannot tell yet.
   ProbeResult (*probe)(Direction d, Bytes first_bytes) noexcept;
-  Parser* (*create)() noexcept;  // nullptr on memcap
+  // Builds the parser in the flow arena (ctx.arena().make<...>()); nullptr at a memcap.
+  Parser* (*create)(ParseContext& ctx) noexcept;
+  // events.cpp: writes the body of the protocol's EVE object for one transaction (the app
+  // layer has already opened the event and the "<event_type>" key; this writes an object).
+  const char* event_type;  // "http", "dns", "hl7" ...
+  void (*log_tx)(const void* tx, output::EveWriter& w) noexcept;
+  // keywords.cpp: the rule buffers this transaction exposes (detect/buffers.h ids).
+  void (*buffers)(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
 };
+
+// All registered parsers (app/registry.cpp).
+std::span<const ParserSpec* const> parser_specs() noexcept;
+const ParserSpec* parser_spec(Proto p) noexcept;
 
 }  // namespace ww::app

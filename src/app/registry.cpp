@@ -1,0 +1,28 @@
+// The parser registry: one line per protocol. Earlier entries are probed first when no port
+// hint applies. Each protocol's parser.h declares `extern const ParserSpec kSpec;`.
+#include <iterator>
+
+#include "app/parser.h"
+
+namespace ww::app {
+namespace {
+
+// A null entry ends the list (and keeps the array non-empty while it has no protocol).
+const ParserSpec* const kSpecs[] = {
+    // &http::kSpec,
+    nullptr,
+};
+
+}  // namespace
+
+std::span<const ParserSpec* const> parser_specs() noexcept {
+  return {kSpecs, std::size(kSpecs) - 1};
+}
+
+const ParserSpec* parser_spec(Proto p) noexcept {
+  for (const ParserSpec* s : parser_specs())
+    if (s->proto == p) return s;
+  return nullptr;
+}
+
+}  // namespace ww::app
