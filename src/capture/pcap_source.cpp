@@ -1,30 +1,126 @@
 #include "capture/pcap_source.h"
 
+#include <fcntl.h>
 #include <linux/if_packet.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace ww::capture {
 
 // ------------------------------------------------------------------------------ files
 
-PcapFileSource::PcapFileSource(std::string path, PcapHandle h, uint16_t iface)
-    : path_(std::move(path)),
-      h_(std::move(h)),
-      linktype_(static_cast<uint32_t>(pcap_datalink(h_.get()))),
-      iface_(iface) {}
+namespace {
+constexpr uint32_t kMagicUsec = 0xA1B2C3D4, kMagicNsec = 0xA1B23C4D;
+constexpr size_t kFileHeader = 24, kRecordHeader = 16;
+// A record longer than this is corrupt, whatever the file header's snaplen says (libpcap's
+// own limit for files).
+constexpr uint32_t kMaxRecord = 262144;
+
+uint32_t rd32(const uint8_t* p, bool swapped) {
+  uint32_t v = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+  return swapped ? __builtin_bswap32(v) : v;
+}
+}  // namespace
+
+PcapFileSource::~PcapFileSource() {
+  if (map_) ::munmap(const_cast<uint8_t*>(map_), map_size_);
+}
+
+bool PcapFileSource::open_mapped(int fd, size_t size) {
+  if (size < kFileHeader) return false;
+  uint8_t hdr[kFileHeader];
+  if (::pread(fd, hdr, sizeof hdr, 0) != static_cast<ssize_t>(sizeof hdr)) return false;
+  uint32_t magic = rd32(hdr, false);
+  if (magic == kMagicUsec || magic == kMagicNsec) {
+    swapped_ = false;
+  } else if (__builtin_bswap32(magic) == kMagicUsec || __builtin_bswap32(magic) == kMagicNsec) {
+    swapped_ = true;
+    magic = __builtin_bswap32(magic);
+  } else {
+    return false;  // pcapng or not a capture: libpcap decides
+  }
+  nanosec_ = magic == kMagicNsec;
+  snaplen_ = rd32(hdr + 16, swapped_);
+  // The link type's low 16 bits; LINKTYPE_ values map to DLT_ values as libpcap does for the
+  // ones whose numbers differ.
+  uint32_t lt = rd32(hdr + 20, swapped_) & 0xFFFF;
+  if (lt == 101) lt = DLT_RAW;
+  linktype_ = lt;
+  void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (m == MAP_FAILED) return false;
+  ::madvise(m, size, MADV_SEQUENTIAL);
+  map_ = static_cast<const uint8_t*>(m);
+  map_size_ = size;
+  off_ = kFileHeader;
+  return true;
+}
 
 Result<std::unique_ptr<PcapFileSource>> PcapFileSource::open(const std::string& path,
                                                              uint16_t iface) {
+  std::unique_ptr<PcapFileSource> src(new PcapFileSource(path, iface));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(Diagnostic{std::strerror(errno), path});
+  struct stat st {};
+  bool mapped = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                src->open_mapped(fd, static_cast<size_t>(st.st_size));
+  ::close(fd);
+  if (mapped) return src;
   char err[PCAP_ERRBUF_SIZE] = {0};
-  PcapHandle h(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, err));
-  if (!h) return fail(Diagnostic{err[0] ? err : "cannot open capture", path});
-  return std::unique_ptr<PcapFileSource>(new PcapFileSource(path, std::move(h), iface));
+  src->h_.reset(
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, err));
+  if (!src->h_) return fail(Diagnostic{err[0] ? err : "cannot open capture", path});
+  src->linktype_ = static_cast<uint32_t>(pcap_datalink(src->h_.get()));
+  return src;
+}
+
+void PcapFileSource::release_before(size_t off) noexcept {
+  if (!map_) return;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  size_t end = std::min(off, map_size_) / page * page;
+  if (end <= released_) return;
+  ::madvise(const_cast<uint8_t*>(map_) + released_, end - released_, MADV_DONTNEED);
+  released_ = end;
+}
+
+ReadStatus PcapFileSource::next_mapped(Packet& p) noexcept {
+  if (off_ == map_size_) return ReadStatus::End;
+  if (map_size_ - off_ < kRecordHeader) {
+    truncated_ = true;
+    error_ = "truncated record header at the end of the file";
+    return ReadStatus::End;
+  }
+  const uint8_t* r = map_ + off_;
+  uint32_t sec = rd32(r, swapped_), frac = rd32(r + 4, swapped_);
+  uint32_t caplen = rd32(r + 8, swapped_), wirelen = rd32(r + 12, swapped_);
+  if (caplen > kMaxRecord) {
+    truncated_ = true;
+    error_ = "invalid packet capture length " + std::to_string(caplen);
+    return ReadStatus::End;
+  }
+  if (map_size_ - off_ - kRecordHeader < caplen) {
+    truncated_ = true;
+    error_ = "truncated packet at the end of the file";
+    return ReadStatus::End;
+  }
+  p = Packet{};
+  p.ts = Timestamp{int64_t(sec) * 1000000 + (nanosec_ ? frac / 1000 : frac)};
+  p.data = r + kRecordHeader;
+  p.caplen = caplen;
+  p.wirelen = wirelen;
+  p.linktype = linktype_;
+  p.iface = iface_;
+  off_ += kRecordHeader + caplen;
+  return ReadStatus::Packet;
 }
 
 ReadStatus PcapFileSource::next(Packet& p) noexcept {
+  if (map_) return next_mapped(p);
   pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;
   int rc = pcap_next_ex(h_.get(), &hdr, &data);

@@ -25,23 +25,46 @@ struct PcapCloser {
 };
 using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
 
+// Reads a capture file. Classic pcap files (the common case, and what the simulator writes) are
+// memory-mapped and walked in place: no copy per packet, and each packet's bytes stay valid
+// until the source is destroyed (stable_data()), so the dispatcher can hand workers a pointer
+// instead of a copy. pcapng (and anything else libpcap knows) goes through libpcap, whose
+// buffer is reused by the next read.
 class PcapFileSource {
  public:
   static Result<std::unique_ptr<PcapFileSource>> open(const std::string& path, uint16_t iface);
+  ~PcapFileSource();
   ReadStatus next(Packet& p) noexcept;
   bool truncated() const { return truncated_; }
   const std::string& error() const { return error_; }
   const std::string& path() const { return path_; }
   uint32_t linktype() const { return linktype_; }
+  // True when packet bytes stay valid after the next read (memory-mapped classic pcap).
+  bool stable_data() const { return map_ != nullptr; }
+  // Memory-mapped files: where the next record starts, and dropping the pages before `off`
+  // from this process (the page cache keeps them), so resident memory stays bounded however
+  // large the file. Only call it for bytes no worker still reads.
+  size_t offset() const { return off_; }
+  void release_before(size_t off) noexcept;
 
  private:
-  PcapFileSource(std::string path, PcapHandle h, uint16_t iface);
+  PcapFileSource(std::string path, uint16_t iface) : path_(std::move(path)), iface_(iface) {}
+  bool open_mapped(int fd, size_t size);
+  ReadStatus next_mapped(Packet& p) noexcept;
   std::string path_;
   PcapHandle h_;
-  uint32_t linktype_;
+  uint32_t linktype_ = 0;
   uint16_t iface_;
   bool truncated_ = false;
   std::string error_;
+  // memory-mapped classic pcap
+  const uint8_t* map_ = nullptr;
+  size_t map_size_ = 0;
+  size_t off_ = 0;
+  size_t released_ = 0;
+  bool swapped_ = false;   // file written on a host of the other byte order
+  bool nanosec_ = false;   // nanosecond timestamps
+  uint32_t snaplen_ = 0;
 };
 
 struct LiveOptions {

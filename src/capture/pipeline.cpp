@@ -6,6 +6,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -101,6 +103,19 @@ void Signals::install() {
   signal(SIGPIPE, SIG_IGN);
 }
 
+// Memcaps in the configuration are for the whole process, as in Suricata: each of n workers
+// gets 1/n of the flow, stream and arena caps (and of defrag's when each worker defragments).
+Config share_memcaps(const Config& cfg, int n, bool defrag_per_worker) {
+  Config c = cfg;
+  const size_t k = static_cast<size_t>(n);
+  c.flow.memcap = std::max<size_t>(cfg.flow.memcap / k, 1u << 20);
+  c.flow.arena_memcap = std::max<size_t>(cfg.flow.arena_memcap / k, 1u << 20);
+  c.stream.memcap = std::max<size_t>(cfg.stream.memcap / k, 1u << 20);
+  c.stream.retain_memcap = std::min(c.stream.retain_memcap, c.stream.memcap);
+  if (defrag_per_worker) c.defrag.memcap = std::max<size_t>(cfg.defrag.memcap / k, 1u << 20);
+  return c;
+}
+
 int default_workers() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
@@ -178,7 +193,9 @@ Result<void> Engine::open_outputs() {
 
 namespace {
 
-enum EntryKind : uint32_t { kPacket = 1, kTick = 2, kEnd = 3 };
+// kPacket carries a copy of the bytes after the header; kPacketRef points at bytes that stay
+// valid for the whole run (a memory-mapped capture file), so nothing is copied.
+enum EntryKind : uint32_t { kPacket = 1, kTick = 2, kEnd = 3, kPacketRef = 4 };
 
 struct PacketEntry {
   SpscRing::EntryHeader h;
@@ -214,6 +231,8 @@ void worker_loop(WorkerSlot& s) {
       Packet p = e->pkt;
       p.data = reinterpret_cast<const uint8_t*>(h) + kDataOff;
       s.worker.process(p);
+    } else if (h->kind == kPacketRef) {
+      s.worker.process(reinterpret_cast<const PacketEntry*>(h)->pkt);
     } else if (h->kind == kTick) {
       s.worker.tick(reinterpret_cast<const PacketEntry*>(h)->pkt.ts);
     } else if (h->kind == kEnd) {
@@ -271,9 +290,15 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
   uint64_t count = 0;
   Timestamp last_ts{};
 
+  bool stable = false;  // bytes of the current source outlive the read (see PcapFileSource)
+  // Called every kReleaseStep bytes of a memory-mapped file: may drop pages no worker needs.
+  std::function<void(PcapFileSource&)> release_pages;
+  constexpr size_t kReleaseStep = 8u << 20;
   auto read_all = [&](auto&& deliver, auto&& on_tick) -> Result<void> {
     Timestamp last_tick{};
     for (auto& src : sources) {
+      stable = src->stable_data();
+      size_t next_release = kReleaseStep;
       pcap_files.inc();
       Packet p;
       for (;;) {
@@ -300,6 +325,10 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
         pcap_bytes.inc(p.wirelen);
         sum.bytes += p.wirelen;
         front.ingest(p, deliver);
+        if (stable && src->offset() >= next_release) {
+          next_release = src->offset() + kReleaseStep;
+          release_pages(*src);
+        }
         if (p.ts.usec - last_tick.usec >= 1000000 || p.ts.usec < last_tick.usec) {
           last_tick = p.ts;
           front.tick(p.ts);
@@ -314,23 +343,57 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
   if (nworkers == 1) {
     StatsBlock& ws = stats_.add_block("worker0");
     Worker w(0, ws, cfg_, eve_.get());
+    w.set_detect(detect_);
+    // Inline processing: everything before the current record is done with.
+    release_pages = [](PcapFileSource& src) { src.release_before(src.offset()); };
     rr = read_all([&](Packet& p) { w.process(p); }, [&](Timestamp) {});
     w.finish();
     sum.events = 0;
   } else {
     std::vector<std::unique_ptr<WorkerSlot>> slots;
+    const Config wcfg = share_memcaps(cfg_, nworkers, false);
     for (int i = 0; i < nworkers; ++i)
-      slots.push_back(std::make_unique<WorkerSlot>(i, stats_, cfg_, eve_.get()));
+      slots.push_back(std::make_unique<WorkerSlot>(i, stats_, wcfg, eve_.get()));
+    for (auto& s : slots) s->worker.set_detect(detect_);
     for (auto& s : slots) s->th = std::thread(worker_loop, std::ref(*s));
     const uint64_t n = static_cast<uint64_t>(nworkers);
+    // Packets travel by reference: file pages can go once every worker has consumed every
+    // entry written before them. Checkpoints record (file offset, each ring's write position).
+    struct Checkpoint {
+      size_t offset;
+      std::vector<size_t> written;
+    };
+    std::deque<Checkpoint> checkpoints;
+    const PcapFileSource* checkpoint_src = nullptr;
+    release_pages = [&](PcapFileSource& src) {
+      if (checkpoint_src != &src) checkpoints.clear();  // a new file
+      checkpoint_src = &src;
+      Checkpoint cp{src.offset(), {}};
+      for (auto& s : slots) {
+        s->ring.publish();
+        cp.written.push_back(s->ring.written());
+      }
+      checkpoints.push_back(std::move(cp));
+      while (!checkpoints.empty()) {
+        const Checkpoint& oldest = checkpoints.front();
+        bool done = true;
+        for (size_t i = 0; i < slots.size() && done; ++i)
+          done = slots[i]->ring.consumed() >= oldest.written[i];
+        if (!done) break;
+        src.release_before(oldest.offset);
+        checkpoints.pop_front();
+      }
+    };
     rr = read_all(
         [&](Packet& p) {
           WorkerSlot& s = *slots[(uint64_t(p.flow_hash) * n) >> 32];
-          size_t need = kDataOff + p.caplen;
+          // Reassembled datagrams live in the defragmenter's buffer: always copied.
+          bool by_ref = stable && !p.reassembled;
+          size_t need = by_ref ? sizeof(PacketEntry) : kDataOff + p.caplen;
           auto* e = reinterpret_cast<PacketEntry*>(reserve_blocking(s, need, ring_waits));
-          e->h.kind = kPacket;
+          e->h.kind = by_ref ? kPacketRef : kPacket;
           e->pkt = p;
-          std::memcpy(reinterpret_cast<uint8_t*>(e) + kDataOff, p.data, p.caplen);
+          if (!by_ref) std::memcpy(reinterpret_cast<uint8_t*>(e) + kDataOff, p.data, p.caplen);
           s.ring.commit();
         },
         [&](Timestamp ts) {
@@ -369,6 +432,7 @@ Result<RunSummary> Engine::run_live(const LiveOptions& base, int nworkers) {
     std::string error;
   };
   std::vector<std::unique_ptr<LiveWorker>> ws;
+  const Config wcfg = share_memcaps(cfg_, nworkers, true);
   const int group = static_cast<int>(::getpid() & 0xffff);
   for (int i = 0; i < nworkers; ++i) {
     auto lw = std::make_unique<LiveWorker>();
@@ -378,8 +442,9 @@ Result<RunSummary> Engine::run_live(const LiveOptions& base, int nworkers) {
     auto src = LiveSource::open(opt, *lw->stats);
     if (!src) return fail(src.error());
     lw->src = std::move(*src);
-    lw->front = std::make_unique<PacketFrontEnd>(*lw->stats, cfg_);
-    lw->worker = std::make_unique<Worker>(i, *lw->stats, cfg_, eve_.get(), base.iface);
+    lw->front = std::make_unique<PacketFrontEnd>(*lw->stats, wcfg);
+    lw->worker = std::make_unique<Worker>(i, *lw->stats, wcfg, eve_.get(), base.iface);
+    lw->worker->set_detect(detect_);
     ws.push_back(std::move(lw));
   }
   RunSummary sum;

@@ -20,6 +20,10 @@
 #include "core/stats.h"
 #include "output/eve.h"
 
+namespace ww::detect {
+class DetectEngine;
+}
+
 namespace ww::capture {
 
 // Set from signal handlers; checked on the packet path with relaxed loads.
@@ -51,6 +55,8 @@ class Engine {
   Result<RunSummary> run_live(const LiveOptions& opt, int workers);
 
   StatsRegistry& stats() { return stats_; }
+  // Rules shared by every worker (before analyze/run_live); null: no signature detection.
+  void set_detect(std::shared_ptr<const detect::DetectEngine> d) { detect_ = std::move(d); }
   std::string eve_path() const;
   const Config& config() const { return cfg_; }
 
@@ -61,6 +67,7 @@ class Engine {
   StatsRegistry stats_;
   StatsBlock& out_stats_;
   std::unique_ptr<output::EveOutput> eve_;
+  std::shared_ptr<const detect::DetectEngine> detect_;
 };
 
 int default_workers();

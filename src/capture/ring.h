@@ -67,6 +67,10 @@ class SpscRing {
     wpos_ += pending_len_;
     if (++unpublished_ >= kPublishEvery) publish();
   }
+  // Bytes written so far (producer side) and bytes the consumer has released: an entry
+  // written before written() == W is fully processed once consumed() >= W.
+  size_t written() const noexcept { return wpos_; }
+  size_t consumed() const noexcept { return tail_.load(std::memory_order_acquire); }
   void publish() noexcept {
     unpublished_ = 0;
     head_.store(wpos_, std::memory_order_release);

@@ -18,10 +18,19 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
       log_flows_(eve && eve->enabled("flow")),
       flows_(stats, cfg.flow, *this),
       stream_(stats, cfg.stream),
-      app_(stats),
+      app_(stats, &eve_, in_iface_),
       pkts_(stats.counter("worker.pkts")),
       flow_untracked_(stats.counter("worker.untracked_pkts")),
-      flow_events_(stats.counter("output.eve.events.flow")) {}
+      flow_events_(stats.counter("output.eve.events.flow")) {
+  stats_block_ = &stats;
+}
+
+void Worker::set_detect(std::shared_ptr<const detect::DetectEngine> engine) {
+  if (engine)
+    detect_ = std::make_unique<detect::Detector>(std::move(engine), *stats_block_, in_iface_);
+  else
+    detect_.reset();
+}
 
 Worker::~Worker() = default;
 
@@ -40,6 +49,7 @@ void Worker::process(const Packet& p) noexcept {
   } else if (p.payload_len > 0) {
     app_.on_datagram(*f, dir, p);
   }
+  if (detect_) detect_->on_packet(p, f, dir, &eve_);
 }
 
 void Worker::tick(Timestamp now) noexcept {
@@ -53,6 +63,7 @@ void Worker::finish() noexcept {
 }
 
 void Worker::on_flow_end(flow::Flow& f) noexcept {
+  if (detect_) detect_->release(f);
   if (f.tcp) stream_.release(f, app_);
   app_.release(f);
   if (log_flows_) {

@@ -15,6 +15,7 @@
 #include "core/stats.h"
 #include "decode/decoder.h"
 #include "decode/defrag.h"
+#include "detect/engine.h"
 #include "flow/flow.h"
 #include "output/eve.h"
 #include "stream/stream.h"
@@ -70,6 +71,10 @@ class Worker final : public flow::FlowObserver {
 
   void on_flow_end(flow::Flow& f) noexcept override;
   int id() const { return id_; }
+  // Signature detection (start-up only): every worker shares one engine, owns its Detector.
+  void set_detect(std::shared_ptr<const detect::DetectEngine> engine);
+  // Null when no rules are loaded. The app layer hands transactions to it (on_transaction).
+  detect::Detector* detector() noexcept { return detect_.get(); }
 
  private:
   int id_;
@@ -83,6 +88,8 @@ class Worker final : public flow::FlowObserver {
   Counter& flow_untracked_;
   Counter& flow_events_;
   Timestamp last_tick_;
+  StatsBlock* stats_block_ = nullptr;
+  std::unique_ptr<detect::Detector> detect_;
 };
 
 }  // namespace ww::capture

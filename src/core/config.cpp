@@ -213,6 +213,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
   if (auto f = root["flow"]) {
     rd.get_size(f, "memcap", "flow.memcap", c.flow.memcap);
     rd.get_range(f, "hash-size", "flow.hash-size", c.flow.hash_size, 1024u, 1u << 26);
+    rd.get_size(f, "arena-memcap", "flow.arena-memcap", c.flow.arena_memcap);
     if (auto t = f["timeouts"]) {
       rd.get_seconds(t, "new", "flow.timeouts.new", c.flow.timeout_new);
       rd.get_seconds(t, "established", "flow.timeouts.established", c.flow.timeout_established);
@@ -228,6 +229,8 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
     rd.get(s, "midstream", "stream.midstream", c.stream.midstream);
     rd.get_range(s, "max-segments", "stream.max-segments", c.stream.max_segments_per_dir, 1u,
                  1u << 20);
+    rd.get_range(s, "retain-segments", "stream.retain-segments", c.stream.retain_segments_per_dir,
+                 0u, 1024u);
   }
   if (auto out = root["outputs"]) {
     if (auto eve = out["eve-log"]) {

@@ -4,6 +4,8 @@
 mkpcap.py tcp OUT       one TCP connection: handshake, a request, a response, FIN both ways
 mkpcap.py udp OUT N     N UDP datagrams on distinct source ports
 mkpcap.py truncate IN OUT BYTES   copies IN without its last BYTES bytes (a cut capture)
+mkpcap.py synflood OUT N          N SYNs from N distinct spoofed sources (a flow-table flood)
+mkpcap.py fragflood OUT N         N first fragments of N distinct datagrams that never complete
 """
 import struct
 import sys
@@ -73,6 +75,32 @@ def tcp_session():
             for i, (a, b, sp, dp, s, k, f, p) in enumerate(pk)]
 
 
+def flood(kind, out, n):
+    # One template frame; only the source address (and IP id) change, so checksums are not
+    # recomputed per packet: the flood tests run with checksum validation off.
+    dst = [10, 77, 0, 20]
+    if kind == "synflood":
+        frame = bytearray(eth(ipv4([1, 0, 0, 0], dst, 6, tcp([1, 0, 0, 0], dst, 1234, 80, 1, 0, SYN))))
+    else:
+        payload = b"F" * 64
+        ip = bytearray(ipv4([1, 0, 0, 0], dst, 17, udp([1, 0, 0, 0], dst, 5000, 53, payload)))
+        ip[6:8] = struct.pack("!H", 0x2000)  # MF set, offset 0: a first fragment
+        frame = bytearray(eth(bytes(ip)))
+    rec = struct.pack("<IIII", 0, 0, len(frame), len(frame))
+    with open(out, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        buf = bytearray()
+        for i in range(n):
+            frame[26:30] = struct.pack("!I", 0x0B000000 + i)  # source 11.x.y.z
+            frame[18:20] = struct.pack("!H", i & 0xFFFF)       # IP id
+            t = 1709287200 + i // 100000
+            buf += struct.pack("<IIII", t, i % 100000 * 10, len(frame), len(frame)) + frame
+            if len(buf) > 1 << 20:
+                f.write(buf)
+                buf.clear()
+        f.write(buf)
+
+
 def main():
     kind = sys.argv[1]
     if kind == "tcp":
@@ -81,6 +109,8 @@ def main():
         n = int(sys.argv[3])
         write(sys.argv[2], [eth(ipv4(C, S, 17, udp(C, S, 10000 + i, 53, b"x" * 20), i + 1))
                             for i in range(n)])
+    elif kind in ("synflood", "fragflood"):
+        flood(kind, sys.argv[2], int(sys.argv[3]))
     elif kind == "truncate":
         data = open(sys.argv[2], "rb").read()
         open(sys.argv[3], "wb").write(data[: len(data) - int(sys.argv[4])])
