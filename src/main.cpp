@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -16,6 +17,9 @@
 
 #include "capture/pipeline.h"
 #include "core/config.h"
+#include "detect/engine.h"
+#include "detect/loader.h"
+#include "detect/rules_check.h"
 
 namespace {
 
@@ -83,8 +87,46 @@ void print_summary(const ww::capture::RunSummary& s, ww::capture::Engine& e, con
   if (e.config().eve.enabled) fmt::print("  EVE:     {}\n", e.eve_path());
 }
 
+ww::detect::RuleVars rule_vars(const ww::Config& cfg) {
+  ww::detect::RuleVars v;
+  for (const auto& [k, val] : cfg.vars.address_groups) v.address_groups[k] = val;
+  for (const auto& [k, val] : cfg.vars.port_groups) v.port_groups[k] = val;
+  return v;
+}
+
+struct RuleOptions {
+  std::vector<std::string> files;
+  std::string threshold_file;       // Suricata's threshold-file
+  std::string classification_file;  // Suricata's classification-file
+  bool per_file_output = false;     // hidden: OUTDIR/<index>/eve.json per capture, rules once
+};
+
+// Loads the rule files (already checked readable) and builds the shared detection engine.
+ww::Result<std::shared_ptr<const ww::detect::DetectEngine>> load_detect(const ww::Config& cfg,
+                                                                       const RuleOptions& ro,
+                                                                       bool quiet) {
+  ww::detect::LoadOptions lo;
+  lo.threshold_file = ro.threshold_file;
+  lo.classification_file = ro.classification_file;
+  auto t0 = std::chrono::steady_clock::now();
+  auto rs = ww::detect::load_rules(ro.files, rule_vars(cfg), lo);
+  if (!rs) return ww::Unexpected{rs.error()};
+  for (const auto& p : rs->problems)
+    spdlog::warn("{}: {}", p.status == ww::detect::RuleStatus::Invalid ? "invalid rule"
+                                                                        : "unsupported rule",
+                 p.diag.str());
+  for (const auto& d : rs->config_problems) spdlog::warn("{}", d.str());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!quiet)
+    fmt::print("{} rules loaded ({} unsupported, {} invalid) in {:.2f} s\n", rs->loaded,
+               rs->unsupported, rs->invalid, secs);
+  auto shared = std::make_shared<const ww::detect::RuleSet>(std::move(*rs));
+  return ww::detect::DetectEngine::build(std::move(shared));
+}
+
 int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
-                const std::vector<std::string>& rule_files) {
+                const RuleOptions& ro) {
+  const std::vector<std::string>& rule_files = ro.files;
   auto cfg = load_config(o);
   if (!cfg) {
     spdlog::error("{}", cfg.error().str());
@@ -111,15 +153,54 @@ int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
       return kExitUsage;
     }
   }
-  if (!rule_files.empty())
-    spdlog::warn("signature matching is not built yet (issue 4): {} rule file(s) not applied",
-                 rule_files.size());
+  for (const auto* extra : {&ro.threshold_file, &ro.classification_file}) {
+    if (!extra->empty() && ::access(extra->c_str(), R_OK) != 0) {
+      spdlog::error("{}: file missing or not readable", *extra);
+      return kExitUsage;
+    }
+  }
+  std::shared_ptr<const ww::detect::DetectEngine> detect;
+  if (!rule_files.empty()) {
+    auto d = load_detect(*cfg, ro, o.quiet);
+    if (!d) {
+      spdlog::error("{}", d.error().str());
+      return kExitUsage;
+    }
+    detect = std::move(*d);
+  }
   if (auto r = prepare_log_dir(o.log_dir); !r) {
     spdlog::error("{}", r.error().str());
     return kExitUsage;
   }
   int workers = o.workers > 0 ? o.workers : (cfg->workers > 0 ? cfg->workers : 0);
+  if (ro.per_file_output) {
+    // One engine (outputs, flows) per capture, written to LOGDIR/<index>/, sharing the rules.
+    int rc = kExitOk;
+    for (size_t i = 0; i < files.size(); ++i) {
+      std::string dir = fmt::format("{}/{}", o.log_dir, i);
+      if (auto r = prepare_log_dir(dir); !r) {
+        spdlog::error("{}", r.error().str());
+        return kExitUsage;
+      }
+      ww::capture::Engine engine(*cfg, dir);
+      engine.set_detect(detect);
+      if (auto r = engine.open_outputs(); !r) {
+        spdlog::error("{}", r.error().str());
+        return kExitUsage;
+      }
+      auto res = engine.analyze({files[i]}, workers);
+      if (!res) {
+        spdlog::error("{}: {}", files[i], res.error().str());
+        rc = kExitUsage;
+        continue;
+      }
+      if (res->truncated_files) rc = kExitUsage;
+      if (!o.quiet) print_summary(*res, engine, files[i].c_str());
+    }
+    return rc;
+  }
   ww::capture::Engine engine(std::move(*cfg), o.log_dir);
+  engine.set_detect(detect);
   if (auto r = engine.open_outputs(); !r) {
     spdlog::error("{}", r.error().str());
     return kExitUsage;
@@ -190,6 +271,23 @@ int main(int argc, char** argv) {
   analyze->add_option("-S,--rules", rules, "Rule file (repeatable)");
   add_common(analyze, common);
 
+  RuleOptions rule_opts;
+  analyze->add_option("--threshold-file", rule_opts.threshold_file,
+                      "threshold.config (suppress/threshold entries)");
+  analyze->add_option("--classification-file", rule_opts.classification_file,
+                      "classification.config (default: built-in classtypes)");
+  analyze->add_flag("--per-file-output", rule_opts.per_file_output,
+                    "Write LOGDIR/<index>/eve.json per capture (rules loaded once)")
+      ->group("");
+
+  std::vector<std::string> check_files;
+  std::string check_config;
+  auto* rules_cmd = app.add_subcommand("rules", "Rule tools");
+  auto* rules_check = rules_cmd->add_subcommand("check", "Validate rule files (like suricata -T)");
+  rules_check->add_option("files", check_files, "Rule files")->required();
+  rules_check->add_option("-c,--config", check_config, "YAML configuration file (vars)");
+  rules_cmd->require_subcommand(1);
+
   std::string iface, bpf;
   auto* run = app.add_subcommand("run", "Capture and analyse live traffic");
   run->add_option("-i,--interface", iface, "Network interface")->required();
@@ -211,7 +309,22 @@ int main(int argc, char** argv) {
   if (common.verbose) spdlog::set_level(spdlog::level::debug);
   ww::capture::Signals::install();
 
-  if (*analyze) return run_analyze(common, files, rules);
+  if (*analyze) {
+    rule_opts.files = rules;
+    return run_analyze(common, files, rule_opts);
+  }
+  if (*rules_check) {
+    ww::Config cfg;
+    if (!check_config.empty()) {
+      auto c = ww::load_config(check_config);
+      if (!c) {
+        spdlog::error("{}", c.error().str());
+        return kExitUsage;
+      }
+      cfg = std::move(*c);
+    }
+    return ww::detect::rules_check(check_files, rule_vars(cfg), std::cout);
+  }
   if (*run) return run_live(common, iface, bpf);
   return kExitUsage;
 }

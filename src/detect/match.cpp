@@ -19,6 +19,12 @@ int64_t find(Bytes data, int64_t start, int64_t end, std::string_view pat, bool 
   int64_t n = int64_t(pat.size());
   if (start < 0) start = 0;
   if (end > int64_t(data.size())) end = int64_t(data.size());
+  if (n == 0) return start <= end ? start : -1;
+  if (start + n > end) return -1;
+  if (!nocase) {
+    const void* hit = memmem(data.data() + start, size_t(end - start), pat.data(), size_t(n));
+    return hit ? int64_t(static_cast<const uint8_t*>(hit) - data.data()) : -1;
+  }
   for (int64_t i = start; i + n <= end; ++i) {
     bool ok = true;
     for (int64_t j = 0; j < n; ++j) {
@@ -37,6 +43,7 @@ struct Ctx {
   std::span<int64_t> vars;
   int budget = kRecursionBudget;
   std::string* base64_out = nullptr;
+  pcre2_match_data* md = nullptr;  // shared by all pcre items; null: allocate per call
 };
 
 int64_t val(const IntOrVar& v, const Ctx& c) {
@@ -87,7 +94,7 @@ bool read_number(Bytes d, int64_t pos, uint8_t nbytes, Endian e, NumBase base, u
   return true;
 }
 
-std::string base64_decode_bytes(Bytes in) {
+void base64_decode_bytes(Bytes in, std::string& out) {
   auto dv = [](uint8_t c) -> int {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -96,7 +103,7 @@ std::string base64_decode_bytes(Bytes in) {
     if (c == '/' || c == '_') return 63;
     return -1;
   };
-  std::string out;
+  out.clear();
   uint32_t acc = 0;
   int bits = 0;
   for (uint8_t c : in) {
@@ -110,7 +117,6 @@ std::string base64_decode_bytes(Bytes in) {
       out.push_back(char(acc >> bits & 0xff));
     }
   }
-  return out;
 }
 
 bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t prev_end, Ctx& c);
@@ -177,7 +183,11 @@ bool inspect_pcre(const std::vector<MatchItem>& items, size_t idx, const Pcre& p
   int64_t base = p.relative ? prev_end : 0;
   if (base > int64_t(d.size())) return p.negated;
   Bytes subject = d.subspan(size_t(base));
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(p.code->code, nullptr);
+  // The ovector may be smaller than the pattern's capture count: pcre2_match then returns 0
+  // and still fills the whole-match pair, which is all the matcher reads.
+  pcre2_match_data* md = c.md;
+  bool own = !md;
+  if (own) md = pcre2_match_data_create_from_pattern(p.code->code, nullptr);
   if (!md) return false;
   size_t from = 0;
   bool result = false;
@@ -197,7 +207,7 @@ bool inspect_pcre(const std::vector<MatchItem>& items, size_t idx, const Pcre& p
     if (--c.budget <= 0 || ov[0] >= subject.size()) break;
     from = ov[0] + 1;
   }
-  pcre2_match_data_free(md);
+  if (own) pcre2_match_data_free(md);
   return result;
 }
 
@@ -305,19 +315,20 @@ bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t p
     if (pos > len) return false;
     Bytes in = d.subspan(size_t(pos));
     if (b->bytes && in.size() > b->bytes) in = in.first(b->bytes);
-    std::string dec = base64_decode_bytes(in);
-    if (dec.empty()) return false;
-    if (c.base64_out) *c.base64_out = std::move(dec);
+    if (!c.base64_out) return false;
+    base64_decode_bytes(in, *c.base64_out);
+    if (c.base64_out->empty()) return false;
     return inspect(items, idx + 1, d, prev_end, c);
   }
   return false;
 }
 
 // Applies the transforms wardwatch implements; false for one it does not (no match).
-bool apply_transforms(const std::vector<Transform>& ts, Bytes in, std::string& out) {
+bool apply_transforms(const std::vector<Transform>& ts, Bytes in, std::string& out,
+                      std::string& r) {
   out.assign(reinterpret_cast<const char*>(in.data()), in.size());
   for (const auto& t : ts) {
-    std::string r;
+    r.clear();
     if (t.name == "to_lowercase") {
       for (char ch : out) r.push_back(char(lower(uint8_t(ch))));
     } else if (t.name == "to_uppercase") {
@@ -332,12 +343,14 @@ bool apply_transforms(const std::vector<Transform>& ts, Bytes in, std::string& o
         r.push_back(sp ? ' ' : ch);
       }
     } else if (t.name == "dotprefix") {
-      r = "." + out;
+      r.push_back('.');
+      r.append(out);
     } else if (t.name == "url_decode") {
       for (size_t i = 0; i < out.size(); ++i) {
         if (out[i] == '%' && i + 2 < out.size() && std::isxdigit(uint8_t(out[i + 1])) &&
             std::isxdigit(uint8_t(out[i + 2]))) {
-          r.push_back(char(std::stoi(out.substr(i + 1, 2), nullptr, 16)));
+          auto hv = [](char ch) { return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10; };
+          r.push_back(char(hv(out[i + 1]) << 4 | hv(out[i + 2])));
           i += 2;
         } else {
           r.push_back(out[i] == '+' ? ' ' : out[i]);
@@ -346,7 +359,7 @@ bool apply_transforms(const std::vector<Transform>& ts, Bytes in, std::string& o
     } else {
       return false;
     }
-    out = std::move(r);
+    out.swap(r);
   }
   return true;
 }
@@ -358,12 +371,24 @@ bool match_list(const BufferList& list, Bytes data, std::span<int64_t> vars) {
   return inspect(list.items, 0, data, 0, c);
 }
 
+MatchScratch::MatchScratch() noexcept { md_ = pcre2_match_data_create(16, nullptr); }
+MatchScratch::~MatchScratch() {
+  if (md_) pcre2_match_data_free(static_cast<pcre2_match_data*>(md_));
+}
+
 bool match_buffers(const Rule& rule, const InspectBuffers& buffers) {
+  MatchScratch s;
+  return match_buffers(rule, buffers, s);
+}
+
+bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch& s) noexcept {
   std::array<int64_t, 64> vars{};
-  std::string base64;
-  std::string transformed;
+  std::string& base64 = s.base64;
+  std::string& transformed = s.transformed;
+  base64.clear();
   Ctx c{vars};
   c.base64_out = &base64;
+  c.md = static_cast<pcre2_match_data*>(s.pcre_match_data());
   // base64_data is decoded by a base64_decode in another list: inspect it last.
   for (int pass = 0; pass < 2; ++pass) {
     for (const auto& l : rule.buffers) {
@@ -377,7 +402,7 @@ bool match_buffers(const Rule& rule, const InspectBuffers& buffers) {
         data = *b;
       }
       if (!l.transforms.empty()) {
-        if (!apply_transforms(l.transforms, data, transformed)) return false;
+        if (!apply_transforms(l.transforms, data, transformed, s.tmp)) return false;
         data = Bytes(reinterpret_cast<const uint8_t*>(transformed.data()), transformed.size());
       }
       c.budget = kRecursionBudget;

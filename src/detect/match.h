@@ -12,6 +12,7 @@
 #include <bitset>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "core/byte_reader.h"
 #include "detect/rule.h"
@@ -34,8 +35,27 @@ class InspectBuffers {
   std::bitset<kBufferCount> present_;
 };
 
+// Per-thread working memory of the matcher: one PCRE2 match data block (reused by every pcre)
+// and the strings transforms and base64_decode write into. Strings keep their capacity, so
+// after the first packets of a run matching allocates nothing.
+class MatchScratch {
+ public:
+  MatchScratch() noexcept;
+  ~MatchScratch();
+  MatchScratch(const MatchScratch&) = delete;
+  MatchScratch& operator=(const MatchScratch&) = delete;
+
+  void* pcre_match_data() const noexcept { return md_; }  // pcre2_match_data*, may be null
+  std::string base64, transformed, tmp;
+
+ private:
+  void* md_ = nullptr;
+};
+
 // True when every buffer list of `rule` matches its buffer. A list whose buffer is absent does
-// not match. Off the packet path for now (may allocate for transforms and base64).
+// not match. Packet path: no allocation beyond the scratch strings' growth.
+bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch& scratch) noexcept;
+// Same with a temporary scratch (tests, tools).
 bool match_buffers(const Rule& rule, const InspectBuffers& buffers);
 
 // One list against one buffer (tests). `vars` holds byte_extract/byte_math values.

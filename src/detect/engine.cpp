@@ -1,0 +1,913 @@
+// Detection engine; see engine.h.
+#include "detect/engine.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <map>
+
+#include "app/parser.h"
+#include "app/proto.h"
+#include "flow/flow.h"
+#include "output/alert_event.h"
+
+namespace ww::detect {
+namespace {
+
+using Kind = DetectEngine::Kind;
+
+bool is_packet_buffer(BufferId b) { return b == BufferId::Payload || b == BufferId::Base64Data; }
+
+int action_rank(Action a) {
+  switch (a) {
+    case Action::Pass: return 0;
+    case Action::Drop: return 1;
+    case Action::Alert: return 3;
+    default: return 2;  // reject*
+  }
+}
+
+// Suricata's flowbits ordering: rules that only set come first, then set+read, then read, then
+// rules without flowbits, so a setter runs before a checker on the same packet.
+int flowvar_rank(const Rule& r) {
+  bool set = false, read = false;
+  for (const auto& op : r.flowbits) {
+    if (op.cmd == FlowbitOp::Cmd::IsSet || op.cmd == FlowbitOp::Cmd::IsNotSet)
+      read = true;
+    else if (op.cmd != FlowbitOp::Cmd::NoAlert)
+      set = true;
+  }
+  for (const auto& op : r.xbits) {
+    if (op.cmd == XbitOp::Cmd::IsSet || op.cmd == XbitOp::Cmd::IsNotSet)
+      read = true;
+    else if (op.cmd != XbitOp::Cmd::NoAlert)
+      set = true;
+  }
+  for (const auto& op : r.flowints) {
+    if (op.op == "+" || op.op == "-" || op.op == "=")
+      set = true;
+    else
+      read = true;
+  }
+  if (set && !read) return 0;
+  if (set && read) return 1;
+  if (read) return 2;
+  return 3;
+}
+
+// Positive ports of a group when it names at most `limit` of them and negates nothing.
+bool small_port_set(const GroupNode<uint16_t>& n, std::vector<uint16_t>& out, size_t limit) {
+  if (n.negated) return false;
+  if (!n.is_list) {
+    if (size_t(n.hi - n.lo) + 1 + out.size() > limit) return false;
+    for (uint32_t p = n.lo; p <= n.hi; ++p) out.push_back(uint16_t(p));
+    return true;
+  }
+  for (const auto& c : n.children)
+    if (!small_port_set(c, out, limit)) return false;
+  return !n.children.empty();
+}
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
+
+uint64_t hash_ip(const IpAddr& a) {
+  uint64_t x, y;
+  std::memcpy(&x, a.b.data(), 8);
+  std::memcpy(&y, a.b.data() + 8, 8);
+  return mix(x * 0xff51afd7ed558ccdULL, y);
+}
+
+bool parse_i64(std::string_view s, int64_t& out) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// DetectEngine
+
+Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
+    std::shared_ptr<const RuleSet> rules, const DetectLimits& limits) {
+  if (!rules) return fail("no rule set");
+  try {
+    std::shared_ptr<DetectEngine> e(new DetectEngine());
+    e->rules_ = rules;
+    e->limits_ = limits;
+    const auto& rs = rules->rules;
+    const Prefilter* pf = rules->prefilter.get();
+    e->info_.resize(rs.size());
+
+    // app::Proto -> rule-language protocol id.
+    for (uint16_t p = 0; p < uint16_t(app::Proto::kCount); ++p) {
+      auto id = app_proto_by_name(app::proto_name(app::Proto(p)));
+      e->app_map_.push_back(id ? *id : 0);
+    }
+    const size_t napps = app_protocols().size() + 1;
+    e->tx_always_.resize(napps * 2);
+    e->tx_buffers_.resize(napps);
+
+    std::map<std::string, uint32_t, std::less<>> bits, ints;
+    auto intern = [](std::map<std::string, uint32_t, std::less<>>& m, std::string_view n,
+                     std::vector<std::string>& names) {
+      auto it = m.find(n);
+      if (it != m.end()) return it->second;
+      uint32_t id = uint32_t(names.size());
+      names.emplace_back(n);
+      m.emplace(std::string(n), id);
+      return id;
+    };
+
+    // Threshold.config: by (gid, sid); sid 0 entries apply to every rule of the gid.
+    std::map<uint64_t, std::vector<const ThresholdEntry*>> thr_by_sid;
+    for (const auto& t : rules->thresholds.entries)
+      if (t.kind != ThresholdEntry::Kind::RateFilter)
+        thr_by_sid[uint64_t(t.gid) << 32 | t.sid].push_back(&t);
+
+    for (uint32_t i = 0; i < rs.size(); ++i) {
+      const Rule& r = rs[i];
+      RuleInfo& ri = e->info_[i];
+      BufferId first_app = BufferId::Count;
+      for (const auto& l : r.buffers) {
+        if (is_packet_buffer(l.buffer))
+          ri.needs_payload = true;
+        else if (first_app == BufferId::Count)
+          first_app = l.buffer;
+      }
+      if (first_app != BufferId::Count) {
+        ri.kind = Kind::Tx;
+        auto pname = buffer_spec(first_app).proto;
+        auto id = pname.empty() ? std::nullopt : app_proto_by_name(pname);
+        ri.app = id ? *id : r.proto.app;
+      } else {
+        ri.kind = Kind::Packet;
+        ri.app = r.proto.app;
+      }
+      const FastPattern* fp = pf ? pf->fast_pattern(i) : nullptr;
+      if (fp) ri.has_fp = ri.kind == Kind::Packet ? fp->buffer == BufferId::Payload
+                                                  : !is_packet_buffer(fp->buffer);
+
+      for (const auto& op : r.flowbits) {
+        if (op.cmd == FlowbitOp::Cmd::NoAlert) continue;
+        RuleInfo::BitOp b{op.cmd, op.any_of, {}};
+        for (const auto& n : op.names) b.bits.push_back(intern(bits, n, e->flowbit_names_));
+        ri.bit_ops.push_back(std::move(b));
+      }
+      for (const auto& op : r.xbits) {
+        if (op.cmd == XbitOp::Cmd::NoAlert) continue;
+        RuleInfo::BitOp b{FlowbitOp::Cmd(op.cmd), false, {}};
+        b.bits.push_back(intern(bits, "xbits:" + op.name, e->flowbit_names_));
+        ri.bit_ops.push_back(std::move(b));
+      }
+      for (const auto& op : r.flowints) {
+        RuleInfo::IntOp io{intern(ints, op.name, e->flowint_names_), op.op};
+        if (!op.value.empty() && !parse_i64(op.value, io.value))
+          io.value_var = int32_t(intern(ints, op.value, e->flowint_names_));
+        ri.int_ops.push_back(std::move(io));
+      }
+      ri.has_flowvars = !ri.bit_ops.empty() || !ri.int_ops.empty();
+
+      ri.threshold = r.threshold;
+      bool specific = false;
+      for (uint64_t key : {uint64_t(r.gid) << 32 | r.sid, uint64_t(r.gid) << 32}) {
+        auto it = thr_by_sid.find(key);
+        if (it == thr_by_sid.end()) continue;
+        for (const ThresholdEntry* t : it->second) {
+          if (t->kind == ThresholdEntry::Kind::Suppress) {
+            if (!t->ip)
+              ri.suppressed_all = true;
+            else
+              ri.suppress.push_back(t);
+          } else if (!specific) {
+            ri.threshold = t->threshold;  // threshold.config overrides the rule's keyword
+          }
+        }
+        if (key == (uint64_t(r.gid) << 32 | r.sid) && it->second.size()) specific = true;
+      }
+      if (ri.kind == Kind::Packet) ++e->n_packet_; else ++e->n_tx_;
+    }
+
+    // Evaluation order.
+    e->by_order_.resize(rs.size());
+    for (uint32_t i = 0; i < rs.size(); ++i) e->by_order_[i] = i;
+    std::stable_sort(e->by_order_.begin(), e->by_order_.end(), [&](uint32_t a, uint32_t b) {
+      const Rule &ra = rs[a], &rb = rs[b];
+      int x = action_rank(ra.action), y = action_rank(rb.action);
+      if (x != y) return x < y;
+      x = flowvar_rank(ra), y = flowvar_rank(rb);
+      if (x != y) return x < y;
+      return ra.priority < rb.priority;
+    });
+    for (uint32_t o = 0; o < rs.size(); ++o) e->info_[e->by_order_[o]].order = o;
+
+    // Groups for rules the prefilter does not reach.
+    for (uint32_t i = 0; i < rs.size(); ++i) {
+      const Rule& r = rs[i];
+      const RuleInfo& ri = e->info_[i];
+      bool ts = !r.flow.to_client || r.bidirectional, tc = !r.flow.to_server || r.bidirectional;
+      if (ri.kind == Kind::Tx) {
+        auto add_buf = [&](uint16_t app, BufferId b) {
+          auto& v = e->tx_buffers_[app];
+          if (std::find(v.begin(), v.end(), b) == v.end()) v.push_back(b);
+        };
+        if (ri.has_fp) {
+          BufferId b = pf->fast_pattern(i)->buffer;
+          if (ri.app)
+            add_buf(ri.app, b);
+          else
+            for (uint16_t a = 1; a < napps; ++a) add_buf(a, b);
+        } else {
+          if (ts) e->tx_always_[ri.app * 2 + 0].push_back(ri.order);
+          if (tc) e->tx_always_[ri.app * 2 + 1].push_back(ri.order);
+        }
+        continue;
+      }
+      if (ri.has_fp) continue;
+      bool classes[4] = {false, false, false, false};
+      if (r.proto.any_ip || r.proto.ip_proto == 0)
+        classes[0] = classes[1] = classes[2] = classes[3] = true;
+      else
+        classes[proto_class(r.proto.ip_proto)] = true;
+      std::vector<uint16_t> ports;
+      bool indexed = !r.bidirectional && !r.dport.any && !r.dport.root.negated &&
+                     small_port_set(r.dport.root, ports, 64);
+      for (int c = 0; c < 4; ++c) {
+        if (!classes[c]) continue;
+        for (int d = 0; d < 2; ++d) {
+          if (!(d == 0 ? ts : tc)) continue;
+          PortIndex& g = e->groups_[c][d];
+          if (!indexed) {
+            g.any.push_back(ri.order);
+          } else {
+            for (uint16_t p : ports) {
+              auto& v = g.by_port[p];
+              if (v.empty() || v.back() != ri.order) v.push_back(ri.order);
+            }
+          }
+        }
+      }
+    }
+    return std::shared_ptr<const DetectEngine>(std::move(e));
+  } catch (const std::exception& ex) {
+    return fail(fmt::format("detection engine build failed: {}", ex.what()));
+  }
+}
+
+std::span<const uint32_t> DetectEngine::tx_always(uint16_t app, Direction d) const noexcept {
+  size_t i = size_t(app) * 2 + size_t(idx(d));
+  return i < tx_always_.size() ? std::span<const uint32_t>(tx_always_[i])
+                               : std::span<const uint32_t>();
+}
+
+std::span<const BufferId> DetectEngine::tx_buffers(uint16_t app) const noexcept {
+  return app < tx_buffers_.size() ? std::span<const BufferId>(tx_buffers_[app])
+                                  : std::span<const BufferId>();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detector
+
+struct Detector::FlowVars {
+  uint64_t* bits = nullptr;     // flowbit_count bits
+  int64_t* ints = nullptr;      // flowint_count values
+  uint64_t* int_set = nullptr;  // flowint_count bits: value present
+  bool pass = false;            // a pass rule matched: the flow is not inspected further
+};
+
+struct Detector::Thr {
+  uint32_t rule_plus1 = 0;  // 0: free slot
+  uint8_t which = 0;        // 0 threshold, 1 detection_filter
+  IpAddr a, b;
+  uint64_t flow_id = 0;
+  int64_t start = 0;        // window start (usec, packet time)
+  uint32_t count = 0;
+  uint32_t next = 0;        // backoff: the count that alerts next
+};
+
+struct Detector::Match {
+  const Packet* p = nullptr;  // null for a transaction
+  flow::Flow* f = nullptr;
+  Direction dir = Direction::ToServer;
+  Timestamp ts;
+  IpAddr src, dst;
+  uint16_t sp = 0, dp = 0;
+  uint8_t ip_proto = 0;
+  uint16_t app = 0;  // detect AppProtoId of the flow
+  Kind kind = Kind::Packet;
+  const InspectBuffers* bufs = nullptr;
+  output::EveWriter* eve = nullptr;
+  const app::ParserSpec* spec = nullptr;
+  const void* tx = nullptr;
+  uint64_t tx_id = 0;
+  mutable uint32_t alerts = 0;
+  mutable bool stop = false;
+};
+
+Detector::Detector(std::shared_ptr<const DetectEngine> engine, StatsBlock& stats,
+                   std::string in_iface)
+    : engine_(std::move(engine)),
+      in_iface_(std::move(in_iface)),
+      alerts_(stats.counter("detect.alerts")),
+      eve_alerts_(stats.counter("output.eve.events.alert")),
+      suppressed_(stats.counter("detect.alerts_suppressed")),
+      thresholded_(stats.counter("detect.alerts_thresholded")),
+      flowvars_full_(stats.counter("detect.flowvars.full")),
+      thr_full_(stats.counter("detect.threshold.evictions")),
+      alert_max_(stats.counter("detect.alert_queue_overflow")),
+      scan_errors_(stats.counter("detect.prefilter.errors")),
+      candidates_(stats.counter("detect.candidates")) {
+  if (!engine_) return;
+  const RuleSet& rs = engine_->rules();
+  if (rs.prefilter) {
+    auto s = rs.prefilter->make_scratch();
+    if (s) {
+      hs_ = std::move(*s);
+      hs_ok_ = true;
+    }
+  }
+  cand_.reserve(rs.rules.size() + 1);
+  uint32_t slots = 1;
+  while (slots < engine_->limits().flow_table_slots) slots <<= 1;
+  flow_slots_.assign(slots, {nullptr, nullptr});
+  uint32_t ts = 1;
+  while (ts < engine_->limits().threshold_slots) ts <<= 1;
+  thr_.assign(ts, Thr{});
+}
+
+Detector::~Detector() = default;
+
+Detector::FlowVars* Detector::vars_of(flow::Flow* f, bool create) noexcept {
+  if (!f || flow_slots_.empty()) return nullptr;
+  const size_t mask = flow_slots_.size() - 1;
+  size_t i = size_t(mix(0, uint64_t(reinterpret_cast<uintptr_t>(f)) * 0x9e3779b97f4a7c15ULL)) & mask;
+  for (;;) {
+    auto& s = flow_slots_[i];
+    if (s.first == f) return s.second;
+    if (!s.first) break;
+    i = (i + 1) & mask;
+  }
+  if (!create) return nullptr;
+  if (flow_used_ + 1 > flow_slots_.size() * 3 / 4 || !f->arena) {
+    flowvars_full_.inc();
+    return nullptr;
+  }
+  const DetectEngine& e = *engine_;
+  size_t bw = (e.flowbit_count() + 63) / 64, iw = (e.flowint_count() + 63) / 64;
+  auto* v = f->arena->make<FlowVars>();
+  if (!v) {
+    flowvars_full_.inc();
+    return nullptr;
+  }
+  if (bw) v->bits = f->arena->alloc_array<uint64_t>(bw);
+  if (e.flowint_count()) {
+    v->ints = f->arena->alloc_array<int64_t>(e.flowint_count());
+    v->int_set = f->arena->alloc_array<uint64_t>(iw);
+  }
+  if ((bw && !v->bits) || (e.flowint_count() && (!v->ints || !v->int_set))) {
+    flowvars_full_.inc();
+    return nullptr;
+  }
+  if (bw) std::memset(v->bits, 0, bw * 8);
+  if (iw) std::memset(v->int_set, 0, iw * 8);
+  flow_slots_[i] = {f, v};
+  ++flow_used_;
+  return v;
+}
+
+void Detector::release(flow::Flow& f) noexcept {
+  if (flow_used_ == 0) return;
+  const size_t mask = flow_slots_.size() - 1;
+  size_t i = size_t(mix(0, uint64_t(reinterpret_cast<uintptr_t>(&f)) * 0x9e3779b97f4a7c15ULL)) & mask;
+  for (;;) {
+    auto& s = flow_slots_[i];
+    if (!s.first) return;
+    if (s.first == &f) break;
+    i = (i + 1) & mask;
+  }
+  // Backward-shift deletion keeps every probe chain intact without tombstones.
+  size_t hole = i;
+  for (size_t j = (i + 1) & mask; flow_slots_[j].first; j = (j + 1) & mask) {
+    size_t home =
+        size_t(mix(0, uint64_t(reinterpret_cast<uintptr_t>(flow_slots_[j].first)) *
+                          0x9e3779b97f4a7c15ULL)) &
+        mask;
+    bool between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!between) {
+      flow_slots_[hole] = flow_slots_[j];
+      hole = j;
+    }
+  }
+  flow_slots_[hole] = {nullptr, nullptr};
+  --flow_used_;
+}
+
+bool Detector::header_ok(const Rule& r, const Match& m) const noexcept {
+  const RuleProto& pr = r.proto;
+  if (pr.ip_version) {
+    bool v4 = m.p ? m.p->ip_version == 4 : m.src.is_v4();
+    if ((pr.ip_version == 4) != v4) return false;
+  }
+  if (!pr.any_ip && pr.ip_proto) {
+    if (pr.ip_proto == ipproto::kIcmp) {
+      if (m.ip_proto != ipproto::kIcmp && m.ip_proto != ipproto::kIcmpv6) return false;
+    } else if (pr.ip_proto != m.ip_proto) {
+      return false;
+    }
+  }
+  bool fwd = r.src.contains(m.src) && r.dst.contains(m.dst) && r.sport.contains(m.sp) &&
+             r.dport.contains(m.dp);
+  if (!fwd) {
+    if (!r.bidirectional) return false;
+    if (!(r.src.contains(m.dst) && r.dst.contains(m.src) && r.sport.contains(m.dp) &&
+          r.dport.contains(m.sp)))
+      return false;
+  }
+  if (r.sameip && !(m.src == m.dst)) return false;
+  const Packet* p = m.p;
+  if (!p) return true;  // transaction: packet header keywords are not evaluated
+  for (const auto& h : r.header_checks) {
+    uint64_t v = 0;
+    switch (h.field) {
+      case HeaderField::Ttl: v = p->ttl; break;
+      case HeaderField::IpId: v = p->ip_id; break;
+      case HeaderField::IpProto: v = p->ip_proto; break;
+      case HeaderField::TcpSeq:
+        if (!p->is_tcp()) return false;
+        v = p->tcp_seq;
+        break;
+      case HeaderField::TcpAck:
+        if (!p->is_tcp()) return false;
+        v = p->tcp_ack;
+        break;
+      case HeaderField::TcpWindow:
+        if (!p->is_tcp()) return false;
+        v = p->tcp_win;
+        break;
+      case HeaderField::TcpMss:
+        if (!p->is_tcp() || !p->tcp_opts.has_mss) return false;
+        v = p->tcp_opts.mss;
+        break;
+      case HeaderField::IcmpType:
+        if (!p->is_icmp()) return false;
+        v = p->icmp_type;
+        break;
+      case HeaderField::IcmpCode:
+        if (!p->is_icmp()) return false;
+        v = p->icmp_code;
+        break;
+      case HeaderField::IcmpId:
+        if (!p->is_icmp()) return false;
+        v = p->icmp_id;
+        break;
+      case HeaderField::IcmpSeq:
+        if (!p->is_icmp()) return false;
+        v = p->icmp_seq;
+        break;
+      case HeaderField::Dsize: v = p->payload_len; break;
+      case HeaderField::FragOffset: v = p->frag_off; break;
+    }
+    if (!h.cmp.match(v)) return false;
+  }
+  if (r.tcp_flags) {
+    if (!p->is_tcp()) return false;
+    const TcpFlags& tf = *r.tcp_flags;
+    uint8_t fl = uint8_t(p->tcp_flags & ~tf.ignore);
+    bool ok = false;
+    switch (tf.mode) {
+      case TcpFlags::Mode::Exact: ok = fl == tf.flags; break;
+      case TcpFlags::Mode::Plus: ok = (fl & tf.flags) == tf.flags; break;
+      case TcpFlags::Mode::Any: ok = (fl & tf.flags) != 0; break;
+      case TcpFlags::Mode::Not: ok = (fl & tf.flags) != tf.flags; break;
+    }
+    if (!ok) return false;
+  }
+  if (r.fragbits) {
+    uint8_t b = uint8_t((p->more_frags ? 1 : 0) | (p->dont_frag ? 2 : 0));
+    const FragBits& fb = *r.fragbits;
+    bool ok = false;
+    switch (fb.mode) {
+      case FragBits::Mode::Exact: ok = b == fb.bits; break;
+      case FragBits::Mode::Plus: ok = (b & fb.bits) == fb.bits; break;
+      case FragBits::Mode::Any: ok = (b & fb.bits) != 0; break;
+      case FragBits::Mode::Not: ok = (b & fb.bits) == 0; break;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool Detector::flow_ok(const Rule& r, const Match& m) const noexcept {
+  const FlowOpts& fo = r.flow;
+  if (!fo.any()) return true;
+  if (m.p) {
+    if (fo.only_frag && !m.p->reassembled) return false;
+    if (fo.no_frag && m.p->reassembled) return false;
+  }
+  if (fo.to_server && m.dir != Direction::ToServer) return false;
+  if (fo.to_client && m.dir != Direction::ToClient) return false;
+  if (fo.established || fo.not_established) {
+    bool est = false;
+    if (m.f) {
+      if (m.kind == Kind::Tx)
+        est = true;  // a transaction implies a connection carrying data both ways
+      else
+        est = flow::flow_state_name(*m.f)[0] == 'e';
+    }
+    if (fo.established && !est) return false;
+    if (fo.not_established && est) return false;
+  }
+  if ((fo.to_server || fo.to_client) && !m.f) return false;
+  return true;
+}
+
+bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
+  for (const auto& c : r.app_checks) {
+    if (c.keyword == "app-layer-protocol") {
+      std::string_view v = c.value;
+      if (!v.empty() && v.front() == '!') v.remove_prefix(1);
+      v = v.substr(0, v.find(','));
+      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      bool is;
+      if (v == "unknown")
+        is = m.app == 0;
+      else if (v == "failed")
+        is = m.f && m.f->app_proto == uint16_t(app::Proto::Failed);
+      else {
+        const AppProtoSpec* s = app_proto(m.app);
+        is = s && s->name == v;
+      }
+      if (is == c.negated) return false;
+    } else if (c.keyword == "filestore") {
+      continue;  // side effect only (file extraction, issue 7)
+    } else {
+      return false;  // needs state this stage does not have yet: the rule cannot match
+    }
+  }
+  return true;
+}
+
+bool Detector::vars_ok(const DetectEngine::RuleInfo& ri, FlowVars* v) const noexcept {
+  auto bit = [&](uint32_t b) { return v && v->bits && (v->bits[b / 64] >> (b % 64) & 1); };
+  for (const auto& op : ri.bit_ops) {
+    if (op.cmd == FlowbitOp::Cmd::IsSet) {
+      bool any = false, all = true;
+      for (uint32_t b : op.bits) {
+        if (bit(b))
+          any = true;
+        else
+          all = false;
+      }
+      if (!(op.any_of ? any : all)) return false;
+    } else if (op.cmd == FlowbitOp::Cmd::IsNotSet) {
+      bool any_unset = false, all_unset = true;
+      for (uint32_t b : op.bits) {
+        if (bit(b))
+          all_unset = false;
+        else
+          any_unset = true;
+      }
+      if (!(op.any_of ? any_unset : all_unset)) return false;
+    }
+  }
+  auto iset = [&](uint32_t i) { return v && v->int_set && (v->int_set[i / 64] >> (i % 64) & 1); };
+  for (const auto& op : ri.int_ops) {
+    const std::string& o = op.op;
+    if (o == "+" || o == "-" || o == "=") continue;
+    if (o == "isset") {
+      if (!iset(op.var)) return false;
+      continue;
+    }
+    if (o == "notset" || o == "isnotset") {
+      if (iset(op.var)) return false;
+      continue;
+    }
+    if (!iset(op.var)) return false;
+    int64_t a = v->ints[op.var], b = op.value;
+    if (op.value_var >= 0) {
+      if (!iset(uint32_t(op.value_var))) return false;
+      b = v->ints[op.value_var];
+    }
+    bool ok = o == "==" ? a == b
+              : o == "!=" ? a != b
+              : o == "<"  ? a < b
+              : o == ">"  ? a > b
+              : o == "<=" ? a <= b
+              : o == ">=" ? a >= b
+                          : false;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void Detector::vars_apply(const DetectEngine::RuleInfo& ri, FlowVars* v) noexcept {
+  if (!v) return;
+  for (const auto& op : ri.bit_ops) {
+    if (!v->bits) break;
+    for (uint32_t b : op.bits) {
+      uint64_t m = uint64_t(1) << (b % 64);
+      switch (op.cmd) {
+        case FlowbitOp::Cmd::Set: v->bits[b / 64] |= m; break;
+        case FlowbitOp::Cmd::Unset: v->bits[b / 64] &= ~m; break;
+        case FlowbitOp::Cmd::Toggle: v->bits[b / 64] ^= m; break;
+        default: break;
+      }
+    }
+  }
+  for (const auto& op : ri.int_ops) {
+    if (!v->ints) break;
+    const std::string& o = op.op;
+    if (o != "+" && o != "-" && o != "=") continue;
+    int64_t val = op.value;
+    if (op.value_var >= 0) {
+      if (!(v->int_set[op.value_var / 64] >> (op.value_var % 64) & 1)) continue;
+      val = v->ints[op.value_var];
+    }
+    uint64_t bit = uint64_t(1) << (op.var % 64);
+    bool set = v->int_set[op.var / 64] & bit;
+    int64_t& x = v->ints[op.var];
+    if (o == "=" || !set)
+      x = o == "-" && !set ? -val : val;
+    else if (o == "+")
+      x += val;
+    else
+      x -= val;
+    v->int_set[op.var / 64] |= bit;
+  }
+}
+
+bool Detector::threshold_allows(uint32_t r, const Match& m) noexcept {
+  const Rule& rule = engine_->rules().rules[r];
+  const auto& ri = engine_->info(r);
+  auto check = [&](uint8_t which, Track track, Threshold::Type type, uint32_t count,
+                   uint32_t seconds, uint32_t mult) -> bool {
+    Thr key;
+    key.rule_plus1 = r + 1;
+    key.which = which;
+    switch (track) {
+      case Track::BySrc: key.a = m.src; break;
+      case Track::ByDst: key.a = m.dst; break;
+      case Track::ByBoth:
+        key.a = std::min(m.src, m.dst);
+        key.b = std::max(m.src, m.dst);
+        break;
+      case Track::ByRule: break;
+      case Track::ByFlow: key.flow_id = m.f ? m.f->flow_id : 0; break;
+    }
+    const size_t mask = thr_.size() - 1;
+    size_t h = size_t(mix(mix(mix(r * 31 + which, hash_ip(key.a)), hash_ip(key.b)), key.flow_id));
+    const int64_t now = m.ts.usec, win = int64_t(seconds) * 1000000;
+    Thr* slot = nullptr;
+    Thr* victim = nullptr;
+    bool fresh = false;
+    for (size_t k = 0; k < 16; ++k) {
+      Thr& t = thr_[(h + k) & mask];
+      if (t.rule_plus1 == key.rule_plus1 && t.which == which && t.a == key.a && t.b == key.b &&
+          t.flow_id == key.flow_id) {
+        slot = &t;
+        break;
+      }
+      if (!t.rule_plus1) {
+        if (!victim || victim->rule_plus1) victim = &t;
+      } else if (!victim || (victim->rule_plus1 && t.start < victim->start)) {
+        victim = &t;
+      }
+    }
+    if (!slot) {
+      if (victim->rule_plus1) thr_full_.inc();
+      *victim = key;
+      slot = victim;
+      fresh = true;
+    }
+    Thr& t = *slot;
+    bool in_window = !fresh && (seconds == 0 || now - t.start <= win);
+    if (!in_window) {
+      t.start = now;
+      t.count = 1;
+      t.next = count;
+    } else {
+      ++t.count;
+    }
+    if (which == 1) return t.count > count;  // detection_filter: every match past count
+    switch (type) {
+      case Threshold::Type::Limit: return t.count <= count;
+      case Threshold::Type::Threshold:
+        if (t.count >= count) {
+          t.count = 0;
+          return true;
+        }
+        return false;
+      case Threshold::Type::Both: return t.count == count;
+      case Threshold::Type::Backoff:
+        if (t.count == 1 || t.count == t.next) {
+          if (t.count != 1 || count == 1) t.next = uint32_t(std::min<uint64_t>(
+                                             uint64_t(t.next) * std::max(mult, 1u), UINT32_MAX));
+          return true;
+        }
+        return false;
+    }
+    return true;
+  };
+  if (rule.detection_filter) {
+    const auto& d = *rule.detection_filter;
+    if (!check(1, d.track, Threshold::Type::Limit, d.count, d.seconds, 0)) return false;
+  }
+  if (ri.threshold) {
+    const auto& t = *ri.threshold;
+    if (!check(0, t.track, t.type, t.count, t.seconds, t.multiplier)) return false;
+  }
+  return true;
+}
+
+void Detector::alert(uint32_t r, const Match& m) noexcept {
+  const Rule& rule = engine_->rules().rules[r];
+  const auto& ri = engine_->info(r);
+  if (ri.suppressed_all) {
+    suppressed_.inc();
+    return;
+  }
+  for (const ThresholdEntry* s : ri.suppress) {
+    bool hit = (s->track != "by_dst" && s->ip->contains(m.src)) ||
+               (s->track != "by_src" && s->ip->contains(m.dst));
+    if (hit) {
+      suppressed_.inc();
+      return;
+    }
+  }
+  if ((rule.threshold || rule.detection_filter || ri.threshold) && !threshold_allows(r, m)) {
+    thresholded_.inc();
+    return;
+  }
+  if (m.alerts >= engine_->limits().max_alerts_per_packet) {
+    alert_max_.inc();
+    return;
+  }
+  ++m.alerts;
+  alerts_.inc();
+  if (m.f) m.f->alerted = true;
+  if (record_sids) record_sids->push_back(rule.sid);
+  if (m.eve && m.eve->enabled("alert")) {
+    output::AlertContext c;
+    c.ts = m.ts;
+    c.flow = m.f;
+    c.in_iface = in_iface_;
+    c.src = m.src;
+    c.dst = m.dst;
+    c.sp = m.sp;
+    c.dp = m.dp;
+    c.proto = m.ip_proto;
+    c.dir = m.dir;
+    c.pcap_cnt = m.p ? m.p->pcap_cnt : 0;
+    c.spec = m.spec;
+    c.tx = m.tx;
+    c.tx_id = m.tx_id;
+    c.has_tx = m.kind == Kind::Tx;
+    output::write_alert_event(*m.eve, rule, c);
+    eve_alerts_.inc();
+  }
+}
+
+void Detector::run(const Match& m) noexcept {
+  std::sort(cand_.begin(), cand_.end());
+  cand_.erase(std::unique(cand_.begin(), cand_.end()), cand_.end());
+  candidates_.inc(cand_.size());
+  const DetectEngine& e = *engine_;
+  const auto& rules = e.rules().rules;
+  FlowVars* vars = nullptr;
+  bool vars_looked = false;
+  for (uint32_t o : cand_) {
+    uint32_t ri_idx = e.rule_at(o);
+    const auto& ri = e.info(ri_idx);
+    if (ri.kind != m.kind) continue;
+    const Rule& r = rules[ri_idx];
+    if (ri.app && ri.app != m.app) continue;
+    if (m.kind == Kind::Packet && ri.needs_payload && (!m.p || m.p->payload_len == 0)) continue;
+    if (!header_ok(r, m) || !flow_ok(r, m)) continue;
+    if (ri.has_flowvars && !vars_looked) {
+      vars = vars_of(m.f, false);
+      vars_looked = true;
+    }
+    if (ri.has_flowvars && !vars_ok(ri, vars)) continue;
+    if (!r.buffers.empty() && !match_buffers(r, *m.bufs, ms_)) continue;
+    if (!r.app_checks.empty() && !app_checks_ok(r, m)) continue;
+    if (ri.has_flowvars) {
+      if (!vars) vars = vars_of(m.f, true);
+      vars_apply(ri, vars);
+    }
+    if (r.action == Action::Pass) {
+      if (FlowVars* v = vars ? vars : vars_of(m.f, true)) v->pass = true;
+      break;  // Suricata: a matching pass rule ends inspection of the packet (and flow)
+    }
+    if (r.noalert) continue;
+    alert(ri_idx, m);
+  }
+}
+
+void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
+                         output::EveWriter* eve) noexcept {
+  if (!engine_ || engine_->rules().rules.empty()) return;
+  if (f && flow_used_) {
+    if (FlowVars* v = vars_of(f, false); v && v->pass) return;
+  }
+  Match m;
+  m.p = &p;
+  m.f = f;
+  m.dir = dir;
+  m.ts = p.ts;
+  m.src = p.src;
+  m.dst = p.dst;
+  bool ports = p.is_tcp() || p.is_udp() || p.ip_proto == ipproto::kSctp;
+  m.sp = ports ? p.sport : 0;
+  m.dp = ports ? p.dport : 0;
+  m.ip_proto = p.ip_proto;
+  m.app = f ? engine_->app_of(f->app_proto) : 0;
+  m.kind = Kind::Packet;
+  m.bufs = &pkt_bufs_;
+  m.eve = eve;
+  Bytes payload = p.payload_len ? p.payload() : Bytes{};
+  pkt_bufs_.set(BufferId::Payload, payload);
+
+  cand_.clear();
+  const DetectEngine& e = *engine_;
+  const Prefilter* pf = e.rules().prefilter.get();
+  if (pf && hs_ok_ && !payload.empty()) {
+    bool ok = pf->scan(BufferId::Payload, dir, payload, hs_, [&](uint32_t r) {
+      const auto& ri = e.info(r);
+      if (ri.kind == Kind::Packet && ri.has_fp) cand_.push_back(ri.order);
+    });
+    if (!ok) scan_errors_.inc();
+  }
+  const auto& g = e.group(DetectEngine::proto_class(p.ip_proto), dir);
+  cand_.insert(cand_.end(), g.any.begin(), g.any.end());
+  if (!g.by_port.empty()) {
+    auto it = g.by_port.find(m.dp);
+    if (it != g.by_port.end()) cand_.insert(cand_.end(), it->second.begin(), it->second.end());
+  }
+  if (cand_.empty()) return;
+  run(m);
+}
+
+void Detector::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
+                              uint64_t tx_id, Direction dir, Timestamp ts,
+                              output::EveWriter* eve) noexcept {
+  if (!engine_ || !spec.buffers) return;
+  if (flow_used_) {
+    if (FlowVars* v = vars_of(&f, false); v && v->pass) return;
+  }
+  InspectBuffers bufs;
+  spec.buffers(tx, dir, bufs);
+  on_buffers(f, uint16_t(spec.proto), bufs, dir, ts, eve, &spec, tx, tx_id);
+}
+
+void Detector::on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffers& buffers,
+                          Direction dir, Timestamp ts, output::EveWriter* eve,
+                          const app::ParserSpec* spec, const void* tx, uint64_t tx_id) noexcept {
+  if (!engine_) return;
+  const DetectEngine& e = *engine_;
+  uint16_t app = e.app_of(app_proto);
+  if (!app) return;
+  Match m;
+  m.f = &f;
+  m.dir = dir;
+  m.ts = ts;
+  bool fwd = dir == Direction::ToServer;
+  m.src = fwd ? f.src : f.dst;
+  m.dst = fwd ? f.dst : f.src;
+  bool ports = f.proto == ipproto::kTcp || f.proto == ipproto::kUdp;
+  m.sp = ports ? (fwd ? f.sp : f.dp) : 0;
+  m.dp = ports ? (fwd ? f.dp : f.sp) : 0;
+  m.ip_proto = f.proto;
+  m.app = app;
+  m.kind = Kind::Tx;
+  m.bufs = &buffers;
+  m.eve = eve;
+  m.spec = spec;
+  m.tx = tx;
+  m.tx_id = tx_id;
+
+  cand_.clear();
+  const Prefilter* pf = e.rules().prefilter.get();
+  if (pf && hs_ok_) {
+    for (BufferId b : e.tx_buffers(app)) {
+      const Bytes* data = buffers.get(b);
+      if (!data || data->empty()) continue;
+      bool ok = pf->scan(b, dir, *data, hs_, [&](uint32_t r) {
+        const auto& ri = e.info(r);
+        if (ri.kind == Kind::Tx && ri.has_fp && (ri.app == 0 || ri.app == app))
+          cand_.push_back(ri.order);
+      });
+      if (!ok) scan_errors_.inc();
+    }
+  }
+  for (uint16_t a : {app, uint16_t(0)}) {
+    auto l = e.tx_always(a, dir);
+    cand_.insert(cand_.end(), l.begin(), l.end());
+  }
+  if (cand_.empty()) return;
+  run(m);
+}
+
+}  // namespace ww::detect

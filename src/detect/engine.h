@@ -1,0 +1,211 @@
+// Detection engine: runs a loaded RuleSet on packets and app-layer transactions.
+//
+// Two halves, as in Suricata (detect engine / detect thread context):
+//  - DetectEngine: built once per RuleSet, immutable, shared by every worker
+//    (shared_ptr<const DetectEngine>). It splits rules into packet rules (header checks and
+//    pkt_data only) and transaction rules (at least one app-layer buffer), orders them like
+//    Suricata (action, flowbits set before isset, priority, file order), interns flowbit and
+//    flowint names, resolves threshold.config, and groups the packet rules that have no fast
+//    pattern by IP protocol class, direction and destination port so header-only rules are
+//    not all evaluated per packet.
+//  - Detector: one per worker thread. Owns the Vectorscan scratch, the matcher scratch
+//    (PCRE2 match data), the candidate list, the per-flow variable table (flowbits, flowint,
+//    xbits approximated per flow; the variables themselves live in the flow's arena) and the
+//    threshold/detection_filter table. Everything is sized at construction: the packet path
+//    allocates nothing (the matcher's scratch strings only grow to the largest buffer seen).
+//
+// Per packet: Payload prefilter scan -> fast-pattern candidates, plus the group's always-lists
+// -> candidates sorted by rule order -> header checks, flow keyword, buffer verification,
+// app checks, flowbits/flowint conditions -> actions (set/unset/toggle, flowint updates) ->
+// noalert / threshold.config suppress / threshold / detection_filter -> alert event.
+//
+// Limits (see docs/rules/keywords.md and the report of issue 4):
+//  - No stream matching yet: tcp rules inspect each packet's payload, so content split over
+//    segments is missed (only_stream rules also run on packets).
+//  - Threshold state is per worker, so by_src/by_dst counts with several workers are per
+//    worker (the dispatcher keeps a flow on one worker; by_flow is exact).
+//  - xbits are kept per flow (track ip_src/ip_dst/ip_pair are approximated), expire ignored.
+//  - fragbits/fragoffset see reassembled datagrams, not the fragments.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/packet.h"
+#include "core/result.h"
+#include "core/stats.h"
+#include "detect/loader.h"
+#include "detect/match.h"
+#include "detect/prefilter.h"
+
+namespace ww::flow {
+struct Flow;
+}
+namespace ww::output {
+class EveWriter;
+}
+namespace ww::app {
+struct ParserSpec;
+}
+
+namespace ww::detect {
+
+struct DetectLimits {
+  uint32_t flow_table_slots = 1u << 16;    // flows with variables per worker (power of two)
+  uint32_t threshold_slots = 1u << 16;     // threshold/detection_filter entries per worker
+  uint32_t max_alerts_per_packet = 15;     // Suricata's packet_alert_max
+};
+
+class DetectEngine {
+ public:
+  static Result<std::shared_ptr<const DetectEngine>> build(std::shared_ptr<const RuleSet> rules,
+                                                           const DetectLimits& limits = {});
+
+  const RuleSet& rules() const noexcept { return *rules_; }
+  const DetectLimits& limits() const noexcept { return limits_; }
+  size_t packet_rule_count() const noexcept { return n_packet_; }
+  size_t tx_rule_count() const noexcept { return n_tx_; }
+
+  // Internal tables, public for the Detector (same translation unit family) and tests.
+  enum class Kind : uint8_t { Packet, Tx };
+  struct RuleInfo {
+    Kind kind = Kind::Packet;
+    uint32_t order = 0;       // position in Suricata's evaluation order
+    uint16_t app = 0;         // detect AppProtoId the rule needs (0: any)
+    bool needs_payload = false;
+    bool has_fp = false;      // reached through the prefilter
+    bool has_flowvars = false;
+    bool suppressed_all = false;                  // threshold.config suppress without ip
+    std::optional<Threshold> threshold;           // rule keyword or threshold.config override
+    std::vector<const ThresholdEntry*> suppress;  // suppress entries with track/ip
+    // Flowbits/flowint/xbits resolved to interned indexes, in rule order.
+    struct BitOp {
+      FlowbitOp::Cmd cmd;
+      bool any_of;
+      std::vector<uint32_t> bits;
+    };
+    std::vector<BitOp> bit_ops;
+    struct IntOp {
+      uint32_t var;
+      std::string op;
+      int64_t value = 0;
+      int32_t value_var = -1;  // compare/assign with another flowint
+    };
+    std::vector<IntOp> int_ops;
+  };
+  struct PortIndex {
+    std::vector<uint32_t> any;  // rules for every destination port (or too many to index)
+    std::unordered_map<uint16_t, std::vector<uint32_t>> by_port;
+  };
+
+  const RuleInfo& info(uint32_t r) const noexcept { return info_[r]; }
+  uint32_t rule_at(uint32_t order) const noexcept { return by_order_[order]; }
+  // Packet rules without a usable fast pattern: [proto class][direction]; lists hold orders.
+  const PortIndex& group(int proto_class, Direction d) const noexcept {
+    return groups_[proto_class][idx(d)];
+  }
+  // Transaction rules without a usable fast pattern, per app proto id and direction (orders).
+  std::span<const uint32_t> tx_always(uint16_t app, Direction d) const noexcept;
+  // Buffers some tx rule of this app proto inspects (scan order for on_transaction).
+  std::span<const BufferId> tx_buffers(uint16_t app) const noexcept;
+  uint32_t flowbit_count() const noexcept { return uint32_t(flowbit_names_.size()); }
+  uint32_t flowint_count() const noexcept { return uint32_t(flowint_names_.size()); }
+  // detect AppProtoId for an app::Proto value (0 when the rule language has no such name).
+  uint16_t app_of(uint16_t app_proto) const noexcept {
+    return app_proto < app_map_.size() ? app_map_[app_proto] : 0;
+  }
+
+  static int proto_class(uint8_t ip_proto) noexcept {
+    switch (ip_proto) {
+      case ipproto::kTcp: return 0;
+      case ipproto::kUdp: return 1;
+      case ipproto::kIcmp:
+      case ipproto::kIcmpv6: return 2;
+      default: return 3;
+    }
+  }
+
+ private:
+  DetectEngine() = default;
+  std::shared_ptr<const RuleSet> rules_;
+  DetectLimits limits_;
+  std::vector<RuleInfo> info_;
+  std::vector<uint32_t> by_order_;  // order -> rule index
+  size_t n_packet_ = 0, n_tx_ = 0;
+  PortIndex groups_[4][2];
+  std::vector<std::vector<uint32_t>> tx_always_;   // [app * 2 + dir]
+  std::vector<std::vector<BufferId>> tx_buffers_;  // [app]
+  std::vector<std::string> flowbit_names_, flowint_names_;
+  std::vector<uint16_t> app_map_;
+};
+
+// Per-worker detection context.
+class Detector {
+ public:
+  Detector(std::shared_ptr<const DetectEngine> engine, StatsBlock& stats,
+           std::string in_iface = {});
+  ~Detector();
+  Detector(const Detector&) = delete;
+  Detector& operator=(const Detector&) = delete;
+
+  // One packet of flow `f` (null when the flow could not be tracked) in direction `dir`.
+  void on_packet(const Packet& p, flow::Flow* f, Direction dir, output::EveWriter* eve) noexcept;
+  // One app-layer transaction: buffers from spec.buffers(tx, dir), then the tx rules of the
+  // flow's protocol. `ts` is the time of the packet that completed it.
+  void on_transaction(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
+                      uint64_t tx_id, Direction dir, Timestamp ts,
+                      output::EveWriter* eve) noexcept;
+  // Same with buffers the caller filled (tests, parsers without a ParserSpec).
+  void on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffers& buffers,
+                  Direction dir, Timestamp ts, output::EveWriter* eve,
+                  const app::ParserSpec* spec = nullptr, const void* tx = nullptr,
+                  uint64_t tx_id = 0) noexcept;
+  // Flow end: forgets the flow's variables (their memory goes with the flow's arena).
+  void release(flow::Flow& f) noexcept;
+
+  const DetectEngine& engine() const noexcept { return *engine_; }
+  uint64_t alerts() const noexcept { return alerts_.get(); }
+  // The sids alerted since the last call (tests): appended in alert order.
+  std::vector<uint32_t>* record_sids = nullptr;
+
+ private:
+  struct FlowVars;
+  struct Thr;
+  struct Match;  // what the candidate evaluation needs to know about the packet or tx
+  FlowVars* vars_of(flow::Flow* f, bool create) noexcept;
+  void run(const Match& m) noexcept;
+  bool header_ok(const Rule& r, const Match& m) const noexcept;
+  bool flow_ok(const Rule& r, const Match& m) const noexcept;
+  bool app_checks_ok(const Rule& r, const Match& m) const noexcept;
+  bool vars_ok(const DetectEngine::RuleInfo& ri, FlowVars* v) const noexcept;
+  void vars_apply(const DetectEngine::RuleInfo& ri, FlowVars* v) noexcept;
+  bool threshold_allows(uint32_t r, const Match& m) noexcept;
+  void alert(uint32_t r, const Match& m) noexcept;
+
+  std::shared_ptr<const DetectEngine> engine_;
+  std::string in_iface_;
+  Prefilter::Scratch hs_;
+  bool hs_ok_ = false;
+  MatchScratch ms_;
+  InspectBuffers pkt_bufs_;
+  std::vector<uint32_t> cand_;  // reserved to the rule count
+  // Open-addressed Flow* -> FlowVars* table (linear probing, backward-shift deletion).
+  std::vector<std::pair<const flow::Flow*, FlowVars*>> flow_slots_;
+  uint32_t flow_used_ = 0;
+  std::vector<Thr> thr_;
+  Counter& alerts_;
+  Counter& eve_alerts_;
+  Counter& suppressed_;
+  Counter& thresholded_;
+  Counter& flowvars_full_;
+  Counter& thr_full_;
+  Counter& alert_max_;
+  Counter& scan_errors_;
+  Counter& candidates_;
+};
+
+}  // namespace ww::detect
