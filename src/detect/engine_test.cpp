@@ -1,0 +1,279 @@
+// Detection engine tests with packets built field by field (no decoder, no flow table).
+#include "detect/engine.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include "app/proto.h"
+#include "flow/arena.h"
+#include "flow/flow.h"
+#include "flow/test_packets.h"
+#include "output/eve.h"
+
+namespace ww::detect {
+namespace {
+
+using flow::testing::bytes_of;
+using flow::testing::make_packet;
+using flow::testing::make_tcp;
+
+constexpr uint32_t kClient = 0xc0a80105;  // 192.168.1.5 (HOME_NET)
+constexpr uint32_t kServer = 0x5db8d822;  // 93.184.216.34 (EXTERNAL_NET)
+
+struct Fixture {
+  StatsBlock stats{"test"};
+  flow::ArenaBudget budget{stats, 1 << 20};
+  flow::Arena arena{&budget, 64 << 10};
+  flow::Flow flow;
+  std::shared_ptr<const DetectEngine> engine;
+  std::unique_ptr<Detector> det;
+  std::vector<uint32_t> sids;
+  EveOutputConfig eve_cfg;
+  std::unique_ptr<output::EveOutput> eve_out;
+  std::unique_ptr<output::EveWriter> eve;
+
+  explicit Fixture(std::string_view rules, std::string threshold_config = {}) {
+    LoadOptions lo;
+    std::string path;
+    if (!threshold_config.empty()) {
+      path = ::testing::TempDir() + "/threshold.config";
+      FILE* f = std::fopen(path.c_str(), "w");
+      std::fwrite(threshold_config.data(), 1, threshold_config.size(), f);
+      std::fclose(f);
+      lo.threshold_file = path;
+    }
+    auto rs = load_rules_from_string(rules, "test.rules", RuleVars::suricata_defaults(), lo);
+    EXPECT_TRUE(rs.has_value());
+    for (const auto& p : rs->problems) ADD_FAILURE() << p.diag.str();
+    auto e = DetectEngine::build(std::make_shared<const RuleSet>(std::move(*rs)));
+    EXPECT_TRUE(e.has_value());
+    engine = *e;
+    det = std::make_unique<Detector>(engine, stats, "eth0");
+    det->record_sids = &sids;
+    eve_out = std::make_unique<output::EveOutput>(eve_cfg);
+    eve = std::make_unique<output::EveWriter>(eve_out.get());
+    flow.flow_id = 42;
+    flow.src = IpAddr::v4(kClient);
+    flow.dst = IpAddr::v4(kServer);
+    flow.sp = 40000;
+    flow.dp = 80;
+    flow.proto = ipproto::kTcp;
+    flow.arena = &arena;
+    flow.tcp_state = flow::TcpState::Established;
+    flow.pkts[0] = flow.pkts[1] = 1;
+  }
+  ~Fixture() { det->release(flow); }
+
+  // A to-server TCP data packet (or to-client when `reply`).
+  void tcp(std::string_view payload, bool reply = false, int64_t usec = 1000000,
+           uint8_t flags = tcpflag::kAck | tcpflag::kPsh) {
+    auto buf = bytes_of(payload);
+    flow::testing::Endpoint c{kClient, 40000}, s{kServer, 80};
+    Packet p = reply ? make_tcp(s, c, flags, 1, 1, usec, &buf) : make_tcp(c, s, flags, 1, 1, usec, &buf);
+    p.ttl = 64;
+    det->on_packet(p, &flow, reply ? Direction::ToClient : Direction::ToServer, eve.get());
+  }
+};
+
+TEST(DetectEngine, ContentOnPayloadAndHeaderChecks) {
+  Fixture f(R"(
+alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (msg:"get"; flow:established,to_server; content:"GET /evil"; sid:1;)
+alert tcp $EXTERNAL_NET any -> $HOME_NET any (msg:"wrong direction"; content:"GET /evil"; sid:2;)
+alert tcp any any -> any any (msg:"ttl"; ttl:64; dsize:>3; sid:3;)
+alert tcp any any -> any any (msg:"ttl mismatch"; ttl:65; sid:4;)
+alert udp any any -> any any (msg:"udp only"; sid:5;)
+alert tcp any any -> any 81 (msg:"port 81"; sid:6;)
+alert tcp any any -> any any (msg:"syn only"; flags:S; sid:7;)
+alert tcp any any -> any any (msg:"neg content"; content:"GET"; content:!"good"; sid:8;)
+alert tcp any any -> any any (msg:"pcre"; pcre:"/evil\d+/"; sid:9;)
+)");
+  f.tcp("GET /evil42 HTTP/1.1\r\n");
+  std::sort(f.sids.begin(), f.sids.end());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 3, 8, 9}));
+  f.sids.clear();
+  f.tcp("ab");  // dsize 2: no sid 3
+  EXPECT_TRUE(f.sids.empty());
+  f.tcp("", false, 1000000, tcpflag::kSyn);
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{7}));
+}
+
+TEST(DetectEngine, FlowbitsAcrossPackets) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"check"; flow:to_client; content:"200 OK"; flowbits:isset,login; sid:2;)
+alert tcp any any -> any any (msg:"set"; flow:to_server; content:"LOGIN"; flowbits:set,login; flowbits:noalert; sid:1;)
+alert tcp any any -> any any (msg:"not set"; flow:to_client; content:"200 OK"; flowbits:isnotset,login; sid:3;)
+)");
+  f.tcp("200 OK", true);
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{3}));
+  f.sids.clear();
+  f.tcp("LOGIN bob");
+  EXPECT_TRUE(f.sids.empty());  // noalert
+  f.tcp("200 OK", true);
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{2}));
+}
+
+TEST(DetectEngine, SetterRunsBeforeCheckerOnTheSamePacket) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"check"; content:"B"; flowbits:isset,x; sid:1;)
+alert tcp any any -> any any (msg:"set"; content:"A"; flowbits:set,x; sid:2;)
+)");
+  f.tcp("AB");
+  std::sort(f.sids.begin(), f.sids.end());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 2}));
+}
+
+TEST(DetectEngine, Flowint) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"count"; content:"USER"; flowint:users,+,1; noalert; sid:1;)
+alert tcp any any -> any any (msg:"many"; content:"USER"; flowint:users,>,2; sid:2;)
+)");
+  for (int i = 0; i < 4; ++i) f.tcp("USER x");
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{2, 2}));
+}
+
+TEST(DetectEngine, ThresholdAndDetectionFilter) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"limit"; content:"L"; threshold:type limit, track by_src, count 2, seconds 60; sid:1;)
+alert tcp any any -> any any (msg:"threshold"; content:"T"; threshold:type threshold, track by_src, count 3, seconds 60; sid:2;)
+alert tcp any any -> any any (msg:"both"; content:"B"; threshold:type both, track by_dst, count 2, seconds 60; sid:3;)
+alert tcp any any -> any any (msg:"df"; content:"D"; detection_filter:track by_src, count 2, seconds 60; sid:4;)
+)");
+  auto count = [&](uint32_t sid) { return std::count(f.sids.begin(), f.sids.end(), sid); };
+  for (int i = 0; i < 7; ++i) f.tcp("L T B D", false, 1000000 + i);
+  EXPECT_EQ(count(1), 2);  // first two
+  EXPECT_EQ(count(2), 2);  // every third
+  EXPECT_EQ(count(3), 1);  // once at the second
+  EXPECT_EQ(count(4), 5);  // every match past the second
+  // A new window after 60 s: limit alerts again.
+  f.sids.clear();
+  f.tcp("L", false, 70000000);
+  EXPECT_EQ(count(1), 1);
+}
+
+TEST(DetectEngine, ThresholdConfigSuppress) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"a"; content:"X"; sid:1;)
+alert tcp any any -> any any (msg:"b"; content:"X"; sid:2;)
+alert tcp any any -> any any (msg:"c"; content:"X"; sid:3;)
+alert tcp any any -> any any (msg:"d"; content:"X"; sid:4;)
+)",
+            "suppress gen_id 1, sig_id 1\n"
+            "suppress gen_id 1, sig_id 2, track by_src, ip 192.168.1.0/24\n"
+            "suppress gen_id 1, sig_id 3, track by_src, ip 10.0.0.0/8\n"
+            "threshold gen_id 1, sig_id 4, type limit, track by_src, count 1, seconds 60\n");
+  f.tcp("X");
+  f.tcp("X");
+  std::sort(f.sids.begin(), f.sids.end());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{3, 3, 4}));
+}
+
+TEST(DetectEngine, VarsAndPortGroups) {
+  RuleVars vars = RuleVars::suricata_defaults();
+  vars.address_groups["HOME_NET"] = "[10.0.0.0/8]";
+  auto rs = load_rules_from_string(
+      "alert tcp $HOME_NET any -> any any (msg:\"home\"; sid:1;)\n"
+      "alert tcp any any -> any [80,443] (msg:\"web\"; sid:2;)\n"
+      "alert tcp any any -> any ![80,443] (msg:\"not web\"; sid:3;)\n"
+      "alert tcp any any <> any 40000 (msg:\"bidir\"; sid:4;)\n",
+      "t.rules", vars);
+  ASSERT_TRUE(rs.has_value());
+  auto e = DetectEngine::build(std::make_shared<const RuleSet>(std::move(*rs)));
+  ASSERT_TRUE(e.has_value());
+  StatsBlock stats("t");
+  Detector d(*e, stats);
+  std::vector<uint32_t> sids;
+  d.record_sids = &sids;
+  Packet p = make_tcp({kClient, 40000}, {kServer, 80}, tcpflag::kAck, 1, 1);
+  d.on_packet(p, nullptr, Direction::ToServer, nullptr);
+  std::sort(sids.begin(), sids.end());
+  EXPECT_EQ(sids, (std::vector<uint32_t>{2, 4}));  // 192.168.1.5 is not in HOME_NET here
+  sids.clear();
+  Packet q = make_tcp({0x0a000001, 5555}, {kServer, 22}, tcpflag::kAck, 1, 1);
+  d.on_packet(q, nullptr, Direction::ToServer, nullptr);
+  std::sort(sids.begin(), sids.end());
+  EXPECT_EQ(sids, (std::vector<uint32_t>{1, 3}));
+}
+
+TEST(DetectEngine, PassRuleStopsTheFlow) {
+  Fixture f(R"(
+pass tcp any any -> any any (msg:"pass"; content:"trusted"; sid:1;)
+alert tcp any any -> any any (msg:"any"; content:"x"; sid:2;)
+)");
+  f.tcp("x");
+  f.tcp("trusted x");
+  f.tcp("x");
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{2}));
+}
+
+TEST(DetectEngine, TransactionBuffers) {
+  Fixture f(R"(
+alert http any any -> any any (msg:"uri"; flow:to_server; http.uri; content:"/admin"; http.method; content:"POST"; sid:1;)
+alert dns any any -> any any (msg:"dns"; dns.query; content:"evil.example"; nocase; sid:2;)
+alert http any any -> any any (msg:"host no fp"; http.host; pcre:"/^bad/"; sid:3;)
+)");
+  InspectBuffers b;
+  std::string uri = "/admin/login", method = "POST", host = "bad.example";
+  b.set(BufferId::HttpUri, {reinterpret_cast<const uint8_t*>(uri.data()), uri.size()});
+  b.set(BufferId::HttpMethod, {reinterpret_cast<const uint8_t*>(method.data()), method.size()});
+  b.set(BufferId::HttpHost, {reinterpret_cast<const uint8_t*>(host.data()), host.size()});
+  f.flow.app_proto = uint16_t(app::Proto::Http);
+  f.det->on_buffers(f.flow, uint16_t(app::Proto::Http), b, Direction::ToServer,
+                    Timestamp{5000000}, f.eve.get());
+  std::sort(f.sids.begin(), f.sids.end());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 3}));
+  f.sids.clear();
+  // The same buffers on a DNS flow match nothing of http; a DNS query does.
+  InspectBuffers d;
+  std::string q = "www.EVIL.example";
+  d.set(BufferId::DnsQuery, {reinterpret_cast<const uint8_t*>(q.data()), q.size()});
+  f.det->on_buffers(f.flow, uint16_t(app::Proto::Dns), d, Direction::ToServer,
+                    Timestamp{5000000}, f.eve.get());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{2}));
+  // Packet payload does not reach tx rules.
+  f.sids.clear();
+  f.tcp("POST /admin");
+  EXPECT_TRUE(f.sids.empty());
+}
+
+TEST(DetectEngine, AlertEventFormat) {
+  Fixture f(
+      "alert tcp $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET TEST x\"; content:\"x\"; "
+      "classtype:trojan-activity; metadata:former_category MALWARE, tag a, tag b; sid:2000001; "
+      "rev:3;)\n");
+  f.tcp("x", false, 1700000000123456);
+  ASSERT_TRUE(f.flow.alerted);
+  std::string line(f.eve->pending());
+  ASSERT_FALSE(line.empty());
+  rapidjson::Document doc;
+  doc.Parse(line.data(), line.size() - 1);
+  ASSERT_FALSE(doc.HasParseError()) << line;
+  EXPECT_STREQ(doc["event_type"].GetString(), "alert");
+  EXPECT_STREQ(doc["timestamp"].GetString(), "2023-11-14T22:13:20.123456+0000");
+  EXPECT_EQ(doc["flow_id"].GetUint64(), 42u);
+  EXPECT_STREQ(doc["in_iface"].GetString(), "eth0");
+  EXPECT_STREQ(doc["src_ip"].GetString(), "192.168.1.5");
+  EXPECT_EQ(doc["src_port"].GetUint(), 40000u);
+  EXPECT_STREQ(doc["dest_ip"].GetString(), "93.184.216.34");
+  EXPECT_EQ(doc["dest_port"].GetUint(), 80u);
+  EXPECT_STREQ(doc["proto"].GetString(), "TCP");
+  EXPECT_STREQ(doc["pkt_src"].GetString(), "wire/pcap");
+  EXPECT_STREQ(doc["direction"].GetString(), "to_server");
+  const auto& a = doc["alert"];
+  EXPECT_STREQ(a["action"].GetString(), "allowed");
+  EXPECT_EQ(a["gid"].GetUint(), 1u);
+  EXPECT_EQ(a["signature_id"].GetUint(), 2000001u);
+  EXPECT_EQ(a["rev"].GetUint(), 3u);
+  EXPECT_STREQ(a["signature"].GetString(), "ET TEST x");
+  EXPECT_STREQ(a["category"].GetString(), "A Network Trojan was detected");
+  EXPECT_EQ(a["severity"].GetUint(), 1u);
+  ASSERT_TRUE(a["metadata"]["tag"].IsArray());
+  EXPECT_EQ(a["metadata"]["tag"].Size(), 2u);
+  EXPECT_STREQ(a["metadata"]["former_category"][0].GetString(), "MALWARE");
+  EXPECT_EQ(doc["flow"]["pkts_toserver"].GetUint64(), 1u);
+  EXPECT_STREQ(doc["flow"]["src_ip"].GetString(), "192.168.1.5");
+  EXPECT_EQ(f.stats.counter("detect.alerts").get(), 1u);
+  EXPECT_EQ(f.stats.counter("output.eve.events.alert").get(), 1u);
+}
+
+}  // namespace
+}  // namespace ww::detect
