@@ -1,0 +1,432 @@
+#include "app/tls/parser.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <string>
+#include <vector>
+
+#include "app/tls/test_util.h"
+#include "output/eve.h"
+
+namespace ww::app::tls {
+namespace {
+
+using Ctx = testing::FakeContext<Tx>;
+using Vec = std::vector<uint8_t>;
+
+// A TLS 1.2-style record carrying a TLS 1.3 ClientHello (RFC 8446 4.1.2), GREASE included.
+const Vec kClientHello = {
+    // RFC 8446 5.1 TLSPlaintext: type handshake(22), legacy_record_version 0x0301, length 130
+    0x16, 0x03, 0x01, 0x00, 0x82,
+    // RFC 8446 4 Handshake: msg_type client_hello(1), length 126
+    0x01, 0x00, 0x00, 0x7e,
+    // 4.1.2 legacy_version 0x0303
+    0x03, 0x03,
+    // random (32 bytes)
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+    // legacy_session_id: empty
+    0x00,
+    // cipher_suites: length 8: GREASE 0x0a0a (RFC 8701), TLS_AES_128_GCM_SHA256 0x1301,
+    // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 0xc02f, TLS_EMPTY_RENEGOTIATION_INFO_SCSV 0x00ff
+    0x00, 0x08, 0x0a, 0x0a, 0x13, 0x01, 0xc0, 0x2f, 0x00, 0xff,
+    // legacy_compression_methods: length 1, null
+    0x01, 0x00,
+    // extensions: length 77
+    0x00, 0x4d,
+    // GREASE extension 0x1a1a, empty (RFC 8701)
+    0x1a, 0x1a, 0x00, 0x00,
+    // server_name(0), length 16: RFC 6066 3 list length 14, host_name(0), length 11 "example.com"
+    0x00, 0x00, 0x00, 0x10, 0x00, 0x0e, 0x00, 0x00, 0x0b, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.',
+    'c', 'o', 'm',
+    // supported_groups(10), length 6: RFC 8422 5.1.1 list length 4: GREASE 0x2a2a, x25519(29)
+    0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x2a, 0x2a, 0x00, 0x1d,
+    // ec_point_formats(11), length 2: RFC 8422 5.1.2 list length 1: uncompressed(0)
+    0x00, 0x0b, 0x00, 0x02, 0x01, 0x00,
+    // signature_algorithms(13), length 6: RFC 8446 4.2.3 list length 4: 0x0403, 0x0804
+    0x00, 0x0d, 0x00, 0x06, 0x00, 0x04, 0x04, 0x03, 0x08, 0x04,
+    // application_layer_protocol_negotiation(16), length 14: RFC 7301 3.1 list length 12:
+    // "h2", "http/1.1"
+    0x00, 0x10, 0x00, 0x0e, 0x00, 0x0c, 0x02, 'h', '2', 0x08, 'h', 't', 't', 'p', '/', '1', '.',
+    '1',
+    // supported_versions(43), length 5: RFC 8446 4.2.1 list length 4: TLS 1.3, TLS 1.2
+    0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03,
+};
+
+// A TLS 1.2 ServerHello (RFC 5246 7.4.1.3).
+const Vec kServerHello12 = {
+    // RFC 5246 6.2.1 TLSPlaintext: handshake(22), version 0x0303, length 64
+    0x16, 0x03, 0x03, 0x00, 0x40,
+    // 7.4 Handshake: server_hello(2), length 60
+    0x02, 0x00, 0x00, 0x3c,
+    // server_version 0x0303
+    0x03, 0x03,
+    // random (32 bytes)
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+    // session_id: empty
+    0x00,
+    // cipher_suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    0xc0, 0x2f,
+    // compression_method null
+    0x00,
+    // extensions: length 20
+    0x00, 0x14,
+    // renegotiation_info(0xff01), length 1: RFC 5746 3.2 empty renegotiated_connection
+    0xff, 0x01, 0x00, 0x01, 0x00,
+    // ec_point_formats(11), length 2: list length 1: uncompressed
+    0x00, 0x0b, 0x00, 0x02, 0x01, 0x00,
+    // ALPN(16), length 5: list length 3: "h2"
+    0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 'h', '2',
+};
+
+// A TLS 1.3 ServerHello (RFC 8446 4.1.3) followed by ChangeCipherSpec and an encrypted record.
+const Vec kServerHello13 = {
+    // 5.1 TLSPlaintext: handshake(22), legacy_record_version 0x0303, length 50
+    0x16, 0x03, 0x03, 0x00, 0x32,
+    // 4 Handshake: server_hello(2), length 46
+    0x02, 0x00, 0x00, 0x2e,
+    // legacy_version 0x0303
+    0x03, 0x03,
+    // random (32 bytes)
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+    // legacy_session_id_echo: empty
+    0x00,
+    // cipher_suite TLS_AES_128_GCM_SHA256
+    0x13, 0x01,
+    // legacy_compression_method 0
+    0x00,
+    // extensions: length 6
+    0x00, 0x06,
+    // supported_versions(43), length 2: 4.2.1 selected_version TLS 1.3
+    0x00, 0x2b, 0x00, 0x02, 0x03, 0x04,
+    // D.4 middlebox compatibility: change_cipher_spec(20), length 1, value 1
+    0x14, 0x03, 0x03, 0x00, 0x01, 0x01,
+    // application_data(23) carrying the encrypted EncryptedExtensions..Finished: length 4
+    0x17, 0x03, 0x03, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef,
+};
+
+Vec record(uint8_t type, const Vec& body) {
+  // RFC 5246 6.2.1: type, version 0x0303, length
+  Vec r = {type, 0x03, 0x03, uint8_t(body.size() >> 8), uint8_t(body.size())};
+  r.insert(r.end(), body.begin(), body.end());
+  return r;
+}
+
+void put24(Vec& v, size_t n) {
+  v.push_back(uint8_t(n >> 16));
+  v.push_back(uint8_t(n >> 8));
+  v.push_back(uint8_t(n));
+}
+
+// A self-signed certificate made with OpenSSL for the test (DER).
+Vec make_cert() {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 0x8a0b0c);
+  ASN1_TIME_set(X509_getm_notBefore(x), 1700000000);  // 2023-11-14T22:13:20
+  ASN1_TIME_set(X509_getm_notAfter(x), 1800000000);   // 2027-01-15T08:00:00
+  X509_NAME* n = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char*)"US", -1, -1, 0);
+  X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char*)"Example Hospital", -1,
+                             -1, 0);
+  X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char*)"example.com", -1, -1,
+                             0);
+  X509_set_issuer_name(x, n);
+  X509_set_pubkey(x, key);
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
+  X509_EXTENSION* ext =
+      X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, "DNS:example.com,IP:10.0.0.1");
+  X509_add_ext(x, ext, -1);
+  X509_EXTENSION_free(ext);
+  X509_sign(x, key, EVP_sha256());
+  unsigned char* der = nullptr;
+  int len = i2d_X509(x, &der);
+  Vec out(der, der + len);
+  OPENSSL_free(der);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+// The server's TLS 1.2 flight: ServerHello, Certificate (split over two records, RFC 5246
+// 6.2.1 allows a handshake message to span records), ServerHelloDone.
+Vec server_flight(const Vec& cert) {
+  Vec out = kServerHello12;
+  // 7.4.2 Certificate: msg_type 11, length, certificate_list length, one ASN.1Cert
+  Vec msg = {11};
+  put24(msg, cert.size() + 6);
+  put24(msg, cert.size() + 3);
+  put24(msg, cert.size());
+  msg.insert(msg.end(), cert.begin(), cert.end());
+  // 7.4.5 ServerHelloDone: msg_type 14, length 0
+  msg.insert(msg.end(), {14, 0, 0, 0});
+  size_t half = msg.size() / 2;
+  Vec a = record(22, Vec(msg.begin(), msg.begin() + half));
+  Vec b = record(22, Vec(msg.begin() + half, msg.end()));
+  out.insert(out.end(), a.begin(), a.end());
+  out.insert(out.end(), b.begin(), b.end());
+  // Client's key exchange would follow; then the server's ChangeCipherSpec + encrypted Finished.
+  Vec ccs = record(20, {1});
+  Vec fin = record(22, Vec(40, 0x5a));  // encrypted Finished: never parsed
+  out.insert(out.end(), ccs.begin(), ccs.end());
+  out.insert(out.end(), fin.begin(), fin.end());
+  return out;
+}
+
+std::string eve(const Tx& tx) {
+  output::EveWriter w(nullptr);
+  log_tx(&tx, w);
+  return std::string(w.pending());
+}
+
+Bytes bytes(const Vec& v) { return {v.data(), v.size()}; }
+
+// Feeds client bytes then server bytes, each split at `cut` (0 = whole).
+std::string run(const Vec& c, const Vec& s, size_t cut_c, size_t cut_s, Ctx& ctx) {
+  TlsParser p;
+  auto feed = [&](Direction d, const Vec& v, size_t cut) {
+    if (cut == 0 || cut >= v.size()) {
+      EXPECT_EQ(p.parse(d, bytes(v), ctx).status, ParseStatus::Ok);
+      return;
+    }
+    EXPECT_EQ(p.parse(d, Bytes(v.data(), cut), ctx).status, ParseStatus::Ok);
+    EXPECT_EQ(p.parse(d, Bytes(v.data() + cut, v.size() - cut), ctx).status, ParseStatus::Ok);
+  };
+  feed(Direction::ToServer, c, cut_c);
+  feed(Direction::ToClient, s, cut_s);
+  p.finish(Direction::ToServer, ctx);
+  p.finish(Direction::ToClient, ctx);
+  return ctx.txs.size() == 1 ? eve(ctx.txs[0]) : "txs=" + std::to_string(ctx.txs.size());
+}
+
+TEST(TlsParser, ClientHelloFingerprints) {
+  Ctx ctx;
+  TlsParser p;
+  auto r = p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  EXPECT_EQ(r.status, ParseStatus::Ok);
+  EXPECT_EQ(r.consumed, kClientHello.size());
+  EXPECT_TRUE(ctx.txs.empty());  // waits for the server
+  p.finish(Direction::ToServer, ctx);
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  const Tx& tx = ctx.txs[0];
+  EXPECT_EQ(tx.sni.view(), "example.com");
+  EXPECT_EQ(tx.ja3(), "771,4865-49199-255,0-10-11-13-16-43,29,0");  // GREASE removed
+  EXPECT_EQ(tx.ja3_hash.view(), "3785d561c83963aa014a2d3ebc95e40e");
+  // 3 ciphers and 6 extensions without GREASE, ALPN "h2"; sha256("00ff,1301,c02f") and
+  // sha256("000a,000b,000d,002b_0403,0804") (SNI and ALPN left out of the sorted list).
+  EXPECT_EQ(tx.ja4.view(), "t13d0306h2_938715873a05_fb71836bce29");
+  ASSERT_EQ(tx.client_alpns.count, 2);
+  EXPECT_EQ(tx.client_alpns[1], "http/1.1");
+  EXPECT_TRUE(ctx.anomalies.empty());
+}
+
+TEST(TlsParser, Tls12HandshakeWithCertificate) {
+  Ctx ctx;
+  Vec cert = make_cert();
+  std::string json = run(kClientHello, server_flight(cert), 0, 0, ctx);
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  EXPECT_EQ(ctx.tx_dirs[0], Direction::ToClient);  // reported on the server's Certificate
+  const Tx& tx = ctx.txs[0];
+  EXPECT_EQ(tx.version, kTls12);
+  EXPECT_EQ(tx.ja3s_string.view(), "771,49199,65281-11-16");
+  EXPECT_EQ(tx.ja3s_hash.view(), "1089ea6f0461a29006cc96dfe7a11d80");
+  EXPECT_EQ(tx.subject.view(), "C=US, O=Example Hospital, CN=example.com");
+  EXPECT_EQ(tx.issuer.view(), "C=US, O=Example Hospital, CN=example.com");
+  EXPECT_EQ(tx.serial.view(), "00:8A:0B:0C");  // DER INTEGER keeps the sign byte
+  EXPECT_EQ(tx.not_before.view(), "2023-11-14T22:13:20");
+  EXPECT_EQ(tx.not_after.view(), "2027-01-15T08:00:00");
+  EXPECT_EQ(tx.fingerprint.len, 59);
+  ASSERT_EQ(tx.sans.count, 2);
+  EXPECT_EQ(tx.sans[0], "example.com");
+  EXPECT_EQ(tx.sans[1], "10.0.0.1");
+  ASSERT_EQ(tx.server_alpns.count, 1);
+  EXPECT_EQ(tx.server_alpns[0], "h2");
+  EXPECT_TRUE(ctx.anomalies.empty());
+  EXPECT_NE(json.find("\"version\":\"TLS 1.2\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"issuerdn\":\"C=US, O=Example Hospital, CN=example.com\""),
+            std::string::npos);
+  EXPECT_NE(json.find("\"ja3\":{\"hash\":\"3785d561c83963aa014a2d3ebc95e40e\""),
+            std::string::npos);
+  EXPECT_NE(json.find("\"ja4\":\"t13d0306h2_938715873a05_fb71836bce29\""), std::string::npos);
+}
+
+TEST(TlsParser, SplitAtEveryOffsetGivesSameTransaction) {
+  Vec cert = make_cert();
+  Vec server = server_flight(cert);
+  Ctx whole_ctx;
+  std::string whole = run(kClientHello, server, 0, 0, whole_ctx);
+  for (size_t cut = 1; cut < kClientHello.size(); ++cut) {
+    Ctx ctx;
+    ASSERT_EQ(run(kClientHello, server, cut, 0, ctx), whole) << "client cut " << cut;
+  }
+  for (size_t cut = 1; cut < server.size(); ++cut) {
+    Ctx ctx;
+    ASSERT_EQ(run(kClientHello, server, 0, cut, ctx), whole) << "server cut " << cut;
+  }
+  // And one byte at a time.
+  Ctx ctx;
+  TlsParser p;
+  for (uint8_t b : kClientHello) p.parse(Direction::ToServer, {&b, 1}, ctx);
+  for (uint8_t b : server) p.parse(Direction::ToClient, {&b, 1}, ctx);
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  EXPECT_EQ(eve(ctx.txs[0]), whole);
+  EXPECT_TRUE(p.encrypted(Direction::ToClient));
+}
+
+TEST(TlsParser, Tls13ServerHelloThenEncrypted) {
+  Ctx ctx;
+  TlsParser p;
+  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  auto r = p.parse(Direction::ToClient, bytes(kServerHello13), ctx);
+  EXPECT_EQ(r.status, ParseStatus::Ok);
+  ASSERT_EQ(ctx.txs.size(), 1u);  // reported on the ServerHello: the rest is encrypted
+  const Tx& tx = ctx.txs[0];
+  EXPECT_TRUE(tx.tls13);
+  EXPECT_EQ(tx.version, kTls13);
+  EXPECT_EQ(tx.ja3s_string.view(), "771,4865,43");
+  EXPECT_FALSE(tx.has_cert);
+  EXPECT_NE(eve(tx).find("\"version\":\"TLS 1.3\""), std::string::npos);
+  // More encrypted records are skipped by length; nothing else is reported.
+  Vec app = record(23, Vec(1000, 0x77));
+  EXPECT_EQ(p.parse(Direction::ToClient, bytes(app), ctx).status, ParseStatus::Ok);
+  p.finish(Direction::ToClient, ctx);
+  EXPECT_EQ(ctx.txs.size(), 1u);
+  EXPECT_TRUE(ctx.anomalies.empty());
+}
+
+TEST(TlsParser, TruncatedAtEveryLength) {
+  Vec cert = make_cert();
+  Vec server = server_flight(cert);
+  for (size_t n = 0; n < kClientHello.size(); ++n) {
+    Ctx ctx;
+    TlsParser p;
+    EXPECT_EQ(p.parse(Direction::ToServer, Bytes(kClientHello.data(), n), ctx).status,
+              ParseStatus::Ok);
+    p.finish(Direction::ToServer, ctx);
+    EXPECT_TRUE(ctx.txs.empty()) << n;  // no complete ClientHello: nothing to log
+    EXPECT_TRUE(ctx.anomalies.empty());
+  }
+  for (size_t n = 0; n < server.size(); n += 7) {
+    Ctx ctx;
+    TlsParser p;
+    p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+    p.parse(Direction::ToClient, Bytes(server.data(), n), ctx);
+    p.finish(Direction::ToClient, ctx);
+    ASSERT_EQ(ctx.txs.size(), 1u);
+    EXPECT_EQ(ctx.txs[0].sni.view(), "example.com");
+  }
+}
+
+TEST(TlsParser, GarbageIsAnInvalidRecord) {
+  Ctx ctx;
+  TlsParser p;
+  const char* g = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto r = p.parse(Direction::ToServer, {reinterpret_cast<const uint8_t*>(g), strlen(g)}, ctx);
+  EXPECT_EQ(r.status, ParseStatus::Error);
+  EXPECT_TRUE(ctx.has_anomaly("tls.invalid_record"));
+  EXPECT_EQ(p.parse(Direction::ToServer, bytes(kClientHello), ctx).status, ParseStatus::Error);
+  // The other direction is independent.
+  EXPECT_EQ(p.parse(Direction::ToClient, bytes(kServerHello12), ctx).status, ParseStatus::Ok);
+  // A record longer than 2^14 + 2048 (RFC 5246 6.2.3) is invalid too.
+  Ctx ctx2;
+  TlsParser p2;
+  Vec big = {0x16, 0x03, 0x03, 0x48, 0x01};
+  EXPECT_EQ(p2.parse(Direction::ToServer, bytes(big), ctx2).status, ParseStatus::Error);
+  EXPECT_TRUE(ctx2.has_anomaly("tls.invalid_record"));
+}
+
+TEST(TlsParser, MalformedHelloIsAnInvalidHandshake) {
+  // A ClientHello whose cipher_suites length runs past the message.
+  // 4 Handshake: client_hello(1), length 37; legacy_version 0x0303, random, empty session id,
+  // cipher_suites length 0xffff with no suites behind it.
+  Vec hello = {0x01, 0x00, 0x00, 0x25, 0x03, 0x03};
+  hello.insert(hello.end(), 32, 0);
+  hello.insert(hello.end(), {0x00, 0xff, 0xff});
+  Ctx ctx;
+  TlsParser p;
+  EXPECT_EQ(p.parse(Direction::ToServer, bytes(record(22, hello)), ctx).status, ParseStatus::Ok);
+  EXPECT_TRUE(ctx.has_anomaly("tls.invalid_handshake"));
+  // Record framing is intact: the next valid ClientHello is still read.
+  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  p.finish(Direction::ToServer, ctx);
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  EXPECT_EQ(ctx.txs[0].sni.view(), "example.com");
+}
+
+TEST(TlsParser, InvalidCertificate) {
+  Vec msg = {11};  // Certificate with a 10-byte "certificate" that is not DER
+  put24(msg, 13);
+  put24(msg, 10);
+  msg.insert(msg.end(), {0, 0, 10});
+  msg.insert(msg.end(), 10, 0xee);
+  Vec server = kServerHello12;
+  Vec rec = record(22, msg);
+  server.insert(server.end(), rec.begin(), rec.end());
+  Ctx ctx;
+  TlsParser p;
+  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  p.parse(Direction::ToClient, bytes(server), ctx);
+  EXPECT_TRUE(ctx.has_anomaly("tls.certificate_invalid"));
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  EXPECT_FALSE(ctx.txs[0].has_cert);
+}
+
+TEST(TlsParser, OverLimitHandshakeIsSkipped) {
+  // A Certificate claiming 70000 bytes (over kMaxHandshake) over five records, then a
+  // ServerHelloDone that must still be seen.
+  Vec server = kServerHello12;
+  Vec msg = {11};
+  put24(msg, 70000);
+  msg.insert(msg.end(), 70000, 0x30);
+  msg.insert(msg.end(), {14, 0, 0, 0});
+  for (size_t off = 0; off < msg.size(); off += 16384) {
+    Vec part(msg.begin() + off, msg.begin() + std::min(msg.size(), off + 16384));
+    Vec rec = record(22, part);
+    server.insert(server.end(), rec.begin(), rec.end());
+  }
+  Ctx ctx;
+  TlsParser p;
+  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  EXPECT_EQ(p.parse(Direction::ToClient, bytes(server), ctx).status, ParseStatus::Ok);
+  EXPECT_TRUE(ctx.has_anomaly("tls.handshake_too_large"));
+  ASSERT_EQ(ctx.txs.size(), 1u);  // reported on ServerHelloDone
+  EXPECT_FALSE(ctx.txs[0].has_cert);
+  // A flow arena too small for a message buffer: the message is skipped, not a crash.
+  Ctx small(256);
+  TlsParser p2;
+  p2.parse(Direction::ToServer, bytes(kClientHello), small);
+  EXPECT_TRUE(small.has_anomaly("tls.handshake_too_large"));
+}
+
+TEST(TlsParser, Probe) {
+  EXPECT_EQ(probe(Direction::ToServer, bytes(kClientHello)), ProbeResult::Match);
+  EXPECT_EQ(probe(Direction::ToClient, bytes(kServerHello12)), ProbeResult::Match);
+  for (size_t n = 0; n < 6; ++n)
+    EXPECT_EQ(probe(Direction::ToServer, Bytes(kClientHello.data(), n)), ProbeResult::NeedMore);
+  const uint8_t http[] = {'G', 'E', 'T', ' '};
+  EXPECT_EQ(probe(Direction::ToServer, http), ProbeResult::NoMatch);
+  const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02};
+  EXPECT_EQ(probe(Direction::ToServer, alert), ProbeResult::NoMatch);
+  const uint8_t ssh[] = {'S', 'S', 'H', '-'};
+  EXPECT_EQ(probe(Direction::ToServer, ssh), ProbeResult::NoMatch);
+}
+
+TEST(TlsParser, CreatedInTheFlowArena) {
+  Ctx ctx;
+  Parser* p = create(ctx);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->parse(Direction::ToServer, bytes(kClientHello), ctx).status, ParseStatus::Ok);
+  EXPECT_EQ(kSpec.proto, Proto::Tls);
+  EXPECT_STREQ(kSpec.event_type, "tls");
+}
+
+}  // namespace
+}  // namespace ww::app::tls
