@@ -1,31 +1,427 @@
 #include "app/app_layer.h"
 
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "output/eve.h"
+#include "output/flow_event.h"
+
 namespace ww::app {
 
-AppLayer::AppLayer(StatsBlock& stats)
-    : stream_bytes_(stats.counter("app_layer.stream_bytes")),
+namespace {
+
+struct DirState {
+  uint8_t* probe = nullptr;  // first bytes, kProbeBytes capacity (allocated when needed)
+  uint32_t probe_len = 0;
+  uint8_t* pending = nullptr;  // bytes the parser has not consumed yet
+  uint32_t pending_cap = 0;
+  uint32_t pending_len = 0;
+  uint32_t want = 0;          // pending bytes needed before the parser is called again
+  uint32_t udp_probes = 0;
+  bool seen = false;          // any data seen
+  bool gave_up = false;       // detection gave up in this direction
+  bool lost = false;          // bytes not kept in `probe` (limit or gap): no replay possible
+  bool stopped = false;       // parser stopped (error, overflow) for this direction
+  bool closed = false;
+};
+
+bool port_hinted(const ParserSpec& spec, const flow::Flow& f) noexcept {
+  for (uint16_t p : spec.ports)
+    if (p != 0 && (p == f.dp || p == f.sp)) return true;
+  return false;
+}
+
+}  // namespace
+
+struct AppState {
+  const ParserSpec* spec = nullptr;
+  Parser* parser = nullptr;
+  DirState dir[2];
+  int8_t first_dir = -1;  // direction that carried data first
+  bool failed = false;
+  uint32_t anomaly_events = 0;
+};
+
+class AppLayer::Context final : public ParseContext {
+ public:
+  explicit Context(AppLayer& app) : app_(app) {}
+  void bind(flow::Flow& f, AppState& s) noexcept {
+    f_ = &f;
+    s_ = &s;
+  }
+  flow::Flow& flow() noexcept override { return *f_; }
+  flow::Arena& arena() noexcept override { return *f_->arena; }
+  void on_transaction(const void* tx, uint64_t tx_id, Direction d) noexcept override {
+    app_.log_tx(*f_, *s_, tx, tx_id, d);
+  }
+  void on_anomaly(const char* event) noexcept override { app_.log_anomaly(*f_, *s_, event); }
+
+ private:
+  AppLayer& app_;
+  flow::Flow* f_ = nullptr;
+  AppState* s_ = nullptr;
+};
+
+AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface)
+    : eve_(eve),
+      in_iface_(in_iface),
+      ctx_(new Context(*this)),
+      stream_bytes_(stats.counter("app_layer.stream_bytes")),
       stream_chunks_(stats.counter("app_layer.stream_chunks")),
       gaps_(stats.counter("app_layer.gaps")),
       gap_bytes_(stats.counter("app_layer.gap_bytes")),
       closes_(stats.counter("app_layer.stream_closes")),
-      datagrams_(stats.counter("app_layer.datagrams")) {}
+      datagrams_(stats.counter("app_layer.datagrams")),
+      detected_(stats.counter("app_layer.detected")),
+      detect_failed_(stats.counter("app_layer.detect_failed")),
+      no_memory_(stats.counter("app_layer.no_memory")),
+      parse_errors_(stats.counter("app_layer.parse_errors")),
+      pending_overflow_(stats.counter("app_layer.pending_overflow")),
+      txs_(stats.counter("app_layer.transactions")),
+      anomalies_(stats.counter("app_layer.anomalies")),
+      anomalies_suppressed_(stats.counter("app_layer.anomalies_suppressed")),
+      tx_events_(stats.counter("output.eve.events.app")),
+      anomaly_events_(stats.counter("output.eve.events.anomaly_applayer")) {
+  for (const ParserSpec* spec : parser_specs()) {
+    size_t i = size_t(spec->proto);
+    std::string name(proto_name(spec->proto));
+    proto_flows_[i] = &stats.counter("app_layer.flow." + name);
+    proto_txs_[i] = &stats.counter("app_layer.tx." + name);
+    log_proto_[i] = eve_ && spec->log_tx && spec->event_type && eve_->enabled(spec->event_type);
+  }
+  log_anomaly_ = eve_ && eve_->enabled("anomaly");
+}
+
+AppLayer::~AppLayer() { delete ctx_; }
+
+AppState* AppLayer::state(flow::Flow& f) noexcept {
+  if (f.app) return f.app;
+  if (!f.arena) return nullptr;
+  f.app = f.arena->make<AppState>();
+  if (!f.app) no_memory_.inc();
+  return f.app;
+}
+
+void AppLayer::fail(flow::Flow& f, AppState& s) noexcept {
+  if (s.failed || s.parser) return;
+  s.failed = true;
+  f.app_proto = uint16_t(Proto::Failed);
+  detect_failed_.inc();
+}
+
+void AppLayer::give_up(flow::Flow& f, AppState& s, Direction d) noexcept {
+  s.dir[idx(d)].gave_up = true;
+  if (s.dir[0].gave_up && s.dir[1].gave_up) fail(f, s);
+}
+
+void AppLayer::stop_dir(AppState& s, Direction d) noexcept {
+  DirState& ds = s.dir[idx(d)];
+  ds.stopped = true;
+  ds.pending_len = 0;
+  ds.want = 0;
+}
+
+bool AppLayer::decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direction d) noexcept {
+  ctx_->bind(f, s);
+  Parser* p = spec.create(*ctx_);
+  if (!p) {
+    no_memory_.inc();
+    fail(f, s);
+    return false;
+  }
+  s.spec = &spec;
+  s.parser = p;
+  f.app_proto = uint16_t(spec.proto);
+  f.app_proto_ts = f.app_proto_tc = uint16_t(spec.proto);
+  detected_.inc();
+  if (Counter* c = proto_flows_[size_t(spec.proto)]) c->inc();
+  // Replay what detection kept, the direction that spoke first first.
+  Direction order[2] = {Direction::ToServer, Direction::ToClient};
+  if (s.first_dir == idx(Direction::ToClient)) std::swap(order[0], order[1]);
+  for (Direction r : order) {
+    DirState& ds = s.dir[idx(r)];
+    if (ds.lost) {
+      stop_dir(s, r);  // its first bytes are gone: the parser would start mid-message
+      continue;
+    }
+    if (ds.probe_len > 0) feed(f, s, r, Bytes(ds.probe, ds.probe_len));
+  }
+  return true;
+}
+
+void AppLayer::probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept {
+  DirState& ds = s.dir[idx(d)];
+  Bytes b(ds.probe, ds.probe_len);
+  bool need_more = false;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const ParserSpec* spec : parser_specs()) {
+      if (!spec->tcp || !spec->probe || port_hinted(*spec, f) != (pass == 0)) continue;
+      switch (spec->probe(d, b)) {
+        case ProbeResult::Match: decide(f, s, *spec, d); return;
+        case ProbeResult::NeedMore: need_more = true; break;
+        case ProbeResult::NoMatch: break;
+      }
+    }
+  }
+  if (!need_more || ds.probe_len >= kProbeBytes) give_up(f, s, d);
+}
+
+void AppLayer::feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
+  DirState& ds = s.dir[idx(d)];
+  if (ds.stopped || !s.parser || data.empty()) return;
+  ctx_->bind(f, s);
+  Bytes in = data;
+  if (ds.pending_len > 0) {
+    size_t total = size_t(ds.pending_len) + data.size();
+    if (total > kMaxPending) {
+      pending_overflow_.inc();
+      stop_dir(s, d);
+      return;
+    }
+    if (total > ds.pending_cap) {
+      size_t cap = std::max<size_t>(ds.pending_cap * 2, 1024);
+      while (cap < total) cap *= 2;
+      cap = std::min(cap, kMaxPending);
+      auto* np = f.arena->alloc_array<uint8_t>(cap);
+      if (!np) {
+        no_memory_.inc();
+        stop_dir(s, d);
+        return;
+      }
+      std::memcpy(np, ds.pending, ds.pending_len);
+      ds.pending = np;  // the old block stays in the arena until the flow ends
+      ds.pending_cap = uint32_t(cap);
+    }
+    std::memcpy(ds.pending + ds.pending_len, data.data(), data.size());
+    ds.pending_len = uint32_t(total);
+    if (ds.pending_len < ds.want) return;
+    in = Bytes(ds.pending, ds.pending_len);
+  }
+  ParseResult r = s.parser->parse(d, in, *ctx_);
+  if (r.status == ParseStatus::Error) {
+    parse_errors_.inc();
+    stop_dir(s, d);
+    return;
+  }
+  size_t consumed = std::min(r.consumed, in.size());
+  size_t left = in.size() - consumed;
+  if (left == 0) {
+    ds.pending_len = 0;
+    ds.want = 0;
+    return;
+  }
+  size_t want = left + std::max<size_t>(r.needed, 1);
+  if (want > kMaxPending) {
+    pending_overflow_.inc();
+    stop_dir(s, d);
+    return;
+  }
+  if (in.data() == ds.pending) {
+    std::memmove(ds.pending, ds.pending + consumed, left);
+  } else {
+    if (left > ds.pending_cap) {
+      size_t cap = std::max<size_t>(1024, left);
+      auto* np = f.arena->alloc_array<uint8_t>(cap);
+      if (!np) {
+        no_memory_.inc();
+        stop_dir(s, d);
+        return;
+      }
+      ds.pending = np;
+      ds.pending_cap = uint32_t(cap);
+    }
+    std::memcpy(ds.pending, in.data() + consumed, left);
+  }
+  ds.pending_len = uint32_t(left);
+  ds.want = uint32_t(want);
+}
 
 void AppLayer::on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept {
   stream_bytes_.inc(data.size());
   stream_chunks_.inc();
+  if (data.empty()) return;
+  AppState* s = state(f);
+  if (!s) return;
+  DirState& ds = s->dir[idx(d)];
+  if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
+  ds.seen = true;
+  if (s->parser) {
+    feed(f, *s, d, data);
+    return;
+  }
+  if (s->failed) return;
+  if (ds.lost) {
+    give_up(f, *s, d);
+    return;
+  }
+  if (ds.probe_len == 0 && !ds.gave_up) {
+    // Common case: the first chunk decides; probe it in place, no copy.
+    bool need_more = false;
+    for (int pass = 0; pass < 2 && !s->parser; ++pass) {
+      for (const ParserSpec* spec : parser_specs()) {
+        if (!spec->tcp || !spec->probe || port_hinted(*spec, f) != (pass == 0)) continue;
+        ProbeResult r = spec->probe(d, data);
+        if (r == ProbeResult::Match) {
+          ds.probe_len = 0;
+          if (decide(f, *s, *spec, d)) feed(f, *s, d, data);
+          return;
+        }
+        if (r == ProbeResult::NeedMore) need_more = true;
+      }
+    }
+    if (!need_more) {
+      // Keep the bytes anyway: the other direction may still decide.
+      give_up(f, *s, d);
+      if (s->failed) return;
+    }
+  }
+  if (!ds.probe) {
+    ds.probe = f.arena->alloc_array<uint8_t>(kProbeBytes);
+    if (!ds.probe) {
+      no_memory_.inc();
+      fail(f, *s);
+      return;
+    }
+  }
+  size_t n = std::min(data.size(), kProbeBytes - ds.probe_len);
+  std::memcpy(ds.probe + ds.probe_len, data.data(), n);
+  ds.probe_len += uint32_t(n);
+  if (!ds.gave_up) probe_tcp(f, *s, d);
+  if (s->parser) {
+    if (n < data.size()) feed(f, *s, d, data.subspan(n));
+    return;
+  }
+  if (n < data.size()) {
+    ds.lost = true;
+    give_up(f, *s, d);
+  }
 }
 
 void AppLayer::on_gap(flow::Flow& f, Direction d, uint64_t len) noexcept {
   gaps_.inc();
   gap_bytes_.inc(len);
+  AppState* s = state(f);
+  if (!s) return;
+  DirState& ds = s->dir[idx(d)];
+  if (s->parser) {
+    if (ds.stopped) return;
+    ds.pending_len = 0;  // bytes before a gap cannot be completed
+    ds.want = 0;
+    ctx_->bind(f, *s);
+    s->parser->gap(d, len, *ctx_);
+    return;
+  }
+  if (s->failed) return;
+  ds.lost = true;
+  if (ds.seen || s->dir[idx(reverse(d))].seen) give_up(f, *s, d);
 }
 
-void AppLayer::on_close(flow::Flow& f, Direction d) noexcept { closes_.inc(); }
+void AppLayer::on_close(flow::Flow& f, Direction d) noexcept {
+  closes_.inc();
+  AppState* s = f.app;
+  if (!s) return;
+  DirState& ds = s->dir[idx(d)];
+  if (ds.closed) return;
+  ds.closed = true;
+  if (s->parser) {
+    if (ds.stopped) return;
+    ctx_->bind(f, *s);
+    s->parser->finish(d, *ctx_);
+    return;
+  }
+  if (!s->failed && (ds.seen || s->dir[idx(reverse(d))].seen)) give_up(f, *s, d);
+}
 
 void AppLayer::on_datagram(flow::Flow& f, Direction d, const Packet& p) noexcept {
-  datagrams_.inc();
+  on_datagram(f, d, p.payload());
 }
 
-void AppLayer::release(flow::Flow& f) noexcept {}
+void AppLayer::on_datagram(flow::Flow& f, Direction d, Bytes payload) noexcept {
+  datagrams_.inc();
+  if (payload.empty()) return;
+  AppState* s = state(f);
+  if (!s) return;
+  DirState& ds = s->dir[idx(d)];
+  ds.seen = true;
+  if (!s->parser) {
+    if (s->failed) return;
+    for (int pass = 0; pass < 2 && !s->parser; ++pass) {
+      for (const ParserSpec* spec : parser_specs()) {
+        if (!spec->udp || !spec->probe || port_hinted(*spec, f) != (pass == 0)) continue;
+        if (spec->probe(d, payload) == ProbeResult::Match) {
+          if (!decide(f, *s, *spec, d)) return;
+          break;
+        }
+      }
+    }
+    if (!s->parser) {
+      if (++ds.udp_probes + s->dir[idx(reverse(d))].udp_probes >= kUdpProbeDatagrams)
+        fail(f, *s);
+      return;
+    }
+  }
+  if (ds.stopped) return;
+  ctx_->bind(f, *s);
+  // A datagram is a whole message: nothing is carried over to the next one.
+  if (s->parser->parse(d, payload, *ctx_).status == ParseStatus::Error) {
+    parse_errors_.inc();
+    stop_dir(*s, d);
+  }
+}
+
+void AppLayer::release(flow::Flow& f) noexcept {
+  AppState* s = f.app;
+  if (!s) return;
+  if (s->parser) {
+    ctx_->bind(f, *s);
+    for (Direction d : {Direction::ToServer, Direction::ToClient}) {
+      DirState& ds = s->dir[idx(d)];
+      if (ds.closed || ds.stopped) continue;
+      ds.closed = true;
+      s->parser->finish(d, *ctx_);
+    }
+  } else if (!s->failed && (s->dir[0].seen || s->dir[1].seen)) {
+    fail(f, *s);
+  }
+  f.app = nullptr;  // the arena (freed by the flow table) holds the state and the parser
+}
+
+void AppLayer::log_tx(flow::Flow& f, AppState& s, const void* tx, uint64_t tx_id,
+                      Direction d) noexcept {
+  txs_.inc();
+  size_t pi = size_t(s.spec->proto);
+  if (Counter* c = proto_txs_[pi]) c->inc();
+  if (tx_observer_) tx_observer_->on_transaction(f, *s.spec, tx, tx_id, d);
+  if (!log_proto_[pi]) return;
+  auto& j = eve_->begin(f.last, s.spec->event_type);
+  output::write_flow_header(*eve_, f, in_iface_);
+  eve_->kv("tx_id", tx_id);
+  j.Key(s.spec->event_type);
+  s.spec->log_tx(tx, *eve_);
+  eve_->end();
+  tx_events_.inc();
+}
+
+void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept {
+  anomalies_.inc();
+  if (!log_anomaly_) return;
+  if (s.anomaly_events >= kMaxAnomalyEvents) {
+    anomalies_suppressed_.inc();
+    return;
+  }
+  ++s.anomaly_events;
+  auto& j = eve_->begin(f.last, "anomaly");
+  output::write_flow_header(*eve_, f, in_iface_);
+  j.Key("anomaly");
+  j.StartObject();
+  eve_->kv("app_proto", s.spec ? proto_name(s.spec->proto) : std::string_view("unknown"));
+  eve_->kv("type", std::string_view("applayer"));
+  eve_->kv("event", std::string_view(event ? event : ""));
+  eve_->kv("layer", std::string_view("proto_parser"));
+  j.EndObject();
+  eve_->end();
+  anomaly_events_.inc();
+}
 
 }  // namespace ww::app

@@ -2,37 +2,110 @@
 //
 // Receives in-order TCP bytes from stream reassembly (StreamSink) and UDP payloads, picks a
 // parser by probing the first bytes (the port is a hint, not the truth), feeds it, and hands
-// its transactions to detection and EVE. Parsers plug in through app/registry.cpp.
-// This stage is a pass-through until the protocol parsers land (issues 5 and 6): it counts what
-// it receives so the stream path can be tested end to end.
+// its transactions to detection (TxObserver) and EVE. Parsers plug in through app/registry.cpp.
+//
+// Invariants:
+//  - All per-flow state (AppState, probe buffers, the bytes a parser left unconsumed, the
+//    parser itself) lives in the flow's arena; nothing is allocated per packet.
+//  - Detection (TCP): the first kProbeBytes of each direction are kept and offered to the
+//    registered specs (port hints first, then the rest, in registry order) until one says
+//    Match; the parser is then created and the kept bytes replayed, direction that spoke first
+//    first. A direction gives up when every spec says NoMatch, at kProbeBytes, on a gap or on
+//    close; when both have given up (or the flow ends undecided) app_proto is "failed".
+//  - Detection (UDP): each datagram is probed until one matches, at most kUdpProbeDatagrams.
+//  - The Incomplete contract: bytes a parser did not consume are kept (bounded by
+//    kMaxPending) and offered again, with the next bytes, once `needed` more have arrived.
+//    Over the bound, or on Error, the parser stops for that direction (counted).
+// Limits: kProbeBytes per direction for detection, kMaxPending unconsumed bytes per direction,
+// kMaxAnomalyEvents anomaly events per flow (the rest are counted only).
 #pragma once
 
+#include <array>
+#include <string_view>
+
+#include "app/parser.h"
 #include "core/packet.h"
 #include "core/stats.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
 
+namespace ww::output {
+class EveWriter;
+}
+
 namespace ww::app {
+
+inline constexpr size_t kProbeBytes = 2048;
+inline constexpr size_t kMaxPending = 65536 + 16;  // one DNS-over-TCP message and its prefix
+inline constexpr uint32_t kUdpProbeDatagrams = 16;
+inline constexpr uint32_t kMaxAnomalyEvents = 32;
+
+// Detection (issue 6) plugs in here: called for every transaction before it is logged.
+class TxObserver {
+ public:
+  virtual ~TxObserver() = default;
+  virtual void on_transaction(flow::Flow& f, const ParserSpec& spec, const void* tx,
+                              uint64_t tx_id, Direction d) noexcept = 0;
+};
 
 class AppLayer final : public stream::StreamSink {
  public:
-  explicit AppLayer(StatsBlock& stats);
+  // `eve` may be null (no output); `in_iface` must outlive the AppLayer.
+  AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface = {});
+  ~AppLayer() override;
+  AppLayer(const AppLayer&) = delete;
+  AppLayer& operator=(const AppLayer&) = delete;
 
   void on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept override;
   void on_gap(flow::Flow& f, Direction d, uint64_t len) noexcept override;
   void on_close(flow::Flow& f, Direction d) noexcept override;
   // A UDP (or other datagram) payload of flow f.
   void on_datagram(flow::Flow& f, Direction d, const Packet& p) noexcept;
-  // Flow end: release per-flow app state.
+  void on_datagram(flow::Flow& f, Direction d, Bytes payload) noexcept;
+  // Flow end: finishes the parser and forgets per-flow app state (the arena frees it).
   void release(flow::Flow& f) noexcept;
 
+  void set_tx_observer(TxObserver* o) noexcept { tx_observer_ = o; }
+
+  // The ParseContext handed to parsers (one per AppLayer, rebound per call).
+  class Context;
+
  private:
+  friend class Context;
+  AppState* state(flow::Flow& f) noexcept;
+  void probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept;
+  bool decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direction d) noexcept;
+  void give_up(flow::Flow& f, AppState& s, Direction d) noexcept;
+  void fail(flow::Flow& f, AppState& s) noexcept;
+  void feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept;
+  void stop_dir(AppState& s, Direction d) noexcept;
+  void log_tx(flow::Flow& f, AppState& s, const void* tx, uint64_t tx_id, Direction d) noexcept;
+  void log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept;
+
+  output::EveWriter* eve_;
+  std::string_view in_iface_;
+  Context* ctx_;
+  TxObserver* tx_observer_ = nullptr;
+  std::array<bool, size_t(Proto::kCount)> log_proto_{};
+  bool log_anomaly_ = false;
   Counter& stream_bytes_;
   Counter& stream_chunks_;
   Counter& gaps_;
   Counter& gap_bytes_;
   Counter& closes_;
   Counter& datagrams_;
+  Counter& detected_;
+  Counter& detect_failed_;
+  Counter& no_memory_;
+  Counter& parse_errors_;
+  Counter& pending_overflow_;
+  Counter& txs_;
+  Counter& anomalies_;
+  Counter& anomalies_suppressed_;
+  Counter& tx_events_;
+  Counter& anomaly_events_;
+  std::array<Counter*, size_t(Proto::kCount)> proto_flows_{};
+  std::array<Counter*, size_t(Proto::kCount)> proto_txs_{};
 };
 
 }  // namespace ww::app

@@ -2,6 +2,8 @@
 // hint applies. Each protocol's parser.h declares `extern const ParserSpec kSpec;`.
 #include <iterator>
 
+#include "app/dns/parser.h"
+#include "app/http/parser.h"
 #include "app/parser.h"
 
 namespace ww::app {
@@ -9,7 +11,8 @@ namespace {
 
 // A null entry ends the list (and keeps the array non-empty while it has no protocol).
 const ParserSpec* const kSpecs[] = {
-    // &http::kSpec,
+    &http::kSpec,
+    &dns::kSpec,
     nullptr,
 };
 

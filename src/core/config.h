@@ -32,7 +32,10 @@ struct EveOutputConfig {
   uint64_t rotate_bytes = 0;           // rotate when the file exceeds this size; 0 = never
   int64_t rotate_interval_sec = 0;     // rotate every N seconds of wall time; 0 = never
   int max_rotated_files = 10;          // rotated files kept (eve.json.1 ... eve.json.N)
-  std::vector<std::string> types = {"alert", "anomaly", "flow", "stats"};  // event types logged
+  // Event types logged.
+  std::vector<std::string> types = {"alert", "anomaly", "flow",  "stats", "http",  "dns",
+                                    "tls",   "smb",     "smtp",  "ftp",   "ssh",   "hl7",
+                                    "dicom", "fhir",    "fileinfo"};
   bool has_type(std::string_view t) const;
 };
 

@@ -1,0 +1,71 @@
+// Rule buffers an HTTP transaction exposes (detect/buffers.h), per direction: the request's
+// to the server, the response's to the client.
+#include "app/http/parser.h"
+#include "detect/match.h"
+
+namespace ww::app::http {
+
+namespace {
+
+using detect::BufferId;
+
+Bytes bytes(const Message& m, Span s) noexcept { return Bytes(m.buf + s.off, s.len); }
+
+void header(const Message& m, std::string_view name, BufferId id,
+            detect::InspectBuffers& out) noexcept {
+  std::string_view v;
+  if (m.header(name, v))
+    out.set(id, Bytes(reinterpret_cast<const uint8_t*>(v.data()), v.size()));
+}
+
+void common(const Message& m, detect::InspectBuffers& out) noexcept {
+  if (m.protocol.len) out.set(BufferId::HttpProtocol, bytes(m, m.protocol));
+  if (m.header_count) {
+    out.set(BufferId::HttpHeader, bytes(m, m.header_block));
+    out.set(BufferId::HttpHeaderRaw, bytes(m, m.header_block));
+  }
+  if (m.header_names.len) out.set(BufferId::HttpHeaderNames, bytes(m, m.header_names));
+  header(m, "Content-Type", BufferId::HttpContentType, out);
+  header(m, "Content-Length", BufferId::HttpContentLen, out);
+  header(m, "Connection", BufferId::HttpConnection, out);
+}
+
+}  // namespace
+
+void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
+  const auto& tx = *static_cast<const Transaction*>(p);
+  if (d == Direction::ToServer) {
+    const Message* q = tx.request;
+    if (!q || !q->start_line.len) return;
+    const Message& m = *q;
+    out.set(BufferId::HttpMethod, bytes(m, m.method));
+    out.set(BufferId::HttpUriRaw, bytes(m, m.uri));
+    out.set(BufferId::HttpUri, m.uri_norm.len || !m.uri.len ? bytes(m, m.uri_norm)
+                                                             : bytes(m, m.uri));
+    out.set(BufferId::HttpRequestLine, bytes(m, m.start_line));
+    if (m.host.len) out.set(BufferId::HttpHost, bytes(m, m.host));
+    header(m, "Host", BufferId::HttpHostRaw, out);
+    header(m, "User-Agent", BufferId::HttpUserAgent, out);
+    header(m, "Cookie", BufferId::HttpCookie, out);
+    header(m, "Referer", BufferId::HttpReferer, out);
+    header(m, "Accept", BufferId::HttpAccept, out);
+    header(m, "Accept-Encoding", BufferId::HttpAcceptEnc, out);
+    header(m, "Accept-Language", BufferId::HttpAcceptLang, out);
+    common(m, out);
+    if (m.body_len) out.set(BufferId::HttpRequestBody, Bytes(m.body, m.body_len));
+    return;
+  }
+  const Message* r = tx.response;
+  if (!r || !r->start_line.len) return;
+  const Message& m = *r;
+  out.set(BufferId::HttpStatCode, bytes(m, m.status_text));
+  out.set(BufferId::HttpStatMsg, bytes(m, m.reason));
+  out.set(BufferId::HttpResponseLine, bytes(m, m.start_line));
+  header(m, "Set-Cookie", BufferId::HttpCookie, out);
+  header(m, "Location", BufferId::HttpLocation, out);
+  header(m, "Server", BufferId::HttpServer, out);
+  common(m, out);
+  if (m.body_len) out.set(BufferId::FileData, Bytes(m.body, m.body_len));
+}
+
+}  // namespace ww::app::http

@@ -1,0 +1,966 @@
+#include "app/http/parser.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "flow/arena.h"
+#include "flow/flow.h"
+
+namespace ww::app::http {
+
+namespace {
+
+// Bytes of Message::buf kept free of header lines for the derived buffers (host, names).
+constexpr uint32_t kReserve = 768;
+// A direction resynchronising on a new start line gives up after this many bad lines.
+constexpr uint32_t kMaxBadLines = 32;
+
+inline char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+bool icontains(std::string_view hay, std::string_view needle) noexcept {
+  if (needle.size() > hay.size()) return false;
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i)
+    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+  return false;
+}
+
+inline bool is_ws(uint8_t c) noexcept { return c == ' ' || c == '\t'; }
+
+bool is_token_char(uint8_t c) noexcept {
+  if (c <= 32 || c >= 127) return false;
+  return !std::strchr("()<>@,;:\\\"/[]?={}", c);
+}
+
+int hexval(uint8_t c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool parse_u64(std::string_view s, uint64_t& out) noexcept {
+  if (s.empty() || s.size() > 18) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + uint64_t(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+std::atomic<bool> g_log_headers{false};
+
+constexpr std::string_view kMethods[] = {
+    "GET",     "POST",  "HEAD",     "PUT",       "DELETE", "OPTIONS", "CONNECT",
+    "TRACE",   "PATCH", "PROPFIND", "PROPPATCH", "MKCOL",  "COPY",    "MOVE",
+    "LOCK",    "UNLOCK", "SEARCH",  "REPORT",    "MERGE",  "CHECKOUT", "MKACTIVITY",
+    "SUBSCRIBE", "NOTIFY", "M-SEARCH", "PURGE"};
+
+enum class State : uint8_t {
+  StartLine,
+  Headers,
+  Body,        // Content-Length bytes
+  ChunkSize,
+  ChunkData,
+  ChunkEnd,    // CRLF after chunk data
+  Trailers,
+  UntilClose,  // response body delimited by the end of the connection
+  Tunnel,      // CONNECT accepted or protocol upgraded: bytes are opaque
+};
+
+struct Side {
+  State state = State::StartLine;
+  Message* msg = nullptr;
+  uint32_t line_len = 0;   // bytes of the current line stored at msg->buf + msg->used
+  bool line_cut = false;   // current line went over its limit: rest dropped until LF
+  bool line_nonempty = false;  // (trailers / chunk lines) saw a non-CR byte
+  bool resync = false;     // looking for a start line after garbage
+  uint32_t bad_lines = 0;
+  uint64_t remaining = 0;  // Body / ChunkData bytes left
+  uint64_t chunk_size = 0;
+  bool chunk_digits_done = false;
+  bool chunk_bad = false;
+  bool anomaly_line = false;  // field_too_long raised for this direction
+  bool finished = false;
+};
+
+struct Slot {
+  Message msg;
+  uint64_t tx_id = 0;
+  bool in_use = false;
+  bool parsing = false;   // the request direction is still writing it
+  bool answered = false;  // its response was logged
+};
+
+void* zalloc_arena(void* opaque, uInt items, uInt size) {
+  return static_cast<flow::Arena*>(opaque)->alloc(size_t(items) * size);
+}
+void zfree_arena(void*, void*) {}
+
+class HttpParser final : public Parser {
+ public:
+  explicit HttpParser(flow::Arena& arena) noexcept : arena_(arena) {}
+
+  ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;
+  void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept override;
+  void finish(Direction d, ParseContext& ctx) noexcept override;
+
+ private:
+  bool begin_message(Direction d) noexcept;
+  bool ensure_buf(Message& m) noexcept;
+  // Appends the bytes up to LF into the current line; true when the line is complete.
+  bool read_line(Side& s, Direction d, Bytes data, size_t& pos) noexcept;
+  // Skips up to LF; true when the line ended. Tracks whether it had content.
+  bool skip_line(Side& s, Bytes data, size_t& pos) noexcept;
+  Span take_line(Side& s) noexcept;
+  bool start_line(Direction d, Span line) noexcept;
+  void header_line(Direction d, Span line) noexcept;
+  void headers_done(Direction d) noexcept;
+  void body(Direction d, Bytes b) noexcept;
+  void inflate_body(Message& m, Bytes b) noexcept;
+  void message_done(Direction d) noexcept;
+  void emit(const Message* req, const Message* rsp, uint64_t id, Direction d) noexcept;
+  void evict_oldest() noexcept;
+  void flush_unanswered() noexcept;
+  void normalise_uri(Message& m) noexcept;
+  void derive(Message& m, bool request) noexcept;
+  Message* paired_request() noexcept {
+    return rsp_slot_ >= 0 ? &slots_[rsp_slot_]->msg : nullptr;
+  }
+  void anomaly(const char* e) noexcept { ctx_->on_anomaly(e); }
+
+  flow::Arena& arena_;
+  ParseContext* ctx_ = nullptr;
+  Side side_[2];
+  Slot* slots_[kMaxPipeline] = {};
+  uint8_t queue_[kMaxPipeline] = {};  // slots waiting for a response, oldest first
+  uint8_t q_head_ = 0, q_len_ = 0;
+  int req_slot_ = -1;  // slot the request direction writes
+  int rsp_slot_ = -1;  // slot paired with the response being parsed (-1: none)
+  uint64_t rsp_tx_id_ = 0;
+  uint64_t next_tx_id_ = 0;
+  Message rsp_;
+  z_stream z_{};
+  bool z_inited_ = false;
+  bool z_active_ = false;  // current response body is inflated
+  bool z_raw_tried_ = false;
+  bool z_deflate_ = false;
+};
+
+bool HttpParser::ensure_buf(Message& m) noexcept {
+  if (m.buf) return true;
+  m.buf = arena_.alloc_array<uint8_t>(kHeaderBytes);
+  return m.buf != nullptr;
+}
+
+void HttpParser::emit(const Message* req, const Message* rsp, uint64_t id, Direction d) noexcept {
+  Transaction tx{req, rsp};
+  ctx_->on_transaction(&tx, id, d);
+}
+
+void HttpParser::evict_oldest() noexcept {
+  // More requests in flight than kept: log the oldest without its response.
+  int i = queue_[q_head_];
+  q_head_ = uint8_t((q_head_ + 1) % kMaxPipeline);
+  --q_len_;
+  anomaly("http.too_many_pipelined_requests");
+  Slot& s = *slots_[i];
+  s.msg.flags |= flag::kTruncated;
+  emit(&s.msg, nullptr, s.tx_id, Direction::ToServer);
+  s.in_use = false;
+}
+
+bool HttpParser::begin_message(Direction d) noexcept {
+  Side& sd = side_[idx(d)];
+  if (d == Direction::ToServer) {
+    int free_slot = -1;
+    for (;;) {
+      for (uint32_t i = 0; i < kMaxPipeline && free_slot < 0; ++i) {
+        if (!slots_[i]) {
+          slots_[i] = arena_.make<Slot>();
+          if (!slots_[i]) return false;
+        }
+        if (!slots_[i]->in_use) free_slot = int(i);
+      }
+      if (free_slot >= 0 || q_len_ == 0) break;
+      evict_oldest();
+    }
+    if (free_slot < 0) return false;
+    Slot& s = *slots_[free_slot];
+    s.msg.reset();
+    if (!ensure_buf(s.msg)) return false;
+    s.tx_id = next_tx_id_++;
+    s.in_use = s.parsing = true;
+    s.answered = false;
+    queue_[(q_head_ + q_len_) % kMaxPipeline] = uint8_t(free_slot);
+    ++q_len_;
+    req_slot_ = free_slot;
+    sd.msg = &s.msg;
+  } else {
+    rsp_.reset();
+    if (!ensure_buf(rsp_)) return false;
+    if (q_len_ > 0) {
+      rsp_slot_ = queue_[q_head_];
+      q_head_ = uint8_t((q_head_ + 1) % kMaxPipeline);
+      --q_len_;
+      rsp_tx_id_ = slots_[rsp_slot_]->tx_id;
+    } else {
+      rsp_slot_ = -1;
+      rsp_tx_id_ = next_tx_id_++;
+      anomaly("http.unable_to_match_response_to_request");
+    }
+    sd.msg = &rsp_;
+  }
+  sd.line_len = 0;
+  sd.line_cut = false;
+  return true;
+}
+
+bool HttpParser::read_line(Side& s, Direction d, Bytes data, size_t& pos) noexcept {
+  Message& m = *s.msg;
+  const uint8_t* start = data.data() + pos;
+  size_t avail = data.size() - pos;
+  const void* nl = std::memchr(start, '\n', avail);
+  size_t n = nl ? size_t(static_cast<const uint8_t*>(nl) - start) : avail;
+  uint32_t limit = std::min<uint32_t>(kMaxLine, kHeaderBytes - kReserve - std::min(m.used, kHeaderBytes - kReserve));
+  size_t room = limit > s.line_len ? limit - s.line_len : 0;
+  size_t keep = std::min(n, room);
+  if (keep) std::memcpy(m.buf + m.used + s.line_len, start, keep);
+  s.line_len += uint32_t(keep);
+  if (keep < n && !s.line_cut) {
+    s.line_cut = true;
+    if (m.used + kMaxLine + kReserve > kHeaderBytes) {
+      m.flags |= flag::kHeadersDropped;
+      anomaly(d == Direction::ToServer ? "http.request_header_too_large"
+                                       : "http.response_header_too_large");
+    } else {
+      anomaly(d == Direction::ToServer ? "http.request_field_too_long"
+                                       : "http.response_field_too_long");
+    }
+  }
+  pos += n + (nl ? 1 : 0);
+  return nl != nullptr;
+}
+
+bool HttpParser::skip_line(Side& s, Bytes data, size_t& pos) noexcept {
+  for (; pos < data.size(); ++pos) {
+    uint8_t c = data[pos];
+    if (c == '\n') {
+      ++pos;
+      return true;
+    }
+    if (c != '\r') s.line_nonempty = true;
+  }
+  return false;
+}
+
+Span HttpParser::take_line(Side& s) noexcept {
+  Message& m = *s.msg;
+  uint32_t len = s.line_len;
+  while (len > 0 && (m.buf[m.used + len - 1] == '\r' || is_ws(m.buf[m.used + len - 1]))) --len;
+  Span line{m.used, len};
+  s.line_len = 0;
+  s.line_cut = false;
+  return line;
+}
+
+}  // namespace
+
+void Message::reset() noexcept {
+  uint8_t* b = buf;
+  uint8_t* bd = body;
+  *this = Message{};
+  buf = b;
+  body = bd;
+}
+
+bool Message::header(std::string_view name, std::string_view& value) const noexcept {
+  for (uint32_t i = 0; i < header_count; ++i) {
+    if (iequals(text(headers[i].name), name)) {
+      value = text(headers[i].value);
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+// Start line at `line` (buf offsets): on success it is kept, followed by CRLF.
+bool HttpParser::start_line(Direction d, Span line) noexcept {
+  Message& m = *side_[idx(d)].msg;
+  std::string_view t = m.text(line);
+  auto sub = [&](size_t off, size_t len) { return Span{uint32_t(line.off + off), uint32_t(len)}; };
+  if (d == Direction::ToServer) {
+    size_t sp1 = t.find_first_of(" \t");
+    if (sp1 == 0 || sp1 == std::string_view::npos) return false;
+    for (size_t i = 0; i < sp1; ++i)
+      if (!is_token_char(uint8_t(t[i]))) return false;
+    size_t u = t.find_first_not_of(" \t", sp1);
+    if (u == std::string_view::npos) return false;
+    size_t sp2 = t.find_last_of(" \t");
+    m.method = sub(0, sp1);
+    if (sp2 >= u && t.substr(sp2 + 1).starts_with("HTTP/")) {
+      size_t ue = sp2;
+      while (ue > u && is_ws(uint8_t(t[ue - 1]))) --ue;
+      m.uri = sub(u, ue - u);
+      m.protocol = sub(sp2 + 1, t.size() - sp2 - 1);
+    } else {
+      m.uri = sub(u, t.size() - u);
+      if (sp2 >= u) {
+        // "GET /a b" without a protocol: an HTTP/0.9-looking line with spaces. Keep all.
+        anomaly("http.request_line_no_protocol");
+      }
+    }
+  } else {
+    if (!t.starts_with("HTTP/")) return false;
+    size_t sp1 = t.find_first_of(" \t");
+    if (sp1 == std::string_view::npos) return false;
+    m.protocol = sub(0, sp1);
+    size_t c = t.find_first_not_of(" \t", sp1);
+    if (c == std::string_view::npos || c + 3 > t.size()) return false;
+    uint16_t code = 0;
+    for (size_t i = c; i < c + 3; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      code = uint16_t(code * 10 + (t[i] - '0'));
+    }
+    if (c + 3 < t.size() && !is_ws(uint8_t(t[c + 3]))) return false;
+    m.status = code;
+    m.status_text = sub(c, 3);
+    size_t r = t.find_first_not_of(" \t", c + 3);
+    if (r != std::string_view::npos) m.reason = sub(r, t.size() - r);
+  }
+  m.start_line = line;
+  m.used = line.off + line.len;
+  m.buf[m.used++] = '\r';
+  m.buf[m.used++] = '\n';
+  if (d == Direction::ToServer) normalise_uri(m);
+  m.header_block = Span{m.used, 0};
+  return true;
+}
+
+// Percent-decoding and dot-segment removal into buf (after the start line). The normalised
+// form is never longer than the raw URI.
+void HttpParser::normalise_uri(Message& m) noexcept {
+  uint32_t len = m.uri.len;
+  if (m.used + len + 16 > kHeaderBytes) return;  // no room: http.uri stays absent
+  uint8_t* out = m.buf + m.used;
+  const uint8_t* in = m.buf + m.uri.off;
+  uint32_t n = 0;
+  size_t q = std::string_view(reinterpret_cast<const char*>(in), len).find('?');
+  uint32_t path_end = q == std::string_view::npos ? len : uint32_t(q);
+  // Percent-decoding of the whole URI.
+  uint32_t path_out_end = 0;
+  for (uint32_t i = 0; i < len; ++i) {
+    if (i == path_end) path_out_end = n;
+    uint8_t c = in[i];
+    if (c == '%') {
+      int h = i + 2 < len ? hexval(in[i + 1]) : -1;
+      int l = i + 2 < len ? hexval(in[i + 2]) : -1;
+      if (h >= 0 && l >= 0) {
+        uint8_t v = uint8_t(h * 16 + l);
+        m.flags |= flag::kUriPercentDecoded;
+        if (v == '%' && i + 4 < len && hexval(in[i + 3]) >= 0 && hexval(in[i + 4]) >= 0)
+          m.flags |= flag::kUriDoubleEncoding;
+        out[n++] = v;
+        i += 2;
+        continue;
+      }
+      m.flags |= flag::kUriInvalidEncoding;
+    }
+    out[n++] = c;
+  }
+  if (path_end == len) path_out_end = n;
+  // Dot segments in the path (RFC 3986 5.2.4), in place: w <= r always.
+  uint32_t w = 0, r = 0;
+  auto seg_start = [&](uint32_t at) { return at == 0 || out[at - 1] == '/'; };
+  while (r < path_out_end) {
+    bool at_seg = seg_start(r);
+    if (at_seg && out[r] == '.' &&
+        (r + 1 == path_out_end || out[r + 1] == '/')) {  // "." segment
+      m.flags |= flag::kUriDotSegments;
+      r += (r + 1 == path_out_end) ? 1 : 2;
+      continue;
+    }
+    if (at_seg && r + 1 < path_out_end && out[r] == '.' && out[r + 1] == '.' &&
+        (r + 2 == path_out_end || out[r + 2] == '/')) {  // ".." segment
+      m.flags |= flag::kUriDotSegments;
+      r += (r + 2 == path_out_end) ? 2 : 3;
+      // Drop the previous segment: w points after its trailing '/'.
+      if (w <= 1) {
+        if (out[0] == '/' || w == 0) m.flags |= flag::kUriAboveRoot;
+        w = (w == 1 && out[0] == '/') ? 1 : w;
+        continue;
+      }
+      uint32_t k = w - 1;  // the '/' ending the previous segment
+      while (k > 0 && out[k - 1] != '/') --k;
+      w = k;
+      continue;
+    }
+    out[w++] = out[r++];
+  }
+  std::memmove(out + w, out + path_out_end, n - path_out_end);
+  n = w + (n - path_out_end);
+  m.uri_norm = Span{m.used, n};
+  m.used += n;
+  if (m.flags & flag::kUriInvalidEncoding) anomaly("http.uri_invalid_encoding");
+  if (m.flags & flag::kUriDoubleEncoding) anomaly("http.uri_double_encoding");
+  if (m.flags & flag::kUriAboveRoot) anomaly("http.uri_traversal_above_root");
+}
+
+void HttpParser::header_line(Direction d, Span line) noexcept {
+  Message& m = *side_[idx(d)].msg;
+  uint8_t* b = m.buf;
+  if (is_ws(b[line.off])) {
+    // obs-fold: continues the previous header's value (RFC 9112 5.2).
+    if (m.header_count == 0 || m.used != line.off) return;
+    uint32_t a = line.off;
+    while (a < line.off + line.len && is_ws(b[a])) ++a;
+    uint32_t len = line.off + line.len - a;
+    Header& h = m.headers[m.header_count - 1];
+    uint32_t w = m.used - 2;  // over the previous CRLF
+    b[w++] = ' ';
+    std::memmove(b + w, b + a, len);
+    w += len;
+    h.value.len = w - h.value.off;
+    b[w++] = '\r';
+    b[w++] = '\n';
+    m.used = w;
+    m.header_block.len = m.used - m.header_block.off;
+    anomaly("http.header_folded");
+    return;
+  }
+  std::string_view t = m.text(line);
+  size_t colon = t.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    anomaly("http.invalid_header");
+    return;
+  }
+  if (m.header_count >= kMaxHeaders) {
+    if (!(m.flags & flag::kHeadersDropped)) anomaly("http.too_many_headers");
+    m.flags |= flag::kHeadersDropped;
+    return;
+  }
+  size_t name_len = colon;
+  while (name_len > 0 && is_ws(uint8_t(t[name_len - 1]))) --name_len;
+  if (name_len != colon) anomaly("http.header_name_whitespace");
+  size_t v = colon + 1;
+  while (v < t.size() && is_ws(uint8_t(t[v]))) ++v;
+  size_t vlen = t.size() - v;
+  // Rewrite in place as "Name: value\r\n"; needs at most 3 bytes more than the raw line
+  // (kReserve keeps room).
+  uint32_t o = line.off;
+  Header& h = m.headers[m.header_count++];
+  h.name = Span{o, uint32_t(name_len)};
+  uint32_t vo = o + uint32_t(name_len) + 2;
+  std::memmove(b + vo, b + o + v, vlen);
+  b[o + name_len] = ':';
+  b[o + name_len + 1] = ' ';
+  h.value = Span{vo, uint32_t(vlen)};
+  uint32_t w = vo + uint32_t(vlen);
+  b[w++] = '\r';
+  b[w++] = '\n';
+  m.used = w;
+  m.header_block.len = m.used - m.header_block.off;
+}
+
+// Host (lower case, without port) and the header-names buffer, after the header block.
+void HttpParser::derive(Message& m, bool request) noexcept {
+  if (request) {
+    std::string_view host = m.header("Host");
+    if (host.empty() && m.text(m.uri).starts_with("http")) {
+      // Absolute-form request target: the authority is the host.
+      std::string_view u = m.text(m.uri);
+      size_t p = u.find("://");
+      if (p != std::string_view::npos) {
+        u.remove_prefix(p + 3);
+        host = u.substr(0, u.find_first_of("/?#"));
+      }
+    }
+    size_t at = host.rfind('@');
+    if (at != std::string_view::npos) host.remove_prefix(at + 1);
+    std::string_view name = host;
+    if (!host.empty() && host[0] == '[') {
+      size_t e = host.find(']');
+      name = host.substr(0, e == std::string_view::npos ? host.size() : e + 1);
+    } else {
+      name = host.substr(0, host.find(':'));
+    }
+    if (name.size() < host.size() && host[name.size()] == ':') {
+      uint64_t port = 0;
+      if (parse_u64(host.substr(name.size() + 1), port) && port <= 65535) m.port = int32_t(port);
+    }
+    if (!name.empty() && m.used + name.size() <= kHeaderBytes) {
+      m.host = Span{m.used, uint32_t(name.size())};
+      for (char c : name) m.buf[m.used++] = uint8_t(lower(c));
+    }
+  }
+  uint32_t need = 4;
+  for (uint32_t i = 0; i < m.header_count; ++i) need += m.headers[i].name.len + 2;
+  if (m.used + need <= kHeaderBytes) {
+    uint32_t o = m.used;
+    uint8_t* b = m.buf;
+    b[m.used++] = '\r';
+    b[m.used++] = '\n';
+    for (uint32_t i = 0; i < m.header_count; ++i) {
+      std::memcpy(b + m.used, b + m.headers[i].name.off, m.headers[i].name.len);
+      m.used += m.headers[i].name.len;
+      b[m.used++] = '\r';
+      b[m.used++] = '\n';
+    }
+    b[m.used++] = '\r';
+    b[m.used++] = '\n';
+    m.header_names = Span{o, m.used - o};
+  }
+}
+
+void HttpParser::headers_done(Direction d) noexcept {
+  Side& s = side_[idx(d)];
+  Message& m = *s.msg;
+  bool request = d == Direction::ToServer;
+  derive(m, request);
+  std::string_view te = m.header("Transfer-Encoding");
+  std::string_view cl;
+  bool has_cl = m.header("Content-Length", cl);
+  if (has_cl) {
+    uint64_t v = 0;
+    std::string_view t = cl;
+    while (!t.empty() && is_ws(uint8_t(t.back()))) t.remove_suffix(1);
+    if (parse_u64(t, v)) {
+      m.content_length = v;
+      m.has_content_length = true;
+    } else {
+      anomaly("http.invalid_content_length");
+    }
+  }
+  bool chunked = !te.empty() && icontains(te, "chunked");
+  if (chunked && has_cl) anomaly("http.transfer_encoding_and_content_length");
+  if (!te.empty() && !chunked) anomaly("http.unknown_transfer_encoding");
+  if (chunked) m.flags |= flag::kChunked;
+
+  s.chunk_size = 0;
+  s.chunk_digits_done = false;
+  s.chunk_bad = false;
+  s.line_len = 0;
+  if (request) {
+    if (chunked) {
+      s.state = State::ChunkSize;
+    } else if (m.has_content_length && m.content_length > 0) {
+      s.state = State::Body;
+      s.remaining = m.content_length;
+    } else {
+      message_done(d);
+    }
+    return;
+  }
+  const Message* req = paired_request();
+  std::string_view method = req ? req->text(req->method) : std::string_view();
+  uint16_t st = m.status;
+  if ((st >= 100 && st < 200) || st == 204 || st == 304 || method == "HEAD" ||
+      (method == "CONNECT" && st >= 200 && st < 300)) {
+    message_done(d);
+    return;
+  }
+  z_active_ = false;
+  std::string_view ce = m.header("Content-Encoding");
+  if (!ce.empty()) {
+    bool gz = icontains(ce, "gzip");
+    bool df = icontains(ce, "deflate");
+    if (gz || df) {
+      int rc;
+      if (!z_inited_) {
+        z_.zalloc = zalloc_arena;
+        z_.zfree = zfree_arena;
+        z_.opaque = &arena_;
+        rc = inflateInit2(&z_, 15 + 32);
+        z_inited_ = rc == Z_OK;
+      } else {
+        rc = inflateReset2(&z_, 15 + 32);
+      }
+      if (rc == Z_OK) {
+        z_active_ = true;
+        z_raw_tried_ = false;
+        z_deflate_ = df && !gz;
+        m.flags |= flag::kBodyGzip;
+      } else {
+        m.flags |= flag::kDecompressError;
+      }
+    }
+  }
+  if (chunked) {
+    s.state = State::ChunkSize;
+  } else if (m.has_content_length) {
+    if (m.content_length == 0) {
+      message_done(d);
+      return;
+    }
+    s.state = State::Body;
+    s.remaining = m.content_length;
+  } else {
+    s.state = State::UntilClose;
+  }
+}
+
+void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
+  if (m.body_len >= kBodyBytes) return;
+  bool first = z_.total_in == 0 && z_.total_out == 0;
+  z_.next_in = const_cast<Bytef*>(b.data());
+  z_.avail_in = uInt(b.size());
+  while (z_.avail_in > 0 && m.body_len < kBodyBytes) {
+    z_.next_out = m.body + m.body_len;
+    z_.avail_out = kBodyBytes - m.body_len;
+    uInt before = z_.avail_out;
+    uInt in_before = z_.avail_in;
+    int rc = inflate(&z_, Z_NO_FLUSH);
+    m.body_len += before - z_.avail_out;
+    if (rc == Z_STREAM_END) {
+      z_active_ = false;
+      return;
+    }
+    if (rc == Z_DATA_ERROR && z_deflate_ && !z_raw_tried_ && first && z_.total_out == 0) {
+      // "deflate" sent as a raw deflate stream (no zlib header): common, retry once.
+      z_raw_tried_ = true;
+      if (inflateReset2(&z_, -15) != Z_OK) break;
+      z_.next_in = const_cast<Bytef*>(b.data());
+      z_.avail_in = uInt(b.size());
+      continue;
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      m.flags |= flag::kDecompressError;
+      anomaly("http.decompression_failed");
+      z_active_ = false;
+      return;
+    }
+    if (z_.avail_in == in_before && z_.avail_out == before) break;
+  }
+  if (m.body_len >= kBodyBytes) {
+    // The inspection window is full: nothing more is inflated for this response.
+    if (z_.total_out > uint64_t(z_.total_in) * kBombRatio) {
+      m.flags |= flag::kDecompressBomb;
+      anomaly("http.decompression_bomb");
+    }
+    z_active_ = false;
+  }
+}
+
+void HttpParser::body(Direction d, Bytes b) noexcept {
+  if (b.empty()) return;
+  Message& m = *side_[idx(d)].msg;
+  m.body_bytes += b.size();
+  if (m.body_len >= kBodyBytes) return;
+  if (!m.body) {
+    m.body = arena_.alloc_array<uint8_t>(kBodyBytes);
+    if (!m.body) return;
+  }
+  if (d == Direction::ToClient && (m.flags & flag::kBodyGzip)) {
+    if (z_active_) inflate_body(m, b);
+    return;
+  }
+  size_t n = std::min<size_t>(b.size(), kBodyBytes - m.body_len);
+  std::memcpy(m.body + m.body_len, b.data(), n);
+  m.body_len += uint32_t(n);
+}
+
+void HttpParser::message_done(Direction d) noexcept {
+  Side& s = side_[idx(d)];
+  Message& m = *s.msg;
+  m.complete = !(m.flags & flag::kTruncated);
+  s.state = State::StartLine;
+  s.line_len = 0;
+  s.line_cut = false;
+  if (d == Direction::ToServer) {
+    Slot& slot = *slots_[req_slot_];
+    slot.parsing = false;
+    if (slot.answered) slot.in_use = false;
+    req_slot_ = -1;
+    s.msg = nullptr;
+    // After CONNECT the client waits for the answer; its next bytes may be tunnelled.
+    if (m.text(m.method) == "CONNECT") s.state = State::Tunnel;
+    return;
+  }
+  uint16_t st = m.status;
+  if (st >= 100 && st < 200 && st != 101 && !(m.flags & flag::kTruncated)) {
+    // Interim response: the final one follows for the same request.
+    m.reset();
+    return;
+  }
+  Message* req = paired_request();
+  bool connect = req && req->text(req->method) == "CONNECT";
+  emit(req, &m, rsp_tx_id_, Direction::ToClient);
+  if (rsp_slot_ >= 0) {
+    Slot& slot = *slots_[rsp_slot_];
+    slot.answered = true;
+    if (!slot.parsing) slot.in_use = false;
+  }
+  rsp_slot_ = -1;
+  s.msg = nullptr;
+  z_active_ = false;
+  if (st == 101 || (connect && st >= 200 && st < 300)) {
+    side_[0].state = side_[1].state = State::Tunnel;
+  } else if (connect && side_[0].state == State::Tunnel) {
+    side_[0].state = State::StartLine;  // CONNECT refused: the client may try again
+  }
+}
+
+ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcept {
+  ctx_ = &ctx;
+  Side& s = side_[idx(d)];
+  size_t pos = 0;
+  const size_t n = data.size();
+  while (pos < n) {
+    switch (s.state) {
+      case State::StartLine: {
+        if (!s.msg) {
+          while (pos < n && (data[pos] == '\r' || data[pos] == '\n')) ++pos;
+          if (pos == n) break;
+          if (!begin_message(d)) return {ParseStatus::Error, pos, 0};
+        }
+        if (!read_line(s, d, data, pos)) break;
+        bool cut = s.line_cut;
+        Span line = take_line(s);
+        if (line.len == 0 && !cut) break;  // blank line before the start line
+        if (!start_line(d, line)) {
+          if (!s.resync) {
+            s.resync = true;
+            anomaly(d == Direction::ToServer ? "http.invalid_request_line"
+                                             : "http.invalid_response_line");
+          }
+          if (++s.bad_lines > kMaxBadLines) return {ParseStatus::Error, pos, 0};
+          break;  // the line is dropped; the message slot stays for the next line
+        }
+        s.resync = false;
+        s.bad_lines = 0;
+        if (d == Direction::ToServer && s.msg->protocol.len == 0 && !cut) {
+          message_done(d);  // HTTP/0.9 simple request: no headers
+          break;
+        }
+        s.state = State::Headers;
+        break;
+      }
+      case State::Headers: {
+        if (!read_line(s, d, data, pos)) break;
+        bool cut = s.line_cut;
+        Span line = take_line(s);
+        if (line.len == 0 && !cut) {
+          headers_done(d);
+          break;
+        }
+        if (cut && (s.msg->flags & flag::kHeadersDropped)) break;
+        header_line(d, line);
+        break;
+      }
+      case State::Body:
+      case State::ChunkData: {
+        size_t take = size_t(std::min<uint64_t>(s.remaining, n - pos));
+        body(d, data.subspan(pos, take));
+        pos += take;
+        s.remaining -= take;
+        if (s.remaining == 0) {
+          if (s.state == State::Body) {
+            message_done(d);
+          } else {
+            s.state = State::ChunkEnd;
+            s.line_nonempty = false;
+          }
+        }
+        break;
+      }
+      case State::ChunkEnd: {
+        if (!skip_line(s, data, pos)) break;
+        if (s.line_nonempty) anomaly("http.invalid_chunk_end");
+        s.state = State::ChunkSize;
+        s.chunk_size = 0;
+        s.chunk_digits_done = false;
+        s.chunk_bad = false;
+        s.line_nonempty = false;
+        s.line_len = 0;
+        break;
+      }
+      case State::ChunkSize: {
+        bool done = false;
+        for (; pos < n; ++pos) {
+          uint8_t c = data[pos];
+          if (c == '\n') {
+            ++pos;
+            done = true;
+            break;
+          }
+          if (s.chunk_digits_done) continue;  // extensions, CR
+          int h = hexval(c);
+          if (h >= 0) {
+            if (s.chunk_size >> 56) s.chunk_bad = true;
+            s.chunk_size = s.chunk_size * 16 + uint64_t(h);
+            ++s.line_len;
+          } else if (c == ';' || c == '\r' || is_ws(c)) {
+            s.chunk_digits_done = true;
+          } else {
+            s.chunk_bad = true;
+            s.chunk_digits_done = true;
+          }
+        }
+        if (!done) break;
+        Message& m = *s.msg;
+        if (s.chunk_bad || s.line_len == 0) {
+          anomaly("http.invalid_chunk_size");
+          m.flags |= flag::kTruncated;
+          message_done(d);
+          if (s.state == State::StartLine) s.resync = true;
+          break;
+        }
+        s.line_len = 0;
+        s.chunk_digits_done = false;
+        if (s.chunk_size == 0) {
+          s.state = State::Trailers;
+          s.line_nonempty = false;
+        } else {
+          s.state = State::ChunkData;
+          s.remaining = s.chunk_size;
+        }
+        s.chunk_size = 0;
+        break;
+      }
+      case State::Trailers: {
+        if (!skip_line(s, data, pos)) break;
+        if (s.line_nonempty) {
+          s.line_nonempty = false;
+          break;
+        }
+        message_done(d);
+        break;
+      }
+      case State::UntilClose:
+        body(d, data.subspan(pos));
+        pos = n;
+        break;
+      case State::Tunnel:
+        pos = n;
+        break;
+    }
+  }
+  return {ParseStatus::Ok, n, 0};
+}
+
+void HttpParser::gap(Direction d, uint64_t len, ParseContext& ctx) noexcept {
+  ctx_ = &ctx;
+  Side& s = side_[idx(d)];
+  if (s.state == State::Tunnel) return;
+  if (s.msg) s.msg->flags |= flag::kGap;
+  if ((s.state == State::Body || s.state == State::ChunkData) && len < s.remaining) {
+    s.remaining -= len;  // body bytes lost; the framing still holds
+    s.msg->body_bytes += len;
+    z_active_ = z_active_ && d == Direction::ToServer;
+    return;
+  }
+  if (s.state == State::UntilClose) {
+    s.msg->body_bytes += len;
+    if (d == Direction::ToClient) z_active_ = false;
+    return;
+  }
+  // Framing lost: end the message here and look for the next start line.
+  if (s.msg && s.state == State::StartLine) {
+    s.line_len = 0;  // a partial start line: drop it, keep the slot for the next one
+    s.line_cut = false;
+  } else if (s.msg) {
+    s.msg->flags |= flag::kTruncated;
+    s.line_len = 0;
+    message_done(d);
+  }
+  s.state = State::StartLine;
+  s.resync = true;
+}
+
+void HttpParser::flush_unanswered() noexcept {
+  while (q_len_ > 0) {
+    int i = queue_[q_head_];
+    q_head_ = uint8_t((q_head_ + 1) % kMaxPipeline);
+    --q_len_;
+    Slot& s = *slots_[i];
+    emit(&s.msg, nullptr, s.tx_id, Direction::ToServer);
+    s.in_use = false;
+  }
+}
+
+void HttpParser::finish(Direction d, ParseContext& ctx) noexcept {
+  ctx_ = &ctx;
+  Side& s = side_[idx(d)];
+  if (s.finished) return;
+  if (s.msg && s.state != State::Tunnel) {
+    if (s.state != State::StartLine) {
+      if (s.state != State::UntilClose) s.msg->flags |= flag::kTruncated;
+      message_done(d);
+    } else if (d == Direction::ToClient) {
+      // An orphan or interim-only response with nothing more: give its request back.
+      if (rsp_slot_ >= 0) {
+        q_head_ = uint8_t((q_head_ + kMaxPipeline - 1) % kMaxPipeline);
+        queue_[q_head_] = uint8_t(rsp_slot_);
+        ++q_len_;
+        rsp_slot_ = -1;
+      }
+      s.msg = nullptr;
+    } else {
+      // A request cut before its start line ended: not a message.
+      Slot& slot = *slots_[req_slot_];
+      slot.parsing = false;
+      if (rsp_slot_ == req_slot_) {
+        slot.answered = true;  // its response will be logged without it
+      } else {
+        if (q_len_ > 0) --q_len_;  // it was queued last
+        slot.in_use = false;
+      }
+      req_slot_ = -1;
+      s.msg = nullptr;
+    }
+  }
+  s.finished = true;
+  if (side_[0].finished && side_[1].finished) flush_unanswered();
+}
+
+}  // namespace
+
+void set_log_headers(bool on) noexcept { g_log_headers.store(on, std::memory_order_relaxed); }
+bool log_headers_enabled() noexcept { return g_log_headers.load(std::memory_order_relaxed); }
+
+ProbeResult probe(Direction d, Bytes first) noexcept {
+  std::string_view t = as_sv(first);
+  if (d == Direction::ToClient) {
+    constexpr std::string_view kPrefix = "HTTP/";
+    size_t k = std::min(t.size(), kPrefix.size());
+    if (t.substr(0, k) != kPrefix.substr(0, k)) return ProbeResult::NoMatch;
+    if (t.size() < kPrefix.size() + 1) return ProbeResult::NeedMore;
+    return (t[5] >= '0' && t[5] <= '9') ? ProbeResult::Match : ProbeResult::NoMatch;
+  }
+  bool more = false;
+  for (std::string_view m : kMethods) {
+    if (t.size() > m.size()) {
+      if (t.starts_with(m) && (t[m.size()] == ' ' || t[m.size()] == '\t'))
+        return ProbeResult::Match;
+    } else if (m.starts_with(t)) {
+      more = true;
+    }
+  }
+  return more ? ProbeResult::NeedMore : ProbeResult::NoMatch;
+}
+
+namespace {
+Parser* create(ParseContext& ctx) noexcept { return ctx.arena().make<HttpParser>(ctx.arena()); }
+}  // namespace
+
+void log_tx(const void* tx, output::EveWriter& w) noexcept;
+void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+
+const ParserSpec kSpec = {
+    Proto::Http, true, false, {80, 8080, 8000, 3128}, &probe, &create, "http", &log_tx, &buffers,
+};
+
+}  // namespace ww::app::http

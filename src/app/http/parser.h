@@ -1,0 +1,113 @@
+// app/http: HTTP/1.0 and HTTP/1.1 (RFC 9112), incremental in both directions.
+//
+// What it does: request and status lines, headers (obs-fold joined), Content-Length, chunked
+// transfer coding (trailers skipped), bodies until close, pipelining (requests queue until
+// their response), request/response pairing into one Transaction, 1xx interim responses,
+// CONNECT and Upgrade (101: both directions become an opaque tunnel), gzip/deflate response
+// decompression with zlib into the inspection window, URI normalisation (percent-decoding,
+// dot segments) with flags and anomalies.
+//
+// Invariants: every byte is consumed (parse() returns Ok, or Error when a start line is not
+// HTTP); all memory comes from the flow arena in fixed-size pieces allocated once and reused
+// (request slots, the response message, zlib's state).
+// Limits (each overrun is an anomaly and the data is dropped, never grown):
+//   kMaxLine bytes per start/header line, kMaxHeaders headers and kHeaderBytes of stored
+//   header text per message, kBodyBytes of (decoded) body kept per message for inspection,
+//   kMaxPipeline requests waiting for a response (the oldest is logged without response).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "app/parser.h"
+
+namespace ww::app::http {
+
+inline constexpr uint32_t kMaxLine = 4096;
+inline constexpr uint32_t kMaxHeaders = 64;
+inline constexpr uint32_t kHeaderBytes = 8192;
+inline constexpr uint32_t kBodyBytes = 4096;
+inline constexpr uint32_t kMaxPipeline = 4;
+// Decompression: the output ratio over the compressed bytes that filled the inspection
+// window above which a response is flagged as a decompression bomb (and not inflated further).
+inline constexpr uint32_t kBombRatio = 100;
+
+// Byte range inside Message::buf.
+struct Span {
+  uint32_t off = 0, len = 0;
+};
+struct Header {
+  Span name, value;
+};
+
+// Message::flags
+namespace flag {
+inline constexpr uint32_t kUriPercentDecoded = 1;  // the URI had %XX escapes
+inline constexpr uint32_t kUriInvalidEncoding = 2; // a % not followed by two hex digits
+inline constexpr uint32_t kUriDoubleEncoding = 4;  // %25XX: decoding once leaves an escape
+inline constexpr uint32_t kUriDotSegments = 8;     // ./ or ../ segments removed
+inline constexpr uint32_t kUriAboveRoot = 16;      // ../ climbing above the root
+inline constexpr uint32_t kTruncated = 32;         // ended before it was complete
+inline constexpr uint32_t kHeadersDropped = 64;    // a header over a limit was not kept
+inline constexpr uint32_t kBodyGzip = 128;         // body decompressed (gzip or deflate)
+inline constexpr uint32_t kDecompressError = 256;
+inline constexpr uint32_t kDecompressBomb = 512;
+inline constexpr uint32_t kChunked = 1024;
+inline constexpr uint32_t kGap = 2048;             // bytes of this message were lost
+}  // namespace flag
+
+// One request or response. Text lives in `buf` (kHeaderBytes): the start line followed by
+// "\r\n", the header block as "Name: value\r\n" lines (trailing white space removed, folded
+// lines joined), then derived buffers (normalised URI, lower-case host, header names).
+struct Message {
+  uint8_t* buf = nullptr;
+  uint32_t used = 0;
+  Span start_line;           // without CRLF
+  Span method, uri, protocol;  // request line
+  Span status_text, reason;    // status line ("200", "OK"); protocol above
+  Span header_block;         // all "Name: value\r\n" lines
+  Span header_names;         // "\r\nName\r\n...\r\n\r\n" (Suricata's http.header_names)
+  Span uri_norm;             // request: normalised URI
+  Span host;                 // request: Host header value, lower case, without port
+  Header headers[kMaxHeaders];
+  uint32_t header_count = 0;
+  uint8_t* body = nullptr;   // kBodyBytes: body kept for inspection (decompressed)
+  uint32_t body_len = 0;
+  uint64_t body_bytes = 0;   // body bytes on the wire after de-chunking
+  uint64_t content_length = 0;
+  uint32_t flags = 0;
+  uint16_t status = 0;       // response status code
+  int32_t port = -1;         // request: port from the Host header, -1 when none
+  bool has_content_length = false;
+  bool complete = false;
+
+  std::string_view text(Span s) const noexcept {
+    return {reinterpret_cast<const char*>(buf) + s.off, s.len};
+  }
+  // First header with this name (case-insensitive); empty when absent.
+  bool header(std::string_view name, std::string_view& value) const noexcept;
+  std::string_view header(std::string_view name) const noexcept {
+    std::string_view v;
+    header(name, v);
+    return v;
+  }
+  void reset() noexcept;
+};
+
+// What on_transaction receives: a request and its response (either may be null: a request
+// the flow ended before answering, or a response picked up without its request).
+struct Transaction {
+  const Message* request = nullptr;
+  const Message* response = nullptr;
+};
+
+// Request headers and response headers arrays in EVE (off by default, as in Suricata).
+void set_log_headers(bool on) noexcept;
+bool log_headers_enabled() noexcept;
+
+// Probes (exposed for tests).
+ProbeResult probe(Direction d, Bytes first) noexcept;
+
+extern const ParserSpec kSpec;
+
+}  // namespace ww::app::http
