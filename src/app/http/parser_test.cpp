@@ -1,0 +1,397 @@
+#include "app/http/parser.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <string>
+#include <vector>
+
+#include "app/test_harness.h"
+#include "detect/match.h"
+
+namespace ww::app::http {
+namespace {
+
+using test::Harness;
+constexpr Direction kTs = Direction::ToServer;
+constexpr Direction kTc = Direction::ToClient;
+
+struct Seen {
+  uint64_t id = 0;
+  bool req = false, rsp = false;
+  std::string method, uri, uri_norm, host, protocol, user_agent, req_body;
+  int status = 0;
+  std::string rsp_body;
+  uint64_t length = 0;
+  uint32_t req_flags = 0, rsp_flags = 0;
+  std::string header_block, header_names, cookie;
+};
+
+struct Conn {
+  Harness h;
+  std::vector<Seen> txs;
+  explicit Conn(uint16_t dp = 80) : h(ipproto::kTcp, 40000, dp) {
+    h.on_tx = [this](const ParserSpec& spec, const void* p, uint64_t id, Direction) {
+      ASSERT_EQ(spec.proto, Proto::Http);
+      const auto& tx = *static_cast<const Transaction*>(p);
+      Seen s;
+      s.id = id;
+      if (const Message* q = tx.request) {
+        s.req = true;
+        s.method = q->text(q->method);
+        s.uri = q->text(q->uri);
+        s.uri_norm = q->text(q->uri_norm);
+        s.host = q->text(q->host);
+        s.protocol = q->text(q->protocol);
+        s.user_agent = q->header("User-Agent");
+        s.req_body.assign(reinterpret_cast<const char*>(q->body), q->body_len);
+        s.req_flags = q->flags;
+        s.header_block = q->text(q->header_block);
+        s.header_names = q->text(q->header_names);
+        s.cookie = q->header("cookie");
+      }
+      if (const Message* r = tx.response) {
+        s.rsp = true;
+        s.status = r->status;
+        s.rsp_body.assign(reinterpret_cast<const char*>(r->body), r->body_len);
+        s.length = r->body_bytes;
+        s.rsp_flags = r->flags;
+      }
+      txs.push_back(s);
+    };
+  }
+};
+
+// RFC 9112 2.1: request line, header fields, empty line; 6.2 Content-Length body.
+const std::string kRequest =
+    "POST /submit/./a/../form?x=%41 HTTP/1.1\r\n"  // request-line (3.)
+    "Host: Portal.Hospital.local:8080\r\n"          // Host with port (RFC 9110 7.2)
+    "User-Agent: test-agent/1.0\r\n"
+    "Cookie: sid=42\r\n"
+    "Content-Length: 5\r\n"
+    "\r\n"
+    "hello";                                        // 5 body octets
+const std::string kResponse =
+    "HTTP/1.1 200 OK\r\n"                           // status-line (4.)
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "Transfer-Encoding: chunked\r\n"                // 7.1 chunked
+    "\r\n"
+    "4\r\nWiki\r\n"                                 // chunk-size CRLF chunk-data CRLF
+    "6;ext=1\r\npedia \r\n"                         // with a chunk-ext
+    "0\r\n"                                         // last-chunk
+    "X-Trailer: t\r\n"                              // trailer section
+    "\r\n";
+
+void expect_pair(const std::vector<Seen>& txs) {
+  ASSERT_EQ(txs.size(), 1u);
+  const Seen& s = txs[0];
+  EXPECT_EQ(s.id, 0u);
+  EXPECT_EQ(s.method, "POST");
+  EXPECT_EQ(s.uri, "/submit/./a/../form?x=%41");
+  EXPECT_EQ(s.uri_norm, "/submit/form?x=A");
+  EXPECT_EQ(s.host, "portal.hospital.local");
+  EXPECT_EQ(s.protocol, "HTTP/1.1");
+  EXPECT_EQ(s.user_agent, "test-agent/1.0");
+  EXPECT_EQ(s.req_body, "hello");
+  EXPECT_EQ(s.status, 200);
+  EXPECT_EQ(s.rsp_body, "Wikipedia ");
+  EXPECT_EQ(s.length, 10u);
+  EXPECT_EQ(s.header_block,
+            "Host: Portal.Hospital.local:8080\r\nUser-Agent: test-agent/1.0\r\nCookie: "
+            "sid=42\r\nContent-Length: 5\r\n");
+  EXPECT_EQ(s.header_names, "\r\nHost\r\nUser-Agent\r\nCookie\r\nContent-Length\r\n\r\n");
+  EXPECT_EQ(s.cookie, "sid=42");
+  EXPECT_TRUE(s.req_flags & flag::kUriDotSegments);
+  EXPECT_TRUE(s.req_flags & flag::kUriPercentDecoded);
+  EXPECT_FALSE(s.req_flags & flag::kTruncated);
+}
+
+TEST(HttpParser, WholeMessages) {
+  Conn r;
+  r.h.data(kTs, kRequest);
+  r.h.data(kTc, kResponse);
+  expect_pair(r.txs);
+  EXPECT_EQ(static_cast<Proto>(r.h.f.app_proto), Proto::Http);
+  auto lines = r.h.eve_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("\"event_type\":\"http\""), std::string::npos);
+  EXPECT_NE(lines[0].find("\"tx_id\":0,\"http\":{\"hostname\":\"portal.hospital.local\","
+                          "\"http_port\":8080,\"url\":\"/submit/./a/../form?x=%41\","
+                          "\"http_user_agent\":\"test-agent/1.0\","
+                          "\"http_content_type\":\"text/html\",\"http_method\":\"POST\","
+                          "\"protocol\":\"HTTP/1.1\",\"status\":200,\"length\":10}"),
+            std::string::npos)
+      << lines[0];
+}
+
+TEST(HttpParser, SplitAtEveryOffset) {
+  for (size_t cut = 0; cut <= kRequest.size(); ++cut) {
+    Conn r;
+    r.h.data(kTs, std::string_view(kRequest).substr(0, cut));
+    r.h.data(kTs, std::string_view(kRequest).substr(cut));
+    r.h.data(kTc, kResponse);
+    SCOPED_TRACE(cut);
+    expect_pair(r.txs);
+  }
+  for (size_t cut = 0; cut <= kResponse.size(); ++cut) {
+    Conn r;
+    r.h.data(kTs, kRequest);
+    r.h.data(kTc, std::string_view(kResponse).substr(0, cut));
+    r.h.data(kTc, std::string_view(kResponse).substr(cut));
+    SCOPED_TRACE(cut);
+    expect_pair(r.txs);
+  }
+  Conn r;  // one byte at a time, both directions
+  r.h.data_split(kTs, Harness::b(kRequest), 1);
+  r.h.data_split(kTc, Harness::b(kResponse), 1);
+  expect_pair(r.txs);
+}
+
+TEST(HttpParser, TruncatedRequestLoggedAtEnd) {
+  for (size_t cut = 1; cut < kRequest.size(); ++cut) {
+    Conn r;
+    r.h.data(kTs, std::string_view(kRequest).substr(0, cut));
+    r.h.end();
+    SCOPED_TRACE(cut);
+    // Once the request line is complete the request is a (truncated) transaction.
+    bool has_line = kRequest.substr(0, cut).find("\r\n") != std::string::npos;
+    if (cut >= 4 || has_line) {
+      if (has_line) {
+        ASSERT_EQ(r.txs.size(), 1u);
+        EXPECT_FALSE(r.txs[0].rsp);
+        EXPECT_TRUE(r.txs[0].req_flags & flag::kTruncated);
+      }
+    }
+  }
+}
+
+TEST(HttpParser, TruncatedResponse) {
+  for (size_t cut = 1; cut < kResponse.size(); ++cut) {
+    Conn r;
+    r.h.data(kTs, kRequest);
+    r.h.data(kTc, std::string_view(kResponse).substr(0, cut));
+    r.h.end();
+    ASSERT_EQ(r.txs.size(), 1u) << cut;
+    EXPECT_EQ(r.txs[0].method, "POST");
+  }
+}
+
+TEST(HttpParser, PipelinedRequestsPairInOrder) {
+  Conn r;
+  r.h.data(kTs,
+           "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
+           "HEAD /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+           "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+  r.h.data(kTc,
+           "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"
+           "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"  // HEAD: no body follows
+           "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_EQ(r.txs.size(), 3u);
+  EXPECT_EQ(r.txs[0].uri, "/1");
+  EXPECT_EQ(r.txs[0].rsp_body, "one");
+  EXPECT_EQ(r.txs[1].uri, "/2");
+  EXPECT_EQ(r.txs[1].status, 200);
+  EXPECT_EQ(r.txs[2].uri, "/3");
+  EXPECT_EQ(r.txs[2].status, 404);
+  for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(r.txs[i].id, i);
+}
+
+TEST(HttpParser, TooManyPipelinedRequestsLogsOldest) {
+  Conn r;
+  for (uint32_t i = 0; i < kMaxPipeline + 2; ++i) r.h.data(kTs, "GET /x HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(r.txs.size(), 2u);  // evicted without response
+  r.h.end();
+  EXPECT_EQ(r.txs.size(), kMaxPipeline + 2);
+  EXPECT_GE(r.h.counter("app_layer.anomalies"), 2u);
+}
+
+TEST(HttpParser, InterimAndUntilClose) {
+  Conn r;
+  r.h.data(kTs, "PUT /f HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nab");
+  r.h.data(kTc, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 201 Created\r\n\r\nbody until close");
+  EXPECT_TRUE(r.txs.empty());
+  r.h.end();
+  ASSERT_EQ(r.txs.size(), 1u);
+  EXPECT_EQ(r.txs[0].status, 201);
+  EXPECT_EQ(r.txs[0].rsp_body, "body until close");
+  EXPECT_EQ(r.txs[0].req_body, "ab");
+}
+
+TEST(HttpParser, ConnectTunnelAndUpgrade) {
+  Conn r;
+  r.h.data(kTs, "CONNECT host:443 HTTP/1.1\r\nHost: host:443\r\n\r\n");
+  r.h.data(kTc, "HTTP/1.1 200 Connection established\r\n\r\n");
+  r.h.data(kTs, "\x16\x03\x01 binary tls bytes");
+  r.h.data(kTc, "\x16\x03\x03 more binary");
+  ASSERT_EQ(r.txs.size(), 1u);
+  EXPECT_EQ(r.txs[0].method, "CONNECT");
+  EXPECT_EQ(r.h.counter("app_layer.parse_errors"), 0u);
+
+  Conn u;
+  u.h.data(kTs, "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+  u.h.data(kTc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello");
+  u.h.data(kTs, "\x81\x85xxxxhello");
+  ASSERT_EQ(u.txs.size(), 1u);
+  EXPECT_EQ(u.txs[0].status, 101);
+  EXPECT_EQ(u.h.counter("app_layer.parse_errors"), 0u);
+}
+
+std::string gzip(const std::string& in, bool raw_deflate = false) {
+  z_stream z{};
+  deflateInit2(&z, 9, Z_DEFLATED, raw_deflate ? -15 : 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(in.size() + 128, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = uInt(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = uInt(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+TEST(HttpParser, GzipAndDeflateBodies) {
+  for (bool raw : {false, true}) {
+    std::string plain = "<html>patient portal</html>";
+    std::string z = gzip(plain, raw);
+    Conn r;
+    r.h.data(kTs, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    std::string rsp = "HTTP/1.1 200 OK\r\nContent-Encoding: " + std::string(raw ? "deflate" : "gzip") +
+                      "\r\nContent-Length: " + std::to_string(z.size()) + "\r\n\r\n" + z;
+    r.h.data_split(kTc, Harness::b(rsp), 3);
+    ASSERT_EQ(r.txs.size(), 1u);
+    EXPECT_EQ(r.txs[0].rsp_body, plain);
+    EXPECT_EQ(r.txs[0].length, z.size());
+  }
+}
+
+TEST(HttpParser, DecompressionBombFlagged) {
+  std::string zeros(1 << 20, '\0');
+  std::string z = gzip(zeros);
+  Conn r;
+  r.h.data(kTs, "GET / HTTP/1.1\r\n\r\n");
+  r.h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                    std::to_string(z.size()) + "\r\n\r\n" + z);
+  ASSERT_EQ(r.txs.size(), 1u);
+  EXPECT_EQ(r.txs[0].rsp_body.size(), kBodyBytes);  // inflated no further than the window
+  EXPECT_TRUE(r.txs[0].rsp_flags & flag::kDecompressBomb);
+  EXPECT_NE(r.h.eve_all().find("http.decompression_bomb"), std::string::npos);
+}
+
+TEST(HttpParser, UriNormalisationFlags) {
+  Conn r;
+  r.h.data(kTs, "GET /a/%252e%252e/x%zz HTTP/1.1\r\n\r\n");
+  r.h.data(kTs, "GET /../../etc/passwd HTTP/1.1\r\n\r\n");
+  r.h.end();
+  ASSERT_EQ(r.txs.size(), 2u);
+  EXPECT_TRUE(r.txs[0].req_flags & flag::kUriDoubleEncoding);
+  EXPECT_TRUE(r.txs[0].req_flags & flag::kUriInvalidEncoding);
+  EXPECT_EQ(r.txs[0].uri_norm, "/a/%2e%2e/x%zz");
+  EXPECT_TRUE(r.txs[1].req_flags & flag::kUriAboveRoot);
+  EXPECT_EQ(r.txs[1].uri_norm, "/etc/passwd");
+  std::string eve = r.h.eve_all();
+  EXPECT_NE(eve.find("\"anomaly\":{\"app_proto\":\"http\",\"type\":\"applayer\","
+                     "\"event\":\"http.uri_double_encoding\",\"layer\":\"proto_parser\"}"),
+            std::string::npos)
+      << eve;
+  EXPECT_NE(eve.find("http.uri_traversal_above_root"), std::string::npos);
+}
+
+TEST(HttpParser, OverLimits) {
+  Conn r;
+  std::string req = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 100; ++i) req += "X-H" + std::to_string(i) + ": v\r\n";
+  req += "X-Long: " + std::string(kMaxLine * 2, 'a') + "\r\n\r\n";
+  r.h.data_split(kTs, Harness::b(req), 977);
+  r.h.data(kTc, "HTTP/1.1 204 No Content\r\n\r\n");
+  ASSERT_EQ(r.txs.size(), 1u);
+  EXPECT_TRUE(r.txs[0].req_flags & flag::kHeadersDropped);
+  EXPECT_NE(r.h.eve_all().find("http.too_many_headers"), std::string::npos);
+  EXPECT_EQ(r.txs[0].status, 204);
+
+  Conn l;  // one huge line
+  l.h.data(kTs, "GET /" + std::string(3 * kMaxLine, 'u') + " HTTP/1.1\r\nHost: h\r\n\r\n");
+  l.h.end();
+  ASSERT_EQ(l.txs.size(), 1u);
+  EXPECT_NE(l.h.eve_all().find("http.request_field_too_long"), std::string::npos);
+}
+
+TEST(HttpParser, GarbageStopsWithoutTransactions) {
+  Conn r;
+  std::string junk;
+  uint32_t x = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 1103515245 + 12345;
+    junk.push_back(char(x >> 16));
+  }
+  // Detected as HTTP from a valid first request, then garbage.
+  r.h.data(kTs, "GET / HTTP/1.1\r\n\r\n" + junk);
+  r.h.data(kTc, junk);
+  r.h.end();
+  EXPECT_LE(r.txs.size(), 1u);
+  EXPECT_GE(r.h.counter("app_layer.parse_errors"), 1u);
+}
+
+TEST(HttpParser, ResponseWithoutRequest) {
+  Conn r;
+  r.h.data(kTc, "HTTP/1.1 304 Not Modified\r\n\r\n");
+  ASSERT_EQ(r.txs.size(), 1u);
+  EXPECT_FALSE(r.txs[0].req);
+  EXPECT_EQ(r.txs[0].status, 304);
+}
+
+TEST(HttpParser, Probe) {
+  auto b = Harness::b;
+  EXPECT_EQ(probe(kTs, b("GET / HTTP/1.1")), ProbeResult::Match);
+  EXPECT_EQ(probe(kTs, b("PROPF")), ProbeResult::NeedMore);
+  EXPECT_EQ(probe(kTs, b("GETX /")), ProbeResult::NoMatch);
+  EXPECT_EQ(probe(kTs, b("\x16\x03\x01")), ProbeResult::NoMatch);
+  EXPECT_EQ(probe(kTc, b("HTT")), ProbeResult::NeedMore);
+  EXPECT_EQ(probe(kTc, b("HTTP/1.1 200 OK")), ProbeResult::Match);
+  EXPECT_EQ(probe(kTc, b("SSH-2.0")), ProbeResult::NoMatch);
+}
+
+TEST(HttpParser, Buffers) {
+  Conn r;
+  detect::InspectBuffers req_bufs, rsp_bufs;
+  std::string uri, stat, data, names;
+  r.h.on_tx = [&](const ParserSpec& spec, const void* tx, uint64_t, Direction) {
+    spec.buffers(tx, kTs, req_bufs);
+    spec.buffers(tx, kTc, rsp_bufs);
+    auto str = [](const Bytes* b) { return b ? std::string(as_sv(*b)) : std::string("<none>"); };
+    uri = str(req_bufs.get(detect::BufferId::HttpUri));
+    stat = str(rsp_bufs.get(detect::BufferId::HttpStatCode));
+    data = str(rsp_bufs.get(detect::BufferId::FileData));
+    names = str(req_bufs.get(detect::BufferId::HttpHeaderNames));
+    EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpMethod)), "POST");
+    EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpUriRaw)), "/submit/./a/../form?x=%41");
+    EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpHost)), "portal.hospital.local");
+    EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpUserAgent)), "test-agent/1.0");
+    EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpCookie)), "sid=42");
+    EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpRequestBody)), "hello");
+    EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpRequestLine)),
+              "POST /submit/./a/../form?x=%41 HTTP/1.1");
+    EXPECT_EQ(str(rsp_bufs.get(detect::BufferId::HttpStatMsg)), "OK");
+    EXPECT_EQ(str(rsp_bufs.get(detect::BufferId::HttpResponseLine)), "HTTP/1.1 200 OK");
+    EXPECT_EQ(str(rsp_bufs.get(detect::BufferId::HttpContentType)), "text/html; charset=utf-8");
+    EXPECT_EQ(rsp_bufs.get(detect::BufferId::HttpMethod), nullptr);
+  };
+  r.h.data(kTs, kRequest);
+  r.h.data(kTc, kResponse);
+  EXPECT_EQ(uri, "/submit/form?x=A");
+  EXPECT_EQ(stat, "200");
+  EXPECT_EQ(data, "Wikipedia ");
+  EXPECT_EQ(names, "\r\nHost\r\nUser-Agent\r\nCookie\r\nContent-Length\r\n\r\n");
+}
+
+TEST(HttpParser, FoldedHeaderAndBareLf) {
+  Conn r;
+  r.h.data(kTs, "GET /f HTTP/1.1\nHost: a\nX-Fold: one\n  two\nUser-Agent:ua \n\n");
+  r.h.end();
+  ASSERT_EQ(r.txs.size(), 1u);
+  EXPECT_EQ(r.txs[0].header_block, "Host: a\r\nX-Fold: one two\r\nUser-Agent: ua\r\n");
+  EXPECT_EQ(r.txs[0].user_agent, "ua");
+}
+
+}  // namespace
+}  // namespace ww::app::http
