@@ -4,6 +4,8 @@
 
 #include "app/dns/parser.h"
 #include "app/http/parser.h"
+#include "app/dicom/parser.h"
+#include "app/hl7/parser.h"
 #include "app/parser.h"
 
 namespace ww::app {
