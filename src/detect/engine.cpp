@@ -68,6 +68,112 @@ bool small_port_set(const GroupNode<uint16_t>& n, std::vector<uint16_t>& out, si
   return !n.children.empty();
 }
 
+// Address groups as sorted disjoint 128-bit ranges (IPv4 is v4-mapped).
+using U128 = unsigned __int128;
+using Ranges = std::vector<std::pair<U128, U128>>;
+U128 to_u(const IpAddr& a) {
+  U128 v = 0;
+  for (uint8_t b : a.b) v = v << 8 | b;
+  return v;
+}
+IpAddr from_u(U128 v) {
+  IpAddr a;
+  for (int i = 15; i >= 0; --i) {
+    a.b[size_t(i)] = uint8_t(v);
+    v >>= 8;
+  }
+  return a;
+}
+Ranges normalize(Ranges r) {
+  std::sort(r.begin(), r.end());
+  Ranges out;
+  for (auto& x : r) {
+    if (!out.empty() && (out.back().second == ~U128(0) || x.first <= out.back().second + 1))
+      out.back().second = std::max(out.back().second, x.second);
+    else
+      out.push_back(x);
+  }
+  return out;
+}
+Ranges complement(const Ranges& r) {
+  Ranges out;
+  U128 next = 0;
+  bool done = false;
+  for (auto& x : r) {
+    if (x.first > next) out.push_back({next, x.first - 1});
+    if (x.second == ~U128(0)) {
+      done = true;
+      break;
+    }
+    next = x.second + 1;
+  }
+  if (!done) out.push_back({next, ~U128(0)});
+  return out;
+}
+Ranges intersect(const Ranges& a, const Ranges& b) {
+  Ranges out;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    U128 lo = std::max(a[i].first, b[j].first), hi = std::min(a[i].second, b[j].second);
+    if (lo <= hi) out.push_back({lo, hi});
+    (a[i].second < b[j].second) ? ++i : ++j;
+  }
+  return out;
+}
+// The set a node matches, ignoring its own negation (as GroupNode::contains does).
+Ranges node_ranges(const GroupNode<IpAddr>& n) {
+  if (!n.is_list) return {{to_u(n.lo), to_u(n.hi)}};
+  Ranges pos, neg;
+  bool any_pos = false;
+  for (const auto& c : n.children) {
+    Ranges r = node_ranges(c);
+    if (c.negated) {
+      neg.insert(neg.end(), r.begin(), r.end());
+    } else {
+      any_pos = true;
+      pos.insert(pos.end(), r.begin(), r.end());
+    }
+  }
+  Ranges p = any_pos ? normalize(pos) : Ranges{{0, ~U128(0)}};
+  return intersect(p, complement(normalize(neg)));
+}
+// Ranges of a group when every range is narrow (at most 65536 addresses); else nullopt.
+std::optional<Ranges> narrow_ranges(const AddressGroup& g) {
+  if (g.any) return std::nullopt;
+  Ranges r = node_ranges(g.root);
+  if (g.root.negated) r = complement(r);
+  for (auto& x : r)
+    if (x.second - x.first >= 65536) return std::nullopt;
+  return r;
+}
+
+void build_ip_index(DetectEngine::IpIndex& idx,
+                    const std::vector<std::pair<uint32_t, Ranges>>& items) {
+  std::vector<U128> b;
+  for (auto& [o, rs] : items)
+    for (auto& r : rs) {
+      b.push_back(r.first);
+      if (r.second != ~U128(0)) b.push_back(r.second + 1);
+    }
+  std::sort(b.begin(), b.end());
+  b.erase(std::unique(b.begin(), b.end()), b.end());
+  std::vector<std::vector<uint32_t>> lists(b.size());
+  for (auto& [o, rs] : items)
+    for (auto& r : rs) {
+      size_t i = size_t(std::lower_bound(b.begin(), b.end(), r.first) - b.begin());
+      for (; i < b.size() && b[i] <= r.second; ++i) lists[i].push_back(o);
+    }
+  idx.bounds.clear();
+  idx.first.clear();
+  idx.orders.clear();
+  for (size_t i = 0; i < b.size(); ++i) {
+    idx.bounds.push_back(from_u(b[i]));
+    idx.first.push_back(uint32_t(idx.orders.size()));
+    idx.orders.insert(idx.orders.end(), lists[i].begin(), lists[i].end());
+  }
+  idx.first.push_back(uint32_t(idx.orders.size()));
+}
+
 uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h;
@@ -205,6 +311,7 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
     for (uint32_t o = 0; o < rs.size(); ++o) e->info_[e->by_order_[o]].order = o;
 
     // Groups for rules the prefilter does not reach.
+    std::vector<std::pair<uint32_t, Ranges>> ip_items[4][2][2];  // [class][dir][src/dst]
     for (uint32_t i = 0; i < rs.size(); ++i) {
       const Rule& r = rs[i];
       const RuleInfo& ri = e->info_[i];
@@ -235,12 +342,24 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
       std::vector<uint16_t> ports;
       bool indexed = !r.bidirectional && !r.dport.any && !r.dport.root.negated &&
                      small_port_set(r.dport.root, ports, 64);
+      // Not port-indexed: index by a narrow address side if it has one.
+      std::optional<Ranges> src_r, dst_r;
+      if (!indexed) {
+        src_r = narrow_ranges(r.src);
+        if (!src_r) dst_r = narrow_ranges(r.dst);
+      }
       for (int c = 0; c < 4; ++c) {
         if (!classes[c]) continue;
         for (int d = 0; d < 2; ++d) {
           if (!(d == 0 ? ts : tc)) continue;
           PortIndex& g = e->groups_[c][d];
-          if (!indexed) {
+          if (!indexed && (src_r || dst_r)) {
+            const Ranges& rr = src_r ? *src_r : *dst_r;
+            // Forward: the packet's source is in the rule's source side (or dest in dest).
+            ip_items[c][d][src_r ? 0 : 1].push_back({ri.order, rr});
+            // <>: the same side may face the other way.
+            if (r.bidirectional) ip_items[c][d][src_r ? 1 : 0].push_back({ri.order, rr});
+          } else if (!indexed) {
             g.any.push_back(ri.order);
           } else {
             for (uint16_t p : ports) {
@@ -251,10 +370,23 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
         }
       }
     }
+    for (int c = 0; c < 4; ++c)
+      for (int d = 0; d < 2; ++d) {
+        build_ip_index(e->groups_[c][d].by_src, ip_items[c][d][0]);
+        build_ip_index(e->groups_[c][d].by_dst, ip_items[c][d][1]);
+      }
     return std::shared_ptr<const DetectEngine>(std::move(e));
   } catch (const std::exception& ex) {
     return fail(fmt::format("detection engine build failed: {}", ex.what()));
   }
+}
+
+void DetectEngine::IpIndex::lookup(const IpAddr& a, std::vector<uint32_t>& out) const noexcept {
+  if (bounds.empty()) return;
+  auto it = std::upper_bound(bounds.begin(), bounds.end(), a);
+  if (it == bounds.begin()) return;
+  size_t i = size_t(it - bounds.begin()) - 1;
+  out.insert(out.end(), orders.begin() + first[i], orders.begin() + first[i + 1]);
 }
 
 std::span<const uint32_t> DetectEngine::tx_always(uint16_t app, Direction d) const noexcept {
@@ -329,7 +461,7 @@ Detector::Detector(std::shared_ptr<const DetectEngine> engine, StatsBlock& stats
       hs_ok_ = true;
     }
   }
-  cand_.reserve(rs.rules.size() + 1);
+  cand_.reserve(rs.rules.size() * 2 + 16);  // a <> rule may come from both address indexes
   uint32_t slots = 1;
   while (slots < engine_->limits().flow_table_slots) slots <<= 1;
   flow_slots_.assign(slots, {nullptr, nullptr});
@@ -846,6 +978,8 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
     auto it = g.by_port.find(m.dp);
     if (it != g.by_port.end()) cand_.insert(cand_.end(), it->second.begin(), it->second.end());
   }
+  g.by_src.lookup(p.src, cand_);
+  g.by_dst.lookup(p.dst, cand_);
   if (cand_.empty()) return;
   run(m);
 }

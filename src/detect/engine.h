@@ -97,9 +97,19 @@ class DetectEngine {
     };
     std::vector<IntOp> int_ops;
   };
+  // Rules whose source (or destination) addresses are a few narrow ranges (IP reputation
+  // lists: Suricata's "IP-only" rules), found by address instead of being tried on every
+  // packet: elementary intervals over the ranges' bounds, each with its rule orders.
+  struct IpIndex {
+    std::vector<IpAddr> bounds;   // sorted interval starts
+    std::vector<uint32_t> first;  // interval i: orders[first[i] .. first[i+1])
+    std::vector<uint32_t> orders;
+    void lookup(const IpAddr& a, std::vector<uint32_t>& out) const noexcept;
+  };
   struct PortIndex {
     std::vector<uint32_t> any;  // rules for every destination port (or too many to index)
     std::unordered_map<uint16_t, std::vector<uint32_t>> by_port;
+    IpIndex by_src, by_dst;     // looked up with the packet's source / destination address
   };
 
   const RuleInfo& info(uint32_t r) const noexcept { return info_[r]; }
