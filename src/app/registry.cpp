@@ -15,6 +15,8 @@ namespace {
 const ParserSpec* const kSpecs[] = {
     &http::kSpec,
     &dns::kSpec,
+    &hl7::kSpec,
+    &dicom::kSpec,
     nullptr,
 };
 
