@@ -1,0 +1,233 @@
+#include "app/dns/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "app/test_harness.h"
+#include "detect/match.h"
+
+namespace ww::app::dns {
+namespace {
+
+using test::Harness;
+using B = std::vector<uint8_t>;
+constexpr Direction kTs = Direction::ToServer;
+constexpr Direction kTc = Direction::ToClient;
+
+// A query for www.example.com A (RFC 1035 4.1).
+const B kQuery = {
+    0x12, 0x34,  // ID
+    0x01, 0x00,  // flags: QR=0 opcode=0 RD=1
+    0x00, 0x01,  // QDCOUNT 1
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // AN, NS, AR
+    3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,  // QNAME @12
+    0x00, 0x01,  // QTYPE A
+    0x00, 0x01,  // QCLASS IN
+};
+
+// Its answer: CNAME, A, AAAA, MX, TXT, SRV, HTTPS answers and an SOA authority, names
+// compressed against the question (pointer 0xC00C = offset 12).
+B response() {
+  B m = {
+      0x12, 0x34,  // ID
+      0x81, 0x80,  // flags: QR=1 RD=1 RA=1 rcode 0
+      0x00, 0x01,  // QDCOUNT
+      0x00, 0x07,  // ANCOUNT 7
+      0x00, 0x01,  // NSCOUNT 1
+      0x00, 0x00,  // ARCOUNT
+      3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+      0x00, 0x01, 0x00, 0x01,
+  };
+  auto rr = [&](std::initializer_list<uint8_t> name, uint16_t type, uint32_t ttl, B rdata) {
+    m.insert(m.end(), name);
+    m.insert(m.end(), {uint8_t(type >> 8), uint8_t(type), 0x00, 0x01, uint8_t(ttl >> 24),
+                       uint8_t(ttl >> 16), uint8_t(ttl >> 8), uint8_t(ttl),
+                       uint8_t(rdata.size() >> 8), uint8_t(rdata.size())});
+    m.insert(m.end(), rdata.begin(), rdata.end());
+  };
+  // CNAME -> web.example.com: label "web" + pointer to "example.com" at offset 16.
+  rr({0xC0, 0x0C}, rrtype::kCname, 300, {3, 'w', 'e', 'b', 0xC0, 16});
+  rr({0xC0, 0x0C}, rrtype::kA, 60, {192, 0, 2, 1});
+  rr({0xC0, 0x0C}, rrtype::kAaaa, 60, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+  rr({0xC0, 16}, rrtype::kMx, 60, {0x00, 0x0a, 4, 'm', 'a', 'i', 'l', 0xC0, 16});
+  rr({0xC0, 16}, rrtype::kTxt, 60, {5, 'h', 'e', 'l', 'l', 'o', 6, ' ', 'w', 'o', 'r', 'l', 'd'});
+  rr({0xC0, 16}, rrtype::kSrv, 60, {0, 1, 0, 2, 0x01, 0xbb, 3, 's', 'r', 'v', 0xC0, 16});
+  rr({0xC0, 16}, rrtype::kHttps, 60, {0, 1, 0});  // priority 1, target "." (root)
+  B soa = {2, 'n', 's', 0xC0, 16, 4, 'h', 'o', 's', 't', 0xC0, 16};
+  for (uint32_t v : {2024u, 7200u, 3600u, 1209600u, 300u})
+    soa.insert(soa.end(), {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)});
+  rr({0xC0, 16}, rrtype::kSoa, 60, soa);
+  return m;
+}
+
+struct Conn {
+  Harness h;
+  std::vector<std::string> eve;
+  std::vector<std::pair<uint64_t, bool>> txs;  // tx_id, response
+  std::vector<std::string> queries;
+  Conn(uint8_t proto, uint16_t dp = 53) : h(proto, 40000, dp) {
+    h.on_tx = [this](const ParserSpec& spec, const void* tx, uint64_t id, Direction d) {
+      const auto& m = *static_cast<const Message*>(tx);
+      txs.push_back({id, m.response});
+      detect::InspectBuffers bufs;
+      spec.buffers(tx, d, bufs);
+      if (auto* q = bufs.get(detect::BufferId::DnsQuery)) queries.emplace_back(as_sv(*q));
+    };
+  }
+  std::string all() { return h.eve_all(); }
+};
+
+B tcp_frame(const B& m) {
+  B out = {uint8_t(m.size() >> 8), uint8_t(m.size())};
+  out.insert(out.end(), m.begin(), m.end());
+  return out;
+}
+
+const char* kAnswerJson =
+    "\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":4660,\"flags\":\"8180\",\"qr\":true,"
+    "\"rd\":true,\"ra\":true,\"opcode\":0,\"rrname\":\"www.example.com\",\"rrtype\":\"A\","
+    "\"rcode\":\"NOERROR\",\"answers\":["
+    "{\"rrname\":\"www.example.com\",\"rrtype\":\"CNAME\",\"ttl\":300,\"rdata\":\"web.example.com\"},"
+    "{\"rrname\":\"www.example.com\",\"rrtype\":\"A\",\"ttl\":60,\"rdata\":\"192.0.2.1\"},"
+    "{\"rrname\":\"www.example.com\",\"rrtype\":\"AAAA\",\"ttl\":60,\"rdata\":\"2001:db8::1\"},"
+    "{\"rrname\":\"example.com\",\"rrtype\":\"MX\",\"ttl\":60,\"rdata\":\"mail.example.com\"},"
+    "{\"rrname\":\"example.com\",\"rrtype\":\"TXT\",\"ttl\":60,\"rdata\":\"hello world\"},"
+    "{\"rrname\":\"example.com\",\"rrtype\":\"SRV\",\"ttl\":60,\"srv\":{\"priority\":1,"
+    "\"weight\":2,\"port\":443,\"name\":\"srv.example.com\"}},"
+    "{\"rrname\":\"example.com\",\"rrtype\":\"HTTPS\",\"ttl\":60,\"rdata\":\"\"}],"
+    "\"grouped\":{\"CNAME\":[\"web.example.com\"],\"A\":[\"192.0.2.1\"],\"AAAA\":[\"2001:db8::1\"],"
+    "\"MX\":[\"mail.example.com\"],\"TXT\":[\"hello world\"],\"HTTPS\":[\"\"]},"
+    "\"authorities\":[{\"rrname\":\"example.com\",\"rrtype\":\"SOA\",\"ttl\":60,\"soa\":{"
+    "\"mname\":\"ns.example.com\",\"rname\":\"host.example.com\",\"serial\":2024,"
+    "\"refresh\":7200,\"retry\":3600,\"expire\":1209600,\"minimum\":300}}]}";
+
+TEST(DnsParser, UdpQueryAndAnswer) {
+  Conn c(ipproto::kUdp);
+  B rsp = response();
+  c.h.datagram(kTs, kQuery);
+  c.h.datagram(kTc, rsp);
+  EXPECT_EQ(static_cast<Proto>(c.h.f.app_proto), Proto::Dns);
+  ASSERT_EQ(c.txs.size(), 2u);
+  EXPECT_EQ(c.txs[0], std::make_pair(uint64_t(0), false));
+  EXPECT_EQ(c.txs[1], std::make_pair(uint64_t(0), true));  // paired by id
+  ASSERT_EQ(c.queries.size(), 1u);
+  EXPECT_EQ(c.queries[0], "www.example.com");
+  std::string eve = c.all();
+  EXPECT_NE(eve.find("\"tx_id\":0,\"dns\":{\"type\":\"query\",\"id\":4660,\"rrname\":"
+                     "\"www.example.com\",\"rrtype\":\"A\",\"opcode\":0}"),
+            std::string::npos)
+      << eve;
+  EXPECT_NE(eve.find(kAnswerJson), std::string::npos) << eve;
+}
+
+TEST(DnsParser, TcpSplitAtEveryOffset) {
+  B stream = tcp_frame(kQuery);
+  B r = tcp_frame(response());
+  B two = stream;
+  two.insert(two.end(), stream.begin(), stream.end());  // two queries back to back
+  for (size_t cut = 0; cut <= two.size(); ++cut) {
+    Conn c(ipproto::kTcp);
+    c.h.data(kTs, Bytes(two).first(cut));
+    c.h.data(kTs, Bytes(two).subspan(cut));
+    c.h.data(kTc, r);
+    SCOPED_TRACE(cut);
+    ASSERT_EQ(c.txs.size(), 3u);
+    EXPECT_EQ(c.queries.size(), 2u);
+    EXPECT_TRUE(c.txs[2].second);
+    EXPECT_NE(c.all().find(kAnswerJson), std::string::npos);
+  }
+  Conn c(ipproto::kTcp);  // byte by byte
+  c.h.data_split(kTs, two, 1);
+  c.h.data_split(kTc, r, 1);
+  EXPECT_EQ(c.txs.size(), 3u);
+}
+
+TEST(DnsParser, TruncatedMessages) {
+  B rsp = response();
+  for (size_t cut = 0; cut < rsp.size(); ++cut) {
+    Message m;
+    char text[kTextBytes];
+    m.text = text;
+    bool ok = decode(Bytes(rsp).first(cut), m, nullptr);
+    // Header and question complete (33 bytes): decodes, keeping the records that fit.
+    EXPECT_EQ(ok, cut >= 33) << cut;
+    if (ok) EXPECT_LE(m.record_count, 8u);
+  }
+  Conn c(ipproto::kTcp);  // a TCP message cut by the end of the flow: nothing logged
+  B f = tcp_frame(kQuery);
+  c.h.data(kTs, Bytes(f).first(f.size() - 3));
+  c.h.end();
+  EXPECT_TRUE(c.txs.empty());
+}
+
+TEST(DnsParser, PointerLoopAndLongLabel) {
+  B loop = kQuery;
+  loop.resize(12);
+  loop.insert(loop.end(), {1, 'a', 0xC0, 12, 0, 1, 0, 1});  // "a" then a pointer to itself
+  Conn c(ipproto::kUdp);
+  c.h.datagram(kTs, kQuery);  // detection
+  c.h.datagram(kTs, loop);
+  B label = kQuery;
+  label[12] = 0x45;  // a label length of 69 (top bits 01: not a pointer)
+  c.h.datagram(kTs, label);
+  std::string eve = c.all();
+  EXPECT_NE(eve.find("dns.name_pointer_loop"), std::string::npos) << eve;
+  EXPECT_NE(eve.find("dns.label_too_long"), std::string::npos);
+  EXPECT_EQ(c.txs.size(), 1u);
+}
+
+TEST(DnsParser, OverLimits) {
+  B m = {0xab, 0xcd, 0x81, 0x83, 0, 1, 0, 40, 0, 0, 0, 0,  // NXDOMAIN, 40 answers
+         1, 'x', 0, 0, 1, 0, 1};
+  for (int i = 0; i < 40; ++i)
+    m.insert(m.end(), {0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 10, 0, 0, uint8_t(i)});
+  Message msg;
+  char text[kTextBytes];
+  msg.text = text;
+  ASSERT_TRUE(decode(m, msg, nullptr));
+  EXPECT_EQ(msg.record_count, kMaxRecords);
+  EXPECT_TRUE(msg.records_dropped);
+  EXPECT_EQ(msg.rcode, 3);
+  char rb[8];
+  EXPECT_EQ(rcode_name(msg.rcode, rb), "NXDOMAIN");
+}
+
+TEST(DnsParser, GarbageIsNotDns) {
+  Conn c(ipproto::kUdp, 5000);
+  uint32_t x = 7;
+  for (int n = 0; n < 40; ++n) {
+    B junk;
+    for (int i = 0; i < 60; ++i) {
+      x = x * 1103515245 + 12345;
+      junk.push_back(uint8_t(x >> 16));
+    }
+    c.h.datagram(kTs, junk);
+  }
+  EXPECT_EQ(static_cast<Proto>(c.h.f.app_proto), Proto::Failed);
+  EXPECT_TRUE(c.txs.empty());
+  EXPECT_EQ(c.h.counter("app_layer.detect_failed"), 1u);
+}
+
+TEST(DnsParser, DetectedOffPortAndTcpBadLength) {
+  Conn c(ipproto::kUdp, 5300);
+  c.h.datagram(kTs, kQuery);
+  EXPECT_EQ(static_cast<Proto>(c.h.f.app_proto), Proto::Dns);
+  Conn t(ipproto::kTcp, 53);
+  t.h.data(kTs, tcp_frame(kQuery));
+  t.h.data(kTs, B{0x00, 0x03, 1, 2, 3});  // length 3: cannot be a message
+  EXPECT_EQ(t.h.counter("app_layer.parse_errors"), 1u);
+  EXPECT_NE(t.all().find("dns.invalid_tcp_length"), std::string::npos);
+}
+
+TEST(DnsParser, Probe) {
+  EXPECT_EQ(probe(kTs, kQuery), ProbeResult::Match);
+  EXPECT_EQ(probe(kTs, tcp_frame(kQuery)), ProbeResult::Match);
+  EXPECT_EQ(probe(kTs, Bytes(tcp_frame(kQuery)).first(10)), ProbeResult::NeedMore);
+  B http = {'G', 'E', 'T', ' ', '/', ' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r', '\n'};
+  EXPECT_EQ(probe(kTs, http), ProbeResult::NoMatch);
+}
+
+}  // namespace
+}  // namespace ww::app::dns
