@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "capture/pipeline.h"
+#include "app/parser.h"
 #include "core/config.h"
 #include "detect/engine.h"
 #include "detect/loader.h"
@@ -286,6 +287,8 @@ int main(int argc, char** argv) {
   auto* rules_check = rules_cmd->add_subcommand("check", "Validate rule files (like suricata -T)");
   rules_check->add_option("files", check_files, "Rule files")->required();
   rules_check->add_option("-c,--config", check_config, "YAML configuration file (vars)");
+  auto* rules_protocols =
+      rules_cmd->add_subcommand("protocols", "List the app-layer protocols wardwatch parses");
   rules_cmd->require_subcommand(1);
 
   std::string iface, bpf;
@@ -312,6 +315,11 @@ int main(int argc, char** argv) {
   if (*analyze) {
     rule_opts.files = rules;
     return run_analyze(common, files, rule_opts);
+  }
+  if (*rules_protocols) {
+    for (const auto* spec : ww::app::parser_specs())
+      fmt::print("{}\n", ww::app::proto_name(spec->proto));
+    return kExitOk;
   }
   if (*rules_check) {
     ww::Config cfg;
