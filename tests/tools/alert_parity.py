@@ -60,7 +60,7 @@ def main():
         eve = os.path.join(out, str(i), "eve.json")
         if not os.path.exists(eve):
             continue
-        with open(eve) as f:
+        with open(eve, errors="replace") as f:
             for line in f:
                 if '"event_type":"alert"' not in line:
                     continue
