@@ -7,6 +7,8 @@
 #include "app/dicom/parser.h"
 #include "app/hl7/parser.h"
 #include "app/parser.h"
+#include "app/ssh/parser.h"
+#include "app/tls/parser.h"
 
 namespace ww::app {
 namespace {
@@ -15,6 +17,8 @@ namespace {
 const ParserSpec* const kSpecs[] = {
     &http::kSpec,
     &dns::kSpec,
+    &tls::kSpec,
+    &ssh::kSpec,
     &hl7::kSpec,
     &dicom::kSpec,
     nullptr,
