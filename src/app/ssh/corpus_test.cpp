@@ -55,13 +55,12 @@ TEST(CorpusSsh, BannersAndHasshAgreeWithTshark) {
         pattern = pattern || has_ssh(c.data[0]) || has_ssh(c.data[1]);
         bool ssh = false;
         for (int i = 0; i < 2; ++i)
-          ssh = ssh || probe(Direction(i), {c.data[i].data(), c.data[i].size()}) ==
-                           ProbeResult::Match;
+          ssh = ssh ||
+                probe(Direction(i), {c.data[i].data(), c.data[i].size()}) == ProbeResult::Match;
         if (!ssh) continue;
         Ctx ctx;
         auto* p = static_cast<SshParser*>(create(ctx));
-        for (auto& ch : c.order)
-          p->parse(ch.d, {c.data[idx(ch.d)].data() + ch.off, ch.len}, ctx);
+        for (auto& ch : c.order) p->parse(ch.d, {c.data[idx(ch.d)].data() + ch.off, ch.len}, ctx);
         p->finish(Direction::ToServer, ctx);
         for (auto& tx : ctx.txs) {
           for (const Side* s : {&tx.client, &tx.server}) {
@@ -84,10 +83,10 @@ TEST(CorpusSsh, BannersAndHasshAgreeWithTshark) {
         if (v.substr(0, 4) == "SSH-") theirs_b.push_back(v);
       }
       for (auto& l : th) {
-        for (std::string_view part : {std::string_view(l).substr(0, l.find('\t')),
-                                      l.find('\t') == std::string::npos
-                                          ? std::string_view()
-                                          : std::string_view(l).substr(l.find('\t') + 1)})
+        for (std::string_view part :
+             {std::string_view(l).substr(0, l.find('\t')),
+              l.find('\t') == std::string::npos ? std::string_view()
+                                                : std::string_view(l).substr(l.find('\t') + 1)})
           if (!part.empty()) theirs_h.emplace_back(part);
       }
       size_t bm = match(banners, theirs_b), hm = match(hassh, theirs_h);
@@ -98,15 +97,17 @@ TEST(CorpusSsh, BannersAndHasshAgreeWithTshark) {
       h_ours += hassh.size();
       h_match += hm;
       if (bm != theirs_b.size() || hm != theirs_h.size() || banners.size() != theirs_b.size())
-        std::printf("  %-70s banners tshark %zu ours %zu matched %zu; hassh tshark %zu ours %zu "
-                    "matched %zu\n",
-                    fs::relative(e.path(), corpus_dir()).c_str(), theirs_b.size(),
-                    banners.size(), bm, theirs_h.size(), hassh.size(), hm);
+        std::printf(
+            "  %-70s banners tshark %zu ours %zu matched %zu; hassh tshark %zu ours %zu "
+            "matched %zu\n",
+            fs::relative(e.path(), corpus_dir()).c_str(), theirs_b.size(), banners.size(), bm,
+            theirs_h.size(), hassh.size(), hm);
     }
   }
-  std::printf("SSH banner agreement with tshark: %zu/%zu (%zu of ours); HASSH: %zu/%zu (%zu of "
-              "ours); %zu captures\n",
-              b_match, b_theirs, b_ours, h_match, h_theirs, h_ours, files);
+  std::printf(
+      "SSH banner agreement with tshark: %zu/%zu (%zu of ours); HASSH: %zu/%zu (%zu of "
+      "ours); %zu captures\n",
+      b_match, b_theirs, b_ours, h_match, h_theirs, h_ours, files);
   ASSERT_GT(b_theirs, 0u);
   EXPECT_GE(double(b_match), 0.9 * double(b_theirs));
   EXPECT_GE(double(h_match), 0.9 * double(h_theirs));

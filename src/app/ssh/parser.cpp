@@ -26,8 +26,10 @@ ParseResult SshParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
   size_t pos = 0;
   while (pos < data.size()) {
     switch (s.state) {
-      case State::Dead: return {ParseStatus::Error, pos, 0};
-      case State::Encrypted: return {ParseStatus::Ok, data.size(), 0};  // nothing more to read
+      case State::Dead:
+        return {ParseStatus::Error, pos, 0};
+      case State::Encrypted:
+        return {ParseStatus::Ok, data.size(), 0};  // nothing more to read
       case State::Banner: {
         // Scan to the end of the line at once (memchr), keeping at most kMaxBanner bytes.
         Bytes rest = data.subspan(pos);
@@ -84,8 +86,10 @@ ParseResult SshParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
                 s.buf_cap = cap;
               }
             }
-            if (s.buf_cap >= payload) s.keep = payload;
-            else ctx.on_anomaly("ssh.kexinit_too_large");  // flow arena cap
+            if (s.buf_cap >= payload)
+              s.keep = payload;
+            else
+              ctx.on_anomaly("ssh.kexinit_too_large");  // flow arena cap
           }
         }
         s.state = State::PktBody;

@@ -59,12 +59,12 @@ class SshParser final : public Parser {
     State state = State::Banner;
     bool long_reported = false;
     uint8_t pre_lines = 0;
-    uint32_t line_len = 0;             // bytes of the current line seen (kept: up to kMaxBanner)
+    uint32_t line_len = 0;  // bytes of the current line seen (kept: up to kMaxBanner)
     char line[kMaxBanner];
-    uint8_t hdr[6];                    // packet_length(4) padding_length(1) msg type(1)
+    uint8_t hdr[6];  // packet_length(4) padding_length(1) msg type(1)
     uint8_t hdr_have = 0;
-    uint32_t left = 0;                 // packet bytes still to come after the header
-    uint32_t keep = 0;                 // of which payload bytes to buffer (KEXINIT)
+    uint32_t left = 0;  // packet bytes still to come after the header
+    uint32_t keep = 0;  // of which payload bytes to buffer (KEXINIT)
     uint32_t got = 0;
     uint8_t* buf = nullptr;
     uint32_t buf_cap = 0;

@@ -50,8 +50,7 @@ FileResult compare_file(const fs::path& f, bool& ran_tshark) {
     if (!tls) continue;
     Ctx ctx;
     TlsParser* p = static_cast<TlsParser*>(create(ctx));
-    for (auto& ch : c.order)
-      p->parse(ch.d, {c.data[idx(ch.d)].data() + ch.off, ch.len}, ctx);
+    for (auto& ch : c.order) p->parse(ch.d, {c.data[idx(ch.d)].data() + ch.off, ch.len}, ctx);
     p->finish(Direction::ToServer, ctx);
     p->finish(Direction::ToClient, ctx);
     for (auto& tx : ctx.txs)
@@ -99,9 +98,10 @@ TEST(CorpusTls, SniAndJa3AgreeWithTshark) {
     }
   }
   double pct = theirs ? 100.0 * double(matched) / double(theirs) : 100.0;
-  std::printf("TLS (SNI, JA3) agreement with tshark: %zu/%zu tshark ClientHellos (%.1f%%), "
-              "%zu of ours, %zu captures\n",
-              matched, theirs, pct, ours, files);
+  std::printf(
+      "TLS (SNI, JA3) agreement with tshark: %zu/%zu tshark ClientHellos (%.1f%%), "
+      "%zu of ours, %zu captures\n",
+      matched, theirs, pct, ours, files);
   // The project's own captures must agree exactly.
   for (const char* f : {"generated/tls_openssl.pcap", "generated/https_nginx.pcap"}) {
     ASSERT_TRUE(by_file.count(f)) << f;

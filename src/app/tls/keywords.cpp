@@ -7,7 +7,9 @@
 namespace ww::app::tls {
 namespace {
 
-Bytes b(std::string_view s) noexcept { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+Bytes b(std::string_view s) noexcept {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
 
 }  // namespace
 

@@ -16,13 +16,20 @@ namespace ww::app::tls {
 
 std::string_view version_name(uint16_t v) noexcept {
   switch (v) {
-    case 0x0002: return "SSLv2";
-    case kSsl3: return "SSLv3";
-    case kTls10: return "TLSv1";
-    case kTls11: return "TLS 1.1";
-    case kTls12: return "TLS 1.2";
-    case kTls13: return "TLS 1.3";
-    default: return (v >> 8) == 0x7f ? "TLS 1.3" : "UNDETERMINED";  // 0x7fxx: 1.3 drafts
+    case 0x0002:
+      return "SSLv2";
+    case kSsl3:
+      return "SSLv3";
+    case kTls10:
+      return "TLSv1";
+    case kTls11:
+      return "TLS 1.1";
+    case kTls12:
+      return "TLS 1.2";
+    case kTls13:
+      return "TLS 1.3";
+    default:
+      return (v >> 8) == 0x7f ? "TLS 1.3" : "UNDETERMINED";  // 0x7fxx: 1.3 drafts
   }
 }
 
@@ -38,9 +45,9 @@ constexpr uint16_t kExtServerName = 0, kExtSupportedGroups = 10, kExtEcPointForm
                    kExtSignatureAlgorithms = 13, kExtAlpn = 16, kExtSupportedVersions = 43;
 
 // RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest.
-constexpr uint8_t kHrrRandom[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
-                                    0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
-                                    0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+constexpr uint8_t kHrrRandom[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
 
 bool is_tls13(uint16_t v) noexcept { return v == kTls13 || (v >> 8) == 0x7f; }
 
@@ -107,8 +114,8 @@ void ja4_hash12(std::string_view s, BoundedStr<40>& out) noexcept {
     return;
   }
   char hex[64];
-  size_t n = hex_digest(Digest::Sha256, {reinterpret_cast<const uint8_t*>(s.data()), s.size()},
-                        hex, sizeof hex);
+  size_t n = hex_digest(Digest::Sha256, {reinterpret_cast<const uint8_t*>(s.data()), s.size()}, hex,
+                        sizeof hex);
   out.append({hex, std::min<size_t>(n, 12)});
 }
 
@@ -185,8 +192,8 @@ ParseResult TlsParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
       // RFC 8446 5.1 TLSPlaintext: type(1) legacy_record_version(2) length(2).
       uint8_t type = s.rec_hdr[0];
       uint32_t len = uint32_t(s.rec_hdr[3]) << 8 | s.rec_hdr[4];
-      if (type < kChangeCipherSpec || type > kHeartbeat || s.rec_hdr[1] != 3 ||
-          s.rec_hdr[2] > 4 || len > kMaxRecord) {
+      if (type < kChangeCipherSpec || type > kHeartbeat || s.rec_hdr[1] != 3 || s.rec_hdr[2] > 4 ||
+          len > kMaxRecord) {
         ctx.on_anomaly("tls.invalid_record");
         s.state = State::Dead;
         return {ParseStatus::Error, pos, 0};
@@ -226,7 +233,8 @@ void TlsParser::end_of_record(Direction d, ParseContext& ctx) noexcept {
     case kAlert:
     case kHandshake:
     case kHeartbeat:
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -277,8 +285,7 @@ void TlsParser::handshake_bytes(Direction d, Bytes b, ParseContext& ctx) noexcep
     b = b.subspan(n);
     if (s.hs_got == s.hs_len) {
       s.hs_have = 0;
-      if (s.hs_hdr[0])
-        message(d, s.hs_hdr[0], s.hs_keep ? Bytes{s.buf, s.hs_len} : Bytes{}, ctx);
+      if (s.hs_hdr[0]) message(d, s.hs_hdr[0], s.hs_keep ? Bytes{s.buf, s.hs_len} : Bytes{}, ctx);
     }
   }
 }
@@ -298,8 +305,11 @@ void TlsParser::message(Direction d, uint8_t type, Bytes body, ParseContext& ctx
         report(d, ctx);
       }
       break;
-    case kServerHelloDone: report(d, ctx); break;
-    default: break;
+    case kServerHelloDone:
+      report(d, ctx);
+      break;
+    default:
+      break;
   }
 }
 
@@ -307,10 +317,10 @@ void TlsParser::message(Direction d, uint8_t type, Bytes body, ParseContext& ctx
 void TlsParser::client_hello(Bytes body, ParseContext& ctx) noexcept {
   ByteReader r(body);
   uint16_t legacy_version = r.u16be();
-  r.skip(32);                        // random
-  r.skip(r.u8());                    // legacy_session_id <0..32>
+  r.skip(32);                          // random
+  r.skip(r.u8());                      // legacy_session_id <0..32>
   Bytes ciphers = r.bytes(r.u16be());  // cipher_suites <2..2^16-2>
-  r.skip(r.u8());                    // legacy_compression_methods <1..2^8-1>
+  r.skip(r.u8());                      // legacy_compression_methods <1..2^8-1>
   Bytes exts;
   if (r.ok() && !r.empty()) exts = r.bytes(r.u16be());  // extensions (absent before TLS 1.0)
   if (!r.ok() || ciphers.size() % 2) {
@@ -338,9 +348,15 @@ void TlsParser::client_hello(Bytes body, ParseContext& ctx) noexcept {
         }
         break;
       }
-      case kExtSupportedGroups: groups = x.bytes(x.u16be()); break;     // RFC 8422 5.1.1
-      case kExtEcPointFormats: point_formats = x.bytes(x.u8()); break;  // RFC 8422 5.1.2
-      case kExtSignatureAlgorithms: sig_algs = x.bytes(x.u16be()); break;  // RFC 8446 4.2.3
+      case kExtSupportedGroups:
+        groups = x.bytes(x.u16be());
+        break;  // RFC 8422 5.1.1
+      case kExtEcPointFormats:
+        point_formats = x.bytes(x.u8());
+        break;  // RFC 8422 5.1.2
+      case kExtSignatureAlgorithms:
+        sig_algs = x.bytes(x.u16be());
+        break;          // RFC 8446 4.2.3
       case kExtAlpn: {  // RFC 7301 3.1: ProtocolNameList
         alpn = x.bytes(x.u16be());
         ByteReader list(alpn);
@@ -350,8 +366,11 @@ void TlsParser::client_hello(Bytes body, ParseContext& ctx) noexcept {
         }
         break;
       }
-      case kExtSupportedVersions: versions = x.bytes(x.u8()); break;  // RFC 8446 4.2.1
-      default: break;
+      case kExtSupportedVersions:
+        versions = x.bytes(x.u8());
+        break;  // RFC 8446 4.2.1
+      default:
+        break;
     }
   }
   if (!er.ok() || er.remaining()) ctx.on_anomaly("tls.invalid_handshake");
@@ -387,8 +406,8 @@ void TlsParser::client_hello(Bytes body, ParseContext& ctx) noexcept {
     o.dec(point_formats[i]);
   }
   char hash[64];
-  size_t hn = hex_digest(Digest::Md5, {reinterpret_cast<const uint8_t*>(o.p), o.n}, hash,
-                         sizeof hash);
+  size_t hn =
+      hex_digest(Digest::Md5, {reinterpret_cast<const uint8_t*>(o.p), o.n}, hash, sizeof hash);
   tx_.ja3_hash.assign({hash, hn});
   size_t keep = std::min(o.n, kMaxJa3);
   if (char* p = ctx.arena().alloc_array<char>(keep)) {
@@ -412,13 +431,26 @@ void TlsParser::client_hello(Bytes body, ParseContext& ctx) noexcept {
   }
   std::string_view vtxt = "00";
   switch (ja4_version) {
-    case kTls13: vtxt = "13"; break;
-    case kTls12: vtxt = "12"; break;
-    case kTls11: vtxt = "11"; break;
-    case kTls10: vtxt = "10"; break;
-    case kSsl3: vtxt = "s3"; break;
-    case 0x0002: vtxt = "s2"; break;
-    default: break;
+    case kTls13:
+      vtxt = "13";
+      break;
+    case kTls12:
+      vtxt = "12";
+      break;
+    case kTls11:
+      vtxt = "11";
+      break;
+    case kTls10:
+      vtxt = "10";
+      break;
+    case kSsl3:
+      vtxt = "s3";
+      break;
+    case 0x0002:
+      vtxt = "s2";
+      break;
+    default:
+      break;
   }
   size_t ncipher = 0;
   for (ByteReader cr(ciphers); cr.remaining() >= 2;) {
@@ -538,8 +570,8 @@ void TlsParser::server_hello(Direction d, Bytes body, ParseContext& ctx) noexcep
   tx_.tls13 = is_tls13(version);
   tx_.ja3s_string.assign(o.view());
   char hash[64];
-  size_t hn = hex_digest(Digest::Md5, {reinterpret_cast<const uint8_t*>(o.p), o.n}, hash,
-                         sizeof hash);
+  size_t hn =
+      hex_digest(Digest::Md5, {reinterpret_cast<const uint8_t*>(o.p), o.n}, hash, sizeof hash);
   tx_.ja3s_hash.assign({hash, hn});
   if (tx_.tls13) {
     // Everything the server sends after its ServerHello is encrypted (RFC 8446 2).

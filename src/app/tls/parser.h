@@ -65,11 +65,11 @@ struct Tx {
   // Leaf certificate (TLS <= 1.2).
   BoundedStr<512> subject;
   BoundedStr<512> issuer;
-  BoundedStr<128> serial;       // uppercase hex with colons, DER integer bytes
-  BoundedStr<59> fingerprint;   // SHA-1, lowercase hex with colons
-  BoundedStr<19> not_before;    // 2024-01-31T12:00:00 (UTC)
+  BoundedStr<128> serial;      // uppercase hex with colons, DER integer bytes
+  BoundedStr<59> fingerprint;  // SHA-1, lowercase hex with colons
+  BoundedStr<19> not_before;   // 2024-01-31T12:00:00 (UTC)
   BoundedStr<19> not_after;
-  BoundedList<1024, 32> sans;   // subjectAltName DNS names and IP addresses
+  BoundedList<1024, 32> sans;  // subjectAltName DNS names and IP addresses
 
   std::string_view ja3() const noexcept { return {ja3_string, ja3_len}; }
 };
@@ -89,17 +89,17 @@ class TlsParser final : public Parser {
   enum class State : uint8_t { RecHdr, RecBody, Dead };
   struct DirState {
     State state = State::RecHdr;
-    bool encrypted = false;     // handshake records are no longer readable
+    bool encrypted = false;  // handshake records are no longer readable
     uint8_t rec_hdr[5];
     uint8_t rec_have = 0;
     uint8_t rec_type = 0;
-    uint32_t rec_left = 0;      // record body bytes still to come
+    uint32_t rec_left = 0;  // record body bytes still to come
     uint8_t hs_hdr[4];
-    uint8_t hs_have = 0;        // handshake header bytes collected (4 = in body)
+    uint8_t hs_have = 0;  // handshake header bytes collected (4 = in body)
     uint32_t hs_len = 0;
-    uint32_t hs_got = 0;        // body bytes seen
-    bool hs_keep = false;       // buffering this message's body
-    uint8_t* buf = nullptr;     // arena buffer for the message body
+    uint32_t hs_got = 0;     // body bytes seen
+    bool hs_keep = false;    // buffering this message's body
+    uint8_t* buf = nullptr;  // arena buffer for the message body
     uint32_t buf_cap = 0;
   };
 

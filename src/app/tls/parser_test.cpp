@@ -18,6 +18,7 @@ using Ctx = testing::FakeContext<Tx>;
 using Vec = std::vector<uint8_t>;
 
 // A TLS 1.2-style record carrying a TLS 1.3 ClientHello (RFC 8446 4.1.2), GREASE included.
+// clang-format off
 const Vec kClientHello = {
     // RFC 8446 5.1 TLSPlaintext: type handshake(22), legacy_record_version 0x0301, length 130
     0x16, 0x03, 0x01, 0x00, 0x82,
@@ -55,8 +56,10 @@ const Vec kClientHello = {
     // supported_versions(43), length 5: RFC 8446 4.2.1 list length 4: TLS 1.3, TLS 1.2
     0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03,
 };
+// clang-format on
 
 // A TLS 1.2 ServerHello (RFC 5246 7.4.1.3).
+// clang-format off
 const Vec kServerHello12 = {
     // RFC 5246 6.2.1 TLSPlaintext: handshake(22), version 0x0303, length 64
     0x16, 0x03, 0x03, 0x00, 0x40,
@@ -82,8 +85,10 @@ const Vec kServerHello12 = {
     // ALPN(16), length 5: list length 3: "h2"
     0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 'h', '2',
 };
+// clang-format on
 
 // A TLS 1.3 ServerHello (RFC 8446 4.1.3) followed by ChangeCipherSpec and an encrypted record.
+// clang-format off
 const Vec kServerHello13 = {
     // 5.1 TLSPlaintext: handshake(22), legacy_record_version 0x0303, length 50
     0x16, 0x03, 0x03, 0x00, 0x32,
@@ -109,6 +114,7 @@ const Vec kServerHello13 = {
     // application_data(23) carrying the encrypted EncryptedExtensions..Finished: length 4
     0x17, 0x03, 0x03, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef,
 };
+// clang-format on
 
 Vec record(uint8_t type, const Vec& body) {
   // RFC 5246 6.2.1: type, version 0x0303, length
@@ -133,10 +139,9 @@ Vec make_cert() {
   ASN1_TIME_set(X509_getm_notAfter(x), 1800000000);   // 2027-01-15T08:00:00
   X509_NAME* n = X509_get_subject_name(x);
   X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char*)"US", -1, -1, 0);
-  X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char*)"Example Hospital", -1,
-                             -1, 0);
-  X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char*)"example.com", -1, -1,
+  X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char*)"Example Hospital", -1, -1,
                              0);
+  X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char*)"example.com", -1, -1, 0);
   X509_set_issuer_name(x, n);
   X509_set_pubkey(x, key);
   X509V3_CTX v3;
@@ -253,8 +258,7 @@ TEST(TlsParser, Tls12HandshakeWithCertificate) {
   EXPECT_NE(json.find("\"version\":\"TLS 1.2\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"issuerdn\":\"C=US, O=Example Hospital, CN=example.com\""),
             std::string::npos);
-  EXPECT_NE(json.find("\"ja3\":{\"hash\":\"3785d561c83963aa014a2d3ebc95e40e\""),
-            std::string::npos);
+  EXPECT_NE(json.find("\"ja3\":{\"hash\":\"3785d561c83963aa014a2d3ebc95e40e\""), std::string::npos);
   EXPECT_NE(json.find("\"ja4\":\"t13d0306h2_938715873a05_fb71836bce29\""), std::string::npos);
 }
 

@@ -131,8 +131,7 @@ inline std::vector<TcpConn> read_tcp_conns(const std::filesystem::path& f) {
       continue;
     }
     if (p.tcp_flags & kRst) continue;
-    if (p.payload_len)
-      tcp_deliver(c, dir, p.tcp_seq, p.data + p.payload_off, p.payload_len);
+    if (p.payload_len) tcp_deliver(c, dir, p.tcp_seq, p.data + p.payload_off, p.payload_len);
   }
   pcap_close(pc);
   return conns;

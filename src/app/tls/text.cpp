@@ -15,9 +15,12 @@ struct CtxHolder {
 
 const EVP_MD* md_of(Digest kind) noexcept {
   switch (kind) {
-    case Digest::Md5: return EVP_md5();
-    case Digest::Sha1: return EVP_sha1();
-    case Digest::Sha256: return EVP_sha256();
+    case Digest::Md5:
+      return EVP_md5();
+    case Digest::Sha1:
+      return EVP_sha1();
+    case Digest::Sha256:
+      return EVP_sha256();
   }
   return nullptr;
 }
@@ -37,8 +40,7 @@ size_t to_hex(Bytes data, char* out, size_t cap, bool colon, bool upper) noexcep
   return n;
 }
 
-size_t hex_digest(Digest kind, Bytes data, char* out, size_t cap, bool colon,
-                  bool upper) noexcept {
+size_t hex_digest(Digest kind, Bytes data, char* out, size_t cap, bool colon, bool upper) noexcept {
   thread_local CtxHolder holder;
   if (!holder.ctx) return 0;
   unsigned char md[EVP_MAX_MD_SIZE];
