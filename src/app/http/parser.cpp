@@ -311,17 +311,16 @@ bool HttpParser::start_line(Direction d, Span line) noexcept {
     if (u == std::string_view::npos) return false;
     size_t sp2 = t.find_last_of(" \t");
     m.method = sub(0, sp1);
-    if (sp2 >= u && t.substr(sp2 + 1).starts_with("HTTP/")) {
+    if (sp2 >= u) {
+      // As libhtp and tshark: the last token is the protocol, whatever it says (RTSP/1.0 and
+      // SIP/2.0 requests sent to web ports keep their URI clean); spaces inside the URI stay.
       size_t ue = sp2;
       while (ue > u && is_ws(uint8_t(t[ue - 1]))) --ue;
       m.uri = sub(u, ue - u);
       m.protocol = sub(sp2 + 1, t.size() - sp2 - 1);
+      if (!m.text(m.protocol).starts_with("HTTP/")) anomaly("http.request_line_invalid_protocol");
     } else {
-      m.uri = sub(u, t.size() - u);
-      if (sp2 >= u) {
-        // "GET /a b" without a protocol: an HTTP/0.9-looking line with spaces. Keep all.
-        anomaly("http.request_line_no_protocol");
-      }
+      m.uri = sub(u, t.size() - u);  // HTTP/0.9 simple request
     }
   } else {
     if (!t.starts_with("HTTP/")) return false;
