@@ -173,6 +173,70 @@ void UnixSocketSink::write(std::string_view lines) noexcept {
   written_.inc(lines.size());
 }
 
+// ---------------------------------------------------------------------------- SafeJsonWriter
+
+bool valid_utf8(std::string_view s) noexcept {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  size_t n = s.size(), i = 0;
+  while (i < n) {
+    uint8_t c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t min;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      min = 0x10000;
+    } else {
+      return false;
+    }
+    if (n - i < len) return false;
+    uint32_t cp = c & (0x7F >> len);
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (p[i + k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+bool SafeJsonWriter::String(const char* s, rapidjson::SizeType len, bool copy) {
+  std::string_view v(s, len);
+  if (valid_utf8(v)) return Base::String(s, len, copy);
+  // Rewrite: keep valid sequences, map each stray byte to U+0080..U+00FF (or itself if ASCII).
+  scratch_.clear();
+  const auto* p = reinterpret_cast<const uint8_t*>(s);
+  size_t i = 0;
+  while (i < len) {
+    size_t j = i + 1;
+    if (p[i] >= 0x80) {
+      // Longest valid sequence starting here, if any.
+      size_t want = (p[i] & 0xE0) == 0xC0 ? 2 : (p[i] & 0xF0) == 0xE0 ? 3 : (p[i] & 0xF8) == 0xF0 ? 4 : 0;
+      if (want && i + want <= len && valid_utf8(v.substr(i, want))) {
+        scratch_.append(s + i, want);
+        i += want;
+        continue;
+      }
+      scratch_.push_back(char(0xC0 | (p[i] >> 6)));
+      scratch_.push_back(char(0x80 | (p[i] & 0x3F)));
+    } else {
+      scratch_.push_back(char(p[i]));
+    }
+    i = j;
+  }
+  return Base::String(scratch_.data(), static_cast<rapidjson::SizeType>(scratch_.size()), true);
+}
+
 // --------------------------------------------------------------------------------- EveWriter
 
 EveWriter::Json& EveWriter::begin(Timestamp ts, std::string_view event_type) {

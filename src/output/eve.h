@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,12 +104,30 @@ class EveOutput {
   std::vector<std::unique_ptr<Sink>> sinks_;
 };
 
+// The JSON writer every event goes through. Protocol fields are bytes off the wire, not text:
+// String() keeps valid UTF-8 as it is and writes every byte that is not part of a valid UTF-8
+// sequence as the character of the same value (U+0080..U+00FF, as Suricata does), so every line
+// is valid JSON whatever the traffic held. The scratch buffer is reused: no allocation once warm.
+class SafeJsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+ public:
+  using Base = rapidjson::Writer<rapidjson::StringBuffer>;
+  using Base::Base;
+  bool String(const char* s, rapidjson::SizeType len, bool copy = false);
+  bool String(const char* s) { return String(s, static_cast<rapidjson::SizeType>(std::strlen(s))); }
+  bool String(std::string_view s) { return String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+ private:
+  std::string scratch_;
+};
+// True when `s` is valid UTF-8 (exposed for tests).
+bool valid_utf8(std::string_view s) noexcept;
+
 // Per-thread event builder. Usage:
 //   auto& w = writer.begin(ts, "flow");  ... w.Key("flow"); w.StartObject(); ...
 //   writer.end();
 class EveWriter {
  public:
-  using Json = rapidjson::Writer<rapidjson::StringBuffer>;
+  using Json = SafeJsonWriter;
   static constexpr size_t kChunk = 64 * 1024;
 
   explicit EveWriter(EveOutput* out) : out_(out), json_(buf_) {}

@@ -109,6 +109,35 @@ TEST(EveWriter, EscapesHostileStrings) {
             std::string("quote\" backslash\\ newline\n nul\0 end", 36));
 }
 
+TEST(EveWriter, InvalidUtf8BecomesValidJson) {
+  EveOutputConfig cfg;
+  EveOutput out(cfg);
+  auto sink = std::make_unique<MemorySink>();
+  MemorySink* mem = sink.get();
+  out.add_sink(std::move(sink));
+  {
+    EveWriter w(&out);
+    w.begin(Timestamp{0}, "dns");
+    // a stray 0xE4, a valid "é" (C3 A9), a truncated 3-byte sequence at the end
+    w.kv("rrname", std::string_view("a\xe4" "b\xc3\xa9" "c\xe2\x82", 8));
+    w.end();
+  }
+  EXPECT_TRUE(valid_utf8(mem->data));
+  auto docs = parse_lines(mem->data);
+  ASSERT_EQ(docs.size(), 1u);
+  // 0xE4 -> U+00E4 ("\xc3\xa4"), "é" kept, 0xE2 0x82 -> U+00E2 U+0082
+  EXPECT_EQ(std::string(docs[0]["rrname"].GetString()), "a\xc3\xa4" "b\xc3\xa9" "c\xc3\xa2\xc2\x82");
+}
+
+TEST(EveWriter, Utf8Validation) {
+  EXPECT_TRUE(valid_utf8("plain ascii"));
+  EXPECT_TRUE(valid_utf8("\xe2\x82\xac"));         // euro sign
+  EXPECT_FALSE(valid_utf8("\xc0\xaf"));             // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));        // surrogate
+  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));   // above U+10FFFF
+  EXPECT_FALSE(valid_utf8("\x80"));
+}
+
 TEST(FileSink, RotatesBySize) {
   auto dir = std::filesystem::temp_directory_path() / ("ww_eve_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
