@@ -7,6 +7,7 @@
 #include "app/dicom/parser.h"
 #include "app/hl7/parser.h"
 #include "app/parser.h"
+#include "app/smb/parser.h"
 #include "app/ssh/parser.h"
 #include "app/tls/parser.h"
 
@@ -21,6 +22,7 @@ const ParserSpec* const kSpecs[] = {
     &ssh::kSpec,
     &hl7::kSpec,
     &dicom::kSpec,
+    &smb::kSpec,
     nullptr,
 };
 

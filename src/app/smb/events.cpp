@@ -1,0 +1,117 @@
+// EVE `smb` object with Suricata's field names: id, dialect, command, status, status_code,
+// session_id, tree_id, and per command filename, disposition, fuid, share, share_type,
+// named_pipe, client_dialects, ntlmssp {domain, user, host}, rename {from, to},
+// set_info {class, info_level}, read/write offset and length; encrypted when a TRANSFORM
+// header was seen.
+#include <cinttypes>
+#include <cstdio>
+
+#include "app/smb/parser.h"
+#include "output/eve.h"
+
+namespace ww::app::smb {
+namespace {
+
+const char* smb1_command_name(uint8_t c) noexcept {
+  switch (c) {  // [MS-CIFS] 2.2.2.1, the ones a legacy client starts with
+    case 0x72: return "SMB1_COMMAND_NEGOTIATE_PROTOCOL";
+    case 0x73: return "SMB1_COMMAND_SESSION_SETUP_ANDX";
+    case 0x75: return "SMB1_COMMAND_TREE_CONNECT_ANDX";
+    case 0xA2: return "SMB1_COMMAND_NT_CREATE_ANDX";
+    case 0x25: return "SMB1_COMMAND_TRANS";
+    case 0x32: return "SMB1_COMMAND_TRANS2";
+    default: return "SMB1_COMMAND_UNKNOWN";
+  }
+}
+
+void fuid(output::EveWriter& w, const uint8_t* id) {
+  // MS-SMB2 2.2.14.1 SMB2_FILEID (persistent, volatile) printed as a GUID, as Suricata.
+  char b[40];
+  std::snprintf(b, sizeof b,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[3],
+                id[2], id[1], id[0], id[5], id[4], id[7], id[6], id[8], id[9], id[10], id[11],
+                id[12], id[13], id[14], id[15]);
+  w.kv("fuid", std::string_view(b));
+}
+
+}  // namespace
+
+void log_tx(const void* p, output::EveWriter& w) noexcept {
+  const Tx& tx = *static_cast<const Tx*>(p);
+  auto& j = w.begin_raw();
+  j.StartObject();
+  w.kv("id", tx.tx_id);
+  char db[8];
+  if (tx.smb1)
+    w.kv("dialect", "NT LM 0.12");
+  else if (tx.dialect)
+    w.kv("dialect", dialect_name(tx.dialect, db));
+  else
+    w.kv("dialect", "unknown");
+  if (tx.encrypted) {
+    w.kv_bool("encrypted", true);
+    j.EndObject();
+    return;
+  }
+  if (tx.smb1) {
+    w.kv("command", smb1_command_name(uint8_t(tx.command)));
+    j.EndObject();
+    return;
+  }
+  const char* cn = command_name(tx.command);
+  w.kv("command", cn ? cn : "SMB2_COMMAND_UNKNOWN");
+  if (tx.has_response) {
+    w.kv("status", status_name(tx.status));
+    char sc[16];
+    int n = std::snprintf(sc, sizeof sc, "0x%" PRIx32, tx.status);
+    w.kv("status_code", std::string_view(sc, size_t(n)));
+  }
+  w.kv("session_id", tx.session_id);
+  w.kv("tree_id", uint64_t(tx.tree_id));
+  if (!tx.filename.empty() || tx.command == cmd::kCreate) w.kv("filename", tx.filename.view());
+  if (tx.has_disposition) w.kv("disposition", disposition_name(tx.disposition));
+  if (tx.has_file_id) fuid(w, tx.file_id);
+  if (!tx.share.empty()) {
+    w.kv("share", tx.share.view());
+    w.kv("share_type", tx.named_pipe ? "PIPE" : "FILE");
+  }
+  if (tx.named_pipe && tx.command == cmd::kCreate) w.kv("named_pipe", tx.filename.view());
+  if (tx.n_dialects) {
+    j.Key("client_dialects");
+    j.StartArray();
+    for (uint8_t i = 0; i < tx.n_dialects; ++i) j.String(dialect_name(tx.client_dialects[i], db));
+    j.EndArray();
+  }
+  if (tx.has_ntlmssp) {
+    j.Key("ntlmssp");
+    j.StartObject();
+    w.kv("domain", tx.ntlm_domain.view());
+    w.kv("user", tx.ntlm_user.view());
+    w.kv("host", tx.ntlm_host.view());
+    j.EndObject();
+  }
+  if (tx.command == cmd::kRead || tx.command == cmd::kWrite) {
+    w.kv("offset", tx.offset);
+    w.kv("length", uint64_t(tx.length));
+  }
+  if (tx.command == cmd::kSetInfo) {
+    j.Key("set_info");
+    j.StartObject();
+    w.kv("class", tx.info_type == 1 ? "FILE_INFO" : "OTHER");
+    w.kv("info_level", tx.info_class == 10   ? "SMB2_FILE_RENAME_INFO"
+                       : tx.info_class == 13 ? "SMB2_FILE_DISPOSITION_INFO"
+                                             : "OTHER");
+    j.EndObject();
+  }
+  if (tx.has_rename) {
+    j.Key("rename");
+    j.StartObject();
+    w.kv("from", tx.filename.view());
+    w.kv("to", tx.rename_to.view());
+    j.EndObject();
+  }
+  if (tx.command == cmd::kSetInfo && tx.info_class == 13) w.kv_bool("delete", tx.delete_on_close);
+  j.EndObject();
+}
+
+}  // namespace ww::app::smb

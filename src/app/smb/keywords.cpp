@@ -1,0 +1,26 @@
+// Rule buffers of an SMB transaction: smb.share (tree connect to a disk share, and any command
+// on such a tree), smb.named_pipe (create on a pipe tree: the pipe name), file.name (create,
+// read, write, close, set info: the name the file was opened with; a rename's new name when
+// the file has none).
+#include "app/smb/parser.h"
+#include "detect/match.h"
+
+namespace ww::app::smb {
+namespace {
+
+Bytes b(std::string_view s) noexcept {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+}  // namespace
+
+void buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
+  using detect::BufferId;
+  const Tx& tx = *static_cast<const Tx*>(p);
+  if (tx.smb1 || tx.encrypted) return;
+  if (!tx.share.empty() && !tx.named_pipe) out.set(BufferId::SmbShare, b(tx.share.view()));
+  if (tx.named_pipe && !tx.filename.empty()) out.set(BufferId::SmbNamedPipe, b(tx.filename.view()));
+  if (!tx.named_pipe && !tx.filename.empty()) out.set(BufferId::FileName, b(tx.filename.view()));
+}
+
+}  // namespace ww::app::smb

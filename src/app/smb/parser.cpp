@@ -1,0 +1,724 @@
+// SMB2/3 parser (see parser.h for what it does, its invariants and limits).
+#include "app/smb/parser.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "flow/arena.h"
+
+namespace ww::app::smb {
+namespace {
+
+constexpr uint32_t kHdr = 64;  // MS-SMB2 2.2.1 SMB2 header
+constexpr uint32_t kFlagResponse = 0x1, kFlagAsync = 0x2;
+constexpr uint32_t kStatusPending = 0x00000103, kStatusMoreProcessing = 0xC0000016,
+                   kStatusBufferOverflow = 0x80000005;
+
+bool magic(Bytes b, uint8_t first) noexcept {
+  return b.size() >= 4 && b[0] == first && b[1] == 'S' && b[2] == 'M' && b[3] == 'B';
+}
+
+// UTF-16LE -> UTF-8 (unpaired surrogates become U+FFFD), appended to `out` (cut at its size).
+template <size_t N>
+void utf16(Bytes in, tls::BoundedStr<N>& out) noexcept {
+  for (size_t i = 0; i + 1 < in.size(); i += 2) {
+    uint32_t c = uint32_t(in[i] | in[i + 1] << 8);
+    if (c >= 0xD800 && c <= 0xDBFF && i + 3 < in.size()) {
+      uint32_t lo = uint32_t(in[i + 2] | in[i + 3] << 8);
+      if (lo >= 0xDC00 && lo <= 0xDFFF) {
+        c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+        i += 2;
+      } else {
+        c = 0xFFFD;
+      }
+    } else if (c >= 0xD800 && c <= 0xDFFF) {
+      c = 0xFFFD;
+    }
+    if (c == 0) break;
+    char u[4];
+    size_t n;
+    if (c < 0x80) {
+      u[0] = char(c);
+      n = 1;
+    } else if (c < 0x800) {
+      u[0] = char(0xC0 | c >> 6);
+      u[1] = char(0x80 | (c & 0x3F));
+      n = 2;
+    } else if (c < 0x10000) {
+      u[0] = char(0xE0 | c >> 12);
+      u[1] = char(0x80 | (c >> 6 & 0x3F));
+      u[2] = char(0x80 | (c & 0x3F));
+      n = 3;
+    } else {
+      u[0] = char(0xF0 | c >> 18);
+      u[1] = char(0x80 | (c >> 12 & 0x3F));
+      u[2] = char(0x80 | (c >> 6 & 0x3F));
+      u[3] = char(0x80 | (c & 0x3F));
+      n = 4;
+    }
+    if (out.len + n > N) {  // never cut a character in two
+      out.truncated = true;
+      return;
+    }
+    out.append({u, n});
+  }
+}
+
+// The bytes [off, off+len) of `m`, or empty when they are not all there.
+Bytes slice(Bytes m, size_t off, size_t len) noexcept {
+  if (off > m.size() || len > m.size() - off) return {};
+  return m.subspan(off, len);
+}
+
+// MS-NLMP 2.2.1.3 AUTHENTICATE_MESSAGE inside a security blob (SPNEGO or raw): the
+// "NTLMSSP\0" signature is searched for rather than walking the ASN.1.
+void ntlmssp(Bytes blob, Tx& tx) noexcept {
+  static constexpr uint8_t kSig[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
+  auto it = std::search(blob.begin(), blob.end(), std::begin(kSig), std::end(kSig));
+  if (it == blob.end()) return;
+  Bytes m = blob.subspan(size_t(it - blob.begin()));
+  ByteReader r(m);
+  r.skip(8);
+  if (r.u32le() != 3) return;  // MessageType: NtLmAuthenticate
+  struct Field {
+    uint16_t len;
+    uint32_t off;
+  } f[6];
+  for (auto& x : f) {  // Lm, Nt, Domain, User, Workstation, EncryptedRandomSessionKey
+    x.len = r.u16le();
+    r.skip(2);  // MaxLen
+    x.off = r.u32le();
+  }
+  uint32_t flags = r.u32le();
+  if (!r.ok()) return;
+  bool unicode = flags & 0x1;  // NTLMSSP_NEGOTIATE_UNICODE
+  auto get = [&](const Field& x, Short& out) {
+    Bytes b = slice(m, x.off, x.len);
+    if (unicode)
+      utf16(b, out);
+    else
+      out.append(as_sv(b));
+  };
+  tx.has_ntlmssp = true;
+  get(f[2], tx.ntlm_domain);
+  get(f[3], tx.ntlm_user);
+  get(f[4], tx.ntlm_host);
+}
+
+}  // namespace
+
+const char* command_name(uint16_t c) noexcept {
+  static const char* const kNames[] = {
+      "SMB2_COMMAND_NEGOTIATE_PROTOCOL", "SMB2_COMMAND_SESSION_SETUP",
+      "SMB2_COMMAND_SESSION_LOGOFF",     "SMB2_COMMAND_TREE_CONNECT",
+      "SMB2_COMMAND_TREE_DISCONNECT",    "SMB2_COMMAND_CREATE",
+      "SMB2_COMMAND_CLOSE",              "SMB2_COMMAND_FLUSH",
+      "SMB2_COMMAND_READ",               "SMB2_COMMAND_WRITE",
+      "SMB2_COMMAND_LOCK",               "SMB2_COMMAND_IOCTL",
+      "SMB2_COMMAND_CANCEL",             "SMB2_COMMAND_KEEPALIVE",
+      "SMB2_COMMAND_FIND",               "SMB2_COMMAND_CHANGE_NOTIFY",
+      "SMB2_COMMAND_GET_INFO",           "SMB2_COMMAND_SET_INFO",
+      "SMB2_COMMAND_OPLOCK_BREAK"};
+  return c < std::size(kNames) ? kNames[c] : nullptr;
+}
+
+const char* status_name(uint32_t s) noexcept {
+  switch (s) {  // MS-ERREF 2.3.1, the ones SMB2 servers commonly return
+    case 0x00000000: return "STATUS_SUCCESS";
+    case 0x00000103: return "STATUS_PENDING";
+    case 0x0000010C: return "STATUS_NOTIFY_ENUM_DIR";
+    case 0x80000005: return "STATUS_BUFFER_OVERFLOW";
+    case 0x80000006: return "STATUS_NO_MORE_FILES";
+    case 0xC0000003: return "STATUS_INVALID_INFO_CLASS";
+    case 0xC0000008: return "STATUS_INVALID_HANDLE";
+    case 0xC000000D: return "STATUS_INVALID_PARAMETER";
+    case 0xC000000F: return "STATUS_NO_SUCH_FILE";
+    case 0xC0000010: return "STATUS_INVALID_DEVICE_REQUEST";
+    case 0xC0000011: return "STATUS_END_OF_FILE";
+    case 0xC0000016: return "STATUS_MORE_PROCESSING_REQUIRED";
+    case 0xC0000022: return "STATUS_ACCESS_DENIED";
+    case 0xC0000023: return "STATUS_BUFFER_TOO_SMALL";
+    case 0xC0000033: return "STATUS_OBJECT_NAME_INVALID";
+    case 0xC0000034: return "STATUS_OBJECT_NAME_NOT_FOUND";
+    case 0xC0000035: return "STATUS_OBJECT_NAME_COLLISION";
+    case 0xC000003A: return "STATUS_OBJECT_PATH_NOT_FOUND";
+    case 0xC0000043: return "STATUS_SHARING_VIOLATION";
+    case 0xC0000056: return "STATUS_DELETE_PENDING";
+    case 0xC000006D: return "STATUS_LOGON_FAILURE";
+    case 0xC00000BA: return "STATUS_FILE_IS_A_DIRECTORY";
+    case 0xC00000BB: return "STATUS_NOT_SUPPORTED";
+    case 0xC00000C9: return "STATUS_NETWORK_NAME_DELETED";
+    case 0xC00000CC: return "STATUS_BAD_NETWORK_NAME";
+    case 0xC0000101: return "STATUS_DIRECTORY_NOT_EMPTY";
+    case 0xC0000103: return "STATUS_NOT_A_DIRECTORY";
+    case 0xC0000120: return "STATUS_CANCELLED";
+    case 0xC0000128: return "STATUS_FILE_CLOSED";
+    case 0xC0000203: return "STATUS_USER_SESSION_DELETED";
+    case 0xC000035C: return "STATUS_NETWORK_SESSION_EXPIRED";
+    default: return "UNKNOWN";
+  }
+}
+
+std::string_view dialect_name(uint16_t d, char (&buf)[8]) noexcept {
+  // MS-SMB2 2.2.3 Dialects: 0x0202 -> "2.02", 0x0311 -> "3.11" (Suricata's spelling);
+  // 0x02FF is the wildcard of a multi-protocol negotiate ("2.??").
+  if (d == 0x02FF) return "2.??";
+  static const char kHex[] = "0123456789abcdef";
+  buf[0] = kHex[d >> 8 & 0xF];
+  buf[1] = '.';
+  buf[2] = kHex[d >> 4 & 0xF];
+  buf[3] = kHex[d & 0xF];
+  return {buf, 4};
+}
+
+const char* disposition_name(uint32_t d) noexcept {
+  switch (d) {
+    case 0: return "FILE_SUPERSEDE";
+    case 1: return "FILE_OPEN";
+    case 2: return "FILE_CREATE";
+    case 3: return "FILE_OPEN_IF";
+    case 4: return "FILE_OVERWRITE";
+    case 5: return "FILE_OVERWRITE_IF";
+    default: return "UNKNOWN";
+  }
+}
+
+ProbeResult probe(Direction, Bytes b) noexcept {
+  if (b.empty()) return ProbeResult::NeedMore;
+  if (b[0] == 0x81 || b[0] == 0x82) {  // RFC 1002 4.3.2/4.3.3 session request / positive resp.
+    if (b.size() < 4) return ProbeResult::NeedMore;
+    uint32_t len = uint32_t(b[1] & 1) << 16 | uint32_t(b[2]) << 8 | b[3];
+    return (b[0] == 0x81 ? len == 68 : len == 0) ? ProbeResult::Match : ProbeResult::NoMatch;
+  }
+  if (b[0] != 0x00) return ProbeResult::NoMatch;
+  if (b.size() < 8) {
+    // Check what is there of the magic already.
+    static constexpr uint8_t kTail[3] = {'S', 'M', 'B'};
+    if (b.size() >= 5 && b[4] != 0xFE && b[4] != 0xFF && b[4] != 0xFD) return ProbeResult::NoMatch;
+    for (size_t i = 5; i < b.size(); ++i)
+      if (b[i] != kTail[i - 5]) return ProbeResult::NoMatch;
+    return ProbeResult::NeedMore;
+  }
+  Bytes m = b.subspan(4);
+  return magic(m, 0xFE) || magic(m, 0xFF) || magic(m, 0xFD) ? ProbeResult::Match
+                                                             : ProbeResult::NoMatch;
+}
+
+Parser* create(ParseContext& ctx) noexcept { return ctx.arena().make<SmbParser>(); }
+
+void SmbParser::malformed(ParseContext& ctx) noexcept { ctx.on_anomaly("smb.malformed"); }
+
+ParseResult SmbParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcept {
+  DirState& s = dir_[idx(d)];
+  size_t pos = 0;
+  while (pos < data.size()) {
+    switch (s.state) {
+      case State::Dead:
+        return {ParseStatus::Error, pos, 0};
+      case State::Encrypted:
+        return {ParseStatus::Ok, data.size(), 0};
+      case State::Nbss: {
+        s.nbss[s.nbss_have++] = data[pos++];
+        if (s.nbss_have < 4) break;
+        s.nbss_have = 0;
+        // RFC 1002 4.3.1: type(1), flags(1) whose low bit extends the length, length(16);
+        // MS-SMB2 2.1 direct TCP: a zero byte and a 24-bit length. Both read as 24 bits.
+        uint8_t type = s.nbss[0];
+        s.msg_len = uint32_t(s.nbss[1]) << 16 | uint32_t(s.nbss[2]) << 8 | s.nbss[3];
+        s.msg_got = 0;
+        s.data_start = s.data_end = 0;
+        s.file = 0;
+        s.mark = 4;  // first look: the protocol magic
+        s.skip = type != 0x00;
+        if (type != 0x00 && type != 0x81 && type != 0x82 && type != 0x83 && type != 0x84 &&
+            type != 0x85) {
+          malformed(ctx);
+          s.state = State::Dead;
+          return {ParseStatus::Error, pos, 0};
+        }
+        if (!s.skip && s.msg_len > kMaxMessage) {
+          ctx.on_anomaly("smb.too_large");
+          s.skip = true;
+        }
+        if (!s.skip && !s.buf) {
+          s.buf = ctx.arena().alloc_array<uint8_t>(kKeep);
+          if (!s.buf) {
+            s.state = State::Dead;
+            return {ParseStatus::Error, pos, 0};
+          }
+        }
+        if (s.msg_len == 0) break;
+        s.state = State::Body;
+        break;
+      }
+      case State::Body: {
+        size_t n = std::min<size_t>(s.msg_len - s.msg_got, data.size() - pos);
+        if (!s.skip && s.msg_got < s.mark) n = std::min<size_t>(n, s.mark - s.msg_got);
+        Bytes chunk = data.subspan(pos, n);
+        if (!s.skip) {
+          if (s.msg_got < kKeep) {
+            size_t k = std::min<size_t>(n, kKeep - s.msg_got);
+            std::memcpy(s.buf + s.msg_got, chunk.data(), k);
+          }
+          // READ/WRITE data that falls in this chunk goes to file extraction as it comes.
+          if (s.file && s.data_end > s.msg_got && s.data_start < s.msg_got + n) {
+            uint32_t a = std::max(s.data_start, s.msg_got);
+            uint32_t e = std::min<uint32_t>(s.data_end, uint32_t(s.msg_got + n));
+            ctx.file_data(s.file, chunk.subspan(a - s.msg_got, e - a));
+          }
+        }
+        s.msg_got += uint32_t(n);
+        pos += n;
+        if (!s.skip && s.msg_got == s.mark) {
+          early(d, ctx);
+          if (s.state == State::Dead) return {ParseStatus::Error, pos, 0};
+          if (s.state == State::Encrypted) return {ParseStatus::Ok, data.size(), 0};
+        }
+        if (s.msg_got == s.msg_len) {
+          s.state = State::Nbss;
+          if (!s.skip) end_message(d, ctx);
+          if (s.state == State::Dead) return {ParseStatus::Error, pos, 0};
+          if (s.state == State::Encrypted) return {ParseStatus::Ok, data.size(), 0};
+        }
+        break;
+      }
+    }
+  }
+  return {ParseStatus::Ok, data.size(), 0};
+}
+
+// Called when the message has reached s.mark bytes: checks the magic (4), then the first
+// header (64), then the READ response / WRITE request fixed part to start streaming data.
+void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
+  DirState& s = dir_[idx(d)];
+  Bytes m(s.buf, s.msg_got);
+  s.mark = UINT32_MAX;
+  if (m.size() == 4) {
+    if (magic(m, 0xFE)) {
+      s.mark = kHdr;
+    } else if (magic(m, 0xFF)) {
+      // legacy SMB1: handled at the end of the message
+    } else if (magic(m, 0xFD)) {
+      // MS-SMB2 2.2.41 TRANSFORM_HEADER: encrypted from here on.
+      s.state = State::Encrypted;
+      if (!encrypted_reported_) {
+        encrypted_reported_ = true;
+        Tx tx;
+        tx.tx_id = next_tx_++;
+        tx.encrypted = true;
+        tx.dialect = dialect_;
+        emit(tx, d, ctx);
+      }
+    } else {
+      malformed(ctx);
+      s.state = State::Dead;
+    }
+    return;
+  }
+  uint16_t command = ByteReader(m.subspan(12)).u16le();
+  uint32_t flags = ByteReader(m.subspan(16)).u32le();
+  bool resp = flags & kFlagResponse;
+  if (m.size() == kHdr) {
+    if (command == cmd::kWrite && !resp && s.msg_len >= kHdr + 48) s.mark = kHdr + 48;
+    if (command == cmd::kRead && resp && s.msg_len >= kHdr + 16) s.mark = kHdr + 16;
+    return;
+  }
+  uint32_t status = ByteReader(m.subspan(8)).u32le();
+  uint64_t mid = ByteReader(m.subspan(24)).u64le();
+  ByteReader b(m.subspan(kHdr));
+  const uint8_t* fid = nullptr;
+  uint32_t off = 0, len = 0;
+  uint64_t tx_id = next_tx_;  // a write: the id its request is about to get
+  if (command == cmd::kWrite) {  // MS-SMB2 2.2.21
+    b.skip(2);                   // StructureSize
+    off = b.u16le();             // DataOffset (from the header)
+    len = b.u32le();             // Length
+    b.skip(8);                   // Offset
+    fid = m.data() + kHdr + 16;  // FileId
+  } else {                       // MS-SMB2 2.2.20 READ response
+    if (status != 0 && status != kStatusBufferOverflow) return;
+    b.skip(2);
+    off = b.u8();  // DataOffset
+    b.skip(1);
+    len = b.u32le();  // DataLength
+    Pending* p = find_pending(mid);
+    if (!p || !p->tx.has_file_id) return;
+    fid = p->tx.file_id;
+    tx_id = p->tx.tx_id;
+  }
+  if (off < s.msg_got || off > s.msg_len || len > s.msg_len - off) return;
+  File* f = find_file(fid);
+  if (!f) return;
+  uint32_t& cf = f->ctx_file[idx(d)];
+  if (!cf) {
+    cf = ctx.file_open(d, f->name.view(), tx_id);
+    if (!cf) return;
+  }
+  s.file = cf;
+  s.data_start = off;
+  s.data_end = off + len;
+}
+
+void SmbParser::end_message(Direction d, ParseContext& ctx) noexcept {
+  DirState& s = dir_[idx(d)];
+  Bytes m(s.buf, std::min(s.msg_len, kKeep));
+  if (magic(m, 0xFE)) {
+    smb2(d, m, ctx);
+  } else if (magic(m, 0xFF)) {
+    // [MS-CIFS] 2.2.3.1: Protocol(4) Command(1) Status(4) Flags(1) ...; Flags 0x80 = reply.
+    if (!smb1_reported_) {
+      smb1_reported_ = true;
+      ctx.on_anomaly("smb.smb1");
+      Tx tx;
+      tx.tx_id = next_tx_++;
+      tx.smb1 = true;
+      tx.command = m.size() > 4 ? m[4] : 0;
+      tx.has_request = !(m.size() > 9 && (m[9] & 0x80));
+      tx.has_response = !tx.has_request;
+      emit(tx, d, ctx);
+    }
+  } else if (s.state != State::Encrypted) {
+    malformed(ctx);
+    s.state = State::Dead;
+  }
+}
+
+// One SMB2 message: a chain of commands linked by NextCommand (MS-SMB2 3.2.4.1.4).
+void SmbParser::smb2(Direction d, Bytes m, ParseContext& ctx) noexcept {
+  for (int i = 0; i < 64 && !m.empty(); ++i) {
+    if (!magic(m, 0xFE) || m.size() < kHdr) {
+      if (m.size() >= kKeep - 0) return;  // cut by kKeep: not malformed
+      malformed(ctx);
+      return;
+    }
+    uint32_t next = ByteReader(m.subspan(20)).u32le();
+    Bytes one = next && next <= m.size() ? m.first(next) : m;
+    if (!command(d, one, ctx)) return;
+    if (!next) return;
+    if (next < kHdr || next > m.size() || next % 8) {
+      if (next > m.size() && m.size() == size_t(kKeep)) return;
+      malformed(ctx);
+      return;
+    }
+    m = m.subspan(next);
+  }
+}
+
+bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
+  ByteReader r(m);
+  r.skip(4);
+  uint16_t size = r.u16le();
+  r.skip(2);  // CreditCharge
+  uint32_t status = r.u32le();
+  uint16_t command = r.u16le();
+  r.skip(2);  // Credits
+  uint32_t flags = r.u32le();
+  r.skip(4);  // NextCommand
+  uint64_t mid = r.u64le();
+  uint32_t tree = 0;
+  if (flags & kFlagAsync) {
+    r.skip(8);  // AsyncId
+  } else {
+    r.skip(4);
+    tree = r.u32le();
+  }
+  uint64_t sid = r.u64le();
+  if (!r.ok() || size != kHdr) {
+    malformed(ctx);
+    return false;
+  }
+  bool resp = flags & kFlagResponse;
+  if (!resp) {
+    Pending& p = new_pending(ctx);
+    Tx& tx = p.tx;
+    tx = Tx{};
+    tx.tx_id = next_tx_++;
+    tx.has_request = true;
+    tx.message_id = mid;
+    tx.session_id = sid;
+    tx.tree_id = tree;
+    tx.command = command;
+    tx.dialect = dialect_;
+    if (Tree* t = find_tree(tree)) {
+      tx.share.assign(t->share.view());
+      tx.named_pipe = t->pipe;
+    }
+    request(m, tx, ctx);
+    if (command == cmd::kCancel) {  // no response of its own (MS-SMB2 3.3.5.16)
+      emit(tx, d, ctx);
+      p.used = false;
+    }
+    return true;
+  }
+  // An interim response (MS-SMB2 3.3.4.2): the final one follows with the same MessageId.
+  if (status == kStatusPending && (flags & kFlagAsync)) return true;
+  Pending* p = find_pending(mid);
+  Tx local;
+  Tx& tx = p ? p->tx : local;
+  if (!p) {
+    tx.tx_id = next_tx_++;
+    tx.message_id = mid;
+    tx.command = command;
+    tx.dialect = dialect_;
+  }
+  tx.has_response = true;
+  tx.status = status;
+  if (sid) tx.session_id = sid;
+  if (tree) tx.tree_id = tree;
+  response(m, tx, ctx);
+  emit(tx, d, ctx);
+  if (p) p->used = false;
+  return true;
+}
+
+void SmbParser::request(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
+  ByteReader b(m.subspan(kHdr));
+  b.skip(2);  // StructureSize
+  switch (tx.command) {
+    case cmd::kNegotiate: {  // MS-SMB2 2.2.3
+      uint16_t n = b.u16le();
+      b.skip(2 + 2 + 4 + 16 + 8);
+      for (uint16_t i = 0; i < n && b.ok(); ++i) {
+        uint16_t v = b.u16le();
+        if (b.ok() && tx.n_dialects < kMaxDialects) tx.client_dialects[tx.n_dialects++] = v;
+      }
+      break;
+    }
+    case cmd::kSessionSetup: {  // MS-SMB2 2.2.5
+      b.skip(1 + 1 + 4 + 4);
+      uint16_t off = b.u16le(), len = b.u16le();
+      if (b.ok()) ntlmssp(slice(m, off, len), tx);
+      break;
+    }
+    case cmd::kTreeConnect: {  // MS-SMB2 2.2.9
+      b.skip(2);
+      uint16_t off = b.u16le(), len = b.u16le();
+      tx.share.clear();
+      if (b.ok()) utf16(slice(m, off, len), tx.share);
+      std::string_view sv = tx.share.view();
+      size_t slash = sv.rfind('\\');
+      std::string_view name = slash == sv.npos ? sv : sv.substr(slash + 1);
+      tx.named_pipe = name.size() == 4 && (name[0] | 0x20) == 'i' && (name[1] | 0x20) == 'p' &&
+                      (name[2] | 0x20) == 'c' && name[3] == '$';
+      break;
+    }
+    case cmd::kCreate: {  // MS-SMB2 2.2.13
+      b.skip(1 + 1 + 4 + 8 + 8 + 4 + 4 + 4);
+      tx.disposition = b.u32le();
+      b.skip(4);  // CreateOptions
+      uint16_t off = b.u16le(), len = b.u16le();
+      if (!b.ok()) break;
+      tx.has_disposition = true;
+      utf16(slice(m, off, len), tx.filename);
+      break;
+    }
+    case cmd::kClose:  // MS-SMB2 2.2.15
+    case cmd::kFlush: {
+      b.skip(2 + 4);
+      Bytes fid = b.bytes(16);
+      if (!b.ok()) break;
+      std::memcpy(tx.file_id, fid.data(), 16);
+      tx.has_file_id = true;
+      if (File* f = find_file(tx.file_id)) {
+        tx.filename.assign(f->name.view());
+        if (tx.command == cmd::kClose) close_file(*f, FileEnd::Complete, ctx);
+      }
+      break;
+    }
+    case cmd::kRead:     // MS-SMB2 2.2.19
+    case cmd::kWrite: {  // MS-SMB2 2.2.21
+      b.skip(2);
+      tx.length = b.u32le();
+      tx.offset = b.u64le();
+      Bytes fid = b.bytes(16);
+      if (!b.ok()) break;
+      std::memcpy(tx.file_id, fid.data(), 16);
+      tx.has_file_id = true;
+      if (File* f = find_file(tx.file_id)) tx.filename.assign(f->name.view());
+      break;
+    }
+    case cmd::kQueryInfo:  // MS-SMB2 2.2.37
+    case cmd::kSetInfo: {  // MS-SMB2 2.2.39
+      tx.info_type = b.u8();
+      tx.info_class = b.u8();
+      uint32_t blen = b.u32le();
+      uint16_t boff = b.u16le();
+      b.skip(2 + 4);
+      if (tx.command == cmd::kQueryInfo) {  // different layout: FileId at 24
+        b = ByteReader(m.subspan(kHdr));
+        b.skip(24);
+      }
+      Bytes fid = b.bytes(16);
+      if (!b.ok()) break;
+      std::memcpy(tx.file_id, fid.data(), 16);
+      tx.has_file_id = true;
+      if (File* f = find_file(tx.file_id)) tx.filename.assign(f->name.view());
+      if (tx.command != cmd::kSetInfo || tx.info_type != 1) break;  // SMB2_0_INFO_FILE
+      Bytes buf = slice(m, boff, blen);
+      ByteReader ib(buf);
+      if (tx.info_class == 10) {  // MS-FSCC 2.4.37.2 FileRenameInformation (SMB2 layout)
+        ib.skip(1 + 7 + 8);       // ReplaceIfExists, Reserved, RootDirectory
+        uint32_t nlen = ib.u32le();
+        Bytes name = ib.bytes(std::min<size_t>(nlen, ib.remaining()));
+        if (ib.ok()) {
+          tx.has_rename = true;
+          utf16(name, tx.rename_to);
+        }
+      } else if (tx.info_class == 13) {  // MS-FSCC 2.4.11 FileDispositionInformation
+        uint8_t del = ib.u8();
+        if (ib.ok()) tx.delete_on_close = del != 0;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
+  ByteReader b(m.subspan(kHdr));
+  b.skip(2);  // StructureSize
+  bool ok = tx.status == 0 || (tx.command == cmd::kSessionSetup &&
+                               tx.status == kStatusMoreProcessing);
+  if (!ok) return;  // MS-SMB2 2.2.2 ERROR response body
+  switch (tx.command) {
+    case cmd::kNegotiate: {  // MS-SMB2 2.2.4
+      b.skip(2);
+      uint16_t v = b.u16le();
+      if (b.ok()) tx.dialect = dialect_ = v;
+      break;
+    }
+    case cmd::kTreeConnect: {  // MS-SMB2 2.2.10
+      uint8_t type = b.u8();
+      if (!b.ok()) break;
+      if (type == 0x02) tx.named_pipe = true;  // SMB2_SHARE_TYPE_PIPE
+      Tree* slot = find_tree(tx.tree_id);
+      for (uint32_t i = 0; !slot && i < kMaxTrees; ++i)
+        if (!trees_[i].used) slot = &trees_[i];
+      if (!slot) slot = &trees_[tx.tree_id % kMaxTrees];  // full: replace one
+      slot->used = true;
+      slot->id = tx.tree_id;
+      slot->pipe = tx.named_pipe;
+      slot->share.assign(tx.share.view());
+      break;
+    }
+    case cmd::kTreeDisconnect:
+      if (Tree* t = find_tree(tx.tree_id)) t->used = false;
+      break;
+    case cmd::kCreate: {  // MS-SMB2 2.2.14
+      b.skip(1 + 1 + 4 + 8 * 6 + 4 + 4);
+      Bytes fid = b.bytes(16);
+      if (!b.ok()) break;
+      std::memcpy(tx.file_id, fid.data(), 16);
+      tx.has_file_id = true;
+      File* slot = find_file(tx.file_id);
+      if (slot) close_file(*slot, FileEnd::Truncated, ctx);  // id reused: old one ended
+      for (uint32_t i = 0; !slot && i < kMaxFiles; ++i)
+        if (!files_[i].used) slot = &files_[i];
+      if (!slot) {  // full: the oldest-looking slot gives way
+        slot = &files_[tx.tx_id % kMaxFiles];
+        close_file(*slot, FileEnd::Truncated, ctx);
+      }
+      slot->used = true;
+      std::memcpy(slot->id, tx.file_id, 16);
+      slot->name.assign(tx.filename.view());
+      slot->ctx_file[0] = slot->ctx_file[1] = 0;
+      break;
+    }
+    case cmd::kRead: {  // MS-SMB2 2.2.20
+      b.skip(2);
+      uint32_t len = b.u32le();
+      if (b.ok()) tx.length = len;
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+SmbParser::Pending* SmbParser::find_pending(uint64_t mid) noexcept {
+  for (auto& p : pending_)
+    if (p.used && p.tx.message_id == mid) return &p;
+  return nullptr;
+}
+
+SmbParser::Pending& SmbParser::new_pending(ParseContext& ctx) noexcept {
+  Pending* oldest = nullptr;
+  for (auto& p : pending_) {
+    if (!p.used) {
+      p.used = true;
+      p.seq = seq_++;
+      return p;
+    }
+    if (!oldest || p.seq < oldest->seq) oldest = &p;
+  }
+  // Full: the oldest request is reported without its response.
+  emit(oldest->tx, Direction::ToServer, ctx);
+  oldest->seq = seq_++;
+  return *oldest;
+}
+
+void SmbParser::emit(Tx& tx, Direction d, ParseContext& ctx) noexcept {
+  ctx.on_transaction(&tx, tx.tx_id, d);
+}
+
+SmbParser::File* SmbParser::find_file(const uint8_t* id) noexcept {
+  for (auto& f : files_)
+    if (f.used && std::memcmp(f.id, id, 16) == 0) return &f;
+  return nullptr;
+}
+
+SmbParser::Tree* SmbParser::find_tree(uint32_t id) noexcept {
+  for (auto& t : trees_)
+    if (t.used && t.id == id) return &t;
+  return nullptr;
+}
+
+void SmbParser::close_file(File& f, FileEnd end, ParseContext& ctx) noexcept {
+  for (int i = 0; i < 2; ++i) {
+    // A file whose data is still streaming in a direction is ended by that direction.
+    for (auto& s : dir_)
+      if (s.file == f.ctx_file[i] && s.file) s.file = 0;
+    if (f.ctx_file[i]) ctx.file_close(f.ctx_file[i], end);
+    f.ctx_file[i] = 0;
+  }
+  f.used = false;
+}
+
+void SmbParser::gap(Direction d, uint64_t, ParseContext& ctx) noexcept {
+  // Framing is lost: the direction stops (a resync by searching for the magic could follow).
+  DirState& s = dir_[idx(d)];
+  if (s.state != State::Encrypted) s.state = State::Dead;
+  for (auto& f : files_)
+    if (f.used && f.ctx_file[idx(d)]) {
+      ctx.file_close(f.ctx_file[idx(d)], FileEnd::Gap);
+      f.ctx_file[idx(d)] = 0;
+    }
+  s.file = 0;
+}
+
+void SmbParser::finish(Direction d, ParseContext& ctx) noexcept {
+  // Pending requests and open files end with the flow: when both directions are done (a
+  // direction that stopped on an error or went encrypted is never finished by the app layer).
+  done_[idx(d)] = true;
+  for (int i = 0; i < 2; ++i)
+    if (!done_[i] && dir_[i].state != State::Dead && dir_[i].state != State::Encrypted) return;
+  if (flushed_) return;
+  flushed_ = true;
+  for (auto& f : files_)
+    if (f.used) close_file(f, FileEnd::Truncated, ctx);
+  // Requests that never got a response, in request order.
+  for (;;) {
+    Pending* first = nullptr;
+    for (auto& p : pending_)
+      if (p.used && (!first || p.seq < first->seq)) first = &p;
+    if (!first) break;
+    emit(first->tx, Direction::ToServer, ctx);
+    first->used = false;
+  }
+}
+
+const ParserSpec kSpec = {Proto::Smb, true, false, {445, 139, 0, 0}, probe, create, "smb",
+                          log_tx,     buffers};
+
+}  // namespace ww::app::smb

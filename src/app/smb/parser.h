@@ -1,0 +1,169 @@
+// app/smb: SMB2/3 over TCP (MS-SMB2), behind the 4-byte NetBIOS session header (RFC 1002
+// 4.3.1; port 445 uses the same framing). SMB1 (0xFF 'SMB') is recognised and flagged as
+// legacy (smb.smb1, one transaction with dialect "NT LM 0.12"); an SMB3 TRANSFORM header
+// (0xFD 'SMB', MS-SMB2 2.2.41) means the rest of that direction is encrypted: noted on a
+// transaction and not parsed any further.
+//
+// What it does: negotiate (offered dialects, chosen dialect), session setup (NTLMSSP
+// AUTHENTICATE inside the security blob: domain, user, host), tree connect (share, pipe when the
+// share type is a pipe or the share is IPC$), create (name UTF-16LE -> UTF-8, disposition,
+// file id), read/write (file id, offset, length; data streamed to ctx.file_* per file id and
+// direction), close, set info (FileRenameInformation, FileDispositionInformation), every other
+// command by name and status. Requests and responses are paired by MessageId into one Tx;
+// compounded requests (NextCommand) are walked one by one.
+//
+// Invariants:
+//  - Incremental: per direction a byte-driven state machine (NBSS header, message body); the
+//    parser always consumes what it is given, so any split of the input gives the same Tx.
+//  - Bounded: of each message only the first kKeep bytes are kept (headers, names, blobs);
+//    READ/WRITE data beyond is streamed to file extraction straight from the input and never
+//    buffered. At most kMaxPending requests wait for their response (the oldest is reported
+//    without one when full), kMaxFiles open files and kMaxTrees trees are remembered.
+//  - A message longer than kMaxMessage is smb.too_large and skipped; a message that is not
+//    SMB is smb.malformed and stops the direction.
+// Limits: names kept up to 256 bytes (UTF-8), NTLMSSP strings up to 64 bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "app/parser.h"
+#include "app/tls/text.h"
+
+namespace ww::app::smb {
+
+inline constexpr uint32_t kKeep = 8 * 1024;
+inline constexpr uint32_t kMaxMessage = 8 * 1024 * 1024 + 64 * 1024;
+inline constexpr uint32_t kMaxPending = 8;
+inline constexpr uint32_t kMaxFiles = 16;
+inline constexpr uint32_t kMaxTrees = 8;
+inline constexpr uint32_t kMaxDialects = 16;
+
+// MS-SMB2 2.2.1.2 Command.
+namespace cmd {
+inline constexpr uint16_t kNegotiate = 0, kSessionSetup = 1, kLogoff = 2, kTreeConnect = 3,
+                          kTreeDisconnect = 4, kCreate = 5, kClose = 6, kFlush = 7, kRead = 8,
+                          kWrite = 9, kLock = 10, kIoctl = 11, kCancel = 12, kEcho = 13,
+                          kQueryDirectory = 14, kChangeNotify = 15, kQueryInfo = 16,
+                          kSetInfo = 17, kOplockBreak = 18;
+}
+
+using Name = tls::BoundedStr<256>;
+using Short = tls::BoundedStr<64>;
+using Share = tls::BoundedStr<128>;
+
+struct Tx {
+  uint64_t tx_id = 0;
+  uint64_t message_id = 0;
+  uint64_t session_id = 0;
+  uint32_t tree_id = 0;
+  uint16_t command = 0;
+  uint32_t status = 0;
+  bool has_request = false;
+  bool has_response = false;
+  bool smb1 = false;       // a legacy SMB1 message (command is SMB1's)
+  bool encrypted = false;  // a TRANSFORM header was seen: the rest is not readable
+  uint16_t dialect = 0;    // negotiate response (0 = not known)
+  uint16_t client_dialects[kMaxDialects] = {};
+  uint8_t n_dialects = 0;
+  Name filename;  // create; read/write/close/set info: the name the file was opened with
+  Share share;    // tree connect path (\\server\share), or the tree's share
+  bool named_pipe = false;
+  bool has_disposition = false;
+  uint32_t disposition = 0;  // MS-SMB2 2.2.13 CreateDisposition
+  bool has_file_id = false;
+  uint8_t file_id[16] = {};
+  uint64_t offset = 0;  // read/write
+  uint32_t length = 0;
+  bool has_ntlmssp = false;
+  Short ntlm_domain, ntlm_user, ntlm_host;
+  uint8_t info_type = 0, info_class = 0;  // set info
+  bool has_rename = false;
+  Name rename_to;
+  bool delete_on_close = false;  // FileDispositionInformation DeletePending
+};
+
+// "SMB2_COMMAND_CREATE" ...; nullptr when unknown.
+const char* command_name(uint16_t c) noexcept;
+// "STATUS_SUCCESS" ...; "UNKNOWN" for the others.
+const char* status_name(uint32_t s) noexcept;
+// "2.02", "3.1.1" ...; writes into buf.
+std::string_view dialect_name(uint16_t d, char (&buf)[8]) noexcept;
+// MS-SMB2 2.2.13 CreateDisposition as Suricata names it ("FILE_OPEN" ...).
+const char* disposition_name(uint32_t d) noexcept;
+
+class SmbParser final : public Parser {
+ public:
+  SmbParser() noexcept = default;
+  ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;
+  void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept override;
+  void finish(Direction d, ParseContext& ctx) noexcept override;
+
+ private:
+  enum class State : uint8_t { Nbss, Body, Encrypted, Dead };
+  struct DirState {
+    State state = State::Nbss;
+    uint8_t nbss[4] = {};
+    uint8_t nbss_have = 0;
+    bool skip = false;        // a message that is not parsed (NBSS control, too large)
+    uint32_t msg_len = 0;
+    uint32_t msg_got = 0;
+    uint32_t mark = 0;        // message offset at which early() looks again (UINT32_MAX: never)
+    uint8_t* buf = nullptr;   // kKeep bytes from the flow arena
+    uint32_t data_start = 0, data_end = 0;  // READ/WRITE data to stream (message offsets)
+    uint32_t file = 0;        // ctx file id the data goes to
+  };
+  struct Pending {
+    bool used = false;
+    uint64_t seq = 0;
+    Tx tx;
+  };
+  struct File {
+    bool used = false;
+    uint8_t id[16] = {};
+    Name name;
+    uint32_t ctx_file[2] = {};  // per direction (write: to server, read: to client)
+  };
+  struct Tree {
+    bool used = false;
+    uint32_t id = 0;
+    bool pipe = false;
+    Share share;
+  };
+
+  void early(Direction d, ParseContext& ctx) noexcept;
+  void end_message(Direction d, ParseContext& ctx) noexcept;
+  void smb2(Direction d, Bytes msg, ParseContext& ctx) noexcept;
+  bool command(Direction d, Bytes msg, ParseContext& ctx) noexcept;
+  void request(Bytes m, Tx& tx, ParseContext& ctx) noexcept;
+  void response(Bytes m, Tx& tx, ParseContext& ctx) noexcept;
+  Pending* find_pending(uint64_t mid) noexcept;
+  Pending& new_pending(ParseContext& ctx) noexcept;
+  void emit(Tx& tx, Direction d, ParseContext& ctx) noexcept;
+  File* find_file(const uint8_t* id) noexcept;
+  Tree* find_tree(uint32_t id) noexcept;
+  void close_file(File& f, FileEnd end, ParseContext& ctx) noexcept;
+  void malformed(ParseContext& ctx) noexcept;
+
+  DirState dir_[2];
+  Pending pending_[kMaxPending];
+  File files_[kMaxFiles];
+  Tree trees_[kMaxTrees];
+  uint64_t seq_ = 0;
+  uint64_t next_tx_ = 0;
+  uint16_t dialect_ = 0;
+  bool smb1_reported_ = false;
+  bool encrypted_reported_ = false;
+  bool done_[2] = {false, false};
+  bool flushed_ = false;
+};
+
+ProbeResult probe(Direction d, Bytes first_bytes) noexcept;
+Parser* create(ParseContext& ctx) noexcept;
+void log_tx(const void* tx, output::EveWriter& w) noexcept;
+void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+
+extern const ParserSpec kSpec;
+
+}  // namespace ww::app::smb

@@ -1,0 +1,510 @@
+#include "app/smb/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/stats.h"
+#include "flow/arena.h"
+#include "flow/flow.h"
+#include "output/eve.h"
+
+namespace ww::app::smb {
+namespace {
+
+using Vec = std::vector<uint8_t>;
+
+// Records transactions (copied), anomalies and files.
+class Ctx final : public ParseContext {
+ public:
+  Ctx() : budget_(stats_, 64u << 20), arena_(&budget_, 256u << 10) {}
+  flow::Flow& flow() noexcept override { return flow_; }
+  flow::Arena& arena() noexcept override { return arena_; }
+  void on_transaction(const void* tx, uint64_t, Direction) noexcept override {
+    txs.push_back(*static_cast<const Tx*>(tx));
+  }
+  void on_anomaly(const char* e) noexcept override { anomalies.emplace_back(e); }
+  uint32_t file_open(Direction, std::string_view name, uint64_t) noexcept override {
+    names.emplace_back(name);
+    data.emplace_back();
+    ends.push_back(-1);
+    return uint32_t(names.size());
+  }
+  void file_data(uint32_t id, Bytes b) noexcept override {
+    data[id - 1].append(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  void file_close(uint32_t id, FileEnd e) noexcept override { ends[id - 1] = int(e); }
+  bool has(std::string_view a) const {
+    for (auto& s : anomalies)
+      if (s == a) return true;
+    return false;
+  }
+  std::vector<Tx> txs;
+  std::vector<std::string> anomalies, names, data;
+  std::vector<int> ends;
+
+ private:
+  StatsBlock stats_;
+  flow::ArenaBudget budget_;
+  flow::Arena arena_;
+  flow::Flow flow_{};
+};
+
+void le16(Vec& v, uint16_t x) { v.insert(v.end(), {uint8_t(x), uint8_t(x >> 8)}); }
+void le32(Vec& v, uint32_t x) { for (int i = 0; i < 4; ++i) v.push_back(uint8_t(x >> 8 * i)); }
+void le64(Vec& v, uint64_t x) { for (int i = 0; i < 8; ++i) v.push_back(uint8_t(x >> 8 * i)); }
+Vec u16s(std::string_view s) {  // ASCII -> UTF-16LE
+  Vec v;
+  for (char c : s) le16(v, uint8_t(c));
+  return v;
+}
+void put(Vec& v, const Vec& w) { v.insert(v.end(), w.begin(), w.end()); }
+
+// MS-SMB2 2.2.1.2 SMB2 Packet Header - SYNC.
+Vec hdr(uint16_t command, uint64_t mid, bool resp, uint32_t status = 0, uint32_t tree = 0,
+        uint64_t sid = 0) {
+  Vec v = {0xFE, 'S', 'M', 'B'};  // ProtocolId
+  le16(v, 64);                    // StructureSize
+  le16(v, 1);                     // CreditCharge
+  le32(v, status);                // Status (ChannelSequence/Reserved in requests)
+  le16(v, command);               // Command
+  le16(v, 1);                     // CreditRequest/CreditResponse
+  le32(v, resp ? 1 : 0);          // Flags: SMB2_FLAGS_SERVER_TO_REDIR
+  le32(v, 0);                     // NextCommand
+  le64(v, mid);                   // MessageId
+  le32(v, 0);                     // Reserved
+  le32(v, tree);                  // TreeId
+  le64(v, sid);                   // SessionId
+  v.insert(v.end(), 16, 0);       // Signature
+  return v;
+}
+// RFC 1002 4.3.1 / MS-SMB2 2.1: zero byte, 24-bit length.
+Vec nbss(const Vec& m) {
+  Vec v = {0, uint8_t(m.size() >> 16), uint8_t(m.size() >> 8), uint8_t(m.size())};
+  put(v, m);
+  return v;
+}
+const uint8_t kFid[16] = {1, 0, 0, 0, 0, 0, 0, 0, 0xaa, 0xbb, 0, 0, 0, 0, 0, 0};
+void fid(Vec& v) { v.insert(v.end(), std::begin(kFid), std::end(kFid)); }
+
+// MS-NLMP 2.2.1.3 AUTHENTICATE_MESSAGE (Unicode), wrapped in a few bytes of fake SPNEGO.
+Vec ntlm_auth() {
+  Vec dom = u16s("MERCY"), user = u16s("drsmith"), host = u16s("WS050");
+  Vec v = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};  // Signature
+  le32(v, 3);                                      // MessageType
+  uint32_t off = 64;                               // payload after the fixed part + Version
+  auto field = [&](const Vec& s) {                 // len, maxlen, offset
+    le16(v, uint16_t(s.size()));
+    le16(v, uint16_t(s.size()));
+    le32(v, s.empty() ? 0 : off);
+    off += uint32_t(s.size());
+  };
+  Vec none;
+  field(none);  // LmChallengeResponseFields
+  field(none);  // NtChallengeResponseFields
+  field(dom);   // DomainNameFields
+  field(user);  // UserNameFields
+  field(host);  // WorkstationFields
+  field(none);  // EncryptedRandomSessionKeyFields
+  le32(v, 0x1);  // NegotiateFlags: NTLMSSP_NEGOTIATE_UNICODE
+  v.resize(64, 0);  // Version + MIC
+  put(v, dom);
+  put(v, user);
+  put(v, host);
+  Vec spnego = {0xa1, 0x82, 0x01, 0x00, 0x30, 0x82, 0x00, 0xfc, 0xa2, 0x82, 0x00, 0xf8, 0x04};
+  put(spnego, v);
+  return spnego;
+}
+
+struct Msg {
+  Direction d;
+  Vec bytes;
+};
+
+// A session: negotiate, session setup, tree connect, create, write, rename, close.
+std::vector<Msg> conversation() {
+  std::vector<Msg> c;
+  auto req = [&](Vec m) { c.push_back({Direction::ToServer, nbss(m)}); };
+  auto rsp = [&](Vec m) { c.push_back({Direction::ToClient, nbss(m)}); };
+  {  // MS-SMB2 2.2.3 NEGOTIATE request
+    Vec m = hdr(cmd::kNegotiate, 0, false);
+    le16(m, 36);  // StructureSize
+    le16(m, 2);   // DialectCount
+    le16(m, 1);   // SecurityMode
+    le16(m, 0);   // Reserved
+    le32(m, 0);   // Capabilities
+    m.insert(m.end(), 16, 0x11);  // ClientGuid
+    le64(m, 0);   // NegotiateContextOffset/Count/Reserved2
+    le16(m, 0x0202);  // Dialects[0]
+    le16(m, 0x0311);  // Dialects[1]
+    req(m);
+  }
+  {  // MS-SMB2 2.2.4 NEGOTIATE response
+    Vec m = hdr(cmd::kNegotiate, 0, true);
+    le16(m, 65);      // StructureSize
+    le16(m, 1);       // SecurityMode
+    le16(m, 0x0311);  // DialectRevision
+    m.resize(m.size() + 58, 0);
+    rsp(m);
+  }
+  {  // MS-SMB2 2.2.5 SESSION_SETUP request
+    Vec blob = ntlm_auth();
+    Vec m = hdr(cmd::kSessionSetup, 1, false, 0, 0, 0x77);
+    le16(m, 25);  // StructureSize
+    m.push_back(0);  // Flags
+    m.push_back(1);  // SecurityMode
+    le32(m, 0);   // Capabilities
+    le32(m, 0);   // Channel
+    le16(m, 64 + 24);  // SecurityBufferOffset
+    le16(m, uint16_t(blob.size()));  // SecurityBufferLength
+    le64(m, 0);   // PreviousSessionId
+    put(m, blob);
+    req(m);
+  }
+  {  // MS-SMB2 2.2.6 SESSION_SETUP response
+    Vec m = hdr(cmd::kSessionSetup, 1, true, 0, 0, 0x77);
+    le16(m, 9);
+    le16(m, 0);
+    le16(m, 0);
+    le16(m, 0);
+    rsp(m);
+  }
+  {  // MS-SMB2 2.2.9 TREE_CONNECT request
+    Vec path = u16s("\\\\10.77.0.40\\radiology");
+    Vec m = hdr(cmd::kTreeConnect, 2, false, 0, 0, 0x77);
+    le16(m, 9);   // StructureSize
+    le16(m, 0);   // Flags
+    le16(m, 72);  // PathOffset
+    le16(m, uint16_t(path.size()));  // PathLength
+    put(m, path);
+    req(m);
+  }
+  {  // MS-SMB2 2.2.10 TREE_CONNECT response
+    Vec m = hdr(cmd::kTreeConnect, 2, true, 0, 5, 0x77);
+    le16(m, 16);
+    m.push_back(1);  // ShareType: DISK
+    m.push_back(0);
+    le32(m, 0);
+    le32(m, 0);
+    le32(m, 0x1f01ff);
+    rsp(m);
+  }
+  {  // MS-SMB2 2.2.13 CREATE request
+    Vec name = u16s("reports\\a.csv");
+    Vec m = hdr(cmd::kCreate, 3, false, 0, 5, 0x77);
+    le16(m, 57);  // StructureSize
+    m.push_back(0);  // SecurityFlags
+    m.push_back(0);  // RequestedOplockLevel
+    le32(m, 2);   // ImpersonationLevel
+    le64(m, 0);   // SmbCreateFlags
+    le64(m, 0);   // Reserved
+    le32(m, 0x12019f);  // DesiredAccess
+    le32(m, 0x80);      // FileAttributes
+    le32(m, 3);         // ShareAccess
+    le32(m, 2);         // CreateDisposition: FILE_CREATE
+    le32(m, 0x40);      // CreateOptions
+    le16(m, 120);       // NameOffset
+    le16(m, uint16_t(name.size()));  // NameLength
+    le32(m, 0);  // CreateContextsOffset
+    le32(m, 0);  // CreateContextsLength
+    put(m, name);
+    req(m);
+  }
+  {  // MS-SMB2 2.2.14 CREATE response
+    Vec m = hdr(cmd::kCreate, 3, true, 0, 5, 0x77);
+    le16(m, 89);
+    m.push_back(0);  // OplockLevel
+    m.push_back(0);  // Flags
+    le32(m, 2);      // CreateAction
+    m.resize(m.size() + 6 * 8 + 4 + 4, 0);  // times, sizes, FileAttributes, Reserved2
+    fid(m);          // FileId
+    le32(m, 0);      // CreateContextsOffset
+    le32(m, 0);      // CreateContextsLength
+    rsp(m);
+  }
+  {  // MS-SMB2 2.2.21 WRITE request
+    std::string_view data = "id,result\n1,4.2\n";
+    Vec m = hdr(cmd::kWrite, 4, false, 0, 5, 0x77);
+    le16(m, 49);   // StructureSize
+    le16(m, 112);  // DataOffset
+    le32(m, uint32_t(data.size()));  // Length
+    le64(m, 0);    // Offset
+    fid(m);        // FileId
+    le32(m, 0);    // Channel
+    le32(m, 0);    // RemainingBytes
+    le16(m, 0);    // WriteChannelInfoOffset
+    le16(m, 0);    // WriteChannelInfoLength
+    le32(m, 0);    // Flags
+    m.insert(m.end(), data.begin(), data.end());
+    req(m);
+  }
+  {  // MS-SMB2 2.2.22 WRITE response
+    Vec m = hdr(cmd::kWrite, 4, true, 0, 5, 0x77);
+    le16(m, 17);
+    le16(m, 0);
+    le32(m, 16);  // Count
+    le32(m, 0);
+    le16(m, 0);
+    le16(m, 0);
+    rsp(m);
+  }
+  {  // MS-SMB2 2.2.39 SET_INFO request, MS-FSCC 2.4.37.2 FileRenameInformation
+    Vec name = u16s("reports\\a.csv.locked");
+    Vec m = hdr(cmd::kSetInfo, 5, false, 0, 5, 0x77);
+    le16(m, 33);      // StructureSize
+    m.push_back(1);   // InfoType: SMB2_0_INFO_FILE
+    m.push_back(10);  // FileInfoClass: FileRenameInformation
+    le32(m, uint32_t(20 + name.size()));  // BufferLength
+    le16(m, 96);      // BufferOffset
+    le16(m, 0);       // Reserved
+    le32(m, 0);       // AdditionalInformation
+    fid(m);           // FileId
+    m.push_back(0);   // ReplaceIfExists
+    m.insert(m.end(), 7, 0);  // Reserved
+    le64(m, 0);       // RootDirectory
+    le32(m, uint32_t(name.size()));  // FileNameLength
+    put(m, name);
+    req(m);
+  }
+  {  // MS-SMB2 2.2.40 SET_INFO response
+    Vec m = hdr(cmd::kSetInfo, 5, true, 0, 5, 0x77);
+    le16(m, 2);
+    rsp(m);
+  }
+  {  // MS-SMB2 2.2.15 CLOSE request
+    Vec m = hdr(cmd::kClose, 6, false, 0, 5, 0x77);
+    le16(m, 24);
+    le16(m, 0);
+    le32(m, 0);
+    fid(m);
+    req(m);
+  }
+  {  // MS-SMB2 2.2.16 CLOSE response, with an error status (ERROR body, 2.2.2)
+    Vec m = hdr(cmd::kClose, 6, true, 0xC0000022, 5, 0x77);
+    le16(m, 9);
+    le16(m, 0);
+    le32(m, 0);
+    m.push_back(0);
+    rsp(m);
+  }
+  return c;
+}
+
+// Feeds every message cut at `cut` (0: whole).
+std::unique_ptr<Ctx> run(const std::vector<Msg>& conv, size_t cut = 0, bool bytewise = false) {
+  auto owned = std::make_unique<Ctx>();
+  Ctx& ctx = *owned;
+  Parser* p = create(ctx);
+  EXPECT_NE(p, nullptr);
+  for (const Msg& m : conv) {
+    Bytes b(m.bytes);
+    if (bytewise) {
+      for (size_t i = 0; i < b.size(); ++i) EXPECT_EQ(p->parse(m.d, b.subspan(i, 1), ctx).consumed, 1u);
+    } else if (cut && cut < b.size()) {
+      EXPECT_EQ(p->parse(m.d, b.first(cut), ctx).status, ParseStatus::Ok);
+      EXPECT_EQ(p->parse(m.d, b.subspan(cut), ctx).status, ParseStatus::Ok);
+    } else {
+      EXPECT_EQ(p->parse(m.d, b, ctx).status, ParseStatus::Ok);
+    }
+  }
+  p->finish(Direction::ToServer, ctx);
+  p->finish(Direction::ToClient, ctx);
+  return owned;
+}
+
+std::string eve(const Tx& tx) {
+  output::EveWriter w(nullptr);
+  log_tx(&tx, w);
+  return std::string(w.pending());
+}
+
+TEST(SmbParser, WholeSession) {
+  auto c_p = run(conversation());
+  Ctx& c = *c_p;
+  ASSERT_EQ(c.txs.size(), 7u);
+  EXPECT_TRUE(c.anomalies.empty());
+  EXPECT_EQ(c.txs[0].dialect, 0x0311);
+  EXPECT_EQ(c.txs[0].n_dialects, 2);
+  EXPECT_EQ(c.txs[1].ntlm_user.view(), "drsmith");
+  EXPECT_EQ(c.txs[1].ntlm_domain.view(), "MERCY");
+  EXPECT_EQ(c.txs[1].ntlm_host.view(), "WS050");
+  EXPECT_EQ(c.txs[2].share.view(), "\\\\10.77.0.40\\radiology");
+  EXPECT_EQ(c.txs[2].tree_id, 5u);
+  EXPECT_EQ(c.txs[3].filename.view(), "reports\\a.csv");
+  EXPECT_EQ(c.txs[3].share.view(), "\\\\10.77.0.40\\radiology");
+  EXPECT_EQ(c.txs[3].disposition, 2u);
+  EXPECT_TRUE(c.txs[3].has_file_id);
+  EXPECT_EQ(c.txs[4].command, cmd::kWrite);
+  EXPECT_EQ(c.txs[4].filename.view(), "reports\\a.csv");
+  EXPECT_EQ(c.txs[4].length, 16u);
+  EXPECT_TRUE(c.txs[5].has_rename);
+  EXPECT_EQ(c.txs[5].rename_to.view(), "reports\\a.csv.locked");
+  EXPECT_EQ(c.txs[6].status, 0xC0000022u);
+  ASSERT_EQ(c.names.size(), 1u);
+  EXPECT_EQ(c.names[0], "reports\\a.csv");
+  EXPECT_EQ(c.data[0], "id,result\n1,4.2\n");
+  EXPECT_EQ(c.ends[0], int(FileEnd::Complete));
+
+  std::string e = eve(c.txs[3]);
+  EXPECT_NE(e.find("\"command\":\"SMB2_COMMAND_CREATE\""), std::string::npos) << e;
+  EXPECT_NE(e.find("\"dialect\":\"3.11\""), std::string::npos) << e;
+  EXPECT_NE(e.find("\"disposition\":\"FILE_CREATE\""), std::string::npos) << e;
+  EXPECT_NE(e.find("\"status\":\"STATUS_SUCCESS\""), std::string::npos) << e;
+  e = eve(c.txs[1]);
+  EXPECT_NE(e.find("\"ntlmssp\":{\"domain\":\"MERCY\",\"user\":\"drsmith\",\"host\":\"WS050\"}"),
+            std::string::npos) << e;
+  e = eve(c.txs[5]);
+  EXPECT_NE(e.find("\"rename\":{\"from\":\"reports\\\\a.csv\",\"to\":\"reports\\\\a.csv.locked\"}"),
+            std::string::npos) << e;
+  e = eve(c.txs[6]);
+  EXPECT_NE(e.find("\"status_code\":\"0xc0000022\""), std::string::npos) << e;
+}
+
+bool same(const Tx& a, const Tx& b) {
+  return a.command == b.command && a.message_id == b.message_id && a.status == b.status &&
+         a.filename.view() == b.filename.view() && a.share.view() == b.share.view() &&
+         a.ntlm_user.view() == b.ntlm_user.view() && a.rename_to.view() == b.rename_to.view() &&
+         a.dialect == b.dialect && a.length == b.length && a.tx_id == b.tx_id;
+}
+
+TEST(SmbParser, SplitAtEveryOffsetAndBytewise) {
+  auto conv = conversation();
+  auto whole_p = run(conv);
+  Ctx& whole = *whole_p;
+  size_t longest = 0;
+  for (auto& m : conv) longest = std::max(longest, m.bytes.size());
+  for (size_t cut = 1; cut < longest; ++cut) {
+    auto c_p = run(conv, cut);
+    Ctx& c = *c_p;
+    ASSERT_EQ(c.txs.size(), whole.txs.size()) << cut;
+    for (size_t i = 0; i < c.txs.size(); ++i) EXPECT_TRUE(same(c.txs[i], whole.txs[i])) << cut;
+    EXPECT_EQ(c.data, whole.data) << cut;
+  }
+  auto c_p = run(conv, 0, true);
+  Ctx& c = *c_p;
+  ASSERT_EQ(c.txs.size(), whole.txs.size());
+  for (size_t i = 0; i < c.txs.size(); ++i) EXPECT_TRUE(same(c.txs[i], whole.txs[i]));
+  EXPECT_EQ(c.data, whole.data);
+}
+
+TEST(SmbParser, Truncated) {
+  // Every prefix of the conversation: no crash, requests without responses still reported.
+  auto conv = conversation();
+  Vec all;
+  for (auto& m : conv) put(all, m.bytes);
+  for (size_t n = 0; n < conv.size(); ++n) {
+    std::vector<Msg> part(conv.begin(), conv.begin() + long(n));
+    Vec last = conv[n].bytes;
+    last.resize(last.size() / 2);
+    part.push_back({conv[n].d, last});
+    auto c_p = run(part);
+    Ctx& c = *c_p;
+    EXPECT_LE(c.txs.size(), 7u);
+  }
+  // The create request alone: reported at finish, without a status.
+  std::vector<Msg> one = {conv[6]};
+  auto c_p = run(one);
+  Ctx& c = *c_p;
+  ASSERT_EQ(c.txs.size(), 1u);
+  EXPECT_FALSE(c.txs[0].has_response);
+  EXPECT_EQ(c.txs[0].filename.view(), "reports\\a.csv");
+}
+
+TEST(SmbParser, GarbageStopsTheDirection) {
+  Ctx ctx;
+  Parser* p = create(ctx);
+  Vec g = {0x00, 0x00, 0x00, 0x08, 'G', 'E', 'T', ' ', '/', ' ', 'H', 'T'};
+  EXPECT_EQ(p->parse(Direction::ToServer, g, ctx).status, ParseStatus::Error);
+  EXPECT_TRUE(ctx.has("smb.malformed"));
+  Vec bad_type = {0x42, 0, 0, 1, 0};
+  Ctx c2;
+  Parser* p2 = create(c2);
+  EXPECT_EQ(p2->parse(Direction::ToServer, bad_type, c2).status, ParseStatus::Error);
+  // A header with a wrong StructureSize: malformed, the direction continues.
+  Vec m = hdr(cmd::kEcho, 9, false);
+  m[4] = 63;
+  Ctx c3;
+  Parser* p3 = create(c3);
+  EXPECT_EQ(p3->parse(Direction::ToServer, nbss(m), c3).status, ParseStatus::Ok);
+  EXPECT_TRUE(c3.has("smb.malformed"));
+}
+
+TEST(SmbParser, LimitsAndLegacy) {
+  // NBSS length over kMaxMessage: smb.too_large, skipped without buffering.
+  Ctx c;
+  Parser* p = create(c);
+  Vec big = {0x00, 0xFF, 0xFF, 0xFF};
+  EXPECT_EQ(p->parse(Direction::ToServer, big, c).status, ParseStatus::Ok);
+  EXPECT_TRUE(c.has("smb.too_large"));
+  Vec junk(1 << 16, 0x41);
+  EXPECT_EQ(p->parse(Direction::ToServer, junk, c).status, ParseStatus::Ok);
+  // More requests than kMaxPending without responses: the oldest are reported.
+  Ctx c2;
+  Parser* p2 = create(c2);
+  for (uint64_t i = 0; i < kMaxPending + 3; ++i) {
+    Vec m = hdr(cmd::kEcho, i, false);
+    le16(m, 4);
+    le16(m, 0);
+    p2->parse(Direction::ToServer, nbss(m), c2);
+  }
+  EXPECT_EQ(c2.txs.size(), 3u);
+  p2->finish(Direction::ToServer, c2);
+  p2->finish(Direction::ToClient, c2);
+  EXPECT_EQ(c2.txs.size(), kMaxPending + 3);
+  // SMB1 negotiate ([MS-CIFS] 2.2.4.52.1): flagged once, dialect NT LM 0.12.
+  Ctx c3;
+  Parser* p3 = create(c3);
+  Vec s1 = {0xFF, 'S', 'M', 'B', 0x72, 0, 0, 0, 0, 0x18};
+  s1.resize(35, 0);
+  EXPECT_EQ(p3->parse(Direction::ToServer, nbss(s1), c3).status, ParseStatus::Ok);
+  EXPECT_TRUE(c3.has("smb.smb1"));
+  ASSERT_EQ(c3.txs.size(), 1u);
+  EXPECT_NE(eve(c3.txs[0]).find("\"dialect\":\"NT LM 0.12\""), std::string::npos);
+  // MS-SMB2 2.2.41 TRANSFORM_HEADER: noted, the rest of the direction is not parsed.
+  Ctx c4;
+  Parser* p4 = create(c4);
+  Vec t = {0xFD, 'S', 'M', 'B'};
+  t.resize(52 + 100, 0x5a);
+  EXPECT_EQ(p4->parse(Direction::ToServer, nbss(t), c4).status, ParseStatus::Ok);
+  EXPECT_EQ(p4->parse(Direction::ToServer, nbss(t), c4).status, ParseStatus::Ok);
+  ASSERT_EQ(c4.txs.size(), 1u);
+  EXPECT_TRUE(c4.txs[0].encrypted);
+}
+
+TEST(SmbParser, CompoundedRequests) {
+  // MS-SMB2 3.2.4.1.4: CREATE + CLOSE in one message, NextCommand 8-byte aligned.
+  auto conv = conversation();
+  Vec create_req(conv[6].bytes.begin() + 4, conv[6].bytes.end());
+  while (create_req.size() % 8) create_req.push_back(0);
+  uint32_t next = uint32_t(create_req.size());
+  for (int i = 0; i < 4; ++i) create_req[20 + i] = uint8_t(next >> 8 * i);
+  Vec echo = hdr(cmd::kEcho, 7, false);
+  le16(echo, 4);
+  le16(echo, 0);
+  put(create_req, echo);
+  Ctx c;
+  Parser* p = create(c);
+  p->parse(Direction::ToServer, nbss(create_req), c);
+  p->finish(Direction::ToServer, c);
+  p->finish(Direction::ToClient, c);
+  ASSERT_EQ(c.txs.size(), 2u);
+  EXPECT_EQ(c.txs[0].command, cmd::kCreate);
+  EXPECT_EQ(c.txs[1].command, cmd::kEcho);
+  EXPECT_TRUE(c.anomalies.empty());
+}
+
+TEST(SmbParser, Probe) {
+  Vec m = nbss(hdr(cmd::kNegotiate, 0, false));
+  EXPECT_EQ(probe(Direction::ToServer, Bytes(m).first(3)), ProbeResult::NeedMore);
+  EXPECT_EQ(probe(Direction::ToServer, m), ProbeResult::Match);
+  Vec http = {'G', 'E', 'T', ' '};
+  EXPECT_EQ(probe(Direction::ToServer, http), ProbeResult::NoMatch);
+  Vec z = {0, 0, 0, 5, 'x', 'S'};
+  EXPECT_EQ(probe(Direction::ToServer, z), ProbeResult::NoMatch);
+}
+
+}  // namespace
+}  // namespace ww::app::smb
