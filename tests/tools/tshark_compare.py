@@ -34,6 +34,8 @@ RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YX
 def find_captures(roots):
     out = []
     for root in roots:
+        if os.path.isfile(root):
+            out.append(root)
         for d, _, files in os.walk(root):
             out += [os.path.join(d, f) for f in files if CAPTURE_RE.search(f)]
     return sorted(out)
@@ -46,8 +48,19 @@ def host_norm(h):
     return h.split(":")[0]
 
 
+def text_norm(s):
+    """Binary text compared loosely: tshark prints stray bytes as U+FFFD (one per maximal
+    invalid subpart), wardwatch's EVE as U+0080..U+00FF (one per byte); a run of non-ASCII or
+    control characters becomes one '?' on both sides."""
+    return re.sub(r"[^\x20-\x7e]+", "?", (s or "").lower())
+
+
 def first(v):
-    return v.split(",")[0] if v else ""
+    return v.split("\x01")[0] if v else ""
+
+
+def last(v):
+    return v.split("\x01")[-1] if v else ""
 
 
 def tshark_records(pcap):
@@ -56,7 +69,7 @@ def tshark_records(pcap):
               "http.request.uri", "http.response.code", "http.request_in", "dns.id",
               "dns.flags.response", "dns.qry.name", "dns.qry.type", "dns.flags.rcode"]
     cmd = ["tshark", "-n", "-r", pcap, "-Y", "http.request or http.response or dns",
-           "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+           "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=\x01"]
     for f in fields:
         cmd += ["-e", f]
     try:
@@ -72,16 +85,20 @@ def tshark_records(pcap):
             c += [""] * (len(fields) - len(c))
         (num, s4, s6, d4, d6, tsp, tdp, usp, udp, method, host, uri, code, req_in, did, resp,
          qname, qtype, rcode) = c
+        # Innermost addresses and ports (tunnels: GRE, VXLAN, IP-in-IP); first of the rest.
+        s4, s6, d4, d6, tsp, tdp, usp, udp = (last(v) for v in (s4, s6, d4, d6, tsp, tdp, usp, udp))
+        method, host, uri, code, req_in, did, resp, qname, qtype, rcode = (
+            first(v) for v in (method, host, uri, code, req_in, did, resp, qname, qtype, rcode))
         src, dst = s4 or s6, d4 or d6
         sp, dp = (tsp, tdp) if tsp else (usp, udp)
         if method:
-            requests[num] = (src, sp, dst, dp, method, host_norm(host), uri)
+            requests[num] = (src, sp, dst, dp, method, host_norm(host), text_norm(uri))
         if code and req_in:
             statuses[req_in] = int(first(code))
         if did:
             ends = tuple(sorted([(src, sp), (dst, dp)]))
             is_resp = resp in ("1", "True")
-            name = first(qname).lower()
+            name = text_norm(first(qname))
             try:
                 qt = int(first(qtype), 0) if qtype else None
             except ValueError:
@@ -115,7 +132,7 @@ def ww_records(binary, pcap):
                         continue  # a response picked up without its request
                     http.append((e["src_ip"], str(e.get("src_port", "")), e["dest_ip"],
                                  str(e.get("dest_port", "")), h["http_method"],
-                                 host_norm(h.get("hostname")), h.get("url", ""),
+                                 host_norm(h.get("hostname")), text_norm(h.get("url", "")),
                                  h.get("status")))
                 elif t == "dns":
                     d = e["dns"]
@@ -128,7 +145,7 @@ def ww_records(binary, pcap):
                     if is_resp:
                         r = d.get("rcode", "")
                         rc = RCODES.index(r) if r in RCODES else (int(r) if r.isdigit() else None)
-                    dns.append((ends, d.get("id"), is_resp, (d.get("rrname") or "").lower(), qt,
+                    dns.append((ends, d.get("id"), is_resp, text_norm(d.get("rrname")), qt,
                                 rc))
     subprocess.run(["rm", "-rf", outdir])
     return http, dns

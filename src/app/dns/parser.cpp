@@ -243,14 +243,18 @@ ProbeResult check(Bytes msg, bool partial) noexcept {
   if (an > 256 || ns > 256 || ar > 256) return ProbeResult::NoMatch;
   if (qd != 1 && !(qd == 0 && response && an > 0)) return ProbeResult::NoMatch;
   if (!response && (an > 16 || (flags & 0x000F))) return ProbeResult::NoMatch;  // query rcode 0
-  if (qd == 0) return ProbeResult::Match;
+  // The first name (question, or answer when there is no question) with its type and class.
   NameReader nr{msg, nullptr, nullptr};
   size_t pos = 12;
   NameStatus st = nr.read(pos, nullptr);
   if (st == NameStatus::Malformed) return ProbeResult::NoMatch;
   if (st == NameStatus::Truncated || pos + 4 > msg.size())
     return partial ? ProbeResult::NeedMore : ProbeResult::NoMatch;
+  uint16_t qtype = uint16_t(msg[pos] << 8 | msg[pos + 1]);
   uint16_t qclass = uint16_t(msg[pos + 2] << 8 | msg[pos + 3]);
+  // NetBIOS name service (RFC 1002) shares the format: NB/NBSTAT for a 32-byte encoded name.
+  if ((qtype == 32 || qtype == 33) && msg[12] == 32) return ProbeResult::NoMatch;
+  if (qd == 0) return ProbeResult::Match;
   uint16_t c = qclass & 0x7FFF;  // mDNS: top bit is "unicast response"
   if (c != 1 && c != 3 && c != 4 && c != 254 && c != 255) return ProbeResult::NoMatch;
   return ProbeResult::Match;
@@ -360,7 +364,9 @@ bool decode(Bytes b, Message& m, ParseContext* ctx) noexcept {
     NameStatus st = nr.read(pos, i == 0 ? &name : nullptr);
     if (st != NameStatus::Ok || pos + 4 > b.size()) {
       if (st != NameStatus::Malformed) anomaly("dns.malformed");
-      return false;
+      // A bad later question: the first one still names the transaction (as tshark shows it).
+      m.records_dropped = i > 0;
+      return i > 0;
     }
     if (i == 0) {
       m.has_question = true;

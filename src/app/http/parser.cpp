@@ -110,7 +110,7 @@ void zfree_arena(void*, void*) {}
 
 class HttpParser final : public Parser {
  public:
-  explicit HttpParser(flow::Arena& arena) noexcept : arena_(arena) {}
+  HttpParser(flow::Arena& arena, bool udp) noexcept : arena_(arena), udp_(udp) {}
 
   ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;
   void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept override;
@@ -139,8 +139,10 @@ class HttpParser final : public Parser {
     return rsp_slot_ >= 0 ? &slots_[rsp_slot_]->msg : nullptr;
   }
   void anomaly(const char* e) noexcept { ctx_->on_anomaly(e); }
+  void end_side(Direction d) noexcept;
 
   flow::Arena& arena_;
+  bool udp_;  // HTTP over UDP (SSDP): each datagram is one whole message
   ParseContext* ctx_ = nullptr;
   Side side_[2];
   Slot* slots_[kMaxPipeline] = {};
@@ -174,7 +176,7 @@ void HttpParser::evict_oldest() noexcept {
   int i = queue_[q_head_];
   q_head_ = uint8_t((q_head_ + 1) % kMaxPipeline);
   --q_len_;
-  anomaly("http.too_many_pipelined_requests");
+  if (!udp_) anomaly("http.too_many_pipelined_requests");
   Slot& s = *slots_[i];
   s.msg.flags |= flag::kTruncated;
   emit(&s.msg, nullptr, s.tx_id, Direction::ToServer);
@@ -218,7 +220,8 @@ bool HttpParser::begin_message(Direction d) noexcept {
     } else {
       rsp_slot_ = -1;
       rsp_tx_id_ = next_tx_id_++;
-      anomaly("http.unable_to_match_response_to_request");
+      // Over UDP (SSDP) answers come from other hosts: no request is expected.
+      if (!udp_) anomaly("http.unable_to_match_response_to_request");
     }
     sd.msg = &rsp_;
   }
@@ -847,6 +850,7 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
         break;
     }
   }
+  if (udp_) end_side(d);  // the datagram ends whatever message it carried
   return {ParseStatus::Ok, n, 0};
 }
 
@@ -890,10 +894,10 @@ void HttpParser::flush_unanswered() noexcept {
   }
 }
 
-void HttpParser::finish(Direction d, ParseContext& ctx) noexcept {
-  ctx_ = &ctx;
+// No more bytes for the message in progress in direction d: complete it (truncated unless
+// delimited by the end of the connection) or drop a start line never finished.
+void HttpParser::end_side(Direction d) noexcept {
   Side& s = side_[idx(d)];
-  if (s.finished) return;
   if (s.msg && s.state != State::Tunnel) {
     if (s.state != State::StartLine) {
       if (s.state != State::UntilClose) s.msg->flags |= flag::kTruncated;
@@ -921,6 +925,18 @@ void HttpParser::finish(Direction d, ParseContext& ctx) noexcept {
       s.msg = nullptr;
     }
   }
+  if (udp_ && s.state != State::Tunnel) {
+    s.state = State::StartLine;
+    s.line_len = 0;
+    s.line_cut = false;
+  }
+}
+
+void HttpParser::finish(Direction d, ParseContext& ctx) noexcept {
+  ctx_ = &ctx;
+  Side& s = side_[idx(d)];
+  if (s.finished) return;
+  end_side(d);
   s.finished = true;
   if (side_[0].finished && side_[1].finished) flush_unanswered();
 }
@@ -952,14 +968,16 @@ ProbeResult probe(Direction d, Bytes first) noexcept {
 }
 
 namespace {
-Parser* create(ParseContext& ctx) noexcept { return ctx.arena().make<HttpParser>(ctx.arena()); }
+Parser* create(ParseContext& ctx) noexcept {
+  return ctx.arena().make<HttpParser>(ctx.arena(), ctx.flow().proto == ipproto::kUdp);
+}
 }  // namespace
 
 void log_tx(const void* tx, output::EveWriter& w) noexcept;
 void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
 
 const ParserSpec kSpec = {
-    Proto::Http, true, false, {80, 8080, 8000, 3128}, &probe, &create, "http", &log_tx, &buffers,
+    Proto::Http, true, true, {80, 8080, 8000, 3128}, &probe, &create, "http", &log_tx, &buffers,
 };
 
 }  // namespace ww::app::http
