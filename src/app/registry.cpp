@@ -8,6 +8,7 @@
 #include "app/hl7/parser.h"
 #include "app/parser.h"
 #include "app/smb/parser.h"
+#include "app/smtp/parser.h"
 #include "app/ssh/parser.h"
 #include "app/tls/parser.h"
 
@@ -23,6 +24,7 @@ const ParserSpec* const kSpecs[] = {
     &hl7::kSpec,
     &dicom::kSpec,
     &smb::kSpec,
+    &smtp::kSpec,
     nullptr,
 };
 

@@ -1,0 +1,476 @@
+// SMTP + MIME parser (see parser.h for what it does, its invariants and limits).
+#include "app/smtp/parser.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "flow/arena.h"
+
+namespace ww::app::smtp {
+namespace {
+
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; }
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+bool istarts(std::string_view s, std::string_view p) noexcept {
+  return s.size() >= p.size() && iequals(s.substr(0, p.size()), p);
+}
+size_t ifind(std::string_view s, std::string_view p) noexcept {
+  for (size_t i = 0; i + p.size() <= s.size(); ++i)
+    if (iequals(s.substr(i, p.size()), p)) return i;
+  return std::string_view::npos;
+}
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// RFC 2045 5.1 parameter `key` of a header value (quoted-string or token).
+std::string_view param(std::string_view v, std::string_view key) noexcept {
+  for (size_t at = 0; at < v.size();) {
+    size_t semi = v.find(';', at);
+    if (semi == v.npos) return {};
+    std::string_view rest = trim(v.substr(semi + 1));
+    at = semi + 1;
+    if (!istarts(rest, key)) continue;
+    std::string_view r = trim(rest.substr(key.size()));
+    if (r.empty() || r[0] != '=') continue;
+    r = trim(r.substr(1));
+    if (!r.empty() && r[0] == '"') {
+      size_t q = r.find('"', 1);
+      return r.substr(1, q == r.npos ? r.npos : q - 1);
+    }
+    size_t end = r.find_first_of("; \t");
+    return r.substr(0, end);
+  }
+  return {};
+}
+
+int b64val(char c) noexcept {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+int hexval(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = lower(c);
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// The address of "FROM:<a> SIZE=..." / "TO:<b>": what follows the colon up to parameters.
+std::string_view path_arg(std::string_view arg) noexcept {
+  size_t colon = arg.find(':');
+  if (colon == arg.npos) return {};
+  std::string_view a = trim(arg.substr(colon + 1));
+  if (!a.empty() && a[0] == '<') {
+    size_t gt = a.find('>');
+    return gt == a.npos ? a : a.substr(0, gt + 1);
+  }
+  return a.substr(0, a.find(' '));
+}
+
+}  // namespace
+
+ProbeResult probe(Direction d, Bytes b) noexcept {
+  std::string_view s = as_sv(b);
+  if (d == Direction::ToServer) {
+    for (std::string_view v : {"EHLO ", "HELO "}) {
+      size_t n = std::min(s.size(), v.size());
+      if (istarts(s.substr(0, n), v.substr(0, n)))
+        return n == v.size() ? ProbeResult::Match : ProbeResult::NeedMore;
+    }
+    return ProbeResult::NoMatch;
+  }
+  // RFC 5321 4.2 greeting: "220" SP/"-" text. FTP greets with 220 too: the text decides.
+  std::string_view p = "220";
+  size_t n = std::min(s.size(), p.size());
+  if (s.substr(0, n) != p.substr(0, n)) return ProbeResult::NoMatch;
+  if (s.size() > 3 && s[3] != ' ' && s[3] != '-') return ProbeResult::NoMatch;
+  size_t lf = s.find('\n');
+  if (lf == s.npos) return s.size() < 512 ? ProbeResult::NeedMore : ProbeResult::NoMatch;
+  std::string_view line = s.substr(0, lf);
+  if (ifind(line, "ftp") != line.npos) return ProbeResult::NoMatch;
+  return ifind(line, "smtp") != line.npos || ifind(line, "mail") != line.npos
+             ? ProbeResult::Match
+             : ProbeResult::NoMatch;
+}
+
+Parser* create(ParseContext& ctx) noexcept { return ctx.arena().make<SmtpParser>(); }
+
+ParseResult SmtpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcept {
+  bool to_server = d == Direction::ToServer;
+  Line& ln = line_[idx(d)];
+  size_t pos = 0;
+  while (pos < data.size()) {
+    if (to_server ? client_ == Client::Tls : server_tls_) return {ParseStatus::Ok, data.size(), 0};
+    if (to_server && client_ == Client::Dead) return {ParseStatus::Error, pos, 0};
+    if (to_server && client_ == Client::Bdat) {  // RFC 3030 2: exactly n octets, no dots
+      size_t n = size_t(std::min<uint64_t>(bdat_left_, data.size() - pos));
+      pos += n;
+      bdat_left_ -= n;
+      if (bdat_left_ == 0) {
+        client_ = Client::Command;
+        if (bdat_last_) end_data(ctx);
+      }
+      continue;
+    }
+    Bytes rest = data.subspan(pos);
+    const void* lf = std::memchr(rest.data(), '\n', rest.size());
+    size_t n = lf ? size_t(static_cast<const uint8_t*>(lf) - rest.data()) : rest.size();
+    size_t room = kMaxLine - ln.len;
+    bool data_state = to_server && client_ == Client::Data;
+    if (n > room && data_state) {
+      // A body line longer than the buffer goes on in pieces (attachment data is not lost).
+      std::memcpy(ln.buf + ln.len, rest.data(), room);
+      pos += room;
+      data_line({ln.buf, kMaxLine}, true, ln.cut, ctx);
+      ln.len = 0;
+      ln.cut = true;  // the rest of this line is a continuation
+      continue;
+    }
+    size_t k = std::min(n, room);
+    std::memcpy(ln.buf + ln.len, rest.data(), k);
+    ln.len += uint32_t(k);
+    if (n > room && !ln.cut) {
+      ln.cut = true;
+      ctx.on_anomaly("smtp.line_too_long");
+    }
+    pos += n;
+    if (!lf) break;
+    ++pos;
+    std::string_view l(ln.buf, ln.len);
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    bool cont = ln.cut;
+    ln.len = 0;
+    ln.cut = false;
+    if (!to_server)
+      server_line(l, ctx);
+    else if (client_ == Client::Data)
+      data_line(l, false, cont, ctx);
+    else if (!cont)
+      client_line(l, false, ctx);
+  }
+  return {ParseStatus::Ok, data.size(), 0};
+}
+
+void SmtpParser::start_tx() noexcept {
+  tx_ = Tx{};
+  tx_.helo.assign(helo_.view());
+  tx_open_ = true;
+}
+
+void SmtpParser::emit(ParseContext& ctx) noexcept {
+  if (!tx_open_) return;
+  file_end(FileEnd::Truncated, ctx);
+  tx_open_ = false;
+  ctx.on_transaction(&tx_, next_tx_++, Direction::ToServer);
+}
+
+void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexcept {
+  if (client_ == Client::Auth) {
+    // RFC 4954 4: base64 responses (or "*") until the server's final reply. A line with a
+    // space or a colon cannot be base64: the client went on (reply not seen yet).
+    if (l.find_first_of(" :") == l.npos) return;
+    client_ = Client::Command;
+    auth_pending_ = false;
+  }
+  size_t sp = l.find(' ');
+  std::string_view verb = l.substr(0, sp);
+  std::string_view arg = sp == l.npos ? std::string_view{} : trim(l.substr(sp + 1));
+  if (iequals(verb, "EHLO") || iequals(verb, "HELO")) {
+    helo_.assign(arg);
+    if (tx_open_) tx_.helo.assign(arg);
+  } else if (iequals(verb, "MAIL")) {
+    if (tx_open_ && (!tx_.mail_from.empty() || tx_.has_data)) emit(ctx);
+    if (!tx_open_) start_tx();
+    tx_.mail_from.assign(path_arg(arg));
+  } else if (iequals(verb, "RCPT")) {
+    if (!tx_open_) start_tx();
+    tx_.rcpt_to.add(path_arg(arg));
+  } else if (iequals(verb, "DATA")) {
+    if (!tx_open_) start_tx();
+    tx_.has_data = true;
+    client_ = Client::Data;
+    mime_ = Mime::Headers;
+    top_ = true;
+    part_ = Part{};
+    hdr_.clear();
+    depth_ = 0;
+  } else if (iequals(verb, "BDAT")) {
+    if (!tx_open_) start_tx();
+    tx_.has_data = true;
+    uint64_t n = 0;
+    size_t i = 0;
+    for (; i < arg.size() && arg[i] >= '0' && arg[i] <= '9' && n < (1ull << 40); ++i)
+      n = n * 10 + uint64_t(arg[i] - '0');
+    bdat_left_ = n;
+    bdat_last_ = ifind(arg, "LAST") != arg.npos;
+    if (n)
+      client_ = Client::Bdat;
+    else if (bdat_last_)
+      end_data(ctx);
+  } else if (iequals(verb, "RSET") || iequals(verb, "QUIT")) {
+    if (tx_open_ && (!tx_.mail_from.empty() || tx_.has_data || !tx_.auth_mechanism.empty() ||
+                     tx_.starttls))
+      emit(ctx);
+    tx_open_ = false;
+  } else if (iequals(verb, "STARTTLS")) {
+    // RFC 3207: TLS starts after the server's 220; the client sends nothing else before.
+    starttls_sent_ = true;
+    client_ = Client::Tls;
+    if (!tx_open_) start_tx();
+    tx_.starttls = true;
+  } else if (iequals(verb, "AUTH")) {
+    std::string_view mech = arg.substr(0, arg.find(' '));
+    if (!tx_open_) start_tx();
+    tx_.auth_mechanism.clear();
+    for (char c : mech) tx_.auth_mechanism.push(c >= 'a' && c <= 'z' ? char(c - 32) : c);
+    if (iequals(mech, "PLAIN") || iequals(mech, "LOGIN"))
+      ctx.on_anomaly("smtp.cleartext_auth");
+    client_ = Client::Auth;
+    auth_pending_ = true;
+  }
+}
+
+void SmtpParser::server_line(std::string_view l, ParseContext&) noexcept {
+  // RFC 5321 4.2: three digits, then "-" (more lines follow) or SP / end (the last line).
+  if (l.size() < 3 || l[0] < '1' || l[0] > '5') return;
+  if (l.size() > 3 && l[3] == '-') return;
+  uint16_t code = uint16_t((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0'));
+  if (starttls_sent_) {
+    starttls_sent_ = false;
+    if (code == 220) {
+      server_tls_ = true;
+      return;
+    }
+    client_ = Client::Command;  // refused: the session goes on in the clear
+    if (tx_open_) tx_.starttls = false;
+  }
+  if (auth_pending_ && code != 334) {
+    auth_pending_ = false;
+    if (client_ == Client::Auth) client_ = Client::Command;
+  }
+  if (data_pending_ && code != 354) {
+    data_pending_ = false;
+    tx_.data_reply = code;
+  }
+}
+
+void SmtpParser::gap(Direction d, uint64_t, ParseContext& ctx) noexcept {
+  line_[idx(d)].len = 0;
+  if (d == Direction::ToServer) {
+    file_end(FileEnd::Gap, ctx);
+    if (client_ == Client::Data || client_ == Client::Bdat) client_ = Client::Dead;
+  }
+}
+
+void SmtpParser::finish(Direction d, ParseContext& ctx) noexcept {
+  if (d == Direction::ToServer && client_ == Client::Data) end_data(ctx);
+  emit(ctx);
+}
+
+// RFC 5321 4.5.2: a line of one "." ends the data; a leading "." of other lines is removed.
+// `partial`: the piece has no line end yet; `cont`: it continues a piece passed before.
+void SmtpParser::data_line(std::string_view l, bool partial, bool cont,
+                           ParseContext& ctx) noexcept {
+  if (!cont && !partial && l == ".") {
+    end_data(ctx);
+    return;
+  }
+  if (!cont && !l.empty() && l[0] == '.') l.remove_prefix(1);
+  mime_line(l, partial, cont, ctx);
+}
+
+void SmtpParser::end_data(ParseContext& ctx) noexcept {
+  if (mime_ == Mime::Headers && !hdr_.empty()) {
+    header(hdr_.view(), ctx);
+    hdr_.clear();
+  }
+  file_end(FileEnd::Complete, ctx);
+  tx_.data_done = true;
+  data_pending_ = true;
+  client_ = Client::Command;
+  // The transaction is reported when the next one starts or the session ends, so that it
+  // carries the server's verdict on the data.
+}
+
+void SmtpParser::mime_line(std::string_view l, bool partial, bool cont,
+                           ParseContext& ctx) noexcept {
+  if (mime_ == Mime::Headers) {
+    if (partial || cont) {  // a header line longer than the buffer: keep what fits
+      hdr_.append(l);
+      return;
+    }
+    if (l.empty()) {
+      if (!hdr_.empty()) header(hdr_.view(), ctx);
+      hdr_.clear();
+      end_headers(ctx);
+      return;
+    }
+    if (l[0] == ' ' || l[0] == '\t') {  // RFC 5322 2.2.3 folding
+      hdr_.push(' ');
+      hdr_.append(trim(l));
+      return;
+    }
+    if (!hdr_.empty()) header(hdr_.view(), ctx);
+    hdr_.assign(l);
+    return;
+  }
+  // RFC 2046 5.1.1: "--" boundary starts a part, "--" boundary "--" ends the multipart.
+  if (!partial && !cont && depth_ > 0 && l.size() >= 2 && l[0] == '-' && l[1] == '-') {
+    std::string_view b = trim(l.substr(2));
+    for (int i = depth_ - 1; i >= 0; --i) {
+      std::string_view bi = bounds_[i].view();
+      if (b.substr(0, bi.size()) != bi) continue;
+      std::string_view after = b.substr(bi.size());
+      file_end(FileEnd::Complete, ctx);
+      if (after.substr(0, 2) == "--") {
+        depth_ = uint8_t(i);  // this multipart ends; its parent's epilogue follows
+      } else if (after.empty()) {
+        depth_ = uint8_t(i + 1);
+        part_ = Part{};
+        mime_ = Mime::Headers;
+      } else {
+        continue;
+      }
+      return;
+    }
+  }
+  body_bytes(l, partial, ctx);
+}
+
+void SmtpParser::header(std::string_view h, ParseContext&) noexcept {
+  size_t colon = h.find(':');
+  if (colon == h.npos) return;
+  std::string_view name = trim(h.substr(0, colon)), v = trim(h.substr(colon + 1));
+  if (top_) {
+    if (iequals(name, "From")) tx_.from.assign(v);
+    else if (iequals(name, "To")) tx_.to.assign(v);
+    else if (iequals(name, "Cc")) tx_.cc.assign(v);
+    else if (iequals(name, "Subject")) tx_.subject.assign(v);
+    else if (iequals(name, "Message-ID")) tx_.message_id.assign(v);
+    else if (iequals(name, "Date")) tx_.date.assign(v);
+    else if (iequals(name, "X-Mailer")) tx_.x_mailer.assign(v);
+  }
+  if (iequals(name, "Content-Type")) {
+    if (istarts(v, "multipart/")) {
+      part_.multipart = true;
+      part_.boundary.assign(param(v, "boundary"));
+    }
+    std::string_view n = param(v, "name");
+    if (!n.empty() && part_.filename.empty()) part_.filename.assign(n);
+  } else if (iequals(name, "Content-Transfer-Encoding")) {
+    part_.enc = istarts(v, "base64")             ? Enc::Base64
+                : istarts(v, "quoted-printable") ? Enc::Qp
+                                                 : Enc::Plain;
+  } else if (iequals(name, "Content-Disposition")) {
+    std::string_view n = param(v, "filename");
+    if (!n.empty()) part_.filename.assign(n);
+  }
+}
+
+void SmtpParser::end_headers(ParseContext& ctx) noexcept {
+  top_ = false;
+  mime_ = Mime::Body;
+  if (part_.multipart && !part_.boundary.empty()) {
+    if (depth_ < kMaxDepth)
+      bounds_[depth_++].assign(part_.boundary.view());
+    else
+      ctx.on_anomaly("smtp.mime_too_deep");
+    return;
+  }
+  if (!part_.filename.empty()) {
+    tx_.attachments.add(part_.filename.view());
+    file_ = ctx.file_open(Direction::ToServer, part_.filename.view(), next_tx_);
+    b64_ = 0;
+    b64_n_ = 0;
+  }
+}
+
+void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx) noexcept {
+  if (!file_) return;
+  switch (part_.enc) {
+    case Enc::Plain:
+      out(reinterpret_cast<const uint8_t*>(l.data()), l.size(), ctx);
+      if (!partial) out(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
+      break;
+    case Enc::Base64:  // RFC 2045 6.8: characters outside the alphabet are ignored
+      for (char c : l) {
+        if (c == '=') {
+          uint8_t o[2] = {uint8_t(b64_ >> 10), uint8_t(b64_ >> 2)};
+          if (b64_n_ == 2) out(o, 1, ctx);
+          if (b64_n_ == 3) out(o, 2, ctx);
+          b64_ = 0;
+          b64_n_ = 0;
+          continue;
+        }
+        int v = b64val(c);
+        if (v < 0) continue;
+        b64_ = b64_ << 6 | uint32_t(v);
+        if (++b64_n_ == 4) {
+          uint8_t o[3] = {uint8_t(b64_ >> 16), uint8_t(b64_ >> 8), uint8_t(b64_)};
+          out(o, 3, ctx);
+          b64_ = 0;
+          b64_n_ = 0;
+        }
+      }
+      break;
+    case Enc::Qp: {  // RFC 2045 6.7: =XX, and "=" at the end of a line is a soft break
+      bool soft = false;
+      for (size_t i = 0; i < l.size(); ++i) {
+        uint8_t c = uint8_t(l[i]);
+        if (c == '=') {
+          if (i + 2 < l.size() + 0 && hexval(l[i + 1]) >= 0 && hexval(l[i + 2]) >= 0) {
+            c = uint8_t(hexval(l[i + 1]) << 4 | hexval(l[i + 2]));
+            i += 2;
+          } else if (trim(l.substr(i + 1)).empty()) {
+            soft = true;
+            break;
+          }
+        }
+        out(&c, 1, ctx);
+      }
+      if (!soft && !partial) out(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
+      break;
+    }
+  }
+}
+
+void SmtpParser::out(const uint8_t* p, size_t n, ParseContext& ctx) noexcept {
+  while (n) {
+    size_t k = std::min(n, sizeof obuf_ - olen_);
+    std::memcpy(obuf_ + olen_, p, k);
+    olen_ += uint32_t(k);
+    p += k;
+    n -= k;
+    if (olen_ == sizeof obuf_) out_flush(ctx);
+  }
+}
+
+void SmtpParser::out_flush(ParseContext& ctx) noexcept {
+  if (olen_ && file_) ctx.file_data(file_, {obuf_, olen_});
+  olen_ = 0;
+}
+
+void SmtpParser::file_end(FileEnd e, ParseContext& ctx) noexcept {
+  if (!file_) return;
+  out_flush(ctx);
+  ctx.file_close(file_, e);
+  file_ = 0;
+}
+
+const ParserSpec kSpec = {Proto::Smtp, true, false, {25, 587, 0, 0}, probe, create, "smtp",
+                          log_tx,      buffers};
+
+}  // namespace ww::app::smtp

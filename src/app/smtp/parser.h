@@ -1,0 +1,122 @@
+// app/smtp: SMTP (RFC 5321) with the message it carries (RFC 5322 headers, RFC 2045/2046 MIME).
+//
+// What it does: client commands (EHLO/HELO, MAIL FROM, RCPT TO, DATA, BDAT, RSET, QUIT, AUTH,
+// STARTTLS) and server replies (multi-line "NNN-"), the DATA body with dot-unstuffing
+// (RFC 5321 4.5.2) through a line-based MIME walker: top-level headers (From, To, Cc, Subject,
+// Message-ID, Date, X-Mailer, with folding), multipart bodies (boundary stack), parts with a
+// file name handed to file extraction after base64 or quoted-printable decoding.
+// One Tx per mail transaction (MAIL FROM .. end of DATA, or RSET/QUIT/next MAIL/finish).
+// STARTTLS: the parser notes it and stops reading both directions once the server accepted it.
+// AUTH: the mechanism is noted; PLAIN and LOGIN in the clear are smtp.cleartext_auth; the
+// credentials lines that follow are skipped and never kept.
+//
+// Invariants: incremental per direction (line assembly in a fixed buffer), always consumes
+// what it is given; any split of the input gives the same Tx.
+// Limits: lines kept up to kMaxLine bytes (longer command/header lines are cut:
+// smtp.line_too_long; longer body lines are passed on in pieces); headers up to kMaxHeader
+// after folding; kMaxRcpt recipients, kMaxAttachments names per Tx; MIME nesting kMaxDepth.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "app/parser.h"
+#include "app/tls/text.h"
+
+namespace ww::app::smtp {
+
+inline constexpr size_t kMaxLine = 4096;
+inline constexpr size_t kMaxHeader = 2048;
+inline constexpr size_t kMaxRcpt = 32;
+inline constexpr size_t kMaxAttachments = 16;
+inline constexpr size_t kMaxDepth = 4;
+
+using Str = tls::BoundedStr<256>;
+using Long = tls::BoundedStr<1024>;
+
+struct Tx {
+  Str helo;
+  Str mail_from;
+  tls::BoundedList<2048, kMaxRcpt> rcpt_to;
+  bool has_data = false;   // DATA/BDAT seen
+  bool data_done = false;  // the end-of-data line was seen
+  bool starttls = false;
+  Str auth_mechanism;      // AUTH <mechanism>, upper-cased
+  uint16_t data_reply = 0;  // the server's reply to the end of data (250 accepted ...)
+  // RFC 5322 headers of the message (top level).
+  Long from, to, cc;
+  Str subject, message_id, date, x_mailer;
+  tls::BoundedList<2048, kMaxAttachments> attachments;
+};
+
+class SmtpParser final : public Parser {
+ public:
+  SmtpParser() noexcept = default;
+  ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;
+  void finish(Direction d, ParseContext& ctx) noexcept override;
+  void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept override;
+
+ private:
+  enum class Client : uint8_t { Command, Auth, Data, Bdat, Tls, Dead };
+  enum class Mime : uint8_t { Headers, Body };
+  enum class Enc : uint8_t { Plain, Base64, Qp };
+  struct Line {
+    char buf[kMaxLine];
+    uint32_t len = 0;
+    bool cut = false;  // the line went past kMaxLine
+  };
+  struct Part {  // the headers of the part being read
+    Enc enc = Enc::Plain;
+    bool multipart = false;
+    tls::BoundedStr<128> boundary;
+    tls::BoundedStr<256> filename;
+  };
+
+  void client_line(std::string_view l, bool partial, ParseContext& ctx) noexcept;
+  void server_line(std::string_view l, ParseContext& ctx) noexcept;
+  void data_line(std::string_view l, bool partial, bool cont, ParseContext& ctx) noexcept;
+  void mime_line(std::string_view l, bool partial, bool cont, ParseContext& ctx) noexcept;
+  void header(std::string_view h, ParseContext& ctx) noexcept;
+  void end_headers(ParseContext& ctx) noexcept;
+  void body_bytes(std::string_view l, bool partial, ParseContext& ctx) noexcept;
+  void file_end(FileEnd e, ParseContext& ctx) noexcept;
+  void end_data(ParseContext& ctx) noexcept;
+  void start_tx() noexcept;
+  void emit(ParseContext& ctx) noexcept;
+  void out(const uint8_t* p, size_t n, ParseContext& ctx) noexcept;
+  void out_flush(ParseContext& ctx) noexcept;
+
+  Line line_[2];
+  Client client_ = Client::Command;
+  bool server_tls_ = false;
+  bool starttls_sent_ = false;
+  bool auth_pending_ = false;
+  bool data_pending_ = false;  // end of data sent: the next final reply is its status
+  uint64_t bdat_left_ = 0;
+  bool bdat_last_ = false;
+  Str helo_;
+  Tx tx_;
+  bool tx_open_ = false;
+  uint64_t next_tx_ = 0;
+  // MIME
+  Mime mime_ = Mime::Headers;
+  bool top_ = true;  // reading the message's own headers
+  Part part_;
+  tls::BoundedStr<kMaxHeader> hdr_;
+  tls::BoundedStr<128> bounds_[kMaxDepth];
+  uint8_t depth_ = 0;
+  uint32_t file_ = 0;  // ctx file of the current attachment
+  uint32_t b64_ = 0;   // base64 quad being assembled
+  uint8_t b64_n_ = 0;
+  uint8_t obuf_[1024];
+  uint32_t olen_ = 0;
+};
+
+ProbeResult probe(Direction d, Bytes first_bytes) noexcept;
+Parser* create(ParseContext& ctx) noexcept;
+void log_tx(const void* tx, output::EveWriter& w) noexcept;
+void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+
+extern const ParserSpec kSpec;
+
+}  // namespace ww::app::smtp

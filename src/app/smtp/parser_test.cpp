@@ -1,0 +1,261 @@
+#include "app/smtp/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/stats.h"
+#include "flow/arena.h"
+#include "flow/flow.h"
+#include "output/eve.h"
+
+namespace ww::app::smtp {
+namespace {
+
+class Ctx final : public ParseContext {
+ public:
+  Ctx() : budget_(stats_, 64u << 20), arena_(&budget_, 256u << 10) {}
+  flow::Flow& flow() noexcept override { return flow_; }
+  flow::Arena& arena() noexcept override { return arena_; }
+  void on_transaction(const void* tx, uint64_t, Direction) noexcept override {
+    txs.push_back(*static_cast<const Tx*>(tx));
+  }
+  void on_anomaly(const char* e) noexcept override { anomalies.emplace_back(e); }
+  uint32_t file_open(Direction, std::string_view name, uint64_t) noexcept override {
+    names.emplace_back(name);
+    data.emplace_back();
+    ends.push_back(-1);
+    return uint32_t(names.size());
+  }
+  void file_data(uint32_t id, Bytes b) noexcept override {
+    data[id - 1].append(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  void file_close(uint32_t id, FileEnd e) noexcept override { ends[id - 1] = int(e); }
+  bool has(std::string_view a) const {
+    for (auto& s : anomalies)
+      if (s == a) return true;
+    return false;
+  }
+  std::vector<Tx> txs;
+  std::vector<std::string> anomalies, names, data;
+  std::vector<int> ends;
+
+ private:
+  StatsBlock stats_;
+  flow::ArenaBudget budget_;
+  flow::Arena arena_;
+  flow::Flow flow_{};
+};
+
+struct Msg {
+  Direction d;
+  std::string s;
+};
+constexpr Direction C = Direction::ToServer, S = Direction::ToClient;
+
+// RFC 5321 D.1-style session; the message is RFC 2046 multipart/mixed with a base64 PDF-ish
+// attachment and a quoted-printable text attachment; one line is dot-stuffed (4.5.2).
+std::vector<Msg> session() {
+  return {
+      {S, "220 mail.hospital.local ESMTP Postfix\r\n"},  // 4.2 greeting
+      {C, "EHLO ws050.hospital.local\r\n"},
+      {S, "250-mail.hospital.local\r\n250-PIPELINING\r\n250 8BITMIME\r\n"},  // multi-line
+      {C, "MAIL FROM:<radiology@hospital.local> SIZE=1000\r\n"},
+      {S, "250 2.1.0 Ok\r\n"},
+      {C, "RCPT TO:<drsmith@hospital.local>\r\n"},
+      {S, "250 2.1.5 Ok\r\n"},
+      {C, "RCPT TO:<lab@hospital.local>\r\n"},
+      {S, "250 2.1.5 Ok\r\n"},
+      {C, "DATA\r\n"},
+      {S, "354 End data with <CR><LF>.<CR><LF>\r\n"},
+      {C,
+       "From: Radiology <radiology@hospital.local>\r\n"  // RFC 5322 3.6.2
+       "To: drsmith@hospital.local,\r\n lab@hospital.local\r\n"  // folded (2.2.3)
+       "Cc: \"Doe, J\" <jdoe@hospital.local>\r\n"
+       "Subject: CT report\r\n"
+       "Message-ID: <1@hospital.local>\r\n"
+       "Date: Fri, 1 Mar 2024 10:00:00 +0000\r\n"
+       "X-Mailer: MercyRIS 5.2\r\n"
+       "MIME-Version: 1.0\r\n"
+       "Content-Type: multipart/mixed; boundary=\"XYZ\"\r\n"  // RFC 2046 5.1.1
+       "\r\n"
+       "preamble\r\n"
+       "--XYZ\r\n"
+       "Content-Type: text/plain\r\n"
+       "\r\n"
+       "..a dot-stuffed line\r\n"
+       "--XYZ\r\n"
+       "Content-Type: application/pdf; name=\"ct.pdf\"\r\n"
+       "Content-Transfer-Encoding: base64\r\n"  // RFC 2045 6.8
+       "Content-Disposition: attachment; filename=\"ct.pdf\"\r\n"
+       "\r\n"
+       "JVBERi0xLjQK\r\n"  // "%PDF-1.4\n"
+       "aGVsbG8=\r\n"      // "hello"
+       "--XYZ\r\n"
+       "Content-Type: text/csv\r\n"
+       "Content-Transfer-Encoding: quoted-printable\r\n"  // RFC 2045 6.7
+       "Content-Disposition: attachment; filename=lab.csv\r\n"
+       "\r\n"
+       "k=3D4.2,na=3D1=\r\n"  // soft line break
+       "40\r\n"
+       "--XYZ--\r\n"
+       ".\r\n"},
+      {S, "250 2.0.0 Ok: queued\r\n"},
+      {C, "MAIL FROM:<billing@hospital.local>\r\n"},
+      {S, "250 2.1.0 Ok\r\n"},
+      {C, "RCPT TO:<nobody@hospital.local>\r\n"},
+      {S, "550 5.1.1 User unknown\r\n"},
+      {C, "QUIT\r\n"},
+      {S, "221 2.0.0 Bye\r\n"},
+  };
+}
+
+std::unique_ptr<Ctx> run(const std::vector<Msg>& conv, size_t cut = 0) {
+  auto c = std::make_unique<Ctx>();
+  Parser* p = create(*c);
+  for (const Msg& m : conv) {
+    Bytes b(reinterpret_cast<const uint8_t*>(m.s.data()), m.s.size());
+    if (cut == 1) {
+      for (size_t i = 0; i < b.size(); ++i) EXPECT_EQ(p->parse(m.d, b.subspan(i, 1), *c).consumed, 1u);
+    } else if (cut && cut < b.size()) {
+      p->parse(m.d, b.first(cut), *c);
+      p->parse(m.d, b.subspan(cut), *c);
+    } else {
+      EXPECT_EQ(p->parse(m.d, b, *c).status, ParseStatus::Ok);
+    }
+  }
+  p->finish(C, *c);
+  p->finish(S, *c);
+  return c;
+}
+
+std::string eve(const Tx& tx) {
+  output::EveWriter w(nullptr);
+  w.begin_raw().StartObject();
+  w.begin_raw().Key("smtp");
+  log_tx(&tx, w);
+  w.begin_raw().EndObject();
+  return std::string(w.pending());
+}
+
+TEST(SmtpParser, WholeSession) {
+  auto cp = run(session());
+  Ctx& c = *cp;
+  ASSERT_EQ(c.txs.size(), 2u);
+  const Tx& t = c.txs[0];
+  EXPECT_EQ(t.helo.view(), "ws050.hospital.local");
+  EXPECT_EQ(t.mail_from.view(), "<radiology@hospital.local>");
+  ASSERT_EQ(t.rcpt_to.count, 2);
+  EXPECT_EQ(t.rcpt_to[1], "<lab@hospital.local>");
+  EXPECT_EQ(t.subject.view(), "CT report");
+  EXPECT_EQ(t.to.view(), "drsmith@hospital.local, lab@hospital.local");
+  EXPECT_EQ(t.x_mailer.view(), "MercyRIS 5.2");
+  EXPECT_EQ(t.message_id.view(), "<1@hospital.local>");
+  EXPECT_EQ(t.data_reply, 250);
+  ASSERT_EQ(t.attachments.count, 2);
+  ASSERT_EQ(c.names.size(), 2u);
+  EXPECT_EQ(c.names[0], "ct.pdf");
+  EXPECT_EQ(c.data[0], "%PDF-1.4\nhello");
+  EXPECT_EQ(c.names[1], "lab.csv");
+  EXPECT_EQ(c.data[1], "k=4.2,na=140\r\n");
+  EXPECT_EQ(c.ends[0], int(FileEnd::Complete));
+  EXPECT_EQ(c.txs[1].mail_from.view(), "<billing@hospital.local>");
+  EXPECT_FALSE(c.txs[1].has_data);
+  EXPECT_TRUE(c.anomalies.empty());
+  std::string e = eve(t);
+  EXPECT_NE(e.find("\"rcpt_to\":[\"<drsmith@hospital.local>\",\"<lab@hospital.local>\"]"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("\"email\":{\"status\":\"PARSER_DONE\""), std::string::npos) << e;
+  EXPECT_NE(e.find("\"cc\":[\"\\\"Doe, J\\\" <jdoe@hospital.local>\"]"), std::string::npos) << e;
+  EXPECT_NE(e.find("\"attachment\":[\"ct.pdf\",\"lab.csv\"]"), std::string::npos) << e;
+}
+
+TEST(SmtpParser, SplitAtEveryOffset) {
+  auto conv = session();
+  auto whole = run(conv);
+  size_t longest = 0;
+  for (auto& m : conv) longest = std::max(longest, m.s.size());
+  for (size_t cut = 1; cut < longest; ++cut) {
+    auto c = run(conv, cut);
+    ASSERT_EQ(c->txs.size(), whole->txs.size()) << cut;
+    EXPECT_EQ(c->data, whole->data) << cut;
+    EXPECT_EQ(c->txs[0].subject.view(), "CT report") << cut;
+    EXPECT_EQ(c->txs[0].to.view(), whole->txs[0].to.view()) << cut;
+    EXPECT_EQ(c->txs[0].rcpt_to.count, 2) << cut;
+  }
+}
+
+TEST(SmtpParser, AuthStartTlsTruncated) {
+  // RFC 4954 AUTH LOGIN: the base64 lines are never kept; cleartext auth flagged.
+  std::vector<Msg> a = {{S, "220 relay smtp\r\n"},     {C, "EHLO ws\r\n"},
+                        {S, "250 AUTH PLAIN LOGIN\r\n"}, {C, "AUTH LOGIN\r\n"},
+                        {S, "334 VXNlcm5hbWU6\r\n"},     {C, "ZHJzbWl0aA==\r\n"},
+                        {S, "334 UGFzc3dvcmQ6\r\n"},     {C, "U3VtbWVyMjAyMw==\r\n"},
+                        {S, "535 5.7.8 bad\r\n"},         {C, "QUIT\r\n"}};
+  auto c = run(a);
+  EXPECT_TRUE(c->has("smtp.cleartext_auth"));
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_EQ(c->txs[0].auth_mechanism.view(), "LOGIN");
+  // RFC 3207: after 220 to STARTTLS nothing more is parsed.
+  std::vector<Msg> t = {{C, "EHLO ws\r\n"}, {C, "STARTTLS\r\n"}, {S, "220 go ahead\r\n"},
+                        {C, "\x16\x03\x01\x02\x00MAIL FROM:<x@y>\r\n"}, {S, "\x16\x03\x03junk\r\n"}};
+  c = run(t);
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_TRUE(c->txs[0].starttls);
+  EXPECT_TRUE(c->txs[0].mail_from.empty());
+  // Every prefix of the client side ends without a crash and reports what it had.
+  auto conv = session();
+  std::string all;
+  for (auto& m : conv)
+    if (m.d == C) all += m.s;
+  for (size_t n = 0; n < all.size(); n += 7) {
+    auto p = run({{C, all.substr(0, n)}});
+    EXPECT_LE(p->txs.size(), 2u);
+    for (int e : p->ends) EXPECT_NE(e, -1);  // every file opened was closed
+  }
+}
+
+TEST(SmtpParser, GarbageAndLimits) {
+  std::string junk(20000, 'A');
+  auto c = run({{C, junk + "\r\n"}, {C, "MAIL FROM:<a@b>\r\n"}, {S, std::string(9000, '5')}});
+  EXPECT_TRUE(c->has("smtp.line_too_long"));
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_EQ(c->txs[0].mail_from.view(), "<a@b>");
+  // More recipients than kMaxRcpt: kept up to the limit.
+  std::vector<Msg> m = {{C, "MAIL FROM:<a@b>\r\n"}};
+  for (int i = 0; i < 100; ++i) m.push_back({C, "RCPT TO:<r" + std::to_string(i) + "@b>\r\n"});
+  c = run(m);
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_EQ(c->txs[0].rcpt_to.count, kMaxRcpt);
+  // A very long base64 line in an attachment is decoded in pieces without loss.
+  std::string b64;
+  for (int i = 0; i < 3000; ++i) b64 += "QUJD";  // "ABC" x 3000
+  c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+           {C, "Content-Type: application/octet-stream; name=x.bin\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n.\r\n"}});
+  ASSERT_EQ(c->names.size(), 1u);
+  EXPECT_EQ(c->data[0].size(), 9000u);
+  // Nesting deeper than kMaxDepth.
+  std::string deep = "MAIL FROM:<a@b>\r\nDATA\r\n";
+  for (int i = 0; i < 6; ++i)
+    deep += "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" +
+            std::to_string(i) + "\r\n";
+  deep += "\r\nx\r\n.\r\n";
+  c = run({{C, deep}});
+  EXPECT_TRUE(c->has("smtp.mime_too_deep"));
+}
+
+TEST(SmtpParser, Probe) {
+  auto b = [](std::string_view s) { return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
+  EXPECT_EQ(probe(S, b("220 mail ESMTP Postfix\r\n")), ProbeResult::Match);
+  EXPECT_EQ(probe(S, b("220 (vsFTPd 3.0.3)\r\n")), ProbeResult::NoMatch);
+  EXPECT_EQ(probe(S, b("220 mail")), ProbeResult::NeedMore);
+  EXPECT_EQ(probe(C, b("EHLO x\r\n")), ProbeResult::Match);
+  EXPECT_EQ(probe(C, b("eh")), ProbeResult::NeedMore);
+  EXPECT_EQ(probe(C, b("GET / HTTP/1.1\r\n")), ProbeResult::NoMatch);
+}
+
+}  // namespace
+}  // namespace ww::app::smtp
