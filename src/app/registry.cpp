@@ -3,6 +3,7 @@
 #include <iterator>
 
 #include "app/dns/parser.h"
+#include "app/ftp/parser.h"
 #include "app/http/parser.h"
 #include "app/dicom/parser.h"
 #include "app/hl7/parser.h"
@@ -25,6 +26,7 @@ const ParserSpec* const kSpecs[] = {
     &dicom::kSpec,
     &smb::kSpec,
     &smtp::kSpec,
+    &ftp::kSpec,
     nullptr,
 };
 

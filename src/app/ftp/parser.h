@@ -1,0 +1,81 @@
+// app/ftp: the FTP control channel (RFC 959, RFC 2428 for EPRT/EPSV, RFC 4217 for AUTH TLS).
+//
+// What it does: client commands and server replies (multi-line "NNN-" .. "NNN "), one Tx per
+// command with its replies (preliminary 1xx kept, completed by the first 2xx-5xx reply);
+// USER in the clear is noted and PASS is ftp.cleartext_login (its argument is never kept);
+// PORT/EPRT (active) and the 227/229 replies to PASV/EPSV (passive) give the data channel's
+// address and port; RETR/STOR/STOU/APPE keep the file name. AUTH TLS accepted (234): the
+// parser stops reading both directions.
+// Linking the data connection (ftp-data flows) to the file needs an expectation in the app
+// layer (not there yet): the Tx carries everything it would need (mode, address, port, file
+// name, direction of the transfer).
+//
+// Invariants: incremental per direction (line assembly in a fixed buffer); always consumes
+// what it is given; any split gives the same Tx.
+// Limits: lines kept up to kMaxLine (longer: ftp.line_too_long, cut); kMaxPending commands
+// waiting for a reply (the oldest is reported without one when full); kMaxReplies reply lines
+// per Tx.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "app/parser.h"
+#include "app/tls/text.h"
+
+namespace ww::app::ftp {
+
+inline constexpr size_t kMaxLine = 4096;
+inline constexpr size_t kMaxPending = 8;
+inline constexpr size_t kMaxReplies = 8;
+
+enum class Mode : uint8_t { None, Active, Passive };
+
+struct Tx {
+  tls::BoundedStr<16> command;  // upper-cased
+  tls::BoundedStr<512> command_data;  // empty for PASS
+  tls::BoundedList<2048, kMaxReplies> reply;
+  uint16_t completion_code[kMaxReplies] = {};
+  uint8_t n_codes = 0;
+  bool reply_received = false;  // a final reply (2xx-5xx) completed it
+  Mode mode = Mode::None;
+  tls::BoundedStr<64> data_addr;  // PORT/EPRT/227: the address; EPSV: empty (the server's)
+  uint16_t dynamic_port = 0;
+  bool file_command = false;  // RETR/STOR/STOU/APPE: command_data is the file name
+};
+
+class FtpParser final : public Parser {
+ public:
+  FtpParser() noexcept = default;
+  ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;
+  void finish(Direction d, ParseContext& ctx) noexcept override;
+  void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept override;
+
+ private:
+  struct Line {
+    char buf[kMaxLine];
+    uint32_t len = 0;
+    bool cut = false;
+  };
+  void command(std::string_view l, ParseContext& ctx) noexcept;
+  void reply(std::string_view l, ParseContext& ctx) noexcept;
+  void emit_front(ParseContext& ctx) noexcept;
+
+  Line line_[2];
+  Tx q_[kMaxPending];
+  uint64_t q_id_[kMaxPending] = {};
+  uint8_t head_ = 0, count_ = 0;
+  uint64_t next_tx_ = 0;
+  uint16_t multi_ = 0;  // code of a multi-line reply in progress
+  bool auth_tls_ = false;
+  bool tls_ = false;
+};
+
+ProbeResult probe(Direction d, Bytes first_bytes) noexcept;
+Parser* create(ParseContext& ctx) noexcept;
+void log_tx(const void* tx, output::EveWriter& w) noexcept;
+void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+
+extern const ParserSpec kSpec;
+
+}  // namespace ww::app::ftp
