@@ -15,6 +15,11 @@ namespace {
 
 // Bytes of Message::buf kept free of header lines for the derived buffers (host, names).
 constexpr uint32_t kReserve = 768;
+// Room kept after a line being read: its CRLF after the start line, or the rewrite of a header
+// line as "Name: value\r\n" (at most 3 bytes longer than the raw line).
+constexpr uint32_t kSlack = 4;
+constexpr uint32_t kFirstBuf = 1024;
+constexpr uint32_t kFirstBody = 512;
 // A direction resynchronising on a new start line gives up after this many bad lines.
 constexpr uint32_t kMaxBadLines = 32;
 
@@ -118,7 +123,10 @@ class HttpParser final : public Parser {
 
  private:
   bool begin_message(Direction d) noexcept;
-  bool ensure_buf(Message& m) noexcept;
+  bool ensure_buf(Message& m) noexcept { return grow(m, kFirstBuf); }
+  // Makes m.buf hold at least `need` bytes (at most kHeaderBytes); false at a limit.
+  bool grow(Message& m, size_t need) noexcept;
+  bool grow_body(Message& m, size_t need) noexcept;
   // Appends the bytes up to LF into the current line; true when the line is complete.
   bool read_line(Side& s, Direction d, Bytes data, size_t& pos) noexcept;
   // Skips up to LF; true when the line ended. Tracks whether it had content.
@@ -160,10 +168,32 @@ class HttpParser final : public Parser {
   bool z_deflate_ = false;
 };
 
-bool HttpParser::ensure_buf(Message& m) noexcept {
-  if (m.buf) return true;
-  m.buf = arena_.alloc_array<uint8_t>(kHeaderBytes);
-  return m.buf != nullptr;
+bool HttpParser::grow(Message& m, size_t need) noexcept {
+  if (need <= m.cap) return true;
+  if (need > kHeaderBytes) return false;
+  size_t c = m.cap ? m.cap : kFirstBuf;
+  while (c < need) c *= 2;
+  c = std::min<size_t>(c, kHeaderBytes);
+  auto* nb = arena_.alloc_array<uint8_t>(c);
+  if (!nb) return false;
+  if (m.cap) std::memcpy(nb, m.buf, m.cap);  // includes the line being read
+  m.buf = nb;
+  m.cap = uint32_t(c);
+  return true;
+}
+
+bool HttpParser::grow_body(Message& m, size_t need) noexcept {
+  need = std::min<size_t>(need, kBodyBytes);
+  if (need <= m.body_cap) return true;
+  size_t c = m.body_cap ? m.body_cap : kFirstBody;
+  while (c < need) c *= 2;
+  c = std::min<size_t>(c, kBodyBytes);
+  auto* nb = arena_.alloc_array<uint8_t>(c);
+  if (!nb) return false;
+  if (m.body_len) std::memcpy(nb, m.body, m.body_len);
+  m.body = nb;
+  m.body_cap = uint32_t(c);
+  return true;
 }
 
 void HttpParser::emit(const Message* req, const Message* rsp, uint64_t id, Direction d) noexcept {
@@ -239,11 +269,16 @@ bool HttpParser::read_line(Side& s, Direction d, Bytes data, size_t& pos) noexce
   uint32_t limit = std::min<uint32_t>(kMaxLine, kHeaderBytes - kReserve - std::min(m.used, kHeaderBytes - kReserve));
   size_t room = limit > s.line_len ? limit - s.line_len : 0;
   size_t keep = std::min(n, room);
+  bool no_memory = false;
+  if (keep && !grow(m, m.used + s.line_len + keep + kSlack)) {
+    keep = 0;
+    no_memory = true;
+  }
   if (keep) std::memcpy(m.buf + m.used + s.line_len, start, keep);
   s.line_len += uint32_t(keep);
   if (keep < n && !s.line_cut) {
     s.line_cut = true;
-    if (m.used + kMaxLine + kReserve > kHeaderBytes) {
+    if (no_memory || m.used + kMaxLine + kReserve > kHeaderBytes) {
       m.flags |= flag::kHeadersDropped;
       anomaly(d == Direction::ToServer ? "http.request_header_too_large"
                                        : "http.response_header_too_large");
@@ -283,9 +318,12 @@ Span HttpParser::take_line(Side& s) noexcept {
 void Message::reset() noexcept {
   uint8_t* b = buf;
   uint8_t* bd = body;
+  uint32_t c = cap, bc = body_cap;
   *this = Message{};
   buf = b;
   body = bd;
+  cap = c;
+  body_cap = bc;
 }
 
 bool Message::header(std::string_view name, std::string_view& value) const noexcept {
@@ -356,7 +394,8 @@ bool HttpParser::start_line(Direction d, Span line) noexcept {
 // form is never longer than the raw URI.
 void HttpParser::normalise_uri(Message& m) noexcept {
   uint32_t len = m.uri.len;
-  if (m.used + len + 16 > kHeaderBytes) return;  // no room: http.uri stays absent
+  if (m.used + len + 16 > kHeaderBytes || !grow(m, m.used + len + kSlack))
+    return;  // no room: http.uri falls back to the raw URI
   uint8_t* out = m.buf + m.used;
   const uint8_t* in = m.buf + m.uri.off;
   uint32_t n = 0;
@@ -503,14 +542,14 @@ void HttpParser::derive(Message& m, bool request) noexcept {
       uint64_t port = 0;
       if (parse_u64(host.substr(name.size() + 1), port) && port <= 65535) m.port = int32_t(port);
     }
-    if (!name.empty() && m.used + name.size() <= kHeaderBytes) {
+    if (!name.empty() && grow(m, m.used + name.size())) {
       m.host = Span{m.used, uint32_t(name.size())};
       for (char c : name) m.buf[m.used++] = uint8_t(lower(c));
     }
   }
   uint32_t need = 4;
   for (uint32_t i = 0; i < m.header_count; ++i) need += m.headers[i].name.len + 2;
-  if (m.used + need <= kHeaderBytes) {
+  if (grow(m, m.used + need)) {
     uint32_t o = m.used;
     uint8_t* b = m.buf;
     b[m.used++] = '\r';
@@ -661,16 +700,13 @@ void HttpParser::body(Direction d, Bytes b) noexcept {
   Message& m = *side_[idx(d)].msg;
   m.body_bytes += b.size();
   if (m.body_len >= kBodyBytes) return;
-  if (!m.body) {
-    m.body = arena_.alloc_array<uint8_t>(kBodyBytes);
-    if (!m.body) return;
-  }
   if (d == Direction::ToClient && (m.flags & flag::kBodyGzip)) {
-    if (z_active_) inflate_body(m, b);
+    if (z_active_ && grow_body(m, kBodyBytes)) inflate_body(m, b);
     return;
   }
   size_t n = std::min<size_t>(b.size(), kBodyBytes - m.body_len);
-  std::memcpy(m.body + m.body_len, b.data(), n);
+  if (!grow_body(m, m.body_len + n)) n = m.body_cap - m.body_len;
+  if (n) std::memcpy(m.body + m.body_len, b.data(), n);
   m.body_len += uint32_t(n);
 }
 

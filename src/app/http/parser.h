@@ -7,9 +7,11 @@
 // decompression with zlib into the inspection window, URI normalisation (percent-decoding,
 // dot segments) with flags and anomalies.
 //
-// Invariants: every byte is consumed (parse() returns Ok, or Error when a start line is not
-// HTTP); all memory comes from the flow arena in fixed-size pieces allocated once and reused
-// (request slots, the response message, zlib's state).
+// Invariants: every byte is consumed (parse() returns Ok, or Error after kMaxBadLines lines that
+// are not a start line); all memory comes from the flow arena and is reused from message to
+// message (request slots, the response message, zlib's state); message text and body buffers
+// start small and double up to their limit (an outgrown buffer stays in the arena until the
+// flow ends, so a flow's HTTP memory is at most about twice its limits).
 // Limits (each overrun is an anomaly and the data is dropped, never grown):
 //   kMaxLine bytes per start/header line, kMaxHeaders headers and kHeaderBytes of stored
 //   header text per message, kBodyBytes of (decoded) body kept per message for inspection,
@@ -60,7 +62,8 @@ inline constexpr uint32_t kGap = 2048;             // bytes of this message were
 // "\r\n", the header block as "Name: value\r\n" lines (trailing white space removed, folded
 // lines joined), then derived buffers (normalised URI, lower-case host, header names).
 struct Message {
-  uint8_t* buf = nullptr;
+  uint8_t* buf = nullptr;    // grows by doubling (1 KiB .. kHeaderBytes) as lines need it
+  uint32_t cap = 0;
   uint32_t used = 0;
   Span start_line;           // without CRLF
   Span method, uri, protocol;  // request line
@@ -71,7 +74,8 @@ struct Message {
   Span host;                 // request: Host header value, lower case, without port
   Header headers[kMaxHeaders];
   uint32_t header_count = 0;
-  uint8_t* body = nullptr;   // kBodyBytes: body kept for inspection (decompressed)
+  uint8_t* body = nullptr;   // body kept for inspection (decompressed), up to kBodyBytes
+  uint32_t body_cap = 0;
   uint32_t body_len = 0;
   uint64_t body_bytes = 0;   // body bytes on the wire after de-chunking
   uint64_t content_length = 0;

@@ -393,5 +393,15 @@ TEST(HttpParser, FoldedHeaderAndBareLf) {
   EXPECT_EQ(r.txs[0].user_agent, "ua");
 }
 
+TEST(HttpParser, SmallExchangeUsesLittleArena) {
+  Conn r;
+  r.h.data(kTs, kRequest);
+  r.h.data(kTc, kResponse);
+  ASSERT_EQ(r.txs.size(), 1u);
+  // Parser, one request slot, the response, buffers that grew only as far as needed (the
+  // arena reserves blocks of 1, 2, 4, 8 KiB).
+  EXPECT_LE(r.h.arena.reserved(), 16u * 1024) << r.h.arena.reserved();
+}
+
 }  // namespace
 }  // namespace ww::app::http
