@@ -78,7 +78,8 @@ TEST(CorpusTest, EtOpenLoads) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count(), matched);
   EXPECT_GE(total, 24000u);
   EXPECT_GE(double(rs->loaded), 0.97 * double(total));
-  EXPECT_LT(secs, 5.0);
+  // The load time is printed, not asserted: speed is measured by benchmarks, never by a timed
+  // test (a loaded CI machine would make it flaky).
 }
 
 // Where the load time goes: parse only, parse + PCRE2 JIT, parse + JIT + Vectorscan.
