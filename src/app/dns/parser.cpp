@@ -86,7 +86,7 @@ struct NameReader {
         if (!jumped) pos = p + 2;
         jumped = true;
         if (++pointers > kMaxPointers || target >= floor) {
-          anomaly("dns.name_pointer_loop");
+          anomaly("dns.infinite_loop");
           return NameStatus::Malformed;
         }
         floor = target;
@@ -237,9 +237,7 @@ ProbeResult check(Bytes msg, bool partial) noexcept {
   r.u16be();
   uint16_t flags = r.u16be();
   uint16_t qd = r.u16be(), an = r.u16be(), ns = r.u16be(), ar = r.u16be();
-  uint8_t opcode = (flags >> 11) & 0xF;
   bool response = flags & 0x8000;
-  if (opcode > 6 || opcode == 3) return ProbeResult::NoMatch;
   if (an > 256 || ns > 256 || ar > 256) return ProbeResult::NoMatch;
   if (qd != 1 && !(qd == 0 && response && an > 0)) return ProbeResult::NoMatch;
   if (!response && (an > 16 || (flags & 0x000F))) return ProbeResult::NoMatch;  // query rcode 0
@@ -347,12 +345,14 @@ bool decode(Bytes b, Message& m, ParseContext* ctx) noexcept {
   m.flags = r.u16be();
   for (uint16_t& c : m.counts) c = r.u16be();
   if (!r.ok()) {
-    anomaly("dns.malformed");
+    anomaly("dns.malformed_data");
     return false;
   }
   m.response = m.flags & 0x8000;
   m.opcode = (m.flags >> 11) & 0xF;
   m.rcode = m.flags & 0xF;
+  if (m.opcode == 3 || m.opcode > 6) anomaly("dns.invalid_opcode");
+  if (m.flags & 0x0040) anomaly("dns.z_flag_set");
   NameReader nr{b, &m, ctx};
   size_t pos = 12;
   if (m.counts[0] > kMaxQuestions) {
@@ -363,7 +363,7 @@ bool decode(Bytes b, Message& m, ParseContext* ctx) noexcept {
     Text name;
     NameStatus st = nr.read(pos, i == 0 ? &name : nullptr);
     if (st != NameStatus::Ok || pos + 4 > b.size()) {
-      if (st != NameStatus::Malformed) anomaly("dns.malformed");
+      if (st != NameStatus::Malformed) anomaly("dns.malformed_data");
       // A bad later question: the first one still names the transaction (as tshark shows it).
       m.records_dropped = i > 0;
       return i > 0;
@@ -384,7 +384,7 @@ bool decode(Bytes b, Message& m, ParseContext* ctx) noexcept {
     uint32_t mark = m.text_used;
     NameStatus st = nr.read(pos, keep ? &rec.name : nullptr);
     if (st != NameStatus::Ok || pos + 10 > b.size()) {
-      if (st != NameStatus::Malformed) anomaly("dns.malformed");
+      if (st != NameStatus::Malformed) anomaly("dns.malformed_data");
       m.records_dropped = true;
       m.text_used = mark;
       return true;  // keep what was decoded
@@ -396,7 +396,7 @@ bool decode(Bytes b, Message& m, ParseContext* ctx) noexcept {
     uint16_t rdlen = h.u16be();
     pos += 10;
     if (pos + rdlen > b.size()) {
-      anomaly("dns.malformed");
+      anomaly("dns.malformed_data");
       m.records_dropped = true;
       m.text_used = mark;
       return true;

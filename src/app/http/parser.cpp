@@ -359,7 +359,7 @@ bool HttpParser::start_line(Direction d, Span line) noexcept {
       while (ue > u && is_ws(uint8_t(t[ue - 1]))) --ue;
       m.uri = sub(u, ue - u);
       m.protocol = sub(sp2 + 1, t.size() - sp2 - 1);
-      if (!m.text(m.protocol).starts_with("HTTP/")) anomaly("http.request_line_invalid_protocol");
+      if (!m.text(m.protocol).starts_with("HTTP/")) anomaly("http.request_line_invalid");
     } else {
       m.uri = sub(u, t.size() - u);  // HTTP/0.9 simple request
     }
@@ -456,7 +456,7 @@ void HttpParser::normalise_uri(Message& m) noexcept {
   m.uri_norm = Span{m.used, n};
   m.used += n;
   if (m.flags & flag::kUriInvalidEncoding) anomaly("http.uri_invalid_encoding");
-  if (m.flags & flag::kUriDoubleEncoding) anomaly("http.uri_double_encoding");
+  if (m.flags & flag::kUriDoubleEncoding) anomaly("http.double_encoded_uri");
   if (m.flags & flag::kUriAboveRoot) anomaly("http.uri_traversal_above_root");
 }
 
@@ -479,17 +479,21 @@ void HttpParser::header_line(Direction d, Span line) noexcept {
     b[w++] = '\n';
     m.used = w;
     m.header_block.len = m.used - m.header_block.off;
-    anomaly("http.header_folded");
+    anomaly(d == Direction::ToServer ? "http.invalid_request_field_folding"
+                                     : "http.invalid_response_field_folding");
     return;
   }
   std::string_view t = m.text(line);
   size_t colon = t.find(':');
   if (colon == std::string_view::npos || colon == 0) {
-    anomaly("http.invalid_header");
+    anomaly(d == Direction::ToServer ? "http.request_header_invalid"
+                                     : "http.response_header_invalid");
     return;
   }
   if (m.header_count >= kMaxHeaders) {
-    if (!(m.flags & flag::kHeadersDropped)) anomaly("http.too_many_headers");
+    if (!(m.flags & flag::kHeadersDropped))
+      anomaly(d == Direction::ToServer ? "http.request_too_many_headers"
+                                       : "http.response_too_many_headers");
     m.flags |= flag::kHeadersDropped;
     return;
   }
@@ -582,12 +586,15 @@ void HttpParser::headers_done(Direction d) noexcept {
       m.content_length = v;
       m.has_content_length = true;
     } else {
-      anomaly("http.invalid_content_length");
+      anomaly(request ? "http.invalid_content_length_field_in_request"
+                      : "http.invalid_content_length_field_in_response");
     }
   }
   bool chunked = !te.empty() && icontains(te, "chunked");
   if (chunked && has_cl) anomaly("http.transfer_encoding_and_content_length");
-  if (!te.empty() && !chunked) anomaly("http.unknown_transfer_encoding");
+  if (!te.empty() && !chunked)
+    anomaly(request ? "http.invalid_transfer_encoding_value_in_request"
+                    : "http.invalid_transfer_encoding_value_in_response");
   if (chunked) m.flags |= flag::kChunked;
 
   s.chunk_size = 0;
@@ -689,7 +696,7 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
     // The inspection window is full: nothing more is inflated for this response.
     if (z_.total_out > uint64_t(z_.total_in) * kBombRatio) {
       m.flags |= flag::kDecompressBomb;
-      anomaly("http.decompression_bomb");
+      anomaly("http.compression_bomb");
     }
     z_active_ = false;
   }
@@ -771,8 +778,8 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
         if (!start_line(d, line)) {
           if (!s.resync) {
             s.resync = true;
-            anomaly(d == Direction::ToServer ? "http.invalid_request_line"
-                                             : "http.invalid_response_line");
+            anomaly(d == Direction::ToServer ? "http.request_line_invalid"
+                                             : "http.response_line_invalid");
           }
           if (++s.bad_lines > kMaxBadLines) return {ParseStatus::Error, pos, 0};
           break;  // the line is dropped; the message slot stays for the next line
@@ -850,7 +857,8 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
         if (!done) break;
         Message& m = *s.msg;
         if (s.chunk_bad || s.line_len == 0) {
-          anomaly("http.invalid_chunk_size");
+          anomaly(d == Direction::ToServer ? "http.invalid_request_chunk_len"
+                                           : "http.invalid_response_chunk_len");
           m.flags |= flag::kTruncated;
           message_done(d);
           if (s.state == State::StartLine) s.resync = true;

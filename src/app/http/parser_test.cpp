@@ -275,7 +275,7 @@ TEST(HttpParser, DecompressionBombFlagged) {
   ASSERT_EQ(r.txs.size(), 1u);
   EXPECT_EQ(r.txs[0].rsp_body.size(), kBodyBytes);  // inflated no further than the window
   EXPECT_TRUE(r.txs[0].rsp_flags & flag::kDecompressBomb);
-  EXPECT_NE(r.h.eve_all().find("http.decompression_bomb"), std::string::npos);
+  EXPECT_NE(r.h.eve_all().find("http.compression_bomb"), std::string::npos);
 }
 
 TEST(HttpParser, UriNormalisationFlags) {
@@ -291,7 +291,7 @@ TEST(HttpParser, UriNormalisationFlags) {
   EXPECT_EQ(r.txs[1].uri_norm, "/etc/passwd");
   std::string eve = r.h.eve_all();
   EXPECT_NE(eve.find("\"anomaly\":{\"app_proto\":\"http\",\"type\":\"applayer\","
-                     "\"event\":\"http.uri_double_encoding\",\"layer\":\"proto_parser\"}"),
+                     "\"event\":\"http.double_encoded_uri\",\"layer\":\"proto_parser\"}"),
             std::string::npos)
       << eve;
   EXPECT_NE(eve.find("http.uri_traversal_above_root"), std::string::npos);
@@ -306,7 +306,7 @@ TEST(HttpParser, OverLimits) {
   r.h.data(kTc, "HTTP/1.1 204 No Content\r\n\r\n");
   ASSERT_EQ(r.txs.size(), 1u);
   EXPECT_TRUE(r.txs[0].req_flags & flag::kHeadersDropped);
-  EXPECT_NE(r.h.eve_all().find("http.too_many_headers"), std::string::npos);
+  EXPECT_NE(r.h.eve_all().find("http.request_too_many_headers"), std::string::npos);
   EXPECT_EQ(r.txs[0].status, 204);
 
   Conn l;  // one huge line
