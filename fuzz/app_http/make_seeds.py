@@ -32,6 +32,9 @@ seeds = {
     "gap": rec(0, b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc") + rec(0, b"", gap=50)
     + rec(0, b"x" * 47 + b"GET / HTTP/1.1\r\n\r\n"),
     "garbage": rec(0, bytes(range(256))) + rec(1, bytes(range(255, -1, -1))),
+    # First byte 0x41: UDP (bit 6) and a to-client record (bit 0).
+    "ssdp_udp": rec(0x41, b"HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\nLOCATION: http://10.0.0.1/\r\n\r\n")
+    + rec(0x40, b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n\r\n"),
 }
 for name, data in seeds.items():
     with open(os.path.join(here, name), "wb") as f:
