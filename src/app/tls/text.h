@@ -60,7 +60,7 @@ struct BoundedList {
       truncated = true;
       return;
     }
-    std::memcpy(data + used, s.data(), s.size());
+    if (!s.empty()) std::memcpy(data + used, s.data(), s.size());  // empty views may be null
     off[count] = used;
     size[count] = uint16_t(s.size());
     used = uint16_t(used + s.size());
