@@ -138,6 +138,8 @@ class HttpParser final : public Parser {
   void body(Direction d, Bytes b) noexcept;
   void inflate_body(Message& m, Bytes b) noexcept;
   void message_done(Direction d) noexcept;
+  void open_file(Direction d, Message& m, uint64_t tx_id) noexcept;
+  void close_file(Message& m) noexcept;
   void emit(const Message* req, const Message* rsp, uint64_t id, Direction d) noexcept;
   void evict_oldest() noexcept;
   void flush_unanswered() noexcept;
@@ -609,7 +611,9 @@ void HttpParser::headers_done(Direction d) noexcept {
       s.remaining = m.content_length;
     } else {
       message_done(d);
+      return;
     }
+    open_file(d, m, slots_[req_slot_]->tx_id);
     return;
   }
   const Message* req = paired_request();
@@ -658,6 +662,28 @@ void HttpParser::headers_done(Direction d) noexcept {
   } else {
     s.state = State::UntilClose;
   }
+  open_file(d, m, rsp_tx_id_);
+}
+
+void HttpParser::open_file(Direction d, Message& m, uint64_t tx_id) noexcept {
+  const Message* req = d == Direction::ToServer ? &m : paired_request();
+  std::string_view name;
+  if (req && req->uri.len) {
+    name = req->text(req->uri);
+    name = name.substr(0, name.find('?'));
+  }
+  m.file_id = ctx_->file_open(d, name, tx_id);
+}
+
+void HttpParser::close_file(Message& m) noexcept {
+  if (!m.file_id) return;
+  FileEnd end = FileEnd::Complete;
+  if (m.flags & flag::kGap)
+    end = FileEnd::Gap;
+  else if (m.flags & (flag::kTruncated | flag::kBodyWindowFull | flag::kDecompressError))
+    end = FileEnd::Truncated;
+  ctx_->file_close(m.file_id, end);
+  m.file_id = 0;
 }
 
 void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
@@ -692,8 +718,9 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
     }
     if (z_.avail_in == in_before && z_.avail_out == before) break;
   }
-  if (m.body_len >= kBodyBytes) {
+  if (m.body_len >= kBodyBytes && z_active_) {
     // The inspection window is full: nothing more is inflated for this response.
+    m.flags |= flag::kBodyWindowFull;
     if (z_.total_out > uint64_t(z_.total_in) * kBombRatio) {
       m.flags |= flag::kDecompressBomb;
       anomaly("http.compression_bomb");
@@ -706,11 +733,15 @@ void HttpParser::body(Direction d, Bytes b) noexcept {
   if (b.empty()) return;
   Message& m = *side_[idx(d)].msg;
   m.body_bytes += b.size();
-  if (m.body_len >= kBodyBytes) return;
   if (d == Direction::ToClient && (m.flags & flag::kBodyGzip)) {
-    if (z_active_ && grow_body(m, kBodyBytes)) inflate_body(m, b);
+    uint32_t before = m.body_len;
+    if (m.body_len < kBodyBytes && z_active_ && grow_body(m, kBodyBytes)) inflate_body(m, b);
+    if (m.file_id && m.body_len > before)
+      ctx_->file_data(m.file_id, Bytes(m.body + before, m.body_len - before));
     return;
   }
+  if (m.file_id) ctx_->file_data(m.file_id, b);
+  if (m.body_len >= kBodyBytes) return;
   size_t n = std::min<size_t>(b.size(), kBodyBytes - m.body_len);
   if (!grow_body(m, m.body_len + n)) n = m.body_cap - m.body_len;
   if (n) std::memcpy(m.body + m.body_len, b.data(), n);
@@ -721,6 +752,7 @@ void HttpParser::message_done(Direction d) noexcept {
   Side& s = side_[idx(d)];
   Message& m = *s.msg;
   m.complete = !(m.flags & flag::kTruncated);
+  close_file(m);
   s.state = State::StartLine;
   s.line_len = 0;
   s.line_cut = false;
@@ -902,7 +934,10 @@ void HttpParser::gap(Direction d, uint64_t len, ParseContext& ctx) noexcept {
   ctx_ = &ctx;
   Side& s = side_[idx(d)];
   if (s.state == State::Tunnel) return;
-  if (s.msg) s.msg->flags |= flag::kGap;
+  if (s.msg) {
+    s.msg->flags |= flag::kGap;
+    close_file(*s.msg);  // the rest of the file is of no use without these bytes
+  }
   if ((s.state == State::Body || s.state == State::ChunkData) && len < s.remaining) {
     s.remaining -= len;  // body bytes lost; the framing still holds
     s.msg->body_bytes += len;

@@ -56,6 +56,7 @@ inline constexpr uint32_t kDecompressError = 256;
 inline constexpr uint32_t kDecompressBomb = 512;
 inline constexpr uint32_t kChunked = 1024;
 inline constexpr uint32_t kGap = 2048;             // bytes of this message were lost
+inline constexpr uint32_t kBodyWindowFull = 4096;  // compressed body inflated only in part
 }  // namespace flag
 
 // One request or response. Text lives in `buf` (kHeaderBytes): the start line followed by
@@ -82,6 +83,7 @@ struct Message {
   uint32_t flags = 0;
   uint16_t status = 0;       // response status code
   int32_t port = -1;         // request: port from the Host header, -1 when none
+  uint32_t file_id = 0;      // body handed to file tracking (ParseContext::file_open)
   bool has_content_length = false;
   bool complete = false;
 

@@ -393,6 +393,66 @@ TEST(HttpParser, FoldedHeaderAndBareLf) {
   EXPECT_EQ(r.txs[0].user_agent, "ua");
 }
 
+// A context that records the files a parser reports (the app layer's keeps the defaults).
+struct FileContext final : ParseContext {
+  StatsBlock stats;
+  flow::ArenaBudget budget{stats, 1u << 20};
+  flow::Arena arena_{&budget, 256u << 10};
+  flow::Flow f;
+  struct File {
+    Direction d;
+    std::string name, data;
+    uint64_t tx_id;
+    int end = -1;
+  };
+  std::vector<File> files;
+  int txs = 0;
+  FileContext() { f.proto = ipproto::kTcp; f.arena = &arena_; }
+  flow::Flow& flow() noexcept override { return f; }
+  flow::Arena& arena() noexcept override { return arena_; }
+  void on_transaction(const void*, uint64_t, Direction) noexcept override { ++txs; }
+  void on_anomaly(const char*) noexcept override {}
+  uint32_t file_open(Direction d, std::string_view name, uint64_t tx_id) noexcept override {
+    files.push_back({d, std::string(name), "", tx_id});
+    return uint32_t(files.size());
+  }
+  void file_data(uint32_t id, Bytes b) noexcept override { files[id - 1].data += as_sv(b); }
+  void file_close(uint32_t id, FileEnd end) noexcept override { files[id - 1].end = int(end); }
+};
+
+TEST(HttpParser, BodiesGoToFileTracking) {
+  FileContext ctx;
+  Parser* p = kSpec.create(ctx);
+  ASSERT_NE(p, nullptr);
+  auto feed = [&](Direction d, std::string_view s) { p->parse(d, Harness::b(s), ctx); };
+  feed(kTs, kRequest);  // POST body "hello"
+  feed(kTc, kResponse);  // chunked "Wikipedia "
+  std::string big(3 * kBodyBytes, 'z');  // beyond the inspection window: the file has it all
+  feed(kTs, "GET /dl/report.pdf?x=1 HTTP/1.1\r\n\r\n");
+  feed(kTc, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" +
+                big.substr(0, 100));
+  p->gap(kTc, 10, ctx);  // lost bytes: that file ends with a gap
+  ASSERT_EQ(ctx.files.size(), 3u);
+  EXPECT_EQ(ctx.files[0].name, "/submit/./a/../form");
+  EXPECT_EQ(ctx.files[0].data, "hello");
+  EXPECT_EQ(ctx.files[0].end, int(FileEnd::Complete));
+  EXPECT_EQ(ctx.files[1].d, kTc);
+  EXPECT_EQ(ctx.files[1].data, "Wikipedia ");
+  EXPECT_EQ(ctx.files[2].name, "/dl/report.pdf");
+  EXPECT_EQ(ctx.files[2].tx_id, 1u);
+  EXPECT_EQ(ctx.files[2].data.size(), 100u);
+  EXPECT_EQ(ctx.files[2].end, int(FileEnd::Gap));
+  feed(kTc, big.substr(110));  // the rest of that body (after the gap): not a file any more
+  EXPECT_EQ(ctx.files[2].data.size(), 100u);
+  std::string z = gzip(big);
+  feed(kTs, "GET /big HTTP/1.1\r\n\r\n");
+  feed(kTc, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                std::to_string(z.size()) + "\r\n\r\n" + z);
+  ASSERT_EQ(ctx.files.size(), 4u);
+  EXPECT_EQ(ctx.files[3].data, big.substr(0, kBodyBytes));  // the inflated window
+  EXPECT_EQ(ctx.files[3].end, int(FileEnd::Truncated));
+}
+
 TEST(HttpParser, SmallExchangeUsesLittleArena) {
   Conn r;
   r.h.data(kTs, kRequest);
