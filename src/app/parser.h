@@ -100,6 +100,10 @@ struct ParserSpec {
   void (*log_tx)(const void* tx, output::EveWriter& w) noexcept;
   // keywords.cpp: the rule buffers this transaction exposes (detect/buffers.h ids).
   void (*buffers)(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+  // True when one transaction holds both directions (an HTTP request and its response,
+  // reported once when the response completes): detection then inspects it to_server and
+  // to_client. False (the default) when each direction's message is its own report (DNS).
+  bool tx_both_dirs = false;
 };
 
 // All registered parsers (app/registry.cpp).

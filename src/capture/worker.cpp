@@ -23,6 +23,7 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
       flow_untracked_(stats.counter("worker.untracked_pkts")),
       flow_events_(stats.counter("output.eve.events.flow")) {
   stats_block_ = &stats;
+  app_.set_tx_observer(this);
 }
 
 void Worker::set_detect(std::shared_ptr<const detect::DetectEngine> engine) {
@@ -62,10 +63,20 @@ void Worker::finish() noexcept {
   eve_.flush();
 }
 
+void Worker::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
+                            uint64_t tx_id, Direction d) noexcept {
+  // The flow's last packet time is the time of the packet that completed the transaction.
+  if (!detect_) return;
+  if (spec.tx_both_dirs && d == Direction::ToClient)
+    detect_->on_transaction(f, spec, tx, tx_id, Direction::ToServer, f.last, &eve_);
+  detect_->on_transaction(f, spec, tx, tx_id, d, f.last, &eve_);
+}
+
 void Worker::on_flow_end(flow::Flow& f) noexcept {
-  if (detect_) detect_->release(f);
+  // The app layer first: transactions it completes at flow end still reach detection.
   if (f.tcp) stream_.release(f, app_);
   app_.release(f);
+  if (detect_) detect_->release(f);
   if (log_flows_) {
     output::write_flow_event(eve_, f, in_iface_);
     flow_events_.inc();

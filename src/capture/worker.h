@@ -55,7 +55,7 @@ class PacketFrontEnd {
   decode::Defragmenter defrag_;
 };
 
-class Worker final : public flow::FlowObserver {
+class Worker final : public flow::FlowObserver, public app::TxObserver {
  public:
   Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* eve,
          std::string in_iface = {});
@@ -70,6 +70,9 @@ class Worker final : public flow::FlowObserver {
   void flush_output() noexcept { eve_.flush(); }
 
   void on_flow_end(flow::Flow& f) noexcept override;
+  // Each app-layer transaction, before the app layer logs it: to signature detection.
+  void on_transaction(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
+                      uint64_t tx_id, Direction d) noexcept override;
   int id() const { return id_; }
   // Signature detection (start-up only): every worker shares one engine, owns its Detector.
   void set_detect(std::shared_ptr<const detect::DetectEngine> engine);

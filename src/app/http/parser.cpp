@@ -1057,6 +1057,7 @@ void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
 
 const ParserSpec kSpec = {
     Proto::Http, true, true, {80, 8080, 8000, 3128}, &probe, &create, "http", &log_tx, &buffers,
+    /*tx_both_dirs=*/true,
 };
 
 }  // namespace ww::app::http
