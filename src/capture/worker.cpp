@@ -19,6 +19,7 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
       flows_(stats, cfg.flow, *this),
       stream_(stats, cfg.stream),
       app_(stats, &eve_, in_iface_),
+      app_enabled_(cfg.app_layer_enabled),
       pkts_(stats.counter("worker.pkts")),
       flow_untracked_(stats.counter("worker.untracked_pkts")),
       flow_events_(stats.counter("output.eve.events.flow")) {
@@ -46,8 +47,8 @@ void Worker::process(const Packet& p) noexcept {
     return;
   }
   if (p.is_tcp()) {
-    stream_.process(*f, p, dir, app_);
-  } else if (p.payload_len > 0) {
+    stream_.process(*f, p, dir, app_enabled_ ? static_cast<stream::StreamSink&>(app_) : no_app_);
+  } else if (p.payload_len > 0 && app_enabled_) {
     app_.on_datagram(*f, dir, p);
   }
   if (detect_) detect_->on_packet(p, f, dir, &eve_);
@@ -74,7 +75,7 @@ void Worker::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const vo
 
 void Worker::on_flow_end(flow::Flow& f) noexcept {
   // The app layer first: transactions it completes at flow end still reach detection.
-  if (f.tcp) stream_.release(f, app_);
+  if (f.tcp) stream_.release(f, app_enabled_ ? static_cast<stream::StreamSink&>(app_) : no_app_);
   app_.release(f);
   if (detect_) detect_->release(f);
   if (log_flows_) {

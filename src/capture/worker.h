@@ -55,6 +55,14 @@ class PacketFrontEnd {
   decode::Defragmenter defrag_;
 };
 
+// Where reassembled bytes go when the app layer is disabled (app-layer.enabled: no).
+class NullStreamSink final : public stream::StreamSink {
+ public:
+  void on_data(flow::Flow&, Direction, Bytes, uint64_t) noexcept override {}
+  void on_gap(flow::Flow&, Direction, uint64_t) noexcept override {}
+  void on_close(flow::Flow&, Direction) noexcept override {}
+};
+
 class Worker final : public flow::FlowObserver, public app::TxObserver {
  public:
   Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* eve,
@@ -87,6 +95,8 @@ class Worker final : public flow::FlowObserver, public app::TxObserver {
   flow::FlowTable flows_;
   stream::Reassembler stream_;
   app::AppLayer app_;
+  bool app_enabled_;
+  NullStreamSink no_app_;
   Counter& pkts_;
   Counter& flow_untracked_;
   Counter& flow_events_;

@@ -47,6 +47,7 @@ struct Config {
   uint32_t ring_bytes = 8u << 20;  // per-worker dispatcher ring (offline multi-worker mode)
   int snaplen = 262144;          // live capture
   int live_buffer_mb = 64;       // live capture kernel ring
+  bool app_layer_enabled = true;  // app-layer.enabled: protocol detection and parsers
   decode::DecodeConfig decode;
   decode::DefragConfig defrag;
   flow::FlowConfig flow;
