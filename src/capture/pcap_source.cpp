@@ -96,6 +96,12 @@ ReadStatus PcapFileSource::next_mapped(Packet& p) noexcept {
     return ReadStatus::End;
   }
   const uint8_t* r = map_ + off_;
+  // Records are read once, in order: fetch a few KiB ahead so the next headers (and the bytes
+  // the decoder reads) are in cache when we get there; hardware prefetchers stop at page ends.
+  if (map_size_ - off_ > 8192) {
+    __builtin_prefetch(r + 4096);
+    __builtin_prefetch(r + 8192);
+  }
   uint32_t sec = rd32(r, swapped_), frac = rd32(r + 4, swapped_);
   uint32_t caplen = rd32(r + 8, swapped_), wirelen = rd32(r + 12, swapped_);
   if (caplen > kMaxRecord) {
