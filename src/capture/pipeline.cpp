@@ -346,9 +346,11 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
     w.set_detect(detect_);
     // Inline processing: everything before the current record is done with.
     release_pages = [](PcapFileSource& src) { src.release_before(src.offset()); };
-    rr = read_all([&](Packet& p) { w.process(p); }, [&](Timestamp) {});
+    // The same clock as several workers get: ticks from every packet (IP or not) and, at the
+    // end, the last packet's time, so flows end the same way (timeout vs shutdown).
+    rr = read_all([&](Packet& p) { w.process(p); }, [&](Timestamp ts) { w.tick(ts); });
+    w.tick(last_ts);
     w.finish();
-    sum.events = 0;
   } else {
     std::vector<std::unique_ptr<WorkerSlot>> slots;
     const Config wcfg = share_memcaps(cfg_, nworkers, false);
