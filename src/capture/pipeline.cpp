@@ -265,129 +265,190 @@ void push_control(WorkerSlot& s, uint32_t kind, Timestamp ts, Counter& waits) {
 
 }  // namespace
 
-Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nworkers) {
-  if (!eve_) return fail("outputs not opened");
-  if (nworkers <= 0) nworkers = default_workers();
-  // Open every file first so a bad argument fails before any output is produced.
+// Where reading a capture is counted: only one reader counts (with several readers of the same
+// file, the others pass nullptr counters and no summary).
+struct ReadAccounting {
+  Counter* pkts = nullptr;
+  Counter* bytes = nullptr;
+  Counter* files = nullptr;
+  Counter* trunc = nullptr;
+  RunSummary* sum = nullptr;
+};
+
+namespace {
+
+// Reads every source in order, calling on_packet(Packet&, PcapFileSource&) for each record and
+// on_tick(ts) once per second of capture time. Stops early on SIGINT/SIGTERM.
+template <typename OnPacket, typename OnTick>
+Result<void> read_sources(std::vector<std::unique_ptr<PcapFileSource>>& sources,
+                          ReadAccounting& acct, uint64_t& count, Timestamp& last_ts,
+                          OnPacket&& on_packet, OnTick&& on_tick) {
+  Timestamp last_tick{};
+  for (auto& src : sources) {
+    if (acct.files) acct.files->inc();
+    Packet p;
+    for (;;) {
+      if (Signals::stop.load(std::memory_order_relaxed)) {
+        if (acct.sum) acct.sum->interrupted = true;
+        return {};
+      }
+      ReadStatus st = src->next(p);
+      if (st != ReadStatus::Packet) {
+        if (st == ReadStatus::Error)
+          return fail(Diagnostic{"read error: " + src->error(), src->path()});
+        if (src->truncated() && acct.sum) {
+          acct.trunc->inc();
+          ++acct.sum->truncated_files;
+          acct.sum->warnings.push_back(src->path() +
+                                       ": truncated or corrupt capture, processed up to the cut (" +
+                                       src->error() + ")");
+        }
+        break;
+      }
+      p.pcap_cnt = ++count;
+      if (last_ts < p.ts) last_ts = p.ts;
+      if (acct.pkts) {
+        acct.pkts->inc();
+        acct.bytes->inc(p.wirelen);
+        acct.sum->bytes += p.wirelen;
+      }
+      on_packet(p, *src);
+      if (p.ts.usec - last_tick.usec >= 1000000 || p.ts.usec < last_tick.usec) {
+        last_tick = p.ts;
+        on_tick(p.ts);
+      }
+    }
+  }
+  return {};
+}
+
+Result<std::vector<std::unique_ptr<PcapFileSource>>> open_sources(
+    const std::vector<std::string>& files) {
   std::vector<std::unique_ptr<PcapFileSource>> sources;
   for (size_t i = 0; i < files.size(); ++i) {
     auto s = PcapFileSource::open(files[i], static_cast<uint16_t>(i));
     if (!s) return fail(s.error());
     sources.push_back(std::move(*s));
   }
+  return sources;
+}
+
+}  // namespace
+
+Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nworkers) {
+  if (!eve_) return fail("outputs not opened");
+  if (nworkers <= 0) nworkers = default_workers();
+  // Open every file first so a bad argument fails before any output is produced.
+  auto opened = open_sources(files);
+  if (!opened) return fail(opened.error());
+  auto& sources = *opened;
 
   RunSummary sum;
   StatsBlock& fe_stats = stats_.add_block("dispatcher");
-  Counter& pcap_pkts = fe_stats.counter("capture.pcap.packets");
-  Counter& pcap_bytes = fe_stats.counter("capture.pcap.bytes");
-  Counter& pcap_files = fe_stats.counter("capture.pcap.files");
-  Counter& pcap_trunc = fe_stats.counter("capture.pcap.truncated");
+  ReadAccounting acct{&fe_stats.counter("capture.pcap.packets"),
+                      &fe_stats.counter("capture.pcap.bytes"),
+                      &fe_stats.counter("capture.pcap.files"),
+                      &fe_stats.counter("capture.pcap.truncated"), &sum};
   Counter& ring_waits = fe_stats.counter("capture.ring_full_waits");
-  PacketFrontEnd front(fe_stats, cfg_);
 
   StatsThread stats_thread(*this);
   auto t0 = Clock::now();
   uint64_t count = 0;
   Timestamp last_ts{};
-
-  bool stable = false;  // bytes of the current source outlive the read (see PcapFileSource)
-  // Called every kReleaseStep bytes of a memory-mapped file: may drop pages no worker needs.
-  std::function<void(PcapFileSource&)> release_pages;
-  constexpr size_t kReleaseStep = 8u << 20;
-  auto read_all = [&](auto&& deliver, auto&& on_tick) -> Result<void> {
-    Timestamp last_tick{};
-    for (auto& src : sources) {
-      stable = src->stable_data();
-      size_t next_release = kReleaseStep;
-      pcap_files.inc();
-      Packet p;
-      for (;;) {
-        if (Signals::stop.load(std::memory_order_relaxed)) {
-          sum.interrupted = true;
-          return {};
-        }
-        ReadStatus st = src->next(p);
-        if (st != ReadStatus::Packet) {
-          if (st == ReadStatus::Error)
-            return fail(Diagnostic{"read error: " + src->error(), src->path()});
-          if (src->truncated()) {
-            pcap_trunc.inc();
-            ++sum.truncated_files;
-            sum.warnings.push_back(src->path() +
-                                   ": truncated or corrupt capture, processed up to the cut (" +
-                                   src->error() + ")");
-          }
-          break;
-        }
-        p.pcap_cnt = ++count;
-        if (last_ts < p.ts) last_ts = p.ts;
-        pcap_pkts.inc();
-        pcap_bytes.inc(p.wirelen);
-        sum.bytes += p.wirelen;
-        front.ingest(p, deliver);
-        if (stable && src->offset() >= next_release) {
-          next_release = src->offset() + kReleaseStep;
-          release_pages(*src);
-        }
-        if (p.ts.usec - last_tick.usec >= 1000000 || p.ts.usec < last_tick.usec) {
-          last_tick = p.ts;
-          front.tick(p.ts);
-          on_tick(p.ts);
-        }
-      }
-    }
-    return {};
-  };
+  constexpr size_t kReleaseStep = 8u << 20;  // drop mapped file pages every 8 MiB read
 
   Result<void> rr;
   if (nworkers == 1) {
+    PacketFrontEnd front(fe_stats, cfg_);
     StatsBlock& ws = stats_.add_block("worker0");
     Worker w(0, ws, cfg_, eve_.get());
-    w.set_detect(detect_);
-    // Inline processing: everything before the current record is done with.
-    release_pages = [](PcapFileSource& src) { src.release_before(src.offset()); };
-    // The same clock as several workers get: ticks from every packet (IP or not) and, at the
-    // end, the last packet's time, so flows end the same way (timeout vs shutdown).
-    rr = read_all([&](Packet& p) { w.process(p); }, [&](Timestamp ts) { w.tick(ts); });
+    size_t next_release = kReleaseStep;
+    // Ticks from every packet (IP or not) and the last packet's time at the end: the clock
+    // several workers get too, so flows end the same way (timeout vs shutdown).
+    rr = read_sources(
+        sources, acct, count, last_ts,
+        [&](Packet& p, PcapFileSource& src) {
+          front.ingest(p, [&](Packet& q) { w.process(q); });
+          if (src.stable_data() && src.offset() >= next_release) {
+            next_release = src.offset() + kReleaseStep;
+            src.release_before(src.offset());  // inline: everything before is done with
+          }
+        },
+        [&](Timestamp ts) {
+          front.tick(ts);
+          w.tick(ts);
+        });
     w.tick(last_ts);
     w.finish();
   } else {
-    std::vector<std::unique_ptr<WorkerSlot>> slots;
-    const Config wcfg = share_memcaps(cfg_, nworkers, false);
-    for (int i = 0; i < nworkers; ++i)
-      slots.push_back(std::make_unique<WorkerSlot>(i, stats_, wcfg, eve_.get()));
-    for (auto& s : slots) s->worker.set_detect(detect_);
-    for (auto& s : slots) s->th = std::thread(worker_loop, std::ref(*s));
-    const uint64_t n = static_cast<uint64_t>(nworkers);
-    // Packets travel by reference: file pages can go once every worker has consumed every
-    // entry written before them. Checkpoints record (file offset, each ring's write position).
-    struct Checkpoint {
-      size_t offset;
-      std::vector<size_t> written;
-    };
-    std::deque<Checkpoint> checkpoints;
-    const PcapFileSource* checkpoint_src = nullptr;
-    release_pages = [&](PcapFileSource& src) {
-      if (checkpoint_src != &src) checkpoints.clear();  // a new file
-      checkpoint_src = &src;
-      Checkpoint cp{src.offset(), {}};
-      for (auto& s : slots) {
-        s->ring.publish();
-        cp.written.push_back(s->ring.written());
-      }
-      checkpoints.push_back(std::move(cp));
-      while (!checkpoints.empty()) {
-        const Checkpoint& oldest = checkpoints.front();
-        bool done = true;
-        for (size_t i = 0; i < slots.size() && done; ++i)
-          done = slots[i]->ring.consumed() >= oldest.written[i];
-        if (!done) break;
-        src.release_before(oldest.offset);
-        checkpoints.pop_front();
-      }
-    };
-    rr = read_all(
-        [&](Packet& p) {
+    rr = analyze_dispatcher(sources, nworkers, acct, ring_waits, count, last_ts);
+  }
+  sum.seconds = seconds_since(t0);
+  sum.packets = count;
+  stats_thread.stop();
+  stats_thread.final_event();
+  eve_->flush();
+  if (!rr) return fail(rr.error());
+  return sum;
+}
+
+// N workers: one dispatcher thread reads, decodes, defragments and hashes; each worker gets its
+// packets through its SpscRing, by reference when their bytes stay valid (memory-mapped
+// files), else copied (pcapng through libpcap, whose buffer is reused).
+// (Tried and dropped: every worker walking the mapped file itself and keeping its own packets.
+// It spent the same CPU as the dispatcher: each worker then pays the cache misses of every
+// packet's headers.)
+Result<void> Engine::analyze_dispatcher(std::vector<std::unique_ptr<PcapFileSource>>& sources,
+                                        int nworkers, ReadAccounting& acct, Counter& ring_waits,
+                                        uint64_t& count, Timestamp& last_ts) {
+  StatsBlock& fe_stats = stats_.add_block("dispatcher.decode");
+  PacketFrontEnd front(fe_stats, cfg_);
+  std::vector<std::unique_ptr<WorkerSlot>> slots;
+  const Config wcfg = share_memcaps(cfg_, nworkers, false);
+  for (int i = 0; i < nworkers; ++i)
+    slots.push_back(std::make_unique<WorkerSlot>(i, stats_, wcfg, eve_.get()));
+  for (auto& s : slots) s->th = std::thread(worker_loop, std::ref(*s));
+  const uint64_t n = static_cast<uint64_t>(nworkers);
+  // Packets travel by reference when their bytes stay valid: file pages can go once every
+  // worker has consumed every entry written before them. Checkpoints record (file offset, each
+  // ring's write position).
+  struct Checkpoint {
+    size_t offset;
+    std::vector<size_t> written;
+  };
+  std::deque<Checkpoint> checkpoints;
+  const PcapFileSource* checkpoint_src = nullptr;
+  auto release_pages = [&](PcapFileSource& src) {
+    if (checkpoint_src != &src) checkpoints.clear();  // a new file
+    checkpoint_src = &src;
+    Checkpoint cp{src.offset(), {}};
+    for (auto& s : slots) {
+      s->ring.publish();
+      cp.written.push_back(s->ring.written());
+    }
+    checkpoints.push_back(std::move(cp));
+    while (!checkpoints.empty()) {
+      const Checkpoint& oldest = checkpoints.front();
+      bool done = true;
+      for (size_t i = 0; i < slots.size() && done; ++i)
+        done = slots[i]->ring.consumed() >= oldest.written[i];
+      if (!done) break;
+      src.release_before(oldest.offset);
+      checkpoints.pop_front();
+    }
+  };
+  constexpr size_t kReleaseStep = 8u << 20;
+  size_t next_release = kReleaseStep;
+  const PcapFileSource* current = nullptr;
+  auto rr = read_sources(
+      sources, acct, count, last_ts,
+      [&](Packet& raw, PcapFileSource& src) {
+        if (current != &src) {
+          current = &src;
+          next_release = kReleaseStep;
+        }
+        const bool stable = src.stable_data();
+        front.ingest(raw, [&](Packet& p) {
           WorkerSlot& s = *slots[(uint64_t(p.flow_hash) * n) >> 32];
           // Reassembled datagrams live in the defragmenter's buffer: always copied.
           bool by_ref = stable && !p.reassembled;
@@ -397,29 +458,28 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
           e->pkt = p;
           if (!by_ref) std::memcpy(reinterpret_cast<uint8_t*>(e) + kDataOff, p.data, p.caplen);
           s.ring.commit();
-        },
-        [&](Timestamp ts) {
-          for (auto& s : slots) {
-            push_control(*s, kTick, ts, ring_waits);
-            s->ring.publish();
-          }
         });
-    for (auto& s : slots) {
-      // The last packet time goes to every worker first, so each ends its flows at the same
-      // time as a single worker would (timeout vs shutdown).
-      push_control(*s, kTick, last_ts, ring_waits);
-      push_control(*s, kEnd, {}, ring_waits);
-      s->ring.publish();
-    }
-    for (auto& s : slots) s->th.join();
+        if (stable && src.offset() >= next_release) {
+          next_release = src.offset() + kReleaseStep;
+          release_pages(src);
+        }
+      },
+      [&](Timestamp ts) {
+        front.tick(ts);
+        for (auto& s : slots) {
+          push_control(*s, kTick, ts, ring_waits);
+          s->ring.publish();
+        }
+      });
+  for (auto& s : slots) {
+    // The last packet time goes to every worker first, so each ends its flows at the same
+    // time as a single worker would (timeout vs shutdown).
+    push_control(*s, kTick, last_ts, ring_waits);
+    push_control(*s, kEnd, {}, ring_waits);
+    s->ring.publish();
   }
-  sum.seconds = seconds_since(t0);
-  sum.packets = count;
-  stats_thread.stop();
-  stats_thread.final_event();
-  eve_->flush();
-  if (!rr) return fail(rr.error());
-  return sum;
+  for (auto& s : slots) s->th.join();
+  return rr;
 }
 
 Result<RunSummary> Engine::run_live(const LiveOptions& base, int nworkers) {

@@ -44,6 +44,9 @@ struct RunSummary {
   std::vector<std::string> warnings;
 };
 
+struct ReadAccounting;
+class PcapFileSource;
+
 class Engine {
  public:
   Engine(Config cfg, std::string log_dir);
@@ -62,6 +65,9 @@ class Engine {
 
  private:
   class StatsThread;
+  Result<void> analyze_dispatcher(std::vector<std::unique_ptr<PcapFileSource>>& sources,
+                                  int nworkers, ReadAccounting& acct, Counter& ring_waits,
+                                  uint64_t& count, Timestamp& last_ts);
   Config cfg_;
   std::string log_dir_;
   StatsRegistry stats_;
