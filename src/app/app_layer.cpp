@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "files/tracker.h"
 #include "output/eve.h"
 #include "output/flow_event.h"
 
@@ -41,6 +42,7 @@ struct AppState {
   int8_t first_dir = -1;  // direction that carried data first
   bool failed = false;
   uint32_t anomaly_events = 0;
+  files::FlowFiles files;  // open files of the flow (FileTracker)
 };
 
 class AppLayer::Context final : public ParseContext {
@@ -56,6 +58,16 @@ class AppLayer::Context final : public ParseContext {
     app_.log_tx(*f_, *s_, tx, tx_id, d);
   }
   void on_anomaly(const char* event) noexcept override { app_.log_anomaly(*f_, *s_, event); }
+  uint32_t file_open(Direction d, std::string_view name, uint64_t tx_id) noexcept override {
+    Proto p = s_->spec ? s_->spec->proto : Proto::Unknown;
+    return app_.files_->open(*f_, s_->files, d, name, tx_id, p);
+  }
+  void file_data(uint32_t file_id, Bytes data) noexcept override {
+    app_.files_->data(file_id, data);
+  }
+  void file_close(uint32_t file_id, FileEnd end) noexcept override {
+    app_.files_->close(file_id, end);
+  }
 
  private:
   AppLayer& app_;
@@ -67,6 +79,7 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
     : eve_(eve),
       in_iface_(in_iface),
       ctx_(new Context(*this)),
+      files_(std::make_unique<files::FileTracker>(stats, eve, in_iface)),
       stream_bytes_(stats.counter("app_layer.stream_bytes")),
       stream_chunks_(stats.counter("app_layer.stream_chunks")),
       gaps_(stats.counter("app_layer.gaps")),
@@ -384,6 +397,8 @@ void AppLayer::release(flow::Flow& f) noexcept {
   } else if (!s->failed && (s->dir[0].seen || s->dir[1].seen)) {
     fail(f, *s);
   }
+  // Files the parser left open (flow timed out or was evicted mid-transfer).
+  files_->close_flow(s->files);
   f.app = nullptr;  // the arena (freed by the flow table) holds the state and the parser
 }
 

@@ -16,11 +16,14 @@
 //  - The Incomplete contract: bytes a parser did not consume are kept (bounded by
 //    kMaxPending) and offered again, with the next bytes, once `needed` more have arrived.
 //    Over the bound, or on Error, the parser stops for that direction (counted).
+//  - Files: parsers' file_open/file_data/file_close go to the worker's files::FileTracker; the
+//    files of a flow still open when it ends are closed (TRUNCATED) by release().
 // Limits: kProbeBytes per direction for detection, kMaxPending unconsumed bytes per direction,
 // kMaxAnomalyEvents anomaly events per flow (the rest are counted only).
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string_view>
 
 #include "app/parser.h"
@@ -31,6 +34,9 @@
 
 namespace ww::output {
 class EveWriter;
+}
+namespace ww::files {
+class FileTracker;
 }
 
 namespace ww::app {
@@ -66,6 +72,8 @@ class AppLayer final : public stream::StreamSink {
   void release(flow::Flow& f) noexcept;
 
   void set_tx_observer(TxObserver* o) noexcept { tx_observer_ = o; }
+  // The worker's file tracker: files reported by parsers (ParseContext::file_*) go there.
+  files::FileTracker& files() noexcept { return *files_; }
 
   // The ParseContext handed to parsers (one per AppLayer, rebound per call).
   class Context;
@@ -85,6 +93,7 @@ class AppLayer final : public stream::StreamSink {
   output::EveWriter* eve_;
   std::string_view in_iface_;
   Context* ctx_;
+  std::unique_ptr<files::FileTracker> files_;
   TxObserver* tx_observer_ = nullptr;
   std::array<bool, size_t(Proto::kCount)> log_proto_{};
   bool log_anomaly_ = false;

@@ -1,0 +1,131 @@
+// files: the file tracker of one worker (issue 7).
+//
+// Every parser that moves a file (HTTP bodies, SMTP attachments, SMB reads/writes, DICOM
+// C-STORE objects) hands its bytes, in order, through ParseContext::file_open/file_data/
+// file_close; the app layer forwards them here. For each file the tracker computes, as the bytes
+// stream: MD5, SHA-1 and SHA-256 (OpenSSL EVP), the size, a byte histogram (Shannon entropy of
+// the whole content) and keeps the first kPrefixBytes for file type detection (libmagic, run
+// once at close on that prefix) and for the DICOM checks (DICM at offset 128; a PE or ELF
+// header in the 128-byte preamble, CVE-2019-11687). At close it writes a Suricata-style
+// `fileinfo` EVE event.
+//
+// Invariants:
+//  - Per-file state lives in slots of a per-worker pool: a slot (its EVP contexts, prefix and
+//    histogram) is created the first time it is needed and reused for later files, so the pool
+//    is capped by max_open_files and nothing is allocated per chunk.
+//  - A file id is (generation << 16 | slot + 1): a stale id (a file already closed) is ignored,
+//    never applied to the file that reuses the slot.
+//  - Each flow's open files are linked through FlowFiles (held in the flow's app state); when
+//    the flow ends, close_flow() closes those still open as TRUNCATED, so no slot outlives its
+//    flow.
+// Limits: max_open_files per worker, max_files_per_flow per flow (beyond either the file is not
+// tracked: files.open_limit_drop); names are cut at kMaxName bytes.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "app/parser.h"
+#include "app/proto.h"
+#include "core/stats.h"
+#include "core/types.h"
+
+namespace ww::flow {
+struct Flow;
+}
+namespace ww::output {
+class EveWriter;
+}
+
+namespace ww::files {
+
+inline constexpr size_t kPrefixBytes = 4096;  // kept for libmagic and the DICOM checks
+inline constexpr size_t kMaxName = 1024;
+
+struct FileTrackerConfig {
+  uint32_t max_open_files = 4096;   // per worker
+  uint32_t max_files_per_flow = 64;  // open at once in one flow
+  bool magic = true;                 // libmagic file type
+};
+
+// Per-flow list of open files; lives in the flow's app state (zero-initialised).
+struct FlowFiles {
+  uint32_t head = 0;  // slot index + 1 of the first open file of the flow; 0 = none
+  uint32_t open = 0;  // open files of the flow
+};
+
+// What the tracker knows about a file when it closes (also handed to tests).
+struct FileResult {
+  std::string_view name;
+  std::string_view magic;  // empty when libmagic is off or failed
+  uint8_t md5[16];
+  uint8_t sha1[20];
+  uint8_t sha256[32];
+  uint64_t size = 0;
+  uint64_t tx_id = 0;
+  double entropy = 0;
+  bool truncated = false;
+  bool gaps = false;
+  bool dicom = false;                     // "DICM" at offset 128
+  bool dicom_preamble_executable = false;  // DICM at 128 and MZ or \x7fELF at 0
+  Direction direction = Direction::ToServer;
+  app::Proto proto = app::Proto::Unknown;
+};
+
+// Shannon entropy in bits per byte (0..8) of content with this byte histogram.
+double shannon_entropy(const uint64_t (&hist)[256], uint64_t total) noexcept;
+
+class FileTracker {
+ public:
+  // `eve` may be null (no output); `in_iface` must outlive the tracker. Opens libmagic (start-up).
+  FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface = {},
+              FileTrackerConfig cfg = {});
+  ~FileTracker();
+  FileTracker(const FileTracker&) = delete;
+  FileTracker& operator=(const FileTracker&) = delete;
+
+  // A new file of flow `f`; returns its id, 0 when it is not tracked (limits).
+  uint32_t open(flow::Flow& f, FlowFiles& ff, Direction d, std::string_view name, uint64_t tx_id,
+                app::Proto proto) noexcept;
+  void data(uint32_t id, Bytes bytes) noexcept;
+  void close(uint32_t id, app::FileEnd end) noexcept;
+  // Flow end: closes the flow's files still open as TRUNCATED.
+  void close_flow(FlowFiles& ff) noexcept;
+
+  uint32_t open_files() const noexcept { return open_; }
+  // Called with each file's result at close, before its event is written (tests, later: YARA,
+  // hash lists). Off by default.
+  void set_observer(void (*fn)(const FileResult&, void*), void* arg) noexcept {
+    observer_ = fn;
+    observer_arg_ = arg;
+  }
+
+ private:
+  struct Slot;
+  struct Magic;
+  Slot* lookup(uint32_t id) noexcept;
+  void finish(Slot& s, uint32_t index, app::FileEnd end) noexcept;
+
+  FileTrackerConfig cfg_;
+  output::EveWriter* eve_;
+  std::string_view in_iface_;
+  bool log_ = false;
+  std::unique_ptr<Magic> magic_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<uint32_t> free_;  // free slot indexes (capacity max_open_files, reserved at start)
+  uint32_t open_ = 0;
+  void (*observer_)(const FileResult&, void*) = nullptr;
+  void* observer_arg_ = nullptr;
+  Counter& opened_;
+  Counter& closed_;
+  Counter& truncated_;
+  Counter& bytes_;
+  Counter& open_limit_drop_;
+  Counter& magic_errors_;
+  Counter& open_max_;
+};
+
+}  // namespace ww::files
