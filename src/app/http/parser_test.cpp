@@ -112,7 +112,11 @@ TEST(HttpParser, WholeMessages) {
   r.h.data(kTc, kResponse);
   expect_pair(r.txs);
   EXPECT_EQ(static_cast<Proto>(r.h.f.app_proto), Proto::Http);
-  auto lines = r.h.eve_lines();
+  // One http event; the request and response bodies are files (one fileinfo event each).
+  std::vector<std::string> lines, files;
+  for (auto& l : r.h.eve_lines())
+    (l.find("\"event_type\":\"fileinfo\"") != std::string::npos ? files : lines).push_back(l);
+  EXPECT_EQ(files.size(), 2u);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("\"event_type\":\"http\""), std::string::npos);
   EXPECT_NE(lines[0].find("\"tx_id\":0,\"http\":{\"hostname\":\"portal.hospital.local\","
