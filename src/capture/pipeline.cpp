@@ -362,6 +362,7 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
     PacketFrontEnd front(fe_stats, cfg_);
     StatsBlock& ws = stats_.add_block("worker0");
     Worker w(0, ws, cfg_, eve_.get());
+    w.set_detect(detect_);
     size_t next_release = kReleaseStep;
     // Ticks from every packet (IP or not) and the last packet's time at the end: the clock
     // several workers get too, so flows end the same way (timeout vs shutdown).
@@ -407,6 +408,7 @@ Result<void> Engine::analyze_dispatcher(std::vector<std::unique_ptr<PcapFileSour
   const Config wcfg = share_memcaps(cfg_, nworkers, false);
   for (int i = 0; i < nworkers; ++i)
     slots.push_back(std::make_unique<WorkerSlot>(i, stats_, wcfg, eve_.get()));
+  for (auto& s : slots) s->worker.set_detect(detect_);
   for (auto& s : slots) s->th = std::thread(worker_loop, std::ref(*s));
   const uint64_t n = static_cast<uint64_t>(nworkers);
   // Packets travel by reference when their bytes stay valid: file pages can go once every
