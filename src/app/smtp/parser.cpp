@@ -408,9 +408,14 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
     case Enc::Base64:  // RFC 2045 6.8: characters outside the alphabet are ignored
       for (char c : l) {
         if (c == '=') {
-          uint8_t o[2] = {uint8_t(b64_ >> 10), uint8_t(b64_ >> 2)};
-          if (b64_n_ == 2) out(o, 1, ctx);
-          if (b64_n_ == 3) out(o, 2, ctx);
+          // "xx==" leaves 12 bits (one byte), "xxx=" 18 bits (two bytes).
+          if (b64_n_ == 2) {
+            uint8_t o = uint8_t(b64_ >> 4);
+            out(&o, 1, ctx);
+          } else if (b64_n_ == 3) {
+            uint8_t o[2] = {uint8_t(b64_ >> 10), uint8_t(b64_ >> 2)};
+            out(o, 2, ctx);
+          }
           b64_ = 0;
           b64_n_ = 0;
           continue;

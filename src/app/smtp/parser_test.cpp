@@ -92,7 +92,7 @@ std::vector<Msg> session() {
        "Content-Disposition: attachment; filename=\"ct.pdf\"\r\n"
        "\r\n"
        "JVBERi0xLjQK\r\n"  // "%PDF-1.4\n"
-       "aGVsbG8=\r\n"      // "hello"
+       "aGVsbG8gaA==\r\n"  // "hello h": "==" leaves one byte (RFC 4648 4, case 2)
        "--XYZ\r\n"
        "Content-Type: text/csv\r\n"
        "Content-Transfer-Encoding: quoted-printable\r\n"  // RFC 2045 6.7
@@ -157,7 +157,7 @@ TEST(SmtpParser, WholeSession) {
   ASSERT_EQ(t.attachments.count, 2);
   ASSERT_EQ(c.names.size(), 2u);
   EXPECT_EQ(c.names[0], "ct.pdf");
-  EXPECT_EQ(c.data[0], "%PDF-1.4\nhello");
+  EXPECT_EQ(c.data[0], "%PDF-1.4\nhello h");
   EXPECT_EQ(c.names[1], "lab.csv");
   EXPECT_EQ(c.data[1], "k=4.2,na=140\r\n");
   EXPECT_EQ(c.ends[0], int(FileEnd::Complete));
