@@ -75,11 +75,13 @@ class AppLayer::Context final : public ParseContext {
   AppState* s_ = nullptr;
 };
 
-AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface)
+AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface,
+                   const files::FileTrackerConfig* files)
     : eve_(eve),
       in_iface_(in_iface),
       ctx_(new Context(*this)),
-      files_(std::make_unique<files::FileTracker>(stats, eve, in_iface)),
+      files_(std::make_unique<files::FileTracker>(stats, eve, in_iface,
+                                                  files ? *files : files::FileTrackerConfig{})),
       stream_bytes_(stats.counter("app_layer.stream_bytes")),
       stream_chunks_(stats.counter("app_layer.stream_chunks")),
       gaps_(stats.counter("app_layer.gaps")),

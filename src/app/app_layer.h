@@ -37,6 +37,7 @@ class EveWriter;
 }
 namespace ww::files {
 class FileTracker;
+struct FileTrackerConfig;
 }
 
 namespace ww::app {
@@ -57,7 +58,8 @@ class TxObserver {
 class AppLayer final : public stream::StreamSink {
  public:
   // `eve` may be null (no output); `in_iface` must outlive the AppLayer.
-  AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface = {});
+  AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface = {},
+           const files::FileTrackerConfig* files = nullptr);
   ~AppLayer() override;
   AppLayer(const AppLayer&) = delete;
   AppLayer& operator=(const AppLayer&) = delete;

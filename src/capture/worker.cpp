@@ -18,7 +18,7 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
       log_flows_(eve && eve->enabled("flow")),
       flows_(stats, cfg.flow, *this),
       stream_(stats, cfg.stream),
-      app_(stats, &eve_, in_iface_),
+      app_(stats, &eve_, in_iface_, &cfg.files),
       app_enabled_(cfg.app_layer_enabled),
       pkts_(stats.counter("worker.pkts")),
       flow_untracked_(stats.counter("worker.untracked_pkts")),

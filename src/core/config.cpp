@@ -233,6 +233,25 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
     rd.get_range(s, "retain-segments", "stream.retain-segments", c.stream.retain_segments_per_dir,
                  0u, 1024u);
   }
+  if (auto f = root["files"]) {
+    rd.get(f, "magic", "files.magic", c.files.magic);
+    rd.get_range(f, "max-open", "files.max-open", c.files.max_open_files, 1u, 1u << 20);
+    rd.get_range(f, "max-per-flow", "files.max-per-flow", c.files.max_files_per_flow, 1u, 1u << 16);
+    if (auto h = f["hashes"]) {
+      if (!h.IsSequence()) {
+        rd.error_at(h, "files.hashes", "expected a list such as [md5, sha1, sha256]");
+      } else {
+        c.files.md5 = c.files.sha1 = c.files.sha256 = false;
+        for (const auto& x : h) {
+          std::string v = x.IsScalar() ? x.Scalar() : "";
+          if (v == "md5") c.files.md5 = true;
+          else if (v == "sha1") c.files.sha1 = true;
+          else if (v == "sha256") c.files.sha256 = true;
+          else rd.error_at(x, "files.hashes", "unknown hash '" + v + "' (md5, sha1, sha256)");
+        }
+      }
+    }
+  }
   if (auto out = root["outputs"]) {
     if (auto eve = out["eve-log"]) {
       rd.get(eve, "enabled", "outputs.eve-log.enabled", c.eve.enabled);

@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "decode/decoder.h"
 #include "decode/defrag.h"
+#include "files/tracker.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
 
@@ -52,6 +53,7 @@ struct Config {
   decode::DefragConfig defrag;
   flow::FlowConfig flow;
   stream::StreamConfig stream;
+  files::FileTrackerConfig files;
   EveOutputConfig eve;
 };
 

@@ -54,6 +54,17 @@ outputs:
   EXPECT_FALSE(c->eve.has_type("flow"));
 }
 
+TEST(Config, FileHashesAndMagic) {
+  auto c = parse_config("files:\n  magic: no\n  hashes: [sha256]\n");
+  ASSERT_TRUE(c) << c.error().str();
+  EXPECT_FALSE(c->files.magic);
+  EXPECT_FALSE(c->files.md5);
+  EXPECT_FALSE(c->files.sha1);
+  EXPECT_TRUE(c->files.sha256);
+  EXPECT_FALSE(parse_config("files: {hashes: [crc32]}\n"));
+  EXPECT_FALSE(parse_config("files: {hashes: sha256}\n"));
+}
+
 TEST(Config, BadValueNamesFileLineAndKey) {
   auto c = parse_config("flow:\n  memcap: lots\n", "ww.yaml");
   ASSERT_FALSE(c);

@@ -128,9 +128,9 @@ uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::strin
   Slot& s = *slots_[i];
   s.active = true;
   if (++s.gen == 0) s.gen = 1;
-  s.hash_ok = EVP_DigestInit_ex(s.md5.get(), EVP_md5(), nullptr) == 1 &&
-              EVP_DigestInit_ex(s.sha1.get(), EVP_sha1(), nullptr) == 1 &&
-              EVP_DigestInit_ex(s.sha256.get(), EVP_sha256(), nullptr) == 1;
+  s.hash_ok = (!cfg_.md5 || EVP_DigestInit_ex(s.md5.get(), EVP_md5(), nullptr) == 1) &&
+              (!cfg_.sha1 || EVP_DigestInit_ex(s.sha1.get(), EVP_sha1(), nullptr) == 1) &&
+              (!cfg_.sha256 || EVP_DigestInit_ex(s.sha256.get(), EVP_sha256(), nullptr) == 1);
   s.name_len = uint32_t(std::min(name.size(), kMaxName));
   std::memcpy(s.name, name.data(), s.name_len);
   s.prefix_len = 0;
@@ -164,9 +164,9 @@ void FileTracker::data(uint32_t id, Bytes b) noexcept {
   Slot* s = lookup(id);
   if (!s || b.empty()) return;
   if (s->hash_ok) {
-    s->hash_ok = EVP_DigestUpdate(s->md5.get(), b.data(), b.size()) == 1 &&
-                 EVP_DigestUpdate(s->sha1.get(), b.data(), b.size()) == 1 &&
-                 EVP_DigestUpdate(s->sha256.get(), b.data(), b.size()) == 1;
+    s->hash_ok = (!cfg_.md5 || EVP_DigestUpdate(s->md5.get(), b.data(), b.size()) == 1) &&
+                 (!cfg_.sha1 || EVP_DigestUpdate(s->sha1.get(), b.data(), b.size()) == 1) &&
+                 (!cfg_.sha256 || EVP_DigestUpdate(s->sha256.get(), b.data(), b.size()) == 1);
   }
   if (s->prefix_len < kPrefixBytes) {
     size_t n = std::min(b.size(), kPrefixBytes - s->prefix_len);
@@ -194,9 +194,10 @@ void FileTracker::close_flow(FlowFiles& ff) noexcept {
 void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
   FileResult r;
   unsigned int len = 0;
-  bool hashed = s.hash_ok && EVP_DigestFinal_ex(s.md5.get(), r.md5, &len) == 1 &&
-                EVP_DigestFinal_ex(s.sha1.get(), r.sha1, &len) == 1 &&
-                EVP_DigestFinal_ex(s.sha256.get(), r.sha256, &len) == 1;
+  bool hashed = s.hash_ok &&
+                (!cfg_.md5 || EVP_DigestFinal_ex(s.md5.get(), r.md5, &len) == 1) &&
+                (!cfg_.sha1 || EVP_DigestFinal_ex(s.sha1.get(), r.sha1, &len) == 1) &&
+                (!cfg_.sha256 || EVP_DigestFinal_ex(s.sha256.get(), r.sha256, &len) == 1);
   r.name = std::string_view(s.name, s.name_len);
   r.size = s.size;
   r.tx_id = s.tx_id;
@@ -230,12 +231,18 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
     eve_->kv("state", std::string_view(r.truncated ? "TRUNCATED" : "CLOSED"));
     if (hashed) {
       char buf[64];
-      hex(r.md5, 16, buf);
-      eve_->kv("md5", std::string_view(buf, 32));
-      hex(r.sha1, 20, buf);
-      eve_->kv("sha1", std::string_view(buf, 40));
-      hex(r.sha256, 32, buf);
-      eve_->kv("sha256", std::string_view(buf, 64));
+      if (cfg_.md5) {
+        hex(r.md5, 16, buf);
+        eve_->kv("md5", std::string_view(buf, 32));
+      }
+      if (cfg_.sha1) {
+        hex(r.sha1, 20, buf);
+        eve_->kv("sha1", std::string_view(buf, 40));
+      }
+      if (cfg_.sha256) {
+        hex(r.sha256, 32, buf);
+        eve_->kv("sha256", std::string_view(buf, 64));
+      }
     }
     eve_->kv_bool("stored", false);
     eve_->kv("size", r.size);

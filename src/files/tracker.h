@@ -49,6 +49,11 @@ struct FileTrackerConfig {
   uint32_t max_open_files = 4096;   // per worker
   uint32_t max_files_per_flow = 64;  // open at once in one flow
   bool magic = true;                 // libmagic file type
+  // Hashes computed for every file (files.hashes). Each costs CPU on every file byte; SHA-1 is
+  // off by default (MD5 and SHA-256 are what threat-intel feeds and hash lists use).
+  bool md5 = true;
+  bool sha1 = false;
+  bool sha256 = true;
 };
 
 // Per-flow list of open files; lives in the flow's app state (zero-initialised).

@@ -54,7 +54,13 @@ struct Fixture {
   FlowFiles ff;
   std::vector<Seen> seen;
 
-  explicit Fixture(FileTrackerConfig cfg = {}) {
+  // The tests check every hash, including SHA-1 (off by default).
+  static FileTrackerConfig all_hashes() {
+    FileTrackerConfig c;
+    c.sha1 = true;
+    return c;
+  }
+  explicit Fixture(FileTrackerConfig cfg = all_hashes()) {
     out = std::make_unique<output::EveOutput>(EveOutputConfig{});
     out->add_sink(std::make_unique<app::test::MemorySink>(&eve_text));
     eve = std::make_unique<output::EveWriter>(out.get());
@@ -291,7 +297,7 @@ TEST(FileTracker, CloseFlow) {
 }
 
 TEST(FileTracker, PerFlowLimit) {
-  FileTrackerConfig cfg;
+  FileTrackerConfig cfg = Fixture::all_hashes();
   cfg.max_files_per_flow = 3;
   Fixture x(cfg);
   std::vector<uint32_t> ids;
@@ -312,7 +318,7 @@ TEST(FileTracker, PerFlowLimit) {
 
 // Thousands of concurrent partial files: capped by the worker limit, slots reused.
 TEST(FileTracker, WorkerLimitAndReuse) {
-  FileTrackerConfig cfg;
+  FileTrackerConfig cfg = Fixture::all_hashes();
   cfg.max_open_files = 1000;
   cfg.max_files_per_flow = 64;
   cfg.magic = false;
