@@ -208,7 +208,7 @@ void AppLayer::feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcep
       ds.pending = np;  // the old block stays in the arena until the flow ends
       ds.pending_cap = uint32_t(cap);
     }
-    std::memcpy(ds.pending + ds.pending_len, data.data(), data.size());
+    copy_bytes(ds.pending + ds.pending_len, data.data(), data.size());
     ds.pending_len = uint32_t(total);
     if (ds.pending_len < ds.want) return;
     in = Bytes(ds.pending, ds.pending_len);
@@ -300,7 +300,7 @@ void AppLayer::on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) 
     }
   }
   size_t n = std::min(data.size(), kProbeBytes - ds.probe_len);
-  std::memcpy(ds.probe + ds.probe_len, data.data(), n);
+  copy_bytes(ds.probe + ds.probe_len, data.data(), n);
   ds.probe_len += uint32_t(n);
   if (!ds.gave_up) probe_tcp(f, *s, d);
   if (s->parser) {

@@ -7,12 +7,19 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 
 namespace ww {
 
 using Bytes = std::span<const uint8_t>;
+
+// memcpy that accepts an empty source: an empty span or string_view may hold a null pointer,
+// which memcpy must not be given even for zero bytes.
+inline void copy_bytes(void* dst, const void* src, size_t n) noexcept {
+  if (n) std::memcpy(dst, src, n);
+}
 
 inline std::string_view as_sv(Bytes b) noexcept {
   return {reinterpret_cast<const char*>(b.data()), b.size()};

@@ -132,7 +132,7 @@ uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::strin
               (!cfg_.sha1 || EVP_DigestInit_ex(s.sha1.get(), EVP_sha1(), nullptr) == 1) &&
               (!cfg_.sha256 || EVP_DigestInit_ex(s.sha256.get(), EVP_sha256(), nullptr) == 1);
   s.name_len = uint32_t(std::min(name.size(), kMaxName));
-  std::memcpy(s.name, name.data(), s.name_len);
+  copy_bytes(s.name, name.data(), s.name_len);
   s.prefix_len = 0;
   std::memset(s.hist, 0, sizeof(s.hist));
   s.size = 0;
@@ -170,7 +170,7 @@ void FileTracker::data(uint32_t id, Bytes b) noexcept {
   }
   if (s->prefix_len < kPrefixBytes) {
     size_t n = std::min(b.size(), kPrefixBytes - s->prefix_len);
-    std::memcpy(s->prefix + s->prefix_len, b.data(), n);
+    copy_bytes(s->prefix + s->prefix_len, b.data(), n);
     s->prefix_len += uint32_t(n);
   }
   for (uint8_t c : b) ++s->hist[c];

@@ -708,7 +708,7 @@ class DicomParser final : public Parser {
       size_t len = v.size() + (v.size() & 1);  // UI padded with NUL to even length
       tag(0x0002, el);
       h[n++] = 'U', h[n++] = 'I', h[n++] = uint8_t(len), h[n++] = uint8_t(len >> 8);
-      std::memcpy(h + n, v.data(), v.size());
+      copy_bytes(h + n, v.data(), v.size());
       n += v.size();
       if (v.size() & 1) h[n++] = 0;
     };

@@ -139,7 +139,7 @@ bool append_text(Message& m, std::string_view s, Text& out) noexcept {
     m.records_dropped = true;
     return false;
   }
-  std::memcpy(m.text + m.text_used, s.data(), s.size());
+  copy_bytes(m.text + m.text_used, s.data(), s.size());
   out = Text{uint16_t(m.text_used), uint16_t(s.size())};
   m.text_used += uint32_t(s.size());
   return true;
@@ -218,7 +218,7 @@ void decode_rdata(const NameReader& nr, size_t off, size_t len, Record& r) noexc
           m.records_dropped = true;
           break;
         }
-        std::memcpy(m.text + m.text_used, s.data(), s.size());
+        copy_bytes(m.text + m.text_used, s.data(), s.size());
         m.text_used += uint32_t(s.size());
       }
       r.rdata = Text{uint16_t(start), uint16_t(m.text_used - start)};

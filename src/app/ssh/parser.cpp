@@ -179,7 +179,7 @@ void SshParser::kexinit(Direction d, Bytes payload, ParseContext& ctx) noexcept 
   size_t n = 0;
   for (int i = 0; i < 4; ++i) {
     if (i) out[n++] = ';';
-    std::memcpy(out + n, parts[i].data(), parts[i].size());  // fits: all within payload
+    copy_bytes(out + n, parts[i].data(), parts[i].size());  // fits: all within payload
     n += parts[i].size();
   }
   Side& side = client ? tx_.client : tx_.server;
