@@ -8,7 +8,7 @@
 #include <string>
 
 #include "app/dicom/parser.h"
-#include "app/dicom/test_ctx.h"
+#include "app/test_ctx.h"
 #include "app/hl7/pcap_conv.h"
 
 namespace ww::app::dicom {

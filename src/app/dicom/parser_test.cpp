@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "app/dicom/test_ctx.h"
+#include "app/test_ctx.h"
 
 namespace ww::app::dicom {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "app/hl7/parser.h"
 #include "app/hl7/pcap_conv.h"
-#include "app/hl7/test_ctx.h"
+#include "app/test_ctx.h"
 
 namespace ww::app::hl7 {
 namespace {

@@ -1,12 +1,12 @@
 // libFuzzer driver for the hl7 parser. Input: byte 0 = chunk size - 1 (bytes are fed in chunks
 // of that size: split points vary), then records [direction (bit 0), length (2, big endian),
 // bytes] until the end; finish() on both directions at the end. Seeds: fuzz/app_hl7/seeds
-// (conversations from the corpus captures, made by fuzz/app_hl7/make_seeds.py).
+// (conversations from the corpus captures, made by fuzz/make_tcp_seeds.py).
 #include <cstddef>
 #include <cstdint>
 
 #include "app/hl7/parser.h"
-#include "app/hl7/test_ctx.h"
+#include "app/test_ctx.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ww;

@@ -5,7 +5,7 @@
 
 #include "app/dicom/parser.h"
 #include "app/hl7/parser.h"
-#include "app/hl7/test_ctx.h"
+#include "app/test_ctx.h"
 #include "detect/loader.h"
 #include "detect/match.h"
 

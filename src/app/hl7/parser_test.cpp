@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "app/hl7/test_ctx.h"
+#include "app/test_ctx.h"
 
 namespace ww::app::hl7 {
 namespace {

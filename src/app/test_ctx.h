@@ -1,5 +1,6 @@
-// Test helper: a ParseContext that renders each transaction to its EVE object (through the
-// spec's log_tx) and its rule buffers, records anomalies and files, over a real flow arena.
+// Test helper shared by the protocol tests and fuzz drivers: a ParseContext that renders each
+// transaction to its EVE object (through the spec's log_tx) and its rule buffers, records
+// anomalies and files, over a real flow arena.
 #pragma once
 
 #include <map>

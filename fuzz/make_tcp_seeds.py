@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes fuzz seeds (see src/app/<proto>/fuzz.cpp for the format) from corpus captures:
 each TCP connection's payloads in capture order as [dir, len16be, bytes] records.
-Usage: make_seeds.py OUT_DIR STEP PCAP..."""
+Used by the hl7 and dicom drivers. Usage: make_tcp_seeds.py OUT_DIR STEP PCAP..."""
 import os, struct, sys
 
 
