@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -393,9 +394,25 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
   return sum;
 }
 
-// N workers: one dispatcher thread reads, decodes, defragments and hashes; each worker gets its
-// packets through its SpscRing, by reference when their bytes stay valid (memory-mapped
-// files), else copied (pcapng through libpcap, whose buffer is reused).
+// Share of the flow-hash space the reader thread keeps for its own inline worker (see
+// analyze_dispatcher). `reader-share` in the configuration fixes it; by default it balances the
+// reader's two jobs: with read+decode costing r times a worker's per-packet work, the reader's
+// load r + x matches each ring worker's (1 - x) / (n - 1) when x = (1 - r (n - 1)) / n.
+// r is a cost model of the pipeline mode, measured with perf on the simulator's hospital
+// capture (docs/performance.md): ~0.45 with no parsers, ~0.1 with parsers, ~0.03 with ET Open.
+double reader_share(const Config& cfg, bool rules, int n) {
+  if (cfg.reader_share >= 0) return cfg.reader_share;
+  const double r = !cfg.app_layer_enabled ? 0.45 : rules ? 0.03 : 0.1;
+  return std::clamp((1.0 - r * (n - 1)) / n, 0.0, 1.0 / n);
+}
+
+// N workers: the reader thread reads, decodes, defragments and hashes every packet. It keeps the
+// flows of the first `share` of the hash space for an inline worker of its own (worker 0: no
+// ring, no copy, like the single-worker mode) and hands the others through an SpscRing per
+// worker, by reference when their bytes stay valid (memory-mapped files), else copied (pcapng
+// through libpcap, whose buffer is reused). With one thread per core this needs no extra thread
+// for dispatching: on 2 cores, 2 workers = 2 threads. With share 0 (many workers, or
+// `reader-share: 0`) the reader only dispatches, to N ring workers.
 // (Tried and dropped: every worker walking the mapped file itself and keeping its own packets.
 // It spent the same CPU as the dispatcher: each worker then pays the cache misses of every
 // packet's headers.)
@@ -404,16 +421,26 @@ Result<void> Engine::analyze_dispatcher(std::vector<std::unique_ptr<PcapFileSour
                                         uint64_t& count, Timestamp& last_ts) {
   StatsBlock& fe_stats = stats_.add_block("dispatcher.decode");
   PacketFrontEnd front(fe_stats, cfg_);
-  std::vector<std::unique_ptr<WorkerSlot>> slots;
   const Config wcfg = share_memcaps(cfg_, nworkers, false);
-  for (int i = 0; i < nworkers; ++i)
+  const double share = reader_share(cfg_, detect_ != nullptr, nworkers);
+  // Hash values below `inline_below` stay on the reader thread.
+  const uint64_t inline_below = share > 0 ? uint64_t(share * 4294967296.0) : 0;
+  std::unique_ptr<Worker> inline_worker;
+  if (inline_below > 0) {
+    inline_worker = std::make_unique<Worker>(0, stats_.add_block("worker0"), wcfg, eve_.get());
+    inline_worker->set_detect(detect_);
+  }
+  std::vector<std::unique_ptr<WorkerSlot>> slots;
+  for (int i = inline_worker ? 1 : 0; i < nworkers; ++i)
     slots.push_back(std::make_unique<WorkerSlot>(i, stats_, wcfg, eve_.get()));
   for (auto& s : slots) s->worker.set_detect(detect_);
   for (auto& s : slots) s->th = std::thread(worker_loop, std::ref(*s));
-  const uint64_t n = static_cast<uint64_t>(nworkers);
+  const uint64_t nring = slots.size();
+  const uint64_t ring_span = (uint64_t(1) << 32) - inline_below;
+  fe_stats.counter("capture.reader_share_pct").set(uint64_t(share * 100 + 0.5));
   // Packets travel by reference when their bytes stay valid: file pages can go once every
   // worker has consumed every entry written before them. Checkpoints record (file offset, each
-  // ring's write position).
+  // ring's write position). The inline worker is always done with what was read.
   struct Checkpoint {
     size_t offset;
     std::vector<size_t> written;
@@ -451,7 +478,12 @@ Result<void> Engine::analyze_dispatcher(std::vector<std::unique_ptr<PcapFileSour
         }
         const bool stable = src.stable_data();
         front.ingest(raw, [&](Packet& p) {
-          WorkerSlot& s = *slots[(uint64_t(p.flow_hash) * n) >> 32];
+          const uint64_t h = p.flow_hash;
+          if (h < inline_below) {
+            inline_worker->process(p);
+            return;
+          }
+          WorkerSlot& s = *slots[((h - inline_below) * nring) / ring_span];
           // Reassembled datagrams live in the defragmenter's buffer: always copied.
           bool by_ref = stable && !p.reassembled;
           size_t need = by_ref ? sizeof(PacketEntry) : kDataOff + p.caplen;
@@ -472,6 +504,7 @@ Result<void> Engine::analyze_dispatcher(std::vector<std::unique_ptr<PcapFileSour
           push_control(*s, kTick, ts, ring_waits);
           s->ring.publish();
         }
+        if (inline_worker) inline_worker->tick(ts);
       });
   for (auto& s : slots) {
     // The last packet time goes to every worker first, so each ends its flows at the same
@@ -479,6 +512,10 @@ Result<void> Engine::analyze_dispatcher(std::vector<std::unique_ptr<PcapFileSour
     push_control(*s, kTick, last_ts, ring_waits);
     push_control(*s, kEnd, {}, ring_waits);
     s->ring.publish();
+  }
+  if (inline_worker) {
+    inline_worker->tick(last_ts);
+    inline_worker->finish();
   }
   for (auto& s : slots) s->th.join();
   return rr;

@@ -137,6 +137,7 @@ class Reader {
   static std::string type_name() {
     if constexpr (std::is_same_v<T, bool>) return "yes/no";
     else if constexpr (std::is_integral_v<T>) return "an integer";
+    else if constexpr (std::is_floating_point_v<T>) return "a number";
     else return "a string";
   }
   std::string file_;
@@ -192,6 +193,10 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
   if (c.ring_bytes < (1u << 20) && rd.ok() && root["ring-size"])
     rd.error_at(root["ring-size"], "ring-size", "must be at least 1mb");
 
+  if (auto rs = root["reader-share"]) {
+    if (!(rs.IsScalar() && rs.Scalar() == "auto"))
+      rd.get_range(root, "reader-share", "reader-share", c.reader_share, 0.0, 1.0);
+  }
   if (auto cap = root["capture"]) {
     rd.get_range(cap, "snaplen", "capture.snaplen", c.snaplen, 64, 262144);
     rd.get_range(cap, "buffer-mb", "capture.buffer-mb", c.live_buffer_mb, 1, 4096);

@@ -46,6 +46,7 @@ struct Config {
   int workers = 0;               // 0 = one per core
   int stats_interval_sec = 8;    // stats events every N seconds of wall time; 0 = only at exit
   uint32_t ring_bytes = 8u << 20;  // per-worker dispatcher ring (offline multi-worker mode)
+  double reader_share = -1;      // offline, >= 2 workers: hash share the reader keeps (-1 auto)
   int snaplen = 262144;          // live capture
   int live_buffer_mb = 64;       // live capture kernel ring
   bool app_layer_enabled = true;  // app-layer.enabled: protocol detection and parsers
