@@ -57,6 +57,10 @@ class AppLayer::Context final : public ParseContext {
   void on_transaction(const void* tx, uint64_t tx_id, Direction d) noexcept override {
     app_.log_tx(*f_, *s_, tx, tx_id, d);
   }
+  void on_derived_transaction(const ParserSpec& spec, const void* tx, uint64_t tx_id,
+                              Direction d) noexcept override {
+    app_.log_spec_tx(*f_, spec, tx, tx_id, d);
+  }
   void on_anomaly(const char* event) noexcept override { app_.log_anomaly(*f_, *s_, event); }
   uint32_t file_open(Direction d, std::string_view name, uint64_t tx_id) noexcept override {
     Proto p = s_->spec ? s_->spec->proto : Proto::Unknown;
@@ -104,6 +108,7 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
     proto_flows_[i] = &stats.counter("app_layer.flow." + name);
     proto_txs_[i] = &stats.counter("app_layer.tx." + name);
     log_proto_[i] = eve_ && spec->log_tx && spec->event_type && eve_->enabled(spec->event_type);
+    if (spec->derive) has_derived_[size_t(spec->parent)] = true;
   }
   log_anomaly_ = eve_ && eve_->enabled("anomaly");
 }
@@ -406,16 +411,25 @@ void AppLayer::release(flow::Flow& f) noexcept {
 
 void AppLayer::log_tx(flow::Flow& f, AppState& s, const void* tx, uint64_t tx_id,
                       Direction d) noexcept {
+  log_spec_tx(f, *s.spec, tx, tx_id, d);
+  // Protocols carried in this one's transactions (ParserSpec::derive: FHIR in HTTP).
+  if (!has_derived_[size_t(s.spec->proto)]) return;
+  for (const ParserSpec* sub : parser_specs())
+    if (sub->derive && sub->parent == s.spec->proto) sub->derive(tx, tx_id, d, *ctx_);
+}
+
+void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx,
+                           uint64_t tx_id, Direction d) noexcept {
   txs_.inc();
-  size_t pi = size_t(s.spec->proto);
+  size_t pi = size_t(spec.proto);
   if (Counter* c = proto_txs_[pi]) c->inc();
-  if (tx_observer_) tx_observer_->on_transaction(f, *s.spec, tx, tx_id, d);
+  if (tx_observer_) tx_observer_->on_transaction(f, spec, tx, tx_id, d);
   if (!log_proto_[pi]) return;
-  auto& j = eve_->begin(f.last, s.spec->event_type);
+  auto& j = eve_->begin(f.last, spec.event_type);
   output::write_flow_header(*eve_, f, in_iface_);
   eve_->kv("tx_id", tx_id);
-  j.Key(s.spec->event_type);
-  s.spec->log_tx(tx, *eve_);
+  j.Key(spec.event_type);
+  spec.log_tx(tx, *eve_);
   eve_->end();
   tx_events_.inc();
 }

@@ -90,6 +90,8 @@ class AppLayer final : public stream::StreamSink {
   void feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept;
   void stop_dir(AppState& s, Direction d) noexcept;
   void log_tx(flow::Flow& f, AppState& s, const void* tx, uint64_t tx_id, Direction d) noexcept;
+  void log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx, uint64_t tx_id,
+                   Direction d) noexcept;
   void log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept;
 
   output::EveWriter* eve_;
@@ -98,6 +100,7 @@ class AppLayer final : public stream::StreamSink {
   std::unique_ptr<files::FileTracker> files_;
   TxObserver* tx_observer_ = nullptr;
   std::array<bool, size_t(Proto::kCount)> log_proto_{};
+  std::array<bool, size_t(Proto::kCount)> has_derived_{};  // a ParserSpec derives from it
   bool log_anomaly_ = false;
   Counter& stream_bytes_;
   Counter& stream_chunks_;

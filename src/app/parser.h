@@ -51,6 +51,8 @@ struct ParseResult {
 // How a file moved by a protocol ended (for file extraction, issue 7).
 enum class FileEnd : uint8_t { Complete, Truncated, Gap };
 
+struct ParserSpec;
+
 // Where a parser reports what it found. Implemented by the app layer of the worker.
 class ParseContext {
  public:
@@ -70,6 +72,10 @@ class ParseContext {
   }
   virtual void file_data(uint32_t file_id, Bytes data) noexcept {}
   virtual void file_close(uint32_t file_id, FileEnd end) noexcept {}
+  // A transaction of a protocol carried inside this one (ParserSpec::derive, e.g. FHIR in
+  // HTTP): detected and logged like on_transaction, under `spec`, before returning.
+  virtual void on_derived_transaction(const ParserSpec& spec, const void* tx, uint64_t tx_id,
+                                      Direction d) noexcept {}
 };
 
 class Parser {
@@ -104,6 +110,13 @@ struct ParserSpec {
   // reported once when the response completes): detection then inspects it to_server and
   // to_client. False (the default) when each direction's message is its own report (DNS).
   bool tx_both_dirs = false;
+  // A protocol carried in another protocol's transactions (FHIR is REST over HTTP) has no
+  // probe and no parser: `derive` is called with each transaction of `parent`, after that
+  // transaction was detected and logged, and reports its own transactions (if any) through
+  // ParseContext::on_derived_transaction with its own spec (event_type, log_tx, buffers).
+  Proto parent = Proto::Unknown;
+  void (*derive)(const void* parent_tx, uint64_t tx_id, Direction d,
+                 ParseContext& ctx) noexcept = nullptr;
 };
 
 // All registered parsers (app/registry.cpp).

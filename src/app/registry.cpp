@@ -3,6 +3,7 @@
 #include <iterator>
 
 #include "app/dns/parser.h"
+#include "app/fhir/parser.h"
 #include "app/ftp/parser.h"
 #include "app/http/parser.h"
 #include "app/dicom/parser.h"
@@ -27,6 +28,7 @@ const ParserSpec* const kSpecs[] = {
     &smb::kSpec,
     &smtp::kSpec,
     &ftp::kSpec,
+    &fhir::kSpec,
     nullptr,
 };
 

@@ -1,4 +1,5 @@
 // EVE `http` object, with Suricata 7's field names and order.
+#include "app/fhir/parser.h"
 #include "app/http/parser.h"
 #include "output/eve.h"
 
@@ -35,7 +36,9 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   if (q) {
     if (q->host.len) w.kv("hostname", q->text(q->host));
     if (q->port >= 0) w.kv("http_port", uint64_t(q->port));
-    if (q->uri.len) w.kv("url", q->text(q->uri));
+    // FHIR: patient ids and query values are PHI (app/redact.h).
+    char red[1024];
+    if (q->uri.len) w.kv("url", fhir::redact_url(q, r, q->text(q->uri), red, sizeof red));
     kv_header(w, "http_user_agent", *q, "User-Agent");
     kv_header(w, "xff", *q, "X-Forwarded-For");
   }
@@ -61,7 +64,9 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   }
   if (r) {
     if (r->status > 0) w.kv("status", uint64_t(r->status));
-    kv_header(w, "redirect", *r, "Location");
+    std::string_view loc;
+    char red[1024];
+    if (r->header("Location", loc)) w.kv("redirect", fhir::redact_url(q, r, loc, red, sizeof red));
   }
   w.kv("length", r ? r->body_bytes : 0);
   if (log_headers_enabled()) {

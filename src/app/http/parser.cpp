@@ -1,5 +1,7 @@
 #include "app/http/parser.h"
 
+#include "app/fhir/parser.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -672,6 +674,8 @@ void HttpParser::open_file(Direction d, Message& m, uint64_t tx_id) noexcept {
     name = req->text(req->uri);
     name = name.substr(0, name.find('?'));
   }
+  char red[512];  // FHIR: a patient id in the path is PHI (app/redact.h)
+  if (req) name = fhir::redact_url(req, d == Direction::ToClient ? &m : nullptr, name, red, sizeof red);
   m.file_id = ctx_->file_open(d, name, tx_id);
 }
 
