@@ -117,6 +117,7 @@ ReadStatus PcapFileSource::next_mapped(Packet& p) noexcept {
   p = Packet{};
   p.ts = Timestamp{int64_t(sec) * 1000000 + (nanosec_ ? frac / 1000 : frac)};
   p.data = r + kRecordHeader;
+  p.stable_data = true;  // the mapping lives as long as the source (released pages re-fault)
   p.caplen = caplen;
   p.wirelen = wirelen;
   p.linktype = linktype_;

@@ -231,6 +231,7 @@ void worker_loop(WorkerSlot& s) {
       auto* e = reinterpret_cast<const PacketEntry*>(h);
       Packet p = e->pkt;
       p.data = reinterpret_cast<const uint8_t*>(h) + kDataOff;
+      p.stable_data = false;  // the ring slot is reused
       s.worker.process(p);
     } else if (h->kind == kPacketRef) {
       s.worker.process(reinterpret_cast<const PacketEntry*>(h)->pkt);

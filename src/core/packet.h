@@ -56,6 +56,10 @@ struct Packet {
   uint32_t linktype = linktype::kEthernet;
   uint16_t iface = 0;        // index into the capture source list
   uint64_t pcap_cnt = 0;     // 1-based position in the capture (Suricata's pcap_cnt)
+  // `data` stays valid until the run ends (a memory-mapped capture file): later stages may keep
+  // a pointer to it instead of a copy. False for live rings, libpcap buffers, ring copies and
+  // datagrams rebuilt by defrag.
+  bool stable_data = false;
 
   // --- link ---
   uint16_t vlan[2] = {0, 0};

@@ -59,8 +59,17 @@ struct Segment {
   Segment* next;
   uint32_t seq;
   uint16_t len;
+  // A retained segment of a stable capture (Packet::stable_data) holds a pointer to the
+  // packet's bytes in `data` instead of a copy: delivery then writes one cache line, not len.
+  uint8_t ref;
   uint8_t data[kSegBytes - 16];
   uint32_t end() const noexcept { return seq + len; }
+  const uint8_t* bytes() const noexcept {
+    if (!ref) return data;
+    const uint8_t* p;
+    std::memcpy(&p, data, sizeof p);
+    return p;
+  }
 };
 static_assert(sizeof(Segment) == kSegBytes);
 constexpr uint32_t kSegData = sizeof(Segment::data);
@@ -127,6 +136,7 @@ struct Reassembler::Impl {
   std::vector<std::unique_ptr<Segment[]>> seg_slabs;
   Segment* seg_free = nullptr;
   size_t seg_in_use = 0, seg_allocated = 0, retained_bytes = 0;
+  bool stable_ = false;  // the packet being processed has Packet::stable_data
   std::vector<std::unique_ptr<TcpSession[]>> sess_slabs;
   TcpSession* sess_free = nullptr;
   size_t sess_in_use = 0;
@@ -222,6 +232,25 @@ struct Reassembler::Impl {
   // Copies delivered bytes [seq, seq+len) into retained segments.
   void retain_copy(DirState& D, uint32_t seq, const uint8_t* data, uint32_t len) noexcept {
     if (cfg.retain_segments_per_dir == 0) return;
+    if (stable_ && len <= 0xffff) {  // the packet outlives the run: keep a pointer
+      Segment* s = nullptr;
+      if (D.nretained >= cfg.retain_segments_per_dir && D.r_head) {
+        s = D.r_head;
+        D.r_head = s->next;
+        if (!D.r_head) D.r_tail = nullptr;
+        --D.nretained;
+        retained_bytes -= sizeof(Segment);
+      } else if (can_retain()) {
+        s = seg_alloc();
+      }
+      if (!s) return;
+      s->seq = seq;
+      s->len = uint16_t(len);
+      s->ref = 1;
+      std::memcpy(s->data, &data, sizeof data);
+      retained_push(D, s);
+      return;
+    }
     // Only the last retain_segments_per_dir segments can survive: skip what would be evicted.
     uint64_t keep = uint64_t(cfg.retain_segments_per_dir) * kSegData;
     if (len > keep) {
@@ -245,6 +274,7 @@ struct Reassembler::Impl {
       uint32_t n = std::min(len, kSegData);
       s->seq = seq;
       s->len = uint16_t(n);
+      s->ref = 0;
       std::memcpy(s->data, data, n);
       retained_push(D, s);
       seq += n;
@@ -260,7 +290,7 @@ struct Reassembler::Impl {
       if (le(s->end(), seq)) continue;
       if (le(end, s->seq)) break;
       uint32_t b = smax(seq, s->seq), e = smin(end, s->end());
-      if (std::memcmp(data + (b - seq), s->data + (b - s->seq), e - b) != 0) return true;
+      if (std::memcmp(data + (b - seq), s->bytes() + (b - s->seq), e - b) != 0) return true;
     }
     return false;
   }
@@ -357,6 +387,7 @@ struct Reassembler::Impl {
       uint32_t n = std::min(len, kSegData);
       s->seq = seq;
       s->len = uint16_t(n);
+      s->ref = 0;
       std::memcpy(s->data, data, n);
       Segment*& link = prev ? prev->next : D.q;
       s->next = link;
@@ -467,6 +498,7 @@ struct Reassembler::Impl {
   }
 
   void process(flow::Flow& f, const Packet& p, Direction d, StreamSink& sink) noexcept {
+    stable_ = p.stable_data;
     if (!f.tcp) {
       f.tcp = sess_alloc();
       if (!f.tcp) return;

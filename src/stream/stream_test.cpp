@@ -1,3 +1,4 @@
+#include <deque>
 #include "stream/stream.h"
 
 #include <gtest/gtest.h>
@@ -67,11 +68,17 @@ struct Harness : ::testing::Test, flow::FlowObserver {
       EXPECT_EQ(re->memuse(), 0u);
     }
   }
+  // stable: packets are marked Packet::stable_data and their bytes kept alive, as a
+  // memory-mapped capture does (retained segments then point at them).
+  bool stable = false;
+  std::deque<std::vector<uint8_t>> kept;
   void send(bool to_server, uint8_t flags, uint32_t rel_seq, uint32_t rel_ack,
             std::string_view payload = {}) {
-    auto buf = bytes_of(payload);
+    auto local = bytes_of(payload);
+    auto& buf = stable ? kept.emplace_back(std::move(local)) : local;
     Packet p = to_server ? make_tcp(kCli, kSrv, flags, cisn + rel_seq, sisn + rel_ack, 0, &buf)
                          : make_tcp(kSrv, kCli, flags, sisn + rel_seq, cisn + rel_ack, 0, &buf);
+    p.stable_data = stable;
     Direction d;
     last = table->process(p, d);
     ASSERT_NE(last, nullptr);
@@ -141,6 +148,25 @@ TEST_F(Harness, OverlapWithDifferentDataFirstWins) {
   // The anomaly is raised once per direction; the counter counts every time.
   EXPECT_EQ(sink.str(),
             "S:hello@0 S:!stream.overlap_different_data S:xxxxx@5 S:world@10 S:!!@15");
+}
+
+TEST_F(Harness, StableCaptureRetainsByReferenceAndStillComparesRetransmissions) {
+  stable = true;
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 6, 1, "world");
+  cli(kAck, 6, 1, "world");  // same bytes: a plain retransmission
+  EXPECT_EQ(c("stream.overlap_diff"), 0u);
+  cli(kAck, 3, 1, "LLOWO");  // different bytes across both retained segments
+  EXPECT_EQ(c("stream.overlap_diff"), 1u);
+  EXPECT_EQ(sink.data[0], "helloworld");
+  // A large in-order segment is retained as one reference, not as 2 KiB copies.
+  std::string big(5000, 'x');
+  cli(kAck, 11, 1, big);
+  big[4000] = 'y';
+  cli(kAck, 11, 1, big);
+  EXPECT_EQ(c("stream.overlap_diff"), 2u);
 }
 
 TEST_F(Harness, OverlapSameDataIsNotAnAnomaly) {
