@@ -21,6 +21,9 @@
 #include "detect/engine.h"
 #include "detect/loader.h"
 #include "detect/rules_check.h"
+#include "files/file_rules.h"
+#include "files/hash_list.h"
+#include "files/yara.h"
 
 namespace {
 
@@ -34,6 +37,8 @@ struct CommonOptions {
   int workers = 0;
   bool verbose = false;
   bool quiet = false;
+  std::vector<std::string> yara;       // --yara FILE|DIR (added to files.yara.rules)
+  std::vector<std::string> hash_lists;  // --hash-list FILE (added to files.hash-lists)
 };
 
 void add_common(CLI::App* cmd, CommonOptions& o) {
@@ -44,6 +49,52 @@ void add_common(CLI::App* cmd, CommonOptions& o) {
       ->check(CLI::Range(1, 256));
   cmd->add_flag("-v,--verbose", o.verbose, "Log more");
   cmd->add_flag("-q,--quiet", o.quiet, "Print no summary");
+  cmd->add_option("--yara", o.yara, "YARA rule file or folder (repeatable): scan every file");
+  cmd->add_option("--hash-list", o.hash_lists,
+                  "Known-bad file hashes, one MD5/SHA-1/SHA-256 per line (repeatable)");
+}
+
+// File detection set up once at start (docs/files.md): YARA rules compiled and the scan pool
+// started, known-bad hash lists loaded, file rules (filemd5, filesize ...) picked from the
+// rule set with their hash lists. Errors are configuration errors (exit 2).
+ww::Result<void> setup_files(ww::Config& cfg, const CommonOptions& o,
+                             std::shared_ptr<const ww::detect::DetectEngine> detect, bool live) {
+  auto& fc = cfg.files;
+  auto& yc = fc.yara_config;
+  for (const auto& y : o.yara) yc.paths.push_back(y);
+  for (const auto& h : o.hash_lists) fc.hash_list_paths.push_back(h);
+  if (!yc.paths.empty()) {
+    ww::files::YaraCompileReport rep;
+    auto t0 = std::chrono::steady_clock::now();
+    auto rules = ww::files::YaraRules::compile(yc.paths, rep);
+    size_t shown = 0;
+    for (const auto& e : rep.errors)
+      if (shown++ < 20) spdlog::warn("YARA: {}", e);
+    if (rep.errors.size() > 20) spdlog::warn("YARA: {} more errors", rep.errors.size() - 20);
+    if (!rules) return ww::Unexpected{rules.error()};
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!o.quiet)
+      fmt::print("{} YARA rules from {} files ({} failed) compiled in {:.2f} s\n", rep.rules,
+                 rep.compiled, rep.failed, secs);
+    if (!yc.when_full_set) yc.wait_when_full = !live;  // live: the packet path never waits
+    fc.yara = std::make_shared<ww::files::ScanPool>(std::move(*rules), yc);
+  }
+  if (!fc.hash_list_paths.empty()) {
+    std::vector<std::shared_ptr<const ww::files::HashList>> lists;
+    for (const auto& p : fc.hash_list_paths) {
+      auto l = ww::files::HashList::load(p);
+      if (!l) return ww::Unexpected{l.error()};
+      lists.push_back(std::move(*l));
+    }
+    fc.known_bad = ww::files::HashList::merge(lists, "known-bad");
+    if (!o.quiet) fmt::print("{} known-bad file hashes loaded\n", fc.known_bad->size());
+  }
+  if (detect) {
+    auto fr = ww::files::FileRules::build(detect);
+    if (!fr) return ww::Unexpected{fr.error()};
+    if (!(*fr)->rules().empty()) fc.rules = std::move(*fr);
+  }
+  return {};
 }
 
 ww::Result<ww::Config> load_config(const CommonOptions& o) {
@@ -169,6 +220,10 @@ int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
     }
     detect = std::move(*d);
   }
+  if (auto r = setup_files(*cfg, o, detect, false); !r) {
+    spdlog::error("{}", r.error().str());
+    return kExitUsage;
+  }
   if (auto r = prepare_log_dir(o.log_dir); !r) {
     spdlog::error("{}", r.error().str());
     return kExitUsage;
@@ -228,6 +283,10 @@ int run_live(const CommonOptions& o, const std::string& iface, const std::string
       return kExitUsage;
     }
   }
+  if (auto r = setup_files(*cfg, o, nullptr, true); !r) {
+    spdlog::error("{}", r.error().str());
+    return kExitUsage;
+  }
   if (auto r = prepare_log_dir(o.log_dir); !r) {
     spdlog::error("{}", r.error().str());
     return kExitUsage;
@@ -285,7 +344,9 @@ int main(int argc, char** argv) {
   std::string check_config;
   auto* rules_cmd = app.add_subcommand("rules", "Rule tools");
   auto* rules_check = rules_cmd->add_subcommand("check", "Validate rule files (like suricata -T)");
-  rules_check->add_option("files", check_files, "Rule files")->required();
+  std::vector<std::string> check_yara;
+  rules_check->add_option("files", check_files, "Rule files");
+  rules_check->add_option("--yara", check_yara, "YARA rule file or folder to compile (repeatable)");
   rules_check->add_option("-c,--config", check_config, "YAML configuration file (vars)");
   auto* rules_protocols =
       rules_cmd->add_subcommand("protocols", "List the app-layer protocols wardwatch parses");
@@ -331,7 +392,15 @@ int main(int argc, char** argv) {
       }
       cfg = std::move(*c);
     }
-    return ww::detect::rules_check(check_files, rule_vars(cfg), std::cout);
+    if (check_files.empty() && check_yara.empty() && cfg.files.yara_config.paths.empty()) {
+      spdlog::error("rules check: give rule files and/or --yara FILE|DIR");
+      return kExitUsage;
+    }
+    int rc = 0;
+    if (!check_files.empty()) rc = ww::detect::rules_check(check_files, rule_vars(cfg), std::cout);
+    for (const auto& y : cfg.files.yara_config.paths) check_yara.push_back(y);
+    if (!check_yara.empty() && ww::files::yara_check(check_yara, std::cout) != 0) rc = 1;
+    return rc;
   }
   if (*run) return run_live(common, iface, bpf);
   return kExitUsage;

@@ -1,5 +1,6 @@
 #include "capture/worker.h"
 
+#include "files/tracker.h"
 #include "flow/flow.h"
 #include "output/flow_event.h"
 
@@ -52,15 +53,18 @@ void Worker::process(const Packet& p) noexcept {
     app_.on_datagram(*f, dir, p);
   }
   if (detect_) detect_->on_packet(p, f, dir, &eve_);
+  app_.files().poll();  // finished YARA scans: their alerts and fileinfo events
 }
 
 void Worker::tick(Timestamp now) noexcept {
   last_tick_ = now;
   flows_.expire(now);
+  app_.files().poll();
 }
 
 void Worker::finish() noexcept {
   flows_.flush();
+  app_.files().drain();  // every file's YARA scan, before the output is flushed
   eve_.flush();
 }
 

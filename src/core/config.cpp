@@ -256,6 +256,37 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
         }
       }
     }
+    // A path or a list of paths.
+    auto paths = [&](const YAML::Node& n, const std::string& key, std::vector<std::string>& out) {
+      if (!n) return;
+      if (n.IsScalar()) {
+        out.push_back(n.Scalar());
+      } else if (n.IsSequence()) {
+        for (const auto& x : n) {
+          if (!x.IsScalar()) return rd.error_at(x, key, "expected a path");
+          out.push_back(x.Scalar());
+        }
+      } else {
+        rd.error_at(n, key, "expected a path or a list of paths");
+      }
+    };
+    paths(f["hash-lists"], "files.hash-lists", c.files.hash_list_paths);
+    if (auto y = f["yara"]) {
+      auto& yc = c.files.yara_config;
+      paths(y["rules"], "files.yara.rules", yc.paths);
+      rd.get_range(y, "threads", "files.yara.threads", yc.threads, 1u, 32u);
+      rd.get_range(y, "queue", "files.yara.queue", yc.queue, 1u, 4096u);
+      rd.get_size(y, "memcap", "files.yara.memcap", yc.memcap);
+      rd.get_size(y, "max-scan-size", "files.yara.max-scan-size", yc.max_scan_bytes);
+      rd.get_range(y, "timeout", "files.yara.timeout", yc.timeout_s, 1, 3600);
+      if (auto w = y["when-full"]) {
+        std::string v = w.IsScalar() ? w.Scalar() : "";
+        if (v == "wait") yc.wait_when_full = true;
+        else if (v == "drop") yc.wait_when_full = false;
+        else rd.error_at(w, "files.yara.when-full", "expected wait or drop");
+        yc.when_full_set = true;
+      }
+    }
   }
   if (auto out = root["outputs"]) {
     if (auto eve = out["eve-log"]) {

@@ -7,7 +7,11 @@
 #include <cmath>
 #include <cstring>
 
+#include "detect/match.h"
+#include "files/file_rules.h"
+#include "files/hash_list.h"
 #include "flow/flow.h"
+#include "output/alert_event.h"
 #include "output/eve.h"
 #include "output/flow_event.h"
 
@@ -74,7 +78,59 @@ struct FileTracker::Slot {
   flow::Flow* flow = nullptr;
   FlowFiles* ff = nullptr;
   uint32_t prev = 0, next = 0;  // the flow's list (slot index + 1)
+  // YARA: content kept beyond the prefix.
+  Chunk* chunks[kMaxChunks];
+  uint32_t nchunks = 0;
+  uint64_t chunk_bytes = 0;  // bytes written to the chunks
+  bool keep = false;     // still keeping bytes for the scan
+  bool cut = false;      // stopped keeping: the worker's chunk pool was exhausted
 };
+
+// A file waiting for its YARA scan, with what its fileinfo event and alerts need.
+struct FileTracker::Job : ScanJob {
+  flow::Flow flow;  // a copy: the flow may end before the scan does
+  FileResult r;
+  char magic[256];
+  uint32_t magic_len = 0;
+  bool hashed = false;
+  bool cut = false;
+};
+
+struct FileTracker::RuleState {
+  detect::MatchScratch scratch;
+  detect::InspectBuffers bufs;
+};
+
+namespace {
+
+// Stable signature ids for alerts that are not signature rules (gid 1).
+constexpr uint32_t kKnownBadSid = 9899999;
+constexpr uint32_t kYaraSidBase = 9900000;  // + FNV-1a("namespace:rule") % 100000
+
+uint32_t fnv1a(std::string_view s) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  return h;
+}
+
+output::AlertContext alert_ctx(const flow::Flow& f, std::string_view iface, const FileResult& r) {
+  output::AlertContext c;
+  c.ts = f.last;
+  c.flow = &f;
+  c.in_iface = iface;
+  bool ts = r.direction == Direction::ToServer;
+  c.src = ts ? f.src : f.dst;
+  c.dst = ts ? f.dst : f.src;
+  c.sp = ts ? f.sp : f.dp;
+  c.dp = ts ? f.dp : f.sp;
+  c.proto = f.proto;
+  c.dir = r.direction;
+  c.has_tx = true;
+  c.tx_id = r.tx_id;
+  return c;
+}
+
+}  // namespace
 
 FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface,
                          FileTrackerConfig cfg)
@@ -87,8 +143,45 @@ FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_
       bytes_(stats.counter("files.bytes")),
       open_limit_drop_(stats.counter("files.open_limit_drop")),
       magic_errors_(stats.counter("files.magic_errors")),
-      open_max_(stats.counter("files.open_max", CounterKind::Max)) {
+      open_max_(stats.counter("files.open_max", CounterKind::Max)),
+      yara_scanned_(stats.counter("files.yara.scanned")),
+      yara_matches_(stats.counter("files.yara.matches")),
+      yara_skipped_(stats.counter("files.yara.skipped_queue_full")),
+      yara_memcap_cut_(stats.counter("files.yara.memcap_cut")),
+      yara_prefix_only_(stats.counter("files.yara.prefix_only")),
+      yara_errors_(stats.counter("files.yara.errors")),
+      yara_waits_(stats.counter("files.yara.waits")),
+      yara_chunks_max_(stats.counter("files.yara.chunks_max", CounterKind::Max)),
+      known_bad_(stats.counter("files.known_bad")),
+      rule_alerts_(stats.counter("files.rule_alerts")) {
   cfg_.max_open_files = std::min(cfg_.max_open_files, kMaxSlots);
+  // The hashes that hash lists and file rules compare are computed whatever files.hashes says.
+  auto need = [&](const HashList& l) {
+    if (l.md5_count()) cfg_.md5 = true;
+    if (l.sha1_count()) cfg_.sha1 = true;
+    if (l.sha256_count()) cfg_.sha256 = true;
+  };
+  if (cfg_.known_bad) need(*cfg_.known_bad);
+  if (cfg_.rules) {
+    for (const auto& fr : cfg_.rules->rules())
+      for (const auto& h : fr.hashes) {
+        if (h.kind == 16) cfg_.md5 = true;
+        if (h.kind == 20) cfg_.sha1 = true;
+        if (h.kind == 32) cfg_.sha256 = true;
+      }
+    if (!cfg_.rules->rules().empty()) rs_ = std::make_unique<RuleState>();
+  }
+  if (cfg_.yara) {
+    const YaraConfig& yc = cfg_.yara->config();
+    chan_ = std::make_unique<ScanChannel>(yc.queue);
+    jobs_.reserve(yc.queue);
+    free_jobs_.reserve(yc.queue);
+    max_keep_ = yc.max_scan_bytes;
+    max_chunks_ = uint32_t(std::max<uint64_t>(yc.memcap / kChunkBytes, 1));
+    chunks_.reserve(max_chunks_);
+    free_chunks_.reserve(max_chunks_);
+    cfg_.yara->attach(chan_.get());
+  }
   log_ = eve_ && eve_->enabled("fileinfo");
   slots_.reserve(cfg_.max_open_files);
   free_.reserve(cfg_.max_open_files);
@@ -103,7 +196,12 @@ FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_
   }
 }
 
-FileTracker::~FileTracker() = default;
+FileTracker::~FileTracker() {
+  if (chan_) {
+    drain();
+    cfg_.yara->detach(chan_.get());
+  }
+}
 
 uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::string_view name,
                            uint64_t tx_id, app::Proto proto) noexcept {
@@ -142,6 +240,10 @@ uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::strin
   s.flow = &f;
   s.ff = &ff;
   s.prev = 0;
+  s.nchunks = 0;
+  s.chunk_bytes = 0;
+  s.keep = chan_ != nullptr;
+  s.cut = false;
   s.next = ff.head;
   if (ff.head) slots_[ff.head - 1]->prev = i + 1;
   ff.head = i + 1;
@@ -173,6 +275,7 @@ void FileTracker::data(uint32_t id, Bytes b) noexcept {
     copy_bytes(s->prefix + s->prefix_len, b.data(), n);
     s->prefix_len += uint32_t(n);
   }
+  if (s->keep) keep(*s, b, s->size);
   for (uint8_t c : b) ++s->hist[c];
   s->size += b.size();
   bytes_.inc(b.size());
@@ -189,6 +292,272 @@ void FileTracker::close_flow(FlowFiles& ff) noexcept {
     uint32_t i = ff.head - 1;
     finish(*slots_[i], i, app::FileEnd::Truncated);  // unlinks it: head moves on
   }
+}
+
+void FileTracker::keep(Slot& s, Bytes b, uint64_t off) noexcept {
+  // Bytes at file offsets [kPrefixBytes, max_keep_) go to chunks; the prefix holds the rest.
+  size_t skip = off < kPrefixBytes ? size_t(std::min<uint64_t>(b.size(), kPrefixBytes - off)) : 0;
+  off += skip;
+  const uint8_t* p = b.data() + skip;
+  size_t n = b.size() - skip;
+  while (n > 0) {
+    if (off >= max_keep_) {
+      s.keep = false;  // the rest is not scanned (files.yara.prefix_only at close)
+      return;
+    }
+    uint64_t rel = off - kPrefixBytes;
+    uint32_t ci = uint32_t(rel / kChunkBytes);
+    size_t co = size_t(rel % kChunkBytes);
+    if (ci >= s.nchunks) {
+      Chunk* c = ci < kMaxChunks ? get_chunk() : nullptr;
+      if (!c) {
+        s.keep = false;
+        s.cut = true;
+        yara_memcap_cut_.inc();
+        return;
+      }
+      s.chunks[s.nchunks++] = c;
+    }
+    size_t take = std::min({n, kChunkBytes - co, size_t(max_keep_ - off)});
+    std::memcpy(s.chunks[ci]->data + co, p, take);
+    s.chunk_bytes += take;
+    p += take;
+    n -= take;
+    off += take;
+  }
+}
+
+Chunk* FileTracker::get_chunk() noexcept {
+  while (true) {
+    if (!free_chunks_.empty()) {
+      Chunk* c = free_chunks_.back();
+      free_chunks_.pop_back();
+      return c;
+    }
+    if (chunks_.size() < max_chunks_) {
+      auto c = std::unique_ptr<Chunk>(new (std::nothrow) Chunk);
+      if (!c) return nullptr;
+      chunks_.push_back(std::move(c));
+      yara_chunks_max_.set_max(chunks_.size());
+      return chunks_.back().get();
+    }
+    // All chunks are held by open files or by scans in flight: a finished scan frees some.
+    if (!cfg_.yara->config().wait_when_full || !wait_one()) return nullptr;
+  }
+}
+
+void FileTracker::release_chunks(Chunk** c, uint32_t& n) noexcept {
+  for (uint32_t i = 0; i < n; ++i) free_chunks_.push_back(c[i]);
+  n = 0;
+}
+
+FileTracker::Job* FileTracker::get_job() noexcept {
+  while (true) {
+    if (!free_jobs_.empty()) {
+      Job* j = free_jobs_.back();
+      free_jobs_.pop_back();
+      return j;
+    }
+    if (jobs_.size() < cfg_.yara->config().queue) {
+      auto j = std::unique_ptr<Job>(new (std::nothrow) Job);
+      if (!j) return nullptr;
+      jobs_.push_back(std::move(j));
+      return jobs_.back().get();
+    }
+    if (!cfg_.yara->config().wait_when_full || !wait_one()) return nullptr;
+  }
+}
+
+// Waits until at least one scan in flight has come back and writes its events. False when
+// nothing is in flight.
+bool FileTracker::wait_one() noexcept {
+  if (!inflight_) return false;
+  yara_waits_.inc();
+  uint32_t before = inflight_;
+  while (inflight_ == before) {
+    uint32_t seq = chan_->done_seq();
+    poll_done();
+    if (inflight_ == before) chan_->wait_done(seq, 1000);
+  }
+  return true;
+}
+
+void FileTracker::poll_done() noexcept {
+  while (ScanJob* sj = chan_->pop_done()) {
+    --inflight_;
+    complete(static_cast<Job&>(*sj));
+  }
+}
+
+void FileTracker::drain() noexcept {
+  while (inflight_) {
+    uint32_t seq = chan_->done_seq();
+    poll_done();
+    if (inflight_) chan_->wait_done(seq, 1000);
+  }
+}
+
+void FileTracker::complete(Job& j) noexcept {
+  FileResult& r = j.r;
+  r.name = std::string_view(j.name, j.name_len);
+  r.magic = std::string_view(j.magic, j.magic_len);
+  yara_scanned_.inc();
+  if (j.error) yara_errors_.inc();
+  if (yara_observer_) yara_observer_(r, j.matches, yara_observer_arg_);
+  if (!j.matches.empty()) yara_matches_.inc(j.matches.size());
+  if (eve_ && eve_->enabled("alert")) {
+    for (const auto& m : j.matches) {
+      // The alert names the rule and its namespace; its meta goes to alert.metadata. Built
+      // per match (rare), never per packet.
+      detect::Rule rule;
+      std::string full = m.ns + ":" + m.rule;
+      rule.gid = 1;
+      rule.sid = kYaraSidBase + fnv1a(full) % 100000;
+      rule.rev = 1;
+      rule.msg = "YARA " + full;
+      rule.category = "A Network Trojan was detected";
+      rule.priority = 1;
+      rule.metadata = m.meta;
+      rule.metadata.emplace_back("yara_namespace", m.ns);
+      rule.metadata.emplace_back("yara_rule", m.rule);
+      output::write_alert_event(*eve_, rule, alert_ctx(j.flow, in_iface_, r));
+    }
+  }
+  write_fileinfo(j.flow, r, j.hashed, &j);
+  release_chunks(j.chunks, j.nchunks);
+  j.matches.clear();
+  free_jobs_.push_back(&j);
+}
+
+void FileTracker::detect(const flow::Flow& f, FileResult& r,
+                         std::string_view prefix) noexcept {
+  bool alerts = eve_ && eve_->enabled("alert");
+  if (cfg_.known_bad) {
+    const HashList& l = *cfg_.known_bad;
+    bool bad = (cfg_.md5 && l.md5_count() && l.has_md5(r.md5)) ||
+               (cfg_.sha1 && l.sha1_count() && l.has_sha1(r.sha1)) ||
+               (cfg_.sha256 && l.sha256_count() && l.has_sha256(r.sha256));
+    if (bad) {
+      r.known_bad = true;
+      known_bad_.inc();
+      if (alerts) {
+        static const detect::Rule* kRule = [] {
+          auto* x = new detect::Rule;  // one for the process, never freed
+          x->gid = 1;
+          x->sid = kKnownBadSid;
+          x->rev = 1;
+          x->msg = "WARDWATCH FILES known-bad file hash";
+          x->category = "A Network Trojan was detected";
+          x->priority = 1;
+          return x;
+        }();
+        output::write_alert_event(*eve_, *kRule, alert_ctx(f, in_iface_, r));
+      }
+    }
+  }
+  if (!rs_) return;
+  const detect::DetectEngine& eng = cfg_.rules->engine();
+  detect::InspectBuffers& bufs = rs_->bufs;
+  bufs = detect::InspectBuffers{};
+  bufs.set(detect::BufferId::FileName, Bytes(reinterpret_cast<const uint8_t*>(r.name.data()),
+                                             r.name.size()));
+  if (!r.magic.empty())
+    bufs.set(detect::BufferId::FileMagic,
+             Bytes(reinterpret_cast<const uint8_t*>(r.magic.data()), r.magic.size()));
+  bufs.set(detect::BufferId::FileData,
+           Bytes(reinterpret_cast<const uint8_t*>(prefix.data()), prefix.size()));
+  uint16_t app = eng.app_of(uint16_t(r.proto));
+  bool ts = r.direction == Direction::ToServer;
+  const IpAddr& src = ts ? f.src : f.dst;
+  const IpAddr& dst = ts ? f.dst : f.src;
+  uint16_t sp = ts ? f.sp : f.dp, dp = ts ? f.dp : f.sp;
+  for (const FileRule& fr : cfg_.rules->rules()) {
+    const detect::Rule& rule = *fr.rule;
+    if (rule.proto.app != detect::kAppNone && rule.proto.app != app) continue;
+    if (rule.proto.ip_proto && rule.proto.ip_proto != f.proto) continue;
+    bool fwd = rule.src.contains(src) && rule.dst.contains(dst) && rule.sport.contains(sp) &&
+               rule.dport.contains(dp);
+    bool rev = rule.bidirectional && rule.src.contains(dst) && rule.dst.contains(src) &&
+               rule.sport.contains(dp) && rule.dport.contains(sp);
+    if (!fwd && !rev) continue;
+    if ((rule.flow.to_server && !ts) || (rule.flow.to_client && ts)) continue;
+    bool ok = true;
+    for (const auto& c : rule.app_checks) {
+      if (c.keyword != "app-layer-protocol") continue;
+      std::string_view v = c.value;
+      if (!v.empty() && v.front() == '!') v.remove_prefix(1);
+      if ((v == app::proto_name(r.proto)) == c.negated) ok = false;
+    }
+    for (const auto& h : fr.hashes) {
+      bool have = h.kind == 16 ? cfg_.md5 : h.kind == 20 ? cfg_.sha1 : cfg_.sha256;
+      bool in = have && (h.kind == 16   ? h.list->has_md5(r.md5)
+                         : h.kind == 20 ? h.list->has_sha1(r.sha1)
+                                        : h.list->has_sha256(r.sha256));
+      if (!have || in == h.negated) ok = false;
+    }
+    for (const auto& sz : fr.sizes)
+      if (r.truncated || !sz.match(r.size)) ok = false;  // a size is known only when complete
+    if (!ok) continue;
+    if (!rule.buffers.empty() && !detect::match_buffers(rule, bufs, rs_->scratch)) continue;
+    rule_alerts_.inc();
+    if (alerts && !rule.noalert) output::write_alert_event(*eve_, rule, alert_ctx(f, in_iface_, r));
+  }
+}
+
+void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool hashed,
+                                 const Job* yara) noexcept {
+  if (!log_) return;
+  auto& j = eve_->begin(f.last, "fileinfo");
+  output::write_flow_header(*eve_, f, in_iface_);
+  eve_->kv("app_proto", app::proto_name(r.proto));
+  j.Key("fileinfo");
+  j.StartObject();
+  eve_->kv("filename", r.name);
+  if (!r.magic.empty()) eve_->kv("magic", r.magic);
+  eve_->kv_bool("gaps", r.gaps);
+  eve_->kv("state", std::string_view(r.truncated ? "TRUNCATED" : "CLOSED"));
+  if (hashed) {
+    char buf[64];
+    if (cfg_.md5) {
+      hex(r.md5, 16, buf);
+      eve_->kv("md5", std::string_view(buf, 32));
+    }
+    if (cfg_.sha1) {
+      hex(r.sha1, 20, buf);
+      eve_->kv("sha1", std::string_view(buf, 40));
+    }
+    if (cfg_.sha256) {
+      hex(r.sha256, 32, buf);
+      eve_->kv("sha256", std::string_view(buf, 64));
+    }
+  }
+  eve_->kv_bool("stored", false);
+  eve_->kv("size", r.size);
+  eve_->kv("tx_id", r.tx_id);
+  j.Key("entropy");
+  j.Double(std::round(r.entropy * 10000) / 10000);
+  if (r.dicom_preamble_executable) eve_->kv_bool("dicom_preamble_executable", true);
+  if (r.known_bad) eve_->kv_bool("known_bad", true);
+  if (yara) {
+    // What was scanned: "complete", "prefix" (bigger than max_scan_bytes or truncated),
+    // "memcap" (the worker's chunk pool ran out), "error".
+    const char* scan = yara->error ? "error"
+                       : yara->cut ? "memcap"
+                       : (yara->kept < r.size || r.truncated) ? "prefix"
+                                                              : "complete";
+    eve_->kv("yara_scan", std::string_view(scan));
+    j.Key("yara");
+    j.StartArray();
+    for (const auto& m : yara->matches) {
+      j.StartObject();
+      eve_->kv("rule", m.rule);
+      eve_->kv("namespace", m.ns);
+      j.EndObject();
+    }
+    j.EndArray();
+  }
+  j.EndObject();
+  eve_->end();
 }
 
 void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
@@ -216,43 +585,50 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
     else
       magic_errors_.inc();
   }
-
-  if (observer_) observer_(r, observer_arg_);
-  if (log_ && s.flow) {
-    const flow::Flow& f = *s.flow;
-    auto& j = eve_->begin(f.last, "fileinfo");
-    output::write_flow_header(*eve_, f, in_iface_);
-    eve_->kv("app_proto", app::proto_name(s.proto));
-    j.Key("fileinfo");
-    j.StartObject();
-    eve_->kv("filename", r.name);
-    if (!r.magic.empty()) eve_->kv("magic", r.magic);
-    eve_->kv_bool("gaps", r.gaps);
-    eve_->kv("state", std::string_view(r.truncated ? "TRUNCATED" : "CLOSED"));
-    if (hashed) {
-      char buf[64];
-      if (cfg_.md5) {
-        hex(r.md5, 16, buf);
-        eve_->kv("md5", std::string_view(buf, 32));
-      }
-      if (cfg_.sha1) {
-        hex(r.sha1, 20, buf);
-        eve_->kv("sha1", std::string_view(buf, 40));
-      }
-      if (cfg_.sha256) {
-        hex(r.sha256, 32, buf);
-        eve_->kv("sha256", std::string_view(buf, 64));
-      }
-    }
-    eve_->kv_bool("stored", false);
-    eve_->kv("size", r.size);
-    eve_->kv("tx_id", r.tx_id);
-    j.Key("entropy");
-    j.Double(std::round(r.entropy * 10000) / 10000);
-    if (r.dicom_preamble_executable) eve_->kv_bool("dicom_preamble_executable", true);
-    j.EndObject();
-    eve_->end();
+  if (!hashed) {
+    std::memset(r.md5, 0, sizeof r.md5);
+    std::memset(r.sha1, 0, sizeof r.sha1);
+    std::memset(r.sha256, 0, sizeof r.sha256);
   }
+
+  if (s.flow && hashed)
+    detect(*s.flow, r, std::string_view(reinterpret_cast<const char*>(s.prefix), s.prefix_len));
+  if (observer_) observer_(r, observer_arg_);
+
+  Job* job = (chan_ && s.flow) ? get_job() : nullptr;
+  if (chan_ && s.flow && !job) yara_skipped_.inc();
+  if (job) {
+    // The scan gets the prefix and the chunks; the fileinfo event waits for its result.
+    std::memcpy(job->prefix, s.prefix, s.prefix_len);
+    job->prefix_len = s.prefix_len;
+    std::memcpy(job->chunks, s.chunks, s.nchunks * sizeof(Chunk*));
+    job->nchunks = s.nchunks;
+    s.nchunks = 0;
+    job->kept = std::min<uint64_t>(s.size, kPrefixBytes) + s.chunk_bytes;
+    job->cut = s.cut;
+    if (s.size > max_keep_) yara_prefix_only_.inc();
+    job->name_len = s.name_len;
+    std::memcpy(job->name, s.name, s.name_len);
+    job->magic_len = uint32_t(std::min(r.magic.size(), sizeof job->magic));
+    copy_bytes(job->magic, r.magic.data(), job->magic_len);
+    job->flow = *s.flow;
+    job->flow.tcp = nullptr;
+    job->flow.app = nullptr;
+    job->flow.arena = nullptr;
+    job->r = r;
+    job->hashed = hashed;
+    job->matches.clear();
+    if (chan_->submit(job)) {
+      ++inflight_;
+    } else {  // cannot happen: the ring has a slot per job
+      release_chunks(job->chunks, job->nchunks);
+      free_jobs_.push_back(job);
+      yara_skipped_.inc();
+      job = nullptr;
+    }
+  }
+  if (!job && s.flow) write_fileinfo(*s.flow, r, hashed, nullptr);
+  release_chunks(s.chunks, s.nchunks);
 
   closed_.inc();
   if (r.truncated) truncated_.inc();

@@ -20,6 +20,17 @@
 //    flow.
 // Limits: max_open_files per worker, max_files_per_flow per flow (beyond either the file is not
 // tracked: files.open_limit_drop); names are cut at kMaxName bytes.
+//
+// Detection on files (at close, on the worker): the known-bad hash list (files.hash-lists) and
+// the file rules (files/file_rules.h: filemd5/filesha1/filesha256, filesize, filemagic ...)
+// alert at once. YARA (files/yara.h) runs off the packet path: while a file is open its bytes
+// beyond the prefix are kept in 64 KiB chunks from a per-worker pool (capped by yara.memcap;
+// the first max_scan_bytes of each file); at close the prefix and chunks go, in a job from a
+// per-worker pool of yara.queue jobs, to the scan threads. The file's fileinfo event then waits
+// for the result: poll() (every packet and tick) writes the YARA alerts and the fileinfo event
+// of each finished job, drain() (end of input) waits for all of them. When the jobs or the
+// chunks run out the tracker waits for a scan to finish (wait_when_full, pcap analysis) or
+// skips the scan / stops keeping bytes and counts it (live capture).
 #pragma once
 
 #include <array>
@@ -32,6 +43,7 @@
 #include "app/proto.h"
 #include "core/stats.h"
 #include "core/types.h"
+#include "files/yara.h"
 
 namespace ww::flow {
 struct Flow;
@@ -41,6 +53,9 @@ class EveWriter;
 }
 
 namespace ww::files {
+
+class HashList;
+class FileRules;
 
 inline constexpr size_t kPrefixBytes = 4096;  // kept for libmagic and the DICOM checks
 inline constexpr size_t kMaxName = 1024;
@@ -54,6 +69,13 @@ struct FileTrackerConfig {
   bool md5 = true;
   bool sha1 = false;
   bool sha256 = true;
+  // YAML files.yara and files.hash-lists (paths; main compiles and loads them).
+  YaraConfig yara_config;
+  std::vector<std::string> hash_list_paths;
+  // Built at start-up (main) and shared by every worker; null = off.
+  std::shared_ptr<ScanPool> yara;
+  std::shared_ptr<const HashList> known_bad;  // files.hash-lists (merged)
+  std::shared_ptr<const FileRules> rules;     // file rules of the loaded rule set
 };
 
 // Per-flow list of open files; lives in the flow's app state (zero-initialised).
@@ -76,6 +98,7 @@ struct FileResult {
   bool gaps = false;
   bool dicom = false;                     // "DICM" at offset 128
   bool dicom_preamble_executable = false;  // DICM at 128 and MZ or \x7fELF at 0
+  bool known_bad = false;                  // a hash is in the known-bad list
   Direction direction = Direction::ToServer;
   app::Proto proto = app::Proto::Unknown;
 };
@@ -101,6 +124,19 @@ class FileTracker {
   void close_flow(FlowFiles& ff) noexcept;
 
   uint32_t open_files() const noexcept { return open_; }
+  // Writes the events of finished YARA scans (cheap when none is in flight).
+  void poll() noexcept {
+    if (inflight_) poll_done();
+  }
+  // Waits for every scan in flight and writes their events (end of input).
+  void drain() noexcept;
+  uint32_t scans_in_flight() const noexcept { return inflight_; }
+  // Called with each file's YARA matches when its scan comes back (tests).
+  void set_yara_observer(void (*fn)(const FileResult&, const std::vector<YaraMatch>&, void*),
+                         void* arg) noexcept {
+    yara_observer_ = fn;
+    yara_observer_arg_ = arg;
+  }
   // Called with each file's result at close, before its event is written (tests, later: YARA,
   // hash lists). Off by default.
   void set_observer(void (*fn)(const FileResult&, void*), void* arg) noexcept {
@@ -111,8 +147,20 @@ class FileTracker {
  private:
   struct Slot;
   struct Magic;
+  struct Job;
+  struct RuleState;
   Slot* lookup(uint32_t id) noexcept;
   void finish(Slot& s, uint32_t index, app::FileEnd end) noexcept;
+  void keep(Slot& s, Bytes b, uint64_t off) noexcept;
+  Chunk* get_chunk() noexcept;
+  void release_chunks(Chunk** c, uint32_t& n) noexcept;
+  Job* get_job() noexcept;
+  bool wait_one() noexcept;
+  void poll_done() noexcept;
+  void complete(Job& j) noexcept;
+  void detect(const flow::Flow& f, FileResult& r, std::string_view prefix) noexcept;
+  void write_fileinfo(const flow::Flow& f, const FileResult& r, bool hashed,
+                      const Job* yara) noexcept;
 
   FileTrackerConfig cfg_;
   output::EveWriter* eve_;
@@ -124,6 +172,18 @@ class FileTracker {
   uint32_t open_ = 0;
   void (*observer_)(const FileResult&, void*) = nullptr;
   void* observer_arg_ = nullptr;
+  void (*yara_observer_)(const FileResult&, const std::vector<YaraMatch>&, void*) = nullptr;
+  void* yara_observer_arg_ = nullptr;
+  // YARA: job and chunk pools (grown on demand up to their caps, then reused).
+  std::unique_ptr<ScanChannel> chan_;
+  std::vector<std::unique_ptr<Job>> jobs_;
+  std::vector<Job*> free_jobs_;
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  std::vector<Chunk*> free_chunks_;
+  uint32_t max_chunks_ = 0;
+  uint32_t inflight_ = 0;
+  uint64_t max_keep_ = 0;
+  std::unique_ptr<RuleState> rs_;
   Counter& opened_;
   Counter& closed_;
   Counter& truncated_;
@@ -131,6 +191,16 @@ class FileTracker {
   Counter& open_limit_drop_;
   Counter& magic_errors_;
   Counter& open_max_;
+  Counter& yara_scanned_;
+  Counter& yara_matches_;
+  Counter& yara_skipped_;
+  Counter& yara_memcap_cut_;
+  Counter& yara_prefix_only_;
+  Counter& yara_errors_;
+  Counter& yara_waits_;
+  Counter& yara_chunks_max_;
+  Counter& known_bad_;
+  Counter& rule_alerts_;
 };
 
 }  // namespace ww::files

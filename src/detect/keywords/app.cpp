@@ -105,7 +105,8 @@ Result<void> file_hash_list(RuleBuilder& b, std::string_view arg) {
   bool neg = !arg.empty() && arg.front() == '!';
   if (neg) arg = trim(arg.substr(1));
   if (arg.empty()) return fail("missing hash list file name");
-  add_check(b, "filehash", arg, neg);
+  // The keyword as written (filemd5, filesha1, filesha256) says which hash the list holds.
+  add_check(b, b.current_keyword, arg, neg);
   return {};
 }
 
