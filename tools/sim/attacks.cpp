@@ -724,6 +724,50 @@ void eicar(Sim& sim, Ts t) {
   finish(l, s.now);
 }
 
+// ---- EICAR over every file-moving protocol (file extraction tests; not in `hospital`) ----
+void eicar_all(Sim& sim, Ts t) {
+  eicar(sim, t);  // HTTP download
+  Rng& r = sim.rng;
+  Session& s = sim.open(t + r.range(5 * kSec, 10 * kSec));
+  Host& sender = sim.net.internet("mx.eicar-test.example");
+  Host& mail = *sim.net.role("mail");
+  Host& ws = compromised_ws(sim);
+  Mail m;
+  m.from = "test@eicar-test.example";
+  m.to = ws.name + "@" + sim.net.domain;
+  m.subject = "Anti-virus test file";
+  m.body = "The EICAR anti-virus test file is attached.\r\n";
+  m.attachment_name = "eicar.com";
+  m.attachment_type = "application/octet-stream";
+  m.attachment.assign(kEicar, kEicar + 68);
+  Label& l = sim.label("Phishing: Spearphishing Attachment (EICAR test file)", "T1566.001",
+                       "initial-access", "Inbound mail with the EICAR test file attached", s.now);
+  l.add_host(sender);
+  l.add_host(mail);
+  l.add_flow(smtp_send(sim, s, sender, mail, m));
+  finish(l, s.now);
+  s.now += r.range(5 * kSec, 10 * kSec);
+  Host& fs = *sim.net.role("fileserver");
+  Label& l2 = sim.label("Lateral Tool Transfer (EICAR test file over SMB)", "T1570",
+                        "lateral-movement", "The EICAR test file is copied to the file server", s.now);
+  l2.add_host(ws);
+  l2.add_host(fs);
+  resolve(sim, s, ws, fs);
+  Tcp t2(sim, s, ws, fs, 445);
+  t2.connect();
+  SmbClient smb(sim, t2, ws, fs);
+  smb.negotiate();
+  smb.session_setup("STMARYS", "jsmith");
+  smb.tree_connect("Clinical");
+  uint64_t fid = smb.create("Shared\\eicar.com", true, true);
+  smb.write(fid, Bytes(kEicar, kEicar + 68));
+  smb.close(fid);
+  smb.logoff();
+  t2.close(Dir::kC2S);
+  l2.add_flow(t2.tuple());
+  finish(l2, s.now);
+}
+
 const std::vector<Attack> kAttacks = {
     {"ransomware", "SMB enumeration, mass read/encrypt/write/rename to .wwlock, ransom notes", ransomware},
     {"phishing", "inbound mail with a macro-enabled attachment, then a second-stage download", phishing},
@@ -739,6 +783,8 @@ const std::vector<Attack> kAttacks = {
     {"device_internet", "infusion pump talks to an internet host", device_internet},
     {"lateral_imaging", "workstation to imaging: SMB ADMIN$ write, DICOM C-ECHO/C-FIND", lateral_imaging},
     {"eicar", "HTTP download of the EICAR test file", eicar},
+    {"eicar_all", "EICAR test file over HTTP, mailed (SMTP) and copied over SMB (not in hospital)",
+     eicar_all},
 };
 
 }  // namespace
@@ -757,7 +803,8 @@ bool schedule_scenario(Sim& sim, const std::string& name, Ts span, bool repeat) 
   std::vector<const Attack*> chosen;
   if (name == "benign") {
   } else if (name == "hospital") {
-    for (const auto& a : kAttacks) chosen.push_back(&a);
+    for (const auto& a : kAttacks)
+      if (a.inject != eicar_all) chosen.push_back(&a);  // EICAR already in via `eicar`
   } else {
     for (const auto& a : kAttacks)
       if (name == a.name) chosen.push_back(&a);
