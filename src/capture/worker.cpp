@@ -1,6 +1,7 @@
 #include "capture/worker.h"
 
 #include "files/tracker.h"
+#include "app/redact.h"
 #include "flow/flow.h"
 #include "output/flow_event.h"
 
@@ -25,6 +26,7 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
       flow_untracked_(stats.counter("worker.untracked_pkts")),
       flow_events_(stats.counter("output.eve.events.flow")) {
   stats_block_ = &stats;
+  app::set_redact_phi(cfg.redact_phi);  // process-wide; every worker sets the same value
   app_.set_tx_observer(this);
 }
 

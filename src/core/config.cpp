@@ -201,7 +201,10 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
     rd.get_range(cap, "snaplen", "capture.snaplen", c.snaplen, 64, 262144);
     rd.get_range(cap, "buffer-mb", "capture.buffer-mb", c.live_buffer_mb, 1, 4096);
   }
-  if (auto a = root["app-layer"]) rd.get(a, "enabled", "app-layer.enabled", c.app_layer_enabled);
+  if (auto a = root["app-layer"]) {
+    rd.get(a, "enabled", "app-layer.enabled", c.app_layer_enabled);
+    rd.get(a, "redact-phi", "app-layer.redact-phi", c.redact_phi);
+  }
   if (auto d = root["decoder"]) {
     rd.get(d, "ipv4-checksum", "decoder.ipv4-checksum", c.decode.ipv4_checksum);
     rd.get(d, "l4-checksum", "decoder.l4-checksum", c.decode.l4_checksum);

@@ -50,6 +50,9 @@ struct Config {
   int snaplen = 262144;          // live capture
   int live_buffer_mb = 64;       // live capture kernel ring
   bool app_layer_enabled = true;  // app-layer.enabled: protocol detection and parsers
+  // app-layer.redact-phi: patient identifiers (HL7 PID-3/PID-5, DICOM group 0010, FHIR Patient
+  // ids and search values) never reach the outputs; off only for a lab (app/redact.h).
+  bool redact_phi = true;
   decode::DecodeConfig decode;
   decode::DefragConfig defrag;
   flow::FlowConfig flow;

@@ -1,5 +1,6 @@
 // EVE `dicom` object: one association, one DIMSE request/response pair, or one A-ABORT.
-// Patient elements (group 0010) are never written: "patient_present" says they were there.
+// Patient elements (group 0010) are not written by default: "patient_present" says they were
+// there (PatientName/PatientID only with app-layer.redact-phi: no).
 #include <rapidjson/writer.h>
 
 #include "app/dicom/parser.h"
@@ -132,6 +133,8 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
       str("study_instance_uid", d.study_uid.sv());
       str("query_retrieve_level", d.query_level.sv());
       w.kv_bool("patient_present", d.patient_present);
+      str("patient_name", d.patient_name.sv());  // only with app-layer.redact-phi: no
+      str("patient_id", d.patient_id.sv());      // idem
       w.kv("count", uint64_t(d.datasets));
       w.kv("bytes", d.dataset_bytes);
       j.EndObject();

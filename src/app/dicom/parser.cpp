@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "app/redact.h"
 #include "flow/arena.h"
 
 namespace ww::app::dicom {
@@ -806,6 +807,8 @@ class DicomParser final : public Parser {
         case 0x00081010: dst = &m.station_name; break;
         case 0x00081090: dst = &m.model; break;
         case 0x0020000D: dst = &m.study_uid; break;
+        case 0x00100010: dst = redact_phi() ? nullptr : &m.patient_name; break;
+        case 0x00100020: dst = redact_phi() ? nullptr : &m.patient_id; break;
         default: break;
       }
       if (dst && dst->empty()) set_value(*dst, v);

@@ -94,6 +94,9 @@ struct Dimse {
   // Dataset elements (the request's dataset first, else the responses').
   Value modality, manufacturer, model, station_name, ds_sop_class, study_uid, query_level;
   bool patient_present = false;  // any non-empty (0010,xxxx) element
+  // (0010,0010) PatientName, (0010,0020) PatientID: copied only with PHI redaction off
+  // (app-layer.redact-phi: no, app/redact.h); empty otherwise.
+  Value patient_name, patient_id;
   uint32_t datasets = 0;
   uint64_t dataset_bytes = 0;
 };

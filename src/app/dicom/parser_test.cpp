@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/redact.h"
 #include "app/test_ctx.h"
 
 namespace ww::app::dicom {
@@ -240,6 +241,18 @@ TEST(DicomParser, StoreWithFragmentedDatasetAndFile) {
   EXPECT_NE(f.data.find(ui(kExplicit)), std::string::npos);
   EXPECT_EQ(f.data.substr(f.data.size() - ds.size()), ds);
   EXPECT_TRUE(c.anomalies.empty()) << c.anomalies[0];
+}
+
+// app-layer.redact-phi: no (a lab): PatientName and PatientID are logged with the dataset.
+TEST(DicomParser, RedactionOffLogsPatientElements) {
+  set_redact_phi(false);
+  FakeCtx c(kSpec);
+  run(c, store_script());
+  set_redact_phi(true);
+  ASSERT_EQ(c.txs.size(), 2u);
+  EXPECT_NE(c.txs[1].find(R"("patient_present":true,"patient_name":"DOE^JOHN","patient_id":"MRN123456")"),
+            std::string::npos)
+      << c.txs[1];
 }
 
 // The same transactions whatever the chunking: each message split at every offset.

@@ -1,5 +1,6 @@
-// EVE `hl7` object of one HL7 message. Patient data is never written: PID-3/PID-5 appear only
-// as *_present booleans; MSH and MSA fields (applications, facilities, ids, codes) are logged.
+// EVE `hl7` object of one HL7 message. Patient data is not written by default: PID-3/PID-5
+// appear only as *_present booleans (their values only with app-layer.redact-phi: no); MSH and
+// MSA fields (applications, facilities, ids, codes) are logged.
 #include <rapidjson/writer.h>
 
 #include "app/hl7/parser.h"
@@ -39,6 +40,8 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   w.kv("segment_count", uint64_t(tx.segment_count));
   w.kv_bool("patient_id_present", tx.patient_id_present);
   w.kv_bool("patient_name_present", tx.patient_name_present);
+  str("patient_id", tx.patient_id);      // only with app-layer.redact-phi: no
+  str("patient_name", tx.patient_name);  // idem
   w.kv("framing", tx.framing == Framing::Mllp ? "mllp" : "none");
   w.kv("size", tx.size);
   w.kv("direction", tx.direction == Direction::ToServer ? "to_server" : "to_client");

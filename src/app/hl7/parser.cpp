@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "app/redact.h"
 #include "flow/arena.h"
 
 namespace ww::app::hl7 {
@@ -392,10 +393,16 @@ class Hl7Parser final : public Parser {
     set_field(s.tx.ack_for, seg_field(seg, s.sep.field, 2), s.sep);
   }
 
-  // PID (3.4.2): PID-3 patient identifier list, PID-5 patient name. Only presence is noted.
+  // PID (3.4.2): PID-3 patient identifier list, PID-5 patient name. Only presence is noted,
+  // unless PHI redaction is off (a lab): then their first repetition is copied.
   static void parse_pid(DirState& s, Bytes seg) noexcept {
-    if (field_present(seg_field(seg, s.sep.field, 3))) s.tx.patient_id_present = true;
-    if (field_present(seg_field(seg, s.sep.field, 5))) s.tx.patient_name_present = true;
+    Bytes id = seg_field(seg, s.sep.field, 3), name = seg_field(seg, s.sep.field, 5);
+    if (field_present(id)) s.tx.patient_id_present = true;
+    if (field_present(name)) s.tx.patient_name_present = true;
+    if (redact_phi()) return;
+    if (s.tx.patient_id.empty()) set_field(s.tx.patient_id, first_repetition(id, s.sep.rep), s.sep);
+    if (s.tx.patient_name.empty())
+      set_field(s.tx.patient_name, first_repetition(name, s.sep.rep), s.sep);
   }
 
   void end_message(DirState& s, Direction d, ParseContext& ctx) noexcept {

@@ -4,8 +4,9 @@
 // What it extracts: MSH (honouring the separators the message declares in MSH-1/MSH-2, escape
 // sequences \F\ \S\ \T\ \R\ \E\ decoded), MSA (ACK code and the control id it acknowledges,
 // paired with the message it answers), the segment names with counts, and whether patient
-// identifiers (PID-3, PID-5) are present. Patient data is never copied into a transaction: only
-// a bounded raw prefix of the message is kept for the hl7.field rule buffer (never logged).
+// identifiers (PID-3, PID-5) are present. Patient data is not copied into a transaction unless
+// PHI redaction is off (app/redact.h): only a bounded raw prefix of the message is kept for the
+// hl7.field rule buffer (never logged).
 //
 // Invariants: a message is streamed segment by segment; the parser keeps one segment (bounded)
 // and the raw prefix, never the whole message, so bytes may arrive one at a time and give the
@@ -73,6 +74,9 @@ struct Tx {
   uint64_t size = 0;  // message bytes (framing excluded)
   bool patient_id_present = false;    // PID-3 not empty
   bool patient_name_present = false;  // PID-5 not empty
+  // PID-3 / PID-5 (first repetition, escapes decoded): copied only with redaction off
+  // (app-layer.redact-phi: no, app/redact.h); empty otherwise.
+  Field patient_id, patient_name;
   bool malformed_msh = false;
   bool too_large = false;   // cut at kMaxMessage
   bool truncated = false;   // ended by a gap, a new frame or the end of the stream

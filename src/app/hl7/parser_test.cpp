@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "app/redact.h"
 #include "app/test_ctx.h"
 
 namespace ww::app::hl7 {
@@ -76,6 +77,26 @@ TEST(Hl7Parser, AdtAndAckPaired) {
   EXPECT_EQ(c.bufs[0].count("hl7.ack_code"), 0u);
   EXPECT_EQ(c.bufs[1]["hl7.ack_code"], "AA");
   EXPECT_TRUE(c.anomalies.empty());
+}
+
+// app-layer.redact-phi: no (a lab): PID-3 and PID-5 are logged, first repetition, escapes
+// decoded; back on, they are not even copied.
+TEST(Hl7Parser, RedactionOffLogsPatientFields) {
+  set_redact_phi(false);
+  FakeCtx c(kSpec);
+  c.feed(Direction::ToServer,
+         bytes(mllp("MSH|^~\\&|A|B|C|D|20240301||ADT^A08|X1|P|2.5\r"
+                    "PID|1||MRN1\\T\\2^^^H^MR~OTHER9||DOE^JOHN~ALIAS^X\r")));
+  set_redact_phi(true);
+  ASSERT_EQ(c.txs.size(), 1u);
+  EXPECT_NE(c.txs[0].find(R"("patient_id":"MRN1&2^^^H^MR","patient_name":"DOE^JOHN")"),
+            std::string::npos)
+      << c.txs[0];
+  FakeCtx d(kSpec);
+  d.feed(Direction::ToServer, bytes(mllp(kAdt)));
+  ASSERT_EQ(d.txs.size(), 1u);
+  EXPECT_EQ(d.txs[0].find("patient_id\""), std::string::npos);
+  EXPECT_EQ(d.txs[0].find("DOE"), std::string::npos);
 }
 
 TEST(Hl7Parser, NakIsAnAnomaly) {
