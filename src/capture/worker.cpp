@@ -31,10 +31,15 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
 }
 
 void Worker::set_detect(std::shared_ptr<const detect::DetectEngine> engine) {
+  tee_.reset();
   if (engine)
     detect_ = std::make_unique<detect::Detector>(std::move(engine), *stats_block_, in_iface_);
   else
     detect_.reset();
+  // Raw stream inspection: reassembled bytes go to the app layer and to detection.
+  if (detect_ && detect_->wants_stream())
+    tee_ = std::make_unique<detect::StreamTee>(
+        app_enabled_ ? static_cast<stream::StreamSink&>(app_) : no_app_, *detect_);
 }
 
 Worker::~Worker() = default;
@@ -50,7 +55,8 @@ void Worker::process(const Packet& p) noexcept {
     return;
   }
   if (p.is_tcp()) {
-    stream_.process(*f, p, dir, app_enabled_ ? static_cast<stream::StreamSink&>(app_) : no_app_);
+    if (tee_) detect_->begin_packet(&p, f, dir, &eve_);
+    stream_.process(*f, p, dir, sink());
   } else if (p.payload_len > 0 && app_enabled_) {
     app_.on_datagram(*f, dir, p);
   }
@@ -81,9 +87,12 @@ void Worker::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const vo
 
 void Worker::on_flow_end(flow::Flow& f) noexcept {
   // The app layer first: transactions it completes at flow end still reach detection.
-  if (f.tcp) stream_.release(f, app_enabled_ ? static_cast<stream::StreamSink&>(app_) : no_app_);
+  if (f.tcp) {
+    if (tee_) detect_->begin_packet(nullptr, nullptr, Direction::ToServer, &eve_);
+    stream_.release(f, sink());
+  }
   app_.release(f);
-  if (detect_) detect_->release(f);
+  if (detect_) detect_->release(f, &eve_);
   if (log_flows_) {
     output::write_flow_event(eve_, f, in_iface_);
     flow_events_.inc();

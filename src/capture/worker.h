@@ -103,6 +103,11 @@ class Worker final : public flow::FlowObserver, public app::TxObserver {
   Timestamp last_tick_;
   StatsBlock* stats_block_ = nullptr;
   std::unique_ptr<detect::Detector> detect_;
+  std::unique_ptr<detect::StreamTee> tee_;  // set when rules inspect the TCP stream
+  stream::StreamSink& sink() noexcept {
+    if (tee_) return *tee_;
+    return app_enabled_ ? static_cast<stream::StreamSink&>(app_) : no_app_;
+  }
 };
 
 }  // namespace ww::capture

@@ -294,7 +294,23 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
         }
         if (key == (uint64_t(r.gid) << 32 | r.sid) && it->second.size()) specific = true;
       }
-      if (ri.kind == Kind::Packet) ++e->n_packet_; else ++e->n_tx_;
+      if (ri.kind == Kind::Packet) {
+        // Suricata: payload rules on TCP require the stream unless something ties them to
+        // packets (dsize, flow:no_stream, tcp-pkt); only_stream/tcp-stream require the stream.
+        bool tcp = r.proto.any_ip || r.proto.ip_proto == 0 || r.proto.ip_proto == ipproto::kTcp;
+        bool dsize = false;
+        for (const auto& h : r.header_checks) dsize |= h.field == HeaderField::Dsize;
+        if (!tcp || r.proto.pkt_only || r.flow.no_stream)
+          ri.smode = StreamMode::PacketOnly;
+        else if (r.flow.only_stream || r.proto.stream_only)
+          ri.smode = StreamMode::StreamOnly;
+        else if (ri.needs_payload && !dsize)
+          ri.smode = StreamMode::Both;
+        if (ri.smode != StreamMode::PacketOnly) ++e->n_stream_;
+        ++e->n_packet_;
+      } else {
+        ++e->n_tx_;
+      }
     }
 
     // Evaluation order.
@@ -408,6 +424,17 @@ struct Detector::FlowVars {
   int64_t* ints = nullptr;      // flowint_count values
   uint64_t* int_set = nullptr;  // flowint_count bits: value present
   bool pass = false;            // a pass rule matched: the flow is not inspected further
+  StreamWin* sw[2] = {nullptr, nullptr};  // raw stream windows, per direction
+};
+
+// The raw stream window of one direction: buf[0, len) holds the stream bytes from offset
+// `base`; buf[0, inspected) were inspected already.
+struct Detector::StreamWin {
+  uint8_t* buf = nullptr;
+  uint32_t len = 0;
+  uint32_t inspected = 0;
+  uint64_t base = 0;
+  bool turn_over = false;  // the other direction sent data since: the next bytes start anew
 };
 
 struct Detector::Thr {
@@ -437,6 +464,13 @@ struct Detector::Match {
   uint64_t tx_id = 0;
   mutable uint32_t alerts = 0;
   mutable bool stop = false;
+  bool stream = false;        // a stream-only pass: packet-only rules are not evaluated
+  const InspectBuffers* sbufs = nullptr;  // the raw stream window (Payload), if inspected
+  bool stream_added = false;  // packet: its payload went into the stream
+  bool stream_more = false;   // the stream window holds more than the packet's payload
+  bool timeout = false;       // stream inspected at flow end
+  uint64_t pcap_cnt = 0;
+  Bytes old_part;             // stream: the already inspected bytes at the window's start
 };
 
 Detector::Detector(std::shared_ptr<const DetectEngine> engine, StatsBlock& stats,
@@ -451,7 +485,10 @@ Detector::Detector(std::shared_ptr<const DetectEngine> engine, StatsBlock& stats
       thr_full_(stats.counter("detect.threshold.evictions")),
       alert_max_(stats.counter("detect.alert_queue_overflow")),
       scan_errors_(stats.counter("detect.prefilter.errors")),
-      candidates_(stats.counter("detect.candidates")) {
+      candidates_(stats.counter("detect.candidates")),
+      stream_inspections_(stats.counter("detect.stream.inspections")),
+      stream_bytes_(stats.counter("detect.stream.bytes")),
+      stream_nomem_(stats.counter("detect.stream.no_memory")) {
   if (!engine_) return;
   const RuleSet& rs = engine_->rules();
   if (rs.prefilter) {
@@ -510,7 +547,21 @@ Detector::FlowVars* Detector::vars_of(flow::Flow* f, bool create) noexcept {
   return v;
 }
 
-void Detector::release(flow::Flow& f) noexcept {
+void Detector::release(flow::Flow& f, output::EveWriter* eve) noexcept {
+  if (flow_used_ == 0) return;
+  if (FlowVars* v = vars_of(&f, false)) {
+    cur_pkt_ = nullptr;
+    cur_flow_ = nullptr;
+    cur_eve_ = eve;
+    for (Direction d : {Direction::ToServer, Direction::ToClient})
+      if (v->sw[idx(d)] && v->sw[idx(d)]->inspected < v->sw[idx(d)]->len)
+        inspect_stream(f, d, true);
+    cur_eve_ = nullptr;
+  }
+  forget(f);
+}
+
+void Detector::forget(flow::Flow& f) noexcept {
   if (flow_used_ == 0) return;
   const size_t mask = flow_slots_.size() - 1;
   size_t i = size_t(mix(0, uint64_t(reinterpret_cast<uintptr_t>(&f)) * 0x9e3779b97f4a7c15ULL)) & mask;
@@ -535,6 +586,136 @@ void Detector::release(flow::Flow& f) noexcept {
   }
   flow_slots_[hole] = {nullptr, nullptr};
   --flow_used_;
+}
+
+Detector::StreamWin* Detector::stream_win(flow::Flow& f, Direction d, bool create) noexcept {
+  FlowVars* v = vars_of(&f, create);
+  if (!v) return nullptr;
+  StreamWin*& w = v->sw[idx(d)];
+  if (!w && create) {
+    if (!f.arena || !(w = f.arena->make<StreamWin>()) ||
+        !(w->buf = f.arena->alloc_array<uint8_t>(kStreamWindow))) {
+      w = nullptr;
+      stream_nomem_.inc();
+    }
+  }
+  return w;
+}
+
+void Detector::on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept {
+  if (!wants_stream() || data.empty()) return;
+  if (flow_used_) {
+    if (FlowVars* v = vars_of(&f, false); v && v->pass) return;
+  }
+  StreamWin* w = stream_win(f, d, true);
+  if (!w) return;
+  const bool mine = cur_flow_ == &f && cur_dir_ == d && cur_pkt_;
+  if (mine && (cur_pkt_->tcp_flags & tcpflag::kRst)) {
+    // Suricata does not add an RST's payload to the stream: skip it (the window restarts).
+    w->len = w->inspected = 0;
+    w->base = offset + data.size();
+    return;
+  }
+  if (mine) cur_added_ = true;
+  // A window spans one turn of the conversation (a request, a response): bytes after the
+  // other side spoke start a new window, so anchored matches (depth, offset) are measured from
+  // the start of the message, as the chunks Suricata inspects at app-layer boundaries are.
+  if (w->turn_over && w->inspected == w->len) w->len = w->inspected = 0;
+  w->turn_over = false;
+  if (FlowVars* v = vars_of(&f, false); v && v->sw[idx(reverse(d))])
+    v->sw[idx(reverse(d))]->turn_over = true;
+  if (w->len == 0) w->base = offset;
+  while (!data.empty()) {
+    if (w->len == kStreamWindow) {
+      if (w->inspected < w->len) inspect_stream(f, d, false);
+      // Slide: keep the last kStreamOverlap inspected bytes before the new ones.
+      uint32_t keep = std::min(w->len, kStreamOverlap);
+      std::memmove(w->buf, w->buf + (w->len - keep), keep);
+      w->base += w->len - keep;
+      w->len = w->inspected = keep;
+    }
+    size_t n = std::min<size_t>(data.size(), kStreamWindow - w->len);
+    std::memcpy(w->buf + w->len, data.data(), n);
+    w->len += uint32_t(n);
+    data = data.subspan(n);
+  }
+}
+
+void Detector::on_stream_gap(flow::Flow& f, Direction d, uint64_t len) noexcept {
+  if (!wants_stream() || !flow_used_) return;
+  FlowVars* v = vars_of(&f, false);
+  if (!v || !v->sw[idx(d)]) return;
+  StreamWin* w = v->sw[idx(d)];
+  if (w->inspected < w->len) inspect_stream(f, d, false);
+  w->base += w->len + len;
+  w->len = w->inspected = 0;
+}
+
+bool Detector::take_window(flow::Flow& f, Direction d, Bytes& window, Bytes& old) noexcept {
+  FlowVars* v = vars_of(&f, false);
+  if (!v || !v->sw[idx(d)] || v->pass) return false;
+  StreamWin* w = v->sw[idx(d)];
+  if (w->inspected >= w->len) return false;
+  window = Bytes(w->buf, w->len);
+  old = Bytes(w->buf, w->inspected);
+  w->inspected = w->len;
+  stream_inspections_.inc();
+  stream_bytes_.inc(window.size() - old.size());
+  return true;
+}
+
+void Detector::stream_candidates(Direction d, Bytes window) noexcept {
+  const DetectEngine& e = *engine_;
+  const Prefilter* pf = e.rules().prefilter.get();
+  if (!pf || !hs_ok_) return;
+  bool ok = pf->scan(BufferId::Payload, d, window, hs_, [&](uint32_t r) {
+    const auto& ri = e.info(r);
+    if (ri.kind == Kind::Packet && ri.has_fp && ri.smode != DetectEngine::StreamMode::PacketOnly)
+      cand_.push_back(ri.order);
+  });
+  if (!ok) scan_errors_.inc();
+}
+
+void Detector::inspect_stream(flow::Flow& f, Direction d, bool timeout) noexcept {
+  Bytes window, old;
+  if (!take_window(f, d, window, old)) return;
+
+  const DetectEngine& e = *engine_;
+  Match m;
+  m.f = &f;
+  m.dir = d;
+  const Packet* p = (cur_flow_ == &f && cur_pkt_) ? cur_pkt_ : nullptr;
+  m.p = (p && cur_dir_ == d) ? p : nullptr;  // header keywords: only a packet of this direction
+  m.ts = p ? p->ts : f.last;
+  m.pcap_cnt = p ? p->pcap_cnt : 0;
+  bool fwd = d == Direction::ToServer;
+  m.src = fwd ? f.src : f.dst;
+  m.dst = fwd ? f.dst : f.src;
+  m.sp = fwd ? f.sp : f.dp;
+  m.dp = fwd ? f.dp : f.sp;
+  m.ip_proto = f.proto;
+  m.app = e.app_of(f.app_proto);
+  m.kind = Kind::Packet;
+  m.stream = true;
+  m.timeout = timeout;
+  m.old_part = old;
+  stream_bufs_.set(BufferId::Payload, window);
+  m.bufs = &stream_bufs_;
+  m.sbufs = &stream_bufs_;
+  m.eve = cur_eve_;
+
+  cand_.clear();
+  stream_candidates(d, window);
+  const auto& g = e.group(DetectEngine::proto_class(f.proto), d);
+  cand_.insert(cand_.end(), g.any.begin(), g.any.end());
+  if (!g.by_port.empty()) {
+    auto it = g.by_port.find(m.dp);
+    if (it != g.by_port.end()) cand_.insert(cand_.end(), it->second.begin(), it->second.end());
+  }
+  g.by_src.lookup(m.src, cand_);
+  g.by_dst.lookup(m.dst, cand_);
+  if (cand_.empty()) return;
+  run(m);
 }
 
 bool Detector::header_ok(const Rule& r, const Match& m) const noexcept {
@@ -646,6 +827,8 @@ bool Detector::flow_ok(const Rule& r, const Match& m) const noexcept {
     if (m.f) {
       if (m.kind == Kind::Tx)
         est = true;  // a transaction implies a connection carrying data both ways
+      else if (m.stream)
+        est = flow::flow_state_name(*m.f)[0] != 'n';  // the stream may end with the flow
       else
         est = flow::flow_state_name(*m.f)[0] == 'e';
     }
@@ -892,7 +1075,8 @@ void Detector::alert(uint32_t r, const Match& m) noexcept {
     c.dp = m.dp;
     c.proto = m.ip_proto;
     c.dir = m.dir;
-    c.pcap_cnt = m.p ? m.p->pcap_cnt : 0;
+    c.pcap_cnt = m.pcap_cnt;
+    c.pkt_src = m.timeout ? "stream (flow timeout)" : "wire/pcap";
     c.spec = m.spec;
     c.tx = m.tx;
     c.tx_id = m.tx_id;
@@ -914,16 +1098,51 @@ void Detector::run(const Match& m) noexcept {
     uint32_t ri_idx = e.rule_at(o);
     const auto& ri = e.info(ri_idx);
     if (ri.kind != m.kind) continue;
+    // Packet rules: the packet's payload and/or the raw stream window, in one pass in rule
+    // order (Suricata's order), each rule on what it requires.
+    bool on_packet = true, on_stream = false;
+    if (m.kind == Kind::Packet) {
+      switch (ri.smode) {
+        case DetectEngine::StreamMode::PacketOnly:
+          if (m.stream) continue;
+          break;
+        case DetectEngine::StreamMode::StreamOnly:
+          if (!m.sbufs) continue;
+          on_packet = false;
+          on_stream = true;
+          break;
+        case DetectEngine::StreamMode::Both:
+          on_packet = !m.stream;
+          on_stream = m.sbufs && (m.stream || m.stream_more);
+          break;
+      }
+    }
     const Rule& r = rules[ri_idx];
     if (ri.app && ri.app != m.app) continue;
-    if (m.kind == Kind::Packet && ri.needs_payload && (!m.p || m.p->payload_len == 0)) continue;
+    if (m.kind == Kind::Packet && on_packet && ri.needs_payload &&
+        (!m.p || m.p->payload_len == 0)) {
+      on_packet = false;
+      if (!on_stream) continue;
+    }
     if (!header_ok(r, m) || !flow_ok(r, m)) continue;
     if (ri.has_flowvars && !vars_looked) {
       vars = vars_of(m.f, false);
       vars_looked = true;
     }
     if (ri.has_flowvars && !vars_ok(ri, vars)) continue;
-    if (!r.buffers.empty() && !match_buffers(r, *m.bufs, ms_)) continue;
+    if (!r.buffers.empty()) {
+      bool hit = on_packet && match_buffers(r, *m.bufs, ms_);
+      if (!hit && on_stream && match_buffers(r, *m.sbufs, ms_)) {
+        // Once per stream position: a match the inspected bytes alone give was raised before.
+        hit = true;
+        if (!m.old_part.empty()) {
+          InspectBuffers old;
+          old.set(BufferId::Payload, m.old_part);
+          hit = !match_buffers(r, old, ms_);
+        }
+      }
+      if (!hit) continue;
+    }
     if (!r.app_checks.empty() && !app_checks_ok(r, m)) continue;
     if (ri.has_flowvars) {
       if (!vars) vars = vars_of(m.f, true);
@@ -959,11 +1178,39 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
   m.kind = Kind::Packet;
   m.bufs = &pkt_bufs_;
   m.eve = eve;
+  m.pcap_cnt = p.pcap_cnt;
   Bytes payload = p.payload_len ? p.payload() : Bytes{};
+  if (f && p.is_tcp()) {
+    // Raw stream first: the bytes this packet (or an earlier one) delivered.
+    // Suricata inspects such a packet's payload through the stream only (not past the
+    // stream depth, not an RST's payload).
+    if (f->tcp && payload.size() && !(p.tcp_flags & tcpflag::kRst) && wants_stream() &&
+        !(stream::session_flags(*f, dir) & stream::flag::kDepthReached))
+      m.stream_added = true;
+    if (flow_used_ && wants_stream()) {
+      cur_pkt_ = &p;
+      cur_flow_ = f;
+      cur_dir_ = dir;
+      cur_eve_ = eve;
+      // Bytes of the other direction (delivered when this packet's ACK closed a hole) alone;
+      // this direction's new bytes with the packet, in one pass.
+      inspect_stream(*f, reverse(dir), false);
+      Bytes window, old;
+      if (take_window(*f, dir, window, old)) {
+        stream_bufs_.set(BufferId::Payload, window);
+        m.sbufs = &stream_bufs_;
+        m.old_part = old;
+        m.stream_more = !old.empty() || window.size() != payload.size() || !m.stream_added;
+      }
+    }
+  }
+  cur_pkt_ = nullptr;
+  cur_flow_ = nullptr;
   pkt_bufs_.set(BufferId::Payload, payload);
 
   cand_.clear();
   const DetectEngine& e = *engine_;
+  if (m.sbufs) stream_candidates(dir, *m.sbufs->get(BufferId::Payload));
   const Prefilter* pf = e.rules().prefilter.get();
   if (pf && hs_ok_ && !payload.empty()) {
     bool ok = pf->scan(BufferId::Payload, dir, payload, hs_, [&](uint32_t r) {

@@ -14,14 +14,26 @@
 //    threshold/detection_filter table. Everything is sized at construction: the packet path
 //    allocates nothing (the matcher's scratch strings only grow to the largest buffer seen).
 //
+// Raw stream: TCP payload rules (pkt_data) inspect the reassembled bytes of each direction, as
+// Suricata's raw stream inspection does. The reassembler's in-order bytes reach the Detector
+// through StreamTee (on_stream_data); each direction keeps a window in the flow's arena
+// (kStreamWindow bytes: the new bytes plus up to kStreamOverlap already inspected ones) that is
+// inspected when the packet that delivered them is inspected, when the window is full, before
+// a gap, and at flow end ("stream (flow timeout)"). A rule fires once per stream position: a
+// match that also holds on the already inspected part alone is not raised again. Rules marked
+// packet-only (dsize, flow:no_stream, tcp-pkt, no payload match) see packets only; only_stream
+// and tcp-stream rules the stream only; the others the stream, and the packet's own payload
+// when that packet added nothing to the stream (no session, RST data, ...).
+//
 // Per packet: Payload prefilter scan -> fast-pattern candidates, plus the group's always-lists
 // -> candidates sorted by rule order -> header checks, flow keyword, buffer verification,
 // app checks, flowbits/flowint conditions -> actions (set/unset/toggle, flowint updates) ->
 // noalert / threshold.config suppress / threshold / detection_filter -> alert event.
 //
 // Limits (see docs/rules/keywords.md and the report of issue 4):
-//  - No stream matching yet: tcp rules inspect each packet's payload, so content split over
-//    segments is missed (only_stream rules also run on packets).
+//  - Stream matching (see "Raw stream" below) inspects a bounded window per direction, not
+//    Suricata's whole ACKed stream: content further back than the window's overlap is not
+//    combined with new bytes.
 //  - Threshold state is per worker, so by_src/by_dst counts with several workers are per
 //    worker (the dispatcher keeps a flow on one worker; by_flow is exact).
 //  - xbits are kept per flow (track ip_src/ip_dst/ip_pair are approximated), expire ignored.
@@ -41,6 +53,7 @@
 #include "detect/loader.h"
 #include "detect/match.h"
 #include "detect/prefilter.h"
+#include "stream/stream.h"
 
 namespace ww::flow {
 struct Flow;
@@ -69,9 +82,13 @@ class DetectEngine {
   const DetectLimits& limits() const noexcept { return limits_; }
   size_t packet_rule_count() const noexcept { return n_packet_; }
   size_t tx_rule_count() const noexcept { return n_tx_; }
+  // Rules that inspect the reassembled TCP stream (StreamMode Both or StreamOnly).
+  size_t stream_rule_count() const noexcept { return n_stream_; }
 
   // Internal tables, public for the Detector (same translation unit family) and tests.
   enum class Kind : uint8_t { Packet, Tx };
+  // Where a packet rule's payload matches look (Suricata's require-packet / require-stream).
+  enum class StreamMode : uint8_t { PacketOnly, Both, StreamOnly };
   struct RuleInfo {
     Kind kind = Kind::Packet;
     uint32_t order = 0;       // position in Suricata's evaluation order
@@ -79,6 +96,7 @@ class DetectEngine {
     bool needs_payload = false;
     bool has_fp = false;      // reached through the prefilter
     bool has_flowvars = false;
+    StreamMode smode = StreamMode::PacketOnly;
     bool suppressed_all = false;                  // threshold.config suppress without ip
     std::optional<Threshold> threshold;           // rule keyword or threshold.config override
     std::vector<const ThresholdEntry*> suppress;  // suppress entries with track/ip
@@ -145,7 +163,7 @@ class DetectEngine {
   DetectLimits limits_;
   std::vector<RuleInfo> info_;
   std::vector<uint32_t> by_order_;  // order -> rule index
-  size_t n_packet_ = 0, n_tx_ = 0;
+  size_t n_packet_ = 0, n_tx_ = 0, n_stream_ = 0;
   PortIndex groups_[4][2];
   std::vector<std::vector<uint32_t>> tx_always_;   // [app * 2 + dir]
   std::vector<std::vector<BufferId>> tx_buffers_;  // [app]
@@ -174,8 +192,26 @@ class Detector {
                   Direction dir, Timestamp ts, output::EveWriter* eve,
                   const app::ParserSpec* spec = nullptr, const void* tx = nullptr,
                   uint64_t tx_id = 0) noexcept;
-  // Flow end: forgets the flow's variables (their memory goes with the flow's arena).
-  void release(flow::Flow& f) noexcept;
+  // Flow end: inspects the stream bytes not inspected yet (pkt_src "stream (flow timeout)"),
+  // then forgets the flow's variables (their memory goes with the flow's arena).
+  void release(flow::Flow& f, output::EveWriter* eve = nullptr) noexcept;
+
+  // Raw stream inspection (fed by StreamTee). begin_packet names the packet being processed
+  // (before reassembly sees it) so that stream matches are attributed to it.
+  void begin_packet(const Packet* p, flow::Flow* f, Direction dir,
+                    output::EveWriter* eve) noexcept {
+    cur_pkt_ = p;
+    cur_flow_ = f;
+    cur_dir_ = dir;
+    cur_eve_ = eve;
+    cur_added_ = false;
+  }
+  void on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept;
+  void on_stream_gap(flow::Flow& f, Direction d, uint64_t len) noexcept;
+  bool wants_stream() const noexcept { return engine_ && engine_->stream_rule_count() > 0; }
+
+  static constexpr uint32_t kStreamWindow = 4096;   // bytes per direction (flow arena)
+  static constexpr uint32_t kStreamOverlap = 1024;  // inspected bytes kept before new ones
 
   const DetectEngine& engine() const noexcept { return *engine_; }
   uint64_t alerts() const noexcept { return alerts_.get(); }
@@ -186,6 +222,12 @@ class Detector {
   struct FlowVars;
   struct Thr;
   struct Match;  // what the candidate evaluation needs to know about the packet or tx
+  struct StreamWin;
+  StreamWin* stream_win(flow::Flow& f, Direction d, bool create) noexcept;
+  void inspect_stream(flow::Flow& f, Direction d, bool timeout) noexcept;
+  void forget(flow::Flow& f) noexcept;
+  bool take_window(flow::Flow& f, Direction d, Bytes& window, Bytes& old) noexcept;
+  void stream_candidates(Direction d, Bytes window) noexcept;
   FlowVars* vars_of(flow::Flow* f, bool create) noexcept;
   void run(const Match& m) noexcept;
   bool header_ok(const Rule& r, const Match& m) const noexcept;
@@ -202,11 +244,17 @@ class Detector {
   bool hs_ok_ = false;
   MatchScratch ms_;
   InspectBuffers pkt_bufs_;
+  InspectBuffers stream_bufs_;
   std::vector<uint32_t> cand_;  // reserved to the rule count
   // Open-addressed Flow* -> FlowVars* table (linear probing, backward-shift deletion).
   std::vector<std::pair<const flow::Flow*, FlowVars*>> flow_slots_;
   uint32_t flow_used_ = 0;
   std::vector<Thr> thr_;
+  const Packet* cur_pkt_ = nullptr;
+  flow::Flow* cur_flow_ = nullptr;
+  Direction cur_dir_ = Direction::ToServer;
+  output::EveWriter* cur_eve_ = nullptr;
+  bool cur_added_ = false;  // the current packet's payload went into the stream
   Counter& alerts_;
   Counter& eve_alerts_;
   Counter& suppressed_;
@@ -216,6 +264,33 @@ class Detector {
   Counter& alert_max_;
   Counter& scan_errors_;
   Counter& candidates_;
+  Counter& stream_inspections_;
+  Counter& stream_bytes_;
+  Counter& stream_nomem_;
+};
+
+// Sits between the reassembler and the app layer: forwards every callback to the app layer
+// (or whatever sink is next) and hands the in-order bytes and gaps to the Detector's raw stream
+// inspection.
+class StreamTee final : public stream::StreamSink {
+ public:
+  StreamTee(stream::StreamSink& next, Detector& det) noexcept : next_(next), det_(det) {}
+  void on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept override {
+    next_.on_data(f, d, data, offset);
+    det_.on_stream_data(f, d, data, offset);
+  }
+  void on_gap(flow::Flow& f, Direction d, uint64_t len) noexcept override {
+    next_.on_gap(f, d, len);
+    det_.on_stream_gap(f, d, len);
+  }
+  void on_close(flow::Flow& f, Direction d) noexcept override { next_.on_close(f, d); }
+  void on_anomaly(flow::Flow& f, Direction d, stream::StreamAnomaly a) noexcept override {
+    next_.on_anomaly(f, d, a);
+  }
+
+ private:
+  stream::StreamSink& next_;
+  Detector& det_;
 };
 
 }  // namespace ww::detect

@@ -38,7 +38,7 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
   if (has_ports(c.proto)) w.kv("dest_port", c.dp);
   char pbuf[4];
   w.kv("proto", proto_name(c.proto, pbuf));
-  w.kv("pkt_src", "wire/pcap");
+  w.kv("pkt_src", c.pkt_src);
   if (c.has_tx) w.kv("tx_id", c.tx_id);
 
   j.Key("alert");

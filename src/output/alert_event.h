@@ -33,6 +33,7 @@ struct AlertContext {
   uint8_t proto = 0;
   Direction dir = Direction::ToServer;
   uint64_t pcap_cnt = 0;          // 0: not from a capture file / unknown
+  std::string_view pkt_src = "wire/pcap";  // "stream (flow timeout)" for flow-end matches
   // Transaction alerts.
   bool has_tx = false;
   uint64_t tx_id = 0;
