@@ -64,6 +64,8 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
       w.kv("rrname", m.str(m.qname));
       w.kv("rrtype", rrtype_name(m.qtype, tb));
     }
+    w.kv("tx_id", m.tx_id);
+    if (m.flags & 0x0040) w.kv_bool("z", true);  // reserved bit set (Suricata logs it)
     w.kv("opcode", uint64_t(m.opcode));
     j.EndObject();
     return;

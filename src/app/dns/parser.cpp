@@ -315,6 +315,7 @@ class DnsParser final : public Parser {
       }
       if (tx_id == UINT64_MAX) tx_id = next_tx_++;
     }
+    msg_.tx_id = tx_id;
     ctx.on_transaction(&msg_, tx_id, d);
   }
 

@@ -60,6 +60,7 @@ struct Record {
 
 // One DNS message: what on_transaction receives (a query or a response).
 struct Message {
+  uint64_t tx_id = 0;  // Suricata's tx_id (query/answer pairing), logged in a query
   uint16_t id = 0;
   uint16_t flags = 0;
   bool response = false;

@@ -118,10 +118,24 @@ TEST(DnsParser, UdpQueryAndAnswer) {
   EXPECT_EQ(c.queries[0], "www.example.com");
   std::string eve = c.all();
   EXPECT_NE(eve.find("\"tx_id\":0,\"dns\":{\"type\":\"query\",\"id\":4660,\"rrname\":"
-                     "\"www.example.com\",\"rrtype\":\"A\",\"opcode\":0}"),
+                     "\"www.example.com\",\"rrtype\":\"A\",\"tx_id\":0,\"opcode\":0}"),
             std::string::npos)
       << eve;
   EXPECT_NE(eve.find(kAnswerJson), std::string::npos) << eve;
+}
+
+// Suricata's query record carries the transaction id and "z" when the reserved bit is set.
+TEST(DnsParser, QueryTxIdAndZ) {
+  Conn c(ipproto::kUdp);
+  B second = kQuery;
+  second[1] = 0x35;  // another id: a second transaction
+  second[3] |= 0x40;  // Z (RFC 1035 4.1.1: must be zero)
+  c.h.datagram(kTs, kQuery);
+  c.h.datagram(kTs, second);
+  std::string eve = c.all();
+  EXPECT_NE(eve.find("\"rrtype\":\"A\",\"tx_id\":1,\"z\":true,\"opcode\":0}"), std::string::npos)
+      << eve;
+  EXPECT_EQ(eve.find("\"tx_id\":0,\"z\""), std::string::npos) << eve;
 }
 
 TEST(DnsParser, TcpSplitAtEveryOffset) {

@@ -24,14 +24,27 @@ const char* smb1_command_name(uint8_t c) noexcept {
   }
 }
 
-void fuid(output::EveWriter& w, const uint8_t* id) {
-  // MS-SMB2 2.2.14.1 SMB2_FILEID (persistent, volatile) printed as a GUID, as Suricata.
+// 16 bytes as Suricata prints a GUID: the first three fields little-endian as MS-DTYP 2.3.4.2
+// says, and the last 8 bytes as two little-endian 16-bit and one 32-bit value.
+void guid(output::EveWriter& w, const char* key, const uint8_t* id) {
   char b[40];
   std::snprintf(b, sizeof b,
                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[3],
-                id[2], id[1], id[0], id[5], id[4], id[7], id[6], id[8], id[9], id[10], id[11],
-                id[12], id[13], id[14], id[15]);
-  w.kv("fuid", std::string_view(b));
+                id[2], id[1], id[0], id[5], id[4], id[7], id[6], id[9], id[8], id[11], id[10],
+                id[15], id[14], id[13], id[12]);
+  w.kv(key, std::string_view(b));
+}
+
+// MS-SMB2 2.2.14.1 SMB2_FILEID (persistent, volatile) printed as a GUID, as Suricata.
+void fuid(output::EveWriter& w, const uint8_t* id) { guid(w, "fuid", id); }
+
+const char* share_type_name(uint8_t t) {
+  switch (t) {  // MS-SMB2 2.2.10 ShareType
+    case 1: return "FILE";
+    case 2: return "PIPE";
+    case 3: return "PRINT";
+    default: return "UNKNOWN";
+  }
 }
 
 }  // namespace
@@ -40,9 +53,9 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   const Tx& tx = *static_cast<const Tx*>(p);
   auto& j = w.begin_raw();
   j.StartObject();
-  w.kv("id", tx.tx_id);
+  w.kv("id", tx.tx_id + 1);  // Suricata counts SMB transactions from 1
   char db[8];
-  if (tx.smb1)
+  if (tx.smb1 && !tx.dialect)
     w.kv("dialect", "NT LM 0.12");
   else if (tx.dialect)
     w.kv("dialect", dialect_name(tx.dialect, db));
@@ -53,12 +66,7 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     j.EndObject();
     return;
   }
-  if (tx.smb1) {
-    w.kv("command", smb1_command_name(uint8_t(tx.command)));
-    j.EndObject();
-    return;
-  }
-  const char* cn = command_name(tx.command);
+  const char* cn = tx.smb1 ? smb1_command_name(uint8_t(tx.command)) : command_name(tx.command);
   w.kv("command", cn ? cn : "SMB2_COMMAND_UNKNOWN");
   if (tx.has_response) {
     w.kv("status", status_name(tx.status));
@@ -66,12 +74,45 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     int n = std::snprintf(sc, sizeof sc, "0x%" PRIx32, tx.status);
     w.kv("status_code", std::string_view(sc, size_t(n)));
   }
+  if (tx.smb1) {
+    if (tx.has_server_guid) guid(w, "server_guid", tx.server_guid);
+    j.EndObject();
+    return;
+  }
   w.kv("session_id", tx.session_id);
   w.kv("tree_id", uint64_t(tx.tree_id));
-  if (!tx.filename.empty() || tx.command == cmd::kCreate) w.kv("filename", tx.filename.view());
+  if (tx.file_tx) {  // a file's READs or WRITEs, as Suricata's file transactions
+    w.kv("filename", tx.filename.view());
+    w.kv("share", tx.share.view());
+    fuid(w, tx.file_id);
+    j.EndObject();
+    return;
+  }
+  if (tx.command == cmd::kCreate) {
+    // As Suricata: "directory" for a directory, "<share_root>" for the empty name.
+    std::string_view name = tx.filename.empty() ? "<share_root>" : tx.filename.view();
+    w.kv(tx.directory ? "directory" : "filename", name);
+  } else if (!tx.filename.empty()) {
+    w.kv("filename", tx.filename.view());
+  }
   if (tx.has_disposition) w.kv("disposition", disposition_name(tx.disposition));
+  bool disposition_info = tx.command == cmd::kSetInfo && tx.info_class == 13;
+  if (tx.command == cmd::kCreate || disposition_info)
+    w.kv("access", tx.delete_on_close ? "delete on close" : "normal");
+  if (tx.has_times) {
+    w.kv("created", tx.created);
+    w.kv("accessed", tx.accessed);
+    w.kv("modified", tx.modified);
+    w.kv("changed", tx.changed);
+    w.kv("size", tx.size);
+  }
   if (tx.has_file_id) fuid(w, tx.file_id);
-  if (!tx.share.empty()) {
+  if (tx.has_server_guid) guid(w, "server_guid", tx.server_guid);
+  if (tx.command == cmd::kTreeConnect) {
+    // Suricata: the path is "named_pipe" for a pipe (IPC$) and "share" otherwise.
+    w.kv(tx.named_pipe ? "named_pipe" : "share", tx.share.view());
+    w.kv("share_type", share_type_name(tx.share_type ? tx.share_type : tx.named_pipe ? 2 : 0));
+  } else if (!tx.share.empty()) {
     w.kv("share", tx.share.view());
     w.kv("share_type", tx.named_pipe ? "PIPE" : "FILE");
   }
@@ -110,7 +151,7 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     w.kv("to", tx.rename_to.view());
     j.EndObject();
   }
-  if (tx.command == cmd::kSetInfo && tx.info_class == 13) w.kv_bool("delete", tx.delete_on_close);
+  if (disposition_info) w.kv_bool("delete", tx.delete_on_close);
   j.EndObject();
 }
 

@@ -10,7 +10,7 @@ namespace ww::app::smb {
 namespace {
 
 constexpr uint32_t kHdr = 64;  // MS-SMB2 2.2.1 SMB2 header
-constexpr uint32_t kFlagResponse = 0x1, kFlagAsync = 0x2;
+constexpr uint32_t kFlagResponse = 0x1, kFlagAsync = 0x2, kFlagRelated = 0x4;
 constexpr uint32_t kStatusPending = 0x00000103, kStatusMoreProcessing = 0xC0000016,
                    kStatusBufferOverflow = 0x80000005;
 
@@ -62,6 +62,32 @@ void utf16(Bytes in, tls::BoundedStr<N>& out) noexcept {
     }
     out.append({u, n});
   }
+}
+
+// MS-DTYP 2.3.3 FILETIME (100 ns since 1601) to Unix seconds; 0 stays 0.
+uint64_t unix_time(uint64_t ft) noexcept {
+  constexpr uint64_t kEpochDiff = 11644473600ull;
+  uint64_t sec = ft / 10000000ull;
+  return sec > kEpochDiff ? sec - kEpochDiff : 0;
+}
+
+bool all_ff(const uint8_t* id) noexcept {
+  for (int i = 0; i < 16; ++i)
+    if (id[i] != 0xFF) return false;
+  return true;
+}
+
+// MS-SMB2 2.2.4 NEGOTIATE response: DialectRevision and ServerGuid.
+void negotiate_response(Bytes m, Tx& tx) noexcept {
+  ByteReader b(m.subspan(std::min<size_t>(m.size(), 64)));
+  b.skip(2 + 2);  // StructureSize, SecurityMode
+  uint16_t v = b.u16le();
+  b.skip(2);  // NegotiateContextCount
+  Bytes guid = b.bytes(16);
+  if (!b.ok()) return;
+  tx.dialect = v;
+  tx.has_server_guid = true;
+  std::memcpy(tx.server_guid, guid.data(), 16);
 }
 
 // The bytes [off, off+len) of `m`, or empty when they are not all there.
@@ -328,7 +354,8 @@ void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
   ByteReader b(m.subspan(kHdr));
   const uint8_t* fid = nullptr;
   uint32_t off = 0, len = 0;
-  uint64_t tx_id = next_tx_;  // a write: the id its request is about to get
+  uint64_t sid = ByteReader(m.subspan(40)).u64le();
+  uint32_t tree = (flags & kFlagAsync) ? 0 : ByteReader(m.subspan(36)).u32le();
   if (command == cmd::kWrite) {  // MS-SMB2 2.2.21
     b.skip(2);                   // StructureSize
     off = b.u16le();             // DataOffset (from the header)
@@ -344,14 +371,17 @@ void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
     Pending* p = find_pending(mid);
     if (!p || !p->tx.has_file_id) return;
     fid = p->tx.file_id;
-    tx_id = p->tx.tx_id;
+    sid = p->tx.session_id;
+    tree = p->tx.tree_id;
   }
   if (off < s.msg_got || off > s.msg_len || len > s.msg_len - off) return;
   File* f = find_file(fid);
-  if (!f) return;
+  // Named pipe data is DCE/RPC, not a file (Suricata extracts no file from it either).
+  if (!f || f->pipe) return;
+  FileTx& ft = open_file_tx(*f, d, command, sid, tree);
   uint32_t& cf = f->ctx_file[idx(d)];
   if (!cf) {
-    cf = ctx.file_open(d, f->name.view(), tx_id);
+    cf = ctx.file_open(d, f->name.view(), ft.tx_id);
     if (!cf) return;
   }
   s.file = cf;
@@ -366,6 +396,27 @@ void SmbParser::end_message(Direction d, ParseContext& ctx) noexcept {
     smb2(d, m, ctx);
   } else if (magic(m, 0xFF)) {
     // [MS-CIFS] 2.2.3.1: Protocol(4) Command(1) Status(4) Flags(1) ...; Flags 0x80 = reply.
+    uint8_t c = m.size() > 4 ? m[4] : 0;
+    bool reply = m.size() > 9 && (m[9] & 0x80);
+    if (c == 0x72 && !reply && d == Direction::ToServer) {  // NEGOTIATE: wait for its answer
+      if (!smb1_reported_) ctx.on_anomaly("smb.smb1");
+      smb1_reported_ = true;
+      if (smb1_negotiate_) emit(smb1_neg_tx_, d, ctx);  // a second one: the first ends here
+      smb1_neg_tx_ = Tx{};
+      smb1_neg_tx_.tx_id = next_tx_++;
+      smb1_neg_tx_.smb1 = true;
+      smb1_neg_tx_.command = c;
+      smb1_neg_tx_.has_request = true;
+      smb1_negotiate_ = true;
+      return;
+    }
+    if (c == 0x72 && reply && smb1_negotiate_) {
+      smb1_negotiate_ = false;
+      smb1_neg_tx_.has_response = true;
+      smb1_neg_tx_.status = m.size() >= 9 ? ByteReader(m.subspan(5)).u32le() : 0;
+      emit(smb1_neg_tx_, d, ctx);
+      return;
+    }
     if (!smb1_reported_) {
       smb1_reported_ = true;
       ctx.on_anomaly("smb.smb1");
@@ -385,6 +436,7 @@ void SmbParser::end_message(Direction d, ParseContext& ctx) noexcept {
 
 // One SMB2 message: a chain of commands linked by NextCommand (MS-SMB2 3.2.4.1.4).
 void SmbParser::smb2(Direction d, Bytes m, ParseContext& ctx) noexcept {
+  chain_name_.clear();
   for (int i = 0; i < 64 && !m.empty(); ++i) {
     if (!magic(m, 0xFE) || m.size() < kHdr) {
       if (m.size() >= kKeep - 0) return;  // cut by kKeep: not malformed
@@ -432,7 +484,7 @@ bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
     Pending& p = new_pending(ctx);
     Tx& tx = p.tx;
     tx = Tx{};
-    tx.tx_id = next_tx_++;
+    tx.tx_id = UINT64_MAX;  // given below, when the request makes a Tx of its own
     tx.has_request = true;
     tx.message_id = mid;
     tx.session_id = sid;
@@ -443,7 +495,22 @@ bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
       tx.share.assign(t->share.view());
       tx.named_pipe = t->pipe;
     }
+    related_ = flags & kFlagRelated;
     request(m, tx, ctx);
+    switch (command) {
+      case cmd::kRead:
+      case cmd::kQueryInfo: tx.quiet = true; break;
+      case cmd::kSetInfo:
+        tx.quiet = tx.info_type != 1 || (tx.info_class != 10 && tx.info_class != 13);
+        break;
+      case cmd::kWrite: {
+        File* f = tx.has_file_id ? find_file(tx.file_id) : nullptr;
+        tx.quiet = f && f->ftx[idx(Direction::ToServer)].open;
+        break;
+      }
+      default: break;
+    }
+    if (!tx.quiet) tx.tx_id = next_tx_++;
     if (command == cmd::kCancel) {  // no response of its own (MS-SMB2 3.3.5.16)
       emit(tx, d, ctx);
       p.used = false;
@@ -453,6 +520,19 @@ bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
   // An interim response (MS-SMB2 3.3.4.2): the final one follows with the same MessageId.
   if (status == kStatusPending && (flags & kFlagAsync)) return true;
   Pending* p = find_pending(mid);
+  if (!p && command == cmd::kNegotiate && smb1_negotiate_) {
+    // The SMB2 answer to an SMB1 multi-protocol NEGOTIATE completes that Tx.
+    smb1_negotiate_ = false;
+    Tx& tx = smb1_neg_tx_;
+    tx.has_response = true;
+    tx.status = status;
+    if (status == 0) {
+      negotiate_response(m, tx);
+      dialect_ = tx.dialect;
+    }
+    emit(tx, d, ctx);
+    return true;
+  }
   Tx local;
   Tx& tx = p ? p->tx : local;
   if (!p) {
@@ -466,6 +546,16 @@ bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
   if (sid) tx.session_id = sid;
   if (tree) tx.tree_id = tree;
   response(m, tx, ctx);
+  if (tx.quiet && (command == cmd::kRead || command == cmd::kWrite) && tx.has_file_id) {
+    // The first answer gives the file Tx its status.
+    if (File* f = find_file(tx.file_id)) {
+      FileTx& ft = f->ftx[command == cmd::kWrite ? 0 : 1];
+      if (ft.open && !ft.has_response) {
+        ft.has_response = true;
+        ft.status = status;
+      }
+    }
+  }
   emit(tx, d, ctx);
   if (p) p->used = false;
   return true;
@@ -505,11 +595,14 @@ void SmbParser::request(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
     case cmd::kCreate: {  // MS-SMB2 2.2.13
       b.skip(1 + 1 + 4 + 8 + 8 + 4 + 4 + 4);
       tx.disposition = b.u32le();
-      b.skip(4);  // CreateOptions
+      uint32_t options = b.u32le();  // CreateOptions
       uint16_t off = b.u16le(), len = b.u16le();
       if (!b.ok()) break;
       tx.has_disposition = true;
+      tx.directory = options & 0x1;            // FILE_DIRECTORY_FILE
+      tx.delete_on_close = options & 0x1000;   // FILE_DELETE_ON_CLOSE
       utf16(slice(m, off, len), tx.filename);
+      chain_name_.assign(tx.filename.view());
       break;
     }
     case cmd::kClose:  // MS-SMB2 2.2.15
@@ -522,6 +615,8 @@ void SmbParser::request(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       if (File* f = find_file(tx.file_id)) {
         tx.filename.assign(f->name.view());
         if (tx.command == cmd::kClose) close_file(*f, FileEnd::Complete, ctx);
+      } else if (related_ && all_ff(tx.file_id)) {
+        tx.filename.assign(chain_name_.view());
       }
       break;
     }
@@ -535,6 +630,7 @@ void SmbParser::request(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       std::memcpy(tx.file_id, fid.data(), 16);
       tx.has_file_id = true;
       if (File* f = find_file(tx.file_id)) tx.filename.assign(f->name.view());
+      else if (related_ && all_ff(tx.file_id)) tx.filename.assign(chain_name_.view());
       break;
     }
     case cmd::kQueryInfo:  // MS-SMB2 2.2.37
@@ -553,6 +649,7 @@ void SmbParser::request(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       std::memcpy(tx.file_id, fid.data(), 16);
       tx.has_file_id = true;
       if (File* f = find_file(tx.file_id)) tx.filename.assign(f->name.view());
+      else if (related_ && all_ff(tx.file_id)) tx.filename.assign(chain_name_.view());
       if (tx.command != cmd::kSetInfo || tx.info_type != 1) break;  // SMB2_0_INFO_FILE
       Bytes buf = slice(m, boff, blen);
       ByteReader ib(buf);
@@ -582,15 +679,14 @@ void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
                                tx.status == kStatusMoreProcessing);
   if (!ok) return;  // MS-SMB2 2.2.2 ERROR response body
   switch (tx.command) {
-    case cmd::kNegotiate: {  // MS-SMB2 2.2.4
-      b.skip(2);
-      uint16_t v = b.u16le();
-      if (b.ok()) tx.dialect = dialect_ = v;
+    case cmd::kNegotiate:  // MS-SMB2 2.2.4
+      negotiate_response(m, tx);
+      if (tx.has_server_guid) dialect_ = tx.dialect;
       break;
-    }
     case cmd::kTreeConnect: {  // MS-SMB2 2.2.10
       uint8_t type = b.u8();
       if (!b.ok()) break;
+      tx.share_type = type;
       if (type == 0x02) tx.named_pipe = true;  // SMB2_SHARE_TYPE_PIPE
       Tree* slot = find_tree(tx.tree_id);
       for (uint32_t i = 0; !slot && i < kMaxTrees; ++i)
@@ -606,9 +702,20 @@ void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       if (Tree* t = find_tree(tx.tree_id)) t->used = false;
       break;
     case cmd::kCreate: {  // MS-SMB2 2.2.14
-      b.skip(1 + 1 + 4 + 8 * 6 + 4 + 4);
+      b.skip(1 + 1 + 4);  // OplockLevel, Flags, CreateAction
+      uint64_t t[4];
+      for (uint64_t& v : t) v = b.u64le();  // Creation, LastAccess, LastWrite, Change
+      b.skip(8);  // AllocationSize
+      uint64_t eof = b.u64le();
+      b.skip(4 + 4);  // FileAttributes, Reserved2
       Bytes fid = b.bytes(16);
       if (!b.ok()) break;
+      tx.has_times = true;
+      tx.created = unix_time(t[0]);
+      tx.accessed = unix_time(t[1]);
+      tx.modified = unix_time(t[2]);
+      tx.changed = unix_time(t[3]);
+      tx.size = eof;
       std::memcpy(tx.file_id, fid.data(), 16);
       tx.has_file_id = true;
       File* slot = find_file(tx.file_id);
@@ -622,7 +729,10 @@ void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       slot->used = true;
       std::memcpy(slot->id, tx.file_id, 16);
       slot->name.assign(tx.filename.view());
+      slot->share.assign(tx.share.view());
+      slot->pipe = tx.named_pipe;
       slot->ctx_file[0] = slot->ctx_file[1] = 0;
+      slot->ftx[0] = slot->ftx[1] = FileTx{};
       break;
     }
     case cmd::kRead: {  // MS-SMB2 2.2.20
@@ -659,7 +769,43 @@ SmbParser::Pending& SmbParser::new_pending(ParseContext& ctx) noexcept {
 }
 
 void SmbParser::emit(Tx& tx, Direction d, ParseContext& ctx) noexcept {
+  if (tx.quiet) return;
   ctx.on_transaction(&tx, tx.tx_id, d);
+}
+
+SmbParser::FileTx& SmbParser::open_file_tx(File& f, Direction d, uint16_t command,
+                                           uint64_t session_id, uint32_t tree_id) noexcept {
+  FileTx& ft = f.ftx[idx(d)];
+  if (!ft.open) {
+    ft = FileTx{};
+    ft.open = true;
+    ft.tx_id = next_tx_++;
+    ft.command = command;
+    ft.session_id = session_id;
+    ft.tree_id = tree_id;
+  }
+  return ft;
+}
+
+void SmbParser::emit_file_tx(File& f, int dir, ParseContext& ctx) noexcept {
+  FileTx& ft = f.ftx[dir];
+  if (!ft.open) return;
+  ft.open = false;
+  Tx tx;
+  tx.file_tx = true;
+  tx.tx_id = ft.tx_id;
+  tx.command = ft.command;
+  tx.status = ft.status;
+  tx.has_request = true;
+  tx.has_response = ft.has_response;
+  tx.session_id = ft.session_id;
+  tx.tree_id = ft.tree_id;
+  tx.dialect = dialect_;
+  tx.filename.assign(f.name.view());
+  tx.share.assign(f.share.view());
+  tx.has_file_id = true;
+  std::memcpy(tx.file_id, f.id, 16);
+  emit(tx, dir == 0 ? Direction::ToServer : Direction::ToClient, ctx);
 }
 
 SmbParser::File* SmbParser::find_file(const uint8_t* id) noexcept {
@@ -682,6 +828,10 @@ void SmbParser::close_file(File& f, FileEnd end, ParseContext& ctx) noexcept {
     if (f.ctx_file[i]) ctx.file_close(f.ctx_file[i], end);
     f.ctx_file[i] = 0;
   }
+  // The file's Txs end with it, in the order they were opened.
+  int first = f.ftx[1].open && (!f.ftx[0].open || f.ftx[1].tx_id < f.ftx[0].tx_id) ? 1 : 0;
+  emit_file_tx(f, first, ctx);
+  emit_file_tx(f, 1 - first, ctx);
   f.used = false;
 }
 
@@ -707,6 +857,10 @@ void SmbParser::finish(Direction d, ParseContext& ctx) noexcept {
   flushed_ = true;
   for (auto& f : files_)
     if (f.used) close_file(f, FileEnd::Truncated, ctx);
+  if (smb1_negotiate_) {
+    smb1_negotiate_ = false;
+    emit(smb1_neg_tx_, Direction::ToServer, ctx);
+  }
   // Requests that never got a response, in request order.
   for (;;) {
     Pending* first = nullptr;

@@ -81,7 +81,19 @@ struct Tx {
   uint8_t info_type = 0, info_class = 0;  // set info
   bool has_rename = false;
   Name rename_to;
-  bool delete_on_close = false;  // FileDispositionInformation DeletePending
+  bool delete_on_close = false;  // FileDispositionInformation DeletePending; create option
+  bool directory = false;        // create with FILE_DIRECTORY_FILE
+  uint8_t share_type = 0;        // tree connect response: 1 disk, 2 pipe, 3 print
+  bool has_times = false;        // create response: times (Unix seconds) and end of file
+  uint64_t created = 0, accessed = 0, modified = 0, changed = 0, size = 0;
+  bool has_server_guid = false;  // negotiate response
+  uint8_t server_guid[16] = {};
+  // All READs (to client) or WRITEs (to server) of one file in one direction: one Tx logged
+  // when the file is closed, as Suricata's file transactions (filename, share, fuid).
+  bool file_tx = false;
+  // Not reported: a READ, a QUERY_INFO, a SET_INFO other than rename/delete, or a WRITE whose
+  // data belongs to a file Tx (Suricata creates no transaction for them).
+  bool quiet = false;
 };
 
 // "SMB2_COMMAND_CREATE" ...; nullptr when unknown.
@@ -119,11 +131,24 @@ class SmbParser final : public Parser {
     uint64_t seq = 0;
     Tx tx;
   };
+  // The file Tx of one direction of a file (see Tx::file_tx).
+  struct FileTx {
+    bool open = false;
+    bool has_response = false;
+    uint16_t command = 0;
+    uint32_t status = 0;
+    uint32_t tree_id = 0;
+    uint64_t tx_id = 0;
+    uint64_t session_id = 0;
+  };
   struct File {
     bool used = false;
+    bool pipe = false;
     uint8_t id[16] = {};
     Name name;
+    Share share;
     uint32_t ctx_file[2] = {};  // per direction (write: to server, read: to client)
+    FileTx ftx[2];
   };
   struct Tree {
     bool used = false;
@@ -144,6 +169,10 @@ class SmbParser final : public Parser {
   File* find_file(const uint8_t* id) noexcept;
   Tree* find_tree(uint32_t id) noexcept;
   void close_file(File& f, FileEnd end, ParseContext& ctx) noexcept;
+  // Opens the file Tx of direction d (READ data: to client, WRITE data: to server).
+  FileTx& open_file_tx(File& f, Direction d, uint16_t command, uint64_t session_id,
+                       uint32_t tree_id) noexcept;
+  void emit_file_tx(File& f, int dir, ParseContext& ctx) noexcept;
   void malformed(ParseContext& ctx) noexcept;
 
   DirState dir_[2];
@@ -154,6 +183,14 @@ class SmbParser final : public Parser {
   uint64_t next_tx_ = 0;
   uint16_t dialect_ = 0;
   bool smb1_reported_ = false;
+  // An SMB1 NEGOTIATE request waiting for its answer, which may be an SMB2 NEGOTIATE response
+  // (multi-protocol negotiate, MS-SMB2 3.3.5.3.1): one Tx for both, as Suricata.
+  bool smb1_negotiate_ = false;
+  Tx smb1_neg_tx_;
+  // The name of the last CREATE of the compounded chain being walked: related operations
+  // (SMB2_FLAGS_RELATED_OPERATIONS) with FileId all 0xFF act on the file it opens.
+  Name chain_name_;
+  bool related_ = false;  // the command being read is a related compounded one
   bool encrypted_reported_ = false;
   bool done_[2] = {false, false};
   bool flushed_ = false;

@@ -337,12 +337,18 @@ TEST(SmbParser, WholeSession) {
   EXPECT_EQ(c.txs[3].share.view(), "\\\\10.77.0.40\\radiology");
   EXPECT_EQ(c.txs[3].disposition, 2u);
   EXPECT_TRUE(c.txs[3].has_file_id);
-  EXPECT_EQ(c.txs[4].command, cmd::kWrite);
-  EXPECT_EQ(c.txs[4].filename.view(), "reports\\a.csv");
-  EXPECT_EQ(c.txs[4].length, 16u);
-  EXPECT_TRUE(c.txs[5].has_rename);
-  EXPECT_EQ(c.txs[5].rename_to.view(), "reports\\a.csv.locked");
+  // The WRITE makes the file's Tx (id 4), reported when the CLOSE request ends the file:
+  // after the rename (id 5), before the close itself (id 6).
+  EXPECT_TRUE(c.txs[4].has_rename);
+  EXPECT_EQ(c.txs[4].tx_id, 5u);
+  EXPECT_EQ(c.txs[4].rename_to.view(), "reports\\a.csv.locked");
+  EXPECT_TRUE(c.txs[5].file_tx);
+  EXPECT_EQ(c.txs[5].tx_id, 4u);
+  EXPECT_EQ(c.txs[5].command, cmd::kWrite);
+  EXPECT_EQ(c.txs[5].filename.view(), "reports\\a.csv");
+  EXPECT_EQ(c.txs[5].share.view(), "\\\\10.77.0.40\\radiology");
   EXPECT_EQ(c.txs[6].status, 0xC0000022u);
+  EXPECT_EQ(c.txs[6].tx_id, 6u);
   ASSERT_EQ(c.names.size(), 1u);
   EXPECT_EQ(c.names[0], "reports\\a.csv");
   EXPECT_EQ(c.data[0], "id,result\n1,4.2\n");
@@ -356,7 +362,18 @@ TEST(SmbParser, WholeSession) {
   e = eve(c.txs[1]);
   EXPECT_NE(e.find("\"ntlmssp\":{\"domain\":\"MERCY\",\"user\":\"drsmith\",\"host\":\"WS050\"}"),
             std::string::npos) << e;
+  e = eve(c.txs[3]);
+  EXPECT_NE(e.find("\"access\":\"normal\",\"created\":0,\"accessed\":0,\"modified\":0,"
+                   "\"changed\":0,\"size\":0,\"fuid\":\"00000001-0000-0000-bbaa-000000000000\""),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("\"id\":4,"), std::string::npos) << e;  // Suricata counts from 1
+  e = eve(c.txs[2]);
+  EXPECT_NE(e.find("\"share\":\"\\\\\\\\10.77.0.40\\\\radiology\",\"share_type\":\"FILE\""),
+            std::string::npos) << e;
   e = eve(c.txs[5]);
+  EXPECT_NE(e.find("\"filename\":\"reports\\\\a.csv\",\"share\":"), std::string::npos) << e;
+  EXPECT_EQ(e.find("\"length\""), std::string::npos) << e;
+  e = eve(c.txs[4]);
   EXPECT_NE(e.find("\"rename\":{\"from\":\"reports\\\\a.csv\",\"to\":\"reports\\\\a.csv.locked\"}"),
             std::string::npos) << e;
   e = eve(c.txs[6]);
@@ -461,6 +478,9 @@ TEST(SmbParser, LimitsAndLegacy) {
   s1.resize(35, 0);
   EXPECT_EQ(p3->parse(Direction::ToServer, nbss(s1), c3).status, ParseStatus::Ok);
   EXPECT_TRUE(c3.has("smb.smb1"));
+  EXPECT_TRUE(c3.txs.empty());  // waits for the answer
+  p3->finish(Direction::ToServer, c3);
+  p3->finish(Direction::ToClient, c3);
   ASSERT_EQ(c3.txs.size(), 1u);
   EXPECT_NE(eve(c3.txs[0]).find("\"dialect\":\"NT LM 0.12\""), std::string::npos);
   // MS-SMB2 2.2.41 TRANSFORM_HEADER: noted, the rest of the direction is not parsed.
@@ -494,6 +514,155 @@ TEST(SmbParser, CompoundedRequests) {
   EXPECT_EQ(c.txs[0].command, cmd::kCreate);
   EXPECT_EQ(c.txs[1].command, cmd::kEcho);
   EXPECT_TRUE(c.anomalies.empty());
+}
+
+// MS-SMB2 3.3.5.3.1: an SMB1 multi-protocol NEGOTIATE answered by an SMB2 NEGOTIATE response
+// is one Tx (as Suricata), with the SMB2 dialect and the server GUID.
+TEST(SmbParser, Smb1NegotiateAnsweredBySmb2) {
+  Ctx c;
+  Parser* p = create(c);
+  Vec s1 = {0xFF, 'S', 'M', 'B', 0x72, 0, 0, 0, 0, 0x18};
+  s1.resize(35, 0);
+  p->parse(Direction::ToServer, nbss(s1), c);
+  Vec m = hdr(cmd::kNegotiate, 0, true);
+  le16(m, 65);      // StructureSize
+  le16(m, 1);       // SecurityMode
+  le16(m, 0x02FF);  // DialectRevision: SMB 2.???
+  le16(m, 0);       // NegotiateContextCount
+  Vec g = {0x74, 0x73, 0x34, 0x31, 0x32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  put(m, g);        // ServerGuid
+  m.resize(m.size() + 40, 0);
+  p->parse(Direction::ToClient, nbss(m), c);
+  ASSERT_EQ(c.txs.size(), 1u);
+  std::string e = eve(c.txs[0]);
+  EXPECT_NE(e.find("\"id\":1,\"dialect\":\"2.??\",\"command\":\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\","
+                   "\"status\":\"STATUS_SUCCESS\""),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("\"server_guid\":\"31347374-0032-0000-0000-000000000000\""), std::string::npos)
+      << e;
+  p->finish(Direction::ToServer, c);
+  p->finish(Direction::ToClient, c);
+  EXPECT_EQ(c.txs.size(), 1u);
+}
+
+// Suricata's transactions: none for READ and QUERY_INFO; a tree connect to IPC$ logs
+// "named_pipe"; a related compounded SET_INFO (FileId all 0xFF) acts on the file its CREATE
+// opened and logs "access"; named pipe data is not a file.
+TEST(SmbParser, TransactionsAsSuricata) {
+  std::vector<Msg> conv;
+  auto req = [&](Vec m) { conv.push_back({Direction::ToServer, nbss(m)}); };
+  auto rsp = [&](Vec m) { conv.push_back({Direction::ToClient, nbss(m)}); };
+  {  // TREE_CONNECT to \\srv\IPC$ and its answer, ShareType PIPE
+    Vec path = u16s("\\\\srv\\IPC$");
+    Vec m = hdr(cmd::kTreeConnect, 1, false);
+    le16(m, 9);
+    le16(m, 0);
+    le16(m, 72);
+    le16(m, uint16_t(path.size()));
+    put(m, path);
+    req(m);
+    Vec r = hdr(cmd::kTreeConnect, 1, true, 0, 7);
+    le16(r, 16);
+    r.push_back(2);  // ShareType: PIPE
+    r.resize(r.size() + 13, 0);
+    rsp(r);
+  }
+  {  // CREATE "lsarpc" on the pipe tree, then READ and QUERY_INFO on it
+    Vec name = u16s("lsarpc");
+    Vec m = hdr(cmd::kCreate, 2, false, 0, 7);
+    le16(m, 57);
+    m.resize(m.size() + 2 + 4 + 8 + 8 + 4 + 4 + 4, 0);
+    le32(m, 1);  // CreateDisposition: FILE_OPEN
+    le32(m, 0);  // CreateOptions
+    le16(m, 120);
+    le16(m, uint16_t(name.size()));
+    le32(m, 0);
+    le32(m, 0);
+    put(m, name);
+    req(m);
+    Vec r = hdr(cmd::kCreate, 2, true, 0, 7);
+    le16(r, 89);
+    r.resize(r.size() + 2 + 4 + 6 * 8 + 4 + 4, 0);
+    fid(r);
+    le32(r, 0);
+    le32(r, 0);
+    rsp(r);
+    Vec rd = hdr(cmd::kRead, 3, false, 0, 7);  // MS-SMB2 2.2.19
+    le16(rd, 49);
+    rd.push_back(0x50);
+    rd.push_back(0);
+    le32(rd, 1024);  // Length
+    le64(rd, 0);     // Offset
+    fid(rd);
+    rd.resize(rd.size() + 17, 0);
+    req(rd);
+    Vec rr = hdr(cmd::kRead, 3, true, 0, 7);  // MS-SMB2 2.2.20
+    le16(rr, 17);
+    rr.push_back(80);  // DataOffset
+    rr.push_back(0);
+    le32(rr, 4);       // DataLength
+    le32(rr, 0);
+    le32(rr, 0);
+    put(rr, Vec{5, 0, 0x0c, 3});  // DCE/RPC bytes
+    rsp(rr);
+    Vec q = hdr(cmd::kQueryInfo, 4, false, 0, 7);  // MS-SMB2 2.2.37
+    le16(q, 41);
+    q.push_back(1);
+    q.push_back(5);
+    q.resize(q.size() + 20, 0);
+    fid(q);
+    req(q);
+    Vec qr = hdr(cmd::kQueryInfo, 4, true, 0, 7);
+    le16(qr, 9);
+    qr.resize(qr.size() + 7, 0);
+    rsp(qr);
+  }
+  {  // CREATE "test" + related SET_INFO FileDispositionInformation, compounded
+    Vec name = u16s("test");
+    Vec m = hdr(cmd::kCreate, 5, false, 0, 7);
+    le16(m, 57);
+    m.resize(m.size() + 2 + 4 + 8 + 8 + 4 + 4 + 4, 0);
+    le32(m, 1);
+    le32(m, 0);
+    le16(m, 120);
+    le16(m, uint16_t(name.size()));
+    le32(m, 0);
+    le32(m, 0);
+    put(m, name);
+    while (m.size() % 8) m.push_back(0);
+    uint32_t next = uint32_t(m.size());
+    for (int i = 0; i < 4; ++i) m[20 + i] = uint8_t(next >> 8 * i);
+    Vec si = hdr(cmd::kSetInfo, 6, false, 0, 7);
+    si[16] = 4;  // Flags: SMB2_FLAGS_RELATED_OPERATIONS
+    le16(si, 33);
+    si.push_back(1);   // InfoType: SMB2_0_INFO_FILE
+    si.push_back(13);  // FileDispositionInformation
+    le32(si, 1);       // BufferLength
+    le16(si, 96);      // BufferOffset
+    le16(si, 0);
+    le32(si, 0);
+    si.insert(si.end(), 16, 0xFF);  // FileId: the one of the related CREATE
+    si.push_back(1);                // DeletePending
+    put(m, si);
+    req(m);
+  }
+  auto c_p = run(conv);
+  Ctx& c = *c_p;
+  ASSERT_EQ(c.txs.size(), 4u);  // tree connect, create, create, set info
+  std::string e = eve(c.txs[0]);
+  EXPECT_NE(e.find("\"named_pipe\":\"\\\\\\\\srv\\\\IPC$\",\"share_type\":\"PIPE\""),
+            std::string::npos) << e;
+  EXPECT_EQ(e.find("\"share\""), std::string::npos) << e;
+  EXPECT_EQ(c.txs[1].command, cmd::kCreate);
+  EXPECT_TRUE(c.names.empty());  // pipe data is not a file
+  const Tx* si = nullptr;
+  for (const Tx& t : c.txs)
+    if (t.command == cmd::kSetInfo) si = &t;
+  ASSERT_NE(si, nullptr);
+  e = eve(*si);
+  EXPECT_NE(e.find("\"filename\":\"test\""), std::string::npos) << e;
+  EXPECT_NE(e.find("\"access\":\"delete on close\""), std::string::npos) << e;
+  for (size_t i = 0; i < c.txs.size(); ++i) EXPECT_LT(c.txs[i].tx_id, 4u);  // no gaps
 }
 
 TEST(SmbParser, Probe) {

@@ -2,7 +2,9 @@
 """Agreement of wardwatch's smb / smtp / ftp EVE records with tshark's on captures.
 
   SMB2: one record per SMB2 request tshark dissects: (command number, file name of a CREATE
-        request, else ""); wardwatch: one per smb tx with a request.
+        request, else ""); wardwatch: one per smb tx with a request. READ, WRITE, GET_INFO and
+        SET_INFO are left out on both sides: as Suricata, wardwatch logs a file's reads or
+        writes as one transaction, no QUERY_INFO, and SET_INFO only for a rename or a delete.
   SMTP: one record per client command tshark dissects (smtp.req.command, upper case);
         wardwatch: the commands its transactions imply are not logged one by one, so SMTP is
         compared on (mail_from, rcpt_to) envelopes: tshark's MAIL FROM / RCPT TO arguments.
@@ -16,6 +18,7 @@ SMB2_CMDS = ["NEGOTIATE_PROTOCOL", "SESSION_SETUP", "SESSION_LOGOFF", "TREE_CONN
              "TREE_DISCONNECT", "CREATE", "CLOSE", "FLUSH", "READ", "WRITE", "LOCK", "IOCTL",
              "CANCEL", "KEEPALIVE", "FIND", "CHANGE_NOTIFY", "GET_INFO", "SET_INFO",
              "OPLOCK_BREAK"]
+NOT_ONE_BY_ONE = {8, 9, 16, 17}  # READ, WRITE, GET_INFO, SET_INFO
 
 
 def tshark(pcap, filt, fields):
@@ -43,7 +46,9 @@ def smb(ww, pcap):
         cmds = [int(c) for c in row[0].split("\x1f") if c]
         names = [n for n in (row[1].split("\x1f") if len(row) > 1 else []) if n]
         for c in cmds:
-            ts[(c, names.pop(0) if c == 5 and names else "")] += 1
+            name = names.pop(0) if c == 5 and names else ""
+            if c not in NOT_ONE_BY_ONE:
+                ts[(c, name)] += 1
     ws = collections.Counter()
     for e in eve(ww, pcap):
         s = e.get("smb")
@@ -53,9 +58,12 @@ def smb(ww, pcap):
         if name not in SMB2_CMDS:
             continue
         c = SMB2_CMDS.index(name)
+        if c in NOT_ONE_BY_ONE:
+            continue
         if c != 5 and "status" in s and not s.get("_req", True):
             continue
-        ws[(c, s.get("filename", "") if c == 5 else "")] += 1
+        name = s.get("filename", s.get("directory", "")) if c == 5 else ""
+        ws[(c, "" if name == "<share_root>" else name)] += 1
     return ts, ws
 
 

@@ -50,7 +50,11 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   if (!tx.has_data) return;
   j.Key("email");
   j.StartObject();
-  w.kv("status", tx.data_done ? "PARSER_DONE" : "PARSER_INCOMPLETE");
+  // Suricata's MIME parser state names: PARSE_DONE once the end of data was seen, otherwise
+  // where the message stopped (headers or body).
+  w.kv("status", tx.data_done       ? "PARSE_DONE"
+                 : tx.body_started ? "BODY_STARTED"
+                                   : "HEADER_STARTED");
   if (!tx.from.empty()) w.kv("from", tx.from.view());
   if (!tx.to.empty()) {
     j.Key("to");

@@ -276,7 +276,15 @@ void SmtpParser::gap(Direction d, uint64_t, ParseContext& ctx) noexcept {
 }
 
 void SmtpParser::finish(Direction d, ParseContext& ctx) noexcept {
-  if (d == Direction::ToServer && client_ == Client::Data) end_data(ctx);
+  if (d == Direction::ToServer && client_ == Client::Data) {
+    // The session ended inside the data: what was read is kept, the message is not done.
+    if (mime_ == Mime::Headers && !hdr_.empty()) {
+      header(hdr_.view(), ctx);
+      hdr_.clear();
+    }
+    file_end(FileEnd::Truncated, ctx);
+    client_ = Client::Command;
+  }
   emit(ctx);
 }
 
@@ -382,6 +390,7 @@ void SmtpParser::header(std::string_view h, ParseContext&) noexcept {
 
 void SmtpParser::end_headers(ParseContext& ctx) noexcept {
   top_ = false;
+  tx_.body_started = true;
   mime_ = Mime::Body;
   if (part_.multipart && !part_.boundary.empty()) {
     if (depth_ < kMaxDepth)

@@ -40,6 +40,7 @@ struct Tx {
   tls::BoundedList<2048, kMaxRcpt> rcpt_to;
   bool has_data = false;   // DATA/BDAT seen
   bool data_done = false;  // the end-of-data line was seen
+  bool body_started = false;  // the message's header block ended
   bool starttls = false;
   Str auth_mechanism;      // AUTH <mechanism>, upper-cased
   uint16_t data_reply = 0;  // the server's reply to the end of data (250 accepted ...)

@@ -167,9 +167,32 @@ TEST(SmtpParser, WholeSession) {
   std::string e = eve(t);
   EXPECT_NE(e.find("\"rcpt_to\":[\"<drsmith@hospital.local>\",\"<lab@hospital.local>\"]"),
             std::string::npos) << e;
-  EXPECT_NE(e.find("\"email\":{\"status\":\"PARSER_DONE\""), std::string::npos) << e;
+  EXPECT_NE(e.find("\"email\":{\"status\":\"PARSE_DONE\""), std::string::npos) << e;
   EXPECT_NE(e.find("\"cc\":[\"\\\"Doe, J\\\" <jdoe@hospital.local>\"]"), std::string::npos) << e;
   EXPECT_NE(e.find("\"attachment\":[\"ct.pdf\",\"lab.csv\"]"), std::string::npos) << e;
+}
+
+// email.status follows Suricata's MIME parser states: a message cut in its headers or its body
+// is not PARSE_DONE.
+TEST(SmtpParser, EmailStatusWhenCut) {
+  std::vector<Msg> base = {
+      {C, "HELO a\r\n"}, {S, "250 ok\r\n"}, {C, "MAIL FROM:<a@b>\r\n"}, {S, "250 ok\r\n"},
+      {C, "RCPT TO:<c@d>\r\n"}, {S, "250 ok\r\n"}, {C, "DATA\r\n"}, {S, "354 go\r\n"}};
+  auto in_headers = base;
+  in_headers.push_back({C, "Subject: x\r\nFrom: a@b\r\n"});
+  auto c = run(in_headers);
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_NE(eve(c->txs[0]).find("\"status\":\"HEADER_STARTED\""), std::string::npos);
+  auto in_body = base;
+  in_body.push_back({C, "Subject: x\r\n\r\nbody line\r\n"});
+  c = run(in_body);
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_NE(eve(c->txs[0]).find("\"status\":\"BODY_STARTED\""), std::string::npos);
+  auto done = in_body;
+  done.push_back({C, ".\r\n"});
+  c = run(done);
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_NE(eve(c->txs[0]).find("\"status\":\"PARSE_DONE\""), std::string::npos);
 }
 
 TEST(SmtpParser, SplitAtEveryOffset) {
