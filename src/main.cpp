@@ -22,6 +22,7 @@
 #include "detect/loader.h"
 #include "detect/rules_check.h"
 #include "files/file_rules.h"
+#include "files/filestore.h"
 #include "files/hash_list.h"
 #include "files/yara.h"
 
@@ -39,6 +40,7 @@ struct CommonOptions {
   bool quiet = false;
   std::vector<std::string> yara;       // --yara FILE|DIR (added to files.yara.rules)
   std::vector<std::string> hash_lists;  // --hash-list FILE (added to files.hash-lists)
+  bool filestore = false;               // --filestore (files.filestore.enabled)
 };
 
 void add_common(CLI::App* cmd, CommonOptions& o) {
@@ -52,6 +54,9 @@ void add_common(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--yara", o.yara, "YARA rule file or folder (repeatable): scan every file");
   cmd->add_option("--hash-list", o.hash_lists,
                   "Known-bad file hashes, one MD5/SHA-1/SHA-256 per line (repeatable)");
+  cmd->add_flag("--filestore", o.filestore,
+                "Store files (filestore rules' or, with files.filestore.all, every file) under "
+                "LOGDIR/filestore");
 }
 
 // File detection set up once at start (docs/files.md): YARA rules compiled and the scan pool
@@ -88,6 +93,14 @@ ww::Result<void> setup_files(ww::Config& cfg, const CommonOptions& o,
     }
     fc.known_bad = ww::files::HashList::merge(lists, "known-bad");
     if (!o.quiet) fmt::print("{} known-bad file hashes loaded\n", fc.known_bad->size());
+  }
+  auto& fsc = fc.filestore_config;
+  if (o.filestore) fsc.enabled = true;
+  if (fsc.enabled) {
+    if (fsc.dir.empty()) fsc.dir = o.log_dir + "/filestore";
+    auto st = ww::files::FileStore::open(fsc);
+    if (!st) return ww::Unexpected{st.error()};
+    fc.filestore = std::move(*st);
   }
   if (detect) {
     auto fr = ww::files::FileRules::build(detect);

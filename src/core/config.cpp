@@ -274,6 +274,14 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
       }
     };
     paths(f["hash-lists"], "files.hash-lists", c.files.hash_list_paths);
+    if (auto st = f["filestore"]) {
+      auto& fs = c.files.filestore_config;
+      rd.get(st, "enabled", "files.filestore.enabled", fs.enabled);
+      rd.get(st, "dir", "files.filestore.dir", fs.dir);
+      rd.get(st, "all", "files.filestore.all", fs.all);
+      rd.get_size(st, "max-file-size", "files.filestore.max-file-size", fs.max_file_bytes);
+      rd.get_size(st, "max-total-size", "files.filestore.max-total-size", fs.max_total_bytes);
+    }
     if (auto y = f["yara"]) {
       auto& yc = c.files.yara_config;
       paths(y["rules"], "files.yara.rules", yc.paths);

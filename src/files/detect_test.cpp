@@ -384,3 +384,98 @@ TEST(FileDetect, MissingOrBadHashListIsAnError) {
 
 }  // namespace
 }  // namespace ww::files
+
+// --- filestore -----------------------------------------------------------------------------------
+
+namespace ww::files {
+namespace {
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+size_t count_files(const std::string& dir, std::string_view suffix) {
+  size_t n = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    std::string s = e.path().filename().string();
+    if (e.is_regular_file() && s.size() >= suffix.size() &&
+        s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0)
+      ++n;
+  }
+  return n;
+}
+
+TEST(Filestore, AllFilesContentAddressedWithSidecarsAndDedup) {
+  FilestoreConfig sc;
+  sc.enabled = true;
+  sc.all = true;
+  sc.dir = tmpdir("store_all");
+  FileTrackerConfig fc;
+  fc.filestore = *FileStore::open(sc);
+  Fixture x(fc, {}, false);
+  x.whole(kEicar, "/dl/eicar.com", 7);
+  x.whole(kEicar, "/dl/again.com");
+  std::string stored = sc.dir + "/27/" + std::string(kEicarSha256);
+  EXPECT_EQ(slurp(stored), kEicar);
+  EXPECT_EQ(count_files(sc.dir, ".json"), 2u);  // one sidecar per copy seen, one file
+  EXPECT_EQ(fc.filestore->total_bytes(), 68u);
+  std::string e = x.events();
+  EXPECT_THAT(e, HasSubstr("\"stored\":true"));
+  EXPECT_THAT(e, Not(HasSubstr("\"stored\":false")));
+  EXPECT_EQ(x.stats.value("files.filestore.stored"), 2u);
+  // Nothing is left in tmp/.
+  EXPECT_TRUE(std::filesystem::is_empty(sc.dir + "/tmp"));
+  bool sidecar_ok = false;
+  for (auto& p : std::filesystem::recursive_directory_iterator(sc.dir))
+    if (p.path().extension() == ".json")
+      sidecar_ok |= slurp(p.path().string()).find("\"filename\":\"/dl/eicar.com\"") !=
+                    std::string::npos;
+  EXPECT_TRUE(sidecar_ok);
+}
+
+TEST(Filestore, RetentionRemovesOldestAndTooBigIsNotStored) {
+  FilestoreConfig sc;
+  sc.enabled = true;
+  sc.all = true;
+  sc.dir = tmpdir("store_ret");
+  sc.max_total_bytes = 250;
+  sc.max_file_bytes = 150;
+  FileTrackerConfig fc;
+  fc.filestore = *FileStore::open(sc);
+  Fixture x(fc, {}, false);
+  for (char c : std::string("abcd")) x.whole(std::string(100, c), std::string(1, c));
+  x.whole(std::string(200, 'z'), "big");
+  EXPECT_EQ(x.stats.value("files.filestore.stored"), 4u);
+  EXPECT_EQ(x.stats.value("files.filestore.evicted"), 2u);
+  EXPECT_EQ(x.stats.value("files.filestore.too_big"), 1u);
+  EXPECT_LE(fc.filestore->total_bytes(), 250u);
+  EXPECT_EQ(count_files(sc.dir, ".json"), 2u);  // sidecars of evicted files go with them
+  // A new store over the same folder counts what is there.
+  auto again = FileStore::open(sc);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->total_bytes(), 200u);
+}
+
+TEST(Filestore, OnlyFilesOfFilestoreRules) {
+  std::string d = tmpdir("store_rules");
+  FilestoreConfig sc;
+  sc.enabled = true;
+  sc.dir = d + "/store";
+  FileTrackerConfig fc;
+  fc.filestore = *FileStore::open(sc);
+  fc.rules = file_rules(d, "alert http any any -> any any (msg:\"store com\"; fileext:\"com\"; "
+                           "filestore; sid:20;)\n");
+  ASSERT_NE(fc.rules, nullptr);
+  ASSERT_EQ(fc.rules->rules().size(), 1u);
+  EXPECT_FALSE(fc.rules->rules()[0].alert);  // the transaction matcher alerts on it
+  Fixture x(fc, {}, false);
+  x.whole(kEicar, "/x/eicar.com");
+  x.whole("plain text", "/x/readme.txt");
+  EXPECT_EQ(x.stats.value("files.filestore.stored"), 1u);
+  EXPECT_EQ(count_files(sc.dir, ".json"), 1u);
+  EXPECT_THAT(x.events(), Not(HasSubstr("\"event_type\":\"alert\"")));
+}
+
+}  // namespace
+}  // namespace ww::files

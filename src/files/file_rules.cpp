@@ -19,13 +19,16 @@ bool hash_kind(std::string_view kw, int& kind) {
 
 }  // namespace
 
-bool is_file_rule(const detect::Rule& r, std::string* why) {
-  bool file_only = false;
+bool is_file_rule(const detect::Rule& r, std::string* why, bool* filestore_only) {
+  bool file_only = false, store = false;
+  if (filestore_only) *filestore_only = false;
   for (const auto& c : r.app_checks) {
     int k;
     if (hash_kind(c.keyword, k) || c.keyword == "filesize") {
       file_only = true;
-    } else if (c.keyword != "filestore" && c.keyword != "app-layer-protocol") {
+    } else if (c.keyword == "filestore") {
+      store = true;
+    } else if (c.keyword != "app-layer-protocol") {
       if (why) *why = "keyword " + c.keyword;
       return false;
     }
@@ -43,6 +46,10 @@ bool is_file_rule(const detect::Rule& r, std::string* why) {
     if (why) *why = "packet or flow variable keywords";
     return false;
   }
+  if (!file_only && store && filestore_only) {
+    *filestore_only = true;
+    return true;
+  }
   if (!file_only && why) *why = "no file-only keyword";
   return file_only;
 }
@@ -54,9 +61,11 @@ Result<std::shared_ptr<const FileRules>> FileRules::build(
   if (!engine) return std::shared_ptr<const FileRules>(std::move(out));
   std::map<std::string, std::shared_ptr<const HashList>> cache;
   for (const auto& r : engine->rules().rules) {
-    if (!is_file_rule(r)) continue;
+    bool store_only = false;
+    if (!is_file_rule(r, nullptr, &store_only)) continue;
     FileRule fr;
     fr.rule = &r;
+    fr.alert = !store_only;
     for (const auto& c : r.app_checks) {
       int kind;
       if (hash_kind(c.keyword, kind)) {

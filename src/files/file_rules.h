@@ -31,6 +31,9 @@ struct FileRule {
   std::vector<Hash> hashes;
   std::vector<detect::NumCmp> sizes;
   bool filestore = false;
+  // False for a rule that is here only for its filestore side effect (no file-only keyword):
+  // the transaction matcher alerts on it, this only marks the file for the filestore.
+  bool alert = true;
 };
 
 class FileRules {
@@ -49,7 +52,8 @@ class FileRules {
   size_t lists_ = 0;
 };
 
-// True when `r` is a file rule (see above); `why` says why not.
-bool is_file_rule(const detect::Rule& r, std::string* why = nullptr);
+// True when `r` is a file rule (see above); `why` says why not. With `filestore_only`, also a
+// rule with the filestore keyword and nothing a file lacks.
+bool is_file_rule(const detect::Rule& r, std::string* why = nullptr, bool* filestore_only = nullptr);
 
 }  // namespace ww::files

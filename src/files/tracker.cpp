@@ -3,7 +3,13 @@
 #include <magic.h>
 #include <openssl/evp.h>
 
+#include <fcntl.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 
@@ -84,6 +90,9 @@ struct FileTracker::Slot {
   uint64_t chunk_bytes = 0;  // bytes written to the chunks
   bool keep = false;     // still keeping bytes for the scan
   bool cut = false;      // stopped keeping: the worker's chunk pool was exhausted
+  // Filestore: the temporary file the bytes are written to (-1: none).
+  int store_fd = -1;
+  char store_tmp[256];
 };
 
 // A file waiting for its YARA scan, with what its fileinfo event and alerts need.
@@ -153,7 +162,12 @@ FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_
       yara_waits_(stats.counter("files.yara.waits")),
       yara_chunks_max_(stats.counter("files.yara.chunks_max", CounterKind::Max)),
       known_bad_(stats.counter("files.known_bad")),
-      rule_alerts_(stats.counter("files.rule_alerts")) {
+      rule_alerts_(stats.counter("files.rule_alerts")),
+      fs_stored_(stats.counter("files.filestore.stored")),
+      fs_too_big_(stats.counter("files.filestore.too_big")),
+      fs_errors_(stats.counter("files.filestore.errors")),
+      fs_evicted_(stats.counter("files.filestore.evicted")) {
+  if (cfg_.filestore) cfg_.sha256 = true;  // the store is addressed by SHA-256
   cfg_.max_open_files = std::min(cfg_.max_open_files, kMaxSlots);
   // The hashes that hash lists and file rules compare are computed whatever files.hashes says.
   auto need = [&](const HashList& l) {
@@ -244,6 +258,11 @@ uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::strin
   s.chunk_bytes = 0;
   s.keep = chan_ != nullptr;
   s.cut = false;
+  s.store_fd = -1;
+  if (cfg_.filestore) {
+    s.store_fd = cfg_.filestore->create_tmp(s.store_tmp);
+    if (s.store_fd < 0) fs_errors_.inc();
+  }
   s.next = ff.head;
   if (ff.head) slots_[ff.head - 1]->prev = i + 1;
   ff.head = i + 1;
@@ -276,6 +295,7 @@ void FileTracker::data(uint32_t id, Bytes b) noexcept {
     s->prefix_len += uint32_t(n);
   }
   if (s->keep) keep(*s, b, s->size);
+  if (s->store_fd >= 0) store_data(*s, b);
   for (uint8_t c : b) ++s->hist[c];
   s->size += b.size();
   bytes_.inc(b.size());
@@ -499,6 +519,8 @@ void FileTracker::detect(const flow::Flow& f, FileResult& r,
       if (r.truncated || !sz.match(r.size)) ok = false;  // a size is known only when complete
     if (!ok) continue;
     if (!rule.buffers.empty() && !detect::match_buffers(rule, bufs, rs_->scratch)) continue;
+    if (fr.filestore) store_mark_ = true;
+    if (!fr.alert) continue;
     rule_alerts_.inc();
     if (alerts && !rule.noalert) output::write_alert_event(*eve_, rule, alert_ctx(f, in_iface_, r));
   }
@@ -531,7 +553,7 @@ void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool 
       eve_->kv("sha256", std::string_view(buf, 64));
     }
   }
-  eve_->kv_bool("stored", false);
+  eve_->kv_bool("stored", r.stored);
   eve_->kv("size", r.size);
   eve_->kv("tx_id", r.tx_id);
   j.Key("entropy");
@@ -558,6 +580,89 @@ void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool 
   }
   j.EndObject();
   eve_->end();
+}
+
+void FileTracker::store_data(Slot& s, Bytes b) noexcept {
+  if (s.size + b.size() > cfg_.filestore->config().max_file_bytes) {
+    ::close(s.store_fd);
+    cfg_.filestore->discard(s.store_tmp);
+    s.store_fd = -1;
+    fs_too_big_.inc();
+    return;
+  }
+  const uint8_t* p = b.data();
+  size_t n = b.size();
+  while (n > 0) {
+    ssize_t w = ::write(s.store_fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      ::close(s.store_fd);
+      cfg_.filestore->discard(s.store_tmp);
+      s.store_fd = -1;
+      fs_errors_.inc();
+      return;
+    }
+    p += w;
+    n -= size_t(w);
+  }
+}
+
+void FileTracker::store_close(Slot& s, const flow::Flow& f, FileResult& r) noexcept {
+  bool ok = ::close(s.store_fd) == 0;
+  s.store_fd = -1;
+  if (!ok) {
+    cfg_.filestore->discard(s.store_tmp);
+    fs_errors_.inc();
+    return;
+  }
+  // The sidecar: what the fileinfo event says, for whoever picks the file up later.
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  char ts[40];
+  char buf[64];
+  auto str = [&](const char* k, std::string_view v) {
+    w.Key(k);
+    w.String(v.data(), rapidjson::SizeType(v.size()));
+  };
+  w.StartObject();
+  str("timestamp", std::string_view(ts, format_timestamp(f.last, ts)));
+  w.Key("flow_id");
+  w.Uint64(f.flow_id);
+  char ip[48];
+  str("src_ip", std::string_view(ip, f.src.format(ip)));
+  w.Key("src_port");
+  w.Uint(f.sp);
+  str("dest_ip", std::string_view(ip, f.dst.format(ip)));
+  w.Key("dest_port");
+  w.Uint(f.dp);
+  str("app_proto", app::proto_name(r.proto));
+  str("direction", r.direction == Direction::ToServer ? "to_server" : "to_client");
+  str("filename", r.name);
+  if (!r.magic.empty()) str("magic", r.magic);
+  str("state", r.truncated ? "TRUNCATED" : "CLOSED");
+  hex(r.sha256, 32, buf);
+  str("sha256", std::string_view(buf, 64));
+  if (cfg_.md5) {
+    hex(r.md5, 16, buf);
+    str("md5", std::string_view(buf, 32));
+  }
+  w.Key("size");
+  w.Uint64(r.size);
+  w.Key("tx_id");
+  w.Uint64(r.tx_id);
+  w.EndObject();
+  hex(r.sha256, 32, buf);
+  std::string name = std::string(buf, 64) + "." + std::to_string(f.last.usec / 1000000) + "." +
+                     std::to_string(f.flow_id) + ".json";
+  uint64_t evicted = 0;
+  if (cfg_.filestore->commit(s.store_tmp, r.sha256, r.size, name,
+                             std::string(sb.GetString(), sb.GetSize()), evicted)) {
+    r.stored = true;
+    fs_stored_.inc();
+  } else {
+    fs_errors_.inc();
+  }
+  fs_evicted_.inc(evicted);
 }
 
 void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
@@ -591,8 +696,18 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
     std::memset(r.sha256, 0, sizeof r.sha256);
   }
 
+  store_mark_ = false;
   if (s.flow && hashed)
     detect(*s.flow, r, std::string_view(reinterpret_cast<const char*>(s.prefix), s.prefix_len));
+  if (s.store_fd >= 0) {
+    if (hashed && s.flow && (store_mark_ || cfg_.filestore->config().all)) {
+      store_close(s, *s.flow, r);
+    } else {
+      ::close(s.store_fd);
+      cfg_.filestore->discard(s.store_tmp);
+    }
+    s.store_fd = -1;
+  }
   if (observer_) observer_(r, observer_arg_);
 
   Job* job = (chan_ && s.flow) ? get_job() : nullptr;

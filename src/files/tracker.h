@@ -43,6 +43,7 @@
 #include "app/proto.h"
 #include "core/stats.h"
 #include "core/types.h"
+#include "files/filestore.h"
 #include "files/yara.h"
 
 namespace ww::flow {
@@ -72,10 +73,12 @@ struct FileTrackerConfig {
   // YAML files.yara and files.hash-lists (paths; main compiles and loads them).
   YaraConfig yara_config;
   std::vector<std::string> hash_list_paths;
+  FilestoreConfig filestore_config;  // files.filestore
   // Built at start-up (main) and shared by every worker; null = off.
   std::shared_ptr<ScanPool> yara;
   std::shared_ptr<const HashList> known_bad;  // files.hash-lists (merged)
   std::shared_ptr<const FileRules> rules;     // file rules of the loaded rule set
+  std::shared_ptr<FileStore> filestore;       // files.filestore.enabled
 };
 
 // Per-flow list of open files; lives in the flow's app state (zero-initialised).
@@ -99,6 +102,7 @@ struct FileResult {
   bool dicom = false;                     // "DICM" at offset 128
   bool dicom_preamble_executable = false;  // DICM at 128 and MZ or \x7fELF at 0
   bool known_bad = false;                  // a hash is in the known-bad list
+  bool stored = false;                     // kept in the filestore
   Direction direction = Direction::ToServer;
   app::Proto proto = app::Proto::Unknown;
 };
@@ -184,6 +188,9 @@ class FileTracker {
   uint32_t inflight_ = 0;
   uint64_t max_keep_ = 0;
   std::unique_ptr<RuleState> rs_;
+  bool store_mark_ = false;  // set by detect(): a filestore rule matched the file
+  void store_data(Slot& s, Bytes b) noexcept;
+  void store_close(Slot& s, const flow::Flow& f, FileResult& r) noexcept;
   Counter& opened_;
   Counter& closed_;
   Counter& truncated_;
@@ -201,6 +208,10 @@ class FileTracker {
   Counter& yara_chunks_max_;
   Counter& known_bad_;
   Counter& rule_alerts_;
+  Counter& fs_stored_;
+  Counter& fs_too_big_;
+  Counter& fs_errors_;
+  Counter& fs_evicted_;
 };
 
 }  // namespace ww::files
