@@ -325,8 +325,10 @@ void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
     } else if (magic(m, 0xFF)) {
       // legacy SMB1: handled at the end of the message
     } else if (magic(m, 0xFD)) {
-      // MS-SMB2 2.2.41 TRANSFORM_HEADER: encrypted from here on.
-      s.state = State::Encrypted;
+      // MS-SMB2 2.2.41 TRANSFORM_HEADER: this message is encrypted and skipped by length.
+      // Encryption may be per share (MS-SMB2 3.3.5.2.11): plain messages can follow, e.g. a
+      // tree connect to IPC$ after an encrypted share's traffic.
+      s.skip = true;
       if (!encrypted_reported_) {
         encrypted_reported_ = true;
         Tx tx;

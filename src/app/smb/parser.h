@@ -1,8 +1,8 @@
 // app/smb: SMB2/3 over TCP (MS-SMB2), behind the 4-byte NetBIOS session header (RFC 1002
 // 4.3.1; port 445 uses the same framing). SMB1 (0xFF 'SMB') is recognised and flagged as
 // legacy (smb.smb1, one transaction with dialect "NT LM 0.12"); an SMB3 TRANSFORM header
-// (0xFD 'SMB', MS-SMB2 2.2.41) means the rest of that direction is encrypted: noted on a
-// transaction and not parsed any further.
+// (0xFD 'SMB', MS-SMB2 2.2.41) means that message is encrypted: noted once on a transaction and
+// skipped by its NBSS length (plain messages may follow).
 //
 // What it does: negotiate (offered dialects, chosen dialect), session setup (NTLMSSP
 // AUTHENTICATE inside the security blob: domain, user, host), tree connect (share, pipe when the

@@ -483,7 +483,8 @@ TEST(SmbParser, LimitsAndLegacy) {
   p3->finish(Direction::ToClient, c3);
   ASSERT_EQ(c3.txs.size(), 1u);
   EXPECT_NE(eve(c3.txs[0]).find("\"dialect\":\"NT LM 0.12\""), std::string::npos);
-  // MS-SMB2 2.2.41 TRANSFORM_HEADER: noted, the rest of the direction is not parsed.
+  // MS-SMB2 2.2.41 TRANSFORM_HEADER: noted once, each encrypted message skipped by length;
+  // a plain message after them is parsed (encryption per share, MS-SMB2 3.3.5.2.11).
   Ctx c4;
   Parser* p4 = create(c4);
   Vec t = {0xFD, 'S', 'M', 'B'};
@@ -492,6 +493,15 @@ TEST(SmbParser, LimitsAndLegacy) {
   EXPECT_EQ(p4->parse(Direction::ToServer, nbss(t), c4).status, ParseStatus::Ok);
   ASSERT_EQ(c4.txs.size(), 1u);
   EXPECT_TRUE(c4.txs[0].encrypted);
+  Vec echo = hdr(cmd::kEcho, 9, false);
+  le16(echo, 4);
+  le16(echo, 0);
+  EXPECT_EQ(p4->parse(Direction::ToServer, nbss(echo), c4).status, ParseStatus::Ok);
+  p4->finish(Direction::ToServer, c4);
+  p4->finish(Direction::ToClient, c4);
+  ASSERT_EQ(c4.txs.size(), 2u);
+  EXPECT_EQ(c4.txs[1].command, cmd::kEcho);
+  EXPECT_TRUE(c4.anomalies.empty());
 }
 
 TEST(SmbParser, CompoundedRequests) {
