@@ -766,6 +766,21 @@ void eicar_all(Sim& sim, Ts t) {
   t2.close(Dir::kC2S);
   l2.add_flow(t2.tuple());
   finish(l2, s.now);
+  // Stored on the legacy FTP server (STOR over a passive data connection).
+  if (Host* ftp = sim.net.role("ftp_legacy")) {
+    s.now += r.range(5 * kSec, 10 * kSec);
+    Label& l3 = sim.label("Ingress Tool Transfer (EICAR test file over FTP)", "T1105",
+                          "command-and-control", "The EICAR test file is uploaded to the FTP server",
+                          s.now);
+    l3.add_host(ws);
+    l3.add_host(*ftp);
+    FtpParams p;
+    p.upload = true;
+    p.file = "eicar.com";
+    p.content.assign(kEicar, kEicar + 68);
+    l3.add_flow(ftp_session(sim, s, ws, *ftp, p));
+    finish(l3, s.now);
+  }
 }
 
 const std::vector<Attack> kAttacks = {
@@ -783,7 +798,7 @@ const std::vector<Attack> kAttacks = {
     {"device_internet", "infusion pump talks to an internet host", device_internet},
     {"lateral_imaging", "workstation to imaging: SMB ADMIN$ write, DICOM C-ECHO/C-FIND", lateral_imaging},
     {"eicar", "HTTP download of the EICAR test file", eicar},
-    {"eicar_all", "EICAR test file over HTTP, mailed (SMTP) and copied over SMB (not in hospital)",
+    {"eicar_all", "EICAR test file over HTTP, SMTP (attachment), SMB and FTP (not in hospital)",
      eicar_all},
 };
 

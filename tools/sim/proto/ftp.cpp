@@ -35,10 +35,13 @@ FiveTuple ftp_session(Sim& sim, Session& s, Host& client, Host& server, const Ft
   data.connect();
   ctl.send(Dir::kS2C, p.upload ? "150 Ok to send data.\r\n"
                                : "150 Opening BINARY mode data connection for " + p.file + " (" +
-                                     std::to_string(p.bytes) + " bytes).\r\n",
+                                     std::to_string(p.content.empty() ? p.bytes : p.content.size()) + " bytes).\r\n",
            r.range(200, 1000));
-  Bytes payload(p.bytes);
-  r.fill(payload.data(), payload.size());
+  Bytes payload = p.content;
+  if (payload.empty()) {
+    payload.resize(p.bytes);
+    r.fill(payload.data(), payload.size());
+  }
   data.send(p.upload ? Dir::kC2S : Dir::kS2C, payload, r.range(200, 1000));
   data.close(p.upload ? Dir::kC2S : Dir::kS2C);
   ctl.send(Dir::kS2C, "226 Transfer complete.\r\n", r.range(200, 2000));

@@ -171,6 +171,7 @@ struct FtpParams {
   bool upload = false;
   std::string file = "film_0001.tif";
   size_t bytes = 200000;
+  Bytes content;  // the file's bytes; empty: `bytes` random bytes
 };
 FiveTuple ftp_session(Sim& sim, Session& s, Host& client, Host& server, const FtpParams& p);
 
