@@ -1,5 +1,8 @@
 // Rule buffers an HTTP transaction exposes (detect/buffers.h), per direction: the request's
 // to the server, the response's to the client.
+#include <algorithm>
+#include <cstring>
+
 #include "app/http/parser.h"
 #include "detect/match.h"
 
@@ -30,6 +33,28 @@ void common(const Message& m, detect::InspectBuffers& out) noexcept {
   header(m, "Connection", BufferId::HttpConnection, out);
 }
 
+// http.start: the start line, CRLF, the header lines and the empty line, as Suricata builds
+// it. The request's normalised URI sits between its start line and headers in Message::buf,
+// so the buffer is assembled in a per-thread scratch (one per direction: both may be set for
+// one transaction); it stays valid until the next transaction of that direction.
+void start(const Message& m, Direction d, detect::InspectBuffers& out) noexcept {
+  constexpr size_t kCap = kMaxLine + 2 + kHeaderBytes + 2;
+  thread_local uint8_t scratch[2][kCap];
+  uint8_t* o = scratch[idx(d)];
+  size_t n = 0;
+  auto put = [&](Bytes b) {
+    size_t k = std::min(b.size(), kCap - n);
+    if (k) std::memcpy(o + n, b.data(), k);
+    n += k;
+  };
+  static constexpr uint8_t kCrlf[2] = {'\r', '\n'};
+  put(bytes(m, m.start_line));
+  put(kCrlf);
+  put(bytes(m, m.header_block));
+  put(kCrlf);
+  out.set(BufferId::HttpStart, Bytes(o, n));
+}
+
 }  // namespace
 
 void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
@@ -43,6 +68,7 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
     out.set(BufferId::HttpUri, m.uri_norm.len || !m.uri.len ? bytes(m, m.uri_norm)
                                                              : bytes(m, m.uri));
     out.set(BufferId::HttpRequestLine, bytes(m, m.start_line));
+    start(m, d, out);
     if (m.host.len) out.set(BufferId::HttpHost, bytes(m, m.host));
     header(m, "Host", BufferId::HttpHostRaw, out);
     header(m, "User-Agent", BufferId::HttpUserAgent, out);
@@ -61,6 +87,7 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
   out.set(BufferId::HttpStatCode, bytes(m, m.status_text));
   out.set(BufferId::HttpStatMsg, bytes(m, m.reason));
   out.set(BufferId::HttpResponseLine, bytes(m, m.start_line));
+  start(m, d, out);
   header(m, "Set-Cookie", BufferId::HttpCookie, out);
   header(m, "Location", BufferId::HttpLocation, out);
   header(m, "Server", BufferId::HttpServer, out);

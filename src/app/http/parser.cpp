@@ -84,6 +84,7 @@ enum class State : uint8_t {
   Trailers,
   UntilClose,  // response body delimited by the end of the connection
   Tunnel,      // CONNECT accepted or protocol upgraded: bytes are opaque
+  Maybe09,     // request line without protocol: HTTP/0.9 unless header lines follow
 };
 
 struct Side {
@@ -152,6 +153,17 @@ class HttpParser final : public Parser {
   }
   void anomaly(const char* e) noexcept { ctx_->on_anomaly(e); }
   void end_side(Direction d) noexcept;
+  // The direction gives up (Error): the app layer will not finish() it, so it is finished
+  // here; requests still waiting are logged once both directions are done.
+  ParseResult stop(Direction d, size_t pos) noexcept {
+    Side& s = side_[idx(d)];
+    if (!s.finished) {
+      end_side(d);
+      s.finished = true;
+      if (side_[0].finished && side_[1].finished) flush_unanswered();
+    }
+    return {ParseStatus::Error, pos, 0};
+  }
 
   flow::Arena& arena_;
   bool udp_;  // HTTP over UDP (SSDP): each datagram is one whole message
@@ -244,6 +256,8 @@ bool HttpParser::begin_message(Direction d) noexcept {
     req_slot_ = free_slot;
     sd.msg = &s.msg;
   } else {
+    // A response ends a request line still waiting to know whether headers follow.
+    if (side_[0].state == State::Maybe09 && side_[0].msg) message_done(Direction::ToServer);
     rsp_.reset();
     if (!ensure_buf(rsp_)) return false;
     if (q_len_ > 0) {
@@ -805,7 +819,7 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
         if (!s.msg) {
           while (pos < n && (data[pos] == '\r' || data[pos] == '\n')) ++pos;
           if (pos == n) break;
-          if (!begin_message(d)) return {ParseStatus::Error, pos, 0};
+          if (!begin_message(d)) return stop(d, pos);
         }
         if (!read_line(s, d, data, pos)) break;
         bool cut = s.line_cut;
@@ -817,13 +831,16 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
             anomaly(d == Direction::ToServer ? "http.request_line_invalid"
                                              : "http.response_line_invalid");
           }
-          if (++s.bad_lines > kMaxBadLines) return {ParseStatus::Error, pos, 0};
+          if (++s.bad_lines > kMaxBadLines) return stop(d, pos);
           break;  // the line is dropped; the message slot stays for the next line
         }
         s.resync = false;
         s.bad_lines = 0;
         if (d == Direction::ToServer && s.msg->protocol.len == 0 && !cut) {
-          message_done(d);  // HTTP/0.9 simple request: no headers
+          // HTTP/0.9 simple request (no headers), unless header lines follow: libhtp then
+          // reads them as an HTTP/1.x request without its protocol. The next client byte
+          // decides (a blank line, the response or the end of the flow: 0.9).
+          s.state = State::Maybe09;
           break;
         }
         s.state = State::Headers;
@@ -921,6 +938,13 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
         message_done(d);
         break;
       }
+      case State::Maybe09:
+        if (data[pos] == '\r' || data[pos] == '\n') {
+          message_done(d);  // the blank line is skipped before the next request
+        } else {
+          s.state = State::Headers;
+        }
+        break;
       case State::UntilClose:
         body(d, data.subspan(pos));
         pos = n;
@@ -983,7 +1007,8 @@ void HttpParser::end_side(Direction d) noexcept {
   Side& s = side_[idx(d)];
   if (s.msg && s.state != State::Tunnel) {
     if (s.state != State::StartLine) {
-      if (s.state != State::UntilClose) s.msg->flags |= flag::kTruncated;
+      if (s.state != State::UntilClose && s.state != State::Maybe09)
+        s.msg->flags |= flag::kTruncated;
       message_done(d);
     } else if (d == Direction::ToClient) {
       // An orphan or interim-only response with nothing more: give its request back.

@@ -169,6 +169,52 @@ TEST(HttpParser, TruncatedRequestLoggedAtEnd) {
   }
 }
 
+// A request line without a protocol is HTTP/0.9 (RFC 1945 4.1) only when no header lines
+// follow; with headers libhtp reads an HTTP/1.x request missing its protocol. Byte by byte
+// gives the same answer.
+TEST(HttpParser, RequestWithoutProtocol) {
+  const std::string with_headers = "GET /\r\nFakeHeader\r\nHost: h\r\nUser-Agent: myscript\r\n\r\n";
+  for (bool bytewise : {false, true}) {
+    Conn r;
+    if (bytewise)
+      for (char c : with_headers) r.h.data(kTs, std::string_view(&c, 1));
+    else
+      r.h.data(kTs, with_headers);
+    r.h.end();
+    ASSERT_EQ(r.txs.size(), 1u);
+    EXPECT_EQ(r.txs[0].user_agent, "myscript");
+    EXPECT_EQ(r.txs[0].host, "h");
+    EXPECT_FALSE(r.txs[0].req_flags & flag::kTruncated);
+  }
+  {  // 0.9: the answer comes right after the request line
+    Conn r;
+    r.h.data(kTs, "GET /index.html\r\n");
+    r.h.data(kTc, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    ASSERT_EQ(r.txs.size(), 1u);
+    EXPECT_EQ(r.txs[0].uri, "/index.html");
+    EXPECT_EQ(r.txs[0].status, 200);
+  }
+  {  // an HTTP/0.9-style answer (no status line): the response side gives up, the request is
+     // still logged (the stopped direction is not finished by the app layer)
+    Conn r;
+    r.h.data(kTs, with_headers);
+    std::string html;
+    for (int i = 0; i < 40; ++i) html += "<li>line</li>\n";
+    r.h.data(kTc, html);
+    r.h.end();
+    ASSERT_EQ(r.txs.size(), 1u);
+    EXPECT_EQ(r.txs[0].user_agent, "myscript");
+    EXPECT_FALSE(r.txs[0].rsp);
+  }
+  {  // 0.9 then the connection ends: complete, not truncated
+    Conn r;
+    r.h.data(kTs, "GET /a\r\n");
+    r.h.end();
+    ASSERT_EQ(r.txs.size(), 1u);
+    EXPECT_FALSE(r.txs[0].req_flags & flag::kTruncated);
+  }
+}
+
 TEST(HttpParser, TruncatedResponse) {
   for (size_t cut = 1; cut < kResponse.size(); ++cut) {
     Conn r;
@@ -379,6 +425,13 @@ TEST(HttpParser, Buffers) {
     EXPECT_EQ(str(rsp_bufs.get(detect::BufferId::HttpResponseLine)), "HTTP/1.1 200 OK");
     EXPECT_EQ(str(rsp_bufs.get(detect::BufferId::HttpContentType)), "text/html; charset=utf-8");
     EXPECT_EQ(rsp_bufs.get(detect::BufferId::HttpMethod), nullptr);
+    // http.start: start line, header lines, empty line (both directions at once).
+    EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpStart)),
+              "POST /submit/./a/../form?x=%41 HTTP/1.1\r\nHost: Portal.Hospital.local:8080\r\n"
+              "User-Agent: test-agent/1.0\r\nCookie: sid=42\r\nContent-Length: 5\r\n\r\n");
+    EXPECT_EQ(str(rsp_bufs.get(detect::BufferId::HttpStart)),
+              "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+              "Transfer-Encoding: chunked\r\n\r\n");
   };
   r.h.data(kTs, kRequest);
   r.h.data(kTc, kResponse);

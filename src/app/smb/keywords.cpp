@@ -1,5 +1,5 @@
-// Rule buffers of an SMB transaction: smb.share (tree connect to a disk share, and any command
-// on such a tree), smb.named_pipe (create on a pipe tree: the pipe name), file.name (create,
+// Rule buffers of an SMB transaction: smb.share (tree connect to a disk share: its path),
+// smb.named_pipe (tree connect to a pipe share such as IPC$: its path), file.name (create,
 // read, write, close, set info: the name the file was opened with; a rename's new name when
 // the file has none).
 #include "app/smb/parser.h"
@@ -18,8 +18,9 @@ void buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
   using detect::BufferId;
   const Tx& tx = *static_cast<const Tx*>(p);
   if (tx.smb1 || tx.encrypted) return;
-  if (!tx.share.empty() && !tx.named_pipe) out.set(BufferId::SmbShare, b(tx.share.view()));
-  if (tx.named_pipe && !tx.filename.empty()) out.set(BufferId::SmbNamedPipe, b(tx.filename.view()));
+  // As Suricata: smb.share and smb.named_pipe are the path of a TREE_CONNECT, by share type.
+  if (tx.command == cmd::kTreeConnect && !tx.share.empty())
+    out.set(tx.named_pipe ? BufferId::SmbNamedPipe : BufferId::SmbShare, b(tx.share.view()));
   if (!tx.named_pipe && !tx.filename.empty()) out.set(BufferId::FileName, b(tx.filename.view()));
 }
 

@@ -95,6 +95,99 @@ Bytes slice(Bytes m, size_t off, size_t len) noexcept {
   if (off > m.size() || len > m.size() - off) return {};
   return m.subspan(off, len);
 }
+// As slice(), but what there is of it when `m` was cut (kKeep).
+Bytes slice_part(Bytes m, size_t off, size_t len) noexcept {
+  if (off > m.size()) return {};
+  return m.subspan(off, std::min(len, m.size() - off));
+}
+
+// C706 12.6.3.1 connection-oriented PDU header: version 5, minor 0 or 1, a known type.
+bool looks_dcerpc(Bytes d) noexcept {
+  return d.size() >= 3 && d[0] == 5 && d[1] <= 1 && d[2] <= 20;
+}
+
+struct DceHdr {
+  uint8_t type = 0;
+  bool le = true;
+  uint16_t frag_len = 0, auth_len = 0;
+  uint32_t call_id = 0;
+};
+bool dce_header(Bytes d, DceHdr& h) noexcept {
+  if (d.size() < 16 || !looks_dcerpc(d)) return false;
+  h.type = d[2];
+  h.le = d[4] & 0x10;  // drep: integer representation
+  auto u16 = [&](size_t o) {
+    return h.le ? uint16_t(d[o] | d[o + 1] << 8) : uint16_t(d[o] << 8 | d[o + 1]);
+  };
+  h.frag_len = u16(8);
+  h.auth_len = u16(10);
+  h.call_id = h.le ? uint32_t(d[12] | d[13] << 8 | d[14] << 16 | uint32_t(d[15]) << 24)
+                   : uint32_t(uint32_t(d[12]) << 24 | d[13] << 16 | d[14] << 8 | d[15]);
+  return true;
+}
+uint32_t dce_stub(const DceHdr& h, size_t have) noexcept {
+  size_t end = std::min<size_t>(h.frag_len, have);
+  size_t trailer = h.auth_len ? h.auth_len + 8u : 0u;
+  return end > 24 + trailer ? uint32_t(end - 24 - trailer) : 0;
+}
+
+// A DCE/RPC request PDU (REQUEST 12.6.4.9, BIND 12.6.4.3, ALTER_CONTEXT 12.6.4.1) into tx.
+void dce_request(Bytes d, Tx& tx) noexcept {
+  DceHdr h;
+  if (!dce_header(d, h)) return;
+  tx.has_dce = true;
+  tx.dce_req = h.type;
+  tx.call_id = h.call_id;
+  if (h.type == 0 && d.size() >= 24) {
+    tx.opnum = h.le ? uint16_t(d[22] | d[23] << 8) : uint16_t(d[22] << 8 | d[23]);
+    tx.req_stub = dce_stub(h, d.size());
+  } else if ((h.type == 11 || h.type == 14) && h.le) {
+    ByteReader r(d.subspan(16));
+    r.skip(2 + 2 + 4);  // max_xmit_frag, max_recv_frag, assoc_group_id
+    uint8_t n = r.u8();
+    r.skip(3);
+    tx.n_ifaces = 0;
+    for (uint8_t i = 0; i < n && r.ok(); ++i) {
+      r.skip(2);  // p_cont_id
+      uint8_t n_ts = r.u8();
+      r.skip(1);
+      Bytes uuid = r.bytes(16);
+      uint16_t ver = r.u16le(), ver_min = r.u16le();
+      r.skip(size_t(n_ts) * 20);  // transfer syntaxes
+      if (!r.ok() || tx.n_ifaces >= kMaxIfaces) break;
+      Tx::Iface& f = tx.ifaces[tx.n_ifaces++];
+      std::memcpy(f.uuid, uuid.data(), 16);
+      f.ver = ver;
+      f.ver_min = ver_min;
+    }
+  }
+}
+
+// The answer PDU (RESPONSE 12.6.4.10, BIND_ACK 12.6.4.4, FAULT ...) into tx.
+void dce_response(Bytes d, const DceHdr& h, Tx& tx) noexcept {
+  tx.dce_rsp_set = true;
+  tx.dce_rsp = h.type;
+  if (h.type == 2) {
+    tx.rsp_stub = dce_stub(h, d.size());
+  } else if ((h.type == 12 || h.type == 15) && h.le) {
+    ByteReader r(d.subspan(16));
+    r.skip(2 + 2 + 4);
+    uint16_t sec = r.u16le();  // sec_addr: port_spec length, then the string
+    r.skip(sec);
+    size_t at = 16 + 8 + 2 + size_t(sec);
+    r.skip((4 - at % 4) % 4);  // aligned on 4 octets
+    uint8_t n = r.u8();
+    r.skip(3);
+    for (uint8_t i = 0; i < n && r.ok(); ++i) {
+      uint16_t result = r.u16le(), reason = r.u16le();
+      r.skip(20);  // transfer syntax
+      if (!r.ok() || i >= tx.n_ifaces) break;
+      tx.ifaces[i].acked = true;
+      tx.ifaces[i].result = result;
+      tx.ifaces[i].reason = reason;
+    }
+  }
+}
 
 // MS-NLMP 2.2.1.3 AUTHENTICATE_MESSAGE inside a security blob (SPNEGO or raw): the
 // "NTLMSSP\0" signature is searched for rather than walking the ASN.1.
@@ -376,10 +469,22 @@ void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
     sid = p->tx.session_id;
     tree = p->tx.tree_id;
   }
-  if (off < s.msg_got || off > s.msg_len || len > s.msg_len - off) return;
+  // Data already passed can be handed on only from what was kept (the kind check below).
+  if (off > s.msg_len || len > s.msg_len - off || (off < s.msg_got && s.msg_got > kKeep)) return;
   File* f = find_file(fid);
+  if (!f) return;
+  if (!f->kind_known) {
+    // The tree connect was not seen (midstream): as Suricata, DCE/RPC data means a pipe. Its
+    // first bytes are looked at once they are there.
+    if (len >= 3 && m.size() < size_t(off) + 3 && off + 3 <= kKeep) {
+      s.mark = off + 3;
+      return;
+    }
+    f->kind_known = true;
+    f->pipe = looks_dcerpc(slice(m, off, 3));
+  }
   // Named pipe data is DCE/RPC, not a file (Suricata extracts no file from it either).
-  if (!f || f->pipe) return;
+  if (f->pipe) return;
   FileTx& ft = open_file_tx(*f, d, command, sid, tree);
   uint32_t& cf = f->ctx_file[idx(d)];
   if (!cf) {
@@ -389,6 +494,10 @@ void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
   s.file = cf;
   s.data_start = off;
   s.data_end = off + len;
+  if (m.size() > off) {  // bytes already read while the kind was decided
+    size_t e = std::min<size_t>(m.size(), size_t(off) + len);
+    ctx.file_data(cf, m.subspan(off, e - off));
+  }
 }
 
 void SmbParser::end_message(Direction d, ParseContext& ctx) noexcept {
@@ -548,6 +657,15 @@ bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
   if (sid) tx.session_id = sid;
   if (tree) tx.tree_id = tree;
   response(m, tx, ctx);
+  if (command == cmd::kRead && tx.has_file_id && tx.status == 0) {
+    // A READ on a pipe answers a DCE/RPC call made by an earlier WRITE.
+    File* f = find_file(tx.file_id);
+    ByteReader rb(m.subspan(std::min<size_t>(m.size(), kHdr + 2)));
+    uint8_t off = rb.u8();
+    rb.skip(1);
+    uint32_t len = rb.u32le();
+    if (rb.ok() && (!f || f->pipe)) answer_dce(slice_part(m, off, len), ctx);
+  }
   if (tx.quiet && (command == cmd::kRead || command == cmd::kWrite) && tx.has_file_id) {
     // The first answer gives the file Tx its status.
     if (File* f = find_file(tx.file_id)) {
@@ -558,7 +676,10 @@ bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
       }
     }
   }
-  emit(tx, d, ctx);
+  if (command == cmd::kWrite && tx.has_dce && !tx.dce_rsp_set && tx.status == 0)
+    park_dce(tx, ctx);  // reported with its answer
+  else
+    emit(tx, d, ctx);
   if (p) p->used = false;
   return true;
 }
@@ -624,15 +745,30 @@ void SmbParser::request(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
     }
     case cmd::kRead:     // MS-SMB2 2.2.19
     case cmd::kWrite: {  // MS-SMB2 2.2.21
-      b.skip(2);
+      uint16_t data_off = b.u16le();  // WRITE: DataOffset (READ: Padding, Flags)
       tx.length = b.u32le();
       tx.offset = b.u64le();
       Bytes fid = b.bytes(16);
       if (!b.ok()) break;
       std::memcpy(tx.file_id, fid.data(), 16);
       tx.has_file_id = true;
-      if (File* f = find_file(tx.file_id)) tx.filename.assign(f->name.view());
+      File* f = find_file(tx.file_id);
+      if (f) tx.filename.assign(f->name.view());
       else if (related_ && all_ff(tx.file_id)) tx.filename.assign(chain_name_.view());
+      if (tx.command == cmd::kWrite && (!f || f->pipe))
+        dce_request(slice_part(m, data_off, tx.length), tx);
+      break;
+    }
+    case cmd::kIoctl: {  // MS-SMB2 2.2.31
+      b.skip(2);
+      uint32_t ctl = b.u32le();
+      Bytes fid = b.bytes(16);
+      uint32_t in_off = b.u32le(), in_len = b.u32le();
+      if (!b.ok()) break;
+      std::memcpy(tx.file_id, fid.data(), 16);
+      tx.has_file_id = true;
+      if (File* f = find_file(tx.file_id)) tx.filename.assign(f->name.view());
+      if (ctl == 0x0011C017) dce_request(slice_part(m, in_off, in_len), tx);  // PIPE_TRANSCEIVE
       break;
     }
     case cmd::kQueryInfo:  // MS-SMB2 2.2.37
@@ -677,8 +813,9 @@ void SmbParser::request(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
 void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
   ByteReader b(m.subspan(kHdr));
   b.skip(2);  // StructureSize
-  bool ok = tx.status == 0 || (tx.command == cmd::kSessionSetup &&
-                               tx.status == kStatusMoreProcessing);
+  bool ok = tx.status == 0 ||
+            (tx.command == cmd::kSessionSetup && tx.status == kStatusMoreProcessing) ||
+            (tx.command == cmd::kIoctl && tx.status == kStatusBufferOverflow);
   if (!ok) return;  // MS-SMB2 2.2.2 ERROR response body
   switch (tx.command) {
     case cmd::kNegotiate:  // MS-SMB2 2.2.4
@@ -733,6 +870,7 @@ void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       slot->name.assign(tx.filename.view());
       slot->share.assign(tx.share.view());
       slot->pipe = tx.named_pipe;
+      slot->kind_known = !tx.share.empty() || tx.named_pipe;
       slot->ctx_file[0] = slot->ctx_file[1] = 0;
       slot->ftx[0] = slot->ftx[1] = FileTx{};
       break;
@@ -741,6 +879,15 @@ void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       b.skip(2);
       uint32_t len = b.u32le();
       if (b.ok()) tx.length = len;
+      break;
+    }
+    case cmd::kIoctl: {  // MS-SMB2 2.2.32
+      if (!tx.has_dce) break;
+      b.skip(2 + 4 + 16 + 8);  // Reserved, CtlCode, FileId, InputOffset/Count
+      uint32_t out_off = b.u32le(), out_len = b.u32le();
+      DceHdr h;
+      Bytes out = slice_part(m, out_off, out_len);
+      if (b.ok() && dce_header(out, h) && h.call_id == tx.call_id) dce_response(out, h, tx);
       break;
     }
     default:
@@ -773,6 +920,32 @@ SmbParser::Pending& SmbParser::new_pending(ParseContext& ctx) noexcept {
 void SmbParser::emit(Tx& tx, Direction d, ParseContext& ctx) noexcept {
   if (tx.quiet) return;
   ctx.on_transaction(&tx, tx.tx_id, d);
+}
+
+void SmbParser::park_dce(Tx& tx, ParseContext& ctx) noexcept {
+  uint32_t slot = kMaxDceWait;
+  for (uint32_t i = 0; i < kMaxDceWait && slot == kMaxDceWait; ++i)
+    if (!dce_wait_used_[i]) slot = i;
+  if (slot == kMaxDceWait) {  // full: the oldest is reported without its answer
+    slot = 0;
+    for (uint32_t i = 1; i < kMaxDceWait; ++i)
+      if (dce_wait_[i].tx_id < dce_wait_[slot].tx_id) slot = i;
+    emit(dce_wait_[slot], Direction::ToServer, ctx);
+  }
+  dce_wait_[slot] = tx;
+  dce_wait_used_[slot] = true;
+}
+
+void SmbParser::answer_dce(Bytes data, ParseContext& ctx) noexcept {
+  DceHdr h;
+  if (!dce_header(data, h)) return;
+  for (uint32_t i = 0; i < kMaxDceWait; ++i) {
+    if (!dce_wait_used_[i] || dce_wait_[i].call_id != h.call_id) continue;
+    dce_response(data, h, dce_wait_[i]);
+    dce_wait_used_[i] = false;
+    emit(dce_wait_[i], Direction::ToClient, ctx);
+    return;
+  }
 }
 
 SmbParser::FileTx& SmbParser::open_file_tx(File& f, Direction d, uint16_t command,
@@ -862,6 +1035,16 @@ void SmbParser::finish(Direction d, ParseContext& ctx) noexcept {
   if (smb1_negotiate_) {
     smb1_negotiate_ = false;
     emit(smb1_neg_tx_, Direction::ToServer, ctx);
+  }
+  for (;;) {  // DCE/RPC calls never answered, in order
+    uint32_t first = kMaxDceWait;
+    for (uint32_t i = 0; i < kMaxDceWait; ++i)
+      if (dce_wait_used_[i] &&
+          (first == kMaxDceWait || dce_wait_[i].tx_id < dce_wait_[first].tx_id))
+        first = i;
+    if (first == kMaxDceWait) break;
+    dce_wait_used_[first] = false;
+    emit(dce_wait_[first], Direction::ToServer, ctx);
   }
   // Requests that never got a response, in request order.
   for (;;) {

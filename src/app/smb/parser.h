@@ -39,6 +39,8 @@ inline constexpr uint32_t kMaxPending = 8;
 inline constexpr uint32_t kMaxFiles = 16;
 inline constexpr uint32_t kMaxTrees = 8;
 inline constexpr uint32_t kMaxDialects = 16;
+inline constexpr uint32_t kMaxIfaces = 8;    // DCE/RPC bind context elements kept
+inline constexpr uint32_t kMaxDceWait = 4;   // pipe writes waiting for their DCE/RPC answer
 
 // MS-SMB2 2.2.1.2 Command.
 namespace cmd {
@@ -91,6 +93,20 @@ struct Tx {
   // All READs (to client) or WRITEs (to server) of one file in one direction: one Tx logged
   // when the file is closed, as Suricata's file transactions (filename, share, fuid).
   bool file_tx = false;
+  // DCE/RPC (C706 12.6) carried by a pipe WRITE and the READ that answers it, or by an
+  // IOCTL FSCTL_PIPE_TRANSCEIVE: the PDU types, call id, opnum, stub sizes, bind interfaces.
+  bool has_dce = false, dce_rsp_set = false;
+  uint8_t dce_req = 0, dce_rsp = 0;
+  uint32_t call_id = 0;
+  uint16_t opnum = 0;
+  uint32_t req_stub = 0, rsp_stub = 0;
+  struct Iface {
+    uint8_t uuid[16];
+    uint16_t ver, ver_min;
+    bool acked;
+    uint16_t result, reason;
+  } ifaces[kMaxIfaces] = {};
+  uint8_t n_ifaces = 0;
   // Not reported: a READ, a QUERY_INFO, a SET_INFO other than rename/delete, or a WRITE whose
   // data belongs to a file Tx (Suricata creates no transaction for them).
   bool quiet = false;
@@ -144,6 +160,7 @@ class SmbParser final : public Parser {
   struct File {
     bool used = false;
     bool pipe = false;
+    bool kind_known = false;  // the tree was seen (else the first data decides, as Suricata)
     uint8_t id[16] = {};
     Name name;
     Share share;
@@ -190,6 +207,11 @@ class SmbParser final : public Parser {
   // The name of the last CREATE of the compounded chain being walked: related operations
   // (SMB2_FLAGS_RELATED_OPERATIONS) with FileId all 0xFF act on the file it opens.
   Name chain_name_;
+  // Pipe WRITEs whose DCE/RPC answer (in a later READ) has not come yet.
+  Tx dce_wait_[kMaxDceWait];
+  bool dce_wait_used_[kMaxDceWait] = {};
+  void park_dce(Tx& tx, ParseContext& ctx) noexcept;
+  void answer_dce(Bytes data, ParseContext& ctx) noexcept;
   bool related_ = false;  // the command being read is a related compounded one
   bool encrypted_reported_ = false;
   bool done_[2] = {false, false};

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/stats.h"
+#include "detect/match.h"
 #include "flow/arena.h"
 #include "flow/flow.h"
 #include "output/eve.h"
@@ -663,6 +664,18 @@ TEST(SmbParser, TransactionsAsSuricata) {
   EXPECT_NE(e.find("\"named_pipe\":\"\\\\\\\\srv\\\\IPC$\",\"share_type\":\"PIPE\""),
             std::string::npos) << e;
   EXPECT_EQ(e.find("\"share\""), std::string::npos) << e;
+  {  // smb.named_pipe is the tree connect's path (Suricata); the create on the pipe has none
+    detect::InspectBuffers ib;
+    buffers(&c.txs[0], Direction::ToServer, ib);
+    const Bytes* np = ib.get(detect::BufferId::SmbNamedPipe);
+    ASSERT_NE(np, nullptr);
+    EXPECT_EQ(std::string(np->begin(), np->end()), "\\\\srv\\IPC$");
+    EXPECT_EQ(ib.get(detect::BufferId::SmbShare), nullptr);
+    detect::InspectBuffers ib2;
+    buffers(&c.txs[1], Direction::ToServer, ib2);
+    EXPECT_EQ(ib2.get(detect::BufferId::SmbNamedPipe), nullptr);
+    EXPECT_EQ(ib2.get(detect::BufferId::SmbShare), nullptr);
+  }
   EXPECT_EQ(c.txs[1].command, cmd::kCreate);
   EXPECT_TRUE(c.names.empty());  // pipe data is not a file
   const Tx* si = nullptr;
@@ -673,6 +686,145 @@ TEST(SmbParser, TransactionsAsSuricata) {
   EXPECT_NE(e.find("\"filename\":\"test\""), std::string::npos) << e;
   EXPECT_NE(e.find("\"access\":\"delete on close\""), std::string::npos) << e;
   for (size_t i = 0; i < c.txs.size(); ++i) EXPECT_LT(c.txs[i].tx_id, 4u);  // no gaps
+}
+
+// C706 12.6.4.3 BIND with two context elements (one transfer syntax each), call id 2.
+Vec dce_bind() {
+  Vec d = {5, 0, 11, 0x03, 0x10, 0, 0, 0};  // version 5.0, BIND, flags, drep: little-endian
+  le16(d, 0);  // frag_length (patched below)
+  le16(d, 0);  // auth_length
+  le32(d, 2);  // call_id
+  le16(d, 4280);  // max_xmit_frag
+  le16(d, 4280);  // max_recv_frag
+  le32(d, 0);     // assoc_group_id
+  d.push_back(2);  // n_context_elem
+  d.insert(d.end(), 3, 0);
+  const uint8_t atsvc[16] = {0x82, 0x06, 0xf7, 0x1f, 0x51, 0x0a, 0xe8, 0x30,
+                             0x07, 0x6d, 0x74, 0x0b, 0xe8, 0xce, 0xe9, 0x8b};
+  for (uint16_t i = 0; i < 2; ++i) {
+    le16(d, i);      // p_cont_id
+    d.push_back(1);  // n_transfer_syn
+    d.push_back(0);
+    d.insert(d.end(), std::begin(atsvc), std::end(atsvc));
+    le16(d, 1);  // version
+    le16(d, 0);  // minor
+    d.insert(d.end(), 20, 0x44);  // transfer syntax
+  }
+  d[8] = uint8_t(d.size());
+  return d;
+}
+// 12.6.4.4 BIND_ACK: secondary address "\\PIPE\\atsvc", two results (2 = provider rejection).
+Vec dce_bind_ack() {
+  Vec d = {5, 0, 12, 0x03, 0x10, 0, 0, 0};
+  le16(d, 0);
+  le16(d, 0);
+  le32(d, 2);
+  le16(d, 4280);
+  le16(d, 4280);
+  le32(d, 0x1234);
+  std::string sec = "\\PIPE\\atsvc";
+  le16(d, uint16_t(sec.size() + 1));
+  d.insert(d.end(), sec.begin(), sec.end());
+  d.push_back(0);
+  while (d.size() % 4) d.push_back(0);
+  d.push_back(2);  // n_results
+  d.insert(d.end(), 3, 0);
+  le16(d, 2);  // result: provider rejection
+  le16(d, 0);
+  d.insert(d.end(), 20, 0);
+  le16(d, 0);  // acceptance
+  le16(d, 0);
+  d.insert(d.end(), 20, 0x44);
+  d[8] = uint8_t(d.size());
+  return d;
+}
+
+// DCE/RPC in a pipe: the WRITE carrying a BIND and the READ carrying its BIND_ACK are one Tx
+// (as Suricata's "dcerpc" record); the tree connect was not seen, so the data tells a pipe.
+TEST(SmbParser, DceRpcOverPipe) {
+  std::vector<Msg> conv;
+  auto req = [&](Vec m) { conv.push_back({Direction::ToServer, nbss(m)}); };
+  auto rsp = [&](Vec m) { conv.push_back({Direction::ToClient, nbss(m)}); };
+  {  // CREATE "atsvc" on tree 1 (never connected in this capture)
+    Vec name = u16s("atsvc");
+    Vec m = hdr(cmd::kCreate, 1, false, 0, 1);
+    le16(m, 57);
+    m.resize(m.size() + 2 + 4 + 8 + 8 + 4 + 4 + 4, 0);
+    le32(m, 1);
+    le32(m, 0);
+    le16(m, 120);
+    le16(m, uint16_t(name.size()));
+    le32(m, 0);
+    le32(m, 0);
+    put(m, name);
+    req(m);
+    Vec r = hdr(cmd::kCreate, 1, true, 0, 1);
+    le16(r, 89);
+    r.resize(r.size() + 2 + 4 + 6 * 8 + 4 + 4, 0);
+    fid(r);
+    le32(r, 0);
+    le32(r, 0);
+    rsp(r);
+  }
+  Vec bind = dce_bind();
+  {  // WRITE the BIND
+    Vec m = hdr(cmd::kWrite, 2, false, 0, 1);
+    le16(m, 49);
+    le16(m, 112);
+    le32(m, uint32_t(bind.size()));
+    le64(m, 0);
+    fid(m);
+    m.resize(m.size() + 16, 0);
+    put(m, bind);
+    req(m);
+    Vec r = hdr(cmd::kWrite, 2, true, 0, 1);
+    le16(r, 17);
+    le16(r, 0);
+    le32(r, uint32_t(bind.size()));
+    r.resize(r.size() + 8, 0);
+    rsp(r);
+  }
+  Vec ack = dce_bind_ack();
+  {  // READ the BIND_ACK
+    Vec m = hdr(cmd::kRead, 3, false, 0, 1);
+    le16(m, 49);
+    m.push_back(0x50);
+    m.push_back(0);
+    le32(m, 1024);
+    le64(m, 0);
+    fid(m);
+    m.resize(m.size() + 17, 0);
+    req(m);
+    Vec r = hdr(cmd::kRead, 3, true, 0, 1);
+    le16(r, 17);
+    r.push_back(80);
+    r.push_back(0);
+    le32(r, uint32_t(ack.size()));
+    le32(r, 0);
+    le32(r, 0);
+    put(r, ack);
+    rsp(r);
+  }
+  for (bool bytewise : {false, true}) {
+    auto c_p = run(conv, 0, bytewise);
+    Ctx& c = *c_p;
+    ASSERT_EQ(c.txs.size(), 2u);  // create, write (the read makes none)
+    EXPECT_TRUE(c.names.empty());  // pipe data is not a file
+    std::string e = eve(c.txs[1]);
+    EXPECT_NE(e.find("\"command\":\"SMB2_COMMAND_WRITE\""), std::string::npos) << e;
+    EXPECT_NE(e.find("\"dcerpc\":{\"request\":\"BIND\",\"response\":\"BINDACK\","
+                     "\"interfaces\":[{\"uuid\":\"1ff70682-0a51-30e8-076d-740be8cee98b\","
+                     "\"version\":\"1.0\",\"ack_result\":2,\"ack_reason\":0},{\"uuid\":"
+                     "\"1ff70682-0a51-30e8-076d-740be8cee98b\",\"version\":\"1.0\","
+                     "\"ack_result\":0,\"ack_reason\":0}],\"call_id\":2}"),
+              std::string::npos)
+        << e;
+  }
+  // Without its answer the call is reported at the end, UNREPLIED.
+  std::vector<Msg> part(conv.begin(), conv.begin() + 4);
+  auto c_p = run(part);
+  ASSERT_EQ(c_p->txs.size(), 2u);
+  EXPECT_NE(eve(c_p->txs[1]).find("\"response\":\"UNREPLIED\""), std::string::npos);
 }
 
 TEST(SmbParser, Probe) {
