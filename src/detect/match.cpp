@@ -1,6 +1,8 @@
 // Buffer match verification; see match.h.
 #include "detect/match.h"
 
+#include "app/hl7/field_path.h"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -342,6 +344,10 @@ bool apply_transforms(const std::vector<Transform>& ts, Bytes in, std::string& o
         if (sp && !r.empty() && r.back() == ' ') continue;
         r.push_back(sp ? ' ' : ch);
       }
+    } else if (t.name == "hl7_path") {  // hl7.field:PATH (app/hl7/field_path.h)
+      if (!app::hl7::select_field(Bytes(reinterpret_cast<const uint8_t*>(out.data()), out.size()),
+                                  t.arg, r))
+        return false;
     } else if (t.name == "dotprefix") {
       r.push_back('.');
       r.append(out);

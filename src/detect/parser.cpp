@@ -5,6 +5,8 @@
 // loader adds file, line and sid.
 #include "detect/parser.h"
 
+#include "app/hl7/field_path.h"
+
 #include <exception>
 
 #include "detect/keywords/registry.h"
@@ -192,6 +194,26 @@ struct Parser {
       return true;
     }
     if (auto id = buffer_by_sticky_name(name)) {
+      // hl7.field:PID.5 selects a field by path (app/hl7/field_path.h): the raw message buffer
+      // with a path transform, so nothing else in the engine knows about HL7.
+      if (has_value && *id == BufferId::Hl7Field) {
+        app::hl7::FieldPath fp;
+        if (!app::hl7::parse_field_path(value, fp)) {
+          invalid("hl7.field path must be SEG.F[.C[.S]] such as PID.5 or MSH.9.1", name);
+          return false;
+        }
+        if (!buffer_fits_proto(buffer_spec(*id), out.rule.proto)) {
+          invalid(fmt::format("buffer needs protocol hl7 but the rule is for {}", out.rule.proto.name),
+                  name);
+          return false;
+        }
+        b.set_sticky(*id);
+        if (auto r = b.add_transform(Transform{"hl7_path", std::string(value)}); !r) {
+          invalid(r.error().message, name);
+          return false;
+        }
+        return true;
+      }
       if (has_value) {
         invalid("sticky buffer takes no argument", name);
         return false;
