@@ -8,6 +8,7 @@
 
 #include "app/parser.h"
 #include "app/proto.h"
+#include "decode/events.h"
 #include "flow/flow.h"
 #include "output/alert_event.h"
 
@@ -858,11 +859,53 @@ bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
       if (is == c.negated) return false;
     } else if (c.keyword == "filestore") {
       continue;  // side effect only (file extraction, issue 7)
+    } else if (c.keyword == "stream_size") {
+      if (!stream_size_ok(c.value, m)) return false;
+    } else if (c.keyword == "decode-event") {
+      // The packet's decode event (the decoder keeps the last one it raised).
+      if (!m.p || !m.p->decode_event) return false;
+      std::string_view want = c.value;
+      while (!want.empty() && want.back() == ' ') want.remove_suffix(1);
+      while (!want.empty() && want.front() == ' ') want.remove_prefix(1);
+      std::string_view have = decode::decode_event_name(m.p->decode_event);
+      if ((have == want) == c.negated) return false;
     } else {
       return false;  // needs state this stage does not have yet: the rule cannot match
     }
   }
   return true;
+}
+
+// stream_size:<server|client|both|either>,<op>,<value>: bytes of each side's stream (plus
+// one for the SYN, as Suricata counts sequence numbers from the ISN).
+bool Detector::stream_size_ok(std::string_view v, const Match& m) const noexcept {
+  if (!m.f || m.f->proto != ipproto::kTcp) return false;
+  auto next = [&]() {
+    size_t c = v.find(',');
+    std::string_view t = v.substr(0, c);
+    v = c == std::string_view::npos ? std::string_view() : v.substr(c + 1);
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    return t;
+  };
+  std::string_view side = next(), op = next(), num = next();
+  uint64_t want = 0;
+  std::from_chars(num.data(), num.data() + num.size(), want);
+  auto cmp = [&](uint64_t x) {
+    return op == "<"    ? x < want
+           : op == ">"  ? x > want
+           : op == "="  ? x == want
+           : op == "!=" ? x != want
+           : op == "<=" ? x <= want
+           : op == ">=" ? x >= want
+                        : false;
+  };
+  uint64_t cli = stream::session_offset(*m.f, Direction::ToServer) + 1;
+  uint64_t srv = stream::session_offset(*m.f, Direction::ToClient) + 1;
+  if (side == "server") return cmp(srv);
+  if (side == "client") return cmp(cli);
+  if (side == "both") return cmp(srv) && cmp(cli);
+  return cmp(srv) || cmp(cli);
 }
 
 bool Detector::vars_ok(const DetectEngine::RuleInfo& ri, FlowVars* v) const noexcept {

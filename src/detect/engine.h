@@ -233,6 +233,7 @@ class Detector {
   bool header_ok(const Rule& r, const Match& m) const noexcept;
   bool flow_ok(const Rule& r, const Match& m) const noexcept;
   bool app_checks_ok(const Rule& r, const Match& m) const noexcept;
+  bool stream_size_ok(std::string_view v, const Match& m) const noexcept;
   bool vars_ok(const DetectEngine::RuleInfo& ri, FlowVars* v) const noexcept;
   void vars_apply(const DetectEngine::RuleInfo& ri, FlowVars* v) noexcept;
   bool threshold_allows(uint32_t r, const Match& m) noexcept;

@@ -97,6 +97,36 @@ alert tcp any any -> any any (msg:"pcre"; pcre:"/evil\d+/"; sid:9;)
   EXPECT_EQ(f.sids, (std::vector<uint32_t>{7}));
 }
 
+TEST(DetectEngine, RawStreamMatchesAcrossSegmentsOncePerPosition) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"split"; content:"GET /evil"; sid:1;)
+alert tcp any any -> any any (msg:"stream only"; flow:only_stream; content:"/ev"; sid:2;)
+alert tcp any any -> any any (msg:"packet only"; flow:no_stream; content:"GET /evil"; sid:3;)
+alert tcp any any -> any any (msg:"at flow end"; flow:to_client; content:"200 evil"; sid:4;)
+)");
+  ASSERT_GT(f.engine->stream_rule_count(), 0u);
+  uint64_t off[2] = {0, 0};
+  auto seg = [&](std::string_view s, bool reply = false, bool packet = true) {
+    auto b = bytes_of(s);
+    Direction d = reply ? Direction::ToClient : Direction::ToServer;
+    f.det->on_stream_data(f.flow, d, Bytes(b.data(), b.size()), off[idx(d)]);
+    off[idx(d)] += b.size();
+    if (packet) f.tcp(s, reply);
+  };
+  seg("GET /ev");
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{2}));
+  f.sids.clear();
+  seg("il42 HTTP/1.1");  // sid 1 on the stream only; sid 2 matched this position already
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+  f.sids.clear();
+  seg("\r\n");
+  EXPECT_TRUE(f.sids.empty());
+  seg("HTTP/1.1 200 evil", true, false);  // delivered, no packet inspected it yet
+  EXPECT_TRUE(f.sids.empty());
+  f.det->release(f.flow, f.eve.get());  // flow end: "stream (flow timeout)"
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{4}));
+}
+
 TEST(DetectEngine, FlowbitsAcrossPackets) {
   Fixture f(R"(
 alert tcp any any -> any any (msg:"check"; flow:to_client; content:"200 OK"; flowbits:isset,login; sid:2;)

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include <openssl/evp.h>
+
 #include "detect/keywords/pcre.h"
 
 namespace ww::detect {
@@ -254,8 +256,12 @@ bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t p
   }
   if (auto* j = std::get_if<ByteJump>(&it)) {
     int64_t pos = (j->relative ? prev_end : 0) + val(j->offset, c);
-    uint64_t v;
-    if (!read_number(d, pos, j->nbytes, j->endian, j->base, j->bitmask, v)) return false;
+    uint64_t v = 0;
+    if (j->nbytes == 0 && j->base == NumBase::Binary) {
+      if (pos < 0 || pos > len) return false;  // byte_jump:0: nothing read, jump 0
+    } else if (!read_number(d, pos, j->nbytes, j->endian, j->base, j->bitmask, v)) {
+      return false;
+    }
     int64_t jump = int64_t(v) * j->multiplier;
     if (j->align && jump % 4) jump += 4 - jump % 4;
     int64_t origin = j->from_beginning ? 0 : j->from_end ? len : pos + j->nbytes;
@@ -327,7 +333,7 @@ bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t p
 
 // Applies the transforms wardwatch implements; false for one it does not (no match).
 bool apply_transforms(const std::vector<Transform>& ts, Bytes in, std::string& out,
-                      std::string& r) {
+                      std::string& r, pcre2_match_data* md) {
   out.assign(reinterpret_cast<const char*>(in.data()), in.size());
   for (const auto& t : ts) {
     r.clear();
@@ -348,6 +354,48 @@ bool apply_transforms(const std::vector<Transform>& ts, Bytes in, std::string& o
       if (!app::hl7::select_field(Bytes(reinterpret_cast<const uint8_t*>(out.data()), out.size()),
                                   t.arg, r))
         return false;
+    } else if (t.name == "xor") {  // hex key applied cyclically
+      const std::string& k = t.arg;
+      size_t kl = k.size() / 2;
+      auto hv = [](char ch) { return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10; };
+      for (size_t i = 0; i < out.size(); ++i) {
+        size_t j = (i % kl) * 2;
+        r.push_back(char(uint8_t(out[i]) ^ uint8_t(hv(k[j]) << 4 | hv(k[j + 1]))));
+      }
+    } else if (t.name == "pcrexform") {  // the first capture group (or the whole match)
+      if (!t.re || !md) return false;
+      t.re->ensure_jit();
+      int rc = pcre2_match(t.re->code, reinterpret_cast<PCRE2_SPTR>(out.data()), out.size(), 0, 0,
+                           md, nullptr);
+      if (rc <= 0) return false;
+      PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+      int g = rc > 1 ? 1 : 0;
+      if (ov[2 * g] == PCRE2_UNSET) return false;
+      r.assign(out, ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+    } else if (t.name == "to_md5" || t.name == "to_sha1" || t.name == "to_sha256") {
+      unsigned char md_out[EVP_MAX_MD_SIZE];
+      unsigned int n = 0;
+      const EVP_MD* alg = t.name == "to_md5" ? EVP_md5() : t.name == "to_sha1" ? EVP_sha1()
+                                                                               : EVP_sha256();
+      if (!EVP_Digest(out.data(), out.size(), md_out, &n, alg, nullptr)) return false;
+      r.assign(reinterpret_cast<const char*>(md_out), n);
+    } else if (t.name == "from_base64") {
+      base64_decode_bytes(Bytes(reinterpret_cast<const uint8_t*>(out.data()), out.size()), r);
+    } else if (t.name == "header_lowercase") {  // "Name: value" lines: names lower-cased
+      bool name = true;
+      for (char ch : out) {
+        if (ch == '\n') name = true;
+        else if (ch == ':') name = false;
+        r.push_back(name ? char(lower(uint8_t(ch))) : ch);
+      }
+    } else if (t.name == "strip_pseudo_headers") {  // drops ":name: value" lines (HTTP/2)
+      size_t i = 0;
+      while (i < out.size()) {
+        size_t e = out.find('\n', i);
+        e = e == std::string::npos ? out.size() : e + 1;
+        if (out[i] != ':') r.append(out, i, e - i);
+        i = e;
+      }
     } else if (t.name == "dotprefix") {
       r.push_back('.');
       r.append(out);
@@ -408,7 +456,7 @@ bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch
         data = *b;
       }
       if (!l.transforms.empty()) {
-        if (!apply_transforms(l.transforms, data, transformed, s.tmp)) return false;
+        if (!apply_transforms(l.transforms, data, transformed, s.tmp, c.md)) return false;
         data = Bytes(reinterpret_cast<const uint8_t*>(transformed.data()), transformed.size());
       }
       c.budget = kRecursionBudget;

@@ -87,6 +87,9 @@ TEST(MatchTest, ByteTestJumpExtractMath) {
   EXPECT_TRUE(matches(R"(byte_test:3,=,123,1,string,dec;)", "x123y"));
   EXPECT_TRUE(matches(R"(byte_test:2,=,255,0,string,hex;)", "ff"));
   EXPECT_TRUE(matches(R"(byte_test:1,&,0x80,0;)", std::string("\x81", 1)));
+  // byte_jump with 0 bytes reads nothing: only post_offset moves (Suricata 7).
+  EXPECT_TRUE(matches(R"(content:"hello"; byte_jump:0,0,relative,post_offset -5; content:"hello"; within:5;)", p));
+  EXPECT_FALSE(matches(R"(content:"hello"; byte_jump:0,0,relative,post_offset -10;)", p));
 }
 
 TEST(MatchTest, StickyBuffersAndBsize) {
@@ -115,6 +118,18 @@ TEST(MatchTest, TransformsAndBase64) {
   EXPECT_FALSE(match_buffers(r, b));
   b.set(BufferId::DnsQuery, B(q3));
   EXPECT_TRUE(match_buffers(r, b));
+  auto uri = [&](const std::string& opts, const std::string& u) {
+    Rule x = loaded("http.uri; " + opts + " sid:1;", "alert http any any -> any any");
+    InspectBuffers ub;
+    ub.set(BufferId::HttpUri, B(u));
+    return match_buffers(x, ub);
+  };
+  // xor with a 2-byte key: "pw" ^ 0x0102 = "qu".
+  EXPECT_TRUE(uri(R"(xor:"0102"; content:"pw"; startswith;)", "qu"));
+  EXPECT_TRUE(uri(R"(pcrexform:"d=(.*)$"; content:"secret"; startswith;)", "/x?d=secret"));
+  EXPECT_FALSE(uri(R"(pcrexform:"q=(.*)$"; content:"secret";)", "/x?d=secret"));
+  EXPECT_TRUE(uri(R"(to_md5; content:"|0c c1 75 b9 c0 f1 b6 a8 31 c3 99 e2 69 77 26 61|";)", "a"));
+  EXPECT_TRUE(uri(R"(from_base64; content:"MZ"; startswith;)", "TVqQ"));
   // "TVqQ" is base64 for "MZ\x90".
   EXPECT_TRUE(
       matches(R"(content:"b64="; base64_decode:relative; base64_data; content:"MZ"; startswith;)",

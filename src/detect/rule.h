@@ -156,6 +156,7 @@ using MatchItem = std::variant<Content, Pcre, ByteTest, ByteJump, ByteExtract, B
 struct Transform {
   std::string name;
   std::string arg;
+  std::shared_ptr<const PcreCode> re;  // pcrexform: the compiled pattern
 };
 
 struct BufferList {

@@ -109,6 +109,10 @@ uint8_t session_flags(const flow::Flow& f, Direction d) noexcept {
   return f.tcp ? f.tcp->dir[idx(d)].flags : 0;
 }
 
+uint64_t session_offset(const flow::Flow& f, Direction d) noexcept {
+  return f.tcp ? f.tcp->dir[idx(d)].offset : 0;
+}
+
 struct Reassembler::Impl {
   Impl(StatsBlock& stats, const StreamConfig& c)
       : cfg(c),

@@ -59,6 +59,9 @@ class StreamSink {
 
 // flag:: bits of direction `d` of f's session; 0 when f has no session.
 uint8_t session_flags(const flow::Flow& f, Direction d) noexcept;
+// Stream offset of the next in-order byte of direction `d` (bytes delivered or declared a gap
+// so far); 0 when f has no session. Detection's stream_size keyword reads it.
+uint64_t session_offset(const flow::Flow& f, Direction d) noexcept;
 
 class Reassembler {
  public:

@@ -101,12 +101,13 @@ Result<void> parse_common(std::span<const std::string_view> items, std::string_v
   return {};
 }
 
-Result<uint8_t> parse_nbytes(std::string_view s, bool string) {
+Result<uint8_t> parse_nbytes(std::string_view s, bool string, bool allow_zero = false) {
   unsigned n = 0;
   if (!parse_int(s, n)) return fail(fmt::format("invalid byte count '{}'", s));
   unsigned max = string ? 23 : 8;
   // 0 with string: the digits present, as ET Open uses it (byte_test:0,=,0,0,string,dec).
-  if ((n < 1 && !string) || n > max)
+  // byte_jump:0,...: reads nothing and jumps by post_offset only (Suricata 7).
+  if ((n < 1 && !string && !allow_zero) || n > max)
     return fail(fmt::format("byte count {} out of range [1, {}]", n, max));
   return uint8_t(n);
 }
@@ -185,7 +186,7 @@ Result<void> byte_jump(RuleBuilder& b, std::string_view arg) {
       !r)
     return r;
   ByteJump j;
-  auto n = parse_nbytes(p[0], c.string);
+  auto n = parse_nbytes(p[0], c.string, true);
   if (!n) return Unexpected{n.error()};
   j.nbytes = *n;
   auto off = b.int_or_var(p[1], -65535, 65535);

@@ -95,6 +95,12 @@ Result<void> content(RuleBuilder& b, std::string_view arg) {
   return {};
 }
 
+// uricontent:"x" (Snort, Suricata legacy) is content:"x"; http_uri;.
+Result<void> uricontent(RuleBuilder& b, std::string_view arg) {
+  if (auto r = content(b, arg); !r) return r;
+  return b.move_last_content(BufferId::HttpUri, "uricontent");
+}
+
 Result<void> nocase(RuleBuilder& b, std::string_view) {
   auto c = need_content(b);
   if (!c) return Unexpected{c.error()};

@@ -40,6 +40,14 @@ TEST(ContentTest, ModifiersApplyToLastContent) {
   EXPECT_TRUE(b.relative());
 }
 
+TEST(ContentTest, UricontentIsContentInHttpUri) {
+  Rule r = loaded(R"(uricontent:"images.gif"; nocase; sid:1;)", "alert tcp any any -> any any");
+  ASSERT_EQ(r.buffers.size(), 1u);
+  EXPECT_EQ(r.buffers[0].buffer, BufferId::HttpUri);
+  EXPECT_EQ(item<Content>(r, 0, 0).bytes, "images.gif");
+  EXPECT_TRUE(item<Content>(r, 0, 0).nocase);
+}
+
 TEST(ContentTest, StartsEndsWithFastPattern) {
   Rule r = loaded(
       R"(http.uri; content:"/a"; startswith; content:".php"; endswith; fast_pattern; sid:1;)");

@@ -21,6 +21,10 @@ TEST(HeaderTest, NumericKeywords) {
                   "alert icmp any any -> any any");
   EXPECT_TRUE(find(i, HeaderField::IcmpType)->cmp.match(8));
   EXPECT_TRUE(find(i, HeaderField::IcmpCode)->cmp.match(3));
+  Rule ne = loaded(R"(itype: != 0; sid:1;)", "alert icmp any any -> any any");
+  EXPECT_EQ(find(ne, HeaderField::IcmpType)->cmp.op, NumCmp::Op::Ne);
+  EXPECT_TRUE(find(ne, HeaderField::IcmpType)->cmp.match(8));
+  EXPECT_FALSE(find(ne, HeaderField::IcmpType)->cmp.match(0));
   Rule n = loaded(R"(ip_proto:igmp; sid:1;)");
   EXPECT_EQ(find(n, HeaderField::IpProto)->cmp.lo, 2u);
   Rule g = loaded(R"(dsize:300<>400; sid:1;)");

@@ -23,6 +23,7 @@ WW_KW(tag);
 WW_KW(ignored);
 // content.cpp
 WW_KW(content);
+WW_KW(uricontent);
 WW_KW(nocase);
 WW_KW(offset);
 WW_KW(depth);

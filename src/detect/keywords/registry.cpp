@@ -28,6 +28,7 @@ constexpr std::array kKeywords = {
     KeywordSpec{"prefilter", "", Arg::None, &ignored},
     // payload (content.cpp, pcre.cpp, byte.cpp, size.cpp, transform.cpp)
     KeywordSpec{"content", "", Arg::Required, &content},
+    KeywordSpec{"uricontent", "", Arg::Required, &uricontent},
     KeywordSpec{"nocase", "", Arg::None, &nocase},
     KeywordSpec{"offset", "", Arg::Required, &offset},
     KeywordSpec{"depth", "", Arg::Required, &depth},

@@ -3,6 +3,7 @@
 // xor:"key", pcrexform:"regex". They rewrite the sticky buffer before its matches run and must
 // directly follow the sticky buffer keyword.
 #include "detect/keywords/keywords.h"
+#include "detect/keywords/pcre.h"
 #include "detect/keywords/util.h"
 
 namespace ww::detect::kw {
@@ -26,6 +27,9 @@ Result<void> transform(RuleBuilder& b, std::string_view arg) {
     auto re = unquote(arg, true);
     if (!re) return Unexpected{re.error()};
     t.arg = *re;
+    auto code = compile_pcre(t.arg, 0, true);
+    if (!code) return Unexpected{code.error()};
+    t.re = std::move(*code);
   }
   return b.add_transform(std::move(t));
 }

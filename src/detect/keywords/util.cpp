@@ -85,6 +85,9 @@ Result<NumCmp> parse_num_cmp(std::string_view s, uint64_t max) {
   } else if (rest.substr(0, 1) == ">") {
     c.op = NumCmp::Op::Gt;
     rest.remove_prefix(1);
+  } else if (rest.substr(0, 2) == "!=") {  // Suricata 7 accepts both "!N" and "!= N"
+    c.op = NumCmp::Op::Ne;
+    rest.remove_prefix(2);
   } else if (rest.substr(0, 1) == "!") {
     c.op = NumCmp::Op::Ne;
     rest.remove_prefix(1);
