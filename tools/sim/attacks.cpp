@@ -697,6 +697,145 @@ void lateral_imaging(Sim& sim, Ts t) {
   finish(l2, s.now);
 }
 
+// ---- HL7: a sender whose messages are all refused (NAK storm) ----
+void hl7_nak_storm(Sim& sim, Ts t) {
+  Host& lis = *sim.net.role("lis");
+  Host& engine = *sim.net.role("hl7_engine");
+  Session& s = sim.open(t);
+  Label& l = sim.label("Transmitted Data Manipulation (HL7 messages refused)", "T1565.002", "impact",
+                       "The interface engine refuses a burst of HL7 results (MSA|AE): at least 10 negative acknowledgments within a minute",
+                       t);
+  l.add_host(lis);
+  l.add_host(engine);
+  std::vector<std::string> types(14, "ORU^R01");
+  l.add_flow(hl7_session(sim, s, lis, engine, 2575, types, "LAB_LIS", false));
+  finish(l, s.now);
+}
+
+// ---- HL7 from the internet: patient merges injected into the interface engine ----
+void hl7_external(Sim& sim, Ts t) {
+  Rng& r = sim.rng;
+  Host& a = attacker(sim);
+  Host& engine = *sim.net.role("hl7_engine");
+  Session& s = sim.open(t);
+  Label& l = sim.label("Transmitted Data Manipulation (HL7 from the internet)", "T1565.002", "impact",
+                       "An internet address sends HL7 ADT patient merges (A40) and updates to the interface engine",
+                       t);
+  l.add_host(a);
+  l.add_host(engine);
+  sim.dns_cached(a, engine.fqdn, s.now, 5 * kMin);  // the attacker asks no hospital resolver
+  s.now += r.range(10 * kMs, 100 * kMs);
+  l.add_flow(hl7_session(sim, s, a, engine, 2575, {"ADT^A40", "ADT^A40", "ADT^A08"}, "EPIC"));
+  finish(l, s.now);
+}
+
+// ---- DICOM reconnaissance and bulk retrieval from a workstation ----
+void dicom_recon(Sim& sim, Ts t) {
+  Rng& r = sim.rng;
+  Host& ws = compromised_ws(sim);
+  Host& pacs = *sim.net.role("pacs");
+  Session& s = sim.open(t);
+  Label& l = sim.label("Data from Information Repositories (DICOM query and retrieve)", "T1213", "collection",
+                       "A workstation runs bulk C-FIND queries at PATIENT and STUDY root against the PACS, then bulk C-MOVE retrievals",
+                       t);
+  l.add_host(ws);
+  l.add_host(pacs);
+  l.add_flow(dicom_dimse(sim, s, ws, pacs, "1.2.840.10008.5.1.4.1.2.1.1", 0x0020, 25, 0x0000));
+  s.now += r.range(1 * kSec, 3 * kSec);
+  l.add_flow(dicom_dimse(sim, s, ws, pacs, "1.2.840.10008.5.1.4.1.2.2.1", 0x0020, 55, 0x0000));
+  s.now += r.range(1 * kSec, 3 * kSec);
+  l.add_flow(dicom_dimse(sim, s, ws, pacs, "1.2.840.10008.5.1.4.1.2.2.2", 0x0021, 25, 0x0000));
+  finish(l, s.now);
+}
+
+// ---- DICOM from the internet to the PACS ----
+void dicom_external(Sim& sim, Ts t) {
+  Rng& r = sim.rng;
+  Host& a = attacker(sim);
+  Host& pacs = *sim.net.role("pacs");
+  Session& s = sim.open(t);
+  Label& l = sim.label("Exploit Public-Facing Application (DICOM from the internet)", "T1190", "initial-access",
+                       "An internet address opens DICOM associations to the PACS (C-ECHO, C-FIND)", t);
+  l.add_host(a);
+  l.add_host(pacs);
+  DicomStudy st = random_study(r, *sim.net.role("modality"), sim.bulk);
+  l.add_flow(dicom_association(sim, s, a, pacs, DicomOp::kEcho, st));
+  s.now += r.range(1 * kSec, 3 * kSec);
+  l.add_flow(dicom_dimse(sim, s, a, pacs, "1.2.840.10008.5.1.4.1.2.2.1", 0x0020, 3, 0x0000));
+  finish(l, s.now);
+}
+
+// ---- DICOM tampering: refused stores, storage commitment actions and deletions ----
+void dicom_tamper(Sim& sim, Ts t) {
+  Rng& r = sim.rng;
+  Host& ws = compromised_ws(sim);
+  Host& pacs = *sim.net.role("pacs");
+  Session& s = sim.open(t);
+  Label& l = sim.label("Data Destruction (DICOM N-DELETE / N-ACTION, refused C-STORE)", "T1485", "impact",
+                       "A workstation pushes objects the PACS refuses (A700 out of resources), then sends N-ACTION and N-DELETE requests",
+                       t);
+  l.add_host(ws);
+  l.add_host(pacs);
+  l.add_flow(dicom_dimse(sim, s, ws, pacs, "1.2.840.10008.5.1.4.1.1.7", 0x0001, 2, 0xA700));
+  s.now += r.range(1 * kSec, 3 * kSec);
+  l.add_flow(dicom_dimse(sim, s, ws, pacs, "1.2.840.10008.1.20.1", 0x0130, 1, 0x0000));
+  s.now += r.range(1 * kSec, 3 * kSec);
+  l.add_flow(dicom_dimse(sim, s, ws, pacs, "1.2.840.10008.5.1.1.40", 0x0150, 1, 0x0000));
+  finish(l, s.now);
+}
+
+// ---- FHIR bulk export and Patient harvesting from the internet ----
+void fhir_bulk_export(Sim& sim, Ts t) {
+  Rng& r = sim.rng;
+  Host& a = attacker(sim);
+  Host& ehr = *sim.net.role("ehr");
+  Session& s = sim.open(t);
+  Label& l = sim.label("Data from Information Repositories (FHIR bulk export)", "T1213", "collection",
+                       "An internet address harvests Patient resources from the EHR's FHIR API (reads and searches) and starts a Bulk Data $export",
+                       t);
+  l.add_host(a);
+  l.add_host(ehr);
+  Tcp tcp(sim, s, a, ehr, 8080);
+  tcp.connect();
+  const std::string host = ehr.fqdn + ":8080";
+  auto call = [&](const std::string& method, const std::string& uri, int status,
+                  const std::string& body, std::vector<std::pair<std::string, std::string>> rh) {
+    HttpReq q;
+    q.method = method;
+    q.host = host;
+    q.uri = uri;
+    q.user_agent = "python-requests/2.31.0";
+    q.headers = {{"Accept", "application/fhir+json"}};
+    HttpResp a2;
+    a2.status = status;
+    a2.content_type = "application/fhir+json";
+    a2.body = body;
+    a2.headers = std::move(rh);
+    http_exchange(tcp, r, q, a2, r.range(20 * kMs, 200 * kMs));
+  };
+  for (int i = 0; i < 24; ++i) {
+    Patient p = random_patient(r);
+    if (i % 3 == 0)
+      call("GET", "/fhir/Patient?family=" + p.family + "&_count=50", 200,
+           "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":1,\"entry\":[{\"resource\":" +
+               fhir_patient_json(r, p) + "}]}",
+           {});
+    else
+      call("GET", "/fhir/Patient/" + p.mrn.substr(3), 200, fhir_patient_json(r, p), {});
+  }
+  std::string job = r.hex(16);
+  call("GET", "/fhir/$export?_type=Patient,Observation,Condition", 202, "",
+       {{"Content-Location", "http://" + host + "/fhir/$export-poll-status?_jobId=" + job}});
+  call("GET", "/fhir/$export-poll-status?_jobId=" + job, 200,
+       "{\"transactionTime\":\"2024-03-04T08:00:00Z\",\"request\":\"http://" + host +
+           "/fhir/$export\",\"requiresAccessToken\":true,\"output\":[{\"type\":\"Patient\",\"url\":\"http://" +
+           host + "/bulk/" + job + "/Patient.ndjson\"}],\"error\":[]}",
+       {});
+  tcp.close(Dir::kC2S);
+  l.add_flow(tcp.tuple());
+  finish(l, s.now);
+}
+
 // ---- EICAR download ----
 void eicar(Sim& sim, Ts t) {
   Rng& r = sim.rng;
@@ -798,6 +937,12 @@ const std::vector<Attack> kAttacks = {
     {"device_internet", "infusion pump talks to an internet host", device_internet},
     {"lateral_imaging", "workstation to imaging: SMB ADMIN$ write, DICOM C-ECHO/C-FIND", lateral_imaging},
     {"eicar", "HTTP download of the EICAR test file", eicar},
+    {"hl7_nak_storm", "the interface engine refuses a burst of HL7 results (MSA|AE)", hl7_nak_storm},
+    {"hl7_external", "an internet address sends HL7 patient merges to the interface engine", hl7_external},
+    {"dicom_recon", "bulk DICOM C-FIND (patient/study root) and C-MOVE from a workstation", dicom_recon},
+    {"dicom_external", "DICOM associations from an internet address to the PACS", dicom_external},
+    {"dicom_tamper", "refused C-STOREs, N-ACTION and N-DELETE sent to the PACS", dicom_tamper},
+    {"fhir_bulk_export", "FHIR Patient harvesting and Bulk Data $export from the internet", fhir_bulk_export},
     {"eicar_all", "EICAR test file over HTTP, SMTP (attachment), SMB and FTP (not in hospital)",
      eicar_all},
 };

@@ -1,6 +1,7 @@
 // rules/healthcare.rules loads with the project's rule loader: no invalid or unsupported rule.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 #include "app/dicom/parser.h"
@@ -21,7 +22,12 @@ TEST(HealthcareRules, LoadWithoutProblems) {
   for (auto& p : rs->problems) ADD_FAILURE() << p.diag.str();
   EXPECT_EQ(rs->invalid, 0u);
   EXPECT_EQ(rs->unsupported, 0u);
-  EXPECT_EQ(rs->loaded, 16u);
+  // Every rule of the file loads (the count comes from the file, not from this test).
+  std::ifstream in(path);
+  size_t rules = 0;
+  for (std::string line; std::getline(in, line);) rules += line.rfind("alert ", 0) == 0;
+  EXPECT_GT(rules, 20u);
+  EXPECT_EQ(rs->loaded, rules);
   for (auto& r : rs->rules) {
     EXPECT_GE(r.sid, 9100000u);
     EXPECT_LT(r.sid, 9200000u);

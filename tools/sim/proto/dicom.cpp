@@ -322,6 +322,42 @@ FiveTuple dicom_association(Sim& sim, Session& s, Host& scu, Host& scp, DicomOp 
   return tcp.tuple();
 }
 
+FiveTuple dicom_dimse(Sim& sim, Session& s, Host& scu, Host& scp, const std::string& sop_class,
+                      uint16_t cmd, int count, uint16_t status, uint16_t port) {
+  Rng& r = sim.rng;
+  Tcp tcp(sim, s, scu, scp, port);
+  if (!tcp.connect()) return tcp.tuple();
+  std::string calling = scu.ae_title.empty() ? "WS_" + scu.name : scu.ae_title;
+  std::string called = scp.ae_title.empty() ? "ANY-SCP" : scp.ae_title;
+  std::vector<Pc> pcs = {{1, sop_class}};
+  tcp.send(Dir::kC2S, associate_rq(called, calling, pcs).span(), r.range(1 * kMs, 5 * kMs));
+  tcp.send(Dir::kS2C, associate_ac(called, calling, pcs).span(), r.range(1 * kMs, 8 * kMs));
+  bool with_ds = cmd == 0x0020 || cmd == 0x0021 || cmd == 0x0001;
+  for (int i = 0; i < count; ++i) {
+    uint16_t id = static_cast<uint16_t>(i + 1);
+    std::string inst = cmd == 0x0020 || cmd == 0x0021 ? "" : uid(r);
+    Buf out, in;
+    p_data(out, 1, true, command(cmd, sop_class, id, false, with_ds, inst, 0).span());
+    if (with_ds) {
+      Buf q;
+      els(q, 0x0008, 0x0052, "CS", cmd == 0x0001 ? "" : (i % 2 ? "STUDY" : "PATIENT"));
+      els(q, 0x0010, 0x0020, "LO", cmd == 0x0001 ? random_patient(r).mrn : "*");
+      els(q, 0x0020, 0x000d, "UI", cmd == 0x0021 ? uid(r) : "");
+      p_data(out, 1, false, q.span());
+    }
+    tcp.send(Dir::kC2S, out.span(), r.range(200, 5 * kMs));
+    p_data(in, 1, true, command(uint16_t(cmd | 0x8000), sop_class, id, true, false, inst, status).span());
+    tcp.send(Dir::kS2C, in.span(), r.range(1 * kMs, 10 * kMs));
+  }
+  Buf rq, rp;
+  rq.u8(0x05).u8(0).u32be(4).u32be(0);
+  rp.u8(0x06).u8(0).u32be(4).u32be(0);
+  tcp.send(Dir::kC2S, rq.span(), r.range(1 * kMs, 20 * kMs));
+  tcp.send(Dir::kS2C, rp.span(), r.range(200, 2000));
+  tcp.close(Dir::kC2S);
+  return tcp.tuple();
+}
+
 Bytes dicom_part10(Rng& r, const DicomStudy& st, size_t pixel_bytes, bool pe_preamble) {
   Buf f;
   if (pe_preamble) {

@@ -113,7 +113,8 @@ std::string hl7_ack(const std::string& msg, const std::string& ctrl_id, Ts t, bo
 std::string mllp(const std::string& msg) { return "\x0b" + msg + "\x1c\x0d"; }
 
 FiveTuple hl7_session(Sim& sim, Session& s, Host& sender, Host& receiver, uint16_t port,
-                      const std::vector<std::string>& types, const std::string& sending_app) {
+                      const std::vector<std::string>& types, const std::string& sending_app,
+                      bool accept) {
   Rng& r = sim.rng;
   resolve(sim, s, sender, receiver);
   Tcp tcp(sim, s, sender, receiver, port);
@@ -123,7 +124,7 @@ FiveTuple hl7_session(Sim& sim, Session& s, Host& sender, Host& receiver, uint16
     std::string ctrl = r.digits(10);
     std::string msg = hl7_message(r, type, p, sending_app, "STMARYS", tcp.now(), ctrl);
     tcp.send(Dir::kC2S, mllp(msg), r.range(1 * kMs, 500 * kMs));
-    tcp.send(Dir::kS2C, mllp(hl7_ack(msg, ctrl, tcp.now(), true)), r.range(2 * kMs, 30 * kMs));
+    tcp.send(Dir::kS2C, mllp(hl7_ack(msg, ctrl, tcp.now(), accept)), r.range(2 * kMs, 30 * kMs));
   }
   tcp.close(Dir::kC2S);
   return tcp.tuple();

@@ -96,9 +96,11 @@ std::string hl7_message(Rng& rng, const std::string& type, const Patient& p,
                         Ts t, const std::string& ctrl_id);
 std::string hl7_ack(const std::string& msg, const std::string& ctrl_id, Ts t, bool accept);
 std::string mllp(const std::string& msg);
-// Sends `types` messages over one MLLP connection, each acknowledged; returns the flow.
+// Sends `types` messages over one MLLP connection, each acknowledged (MSA|AA, or MSA|AE when
+// `accept` is false); returns the flow.
 FiveTuple hl7_session(Sim& sim, Session& s, Host& sender, Host& receiver, uint16_t port,
-                      const std::vector<std::string>& types, const std::string& sending_app);
+                      const std::vector<std::string>& types, const std::string& sending_app,
+                      bool accept = true);
 
 // ---- DICOM (dicom.cpp) ----
 struct DicomStudy {
@@ -116,6 +118,12 @@ FiveTuple dicom_association(Sim& sim, Session& s, Host& scu, Host& scp, DicomOp 
                             const DicomStudy& study, uint16_t port = 104);
 // A DICOM Part 10 file (128-byte preamble, "DICM", meta group, dataset). `pe_preamble` puts an
 // MZ/PE header in the preamble (the polyglot of CVE-2019-11687).
+// One association carrying `count` DIMSE request/response pairs of one kind (PS3.7):
+// `command` is the request's CommandField (0x0020 C-FIND, 0x0021 C-MOVE, 0x0001 C-STORE,
+// 0x0130 N-ACTION, 0x0150 N-DELETE ...), answered with command | 0x8000 and `status`; a
+// C-FIND/C-MOVE/C-STORE request carries a small dataset (query or image). Returns the flow.
+FiveTuple dicom_dimse(Sim& sim, Session& s, Host& scu, Host& scp, const std::string& sop_class,
+                      uint16_t command, int count, uint16_t status, uint16_t port = 104);
 Bytes dicom_part10(Rng& rng, const DicomStudy& st, size_t pixel_bytes, bool pe_preamble);
 
 // ---- FHIR REST (fhir.cpp) ----
