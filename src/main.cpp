@@ -410,7 +410,25 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     int rc = 0;
-    if (!check_files.empty()) rc = ww::detect::rules_check(check_files, rule_vars(cfg), std::cout);
+    if (!check_files.empty()) {
+      rc = ww::detect::rules_check(check_files, rule_vars(cfg), std::cout);
+      // File rules: their hash lists (filemd5/filesha1/filesha256) must load.
+      auto rs = ww::detect::load_rules(check_files, rule_vars(cfg));
+      if (rs) {
+        auto eng = ww::detect::DetectEngine::build(
+            std::make_shared<const ww::detect::RuleSet>(std::move(*rs)));
+        if (eng) {
+          auto fr = ww::files::FileRules::build(*eng);
+          if (!fr) {
+            std::cout << fr.error().str() << "\n";
+            rc = 1;
+          } else {
+            std::cout << (*fr)->rules().size() << " file rules, " << (*fr)->hash_lists()
+                      << " hash lists loaded\n";
+          }
+        }
+      }
+    }
     for (const auto& y : cfg.files.yara_config.paths) check_yara.push_back(y);
     if (!check_yara.empty() && ww::files::yara_check(check_yara, std::cout) != 0) rc = 1;
     return rc;

@@ -129,6 +129,11 @@ out=$("$bin" analyze -q -r "$t/eicar.pcap" --yara "$t/bad" -l "$t/x" 2>&1); rc=$
 if [ $rc = 2 ] && [[ "$out" == *broken.yar:*undefined* ]]; then ok; else ko "broken YARA: rc=$rc out=$out"; fi
 out=$("$bin" rules check --yara "$t/bad" --yara "$t/yara" 2>&1); rc=$?
 if [ $rc = 1 ] && [[ "$out" == *"1 YARA files compiled, 1 failed"* ]]; then ok; else ko "rules check YARA: rc=$rc out=$out"; fi
+out=$("$bin" rules check "$t/rules/files.rules" 2>&1); rc=$?
+if [ $rc = 0 ] && [[ "$out" == *"5 file rules, 2 hash lists loaded"* ]]; then ok; else ko "rules check file rules: rc=$rc out=$out"; fi
+printf 'alert http any any -> any any (msg:"x"; filemd5:no_such_list.txt; sid:77;)\n' >"$t/bad/f.rules"
+out=$("$bin" rules check "$t/bad/f.rules" 2>&1); rc=$?
+if [ $rc = 1 ] && [[ "$out" == *no_such_list.txt* ]] && [[ "$out" == *"sid 77"* ]]; then ok; else ko "rules check missing hash list: rc=$rc out=$out"; fi
 printf 'deadbeef\n' >"$t/bad/list.txt"
 out=$("$bin" analyze -q -r "$t/eicar.pcap" --hash-list "$t/bad/list.txt" -l "$t/x" 2>&1); rc=$?
 if [ $rc = 2 ] && [[ "$out" == *list.txt:1* ]]; then ok; else ko "bad hash list: rc=$rc out=$out"; fi
