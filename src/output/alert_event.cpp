@@ -48,7 +48,7 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
   w.kv("signature_id", rule.sid);
   w.kv("rev", rule.rev);
   w.kv("signature", rule.msg);
-  if (!rule.category.empty()) w.kv("category", rule.category);
+  w.kv("category", rule.category);  // "" without a classtype, as Suricata 7 writes it
   w.kv("severity", uint64_t(rule.priority));
   if (rule.target != detect::Rule::Target::None) {
     bool src_is_target = rule.target == detect::Rule::Target::SrcIp;
