@@ -35,15 +35,33 @@ bool port_hinted(const ParserSpec& spec, const flow::Flow& f) noexcept {
 
 }  // namespace
 
+namespace {
+// Probed in the first pass: a port hint, or the protocol a change expects.
+bool hinted(const ParserSpec& spec, const flow::Flow& f, const AppState& s) noexcept;
+}  // namespace
+
 struct AppState {
   const ParserSpec* spec = nullptr;
   Parser* parser = nullptr;
   DirState dir[2];
   int8_t first_dir = -1;  // direction that carried data first
   bool failed = false;
+  // Protocol change (ParseContext::change_protocol): requested during parse(), carried out
+  // by feed() when the parser returns; at most one per flow.
+  bool change_requested = false;
+  bool changed = false;
+  bool expect_checked = false;  // the expectation table was asked about this flow
+  Proto expected = Proto::Unknown;
   uint32_t anomaly_events = 0;
   files::FlowFiles files;  // open files of the flow (FileTracker)
 };
+
+namespace {
+bool hinted(const ParserSpec& spec, const flow::Flow& f, const AppState& s) noexcept {
+  if (s.changed && s.expected != Proto::Unknown) return spec.proto == s.expected;
+  return port_hinted(spec, f);
+}
+}  // namespace
 
 class AppLayer::Context final : public ParseContext {
  public:
@@ -72,11 +90,38 @@ class AppLayer::Context final : public ParseContext {
   void file_close(uint32_t file_id, FileEnd end) noexcept override {
     app_.files_->close(file_id, end);
   }
+  bool change_protocol(Proto expected) noexcept override {
+    // Only from parse() of a TCP stream (feed() carries it out when parse() returns).
+    if (!in_parse || s_->changed || s_->change_requested || !s_->parser ||
+        f_->proto != ipproto::kTcp) {
+      app_.proto_change_refused_.inc();
+      return false;
+    }
+    s_->change_requested = true;
+    s_->expected = expected;
+    return true;
+  }
+  bool expect(const Expectation& e) noexcept override {
+    switch (ExpectationTable::global().add(e)) {
+      case ExpectationTable::Add::Added: app_.expect_added_.inc(); break;
+      case ExpectationTable::Add::Replaced: app_.expect_replaced_.inc(); break;
+      case ExpectationTable::Add::Evicted:
+        app_.expect_added_.inc();
+        app_.expect_evicted_.inc();
+        break;
+    }
+    return true;
+  }
+  const Expectation* expectation() noexcept override { return expectation_; }
+  const Expectation* expectation_ = nullptr;  // set around create() of an expected flow
 
  private:
   AppLayer& app_;
   flow::Flow* f_ = nullptr;
   AppState* s_ = nullptr;
+
+ public:
+  bool in_parse = false;
 };
 
 AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface,
@@ -101,7 +146,16 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
       anomalies_(stats.counter("app_layer.anomalies")),
       anomalies_suppressed_(stats.counter("app_layer.anomalies_suppressed")),
       tx_events_(stats.counter("output.eve.events.app")),
-      anomaly_events_(stats.counter("output.eve.events.anomaly_applayer")) {
+      anomaly_events_(stats.counter("output.eve.events.anomaly_applayer")),
+      proto_change_(stats.counter("app_layer.proto_change")),
+      proto_change_refused_(stats.counter("app_layer.proto_change_refused")),
+      proto_change_failed_(stats.counter("app_layer.proto_change_failed")),
+      proto_change_unexpected_(stats.counter("app_layer.proto_change_unexpected")),
+      expect_added_(stats.counter("app_layer.expect.added")),
+      expect_replaced_(stats.counter("app_layer.expect.replaced")),
+      expect_evicted_(stats.counter("app_layer.expect.evicted")),
+      expect_matched_(stats.counter("app_layer.expect.matched")),
+      expect_expired_(stats.counter("app_layer.expect.expired")) {
   for (const ParserSpec* spec : parser_specs()) {
     size_t i = size_t(spec->proto);
     std::string name(proto_name(spec->proto));
@@ -128,6 +182,7 @@ void AppLayer::fail(flow::Flow& f, AppState& s) noexcept {
   s.failed = true;
   f.app_proto = uint16_t(Proto::Failed);
   detect_failed_.inc();
+  if (s.changed) proto_change_failed_.inc();
 }
 
 void AppLayer::give_up(flow::Flow& f, AppState& s, Direction d) noexcept {
@@ -156,6 +211,16 @@ bool AppLayer::decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direct
   f.app_proto_ts = f.app_proto_tc = uint16_t(spec.proto);
   detected_.inc();
   if (Counter* c = proto_flows_[size_t(spec.proto)]) c->inc();
+  if (s.changed) {
+    if (s.expected != Proto::Unknown && spec.proto != s.expected) {
+      // Suricata's applayer events UNEXPECTED_PROTOCOL / NO_TLS_AFTER_STARTTLS.
+      proto_change_unexpected_.inc();
+      log_anomaly(f, s, s.expected == Proto::Tls ? "applayer.no_tls_after_starttls"
+                                                  : "applayer.unexpected_protocol");
+    } else {
+      f.app_proto_expected = 0;
+    }
+  }
   // Replay what detection kept, the direction that spoke first first.
   Direction order[2] = {Direction::ToServer, Direction::ToClient};
   if (s.first_dir == idx(Direction::ToClient)) std::swap(order[0], order[1]);
@@ -166,6 +231,7 @@ bool AppLayer::decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direct
       continue;
     }
     if (ds.probe_len > 0) feed(f, s, r, Bytes(ds.probe, ds.probe_len));
+    if (s.parser != p) return false;  // the replay changed protocol: already handled
   }
   return true;
 }
@@ -176,7 +242,7 @@ void AppLayer::probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept {
   bool need_more = false;
   for (int pass = 0; pass < 2; ++pass) {
     for (const ParserSpec* spec : parser_specs()) {
-      if (!spec->tcp || !spec->probe || port_hinted(*spec, f) != (pass == 0)) continue;
+      if (!spec->tcp || !spec->probe || hinted(*spec, f, s) != (pass == 0)) continue;
       switch (spec->probe(d, b)) {
         case ProbeResult::Match: decide(f, s, *spec, d); return;
         case ProbeResult::NeedMore: need_more = true; break;
@@ -218,7 +284,13 @@ void AppLayer::feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcep
     if (ds.pending_len < ds.want) return;
     in = Bytes(ds.pending, ds.pending_len);
   }
+  ctx_->in_parse = true;
   ParseResult r = s.parser->parse(d, in, *ctx_);
+  ctx_->in_parse = false;
+  if (s.change_requested) {
+    change(f, s, d, in.subspan(std::min(r.consumed, in.size())));
+    return;
+  }
   if (r.status == ParseStatus::Error) {
     parse_errors_.inc();
     stop_dir(s, d);
@@ -257,13 +329,94 @@ void AppLayer::feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcep
   ds.want = uint32_t(want);
 }
 
+void AppLayer::change(flow::Flow& f, AppState& s, Direction d, Bytes rest) noexcept {
+  s.change_requested = false;
+  s.changed = true;
+  proto_change_.inc();
+  f.app_proto_orig = uint16_t(s.spec->proto);
+  f.app_proto_expected = uint16_t(s.expected);
+  // What neither direction gave the old parser becomes the new protocol's first bytes: the
+  // other direction's held-back bytes (sent while it waited for the answer, so first), then
+  // the rest of this chunk. `rest` may point into d's probe or pending buffer: memmove.
+  const Direction order[2] = {reverse(d), d};
+  DirState& other = s.dir[idx(reverse(d))];
+  const Bytes keep[2] = {Bytes(other.pending, other.pending_len), rest};
+  s.first_dir = -1;
+  for (int i = 0; i < 2; ++i) {
+    DirState& ds = s.dir[idx(order[i])];
+    ds.pending_len = 0;
+    ds.want = 0;
+    ds.probe_len = 0;
+    ds.udp_probes = 0;
+    ds.gave_up = false;
+    ds.lost = false;
+    ds.stopped = false;
+    ds.seen = !keep[i].empty();
+    if (keep[i].empty()) continue;
+    if (!ds.probe) ds.probe = f.arena->alloc_array<uint8_t>(kProbeBytes);
+    if (!ds.probe) {
+      no_memory_.inc();
+      ds.lost = true;
+      continue;
+    }
+    size_t n = std::min(keep[i].size(), kProbeBytes);
+    std::memmove(ds.probe, keep[i].data(), n);
+    ds.probe_len = uint32_t(n);
+    ds.lost = n < keep[i].size();
+    if (s.first_dir < 0) s.first_dir = int8_t(idx(order[i]));
+  }
+  // The old parser reports what it still holds (e.g. SMTP's STARTTLS transaction), under its
+  // own spec; then the flow is undecided again (app_proto stays the old one until then).
+  ctx_->bind(f, s);
+  for (Direction r : {Direction::ToServer, Direction::ToClient})
+    if (!s.dir[idx(r)].closed) s.parser->finish(r, *ctx_);
+  s.parser = nullptr;
+  s.spec = nullptr;
+  for (Direction r : order) {
+    if (s.parser || s.failed) break;
+    DirState& ds = s.dir[idx(r)];
+    if (ds.probe_len > 0)
+      probe_tcp(f, s, r);
+    else if (ds.lost || ds.closed)
+      give_up(f, s, r);
+  }
+}
+
 void AppLayer::on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept {
   stream_bytes_.inc(data.size());
   stream_chunks_.inc();
   if (data.empty()) return;
+  data_in(f, d, data);
+}
+
+bool AppLayer::expected_flow(flow::Flow& f, AppState& s, Direction d) noexcept {
+  s.expect_checked = true;
+  ExpectationTable& t = ExpectationTable::global();
+  if (f.proto != ipproto::kTcp || t.empty()) return false;
+  Expectation e;
+  uint32_t expired = 0;
+  bool hit = t.take(f.src, f.dst, f.dp, f.last.usec, e, expired);
+  if (expired) expect_expired_.inc(expired);
+  if (!hit) return false;
+  const ParserSpec* spec = parser_spec(e.proto);
+  if (!spec) return false;
+  expect_matched_.inc();
+  ctx_->expectation_ = &e;
+  bool ok = decide(f, s, *spec, d);
+  ctx_->expectation_ = nullptr;
+  return ok;
+}
+
+void AppLayer::data_in(flow::Flow& f, Direction d, Bytes data) noexcept {
   AppState* s = state(f);
   if (!s) return;
   DirState& ds = s->dir[idx(d)];
+  if (!s->expect_checked && !s->parser && !s->failed && expected_flow(f, *s, d)) {
+    ds.seen = true;
+    if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
+    feed(f, *s, d, data);
+    return;
+  }
   if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
   ds.seen = true;
   if (s->parser) {
@@ -280,11 +433,14 @@ void AppLayer::on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) 
     bool need_more = false;
     for (int pass = 0; pass < 2 && !s->parser; ++pass) {
       for (const ParserSpec* spec : parser_specs()) {
-        if (!spec->tcp || !spec->probe || port_hinted(*spec, f) != (pass == 0)) continue;
+        if (!spec->tcp || !spec->probe || hinted(*spec, f, *s) != (pass == 0)) continue;
         ProbeResult r = spec->probe(d, data);
         if (r == ProbeResult::Match) {
           ds.probe_len = 0;
-          if (decide(f, *s, *spec, d)) feed(f, *s, d, data);
+          if (decide(f, *s, *spec, d))
+            feed(f, *s, d, data);
+          else if (s->changed && !s->failed)
+            data_in(f, d, data);  // the replay changed protocol: these bytes follow
           return;
         }
         if (r == ProbeResult::NeedMore) need_more = true;
@@ -307,9 +463,12 @@ void AppLayer::on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) 
   size_t n = std::min(data.size(), kProbeBytes - ds.probe_len);
   copy_bytes(ds.probe + ds.probe_len, data.data(), n);
   ds.probe_len += uint32_t(n);
+  const bool was_changed = s->changed;
   if (!ds.gave_up) probe_tcp(f, *s, d);
-  if (s->parser) {
-    if (n < data.size()) feed(f, *s, d, data.subspan(n));
+  if (s->parser || s->changed != was_changed) {
+    // Decided, or the replay of what was probed changed protocol (then the change kept the
+    // probed bytes after the trigger): the rest of the chunk follows.
+    if (n < data.size() && !s->failed) data_in(f, d, data.subspan(n));
     return;
   }
   if (n < data.size()) {

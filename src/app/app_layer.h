@@ -16,6 +16,10 @@
 //  - The Incomplete contract: bytes a parser did not consume are kept (bounded by
 //    kMaxPending) and offered again, with the next bytes, once `needed` more have arrived.
 //    Over the bound, or on Error, the parser stops for that direction (counted).
+//  - Protocol change (ParseContext::change_protocol: STARTTLS, AUTH TLS, CONNECT): at most
+//    once per flow; the old parser is finished, the bytes after the triggering message (and
+//    those the other direction held back) are probed again, the expected protocol first, and
+//    the new parser takes the rest of the stream. flow.app_proto_orig keeps the old protocol.
 //  - Files: parsers' file_open/file_data/file_close go to the worker's files::FileTracker; the
 //    files of a flow still open when it ends are closed (TRUNCATED) by release().
 // Limits: kProbeBytes per direction for detection, kMaxPending unconsumed bytes per direction,
@@ -88,6 +92,12 @@ class AppLayer final : public stream::StreamSink {
   void give_up(flow::Flow& f, AppState& s, Direction d) noexcept;
   void fail(flow::Flow& f, AppState& s) noexcept;
   void feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept;
+  void data_in(flow::Flow& f, Direction d, Bytes data) noexcept;
+  // First bytes of a flow: one an expectation announced gets its parser at once.
+  bool expected_flow(flow::Flow& f, AppState& s, Direction d) noexcept;
+  // Carries out a protocol change the parser asked for (ParseContext::change_protocol);
+  // `rest`: the bytes of direction d after the message that triggered it.
+  void change(flow::Flow& f, AppState& s, Direction d, Bytes rest) noexcept;
   void stop_dir(AppState& s, Direction d) noexcept;
   void log_tx(flow::Flow& f, AppState& s, const void* tx, uint64_t tx_id, Direction d) noexcept;
   void log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx, uint64_t tx_id,
@@ -118,6 +128,15 @@ class AppLayer final : public stream::StreamSink {
   Counter& anomalies_suppressed_;
   Counter& tx_events_;
   Counter& anomaly_events_;
+  Counter& proto_change_;
+  Counter& proto_change_refused_;
+  Counter& proto_change_failed_;
+  Counter& proto_change_unexpected_;
+  Counter& expect_added_;
+  Counter& expect_replaced_;
+  Counter& expect_evicted_;
+  Counter& expect_matched_;
+  Counter& expect_expired_;
   std::array<Counter*, size_t(Proto::kCount)> proto_flows_{};
   std::array<Counter*, size_t(Proto::kCount)> proto_txs_{};
 };

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/test_harness.h"
 
@@ -101,6 +103,181 @@ TEST(AppLayer, NoArenaNoState) {
   h.data(kTs, "GET / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(h.f.app, nullptr);
   EXPECT_EQ(proto_of(h.f), Proto::Unknown);
+}
+
+// --- Protocol change (STARTTLS, AUTH TLS, CONNECT) ---
+
+// A TLS ClientHello record with an SNI (RFC 8446 4.1.2, RFC 6066 3), built field by field.
+std::string client_hello(const std::string& sni) {
+  auto u16 = [](size_t n) { return std::string{char(n >> 8), char(n & 255)}; };
+  std::string sni_ext = u16(sni.size() + 3) + std::string(1, '\0') + u16(sni.size()) + sni;
+  std::string ext = u16(0) + u16(sni_ext.size()) + sni_ext;  // server_name(0)
+  std::string body = "\x03\x03" + std::string(32, '\x11')      // legacy_version, random
+                     + std::string(1, '\0')                     // session id: empty
+                     + u16(2) + "\x13\x01"                      // cipher_suites
+                     + "\x01" + std::string(1, '\0')            // compression: null
+                     + u16(ext.size()) + ext;
+  std::string hs = "\x01" + std::string(1, '\0') + u16(body.size()) + body;  // client_hello
+  return "\x16\x03\x01" + u16(hs.size()) + hs;  // handshake record, TLS 1.0 record version
+}
+
+struct ChangeRun {
+  std::vector<std::string> types;  // event types of the transactions, in order
+  std::vector<uint64_t> ids;
+};
+
+void watch(Harness& h, ChangeRun& r) {
+  h.on_tx = [&r](const ParserSpec& spec, const void*, uint64_t id, Direction) {
+    r.types.emplace_back(spec.event_type);
+    r.ids.push_back(id);
+  };
+}
+
+std::vector<std::pair<Direction, std::string>> smtp_starttls(const std::string& hello) {
+  return {{kTc, "220 mail.example.org ESMTP Postfix\r\n"},
+          {kTs, "EHLO ward3.example.org\r\n"},
+          {kTc, "250-mail.example.org\r\n250 STARTTLS\r\n"},
+          {kTs, "STARTTLS\r\n"},
+          {kTc, "220 2.0.0 Ready to start TLS\r\n"},
+          {kTs, hello}};
+}
+
+TEST(AppLayerChange, SmtpStarttlsBecomesTls) {
+  for (size_t step : {size_t(0), size_t(1), size_t(7)}) {
+    Harness h(ipproto::kTcp, 40000, 25);
+    ChangeRun r;
+    watch(h, r);
+    for (auto& [d, bytes] : smtp_starttls(client_hello("mail.example.org")))
+      h.data_split(d, Harness::b(bytes), step ? step : bytes.size());
+    EXPECT_EQ(proto_of(h.f), Proto::Tls) << step;
+    EXPECT_EQ(h.f.app_proto_orig, uint16_t(Proto::Smtp)) << step;
+    EXPECT_EQ(h.f.app_proto_expected, 0u) << step;  // found what was expected
+    h.end();
+    ASSERT_EQ(r.types.size(), 2u) << step;
+    EXPECT_EQ(r.types[0], "smtp");  // the STARTTLS transaction, reported by the old parser
+    EXPECT_EQ(r.types[1], "tls");
+    EXPECT_NE(h.eve_all().find("\"sni\":\"mail.example.org\""), std::string::npos) << step;
+    EXPECT_EQ(h.counter("app_layer.proto_change"), 1u);
+    EXPECT_EQ(h.counter("app_layer.flow.tls"), 1u);
+  }
+}
+
+TEST(AppLayerChange, ClientHelloBeforeTheAnswerIsHeld) {
+  // The capture delivers the client's ClientHello before the server's 220 (reordering between
+  // directions): the SMTP parser holds it until the answer, then it goes to TLS.
+  Harness h(ipproto::kTcp, 40000, 25);
+  auto s = smtp_starttls(client_hello("held.example.org"));
+  std::swap(s[4], s[5]);
+  s[3].second += s[4].second;  // STARTTLS and the ClientHello in one segment
+  s.erase(s.begin() + 4);
+  for (auto& [d, bytes] : s) h.data(d, bytes);
+  EXPECT_EQ(proto_of(h.f), Proto::Tls);
+  h.end();
+  EXPECT_NE(h.eve_all().find("\"sni\":\"held.example.org\""), std::string::npos);
+}
+
+TEST(AppLayerChange, StarttlsRefusedStaysSmtp) {
+  Harness h(ipproto::kTcp, 40000, 25);
+  ChangeRun r;
+  watch(h, r);
+  h.data(kTc, "220 mail.example.org ESMTP\r\n");
+  h.data(kTs, "EHLO a\r\n");
+  h.data(kTc, "250 ok\r\n");
+  h.data(kTs, "STARTTLS\r\n");
+  h.data(kTc, "454 TLS not available\r\n");
+  h.data(kTs, "MAIL FROM:<a@b>\r\n");
+  h.data(kTc, "250 ok\r\n");
+  h.data(kTs, "QUIT\r\n");
+  EXPECT_EQ(proto_of(h.f), Proto::Smtp);
+  EXPECT_EQ(h.f.app_proto_orig, 0u);
+  EXPECT_EQ(h.counter("app_layer.proto_change"), 0u);
+  h.end();
+  EXPECT_NE(h.eve_all().find("a@b"), std::string::npos);  // the session went on in the clear
+}
+
+TEST(AppLayerChange, NoTlsAfterStarttls) {
+  Harness h(ipproto::kTcp, 40000, 25);
+  auto s = smtp_starttls(std::string(40, '\x01'));  // not TLS, nor anything else
+  for (auto& [d, bytes] : s) h.data(d, bytes);
+  h.data(kTc, std::string(40, '\x02'));
+  h.end();
+  EXPECT_EQ(proto_of(h.f), Proto::Failed);
+  EXPECT_EQ(h.f.app_proto_orig, uint16_t(Proto::Smtp));
+  EXPECT_EQ(h.f.app_proto_expected, uint16_t(Proto::Tls));
+  EXPECT_EQ(h.counter("app_layer.proto_change_failed"), 1u);
+}
+
+TEST(AppLayerChange, PlainHttpAfterStarttlsIsUnexpected) {
+  Harness h(ipproto::kTcp, 40000, 25);
+  for (auto& [d, bytes] : smtp_starttls("GET / HTTP/1.1\r\nHost: x\r\n\r\n")) h.data(d, bytes);
+  EXPECT_EQ(proto_of(h.f), Proto::Http);
+  EXPECT_EQ(h.counter("app_layer.proto_change_unexpected"), 1u);
+  h.end();
+  EXPECT_NE(h.eve_all().find("applayer.no_tls_after_starttls"), std::string::npos);
+}
+
+TEST(AppLayerChange, FtpAuthTlsBecomesTls) {
+  Harness h(ipproto::kTcp, 40000, 21);
+  ChangeRun r;
+  watch(h, r);
+  h.data(kTc, "220 ProFTPD Server (FTP) ready\r\n");
+  h.data(kTs, "AUTH TLS\r\n");
+  h.data(kTc, "234 AUTH TLS successful\r\n");
+  h.data(kTs, client_hello("ftp.example.org"));
+  EXPECT_EQ(proto_of(h.f), Proto::Tls);
+  EXPECT_EQ(h.f.app_proto_orig, uint16_t(Proto::Ftp));
+  h.end();
+  ASSERT_EQ(r.types.size(), 2u);
+  EXPECT_EQ(r.types[0], "ftp");
+  EXPECT_EQ(r.types[1], "tls");
+}
+
+TEST(AppLayerChange, HttpConnectThenTlsOrHttp) {
+  {
+    Harness h(ipproto::kTcp, 40000, 3128);
+    ChangeRun r;
+    watch(h, r);
+    h.data(kTs, "CONNECT pacs.example.org:443 HTTP/1.1\r\nHost: pacs.example.org:443\r\n\r\n");
+    h.data(kTc, "HTTP/1.1 200 Connection established\r\n\r\n");
+    h.data(kTs, client_hello("pacs.example.org"));
+    EXPECT_EQ(proto_of(h.f), Proto::Tls);
+    EXPECT_EQ(h.f.app_proto_orig, uint16_t(Proto::Http));
+    h.end();
+    ASSERT_EQ(r.types.size(), 2u);
+    EXPECT_EQ(r.types[0], "http");
+    EXPECT_EQ(r.types[1], "tls");
+  }
+  {
+    // Plain HTTP through the tunnel: a new HTTP parser, transaction ids from 0 again (as
+    // suricata-verify http-connect-fragmented expects).
+    Harness h(ipproto::kTcp, 40000, 3128);
+    ChangeRun r;
+    watch(h, r);
+    std::string all = "CONNECT www.example.org:80 HTTP/1.1\r\n\r\n";
+    h.data_split(kTs, Harness::b(all), 3);
+    h.data(kTc, "HTTP/1.1 200 OK\r\n\r\n");
+    h.data(kTs, "GET /x HTTP/1.1\r\nHost: www.example.org\r\n\r\n");
+    h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(proto_of(h.f), Proto::Http);
+    h.end();
+    ASSERT_EQ(r.types.size(), 2u);
+    EXPECT_EQ(r.ids[0], 0u);
+    EXPECT_EQ(r.ids[1], 0u);
+    // A second CONNECT inside the tunnel: a flow changes protocol once.
+    EXPECT_EQ(h.counter("app_layer.proto_change"), 1u);
+  }
+}
+
+TEST(AppLayerChange, OneChangePerFlow) {
+  Harness h(ipproto::kTcp, 40000, 3128);
+  h.data(kTs, "CONNECT a:80 HTTP/1.1\r\n\r\n");
+  h.data(kTc, "HTTP/1.1 200 OK\r\n\r\n");
+  h.data(kTs, "CONNECT b:443 HTTP/1.1\r\n\r\n");
+  h.data(kTc, "HTTP/1.1 200 OK\r\n\r\n");
+  h.data(kTs, client_hello("b"));
+  EXPECT_EQ(proto_of(h.f), Proto::Http);  // the inner CONNECT could not change it again
+  EXPECT_EQ(h.counter("app_layer.proto_change"), 1u);
+  EXPECT_EQ(h.counter("app_layer.proto_change_refused"), 1u);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <span>
 #include <string_view>
 
+#include "app/expect.h"
 #include "app/proto.h"
 #include "core/byte_reader.h"
 #include "core/types.h"
@@ -72,6 +73,23 @@ class ParseContext {
   }
   virtual void file_data(uint32_t file_id, Bytes data) noexcept {}
   virtual void file_close(uint32_t file_id, FileEnd end) noexcept {}
+  // The connection changes protocol after the message just parsed (SMTP STARTTLS answered
+  // 220, FTP AUTH TLS answered 234, HTTP CONNECT answered 2xx): the app layer finishes this
+  // parser (its pending transactions are reported), detects the protocol again on the bytes
+  // that follow in both directions (`expected` probed first; Proto::Unknown: no preference)
+  // and feeds the new parser from there (Suricata's protocol change/upgrade).
+  // On true the parser returns from parse() at once, `consumed` = the end of the message that
+  // triggered the change; the rest of that chunk and the bytes of the other direction it has
+  // not consumed (a parser waiting for the answer holds them with Incomplete) go to detection.
+  // False: no change (a flow changes protocol at most once, or no app layer): go on as before.
+  virtual bool change_protocol(Proto expected) noexcept { return false; }
+  // Announces a connection this protocol will open (the FTP data channel, app/expect.h): a
+  // flow client -> server:port whose first bytes come before the entry expires gets the
+  // parser of e.proto without probing. False when no table takes it.
+  virtual bool expect(const Expectation& e) noexcept { return false; }
+  // Inside ParserSpec::create for a flow found by an expectation: the entry (with what the
+  // announcing parser handed over); nullptr otherwise.
+  virtual const Expectation* expectation() noexcept { return nullptr; }
   // A transaction of a protocol carried inside this one (ParserSpec::derive, e.g. FHIR in
   // HTTP): detected and logged like on_transaction, under `spec`, before returning.
   virtual void on_derived_transaction(const ParserSpec& spec, const void* tx, uint64_t tx_id,

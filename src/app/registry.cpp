@@ -2,8 +2,10 @@
 // hint applies. Each protocol's parser.h declares `extern const ParserSpec kSpec;`.
 #include <iterator>
 
+#include "app/dhcp/parser.h"
 #include "app/dns/parser.h"
 #include "app/fhir/parser.h"
+#include "app/ftp/data.h"
 #include "app/ftp/parser.h"
 #include "app/http/parser.h"
 #include "app/dicom/parser.h"
@@ -12,6 +14,7 @@
 #include "app/smb/parser.h"
 #include "app/smtp/parser.h"
 #include "app/ssh/parser.h"
+#include "app/telnet/parser.h"
 #include "app/tls/parser.h"
 
 namespace ww::app {
@@ -29,6 +32,9 @@ const ParserSpec* const kSpecs[] = {
     &smtp::kSpec,
     &ftp::kSpec,
     &fhir::kSpec,
+    &dhcp::kSpec,
+    &telnet::kSpec,
+    &ftp::kDataSpec,
     nullptr,
 };
 

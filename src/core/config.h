@@ -36,7 +36,8 @@ struct EveOutputConfig {
   // Event types logged.
   std::vector<std::string> types = {"alert", "anomaly", "flow",  "stats", "http",  "dns",
                                     "tls",   "smb",     "smtp",  "ftp",   "ssh",   "hl7",
-                                    "dicom", "fhir",    "fileinfo"};
+                                    "dicom", "fhir",    "fileinfo", "dhcp", "telnet",
+                                    "ftp_data"};
   bool has_type(std::string_view t) const;
 };
 

@@ -72,6 +72,9 @@ struct Flow {
   bool alerted = false;
   uint16_t app_proto = 0;        // app::Proto value; 0 = unknown
   uint16_t app_proto_ts = 0, app_proto_tc = 0;
+  // After a protocol change (STARTTLS, CONNECT): the protocol before it, and the one expected
+  // (cleared once detection found it). EVE flow: app_proto_orig, app_proto_expected.
+  uint16_t app_proto_orig = 0, app_proto_expected = 0;
   // Per-flow state owned by later stages; freed by their release hooks at flow end.
   stream::TcpSession* tcp = nullptr;
   app::AppState* app = nullptr;

@@ -63,6 +63,12 @@ void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_ifa
   }
   auto app = static_cast<app::Proto>(f.app_proto);
   if (app != app::Proto::Unknown) w.kv("app_proto", app::proto_name(app));
+  // As Suricata's flow log: the protocol before a change, and the one expected when detection
+  // did not find it (e.g. no TLS after STARTTLS).
+  if (f.app_proto_orig != 0 && f.app_proto_orig != f.app_proto)
+    w.kv("app_proto_orig", app::proto_name(static_cast<app::Proto>(f.app_proto_orig)));
+  if (f.app_proto_expected != 0 && f.app_proto_expected != f.app_proto)
+    w.kv("app_proto_expected", app::proto_name(static_cast<app::Proto>(f.app_proto_expected)));
 
   j.Key("flow");
   j.StartObject();

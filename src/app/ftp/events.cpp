@@ -35,6 +35,8 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     if (!tx.data_addr.empty()) w.kv("data_address", tx.data_addr.view());
   }
   w.kv("reply_received", tx.reply_received ? "yes" : "no");
+  w.kv_bool("command_truncated", tx.command_truncated);
+  w.kv_bool("reply_truncated", tx.reply_truncated);
   j.EndObject();
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "flow/arena.h"
+#include "flow/flow.h"
 
 namespace ww::app::ftp {
 namespace {
@@ -88,6 +89,9 @@ ParseResult FtpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
   Line& ln = line_[idx(d)];
   size_t pos = 0;
   while (pos < data.size()) {
+    if (changed_) return {ParseStatus::Ok, pos, 0};  // the app layer takes the rest (TLS)
+    // After AUTH TLS the client's bytes wait for the answer: TLS on 234, commands otherwise.
+    if (d == Direction::ToServer && auth_wait_) return {ParseStatus::Incomplete, pos, 1};
     if (tls_) return {ParseStatus::Ok, data.size(), 0};
     Bytes rest = data.subspan(pos);
     const void* lf = std::memchr(rest.data(), '\n', rest.size());
@@ -98,19 +102,22 @@ ParseResult FtpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
     ln.len += uint32_t(k);
     if (n > room && !ln.cut) {
       ln.cut = true;
-      ctx.on_anomaly("ftp.line_too_long");
+      // Suricata's event names (its limit is the same 4096 bytes per line).
+      ctx.on_anomaly(d == Direction::ToServer ? "ftp.request_command_too_long"
+                                              : "ftp.response_command_too_long");
     }
     pos += n;
     if (!lf) break;
     ++pos;
     std::string_view l(ln.buf, ln.len);
-    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    if (!l.empty() && l.back() == '\r' && !ln.cut) l.remove_suffix(1);
+    bool cut = ln.cut;
     ln.len = 0;
     ln.cut = false;
     if (d == Direction::ToServer)
-      command(l, ctx);
+      command(l, cut, ctx);
     else
-      reply(l, ctx);
+      reply(l, cut, ctx);
   }
   return {ParseStatus::Ok, data.size(), 0};
 }
@@ -122,7 +129,7 @@ void FtpParser::emit_front(ParseContext& ctx) noexcept {
   --count_;
 }
 
-void FtpParser::command(std::string_view l, ParseContext& ctx) noexcept {
+void FtpParser::command(std::string_view l, bool cut, ParseContext& ctx) noexcept {
   if (l.empty()) return;
   if (count_ == kMaxPending) emit_front(ctx);  // no reply for the oldest: reported as is
   size_t at = (head_ + count_) % kMaxPending;
@@ -141,8 +148,11 @@ void FtpParser::command(std::string_view l, ParseContext& ctx) noexcept {
     return;
   }
   tx.command_data.assign(arg);
+  tx.command_truncated = cut;
   if (cmd == "PORT") {  // RFC 959 4.1.2
     if (host_port(arg, tx.data_addr, tx.dynamic_port)) tx.mode = Mode::Active;
+    data_mode_ = tx.mode;
+    data_port_ = tx.dynamic_port;
   } else if (cmd == "EPRT" && arg.size() > 2) {  // RFC 2428 2: <d>proto<d>addr<d>port<d>
     char dl = arg[0];
     std::string_view r = arg.substr(1);
@@ -155,16 +165,22 @@ void FtpParser::command(std::string_view l, ParseContext& ctx) noexcept {
         tx.mode = Mode::Active;
         tx.data_addr.assign(r.substr(a + 1, b - a - 1));
         tx.dynamic_port = port;
+        data_mode_ = Mode::Active;
+        data_port_ = port;
       }
     }
   } else if (cmd == "RETR" || cmd == "STOR" || cmd == "STOU" || cmd == "APPE") {
     tx.file_command = true;
-  } else if (cmd == "AUTH" && iequals(arg.substr(0, 3), "TLS")) {
+    expect_data(cmd, arg, ctx);
+  } else if (cmd == "LIST" || cmd == "NLST" || cmd == "MLSD") {
+    expect_data(cmd, {}, ctx);
+  } else if (cmd == "AUTH" && (iequals(arg.substr(0, 3), "TLS") || iequals(arg, "SSL"))) {
     auth_tls_ = true;
+    auth_wait_ = true;
   }
 }
 
-void FtpParser::reply(std::string_view l, ParseContext& ctx) noexcept {
+void FtpParser::reply(std::string_view l, bool cut, ParseContext& ctx) noexcept {
   // RFC 959 4.2: "NNN-" opens a multi-line reply that ends with a "NNN " line; lines in
   // between are text.
   bool coded = l.size() >= 3 && l[0] >= '1' && l[0] <= '5' && l[1] >= '0' && l[1] <= '9' &&
@@ -182,6 +198,7 @@ void FtpParser::reply(std::string_view l, ParseContext& ctx) noexcept {
   if (!count_) return;  // the greeting, or a reply nobody asked for
   Tx& tx = q_[head_];
   if (coded) tx.reply.add(l.size() > 4 ? l.substr(4) : std::string_view{});
+  if (cut) tx.reply_truncated = true;
   if (!last) return;
   if (tx.n_codes < kMaxReplies) tx.completion_code[tx.n_codes++] = code;
   std::string_view cmd = tx.command.view();
@@ -189,7 +206,11 @@ void FtpParser::reply(std::string_view l, ParseContext& ctx) noexcept {
     size_t open = l.find('(');
     std::string_view hp = l.substr(open == l.npos ? 4 : open + 1);
     hp = hp.substr(0, hp.find(')'));
-    if (host_port(hp, tx.data_addr, tx.dynamic_port)) tx.mode = Mode::Passive;
+    if (host_port(hp, tx.data_addr, tx.dynamic_port)) {
+      tx.mode = Mode::Passive;
+      data_mode_ = Mode::Passive;
+      data_port_ = tx.dynamic_port;
+    }
   } else if (code == 229 && cmd == "EPSV") {  // RFC 2428 3: "(|||port|)"
     size_t open = l.find('(');
     if (open != l.npos && open + 5 < l.size()) {
@@ -200,15 +221,41 @@ void FtpParser::reply(std::string_view l, ParseContext& ctx) noexcept {
       if (ok) {
         tx.mode = Mode::Passive;
         tx.dynamic_port = port;
+        data_mode_ = Mode::Passive;
+        data_port_ = port;
       }
     }
-  } else if (code == 234 && cmd == "AUTH") {
+  } else if (code == 234 && cmd == "AUTH" && auth_wait_) {
     tls_ = true;  // RFC 4217 4: TLS from here on, both directions
   }
+  if (cmd == "AUTH" && code >= 200) auth_wait_ = false;
   if (code >= 200) {
     tx.reply_received = true;
     emit_front(ctx);
   }
+  if (tls_ && !changed_) changed_ = ctx.change_protocol(Proto::Tls);
+}
+
+// The transfer command uses the data connection the last PORT/EPRT (the server connects to
+// the client) or PASV/EPSV reply (the client connects to the server) announced: the app layer
+// is told to expect it, between this flow's addresses (as Suricata does; the address inside
+// PORT/227 is not used, so a bounce to a third host is not linked), with the command and
+// file name for the data parser.
+void FtpParser::expect_data(std::string_view cmd, std::string_view file,
+                            ParseContext& ctx) noexcept {
+  if (data_port_ == 0 || data_mode_ == Mode::None) return;
+  const flow::Flow& f = ctx.flow();
+  Expectation e;
+  e.proto = Proto::FtpData;
+  bool passive = data_mode_ == Mode::Passive;
+  e.client = passive ? f.src : f.dst;
+  e.server = passive ? f.dst : f.src;
+  e.port = data_port_;
+  e.expires_us = f.last.usec + kExpectTimeoutUs;
+  e.control_flow_id = f.flow_id;
+  e.set(cmd, file);
+  ctx.expect(e);
+  data_port_ = 0;  // one transfer per PORT/PASV
 }
 
 void FtpParser::gap(Direction d, uint64_t, ParseContext&) noexcept {

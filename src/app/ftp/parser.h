@@ -5,14 +5,16 @@
 // USER in the clear is noted and PASS is ftp.cleartext_login (its argument is never kept);
 // PORT/EPRT (active) and the 227/229 replies to PASV/EPSV (passive) give the data channel's
 // address and port; RETR/STOR/STOU/APPE keep the file name. AUTH TLS accepted (234): the
+// app layer switches the flow to TLS (ParseContext::change_protocol); if it cannot, the
 // parser stops reading both directions.
-// Linking the data connection (ftp-data flows) to the file needs an expectation in the app
-// layer (not there yet): the Tx carries everything it would need (mode, address, port, file
-// name, direction of the transfer).
+// The transfer commands (RETR, STOR, STOU, APPE, LIST, NLST, MLSD) announce the data
+// connection of the last PORT/EPRT/PASV/EPSV to the app layer (ParseContext::expect); it is
+// parsed as ftp-data (data.h) with the command and file name.
 //
 // Invariants: incremental per direction (line assembly in a fixed buffer); always consumes
 // what it is given; any split gives the same Tx.
-// Limits: lines kept up to kMaxLine (longer: ftp.line_too_long, cut); kMaxPending commands
+// Limits: lines kept up to kMaxLine (longer: ftp.request_command_too_long or
+// ftp.response_command_too_long, cut, command_truncated/reply_truncated); kMaxPending commands
 // waiting for a reply (the oldest is reported without one when full); kMaxReplies reply lines
 // per Tx.
 #pragma once
@@ -33,7 +35,9 @@ enum class Mode : uint8_t { None, Active, Passive };
 
 struct Tx {
   tls::BoundedStr<16> command;  // upper-cased
-  tls::BoundedStr<512> command_data;  // empty for PASS
+  tls::BoundedStr<kMaxLine> command_data;  // empty for PASS; a cut line keeps what fitted
+  bool command_truncated = false;  // the command line was over kMaxLine
+  bool reply_truncated = false;    // a reply line was over kMaxLine
   tls::BoundedList<2048, kMaxReplies> reply;
   uint16_t completion_code[kMaxReplies] = {};
   uint8_t n_codes = 0;
@@ -57,9 +61,10 @@ class FtpParser final : public Parser {
     uint32_t len = 0;
     bool cut = false;
   };
-  void command(std::string_view l, ParseContext& ctx) noexcept;
-  void reply(std::string_view l, ParseContext& ctx) noexcept;
+  void command(std::string_view l, bool cut, ParseContext& ctx) noexcept;
+  void reply(std::string_view l, bool cut, ParseContext& ctx) noexcept;
   void emit_front(ParseContext& ctx) noexcept;
+  void expect_data(std::string_view cmd, std::string_view file, ParseContext& ctx) noexcept;
 
   Line line_[2];
   Tx q_[kMaxPending];
@@ -69,6 +74,10 @@ class FtpParser final : public Parser {
   uint16_t multi_ = 0;  // code of a multi-line reply in progress
   bool auth_tls_ = false;
   bool tls_ = false;
+  Mode data_mode_ = Mode::None;  // the last PORT/EPRT/PASV/EPSV: the next transfer's channel
+  uint16_t data_port_ = 0;
+  bool auth_wait_ = false;  // AUTH TLS sent, no final reply yet: client bytes are held
+  bool changed_ = false;    // the app layer switched the flow to TLS (234 to AUTH TLS)
 };
 
 ProbeResult probe(Direction d, Bytes first_bytes) noexcept;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "app/expect.h"
+#include "app/test_harness.h"
 #include "app/tls/test_util.h"
 #include "output/eve.h"
 
@@ -136,9 +138,11 @@ TEST(FtpParser, TruncatedGarbageLimits) {
   std::vector<Msg> m = {{C, "STOR " + std::string(10000, 'a') + "\r\n"}};
   for (int i = 0; i < 20; ++i) m.push_back({C, "NOOP\r\n"});
   c = run(m);
-  EXPECT_TRUE(c->has_anomaly("ftp.line_too_long"));
+  EXPECT_TRUE(c->has_anomaly("ftp.request_command_too_long"));
   EXPECT_EQ(c->txs.size(), 21u);
-  EXPECT_EQ(c->txs[0].command_data.len, 512);
+  EXPECT_EQ(c->txs[0].command_data.len, kMaxLine - 5);  // "STOR " and what fitted
+  EXPECT_TRUE(c->txs[0].command_truncated);
+  EXPECT_FALSE(c->txs[1].command_truncated);
   // AUTH TLS accepted: nothing after is parsed, and PASS is then not cleartext.
   c = run({{C, "AUTH TLS\r\n"}, {S, "234 Proceed\r\n"}, {C, "\x16\x03\x01PASS x\r\n"}});
   EXPECT_EQ(c->txs.size(), 1u);
@@ -153,6 +157,123 @@ TEST(FtpParser, Probe) {
   EXPECT_EQ(probe(C, b("USER drsmith\r\n")), ProbeResult::Match);
   EXPECT_EQ(probe(C, b("US")), ProbeResult::NeedMore);
   EXPECT_EQ(probe(C, b("EHLO x\r\n")), ProbeResult::NoMatch);
+}
+
+// --- Data channel: expectations (app/expect.h) and the ftp-data parser (data.h) ---
+
+struct DataRun {
+  std::string eve;
+  uint16_t app_proto = 0;
+  uint64_t matched = 0;
+};
+
+// The control session on 10.0.0.1:40000 -> 10.0.0.2:21, then a data connection `src:sp ->
+// dst:dp` carrying `payload` in direction `d`.
+DataRun transfer(const std::vector<Msg>& control, IpAddr src, uint16_t sp, IpAddr dst,
+                 uint16_t dp, Direction d, const std::string& payload, int64_t delay_us = 0) {
+  ExpectationTable::global().clear();
+  app::test::Harness hc(ipproto::kTcp, 40000, 21);
+  hc.f.last.usec = 1'000'000;
+  for (auto& m : control) hc.data(m.d, m.s);
+  app::test::Harness hd(ipproto::kTcp, sp, dp);
+  hd.f.src = src;
+  hd.f.dst = dst;
+  hd.f.last.usec = 1'000'000 + delay_us;
+  hd.data_split(d, app::test::Harness::b(payload), 1000);
+  hd.end();
+  hc.end();
+  return {hd.eve_all(), hd.f.app_proto, hd.counter("app_layer.expect.matched")};
+}
+
+const IpAddr kClient = IpAddr::v4(0x0a000001), kServer = IpAddr::v4(0x0a000002);
+
+TEST(FtpData, PassiveRetrIsExtractedWithItsName) {
+  std::string body(5000, 'x');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = char('a' + i % 26);
+  std::vector<Msg> control = {{S, "220 ProFTPD FTP Server ready\r\n"},
+                              {C, "USER nurse\r\n"},
+                              {S, "331 Password required\r\n"},
+                              {C, "PASV\r\n"},
+                              {S, "227 Entering Passive Mode (10,0,0,2,195,80).\r\n"},  // 50000
+                              {C, "RETR ward7/roster.csv\r\n"},
+                              {S, "150 Opening BINARY mode data connection\r\n"}};
+  DataRun r = transfer(control, kClient, 40001, kServer, 50000, S, body);
+  EXPECT_EQ(r.app_proto, uint16_t(Proto::FtpData));
+  EXPECT_EQ(r.matched, 1u);
+  EXPECT_NE(r.eve.find("\"event_type\":\"ftp_data\""), std::string::npos) << r.eve;
+  EXPECT_NE(r.eve.find("\"ftp_data\":{\"filename\":\"ward7/roster.csv\",\"command\":\"RETR\"}"),
+            std::string::npos)
+      << r.eve;
+  // The file tracker saw the bytes under that name.
+  EXPECT_NE(r.eve.find("\"event_type\":\"fileinfo\""), std::string::npos) << r.eve;
+  EXPECT_NE(r.eve.find("\"size\":5000"), std::string::npos) << r.eve;
+}
+
+TEST(FtpData, ActiveStorAndEprt) {
+  std::vector<Msg> control = {{S, "220 FTP ready\r\n"},
+                              {C, "PORT 10,0,0,1,7,208\r\n"},  // client listens on 2000
+                              {S, "200 PORT command successful\r\n"},
+                              {C, "STOR upload.dcm\r\n"}};
+  // The server connects from port 20 to the client and the upload flows server-ward in the
+  // control session, i.e. from the data connection's responder: ToClient.
+  DataRun r = transfer(control, kServer, 20, kClient, 2000, S, "DICM");
+  EXPECT_EQ(r.app_proto, uint16_t(Proto::FtpData));
+  EXPECT_NE(r.eve.find("\"filename\":\"upload.dcm\",\"command\":\"STOR\""), std::string::npos)
+      << r.eve;
+  control[1].s = "EPRT |1|10.0.0.1|2001|\r\n";  // RFC 2428 2
+  r = transfer(control, kServer, 20, kClient, 2001, S, "DICM");
+  EXPECT_EQ(r.app_proto, uint16_t(Proto::FtpData));
+}
+
+TEST(FtpData, NotLinkedWhenExpiredOrOtherPortOrNoTransfer) {
+  std::vector<Msg> control = {{S, "220 FTP ready\r\n"},
+                              {C, "EPSV\r\n"},
+                              {S, "229 Entering Extended Passive Mode (|||50001|)\r\n"},
+                              {C, "RETR a.txt\r\n"}};
+  DataRun late = transfer(control, kClient, 40001, kServer, 50001, S, "hello",
+                          kExpectTimeoutUs + 1);
+  EXPECT_NE(late.app_proto, uint16_t(Proto::FtpData));
+  EXPECT_EQ(late.matched, 0u);
+  DataRun other = transfer(control, kClient, 40001, kServer, 50002, S, "hello");
+  EXPECT_NE(other.app_proto, uint16_t(Proto::FtpData));
+  control.pop_back();  // EPSV without a transfer command: nothing expected
+  DataRun none = transfer(control, kClient, 40001, kServer, 50001, S, "hello");
+  EXPECT_NE(none.app_proto, uint16_t(Proto::FtpData));
+  // A listing: ftp-data with its command, no file.
+  control.push_back({C, "LIST\r\n"});
+  DataRun list = transfer(control, kClient, 40001, kServer, 50001, S, "drwxr-xr-x ward7\r\n");
+  EXPECT_EQ(list.app_proto, uint16_t(Proto::FtpData));
+  EXPECT_NE(list.eve.find("\"ftp_data\":{\"command\":\"LIST\"}"), std::string::npos) << list.eve;
+  EXPECT_EQ(list.eve.find("fileinfo"), std::string::npos) << list.eve;
+}
+
+TEST(ExpectationTable, BoundedReplacedAndTakenOnce) {
+  ExpectationTable t;
+  Expectation e;
+  e.proto = Proto::FtpData;
+  e.client = kClient;
+  e.server = kServer;
+  e.expires_us = 100;
+  for (uint16_t p = 1; p <= kExpectCap; ++p) {
+    e.port = p;
+    e.expires_us = 100 + p;
+    EXPECT_EQ(t.add(e), ExpectationTable::Add::Added);
+  }
+  e.port = 1;
+  EXPECT_EQ(t.add(e), ExpectationTable::Add::Replaced);  // same client, server, port
+  e.port = 9999;
+  e.expires_us = 10'000;
+  EXPECT_EQ(t.add(e), ExpectationTable::Add::Evicted);  // full: the first to expire goes
+  Expectation out;
+  uint32_t expired = 0;
+  EXPECT_FALSE(t.take(kClient, kServer, 2, 0, out, expired));  // port 2 was evicted
+  EXPECT_TRUE(t.take(kClient, kServer, 9999, 0, out, expired));
+  EXPECT_FALSE(t.take(kClient, kServer, 9999, 0, out, expired));  // used once
+  EXPECT_FALSE(t.take(kServer, kClient, 3, 0, out, expired));  // reversed roles: no
+  // At a later time the remaining entries are stale: dropped and counted on the way.
+  EXPECT_FALSE(t.take(kClient, kServer, 7, 5'000, out, expired));
+  EXPECT_GT(expired, 0u);
+  EXPECT_TRUE(t.empty());
 }
 
 }  // namespace

@@ -182,6 +182,8 @@ class HttpParser final : public Parser {
   bool z_active_ = false;  // current response body is inflated
   bool z_raw_tried_ = false;
   bool z_deflate_ = false;
+  bool connect_wait_ = false;  // CONNECT sent, no final answer yet: client bytes are held
+  bool changed_ = false;       // CONNECT accepted: the app layer detects the tunnelled protocol
 };
 
 bool HttpParser::grow(Message& m, size_t need) noexcept {
@@ -781,7 +783,10 @@ void HttpParser::message_done(Direction d) noexcept {
     req_slot_ = -1;
     s.msg = nullptr;
     // After CONNECT the client waits for the answer; its next bytes may be tunnelled.
-    if (m.text(m.method) == "CONNECT") s.state = State::Tunnel;
+    if (m.text(m.method) == "CONNECT") {
+      s.state = State::Tunnel;
+      connect_wait_ = true;
+    }
     return;
   }
   uint16_t st = m.status;
@@ -801,8 +806,11 @@ void HttpParser::message_done(Direction d) noexcept {
   rsp_slot_ = -1;
   s.msg = nullptr;
   z_active_ = false;
+  if (connect) connect_wait_ = false;
   if (st == 101 || (connect && st >= 200 && st < 300)) {
     side_[0].state = side_[1].state = State::Tunnel;
+    // Suricata's protocol change: what the tunnel carries is detected again (TLS, HTTP...).
+    if (connect && st < 300) changed_ = ctx_->change_protocol(Proto::Unknown);
   } else if (connect && side_[0].state == State::Tunnel) {
     side_[0].state = State::StartLine;  // CONNECT refused: the client may try again
   }
@@ -950,6 +958,8 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
         pos = n;
         break;
       case State::Tunnel:
+        if (changed_) return {ParseStatus::Ok, pos, 0};  // the app layer takes the rest
+        if (d == Direction::ToServer && connect_wait_) return {ParseStatus::Incomplete, pos, 1};
         pos = n;
         break;
     }

@@ -113,6 +113,10 @@ ParseResult SmtpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
   Line& ln = line_[idx(d)];
   size_t pos = 0;
   while (pos < data.size()) {
+    if (changed_) return {ParseStatus::Ok, pos, 0};  // the app layer takes the rest (TLS)
+    // After STARTTLS the client's bytes wait for the answer: TLS on 220, commands otherwise.
+    if (to_server && client_ == Client::Tls && starttls_sent_)
+      return {ParseStatus::Incomplete, pos, 1};
     if (to_server ? client_ == Client::Tls : server_tls_) return {ParseStatus::Ok, data.size(), 0};
     if (to_server && client_ == Client::Dead) return {ParseStatus::Error, pos, 0};
     if (to_server && client_ == Client::Bdat) {  // RFC 3030 2: exactly n octets, no dots
@@ -243,7 +247,7 @@ void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexce
   }
 }
 
-void SmtpParser::server_line(std::string_view l, ParseContext&) noexcept {
+void SmtpParser::server_line(std::string_view l, ParseContext& ctx) noexcept {
   // RFC 5321 4.2: three digits, then "-" (more lines follow) or SP / end (the last line).
   if (l.size() < 3 || l[0] < '1' || l[0] > '5') return;
   if (l.size() > 3 && l[3] == '-') return;
@@ -252,6 +256,7 @@ void SmtpParser::server_line(std::string_view l, ParseContext&) noexcept {
     starttls_sent_ = false;
     if (code == 220) {
       server_tls_ = true;
+      changed_ = ctx.change_protocol(Proto::Tls);  // RFC 3207 4: TLS negotiation starts
       return;
     }
     client_ = Client::Command;  // refused: the session goes on in the clear

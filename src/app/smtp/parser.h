@@ -91,6 +91,7 @@ class SmtpParser final : public Parser {
   Client client_ = Client::Command;
   bool server_tls_ = false;
   bool starttls_sent_ = false;
+  bool changed_ = false;  // the app layer switched the flow to TLS after STARTTLS
   bool auth_pending_ = false;
   bool data_pending_ = false;  // end of data sent: the next final reply is its status
   uint64_t bdat_left_ = 0;

@@ -1,0 +1,72 @@
+// FTP data channel parser (see data.h).
+#include "app/ftp/data.h"
+
+#include "detect/match.h"
+#include "flow/arena.h"
+#include "output/eve.h"
+
+namespace ww::app::ftp {
+
+FtpDataParser::FtpDataParser(const Expectation* e) noexcept {
+  if (!e) return;
+  tx_.command.assign(e->command_view());
+  tx_.filename.assign(e->name_view());
+}
+
+Parser* create_data(ParseContext& ctx) noexcept {
+  return ctx.arena().make<FtpDataParser>(ctx.expectation());
+}
+
+ParseResult FtpDataParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcept {
+  if (dir_ < 0) {
+    dir_ = int8_t(idx(d));
+    if (!tx_.filename.empty()) file_ = ctx.file_open(d, tx_.filename.view(), 0);
+  }
+  if (idx(d) != dir_) {
+    tx_.other_bytes += data.size();
+    return {ParseStatus::Ok, data.size(), 0};
+  }
+  tx_.bytes += data.size();
+  if (file_) ctx.file_data(file_, data);
+  return {ParseStatus::Ok, data.size(), 0};
+}
+
+void FtpDataParser::gap(Direction d, uint64_t, ParseContext& ctx) noexcept {
+  if (idx(d) != dir_) return;
+  tx_.gap = true;
+  if (file_) ctx.file_close(file_, FileEnd::Gap);
+  file_ = 0;
+}
+
+void FtpDataParser::finish(Direction d, ParseContext& ctx) noexcept {
+  if (reported_ || (dir_ >= 0 && idx(d) != dir_)) return;
+  reported_ = true;
+  if (file_) ctx.file_close(file_, FileEnd::Complete);
+  file_ = 0;
+  ctx.on_transaction(&tx_, 0, dir_ >= 0 ? Direction(dir_) : d);
+}
+
+// EVE `ftp_data`: Suricata's filename and command.
+void log_data_tx(const void* p, output::EveWriter& w) noexcept {
+  const DataTx& tx = *static_cast<const DataTx*>(p);
+  auto& j = w.begin_raw();
+  j.StartObject();
+  if (!tx.filename.empty()) w.kv("filename", tx.filename.view());
+  if (!tx.command.empty()) w.kv("command", tx.command.view());
+  j.EndObject();
+}
+
+// Rule buffers: file.name (Suricata's ftp-data rules match the transfer's file name).
+void data_buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
+  const DataTx& tx = *static_cast<const DataTx*>(p);
+  std::string_view n = tx.filename.view();
+  if (!n.empty())
+    out.set(detect::BufferId::FileName, Bytes(reinterpret_cast<const uint8_t*>(n.data()), n.size()));
+}
+
+// Never probed (probe is null): only an expectation picks this spec.
+const ParserSpec kDataSpec = {Proto::FtpData, true,        false,       {0, 0, 0, 0},
+                              nullptr,        create_data, "ftp_data", log_data_tx,
+                              data_buffers};
+
+}  // namespace ww::app::ftp
