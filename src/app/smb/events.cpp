@@ -17,6 +17,8 @@ const char* smb1_command_name(uint8_t c) noexcept {
     case 0x72: return "SMB1_COMMAND_NEGOTIATE_PROTOCOL";
     case 0x73: return "SMB1_COMMAND_SESSION_SETUP_ANDX";
     case 0x75: return "SMB1_COMMAND_TREE_CONNECT_ANDX";
+    case 0x74: return "SMB1_COMMAND_LOGOFF_ANDX";
+    case 0x71: return "SMB1_COMMAND_TREE_DISCONNECT";
     case 0xA2: return "SMB1_COMMAND_NT_CREATE_ANDX";
     case 0x25: return "SMB1_COMMAND_TRANS";
     case 0x32: return "SMB1_COMMAND_TRANS2";
@@ -37,6 +39,34 @@ void guid(output::EveWriter& w, const char* key, const uint8_t* id) {
 
 // MS-SMB2 2.2.14.1 SMB2_FILEID (persistent, volatile) printed as a GUID, as Suricata.
 void fuid(output::EveWriter& w, const uint8_t* id) { guid(w, "fuid", id); }
+
+// [MS-CIFS] 2.2.2.4 SMB_ERROR classes ERRDOS (1) and ERRSRV (2), as Suricata names them.
+const char* dos_error_name(uint32_t s) {
+  uint8_t cls = uint8_t(s >> 16);
+  uint16_t code = uint16_t(s);
+  if (cls == 0 && code == 0) return "STATUS_SUCCESS";
+  if (cls == 1) {
+    switch (code) {
+      case 1: return "DOS_BADFUNC";
+      case 2: return "DOS_BADFILE";
+      case 3: return "DOS_BADPATH";
+      case 5: return "DOS_NOACCESS";
+      case 6: return "DOS_BADFID";
+      default: break;
+    }
+  } else if (cls == 2) {
+    switch (code) {
+      case 1: return "SRV_ERROR";
+      case 2: return "SRV_BADPW";
+      case 4: return "SRV_ACCESS";
+      case 5: return "SRV_INVTID";
+      case 6: return "SRV_INVNETNAME";
+      case 91: return "SRV_BADUID";
+      default: break;
+    }
+  }
+  return "UNKNOWN";
+}
 
 const char* dce_type_name(uint8_t t) {
   static const char* const kNames[] = {  // C706 12.6.4, as Suricata names them
@@ -115,8 +145,8 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   j.StartObject();
   w.kv("id", tx.tx_id + 1);  // Suricata counts SMB transactions from 1
   char db[8];
-  if (tx.smb1 && !tx.dialect)
-    w.kv("dialect", "NT LM 0.12");
+  if (tx.smb1 && !tx.dialect)  // the negotiated SMB1 dialect string, as Suricata
+    w.kv("dialect", tx.smb1_dialect.empty() ? std::string_view("unknown") : tx.smb1_dialect.view());
   else if (tx.dialect)
     w.kv("dialect", dialect_name(tx.dialect, db));
   else
@@ -128,14 +158,52 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   }
   const char* cn = tx.smb1 ? smb1_command_name(uint8_t(tx.command)) : command_name(tx.command);
   w.kv("command", cn ? cn : "SMB2_COMMAND_UNKNOWN");
-  if (tx.has_response) {
+  if (tx.has_response && tx.dos_status) {  // [MS-CIFS] 2.2.2.4 ErrorClass / ErrorCode
+    w.kv("status", dos_error_name(tx.status));
+    char sc[16];
+    int n = std::snprintf(sc, sizeof sc, "0x%04" PRIx32, tx.status & 0xFFFF);
+    w.kv("status_code", std::string_view(sc, size_t(n)));
+  } else if (tx.has_response) {
     w.kv("status", status_name(tx.status));
     char sc[16];
     int n = std::snprintf(sc, sizeof sc, "0x%" PRIx32, tx.status);
     w.kv("status_code", std::string_view(sc, size_t(n)));
   }
   if (tx.smb1) {
+    if (tx.command != 0x72) {
+      w.kv("session_id", tx.session_id);
+      w.kv("tree_id", uint64_t(tx.tree_id));
+    }
+    if (tx.smb1_dialects.count) {
+      j.Key("client_dialects");
+      j.StartArray();
+      for (size_t i = 0; i < tx.smb1_dialects.count; ++i) j.String(tx.smb1_dialects[i]);
+      j.EndArray();
+    }
     if (tx.has_server_guid) guid(w, "server_guid", tx.server_guid);
+    if (tx.command == 0x75 && !tx.share.empty()) w.kv(tx.named_pipe ? "named_pipe" : "share", tx.share.view());
+    if (tx.has_ntlmssp) {
+      j.Key("ntlmssp");
+      j.StartObject();
+      w.kv("domain", tx.ntlm_domain.view());
+      w.kv("user", tx.ntlm_user.view());
+      w.kv("host", tx.ntlm_host.view());
+      j.EndObject();
+    }
+    if (tx.has_native_req) {
+      j.Key("request");
+      j.StartObject();
+      w.kv("native_os", tx.native_os_req.view());
+      w.kv("native_lm", tx.native_lm_req.view());
+      j.EndObject();
+    }
+    if (tx.has_native_rsp) {
+      j.Key("response");
+      j.StartObject();
+      w.kv("native_os", tx.native_os_rsp.view());
+      w.kv("native_lm", tx.native_lm_rsp.view());
+      j.EndObject();
+    }
     j.EndObject();
     return;
   }

@@ -506,43 +506,171 @@ void SmbParser::end_message(Direction d, ParseContext& ctx) noexcept {
   if (magic(m, 0xFE)) {
     smb2(d, m, ctx);
   } else if (magic(m, 0xFF)) {
-    // [MS-CIFS] 2.2.3.1: Protocol(4) Command(1) Status(4) Flags(1) ...; Flags 0x80 = reply.
-    uint8_t c = m.size() > 4 ? m[4] : 0;
-    bool reply = m.size() > 9 && (m[9] & 0x80);
-    if (c == 0x72 && !reply && d == Direction::ToServer) {  // NEGOTIATE: wait for its answer
-      if (!smb1_reported_) ctx.on_anomaly("smb.smb1");
-      smb1_reported_ = true;
-      if (smb1_negotiate_) emit(smb1_neg_tx_, d, ctx);  // a second one: the first ends here
-      smb1_neg_tx_ = Tx{};
-      smb1_neg_tx_.tx_id = next_tx_++;
-      smb1_neg_tx_.smb1 = true;
-      smb1_neg_tx_.command = c;
-      smb1_neg_tx_.has_request = true;
-      smb1_negotiate_ = true;
-      return;
-    }
-    if (c == 0x72 && reply && smb1_negotiate_) {
-      smb1_negotiate_ = false;
-      smb1_neg_tx_.has_response = true;
-      smb1_neg_tx_.status = m.size() >= 9 ? ByteReader(m.subspan(5)).u32le() : 0;
-      emit(smb1_neg_tx_, d, ctx);
-      return;
-    }
-    if (!smb1_reported_) {
-      smb1_reported_ = true;
-      ctx.on_anomaly("smb.smb1");
-      Tx tx;
-      tx.tx_id = next_tx_++;
-      tx.smb1 = true;
-      tx.command = m.size() > 4 ? m[4] : 0;
-      tx.has_request = !(m.size() > 9 && (m[9] & 0x80));
-      tx.has_response = !tx.has_request;
-      emit(tx, d, ctx);
-    }
+    smb1(d, m, ctx);
   } else if (s.state != State::Encrypted) {
     malformed(ctx);
     s.state = State::Dead;
   }
+}
+
+namespace {
+
+// [MS-CIFS] 2.2.1.1 strings in the SMB_Data bytes: Unicode ones (Flags2 0x8000) are aligned
+// on 2 bytes from the start of the header (`base`: the header offset of bytes[0]).
+template <size_t N>
+void smb1_string(Bytes bytes, size_t& pos, bool unicode, size_t base,
+                 tls::BoundedStr<N>& out) noexcept {
+  out.clear();
+  if (unicode) {
+    if ((base + pos) & 1) ++pos;
+    size_t e = pos;
+    while (e + 1 < bytes.size() && (bytes[e] | bytes[e + 1])) e += 2;
+    if (pos < bytes.size()) utf16(bytes.subspan(pos, std::min(e, bytes.size()) - pos), out);
+    pos = std::min(e + 2, bytes.size());
+  } else {
+    size_t e = pos;
+    while (e < bytes.size() && bytes[e]) ++e;
+    if (pos < bytes.size()) out.append(as_sv(bytes.subspan(pos, e - pos)));
+    pos = std::min(e + 1, bytes.size());
+  }
+}
+
+constexpr uint64_t kSmb1Mid = uint64_t(1) << 63;  // SMB1 MIDs apart from SMB2 MessageIds
+
+}  // namespace
+
+// One SMB1 message ([MS-CIFS] 2.2.3.1 header, then WordCount, words, ByteCount, bytes). The
+// commands a session starts and ends with are transactions (NEGOTIATE, SESSION_SETUP_ANDX,
+// TREE_CONNECT_ANDX, LOGOFF_ANDX); others are flagged (smb.smb1) only.
+void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
+  if (!smb1_reported_) ctx.on_anomaly("smb.smb1");
+  smb1_reported_ = true;
+  if (m.size() < 35) return;
+  uint8_t c = m[4];
+  uint16_t flags2 = uint16_t(m[10] | m[11] << 8);
+  bool reply = m[9] & 0x80, unicode = flags2 & 0x8000, nt_status = flags2 & 0x4000;
+  uint32_t status = nt_status ? ByteReader(m.subspan(5)).u32le()
+                              : uint32_t(m[5]) << 16 | uint32_t(m[7] | m[8] << 8);
+  uint16_t tid = uint16_t(m[24] | m[25] << 8), uid = uint16_t(m[28] | m[29] << 8),
+           mid = uint16_t(m[30] | m[31] << 8);
+  uint8_t wc = m[32];
+  Bytes words = slice_part(m, 33, size_t(wc) * 2);
+  size_t bytes_at = 33 + size_t(wc) * 2 + 2;
+  Bytes bytes = slice_part(m, bytes_at, m.size());
+  auto word = [&](size_t i) -> uint16_t {
+    return i * 2 + 1 < words.size() ? uint16_t(words[i * 2] | words[i * 2 + 1] << 8) : 0;
+  };
+  if (c == 0x72 && reply && smb1_negotiate_) {  // an SMB1 answer to the NEGOTIATE
+    smb1_negotiate_ = false;
+    Tx& tx = smb1_neg_tx_;
+    tx.has_response = true;
+    tx.status = status;
+    tx.dos_status = !nt_status;
+    uint16_t index = word(0);  // [MS-SMB] 2.2.4.5.2.1 DialectIndex
+    if (wc >= 17 && index < tx.smb1_dialects.count) {
+      smb1_dialect_.assign(tx.smb1_dialects[index]);
+      ByteReader cr(slice_part(words, 19, 4));  // Capabilities
+      uint32_t caps = cr.u32le();
+      if (cr.ok() && (caps & 0x80000000u) && bytes.size() >= 16) {  // CAP_EXTENDED_SECURITY: ServerGUID
+        tx.has_server_guid = true;
+        std::memcpy(tx.server_guid, bytes.data(), 16);
+      }
+    }
+    tx.smb1_dialect.assign(smb1_dialect_.view());
+    emit(tx, d, ctx);
+    return;
+  }
+  bool known = c == 0x72 || c == 0x73 || c == 0x74 || c == 0x75;
+  if (!known) return;
+  if (!reply) {
+    if (d != Direction::ToServer) return;
+    if (c == 0x72) {  // NEGOTIATE: its answer may be SMB2 (see command())
+      if (smb1_negotiate_) emit(smb1_neg_tx_, d, ctx);  // a second one: the first ends here
+      smb1_neg_tx_ = Tx{};
+      Tx& tx = smb1_neg_tx_;
+      tx.tx_id = next_tx_++;
+      tx.smb1 = true;
+      tx.command = c;
+      tx.has_request = true;
+      for (size_t pos = 0; pos < bytes.size();) {  // BufferFormat 0x02, OEM string
+        if (bytes[pos] != 0x02) break;
+        size_t e = pos + 1;
+        while (e < bytes.size() && bytes[e]) ++e;
+        tx.smb1_dialects.add(as_sv(bytes.subspan(pos + 1, e - pos - 1)));
+        pos = e + 1;
+      }
+      smb1_negotiate_ = true;
+      return;
+    }
+    Pending& p = new_pending(ctx);
+    Tx& tx = p.tx;
+    tx = Tx{};
+    tx.tx_id = next_tx_++;
+    tx.smb1 = true;
+    tx.command = c;
+    tx.has_request = true;
+    tx.message_id = kSmb1Mid | mid;
+    tx.session_id = uid;
+    tx.tree_id = tid;
+    tx.smb1_dialect.assign(smb1_dialect_.view());
+    if (c == 0x73) {  // SESSION_SETUP_ANDX ([MS-SMB] 2.2.4.6.1 / [MS-CIFS] 2.2.4.53.1)
+      size_t pos = 0;
+      if (wc == 12) {
+        size_t blob = word(7);
+        ntlmssp(slice_part(bytes, 0, blob), tx);
+        pos = blob;
+      } else if (wc == 13) {
+        pos = size_t(word(7)) + word(8);
+        Short skip;
+        smb1_string(bytes, pos, unicode, bytes_at, skip);  // AccountName
+        smb1_string(bytes, pos, unicode, bytes_at, skip);  // PrimaryDomain
+      } else {
+        pos = bytes.size();
+      }
+      if (pos < bytes.size()) {
+        tx.has_native_req = true;
+        smb1_string(bytes, pos, unicode, bytes_at, tx.native_os_req);
+        smb1_string(bytes, pos, unicode, bytes_at, tx.native_lm_req);
+      }
+    } else if (c == 0x75 && wc >= 4) {  // TREE_CONNECT_ANDX ([MS-CIFS] 2.2.4.55.1)
+      size_t pos = word(3);  // PasswordLength
+      smb1_string(bytes, pos, unicode, bytes_at, tx.share);
+      std::string_view sv = tx.share.view();
+      size_t slash = sv.rfind('\\');
+      std::string_view name = slash == sv.npos ? sv : sv.substr(slash + 1);
+      tx.named_pipe = name.size() == 4 && (name[0] | 0x20) == 'i' && (name[1] | 0x20) == 'p' &&
+                      (name[2] | 0x20) == 'c' && name[3] == '$';
+    }
+    return;
+  }
+  Pending* p = find_pending(kSmb1Mid | mid);
+  Tx local;
+  Tx& tx = p ? p->tx : local;
+  if (!p) {  // an answer without its request (midstream)
+    tx.tx_id = next_tx_++;
+    tx.smb1 = true;
+    tx.command = c;
+    tx.session_id = uid;
+    tx.tree_id = tid;
+    tx.smb1_dialect.assign(smb1_dialect_.view());
+  }
+  tx.has_response = true;
+  tx.status = status;
+  tx.dos_status = !nt_status;
+  if (c == 0x73 && (wc == 3 || wc == 4)) {  // [MS-SMB] 2.2.4.6.2 / [MS-CIFS] 2.2.4.53.2
+    size_t pos = wc == 4 ? word(3) : 0;
+    if (wc == 4) ntlmssp(slice_part(bytes, 0, pos), tx);
+    tx.has_native_rsp = true;
+    smb1_string(bytes, pos, unicode, bytes_at, tx.native_os_rsp);
+    smb1_string(bytes, pos, unicode, bytes_at, tx.native_lm_rsp);
+  } else if (c == 0x75 && wc >= 3 && (status == 0)) {  // Service, OEM
+    size_t pos = 0;
+    Short service;
+    smb1_string(bytes, pos, false, bytes_at, service);
+    if (service.view() == "IPC") tx.named_pipe = true;
+  }
+  emit(tx, d, ctx);
+  if (p) p->used = false;
 }
 
 // One SMB2 message: a chain of commands linked by NextCommand (MS-SMB2 3.2.4.1.4).

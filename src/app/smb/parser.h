@@ -107,6 +107,13 @@ struct Tx {
     uint16_t result, reason;
   } ifaces[kMaxIfaces] = {};
   uint8_t n_ifaces = 0;
+  // SMB1 ([MS-CIFS] 2.2.4): NEGOTIATE dialect strings (and the chosen one), SESSION_SETUP_ANDX
+  // native OS / LAN manager of both sides; status as DOS error class/code when not NT status.
+  tls::BoundedList<512, kMaxDialects> smb1_dialects;
+  Short smb1_dialect;  // the dialect the flow negotiated ("NT LM 0.12"), empty when unknown
+  bool has_native_req = false, has_native_rsp = false;
+  Short native_os_req, native_lm_req, native_os_rsp, native_lm_rsp;
+  bool dos_status = false;  // status is ErrorClass(8) << 16 | ErrorCode(16)
   // Not reported: a READ, a QUERY_INFO, a SET_INFO other than rename/delete, or a WRITE whose
   // data belongs to a file Tx (Suricata creates no transaction for them).
   bool quiet = false;
@@ -183,6 +190,7 @@ class SmbParser final : public Parser {
   Pending* find_pending(uint64_t mid) noexcept;
   Pending& new_pending(ParseContext& ctx) noexcept;
   void emit(Tx& tx, Direction d, ParseContext& ctx) noexcept;
+  void smb1(Direction d, Bytes m, ParseContext& ctx) noexcept;
   File* find_file(const uint8_t* id) noexcept;
   Tree* find_tree(uint32_t id) noexcept;
   void close_file(File& f, FileEnd end, ParseContext& ctx) noexcept;
@@ -204,6 +212,7 @@ class SmbParser final : public Parser {
   // (multi-protocol negotiate, MS-SMB2 3.3.5.3.1): one Tx for both, as Suricata.
   bool smb1_negotiate_ = false;
   Tx smb1_neg_tx_;
+  Short smb1_dialect_;  // negotiated SMB1 dialect string
   // The name of the last CREATE of the compounded chain being walked: related operations
   // (SMB2_FLAGS_RELATED_OPERATIONS) with FileId all 0xFF act on the file it opens.
   Name chain_name_;

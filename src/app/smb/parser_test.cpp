@@ -483,7 +483,7 @@ TEST(SmbParser, LimitsAndLegacy) {
   p3->finish(Direction::ToServer, c3);
   p3->finish(Direction::ToClient, c3);
   ASSERT_EQ(c3.txs.size(), 1u);
-  EXPECT_NE(eve(c3.txs[0]).find("\"dialect\":\"NT LM 0.12\""), std::string::npos);
+  EXPECT_NE(eve(c3.txs[0]).find("\"dialect\":\"unknown\""), std::string::npos);  // no answer
   // MS-SMB2 2.2.41 TRANSFORM_HEADER: noted once, each encrypted message skipped by length;
   // a plain message after them is parsed (encryption per share, MS-SMB2 3.3.5.2.11).
   Ctx c4;
@@ -825,6 +825,116 @@ TEST(SmbParser, DceRpcOverPipe) {
   auto c_p = run(part);
   ASSERT_EQ(c_p->txs.size(), 2u);
   EXPECT_NE(eve(c_p->txs[1]).find("\"response\":\"UNREPLIED\""), std::string::npos);
+}
+
+// [MS-CIFS] 2.2.3.1 SMB1 header: command, status, flags, flags2, tid, uid, mid.
+Vec smb1_hdr(uint8_t cmd, bool reply, uint32_t status, bool nt_status, uint16_t mid) {
+  Vec v = {0xFF, 'S', 'M', 'B', cmd};
+  le32(v, status);
+  v.push_back(reply ? 0x98 : 0x18);                            // Flags
+  le16(v, uint16_t(0x8001 | (nt_status ? 0x4000 : 0) | 0x0800));  // Flags2: unicode, NT status
+  v.insert(v.end(), 12, 0);  // PIDHigh, SecurityFeatures, Reserved
+  le16(v, 0xFFFF);           // TID
+  le16(v, 0xFEFF);           // PIDLow
+  le16(v, 0x8c45);           // UID
+  le16(v, mid);              // MID
+  return v;
+}
+
+// An SMB1 session as Suricata logs it: NEGOTIATE (dialect strings, chosen "NT LM 0.12",
+// server GUID), SESSION_SETUP_ANDX with native OS / LAN manager of both sides, LOGOFF_ANDX
+// answered with a DOS error (ERRSRV/ERRbaduid).
+TEST(SmbParser, Smb1Session) {
+  std::vector<Msg> conv;
+  auto req = [&](Vec m) { conv.push_back({Direction::ToServer, nbss(m)}); };
+  auto rsp = [&](Vec m) { conv.push_back({Direction::ToClient, nbss(m)}); };
+  {
+    Vec m = smb1_hdr(0x72, false, 0, true, 1);
+    m.push_back(0);  // WordCount
+    std::string d = std::string("\x02PC NETWORK PROGRAM 1.0", 23) + '\0' + "\x02NT LM 0.12" + '\0';
+    le16(m, uint16_t(d.size()));
+    m.insert(m.end(), d.begin(), d.end());
+    req(m);
+    Vec r = smb1_hdr(0x72, true, 0, true, 1);
+    r.push_back(17);  // WordCount
+    le16(r, 1);       // DialectIndex: "NT LM 0.12"
+    r.insert(r.end(), 1 + 2 + 2 + 4 + 4 + 4, 0);
+    le32(r, 0x80000000);  // Capabilities: CAP_EXTENDED_SECURITY
+    r.insert(r.end(), 8 + 2 + 1, 0);
+    le16(r, 16);
+    Vec g = {0x74, 0x73, 0x34, 0x31, 0x32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    put(r, g);
+    rsp(r);
+  }
+  {
+    Vec m = smb1_hdr(0x73, false, 0, true, 2);
+    m.push_back(12);
+    m.insert(m.end(), {0xFF, 0, 0, 0});  // AndX
+    m.insert(m.end(), 2 + 2 + 2 + 4, 0);
+    le16(m, 4);  // SecurityBlobLength
+    m.insert(m.end(), 4 + 4, 0);
+    Vec bytes = {'a', 'b', 'c', 'd'};  // blob; header offset of bytes = 32+1+24+2 = 59: pad 1
+    bytes.push_back(0);
+    put(bytes, u16s("Mac OS X 10.10"));
+    le16(bytes, 0);
+    put(bytes, u16s("SMBFS 3.0.0"));
+    le16(bytes, 0);
+    le16(m, uint16_t(bytes.size()));
+    put(m, bytes);
+    req(m);
+    Vec r = smb1_hdr(0x73, true, 0xC0000016, true, 2);
+    r.push_back(4);
+    r.insert(r.end(), {0xFF, 0, 0, 0});
+    le16(r, 0);  // Action
+    le16(r, 2);  // SecurityBlobLength
+    Vec rb = {'x', 'y'};  // bytes at 32+1+8+2 = 43, blob 2: strings at 45, pad 1
+    rb.push_back(0);
+    put(rb, u16s("QTS"));
+    le16(rb, 0);
+    put(rb, u16s("Samba 4.4.16"));
+    le16(rb, 0);
+    le16(r, uint16_t(rb.size()));
+    put(r, rb);
+    rsp(r);
+  }
+  {
+    Vec m = smb1_hdr(0x74, false, 0, true, 3);
+    m.push_back(2);
+    m.insert(m.end(), {0xFF, 0, 0, 0});
+    le16(m, 0);
+    req(m);
+    Vec r = smb1_hdr(0x74, true, 0x005b0002, false, 3);  // ERRSRV, ERRbaduid
+    r[5] = 2;                                           // ErrorClass
+    r[6] = 0;
+    r[7] = 0x5b;                                        // ErrorCode
+    r[8] = 0;
+    r.push_back(0);
+    le16(r, 0);
+    rsp(r);
+  }
+  for (bool bytewise : {false, true}) {
+    auto c_p = run(conv, 0, bytewise);
+    Ctx& c = *c_p;
+    ASSERT_EQ(c.txs.size(), 3u);
+    std::string e = eve(c.txs[0]);
+    EXPECT_NE(e.find("\"id\":1,\"dialect\":\"NT LM 0.12\",\"command\":\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\","
+                     "\"status\":\"STATUS_SUCCESS\",\"status_code\":\"0x0\",\"client_dialects\":"
+                     "[\"PC NETWORK PROGRAM 1.0\",\"NT LM 0.12\"],\"server_guid\":"
+                     "\"31347374-0032-0000-0000-000000000000\""),
+              std::string::npos) << e;
+    e = eve(c.txs[1]);
+    EXPECT_NE(e.find("\"command\":\"SMB1_COMMAND_SESSION_SETUP_ANDX\",\"status\":"
+                     "\"STATUS_MORE_PROCESSING_REQUIRED\",\"status_code\":\"0xc0000016\","
+                     "\"session_id\":35909,\"tree_id\":65535"),
+              std::string::npos) << e;
+    EXPECT_NE(e.find("\"request\":{\"native_os\":\"Mac OS X 10.10\",\"native_lm\":\"SMBFS 3.0.0\"},"
+                     "\"response\":{\"native_os\":\"QTS\",\"native_lm\":\"Samba 4.4.16\"}"),
+              std::string::npos) << e;
+    e = eve(c.txs[2]);
+    EXPECT_NE(e.find("\"id\":3,\"dialect\":\"NT LM 0.12\",\"command\":\"SMB1_COMMAND_LOGOFF_ANDX\","
+                     "\"status\":\"SRV_BADUID\",\"status_code\":\"0x005b\""),
+              std::string::npos) << e;
+  }
 }
 
 TEST(SmbParser, Probe) {
