@@ -54,8 +54,10 @@ void Worker::process(const Packet& p) noexcept {
     flow_untracked_.inc();
     return;
   }
+  // Detection learns the packet first: stream bytes and transactions it completes are
+  // attributed to it (pcap_cnt of their alerts).
+  if (detect_) detect_->begin_packet(&p, f, dir, &eve_);
   if (p.is_tcp()) {
-    if (tee_) detect_->begin_packet(&p, f, dir, &eve_);
     stream_.process(*f, p, dir, sink());
   } else if (p.payload_len > 0 && app_enabled_) {
     app_.on_datagram(*f, dir, p);
@@ -88,7 +90,7 @@ void Worker::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const vo
 void Worker::on_flow_end(flow::Flow& f) noexcept {
   // The app layer first: transactions it completes at flow end still reach detection.
   if (f.tcp) {
-    if (tee_) detect_->begin_packet(nullptr, nullptr, Direction::ToServer, &eve_);
+    if (detect_) detect_->begin_packet(nullptr, nullptr, Direction::ToServer, &eve_);
     stream_.release(f, sink());
   }
   app_.release(f);

@@ -1202,6 +1202,13 @@ void Detector::run(const Match& m) noexcept {
 
 void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
                          output::EveWriter* eve) noexcept {
+  struct Done {  // the packet named by begin_packet is gone after this call
+    Detector* d;
+    ~Done() {
+      d->cur_pkt_ = nullptr;
+      d->cur_flow_ = nullptr;
+    }
+  } done{this};
   if (!engine_ || engine_->rules().rules.empty()) return;
   if (f && flow_used_) {
     if (FlowVars* v = vars_of(f, false); v && v->pass) return;
@@ -1311,6 +1318,7 @@ void Detector::on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffer
   m.spec = spec;
   m.tx = tx;
   m.tx_id = tx_id;
+  if (cur_flow_ == &f && cur_pkt_) m.pcap_cnt = cur_pkt_->pcap_cnt;  // the completing packet
 
   cand_.clear();
   const Prefilter* pf = e.rules().prefilter.get();
