@@ -266,6 +266,7 @@ bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t p
     if (j->align && jump % 4) jump += 4 - jump % 4;
     int64_t origin = j->from_beginning ? 0 : j->from_end ? len : pos + j->nbytes;
     int64_t np = origin + jump + j->post_offset;
+    if (np < 0 && j->post_offset < 0) np = 0;  // a negative post_offset stops at the start
     if (np < 0 || np > len) return false;
     return inspect(items, idx + 1, d, np, c);
   }

@@ -89,7 +89,8 @@ TEST(MatchTest, ByteTestJumpExtractMath) {
   EXPECT_TRUE(matches(R"(byte_test:1,&,0x80,0;)", std::string("\x81", 1)));
   // byte_jump with 0 bytes reads nothing: only post_offset moves (Suricata 7).
   EXPECT_TRUE(matches(R"(content:"hello"; byte_jump:0,0,relative,post_offset -5; content:"hello"; within:5;)", p));
-  EXPECT_FALSE(matches(R"(content:"hello"; byte_jump:0,0,relative,post_offset -10;)", p));
+  // Past the start: clamped to the buffer's start (Suricata, redmine 4624).
+  EXPECT_TRUE(matches(R"(content:"hello"; byte_jump:0,0,relative,post_offset -10; content:"|00 05|"; distance:0; within:2;)", p));
 }
 
 TEST(MatchTest, StickyBuffersAndBsize) {
