@@ -847,6 +847,10 @@ bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
       if (!v.empty() && v.front() == '!') v.remove_prefix(1);
       v = v.substr(0, v.find(','));
       while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      if (v == "http1") v = "http";  // Suricata 7's name for HTTP/1.x
+      // Before detection finished the protocol matches nothing, negated or not (Suricata).
+      if (v != "unknown" && (!m.f || m.f->app_proto == uint16_t(app::Proto::Unknown)))
+        return false;
       bool is;
       if (v == "unknown")
         is = m.app == 0;

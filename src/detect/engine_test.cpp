@@ -127,6 +127,20 @@ alert tcp any any -> any any (msg:"at flow end"; flow:to_client; content:"200 ev
   EXPECT_EQ(f.sids, (std::vector<uint32_t>{4}));
 }
 
+TEST(DetectEngine, NegatedAppLayerProtocolWaitsForDetection) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"not http"; app-layer-protocol:!http1; sid:1;)
+)");
+  f.tcp("GET / HTTP/1.1\r\n");  // protocol not known yet: no match, negated or not
+  EXPECT_TRUE(f.sids.empty());
+  f.flow.app_proto = uint16_t(app::Proto::Http);
+  f.tcp("Host: x\r\n");
+  EXPECT_TRUE(f.sids.empty());  // http1 is http
+  f.flow.app_proto = uint16_t(app::Proto::Tls);
+  f.tcp("x");
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+}
+
 TEST(DetectEngine, FlowbitsAcrossPackets) {
   Fixture f(R"(
 alert tcp any any -> any any (msg:"check"; flow:to_client; content:"200 OK"; flowbits:isset,login; sid:2;)
