@@ -38,6 +38,7 @@ declare -A scenario=(
   [9100021]=fhir_bulk_export # FHIR from an external address
   [9100022]=exfiltration     # FHIR to an external address
   [9100023]=fhir_bulk_export # bulk Patient reads
+  [9100024]=dicom_exe        # executable inside a DICOM dataset
 )
 
 run() {  # scenario -> $t/<scenario>/eve.json, $t/<scenario>.labels

@@ -784,6 +784,32 @@ void dicom_tamper(Sim& sim, Ts t) {
   finish(l, s.now);
 }
 
+// ---- DICOM object carrying an executable in its dataset ----
+void dicom_exe(Sim& sim, Ts t) {
+  Rng& r = sim.rng;
+  Host& ws = compromised_ws(sim);
+  Host& pacs = *sim.net.role("pacs");
+  Session& s = sim.open(t);
+  Label& l = sim.label("Embedded Payloads (executable inside a DICOM dataset)", "T1027.009", "defense-evasion",
+                       "A workstation stores a DICOM object on the PACS whose dataset holds a Windows executable (MZ/PE) in a private OB element",
+                       t);
+  l.add_host(ws);
+  l.add_host(pacs);
+  // A minimal PE image: DOS header (e_lfanew at 0x3C = 0x80), the DOS stub message, PE header.
+  std::string pe(0x200, '\0');
+  pe[0] = 'M', pe[1] = 'Z';
+  pe[0x3c] = char(0x80);
+  const std::string stub = "This program cannot be run in DOS mode.\r\r\n$";
+  pe.replace(0x4e, stub.size(), stub);
+  pe.replace(0x80, 4, std::string("PE\0\0", 4));
+  for (size_t i = 0x100; i < pe.size(); ++i) pe[i] = char(r.below(256));
+  Bytes payload(pe.begin(), pe.end());
+  // Encapsulated PDF Storage, answered with success.
+  l.add_flow(dicom_dimse(sim, s, ws, pacs, "1.2.840.10008.5.1.4.1.1.104.1", 0x0001, 1, 0x0000, 104,
+                         payload));
+  finish(l, s.now);
+}
+
 // ---- FHIR bulk export and Patient harvesting from the internet ----
 void fhir_bulk_export(Sim& sim, Ts t) {
   Rng& r = sim.rng;
@@ -943,6 +969,7 @@ const std::vector<Attack> kAttacks = {
     {"dicom_external", "DICOM associations from an internet address to the PACS", dicom_external},
     {"dicom_tamper", "refused C-STOREs, N-ACTION and N-DELETE sent to the PACS", dicom_tamper},
     {"fhir_bulk_export", "FHIR Patient harvesting and Bulk Data $export from the internet", fhir_bulk_export},
+    {"dicom_exe", "a DICOM object with a Windows executable in its dataset stored on the PACS", dicom_exe},
     {"eicar_all", "EICAR test file over HTTP, SMTP (attachment), SMB and FTP (not in hospital)",
      eicar_all},
 };

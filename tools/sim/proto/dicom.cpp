@@ -323,7 +323,8 @@ FiveTuple dicom_association(Sim& sim, Session& s, Host& scu, Host& scp, DicomOp 
 }
 
 FiveTuple dicom_dimse(Sim& sim, Session& s, Host& scu, Host& scp, const std::string& sop_class,
-                      uint16_t cmd, int count, uint16_t status, uint16_t port) {
+                      uint16_t cmd, int count, uint16_t status, uint16_t port,
+                      std::span<const uint8_t> payload) {
   Rng& r = sim.rng;
   Tcp tcp(sim, s, scu, scp, port);
   if (!tcp.connect()) return tcp.tuple();
@@ -343,6 +344,7 @@ FiveTuple dicom_dimse(Sim& sim, Session& s, Host& scu, Host& scp, const std::str
       els(q, 0x0008, 0x0052, "CS", cmd == 0x0001 ? "" : (i % 2 ? "STUDY" : "PATIENT"));
       els(q, 0x0010, 0x0020, "LO", cmd == 0x0001 ? random_patient(r).mrn : "*");
       els(q, 0x0020, 0x000d, "UI", cmd == 0x0021 ? uid(r) : "");
+      if (!payload.empty()) el(q, 0x0009, 0x1010, "OB", payload, false);
       p_data(out, 1, false, q.span());
     }
     tcp.send(Dir::kC2S, out.span(), r.range(200, 5 * kMs));

@@ -121,9 +121,11 @@ FiveTuple dicom_association(Sim& sim, Session& s, Host& scu, Host& scp, DicomOp 
 // One association carrying `count` DIMSE request/response pairs of one kind (PS3.7):
 // `command` is the request's CommandField (0x0020 C-FIND, 0x0021 C-MOVE, 0x0001 C-STORE,
 // 0x0130 N-ACTION, 0x0150 N-DELETE ...), answered with command | 0x8000 and `status`; a
-// C-FIND/C-MOVE/C-STORE request carries a small dataset (query or image). Returns the flow.
+// C-FIND/C-MOVE/C-STORE request carries a small dataset (query or image), ending with
+// `payload` as a private OB element (0009,1010) when it is not empty. Returns the flow.
 FiveTuple dicom_dimse(Sim& sim, Session& s, Host& scu, Host& scp, const std::string& sop_class,
-                      uint16_t command, int count, uint16_t status, uint16_t port = 104);
+                      uint16_t command, int count, uint16_t status, uint16_t port = 104,
+                      std::span<const uint8_t> payload = {});
 Bytes dicom_part10(Rng& rng, const DicomStudy& st, size_t pixel_bytes, bool pe_preamble);
 
 // ---- FHIR REST (fhir.cpp) ----
