@@ -227,9 +227,9 @@ TEST(AppLayerChange, FtpAuthTlsBecomesTls) {
   EXPECT_EQ(proto_of(h.f), Proto::Tls);
   EXPECT_EQ(h.f.app_proto_orig, uint16_t(Proto::Ftp));
   h.end();
-  ASSERT_EQ(r.types.size(), 2u);
-  EXPECT_EQ(r.types[0], "ftp");
-  EXPECT_EQ(r.types[1], "tls");
+  ASSERT_EQ(r.types.size(), 3u);  // the greeting, AUTH TLS, then the TLS session
+  EXPECT_EQ(r.types[1], "ftp");
+  EXPECT_EQ(r.types[2], "tls");
 }
 
 TEST(AppLayerChange, HttpConnectThenTlsOrHttp) {

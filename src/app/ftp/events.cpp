@@ -10,7 +10,7 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   const Tx& tx = *static_cast<const Tx*>(p);
   auto& j = w.begin_raw();
   j.StartObject();
-  w.kv("command", tx.command.view());
+  if (!tx.command.empty()) w.kv("command", tx.command.view());  // none: the greeting
   if (!tx.command_data.empty()) w.kv("command_data", tx.command_data.view());
   if (tx.reply.count) {
     j.Key("reply");

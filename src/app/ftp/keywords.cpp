@@ -15,7 +15,7 @@ Bytes b(std::string_view s) noexcept {
 void buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
   using detect::BufferId;
   const Tx& tx = *static_cast<const Tx*>(p);
-  out.set(BufferId::FtpCommand, b(tx.command.view()));
+  if (!tx.command.empty()) out.set(BufferId::FtpCommand, b(tx.command.view()));
   if (!tx.command_data.empty()) out.set(BufferId::FtpCommandData, b(tx.command_data.view()));
   if (tx.file_command && !tx.command_data.empty())
     out.set(BufferId::FileName, b(tx.command_data.view()));

@@ -195,7 +195,14 @@ void FtpParser::reply(std::string_view l, bool cut, ParseContext& ctx) noexcept 
     if (!last) multi_ = code;
   }
   if (last) multi_ = 0;
-  if (!count_) return;  // the greeting, or a reply nobody asked for
+  if (!count_) {
+    // The greeting (or a reply nobody asked for): a transaction without command, as Suricata
+    // logs the 220 greeting.
+    if (!coded) return;
+    q_[head_] = Tx{};
+    q_id_[head_] = next_tx_++;
+    count_ = 1;
+  }
   Tx& tx = q_[head_];
   if (coded) tx.reply.add(l.size() > 4 ? l.substr(4) : std::string_view{});
   if (cut) tx.reply_truncated = true;

@@ -75,7 +75,13 @@ std::string eve(const Tx& tx) {
 
 TEST(FtpParser, WholeSession) {
   auto c = run(session());
-  ASSERT_EQ(c->txs.size(), 10u);
+  ASSERT_EQ(c->txs.size(), 11u);
+  // The greeting is its own transaction, without command (as Suricata logs it).
+  EXPECT_TRUE(c->txs[0].command.empty());
+  ASSERT_EQ(c->txs[0].n_codes, 1);
+  EXPECT_EQ(c->txs[0].completion_code[0], 220);
+  EXPECT_EQ(eve(c->txs[0]).find("\"command\""), std::string::npos);
+  c->txs.erase(c->txs.begin());
   EXPECT_EQ(c->txs[0].command.view(), "USER");
   EXPECT_EQ(c->txs[0].command_data.view(), "drsmith");
   EXPECT_EQ(c->txs[1].command.view(), "PASS");
