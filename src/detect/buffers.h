@@ -60,8 +60,8 @@ namespace ww::detect {
   X(FileData, "file.data", "file_data http.response_body", "http_server_body", "") \
   X(FileName, "file.name", "", "", "")                                             \
   X(FileMagic, "file.magic", "", "", "")                                           \
-  X(SmbShare, "smb.share", "", "", "smb")                                          \
-  X(SmbNamedPipe, "smb.named_pipe", "", "", "smb")                                 \
+  X(SmbShare, "smb.share", "smb_share", "", "smb")                                 \
+  X(SmbNamedPipe, "smb.named_pipe", "smb_named_pipe", "", "smb")                   \
   X(SmtpHelo, "smtp.helo", "", "", "smtp")                                         \
   X(SmtpMailFrom, "smtp.mail_from", "", "", "smtp")                                \
   X(SmtpRcptTo, "smtp.rcpt_to", "", "", "smtp")                                    \

@@ -101,6 +101,18 @@ Result<void> uricontent(RuleBuilder& b, std::string_view arg) {
   return b.move_last_content(BufferId::HttpUri, "uricontent");
 }
 
+// tls.subject:"x" / tls.issuerdn:"x" (Suricata's older TLS keywords): the certificate's subject
+// / issuer contains x; `!` negates. A content in tls.cert_subject / tls.cert_issuer.
+Result<void> tls_subject(RuleBuilder& b, std::string_view arg) {
+  Content c;
+  auto bytes = decode_content(arg, &c.negated);
+  if (!bytes) return Unexpected{bytes.error()};
+  c.bytes = std::move(*bytes);
+  b.add_to(b.current_keyword == "tls.issuerdn" ? BufferId::TlsCertIssuer : BufferId::TlsCertSubject,
+           std::move(c));
+  return {};
+}
+
 Result<void> nocase(RuleBuilder& b, std::string_view) {
   auto c = need_content(b);
   if (!c) return Unexpected{c.error()};

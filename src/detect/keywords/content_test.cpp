@@ -48,6 +48,16 @@ TEST(ContentTest, UricontentIsContentInHttpUri) {
   EXPECT_TRUE(item<Content>(r, 0, 0).nocase);
 }
 
+TEST(ContentTest, TlsSubjectAndIssuerdn) {
+  Rule r = loaded(R"(tls.subject:"CN=evil"; tls.issuerdn:!"CN=good"; sid:1;)",
+                  "alert tls any any -> any any");
+  ASSERT_EQ(r.buffers.size(), 2u);
+  EXPECT_EQ(r.buffers[0].buffer, BufferId::TlsCertSubject);
+  EXPECT_EQ(item<Content>(r, 0, 0).bytes, "CN=evil");
+  EXPECT_EQ(r.buffers[1].buffer, BufferId::TlsCertIssuer);
+  EXPECT_TRUE(item<Content>(r, 1, 0).negated);
+}
+
 TEST(ContentTest, StartsEndsWithFastPattern) {
   Rule r = loaded(
       R"(http.uri; content:"/a"; startswith; content:".php"; endswith; fast_pattern; sid:1;)");

@@ -24,6 +24,7 @@ WW_KW(ignored);
 // content.cpp
 WW_KW(content);
 WW_KW(uricontent);
+WW_KW(tls_subject);
 WW_KW(nocase);
 WW_KW(offset);
 WW_KW(depth);

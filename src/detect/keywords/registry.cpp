@@ -29,6 +29,7 @@ constexpr std::array kKeywords = {
     // payload (content.cpp, pcre.cpp, byte.cpp, size.cpp, transform.cpp)
     KeywordSpec{"content", "", Arg::Required, &content},
     KeywordSpec{"uricontent", "", Arg::Required, &uricontent},
+    KeywordSpec{"tls.subject", "tls.issuerdn", Arg::Required, &tls_subject},
     KeywordSpec{"nocase", "", Arg::None, &nocase},
     KeywordSpec{"offset", "", Arg::Required, &offset},
     KeywordSpec{"depth", "", Arg::Required, &depth},
