@@ -225,7 +225,13 @@ bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t p
   if (auto* t = std::get_if<ByteTest>(&it)) {
     int64_t pos = (t->relative ? prev_end : 0) + val(t->offset, c);
     uint64_t v;
-    if (!read_number(d, pos, t->nbytes, t->endian, t->base, t->bitmask, v)) return false;
+    uint8_t nb = t->nbytes;
+    if (t->nbytes_var >= 0) {
+      int64_t n = val(IntOrVar{0, t->nbytes_var}, c);
+      if (n < 1 || n > (t->base == NumBase::Binary ? 8 : 23)) return false;
+      nb = uint8_t(n);
+    }
+    if (!read_number(d, pos, nb, t->endian, t->base, t->bitmask, v)) return false;
     uint64_t ref = uint64_t(val(t->value, c));
     bool m = false;
     switch (t->op) {

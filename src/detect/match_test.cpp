@@ -87,6 +87,9 @@ TEST(MatchTest, ByteTestJumpExtractMath) {
   EXPECT_TRUE(matches(R"(byte_test:3,=,123,1,string,dec;)", "x123y"));
   EXPECT_TRUE(matches(R"(byte_test:2,=,255,0,string,hex;)", "ff"));
   EXPECT_TRUE(matches(R"(byte_test:1,&,0x80,0;)", std::string("\x81", 1)));
+  // byte_test's byte count from a variable: n = 2 (byte 0), the 2 bytes at offset 1 are 5.
+  EXPECT_TRUE(matches(R"(byte_extract:1,0,n; byte_test:n,=,5,1;)", std::string("\x02\x00\x05", 3)));
+  EXPECT_FALSE(matches(R"(byte_extract:1,0,n; byte_test:n,=,5,1;)", std::string("\x09\x00\x05", 3)));
   // byte_jump with 0 bytes reads nothing: only post_offset moves (Suricata 7).
   EXPECT_TRUE(matches(R"(content:"hello"; byte_jump:0,0,relative,post_offset -5; content:"hello"; within:5;)", p));
   // Past the start: clamped to the buffer's start (Suricata, redmine 4624).

@@ -91,6 +91,7 @@ enum class NumBase : uint8_t { Binary, Dec, Hex, Oct };  // Binary: raw bytes; e
 
 struct ByteTest {
   uint8_t nbytes = 0;
+  int16_t nbytes_var = -1;  // byte count from a byte_extract/byte_math variable (Suricata 7)
   char op = '=';  // '<' '>' '=' '!' '&' '^' and 'l' (<=), 'g' (>=)
   bool negated = false;
   IntOrVar value, offset;

@@ -129,8 +129,14 @@ Result<void> byte_test(RuleBuilder& b, std::string_view arg) {
     return r;
   ByteTest t;
   auto n = parse_nbytes(p[0], c.string);
-  if (!n) return Unexpected{n.error()};
-  t.nbytes = *n;
+  if (!n) {
+    // A byte_extract/byte_math variable may give the count (checked when matching).
+    auto v = b.int_or_var(p[0], 1, c.string ? 23 : 8);
+    if (!v || !v->is_var()) return Unexpected{n.error()};
+    t.nbytes_var = v->var;
+  } else {
+    t.nbytes = *n;
+  }
   std::string_view op = p[1];
   if (!op.empty() && op.front() == '!') {
     t.negated = true;
