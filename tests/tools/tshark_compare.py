@@ -5,7 +5,11 @@ For every capture under the given folders, both tools are run and reduced to rec
   HTTP: (client ip, client port, server ip, server port, method, host, uri, status), one per
         request tshark dissects (status from the response whose http.request_in is it);
   DNS:  (endpoints, id, query|response, first query name, query type, rcode of responses), one
-        per DNS message tshark dissects.
+        per DNS message tshark dissects;
+  TLS:  (client ip, client port, server ip, server port, SNI, JA3 hash), one per ClientHello
+        tshark dissects over TCP (wardwatch: one `tls` event per session, with `sni` and
+        `ja3.hash`), including TLS started by STARTTLS, AUTH TLS or HTTP CONNECT;
+  DHCP: (xid, client MAC, message type, host name, requested address), one per DHCP message.
 Host names are compared lower case without a port (wardwatch's `hostname`, tshark's
 `http.host`). Agreement per protocol = records of tshark also produced by wardwatch (multiset
 intersection) / records of tshark. Prints per-protocol totals and the captures with the most
@@ -67,30 +71,44 @@ def tshark_records(pcap):
     fields = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport",
               "tcp.dstport", "udp.srcport", "udp.dstport", "http.request.method", "http.host",
               "http.request.uri", "http.response.code", "http.request_in", "dns.id",
-              "dns.flags.response", "dns.qry.name", "dns.qry.type", "dns.flags.rcode"]
-    cmd = ["tshark", "-n", "-r", pcap, "-Y", "http.request or http.response or dns",
+              "dns.flags.response", "dns.qry.name", "dns.qry.type", "dns.flags.rcode",
+              "tls.handshake.type", "tls.handshake.extensions_server_name", "tls.handshake.ja3",
+              "dhcp.id", "dhcp.hw.mac_addr", "dhcp.option.dhcp", "dhcp.option.hostname",
+              "dhcp.option.requested_ip_address"]
+    cmd = ["tshark", "-n", "-r", pcap, "-Y",
+           "http.request or http.response or dns or (tls.handshake.type == 1 and tcp) or dhcp",
            "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=\x01"]
     for f in fields:
         cmd += ["-e", f]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, errors="replace")
     except subprocess.TimeoutExpired:
-        return [], []
+        return [], [], [], []
     requests = {}
     statuses = {}
     dns = []
+    tls = []
+    dhcp = []
     for line in p.stdout.splitlines():
         c = line.split("\t")
         if len(c) < len(fields):
             c += [""] * (len(fields) - len(c))
         (num, s4, s6, d4, d6, tsp, tdp, usp, udp, method, host, uri, code, req_in, did, resp,
-         qname, qtype, rcode) = c
+         qname, qtype, rcode, hs_type, sni, ja3, xid, mac, mtype, hname, reqip) = c[:len(fields)]
         # Innermost addresses and ports (tunnels: GRE, VXLAN, IP-in-IP); first of the rest.
         s4, s6, d4, d6, tsp, tdp, usp, udp = (last(v) for v in (s4, s6, d4, d6, tsp, tdp, usp, udp))
         method, host, uri, code, req_in, did, resp, qname, qtype, rcode = (
             first(v) for v in (method, host, uri, code, req_in, did, resp, qname, qtype, rcode))
         src, dst = s4 or s6, d4 or d6
         sp, dp = (tsp, tdp) if tsp else (usp, udp)
+        if xid and mtype:
+            dhcp.append((int(first(xid), 0), first(mac).lower(), int(first(mtype), 0),
+                         text_norm(first(hname)), first(reqip)))
+        if ja3 and "1" in hs_type.split("\x01") and tsp:
+            # One per ClientHello (a frame with two: both).
+            snis = sni.split("\x01") if sni else []
+            for i, j in enumerate(ja3.split("\x01")):
+                tls.append((src, sp, dst, dp, snis[i].lower() if i < len(snis) else "", j))
         if method:
             requests[num] = (src, sp, dst, dp, method, host_norm(host), text_norm(uri))
         if code and req_in:
@@ -106,7 +124,10 @@ def tshark_records(pcap):
             rc = int(first(rcode), 0) if (is_resp and rcode) else None
             dns.append((ends, int(did, 0), is_resp, name, qt, rc))
     http = [r + (statuses.get(num),) for num, r in requests.items()]
-    return http, dns
+    return http, dns, tls, dhcp
+
+
+DHCP_TYPES = ["", "discover", "offer", "request", "decline", "ack", "nak", "release", "inform"]
 
 
 def ww_records(binary, pcap):
@@ -115,8 +136,8 @@ def ww_records(binary, pcap):
         subprocess.run([binary, "analyze", "-r", pcap, "-l", outdir, "-q"], capture_output=True,
                        timeout=600)
     except subprocess.TimeoutExpired:
-        return [], []
-    http, dns = [], []
+        return [], [], [], []
+    http, dns, tls, dhcp = [], [], [], []
     path = os.path.join(outdir, "eve.json")
     if os.path.exists(path):
         with open(path, "rb") as fh:
@@ -147,17 +168,32 @@ def ww_records(binary, pcap):
                         rc = RCODES.index(r) if r in RCODES else (int(r) if r.isdigit() else None)
                     dns.append((ends, d.get("id"), is_resp, text_norm(d.get("rrname")), qt,
                                 rc))
+                elif t == "tls":
+                    t_ = e["tls"]
+                    if "ja3" not in t_:
+                        continue  # no ClientHello seen (picked up mid-way)
+                    tls.append((e["src_ip"], str(e.get("src_port", "")), e["dest_ip"],
+                                str(e.get("dest_port", "")), (t_.get("sni") or "").lower(),
+                                t_["ja3"].get("hash", "")))
+                elif t == "dhcp":
+                    d = e["dhcp"]
+                    ty = d.get("dhcp_type")
+                    if ty not in DHCP_TYPES:
+                        continue  # plain BOOTP (no message type): tshark gives no record
+                    dhcp.append((d.get("id"), d.get("client_mac", ""), DHCP_TYPES.index(ty),
+                                 text_norm(d.get("hostname")), d.get("requested_ip", "")))
     subprocess.run(["rm", "-rf", outdir])
-    return http, dns
+    return http, dns, tls, dhcp
 
 
 def compare(binary, pcap):
-    t_http, t_dns = tshark_records(pcap)
-    if not t_http and not t_dns:
+    t_http, t_dns, t_tls, t_dhcp = tshark_records(pcap)
+    if not t_http and not t_dns and not t_tls and not t_dhcp:
         return pcap, None
-    w_http, w_dns = ww_records(binary, pcap)
+    w_http, w_dns, w_tls, w_dhcp = ww_records(binary, pcap)
     out = {}
-    for proto, t, w in (("http", t_http, w_http), ("dns", t_dns, w_dns)):
+    for proto, t, w in (("http", t_http, w_http), ("dns", t_dns, w_dns),
+                        ("tls", t_tls, w_tls), ("dhcp", t_dhcp, w_dhcp)):
         tc, wc = collections.Counter(t), collections.Counter(w)
         common = tc & wc
         out[proto] = (sum(tc.values()), sum(common.values()), tc - common, wc - common)
@@ -173,7 +209,7 @@ def main():
     ap.add_argument("--min", type=float, default=None, help="fail below this agreement (%%)")
     a = ap.parse_args()
     caps = find_captures(a.roots)
-    tot = {"http": [0, 0, 0], "dns": [0, 0, 0]}  # tshark records, agreed, captures
+    tot = {"http": [0, 0, 0], "dns": [0, 0, 0], "tls": [0, 0, 0], "dhcp": [0, 0, 0]}  # tshark records, agreed, captures
     worst = []
     with ThreadPoolExecutor(a.jobs) as ex:
         for pcap, res in ex.map(lambda p: compare(a.binary, p), caps):
