@@ -67,7 +67,7 @@ struct FileTrackerConfig {
   bool magic = true;                 // libmagic file type
   // Hashes computed for every file (files.hashes). Each costs CPU on every file byte; SHA-1 is
   // off by default (MD5 and SHA-256 are what threat-intel feeds and hash lists use).
-  bool md5 = true;
+  bool md5 = false;  // SHA-256 by default; MD5/SHA-1 when configured or a list/rule needs them
   bool sha1 = false;
   bool sha256 = true;
   // YAML files.yara and files.hash-lists (paths; main compiles and loads them).

@@ -54,9 +54,10 @@ struct Fixture {
   FlowFiles ff;
   std::vector<Seen> seen;
 
-  // The tests check every hash, including SHA-1 (off by default).
+  // The tests check every hash, including MD5 and SHA-1 (off by default).
   static FileTrackerConfig all_hashes() {
     FileTrackerConfig c;
+    c.md5 = true;
     c.sha1 = true;
     return c;
   }
@@ -105,6 +106,16 @@ struct Fixture {
     return eve_text;
   }
 };
+
+TEST(FileTracker, DefaultConfigHashesSha256Only) {
+  Fixture x{FileTrackerConfig{}};
+  Seen s = x.whole(kEicar, "eicar.com");
+  EXPECT_EQ(s.sha256, kEicarSha256);
+  std::string e = x.events();
+  EXPECT_THAT(e, HasSubstr("\"sha256\":\"" + std::string(kEicarSha256) + "\""));
+  EXPECT_THAT(e, Not(HasSubstr("\"md5\"")));
+  EXPECT_THAT(e, Not(HasSubstr("\"sha1\"")));
+}
 
 TEST(FileTracker, EicarHashesAndEvent) {
   Fixture x;
