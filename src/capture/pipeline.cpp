@@ -16,6 +16,7 @@
 
 #include "capture/ring.h"
 #include "capture/worker.h"
+#include "flow/flow.h"
 
 namespace ww::capture {
 
@@ -479,7 +480,8 @@ Result<void> Engine::analyze_dispatcher(std::vector<std::unique_ptr<PcapFileSour
         }
         const bool stable = src.stable_data();
         front.ingest(raw, [&](Packet& p) {
-          const uint64_t h = p.flow_hash;
+          // By host pair, not 5-tuple: FTP data meets its control connection (flow.h).
+          const uint64_t h = flow::host_pair_hash(p);
           if (h < inline_below) {
             inline_worker->process(p);
             return;

@@ -165,6 +165,14 @@ uint32_t symmetric_hash(const Packet& p) noexcept {
   return fold32(key_hash64(key_of(p, from_lo)));
 }
 
+uint32_t host_pair_hash(const Packet& p) noexcept {
+  bool from_lo;
+  FlowKey k = key_of(p, from_lo);
+  k.lo_port = k.hi_port = 0;
+  k.proto = 0;
+  return fold32(key_hash64(k));
+}
+
 const char* tcp_state_name(TcpState s) {
   switch (s) {
     case TcpState::None: return "none";

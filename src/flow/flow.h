@@ -44,6 +44,11 @@ struct FlowKey {
 FlowKey make_key(const Packet& p) noexcept;
 // The symmetric hash the dispatcher and the table use: hash(a->b) == hash(b->a).
 uint32_t symmetric_hash(const Packet& p) noexcept;
+// Symmetric hash of the address pair (and outer VLAN) only, ports and protocol left out: the
+// offline dispatcher picks a flow's worker with it, so every connection between the same two
+// hosts meets on one worker, in capture order (an FTP data connection after the control
+// connection's PASV/PORT; the same choice as PF_RING's 2-tuple clustering for Zeek).
+uint32_t host_pair_hash(const Packet& p) noexcept;
 
 enum class TcpState : uint8_t { None, SynSent, SynRecv, Established, FinWait1, FinWait2,
                                 CloseWait, Closing, LastAck, TimeWait, Closed };

@@ -64,6 +64,22 @@ TEST(FlowKey, SymmetricHashAndKey) {
   EXPECT_EQ(make_key(s1), make_key(s2));
 }
 
+TEST(FlowKey, HostPairHashIgnoresPortsAndProtocol) {
+  Packet ctl = make_tcp(kCli, kSrv, kSyn, 1, 0);
+  Packet data = make_tcp({kSrv.ip, 20}, {kCli.ip, 50123}, kSyn, 1, 0);  // active FTP data
+  Packet udp = make_packet(ipproto::kUdp, {kCli.ip, 5353}, {kSrv.ip, 53}, 0);
+  EXPECT_EQ(host_pair_hash(ctl), host_pair_hash(data));
+  EXPECT_EQ(host_pair_hash(ctl), host_pair_hash(udp));
+  EXPECT_NE(symmetric_hash(ctl), symmetric_hash(data));
+  // Other hosts or another VLAN: (almost always) another hash.
+  Packet other = make_tcp({0x0a000063, 40000}, kSrv, kSyn, 1, 0);
+  EXPECT_NE(host_pair_hash(ctl), host_pair_hash(other));
+  Packet v = ctl;
+  v.vlan_count = 1;
+  v.vlan[0] = 10;
+  EXPECT_NE(host_pair_hash(ctl), host_pair_hash(v));
+}
+
 TEST(FlowKey, HashDistribution) {
   // 64k flows from one client to one server differing only in the client port: the low 12
   // bits of the hash (a 4096-bucket table) should fill buckets evenly.

@@ -132,9 +132,14 @@ DHCP_TYPES = ["", "discover", "offer", "request", "decline", "ack", "nak", "rele
 
 def ww_records(binary, pcap):
     outdir = tempfile.mkdtemp(prefix="ww_tshark_")
+    # This measures what the parsers extract, so PHI redaction (an output policy that replaces
+    # FHIR patient ids and query values in http urls by "[redacted]") is turned off.
+    cfg = os.path.join(outdir, "compare.yaml")
+    with open(cfg, "w") as fh:
+        fh.write("app-layer: {redact-phi: no}\n")
     try:
-        subprocess.run([binary, "analyze", "-r", pcap, "-l", outdir, "-q"], capture_output=True,
-                       timeout=600)
+        subprocess.run([binary, "analyze", "-r", pcap, "-l", outdir, "-c", cfg, "-q"],
+                       capture_output=True, timeout=600)
     except subprocess.TimeoutExpired:
         return [], [], [], []
     http, dns, tls, dhcp = [], [], [], []
