@@ -400,11 +400,12 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
 // analyze_dispatcher). `reader-share` in the configuration fixes it; by default it balances the
 // reader's two jobs: with read+decode costing r times a worker's per-packet work, the reader's
 // load r + x matches each ring worker's (1 - x) / (n - 1) when x = (1 - r (n - 1)) / n.
-// r is a cost model of the pipeline mode, measured with perf on the simulator's hospital
-// capture (docs/performance.md): ~0.45 with no parsers, ~0.1 with parsers, ~0.03 with ET Open.
+// r is a cost model of the pipeline mode, from bench/e2e on the simulator's hospital capture
+// (docs/performance.md): with no parsers reading dominates (best share 0.1 of 0, 0.1, 0.2, 0.28,
+// 0.4: r ~0.8); with parsers r ~0.1; with ET Open ~0.03.
 double reader_share(const Config& cfg, bool rules, int n) {
   if (cfg.reader_share >= 0) return cfg.reader_share;
-  const double r = !cfg.app_layer_enabled ? 0.45 : rules ? 0.03 : 0.1;
+  const double r = !cfg.app_layer_enabled ? 0.8 : rules ? 0.03 : 0.1;
   return std::clamp((1.0 - r * (n - 1)) / n, 0.0, 1.0 / n);
 }
 
