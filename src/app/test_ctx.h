@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/parser.h"
@@ -88,6 +89,44 @@ class FakeCtx final : public ParseContext {
   flow::Arena arena_;
   flow::Flow flow_;
   Parser* parser_ = nullptr;
+};
+
+// A ParseContext for parser unit tests that keeps copies of the protocol's own transaction
+// structs (`Tx`), anomalies, and files (name, data, how they ended: -1 while open).
+template <typename Tx>
+class TxRecorder final : public ParseContext {
+ public:
+  TxRecorder() : budget_(stats_, 64u << 20), arena_(&budget_, 256u << 10) {}
+  flow::Flow& flow() noexcept override { return flow_; }
+  flow::Arena& arena() noexcept override { return arena_; }
+  void on_transaction(const void* tx, uint64_t, Direction) noexcept override {
+    txs.push_back(*static_cast<const Tx*>(tx));
+  }
+  void on_anomaly(const char* e) noexcept override { anomalies.emplace_back(e); }
+  uint32_t file_open(Direction, std::string_view name, uint64_t) noexcept override {
+    names.emplace_back(name);
+    data.emplace_back();
+    ends.push_back(-1);
+    return uint32_t(names.size());
+  }
+  void file_data(uint32_t id, Bytes b) noexcept override {
+    data[id - 1].append(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  void file_close(uint32_t id, FileEnd e) noexcept override { ends[id - 1] = int(e); }
+  bool has(std::string_view a) const {
+    for (auto& s : anomalies)
+      if (s == a) return true;
+    return false;
+  }
+  std::vector<Tx> txs;
+  std::vector<std::string> anomalies, names, data;
+  std::vector<int> ends;
+
+ private:
+  StatsBlock stats_;
+  flow::ArenaBudget budget_;
+  flow::Arena arena_;
+  flow::Flow flow_{};
 };
 
 inline Bytes bytes(const std::string& s) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/app_layer.h"
+#include "core/byte_reader.h"
 #include "core/config.h"
 #include "flow/arena.h"
 #include "flow/flow.h"
@@ -70,6 +71,27 @@ struct Harness : TxObserver {
       data(d, bytes.subspan(i, std::min(step, bytes.size() - i)));
   }
   void datagram(Direction d, Bytes bytes) { app->on_datagram(f, d, bytes); }
+  // Replays a fuzz input of records [flags u8][len u16be][payload] on this (TCP) flow:
+  // flags bit 0: direction (1 = to client); bit 1: a gap of `len` bytes instead of data;
+  // bit 3: feed the payload one byte at a time. The flow ends after the last record.
+  void feed_records(const uint8_t* input, size_t size) {
+    ByteReader r(input, size);
+    while (r.remaining() >= 3) {
+      uint8_t flags = r.u8();
+      uint16_t len = r.u16be();
+      Direction d = (flags & 1) ? Direction::ToClient : Direction::ToServer;
+      if (flags & 2) {
+        app->on_gap(f, d, len);
+        continue;
+      }
+      Bytes b = r.bytes(std::min<size_t>(len, r.remaining()));
+      if (flags & 8)
+        data_split(d, b, 1);
+      else
+        data(d, b);
+    }
+    end();
+  }
   // Flow end: closes both directions, releases app state, flushes EVE.
   void end() {
     if (ended) return;

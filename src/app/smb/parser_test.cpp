@@ -1,4 +1,5 @@
 #include "app/smb/parser.h"
+#include "app/test_ctx.h"
 
 #include <gtest/gtest.h>
 
@@ -18,41 +19,7 @@ namespace {
 
 using Vec = std::vector<uint8_t>;
 
-// Records transactions (copied), anomalies and files.
-class Ctx final : public ParseContext {
- public:
-  Ctx() : budget_(stats_, 64u << 20), arena_(&budget_, 256u << 10) {}
-  flow::Flow& flow() noexcept override { return flow_; }
-  flow::Arena& arena() noexcept override { return arena_; }
-  void on_transaction(const void* tx, uint64_t, Direction) noexcept override {
-    txs.push_back(*static_cast<const Tx*>(tx));
-  }
-  void on_anomaly(const char* e) noexcept override { anomalies.emplace_back(e); }
-  uint32_t file_open(Direction, std::string_view name, uint64_t) noexcept override {
-    names.emplace_back(name);
-    data.emplace_back();
-    ends.push_back(-1);
-    return uint32_t(names.size());
-  }
-  void file_data(uint32_t id, Bytes b) noexcept override {
-    data[id - 1].append(reinterpret_cast<const char*>(b.data()), b.size());
-  }
-  void file_close(uint32_t id, FileEnd e) noexcept override { ends[id - 1] = int(e); }
-  bool has(std::string_view a) const {
-    for (auto& s : anomalies)
-      if (s == a) return true;
-    return false;
-  }
-  std::vector<Tx> txs;
-  std::vector<std::string> anomalies, names, data;
-  std::vector<int> ends;
-
- private:
-  StatsBlock stats_;
-  flow::ArenaBudget budget_;
-  flow::Arena arena_;
-  flow::Flow flow_{};
-};
+using Ctx = testing::TxRecorder<Tx>;
 
 void le16(Vec& v, uint16_t x) { v.insert(v.end(), {uint8_t(x), uint8_t(x >> 8)}); }
 void le32(Vec& v, uint32_t x) { for (int i = 0; i < 4; ++i) v.push_back(uint8_t(x >> 8 * i)); }
