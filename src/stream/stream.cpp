@@ -234,19 +234,24 @@ struct Reassembler::Impl {
     return cfg.retain_segments_per_dir != 0 && retained_bytes + sizeof(Segment) <= cfg.retain_memcap;
   }
   // Copies delivered bytes [seq, seq+len) into retained segments.
+  // A segment for the next retained piece: the oldest retained one when the direction keeps
+  // its maximum (recycled: no pool round trip), else a new one within retain_memcap; nullptr
+  // when neither.
+  Segment* retained_slot(DirState& D) noexcept {
+    if (D.nretained >= cfg.retain_segments_per_dir && D.r_head) {
+      Segment* s = D.r_head;
+      D.r_head = s->next;
+      if (!D.r_head) D.r_tail = nullptr;
+      --D.nretained;
+      retained_bytes -= sizeof(Segment);
+      return s;
+    }
+    return can_retain() ? seg_alloc() : nullptr;
+  }
   void retain_copy(DirState& D, uint32_t seq, const uint8_t* data, uint32_t len) noexcept {
     if (cfg.retain_segments_per_dir == 0) return;
     if (stable_ && len <= 0xffff) {  // the packet outlives the run: keep a pointer
-      Segment* s = nullptr;
-      if (D.nretained >= cfg.retain_segments_per_dir && D.r_head) {
-        s = D.r_head;
-        D.r_head = s->next;
-        if (!D.r_head) D.r_tail = nullptr;
-        --D.nretained;
-        retained_bytes -= sizeof(Segment);
-      } else if (can_retain()) {
-        s = seg_alloc();
-      }
+      Segment* s = retained_slot(D);
       if (!s) return;
       s->seq = seq;
       s->len = uint16_t(len);
@@ -264,16 +269,7 @@ struct Reassembler::Impl {
       len -= skip;
     }
     while (len) {
-      Segment* s = nullptr;
-      if (D.nretained >= cfg.retain_segments_per_dir && D.r_head) {
-        s = D.r_head;  // recycle the oldest: no pool round trip
-        D.r_head = s->next;
-        if (!D.r_head) D.r_tail = nullptr;
-        --D.nretained;
-        retained_bytes -= sizeof(Segment);
-      } else if (can_retain()) {
-        s = seg_alloc();
-      }
+      Segment* s = retained_slot(D);
       if (!s) return;
       uint32_t n = std::min(len, kSegData);
       s->seq = seq;
