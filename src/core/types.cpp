@@ -31,14 +31,30 @@ std::string format_timestamp(Timestamp ts) {
 }
 
 size_t IpAddr::format(char (&out)[48]) const noexcept {
-  const char* r = is_v4() ? inet_ntop(AF_INET, &b[12], out, sizeof out)
-                          : inet_ntop(AF_INET6, b.data(), out, sizeof out);
-  return r ? std::strlen(out) : 0;
+  if (is_v4()) {
+    const char* r = inet_ntop(AF_INET, &b[12], out, sizeof out);
+    return r ? std::strlen(out) : 0;
+  }
+  // Suricata 7's EVE text: eight groups of four lowercase hex digits, no "::" compression.
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t n = 0;
+  for (int g = 0; g < 8; ++g) {
+    if (g) out[n++] = ':';
+    for (int k = 0; k < 2; ++k) {
+      uint8_t v = b[size_t(g * 2 + k)];
+      out[n++] = kHex[v >> 4];
+      out[n++] = kHex[v & 15];
+    }
+  }
+  out[n] = '\0';
+  return n;
 }
 
 std::string IpAddr::str() const {
   char buf[48];
-  return std::string(buf, format(buf));
+  const char* r = is_v4() ? inet_ntop(AF_INET, &b[12], buf, sizeof buf)
+                          : inet_ntop(AF_INET6, b.data(), buf, sizeof buf);
+  return r ? std::string(buf) : std::string();
 }
 
 }  // namespace ww

@@ -50,8 +50,9 @@ struct IpAddr {
   uint32_t v4_host_order() const noexcept {
     return uint32_t(b[12]) << 24 | uint32_t(b[13]) << 16 | uint32_t(b[14]) << 8 | b[15];
   }
-  std::string str() const;  // dotted quad or RFC 5952 text
-  // The same into a caller's buffer, without allocating; returns the length.
+  std::string str() const;  // dotted quad or RFC 5952 text (logs, messages)
+  // EVE text into a caller's buffer, without allocating; returns the length: dotted quad, or
+  // IPv6 fully expanded (fe80:0000:0000:0000:020c:29ff:fef3:cf38) as Suricata 7 writes it.
   size_t format(char (&out)[48]) const noexcept;
   auto operator<=>(const IpAddr&) const = default;
 };

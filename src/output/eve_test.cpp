@@ -91,6 +91,32 @@ TEST(EveWriter, FlowEventHasSuricataFields) {
   EXPECT_FALSE(tcp.HasMember("rst"));
 }
 
+TEST(EveWriter, Ipv6AddressesAreFullyExpanded) {
+  // Suricata 7 writes every IPv6 address as eight groups of four hex digits.
+  EveOutputConfig cfg;
+  EveOutput out(cfg);
+  auto sink = std::make_unique<MemorySink>();
+  MemorySink* mem = sink.get();
+  out.add_sink(std::move(sink));
+  {
+    EveWriter w(&out);
+    flow::Flow f;
+    const uint8_t s[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x0c, 0x29, 0xff, 0xfe, 0xf3, 0xcf, 0x38};
+    const uint8_t d[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    f.src = IpAddr::v6(s);
+    f.dst = IpAddr::v6(d);
+    f.proto = ipproto::kUdp;
+    write_flow_event(w, f, "");
+  }
+  auto docs = parse_lines(mem->data);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_STREQ(docs[0]["src_ip"].GetString(), "fe80:0000:0000:0000:020c:29ff:fef3:cf38");
+  EXPECT_STREQ(docs[0]["dest_ip"].GetString(), "2001:0db8:0000:0000:0000:0000:0000:0001");
+  // Logs and messages keep the short RFC 5952 text.
+  const uint8_t d6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  EXPECT_EQ(IpAddr::v6(d6).str(), "2001:db8::1");
+}
+
 TEST(EveWriter, EscapesHostileStrings) {
   EveOutputConfig cfg;
   EveOutput out(cfg);

@@ -18,6 +18,7 @@ given and an agreement is below it.
 """
 import argparse
 import collections
+import ipaddress
 import json
 import os
 import re
@@ -50,6 +51,14 @@ def host_norm(h):
     if h.startswith("["):
         return h[: h.find("]") + 1] if "]" in h else h
     return h.split(":")[0]
+
+
+def ip_norm(a):
+    """One text per address: tshark writes IPv6 compressed, EVE (as Suricata 7) expanded."""
+    try:
+        return ipaddress.ip_address(a).compressed
+    except ValueError:
+        return a or ""
 
 
 def text_norm(s):
@@ -99,7 +108,7 @@ def tshark_records(pcap):
         s4, s6, d4, d6, tsp, tdp, usp, udp = (last(v) for v in (s4, s6, d4, d6, tsp, tdp, usp, udp))
         method, host, uri, code, req_in, did, resp, qname, qtype, rcode = (
             first(v) for v in (method, host, uri, code, req_in, did, resp, qname, qtype, rcode))
-        src, dst = s4 or s6, d4 or d6
+        src, dst = ip_norm(s4 or s6), ip_norm(d4 or d6)
         sp, dp = (tsp, tdp) if tsp else (usp, udp)
         if xid and mtype:
             dhcp.append((int(first(xid), 0), first(mac).lower(), int(first(mtype), 0),
@@ -156,14 +165,15 @@ def ww_records(binary, pcap):
                     h = e["http"]
                     if "http_method" not in h:
                         continue  # a response picked up without its request
-                    http.append((e["src_ip"], str(e.get("src_port", "")), e["dest_ip"],
+                    http.append((ip_norm(e["src_ip"]), str(e.get("src_port", "")),
+                                 ip_norm(e["dest_ip"]),
                                  str(e.get("dest_port", "")), h["http_method"],
                                  host_norm(h.get("hostname")), text_norm(h.get("url", "")),
                                  h.get("status")))
                 elif t == "dns":
                     d = e["dns"]
-                    ends = tuple(sorted([(e["src_ip"], str(e.get("src_port", ""))),
-                                         (e["dest_ip"], str(e.get("dest_port", "")))]))
+                    ends = tuple(sorted([(ip_norm(e["src_ip"]), str(e.get("src_port", ""))),
+                                         (ip_norm(e["dest_ip"]), str(e.get("dest_port", "")))]))
                     is_resp = d.get("type") == "answer"
                     qt = d.get("rrtype")
                     qt = RRTYPES.get(qt, int(qt) if qt and qt.isdigit() else None) if qt else None
@@ -177,7 +187,8 @@ def ww_records(binary, pcap):
                     t_ = e["tls"]
                     if "ja3" not in t_:
                         continue  # no ClientHello seen (picked up mid-way)
-                    tls.append((e["src_ip"], str(e.get("src_port", "")), e["dest_ip"],
+                    tls.append((ip_norm(e["src_ip"]), str(e.get("src_port", "")),
+                                ip_norm(e["dest_ip"]),
                                 str(e.get("dest_port", "")), (t_.get("sni") or "").lower(),
                                 t_["ja3"].get("hash", "")))
                 elif t == "dhcp":
