@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include <rapidjson/stringbuffer.h>
+
 #include "files/tracker.h"
 #include "output/eve.h"
 #include "output/flow_event.h"
@@ -90,6 +92,9 @@ class AppLayer::Context final : public ParseContext {
   void file_close(uint32_t file_id, FileEnd end) noexcept override {
     app_.files_->close(file_id, end);
   }
+  void file_tx(uint32_t file_id, const void* tx) noexcept override {
+    app_.file_tx(*s_, file_id, tx);
+  }
   bool change_protocol(Proto expected) noexcept override {
     // Only from parse() of a TCP stream (feed() carries it out when parse() returns).
     if (!in_parse || s_->changed || s_->change_requested || !s_->parser ||
@@ -122,6 +127,11 @@ class AppLayer::Context final : public ParseContext {
 
  public:
   bool in_parse = false;
+};
+
+struct AppLayer::FileTxScratch {
+  rapidjson::StringBuffer buf;
+  output::EveWriter writer{nullptr};
 };
 
 AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view in_iface,
@@ -597,6 +607,20 @@ void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexce
   anomalies_.inc();
   if (!log_anomaly_) return;
   if (s.anomaly_events >= kMaxAnomalyEvents) {
+void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {
+  if (!file_id || !tx || !s.spec || !s.spec->log_tx || !s.spec->event_type || !eve_ ||
+      !eve_->enabled("fileinfo"))
+    return;
+  if (!file_tx_) file_tx_.reset(new (std::nothrow) FileTxScratch);
+  if (!file_tx_) return;
+  FileTxScratch& x = *file_tx_;
+  x.buf.Clear();
+  x.writer.begin_raw().Reset(x.buf);
+  s.spec->log_tx(tx, x.writer);
+  if (x.writer.begin_raw().IsComplete())
+    files_->set_app_record(file_id, s.spec->event_type, {x.buf.GetString(), x.buf.GetSize()});
+}
+
     anomalies_suppressed_.inc();
     return;
   }

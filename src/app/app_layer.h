@@ -109,8 +109,12 @@ class AppLayer final : public stream::StreamSink {
   Context* ctx_;
   std::unique_ptr<files::FileTracker> files_;
   TxObserver* tx_observer_ = nullptr;
+  // ParseContext::file_tx: the spec's EVE object of `tx` into the file's fileinfo event.
+  void file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept;
   std::array<bool, size_t(Proto::kCount)> log_proto_{};
   std::array<bool, size_t(Proto::kCount)> has_derived_{};  // a ParserSpec derives from it
+  struct FileTxScratch;
+  std::unique_ptr<FileTxScratch> file_tx_;  // renders file_tx objects (reused)
   bool log_anomaly_ = false;
   Counter& stream_bytes_;
   Counter& stream_chunks_;

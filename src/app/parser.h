@@ -73,6 +73,9 @@ class ParseContext {
   }
   virtual void file_data(uint32_t file_id, Bytes data) noexcept {}
   virtual void file_close(uint32_t file_id, FileEnd end) noexcept {}
+  // The transaction a file belongs to (the protocol's struct, as on_transaction), before
+  // file_close: its EVE object goes into the file's fileinfo event (Suricata's "http" object).
+  virtual void file_tx(uint32_t file_id, const void* tx) noexcept {}
   // The connection changes protocol after the message just parsed (SMTP STARTTLS answered
   // 220, FTP AUTH TLS answered 234, HTTP CONNECT answered 2xx): the app layer finishes this
   // parser (its pending transactions are reported), detects the protocol again on the bytes

@@ -56,6 +56,65 @@ double shannon_entropy(const uint64_t (&hist)[256], uint64_t total) noexcept {
   return e;
 }
 
+void ByteHistogram::clear() noexcept {
+  std::memset(part_, 0, sizeof part_);
+  std::memset(total_, 0, sizeof total_);
+  pending_ = 0;
+  counted_ = 0;
+}
+
+void ByteHistogram::fold() noexcept {
+  for (int v = 0; v < 256; ++v)
+    total_[v] += uint64_t(part_[0][v]) + part_[1][v] + part_[2][v] + part_[3][v];
+  std::memset(part_, 0, sizeof part_);
+  pending_ = 0;
+}
+
+void ByteHistogram::add(const uint8_t* p, size_t n) noexcept {
+  // No counter can exceed pending_ <= 2^31 between folds, well inside 32 bits.
+  constexpr uint64_t kFoldAt = uint64_t(1) << 31;
+  while (n > 0) {
+    size_t take = size_t(std::min<uint64_t>(n, kFoldAt));
+    if (pending_ + take > kFoldAt) fold();
+    pending_ += take;
+    counted_ += take;
+    n -= take;
+    size_t i = 0;
+    for (; i + 4 <= take; i += 4) {
+      ++part_[0][p[i]];
+      ++part_[1][p[i + 1]];
+      ++part_[2][p[i + 2]];
+      ++part_[3][p[i + 3]];
+    }
+    for (; i < take; ++i) ++part_[0][p[i]];
+    p += take;
+  }
+}
+
+void ByteHistogram::sample(uint64_t off, const uint8_t* p, size_t n) noexcept {
+  const uint64_t end = off + n;
+  if (off < kExactBytes) {
+    size_t k = size_t(std::min(end, kExactBytes) - off);
+    add(p, k);
+    off += k;
+  }
+  while (off < end) {
+    uint64_t in_block = off % kSampleEvery;
+    if (in_block < kSampleBytes) {
+      size_t k = size_t(std::min(end - off, kSampleBytes - in_block));
+      add(p + (off - (end - n)), k);
+      off += k;
+    } else {
+      off += std::min(end - off, kSampleEvery - in_block);
+    }
+  }
+}
+
+const uint64_t (&ByteHistogram::totals() noexcept)[256] {
+  if (pending_) fold();
+  return total_;
+}
+
 struct FileTracker::Magic {
   magic_t m = nullptr;
   ~Magic() {
@@ -69,7 +128,7 @@ struct FileTracker::Slot {
   MdCtx sha1{EVP_MD_CTX_new()};
   MdCtx sha256{EVP_MD_CTX_new()};
   uint8_t prefix[kPrefixBytes];
-  uint64_t hist[256];
+  ByteHistogram hist;
   char name[kMaxName];
   // Per file.
   uint16_t gen = 0;
@@ -152,6 +211,9 @@ FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_
       bytes_(stats.counter("files.bytes")),
       open_limit_drop_(stats.counter("files.open_limit_drop")),
       magic_errors_(stats.counter("files.magic_errors")),
+  // The transaction's EVE object for the fileinfo event (set_app_record).
+  const char* app_key = nullptr;
+  std::string app_json;
       open_max_(stats.counter("files.open_max", CounterKind::Max)),
       yara_scanned_(stats.counter("files.yara.scanned")),
       yara_matches_(stats.counter("files.yara.matches")),
@@ -162,6 +224,7 @@ FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_
       yara_waits_(stats.counter("files.yara.waits")),
       yara_chunks_max_(stats.counter("files.yara.chunks_max", CounterKind::Max)),
       known_bad_(stats.counter("files.known_bad")),
+  std::string app_json;
       rule_alerts_(stats.counter("files.rule_alerts")),
       fs_stored_(stats.counter("files.filestore.stored")),
       fs_too_big_(stats.counter("files.filestore.too_big")),
@@ -246,7 +309,7 @@ uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::strin
   s.name_len = uint32_t(std::min(name.size(), kMaxName));
   copy_bytes(s.name, name.data(), s.name_len);
   s.prefix_len = 0;
-  std::memset(s.hist, 0, sizeof(s.hist));
+  s.hist.clear();
   s.size = 0;
   s.tx_id = tx_id;
   s.dir = d;
@@ -296,7 +359,7 @@ void FileTracker::data(uint32_t id, Bytes b) noexcept {
   }
   if (s->keep) keep(*s, b, s->size);
   if (s->store_fd >= 0) store_data(*s, b);
-  for (uint8_t c : b) ++s->hist[c];
+  s->hist.sample(s->size, b.data(), b.size());
   s->size += b.size();
   bytes_.inc(b.size());
 }
@@ -310,6 +373,8 @@ void FileTracker::close(uint32_t id, app::FileEnd end) noexcept {
 void FileTracker::close_flow(FlowFiles& ff) noexcept {
   while (ff.head) {
     uint32_t i = ff.head - 1;
+  s.app_key = nullptr;
+  s.app_json.clear();
     finish(*slots_[i], i, app::FileEnd::Truncated);  // unlinks it: head moves on
   }
 }
@@ -480,6 +545,7 @@ void FileTracker::detect(const flow::Flow& f, FileResult& r,
   detect::InspectBuffers& bufs = rs_->bufs;
   bufs = detect::InspectBuffers{};
   bufs.set(detect::BufferId::FileName, Bytes(reinterpret_cast<const uint8_t*>(r.name.data()),
+  r.app_json = j.app_json;
                                              r.name.size()));
   if (!r.magic.empty())
     bufs.set(detect::BufferId::FileMagic,
@@ -590,6 +656,10 @@ void FileTracker::store_data(Slot& s, Bytes b) noexcept {
     fs_too_big_.inc();
     return;
   }
+  if (r.app_key && !r.app_json.empty()) {
+    j.Key(r.app_key);
+    j.RawValue(r.app_json.data(), r.app_json.size(), rapidjson::kObjectType);
+  }
   const uint8_t* p = b.data();
   size_t n = b.size();
   while (n > 0) {
@@ -675,7 +745,7 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
   r.name = std::string_view(s.name, s.name_len);
   r.size = s.size;
   r.tx_id = s.tx_id;
-  r.entropy = shannon_entropy(s.hist, s.size);
+  r.entropy = shannon_entropy(s.hist.totals(), s.hist.counted());
   r.truncated = end != app::FileEnd::Complete;
   r.gaps = end == app::FileEnd::Gap;
   r.direction = s.dir;
@@ -724,6 +794,13 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
     if (s.size > max_keep_) yara_prefix_only_.inc();
     job->name_len = s.name_len;
     std::memcpy(job->name, s.name, s.name_len);
+void FileTracker::set_app_record(uint32_t id, const char* key, std::string_view json) noexcept {
+  Slot* s = lookup(id);
+  if (!s || !log_) return;
+  s->app_key = key;
+  s->app_json.assign(json.data(), json.size());
+}
+
     job->magic_len = uint32_t(std::min(r.magic.size(), sizeof job->magic));
     copy_bytes(job->magic, r.magic.data(), job->magic_len);
     job->flow = *s.flow;
@@ -739,6 +816,8 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
       release_chunks(job->chunks, job->nchunks);
       free_jobs_.push_back(job);
       yara_skipped_.inc();
+  r.app_key = s.app_key;
+  r.app_json = s.app_json;
       job = nullptr;
     }
   }
@@ -766,3 +845,5 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
 }
 
 }  // namespace ww::files
+    job->app_json = s.app_json;
+    job->r.app_json = job->app_json;

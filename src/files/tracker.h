@@ -105,10 +105,45 @@ struct FileResult {
   bool stored = false;                     // kept in the filestore
   Direction direction = Direction::ToServer;
   app::Proto proto = app::Proto::Unknown;
+  // The transaction's EVE object (e.g. "http"), written into the fileinfo event; none when
+  // app_key is null (FileTracker::set_app_record).
+  const char* app_key = nullptr;
+  std::string_view app_json;
 };
 
 // Shannon entropy in bits per byte (0..8) of content with this byte histogram.
 double shannon_entropy(const uint64_t (&hist)[256], uint64_t total) noexcept;
+
+// Byte counts of a file's content, updated per chunk on the packet path. Four interleaved
+// 32-bit tables: a run of one byte value (zero-filled pixel data, padding) would otherwise make
+// every increment wait for the previous one to the same counter (a store-to-load chain of
+// several cycles per byte); with four tables consecutive bytes hit different counters. The
+// tables fold into 64-bit totals before any counter can overflow and when the file ends.
+// `sample` counts the bytes at file offsets below kExactBytes, and beyond them only the first
+// kSampleBytes of every kSampleEvery bytes (by offset, so the result does not depend on how the
+// content was cut into segments): entropy is exact for small files and estimated from 1/16 of
+// the content of big ones, which bounds its cost on bulk transfers.
+class ByteHistogram {
+ public:
+  static constexpr uint64_t kExactBytes = 64 * 1024;
+  static constexpr uint64_t kSampleEvery = 4096;
+  static constexpr uint64_t kSampleBytes = 256;
+
+  void clear() noexcept;
+  void add(const uint8_t* p, size_t n) noexcept;
+  // Counts the content bytes [off, off + n) that the sampling rule above selects.
+  void sample(uint64_t off, const uint8_t* p, size_t n) noexcept;
+  // Folds the pending counts in and returns the totals.
+  const uint64_t (&totals() noexcept)[256];
+  uint64_t counted() const noexcept { return counted_; }
+
+ private:
+  void fold() noexcept;
+  uint32_t part_[4][256];
+  uint64_t total_[256];
+  uint64_t pending_ = 0;  // bytes counted in part_ since the last fold
+  uint64_t counted_ = 0;  // bytes counted since clear()
+};
 
 class FileTracker {
  public:
@@ -155,6 +190,10 @@ class FileTracker {
   struct RuleState;
   Slot* lookup(uint32_t id) noexcept;
   void finish(Slot& s, uint32_t index, app::FileEnd end) noexcept;
+  // The EVE object of the transaction the file belongs to (`json`: one JSON object, written
+  // under `key`, a static string, in the file's fileinfo event, as Suricata writes "http").
+  // Copied into the file's slot (its buffer is reused from file to file).
+  void set_app_record(uint32_t id, const char* key, std::string_view json) noexcept;
   void keep(Slot& s, Bytes b, uint64_t off) noexcept;
   Chunk* get_chunk() noexcept;
   void release_chunks(Chunk** c, uint32_t& n) noexcept;

@@ -143,6 +143,21 @@ TEST(FileTracker, EicarHashesAndEvent) {
   EXPECT_EQ(x.t->open_files(), 0u);
 }
 
+// The transaction's object (set_app_record) is written into the fileinfo event.
+TEST(FileTracker, AppRecordInFileinfo) {
+  Fixture x;
+  uint32_t id = x.open("eicar.txt");
+  x.t->set_app_record(id, "http", R"({"hostname":"h.example","http_method":"GET"})");
+  x.t->data(id, b(kEicar));
+  x.t->close(id, app::FileEnd::Complete);
+  Seen s2 = x.whole(kEicar, "second");  // a reused slot starts without one
+  (void)s2;
+  std::string e = x.events();
+  EXPECT_THAT(e, HasSubstr(R"("http":{"hostname":"h.example","http_method":"GET"},"app_proto":"http","fileinfo":{"filename":"eicar.txt")"));
+  EXPECT_THAT(e, HasSubstr(R"("app_proto":"http","fileinfo":{"filename":"second")"));
+  EXPECT_EQ(e.find("\"http\":{"), e.rfind("\"http\":{"));
+}
+
 TEST(FileTracker, EmptyFileHashes) {
   Fixture x;
   Seen s = x.whole("");
@@ -179,6 +194,57 @@ TEST(FileTracker, Entropy) {
     for (int i = 0; i < 256; ++i) all += char(i);
   EXPECT_NEAR(x.whole(all).entropy, 8.0, 1e-9);
   EXPECT_NEAR(x.whole("ABAB").entropy, 1.0, 1e-9);
+}
+
+TEST(ByteHistogram, CountsEveryByteWhateverTheChunking) {
+  // Pseudo-random bytes with long runs, fed in chunks of 1..37 bytes (so the four tables and
+  // the tail loop all take part): the totals equal a plain count.
+  std::vector<uint8_t> data(100003);
+  uint32_t x = 12345;
+  for (size_t i = 0; i < data.size(); ++i) {
+    x = x * 1103515245u + 12345u;
+    data[i] = (i / 700) % 3 == 0 ? 0 : uint8_t(x >> 24);
+  }
+  uint64_t want[256] = {};
+  for (uint8_t c : data) ++want[c];
+  ww::files::ByteHistogram h;
+  h.clear();
+  size_t off = 0, step = 1;
+  while (off < data.size()) {
+    size_t n = std::min(step, data.size() - off);
+    h.add(data.data() + off, n);
+    off += n;
+    step = step % 37 + 1;
+  }
+  for (int v = 0; v < 256; ++v) EXPECT_EQ(h.totals()[v], want[v]) << v;
+  h.add(data.data(), 3);  // counting goes on after a fold
+  EXPECT_EQ(h.totals()[data[0]], want[data[0]] + (data[0] == data[1]) + (data[0] == data[2]) + 1);
+  h.clear();
+  for (int v = 0; v < 256; ++v) EXPECT_EQ(h.totals()[v], 0u);
+}
+
+TEST(ByteHistogram, SamplesBigFilesByOffsetWhateverTheChunking) {
+  // 300 KiB: the first 64 KiB are counted whole, then 256 bytes of every 4 KiB. The offsets
+  // decide which bytes count, so two different cuttings give the same histogram, equal to a
+  // count of the selected offsets.
+  std::vector<uint8_t> data(300 * 1024);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = uint8_t((i * 7919) >> 5);
+  uint64_t want[256] = {};
+  uint64_t want_n = 0;
+  for (size_t i = 0; i < data.size(); ++i)
+    if (i < ByteHistogram::kExactBytes || i % ByteHistogram::kSampleEvery < ByteHistogram::kSampleBytes) {
+      ++want[data[i]];
+      ++want_n;
+    }
+  for (size_t step : {size_t(1460), size_t(4096), size_t(99)}) {
+    ByteHistogram h;
+    h.clear();
+    for (size_t off = 0; off < data.size(); off += step)
+      h.sample(off, data.data() + off, std::min(step, data.size() - off));
+    EXPECT_EQ(h.counted(), want_n) << step;
+    for (int v = 0; v < 256; ++v) ASSERT_EQ(h.totals()[v], want[v]) << step << " " << v;
+  }
+  EXPECT_LT(want_n, data.size() / 4);  // the sampling does cut the work on big files
 }
 
 TEST(FileTracker, MagicPngElfPdf) {

@@ -111,6 +111,69 @@ struct Slot {
   bool answered = false;  // its response was logged
 };
 
+}  // namespace
+
+// The filename parameter of a Content-Disposition value (RFC 6266: filename="q\"uoted" or a
+// token; filename*=charset'lang'pct-encoded when no plain filename is given), into out.
+std::string_view disposition_filename(std::string_view v, char* out, size_t cap) noexcept {
+  std::string_view plain, ext;
+  size_t a = 0;  // start of a parameter ("type; key=value; key="quoted;value"")
+  while (a < v.size()) {
+    while (a < v.size() && (is_ws(uint8_t(v[a])) || v[a] == ';')) ++a;
+    size_t e = a;
+    while (e < v.size() && v[e] != '=' && v[e] != ';') ++e;
+    if (e >= v.size() || v[e] == ';') {  // no value (the disposition type)
+      a = e;
+      continue;
+    }
+    std::string_view key = v.substr(a, e - a);
+    while (!key.empty() && is_ws(uint8_t(key.back()))) key.remove_suffix(1);
+    size_t b = e + 1;
+    while (b < v.size() && is_ws(uint8_t(v[b]))) ++b;
+    e = b;
+    if (b < v.size() && v[b] == '"') {
+      for (e = b + 1; e < v.size() && v[e] != '"'; ++e)
+        if (v[e] == '\\' && e + 1 < v.size()) ++e;
+      if (e < v.size()) ++e;  // the closing quote
+    } else {
+      while (e < v.size() && v[e] != ';') ++e;
+    }
+    if (iequals(key, "filename") && plain.empty()) plain = v.substr(b, e - b);
+    if (iequals(key, "filename*") && ext.empty()) ext = v.substr(b, e - b);
+    a = e;
+  }
+  size_t n = 0;
+  if (!plain.empty()) {
+    if (plain.front() == '"') {
+      for (size_t k = 1; k < plain.size() && plain[k] != '"' && n < cap; ++k) {
+        if (plain[k] == '\\' && k + 1 < plain.size()) ++k;
+        out[n++] = plain[k];
+      }
+    } else {
+      while (!plain.empty() && is_ws(uint8_t(plain.back()))) plain.remove_suffix(1);
+      n = std::min(plain.size(), cap);
+      std::memcpy(out, plain.data(), n);
+    }
+  } else if (!ext.empty()) {
+    size_t q = ext.find("''");
+    if (q != std::string_view::npos) ext.remove_prefix(q + 2);
+    while (!ext.empty() && is_ws(uint8_t(ext.back()))) ext.remove_suffix(1);
+    for (size_t k = 0; k < ext.size() && n < cap; ++k) {
+      int h = k + 2 < ext.size() && ext[k] == '%' ? hexval(uint8_t(ext[k + 1])) : -1;
+      int l = h >= 0 ? hexval(uint8_t(ext[k + 2])) : -1;
+      if (h >= 0 && l >= 0) {
+        out[n++] = char(h * 16 + l);
+        k += 2;
+      } else {
+        out[n++] = ext[k];
+      }
+    }
+  }
+  return {out, n};
+}
+
+namespace {
+
 void* zalloc_arena(void* opaque, uInt items, uInt size) {
   return static_cast<flow::Arena*>(opaque)->alloc(size_t(items) * size);
 }
@@ -685,8 +748,9 @@ void HttpParser::headers_done(Direction d) noexcept {
 
 void HttpParser::open_file(Direction d, Message& m, uint64_t tx_id) noexcept {
   const Message* req = d == Direction::ToServer ? &m : paired_request();
-  std::string_view name;
-  if (req && req->uri.len) {
+  char cd[kMaxFileName];
+  std::string_view name = disposition_filename(m.header("Content-Disposition"), cd, sizeof cd);
+  if (name.empty() && req && req->uri.len) {
     name = req->text(req->uri);
     name = name.substr(0, name.find('?'));
   }
@@ -697,6 +761,9 @@ void HttpParser::open_file(Direction d, Message& m, uint64_t tx_id) noexcept {
 
 void HttpParser::close_file(Message& m) noexcept {
   if (!m.file_id) return;
+  // The transaction's "http" object goes into the fileinfo event, as Suricata writes it.
+  Transaction tx = &m == &rsp_ ? Transaction{paired_request(), &m} : Transaction{&m, nullptr};
+  ctx_->file_tx(m.file_id, &tx);
   FileEnd end = FileEnd::Complete;
   if (m.flags & flag::kGap)
     end = FileEnd::Gap;

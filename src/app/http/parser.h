@@ -111,6 +111,11 @@ struct Transaction {
 void set_log_headers(bool on) noexcept;
 bool log_headers_enabled() noexcept;
 
+// The file name a Content-Disposition value gives (filename, else filename*), written into
+// `out` (cut at `cap` bytes); empty when it has none.
+inline constexpr uint32_t kMaxFileName = 512;
+std::string_view disposition_filename(std::string_view value, char* out, size_t cap) noexcept;
+
 // Probes (exposed for tests).
 ProbeResult probe(Direction d, Bytes first) noexcept;
 

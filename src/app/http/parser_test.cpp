@@ -461,6 +461,7 @@ struct FileContext final : ParseContext {
     std::string name, data;
     uint64_t tx_id;
     int end = -1;
+    bool tx_req = false, tx_rsp = false;  // file_tx before the close
   };
   std::vector<File> files;
   int txs = 0;
@@ -475,6 +476,11 @@ struct FileContext final : ParseContext {
   }
   void file_data(uint32_t id, Bytes b) noexcept override { files[id - 1].data += as_sv(b); }
   void file_close(uint32_t id, FileEnd end) noexcept override { files[id - 1].end = int(end); }
+  void file_tx(uint32_t id, const void* tx) noexcept override {
+    const auto& t = *static_cast<const Transaction*>(tx);
+    files[id - 1].tx_rsp = t.response != nullptr;
+    files[id - 1].tx_req = t.request != nullptr;
+  }
 };
 
 TEST(HttpParser, BodiesGoToFileTracking) {
@@ -508,6 +514,32 @@ TEST(HttpParser, BodiesGoToFileTracking) {
   ASSERT_EQ(ctx.files.size(), 4u);
   EXPECT_EQ(ctx.files[3].data, big.substr(0, kBodyBytes));  // the inflated window
   EXPECT_EQ(ctx.files[3].end, int(FileEnd::Truncated));
+  EXPECT_TRUE(ctx.files[0].tx_req);  // the transaction goes with each file (fileinfo "http")
+  EXPECT_FALSE(ctx.files[0].tx_rsp);
+  EXPECT_TRUE(ctx.files[1].tx_req && ctx.files[1].tx_rsp);
+  // The response's Content-Disposition names the file, else the request path.
+  feed(kTs, "GET /dl?id=7 HTTP/1.1\r\n\r\n");
+  feed(kTc, "HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=\"eicar.txt\"\r\n"
+            "Content-Length: 3\r\n\r\nabc");
+  ASSERT_EQ(ctx.files.size(), 5u);
+  EXPECT_EQ(ctx.files[4].name, "eicar.txt");
+  EXPECT_EQ(ctx.files[4].data, "abc");
+}
+
+TEST(HttpParser, DispositionFilename) {
+  char buf[kMaxFileName];
+  auto f = [&](std::string_view v) { return std::string(disposition_filename(v, buf, sizeof buf)); };
+  EXPECT_EQ(f("attachment; filename=\"eicar.txt\""), "eicar.txt");
+  EXPECT_EQ(f("attachment;filename=report.pdf ; size=3"), "report.pdf");
+  EXPECT_EQ(f("form-data; name=\"up\"; filename=\"a\\\"b;c.txt\""), "a\"b;c.txt");
+  EXPECT_EQ(f("attachment; filename*=UTF-8''na%C3%AFve%20file.txt"), "na\xC3\xAFve file.txt");
+  EXPECT_EQ(f("attachment; filename=\"plain.txt\"; filename*=UTF-8''other.txt"), "plain.txt");
+  EXPECT_EQ(f("attachment; filename=\"eicar.txt\"\rContent-Encoding: gzip"), "eicar.txt");
+  EXPECT_EQ(f("inline"), "");
+  EXPECT_EQ(f("attachment; name=\"x\""), "");
+  EXPECT_EQ(f(""), "");
+  std::string lng(2000, 'a');
+  EXPECT_EQ(f("attachment; filename=" + lng).size(), kMaxFileName);
 }
 
 TEST(HttpParser, SmallExchangeUsesLittleArena) {
