@@ -203,6 +203,7 @@ class HttpParser final : public Parser {
   void headers_done(Direction d) noexcept;
   void body(Direction d, Bytes b) noexcept;
   void inflate_body(Message& m, Bytes b) noexcept;
+  void decoded(Direction d, Message& m, Bytes b) noexcept;
   void message_done(Direction d) noexcept;
   void open_file(Direction d, Message& m, uint64_t tx_id) noexcept;
   void close_file(Message& m) noexcept;
@@ -244,7 +245,11 @@ class HttpParser final : public Parser {
   bool z_inited_ = false;
   bool z_active_ = false;  // current response body is inflated
   bool z_raw_tried_ = false;
-  bool z_deflate_ = false;
+  bool z_pass_ = false;    // labelled compressed but is not: the body is taken as it is
+  uint8_t* zout_ = nullptr;  // kInflateChunk bytes of inflated output (arena, reused)
+  uint8_t* zraw_ = nullptr;  // the first kZRaw compressed bytes, replayed on a second try
+  uint32_t zraw_len_ = 0;
+  bool zraw_over_ = false;   // the compressed body outgrew zraw_ before any output
   bool connect_wait_ = false;  // CONNECT sent, no final answer yet: client bytes are held
   bool changed_ = false;       // CONNECT accepted: the app layer detects the tunnelled protocol
 };
@@ -724,7 +729,9 @@ void HttpParser::headers_done(Direction d) noexcept {
       if (rc == Z_OK) {
         z_active_ = true;
         z_raw_tried_ = false;
-        z_deflate_ = df && !gz;
+        z_pass_ = false;
+        zraw_len_ = 0;
+        zraw_over_ = false;
         m.flags |= flag::kBodyGzip;
       } else {
         m.flags |= flag::kDecompressError;
@@ -767,52 +774,77 @@ void HttpParser::close_file(Message& m) noexcept {
   FileEnd end = FileEnd::Complete;
   if (m.flags & flag::kGap)
     end = FileEnd::Gap;
-  else if (m.flags & (flag::kTruncated | flag::kBodyWindowFull | flag::kDecompressError))
+  else if (m.flags & (flag::kTruncated | flag::kDecompressError | flag::kDecompressBomb))
     end = FileEnd::Truncated;
   ctx_->file_close(m.file_id, end);
   m.file_id = 0;
 }
 
+// Inflates the next compressed bytes of the response body; the output goes to decoded() (the
+// inspection window and the file) kInflateChunk bytes at a time, so the whole body is decoded
+// whatever its size, within the bomb limits. A body that does not inflate from its first byte
+// (labelled "gzip" or "deflate" but sent as it is, or raw deflate labelled "gzip") is tried as
+// raw deflate, then taken as it is, as browsers do (zraw_ keeps its first bytes for that).
 void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
-  if (m.body_len >= kBodyBytes) return;
-  bool first = z_.total_in == 0 && z_.total_out == 0;
+  if (!zout_) zout_ = arena_.alloc_array<uint8_t>(kInflateChunk);
+  if (!zraw_) zraw_ = arena_.alloc_array<uint8_t>(kZRaw);
+  if (!zout_ || !zraw_) {
+    m.flags |= flag::kDecompressError;
+    z_active_ = false;
+    return;
+  }
+  if (z_.total_out == 0 && !zraw_over_) {
+    if (zraw_len_ + b.size() <= kZRaw) {
+      std::memcpy(zraw_ + zraw_len_, b.data(), b.size());
+      zraw_len_ += uint32_t(b.size());
+    } else {
+      zraw_over_ = true;
+    }
+  }
   z_.next_in = const_cast<Bytef*>(b.data());
   z_.avail_in = uInt(b.size());
-  while (z_.avail_in > 0 && m.body_len < kBodyBytes) {
-    z_.next_out = m.body + m.body_len;
-    z_.avail_out = kBodyBytes - m.body_len;
-    uInt before = z_.avail_out;
-    uInt in_before = z_.avail_in;
+  for (;;) {
+    z_.next_out = zout_;
+    z_.avail_out = kInflateChunk;
     int rc = inflate(&z_, Z_NO_FLUSH);
-    m.body_len += before - z_.avail_out;
+    size_t got = kInflateChunk - z_.avail_out;
     if (rc == Z_STREAM_END) {
-      z_active_ = false;
+      if (got) decoded(Direction::ToClient, m, Bytes(zout_, got));
+      z_active_ = false;  // what follows the stream is ignored
       return;
     }
-    if (rc == Z_DATA_ERROR && z_deflate_ && !z_raw_tried_ && first && z_.total_out == 0) {
-      // "deflate" sent as a raw deflate stream (no zlib header): common, retry once.
-      z_raw_tried_ = true;
-      if (inflateReset2(&z_, -15) != Z_OK) break;
-      z_.next_in = const_cast<Bytef*>(b.data());
-      z_.avail_in = uInt(b.size());
-      continue;
-    }
     if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      if (z_.total_out == 0 && !zraw_over_) {
+        if (!z_raw_tried_ && inflateReset2(&z_, -15) == Z_OK) {
+          z_raw_tried_ = true;  // raw deflate (no zlib or gzip header): common for "deflate"
+          z_.next_in = zraw_;
+          z_.avail_in = zraw_len_;
+          continue;
+        }
+        // Not compressed at all: the bytes so far and what follows are the body.
+        z_active_ = false;
+        z_pass_ = true;
+        anomaly("http.abnormal_ce_header");
+        decoded(Direction::ToClient, m, Bytes(zraw_, zraw_len_));
+        return;
+      }
+      if (got) decoded(Direction::ToClient, m, Bytes(zout_, got));
       m.flags |= flag::kDecompressError;
       anomaly("http.decompression_failed");
       z_active_ = false;
       return;
     }
-    if (z_.avail_in == in_before && z_.avail_out == before) break;
-  }
-  if (m.body_len >= kBodyBytes && z_active_) {
-    // The inspection window is full: nothing more is inflated for this response.
-    m.flags |= flag::kBodyWindowFull;
-    if (z_.total_out > uint64_t(z_.total_in) * kBombRatio) {
+    if (got) decoded(Direction::ToClient, m, Bytes(zout_, got));
+    uint64_t out = z_.total_out, in = z_.total_in;
+    if (out > kInflateMax || (out > kBombMinOut && out > in * kBombRatio)) {
+      // A decompression bomb (or a body past the bound): nothing more is inflated.
       m.flags |= flag::kDecompressBomb;
       anomaly("http.compression_bomb");
+      z_active_ = false;
+      return;
     }
-    z_active_ = false;
+    if (z_.avail_in == 0 && z_.avail_out != 0) return;  // all input used, output drained
+    if (got == 0 && rc == Z_BUF_ERROR) return;         // no progress possible
   }
 }
 
@@ -820,19 +852,26 @@ void HttpParser::body(Direction d, Bytes b) noexcept {
   if (b.empty()) return;
   Message& m = *side_[idx(d)].msg;
   m.body_bytes += b.size();
-  if (d == Direction::ToClient && (m.flags & flag::kBodyGzip)) {
-    uint32_t before = m.body_len;
-    if (m.body_len < kBodyBytes && z_active_ && grow_body(m, kBodyBytes)) inflate_body(m, b);
-    if (m.file_id && m.body_len > before)
-      ctx_->file_data(m.file_id, Bytes(m.body + before, m.body_len - before));
+  if (d == Direction::ToClient && (m.flags & flag::kBodyGzip) && !z_pass_) {
+    if (z_active_) inflate_body(m, b);
     return;
   }
+  decoded(d, m, b);
+}
+
+// Body bytes after de-chunking and decompression: to the file and the inspection window.
+void HttpParser::decoded(Direction d, Message& m, Bytes b) noexcept {
   if (m.file_id) ctx_->file_data(m.file_id, b);
-  if (m.body_len >= kBodyBytes) return;
+  if (m.body_len >= kBodyBytes) {
+    m.flags |= flag::kBodyWindowFull;
+    return;
+  }
   size_t n = std::min<size_t>(b.size(), kBodyBytes - m.body_len);
   if (!grow_body(m, m.body_len + n)) n = m.body_cap - m.body_len;
   if (n) std::memcpy(m.body + m.body_len, b.data(), n);
   m.body_len += uint32_t(n);
+  if (n < b.size()) m.flags |= flag::kBodyWindowFull;
+  (void)d;
 }
 
 void HttpParser::message_done(Direction d) noexcept {

@@ -4,7 +4,8 @@
 // transfer coding (trailers skipped), bodies until close, pipelining (requests queue until
 // their response), request/response pairing into one Transaction, 1xx interim responses,
 // CONNECT and Upgrade (101: both directions become an opaque tunnel), gzip/deflate response
-// decompression with zlib into the inspection window, URI normalisation (percent-decoding,
+// decompression with zlib (the whole body, for the file tracker; a body labelled compressed that
+// is not is taken as it is), URI normalisation (percent-decoding,
 // dot segments) with flags and anomalies.
 //
 // Invariants: every byte is consumed (parse() returns Ok, or Error after kMaxBadLines lines that
@@ -30,9 +31,15 @@ inline constexpr uint32_t kMaxHeaders = 64;
 inline constexpr uint32_t kHeaderBytes = 8192;
 inline constexpr uint32_t kBodyBytes = 4096;
 inline constexpr uint32_t kMaxPipeline = 4;
-// Decompression: the output ratio over the compressed bytes that filled the inspection
-// window above which a response is flagged as a decompression bomb (and not inflated further).
-inline constexpr uint32_t kBombRatio = 100;
+// Decompression (gzip/deflate response bodies, inflated whole for the file tracker, the first
+// kBodyBytes kept for inspection): a response is flagged as a decompression bomb (and inflated
+// no further) once its output passes kBombMinOut bytes at more than kBombRatio times the
+// compressed bytes, or passes kInflateMax bytes.
+inline constexpr uint32_t kBombRatio = 500;
+inline constexpr uint64_t kBombMinOut = 1u << 20;
+inline constexpr uint64_t kInflateMax = 256ull << 20;
+inline constexpr uint32_t kInflateChunk = 8192;  // inflate output per step
+inline constexpr uint32_t kZRaw = 512;           // compressed bytes kept to retry raw deflate
 
 // Byte range inside Message::buf.
 struct Span {
@@ -56,7 +63,7 @@ inline constexpr uint32_t kDecompressError = 256;
 inline constexpr uint32_t kDecompressBomb = 512;
 inline constexpr uint32_t kChunked = 1024;
 inline constexpr uint32_t kGap = 2048;             // bytes of this message were lost
-inline constexpr uint32_t kBodyWindowFull = 4096;  // compressed body inflated only in part
+inline constexpr uint32_t kBodyWindowFull = 4096;  // the decoded body outgrew the window
 }  // namespace flag
 
 // One request or response. Text lives in `buf` (kHeaderBytes): the start line followed by

@@ -315,8 +315,35 @@ TEST(HttpParser, GzipAndDeflateBodies) {
   }
 }
 
+// "Content-Encoding: gzip" or "deflate" on a body that is not compressed: taken as it is.
+TEST(HttpParser, CompressionLabelOnPlainBodyPassesThrough) {
+  const std::string eicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+  for (std::string ce : {"gzip", "deflate,", "deflate"}) {
+    for (size_t step : {size_t(1), size_t(1000)}) {
+      Conn r;
+      r.h.data(kTs, "GET / HTTP/1.1\r\n\r\n");
+      std::string rsp = "HTTP/1.1 200 OK\r\nContent-Encoding: " + ce + "\r\nContent-Length: " +
+                        std::to_string(eicar.size()) + "\r\n\r\n" + eicar;
+      r.h.data_split(kTc, Harness::b(rsp), step);
+      ASSERT_EQ(r.txs.size(), 1u) << ce;
+      EXPECT_EQ(r.txs[0].rsp_body, eicar) << ce << " " << step;
+      EXPECT_FALSE(r.txs[0].rsp_flags & flag::kDecompressError);
+    }
+  }
+  // A real stream that breaks later is an error, not passed through.
+  std::string z = gzip(std::string(20000, 'a'));
+  z[z.size() / 2] ^= 0x55;
+  z[z.size() / 2 + 1] ^= 0x55;
+  Conn r;
+  r.h.data(kTs, "GET / HTTP/1.1\r\n\r\n");
+  r.h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                    std::to_string(z.size()) + "\r\n\r\n" + z);
+  ASSERT_EQ(r.txs.size(), 1u);
+  EXPECT_NE(r.txs[0].rsp_body.substr(0, 5), z.substr(0, 5));
+}
+
 TEST(HttpParser, DecompressionBombFlagged) {
-  std::string zeros(1 << 20, '\0');
+  std::string zeros(4 << 20, '\0');
   std::string z = gzip(zeros);
   Conn r;
   r.h.data(kTs, "GET / HTTP/1.1\r\n\r\n");
@@ -512,8 +539,8 @@ TEST(HttpParser, BodiesGoToFileTracking) {
   feed(kTc, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
                 std::to_string(z.size()) + "\r\n\r\n" + z);
   ASSERT_EQ(ctx.files.size(), 4u);
-  EXPECT_EQ(ctx.files[3].data, big.substr(0, kBodyBytes));  // the inflated window
-  EXPECT_EQ(ctx.files[3].end, int(FileEnd::Truncated));
+  EXPECT_EQ(ctx.files[3].data, big);  // inflated whole, beyond the inspection window
+  EXPECT_EQ(ctx.files[3].end, int(FileEnd::Complete));
   EXPECT_TRUE(ctx.files[0].tx_req);  // the transaction goes with each file (fileinfo "http")
   EXPECT_FALSE(ctx.files[0].tx_rsp);
   EXPECT_TRUE(ctx.files[1].tx_req && ctx.files[1].tx_rsp);
@@ -524,6 +551,33 @@ TEST(HttpParser, BodiesGoToFileTracking) {
   ASSERT_EQ(ctx.files.size(), 5u);
   EXPECT_EQ(ctx.files[4].name, "eicar.txt");
   EXPECT_EQ(ctx.files[4].data, "abc");
+}
+
+// A compressed body is inflated whole for the file, whatever its size and however it is cut
+// (here one byte at a time), and only the first kBodyBytes are kept for inspection.
+TEST(HttpParser, GzipBodyInflatedWholeForTheFile) {
+  std::string big;
+  for (int i = 0; big.size() < 200000; ++i) big += "<tr><td>row " + std::to_string(i * 7919 % 10007) + "</td></tr>\n";
+  for (bool chunked : {false, true}) {
+    std::string z = gzip(big);
+    FileContext ctx;
+    Parser* p = kSpec.create(ctx);
+    p->parse(kTs, Harness::b("GET /report.html HTTP/1.1\r\n\r\n"), ctx);
+    std::string rsp = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n";
+    if (chunked) {
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "%zx", z.size());
+      rsp += "Transfer-Encoding: chunked\r\n\r\n" + std::string(hex) + "\r\n" + z + "\r\n0\r\n\r\n";
+    } else {
+      rsp += "Content-Length: " + std::to_string(z.size()) + "\r\n\r\n" + z;
+    }
+    for (char c : rsp) p->parse(kTc, Harness::b(std::string_view(&c, 1)), ctx);
+    ASSERT_EQ(ctx.files.size(), 1u);
+    EXPECT_EQ(ctx.files[0].data.size(), big.size());
+    EXPECT_TRUE(ctx.files[0].data == big);
+    EXPECT_EQ(ctx.files[0].end, int(FileEnd::Complete));
+    EXPECT_EQ(ctx.txs, 1);
+  }
 }
 
 TEST(HttpParser, DispositionFilename) {
