@@ -596,6 +596,10 @@ void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx
   if (!log_proto_[pi]) return;
   auto& j = eve_->begin(f.last, spec.event_type);
   output::write_flow_header(*eve_, f, in_iface_);
+  if (pcap_cnt_) {  // completed by a capture packet (not at flow timeout or end)
+    eve_->kv("pcap_cnt", pcap_cnt_);
+    eve_->kv("pkt_src", std::string_view("wire/pcap"));
+  }
   eve_->kv("tx_id", tx_id);
   j.Key(spec.event_type);
   spec.log_tx(tx, *eve_);
@@ -627,6 +631,10 @@ void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {
   ++s.anomaly_events;
   auto& j = eve_->begin(f.last, "anomaly");
   output::write_flow_header(*eve_, f, in_iface_);
+  if (pcap_cnt_) {
+    eve_->kv("pcap_cnt", pcap_cnt_);
+    eve_->kv("pkt_src", std::string_view("wire/pcap"));
+  }
   j.Key("anomaly");
   j.StartObject();
   eve_->kv("app_proto", s.spec ? proto_name(s.spec->proto) : std::string_view("unknown"));

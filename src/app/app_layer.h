@@ -78,6 +78,9 @@ class AppLayer final : public stream::StreamSink {
   void release(flow::Flow& f) noexcept;
 
   void set_tx_observer(TxObserver* o) noexcept { tx_observer_ = o; }
+  // The capture-file number of the packet being processed (Packet::pcap_cnt; 0: none, e.g.
+  // flow timeout): written as `pcap_cnt` in the transaction and anomaly events it produces.
+  void set_pcap_cnt(uint64_t n) noexcept { pcap_cnt_ = n; }
   // The worker's file tracker: files reported by parsers (ParseContext::file_*) go there.
   files::FileTracker& files() noexcept { return *files_; }
 
@@ -109,6 +112,7 @@ class AppLayer final : public stream::StreamSink {
   Context* ctx_;
   std::unique_ptr<files::FileTracker> files_;
   TxObserver* tx_observer_ = nullptr;
+  uint64_t pcap_cnt_ = 0;
   // ParseContext::file_tx: the spec's EVE object of `tx` into the file's fileinfo event.
   void file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept;
   std::array<bool, size_t(Proto::kCount)> log_proto_{};

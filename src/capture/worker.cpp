@@ -54,6 +54,7 @@ void Worker::process(const Packet& p) noexcept {
     flow_untracked_.inc();
     return;
   }
+  app_.set_pcap_cnt(p.pcap_cnt);  // app events this packet completes name it (Suricata)
   // Detection learns the packet first: stream bytes and transactions it completes are
   // attributed to it (pcap_cnt of their alerts).
   if (detect_) detect_->begin_packet(&p, f, dir, &eve_);
@@ -63,6 +64,7 @@ void Worker::process(const Packet& p) noexcept {
     app_.on_datagram(*f, dir, p);
   }
   if (detect_) detect_->on_packet(p, f, dir, &eve_);
+  app_.set_pcap_cnt(0);
   app_.files().poll();  // finished YARA scans: their alerts and fileinfo events
 }
 
