@@ -1,5 +1,5 @@
 // EVE for an SMTP transaction, as Suricata: the `smtp` object {helo, mail_from, rcpt_to[]}
-// (plus starttls / auth_mechanism when seen, and data_reply: the server's code for the data),
+// (plus starttls / auth_mechanism when seen),
 // then a sibling `email` object {status, from, to[], cc[], subject, message_id, date,
 // x_mailer, attachment[]} in the same event, as Suricata writes it.
 #include "app/smtp/parser.h"
@@ -45,7 +45,6 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   }
   if (!tx.auth_mechanism.empty()) w.kv("auth_mechanism", tx.auth_mechanism.view());
   if (tx.starttls) w.kv_bool("starttls", true);
-  if (tx.data_reply) w.kv("data_reply", uint64_t(tx.data_reply));
   j.EndObject();
   if (!tx.has_data) return;
   j.Key("email");

@@ -1,5 +1,6 @@
 // Rule buffers of an SMTP transaction: smtp.helo, smtp.mail_from, smtp.rcpt_to (the first
-// recipient: one buffer per id), the email.* headers, and file.name (the first attachment).
+// recipient: one buffer per id), the email.* headers, file.name (the first attachment) and
+// file.data (the decoded attachments, up to kFileInspect bytes).
 #include "app/smtp/parser.h"
 #include "detect/match.h"
 
@@ -29,6 +30,7 @@ void buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
   set(BufferId::EmailMessageId, tx.message_id.view());
   set(BufferId::EmailXMailer, tx.x_mailer.view());
   if (tx.attachments.count) set(BufferId::FileName, tx.attachments[0]);
+  if (tx.file_data_len) out.set(BufferId::FileData, Bytes(tx.file_data, tx.file_data_len));
 }
 
 }  // namespace ww::app::smtp

@@ -170,6 +170,7 @@ ParseResult SmtpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
 
 void SmtpParser::start_tx() noexcept {
   tx_ = Tx{};
+  fdata_len_ = 0;
   tx_.helo.assign(helo_.view());
   tx_open_ = true;
 }
@@ -177,6 +178,8 @@ void SmtpParser::start_tx() noexcept {
 void SmtpParser::emit(ParseContext& ctx) noexcept {
   if (!tx_open_) return;
   file_end(FileEnd::Truncated, ctx);
+  tx_.file_data = fdata_;
+  tx_.file_data_len = fdata_len_;
   tx_open_ = false;
   ctx.on_transaction(&tx_, next_tx_++, Direction::ToServer);
 }
@@ -192,9 +195,13 @@ void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexce
   size_t sp = l.find(' ');
   std::string_view verb = l.substr(0, sp);
   std::string_view arg = sp == l.npos ? std::string_view{} : trim(l.substr(sp + 1));
+  if (verb.empty()) return;
+  // As Suricata 7: a command opens a transaction when none is open (the first one of the
+  // session, or the first after a message was completed), carrying the session's HELO.
+  if (!tx_open_) start_tx();
   if (iequals(verb, "EHLO") || iequals(verb, "HELO")) {
     helo_.assign(arg);
-    if (tx_open_) tx_.helo.assign(arg);
+    tx_.helo.assign(arg);
   } else if (iequals(verb, "MAIL")) {
     if (tx_open_ && (!tx_.mail_from.empty() || tx_.has_data)) emit(ctx);
     if (!tx_open_) start_tx();
@@ -209,6 +216,7 @@ void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexce
     mime_ = Mime::Headers;
     top_ = true;
     part_ = Part{};
+    name_cut_ = false;
     hdr_.clear();
     depth_ = 0;
   } else if (iequals(verb, "BDAT")) {
@@ -224,11 +232,12 @@ void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexce
       client_ = Client::Bdat;
     else if (bdat_last_)
       end_data(ctx);
-  } else if (iequals(verb, "RSET") || iequals(verb, "QUIT")) {
-    if (tx_open_ && (!tx_.mail_from.empty() || tx_.has_data || !tx_.auth_mechanism.empty() ||
-                     tx_.starttls))
+  } else if (iequals(verb, "QUIT")) {
+    emit(ctx);  // the session ends: what it holds is reported (HELO at least)
+  } else if (iequals(verb, "RSET")) {
+    // RFC 5321 4.1.1.5: the mail transaction is abandoned; a bare RSET opens nothing new.
+    if (!tx_.mail_from.empty() || tx_.has_data || !tx_.auth_mechanism.empty() || tx_.starttls)
       emit(ctx);
-    tx_open_ = false;
   } else if (iequals(verb, "STARTTLS")) {
     // RFC 3207: TLS starts after the server's 220; the client sends nothing else before.
     starttls_sent_ = true;
@@ -265,10 +274,6 @@ void SmtpParser::server_line(std::string_view l, ParseContext& ctx) noexcept {
   if (auth_pending_ && code != 334) {
     auth_pending_ = false;
     if (client_ == Client::Auth) client_ = Client::Command;
-  }
-  if (data_pending_ && code != 354) {
-    data_pending_ = false;
-    tx_.data_reply = code;
   }
 }
 
@@ -312,10 +317,10 @@ void SmtpParser::end_data(ParseContext& ctx) noexcept {
   }
   file_end(FileEnd::Complete, ctx);
   tx_.data_done = true;
-  data_pending_ = true;
   client_ = Client::Command;
-  // The transaction is reported when the next one starts or the session ends, so that it
-  // carries the server's verdict on the data.
+  // The transaction is complete at the end of its data (Suricata 7: not deferred to the
+  // server's reply); the next command opens a new one.
+  emit(ctx);
 }
 
 void SmtpParser::mime_line(std::string_view l, bool partial, bool cont,
@@ -353,6 +358,7 @@ void SmtpParser::mime_line(std::string_view l, bool partial, bool cont,
       } else if (after.empty()) {
         depth_ = uint8_t(i + 1);
         part_ = Part{};
+        name_cut_ = false;
         mime_ = Mime::Headers;
       } else {
         continue;
@@ -363,7 +369,7 @@ void SmtpParser::mime_line(std::string_view l, bool partial, bool cont,
   body_bytes(l, partial, ctx);
 }
 
-void SmtpParser::header(std::string_view h, ParseContext&) noexcept {
+void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
   size_t colon = h.find(':');
   if (colon == h.npos) return;
   std::string_view name = trim(h.substr(0, colon)), v = trim(h.substr(colon + 1));
@@ -391,6 +397,10 @@ void SmtpParser::header(std::string_view h, ParseContext&) noexcept {
     std::string_view n = param(v, "filename");
     if (!n.empty()) part_.filename.assign(n);
   }
+  if (part_.filename.truncated && !name_cut_) {
+    name_cut_ = true;  // once per part
+    ctx.on_anomaly("smtp.MIME_LONG_FILENAME");
+  }
 }
 
 void SmtpParser::end_headers(ParseContext& ctx) noexcept {
@@ -406,6 +416,7 @@ void SmtpParser::end_headers(ParseContext& ctx) noexcept {
   }
   if (!part_.filename.empty()) {
     tx_.attachments.add(part_.filename.view());
+    attachment_ = true;
     file_ = ctx.file_open(Direction::ToServer, part_.filename.view(), next_tx_);
     b64_ = 0;
     b64_n_ = 0;
@@ -413,7 +424,7 @@ void SmtpParser::end_headers(ParseContext& ctx) noexcept {
 }
 
 void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx) noexcept {
-  if (!file_) return;
+  if (!attachment_) return;  // decoded for file.data even when the tracker does not take it
   switch (part_.enc) {
     case Enc::Plain:
       out(reinterpret_cast<const uint8_t*>(l.data()), l.size(), ctx);
@@ -467,6 +478,17 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
 }
 
 void SmtpParser::out(const uint8_t* p, size_t n, ParseContext& ctx) noexcept {
+  if (fdata_len_ < kFileInspect && n) {  // file.data: the first kFileInspect bytes
+    if (!fdata_ && !fdata_failed_) {
+      fdata_ = static_cast<uint8_t*>(ctx.arena().alloc(kFileInspect, 1));
+      fdata_failed_ = !fdata_;
+    }
+    if (fdata_) {
+      size_t k = std::min(n, kFileInspect - fdata_len_);
+      std::memcpy(fdata_ + fdata_len_, p, k);
+      fdata_len_ += uint32_t(k);
+    }
+  }
   while (n) {
     size_t k = std::min(n, sizeof obuf_ - olen_);
     std::memcpy(obuf_ + olen_, p, k);
@@ -483,8 +505,9 @@ void SmtpParser::out_flush(ParseContext& ctx) noexcept {
 }
 
 void SmtpParser::file_end(FileEnd e, ParseContext& ctx) noexcept {
+  attachment_ = false;
+  out_flush(ctx);  // (without a tracked file the bytes are dropped)
   if (!file_) return;
-  out_flush(ctx);
   ctx.file_close(file_, e);
   file_ = 0;
 }

@@ -30,6 +30,10 @@ inline constexpr size_t kMaxHeader = 2048;
 inline constexpr size_t kMaxRcpt = 32;
 inline constexpr size_t kMaxAttachments = 16;
 inline constexpr size_t kMaxDepth = 4;
+inline constexpr size_t kMaxFilename = 255;  // longer names are cut: smtp.MIME_LONG_FILENAME
+// Decoded attachment bytes of a transaction kept for the file.data rule buffer (Suricata's
+// SMTP file inspection); from the flow arena, once per flow, on the first attachment byte.
+inline constexpr size_t kFileInspect = 64 * 1024;
 
 using Str = tls::BoundedStr<256>;
 using Long = tls::BoundedStr<1024>;
@@ -43,11 +47,14 @@ struct Tx {
   bool body_started = false;  // the message's header block ended
   bool starttls = false;
   Str auth_mechanism;      // AUTH <mechanism>, upper-cased
-  uint16_t data_reply = 0;  // the server's reply to the end of data (250 accepted ...)
   // RFC 5322 headers of the message (top level).
   Long from, to, cc;
   Str subject, message_id, date, x_mailer;
   tls::BoundedList<2048, kMaxAttachments> attachments;
+  // The decoded content of the attachments, one after the other, up to kFileInspect bytes
+  // (file.data); points into the parser's arena buffer, valid until the next transaction.
+  const uint8_t* file_data = nullptr;
+  uint32_t file_data_len = 0;
 };
 
 class SmtpParser final : public Parser {
@@ -70,7 +77,7 @@ class SmtpParser final : public Parser {
     Enc enc = Enc::Plain;
     bool multipart = false;
     tls::BoundedStr<128> boundary;
-    tls::BoundedStr<256> filename;
+    tls::BoundedStr<kMaxFilename> filename;
   };
 
   void client_line(std::string_view l, bool partial, ParseContext& ctx) noexcept;
@@ -93,7 +100,6 @@ class SmtpParser final : public Parser {
   bool starttls_sent_ = false;
   bool changed_ = false;  // the app layer switched the flow to TLS after STARTTLS
   bool auth_pending_ = false;
-  bool data_pending_ = false;  // end of data sent: the next final reply is its status
   uint64_t bdat_left_ = 0;
   bool bdat_last_ = false;
   Str helo_;
@@ -104,14 +110,19 @@ class SmtpParser final : public Parser {
   Mime mime_ = Mime::Headers;
   bool top_ = true;  // reading the message's own headers
   Part part_;
+  bool name_cut_ = false;  // smtp.MIME_LONG_FILENAME was reported for this part
   tls::BoundedStr<kMaxHeader> hdr_;
   tls::BoundedStr<128> bounds_[kMaxDepth];
   uint8_t depth_ = 0;
-  uint32_t file_ = 0;  // ctx file of the current attachment
+  bool attachment_ = false;  // the part being read is an attachment (decoded)
+  uint32_t file_ = 0;  // ctx file of the current attachment (0: the tracker did not take it)
   uint32_t b64_ = 0;   // base64 quad being assembled
   uint8_t b64_n_ = 0;
   uint8_t obuf_[1024];
   uint32_t olen_ = 0;
+  uint8_t* fdata_ = nullptr;  // kFileInspect bytes from the flow arena (file.data)
+  uint32_t fdata_len_ = 0;
+  bool fdata_failed_ = false;  // the arena refused the buffer: file.data is not kept
 };
 
 ProbeResult probe(Direction d, Bytes first_bytes) noexcept;

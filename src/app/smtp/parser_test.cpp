@@ -121,7 +121,6 @@ TEST(SmtpParser, WholeSession) {
   EXPECT_EQ(t.to.view(), "drsmith@hospital.local, lab@hospital.local");
   EXPECT_EQ(t.x_mailer.view(), "MercyRIS 5.2");
   EXPECT_EQ(t.message_id.view(), "<1@hospital.local>");
-  EXPECT_EQ(t.data_reply, 250);
   ASSERT_EQ(t.attachments.count, 2);
   ASSERT_EQ(c.names.size(), 2u);
   EXPECT_EQ(c.names[0], "ct.pdf");
@@ -236,6 +235,64 @@ TEST(SmtpParser, GarbageAndLimits) {
   deep += "\r\nx\r\n.\r\n";
   c = run({{C, deep}});
   EXPECT_TRUE(c->has("smtp.mime_too_deep"));
+}
+
+// Suricata 7: the transaction is complete at the end of its data (reported then, before the
+// server's reply), and a command after it opens a new one that keeps the session's HELO.
+TEST(SmtpParser, TxReportedAtEndOfDataThenQuitTx) {
+  Ctx c;
+  Parser* p = create(c);
+  auto feed = [&](Direction d, std::string_view s) {
+    p->parse(d, Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), c);
+  };
+  feed(C, "HELO linuxbox\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
+  feed(C, "Subject: x\r\n\r\nbody\r\n");
+  EXPECT_TRUE(c.txs.empty());
+  feed(C, ".\r\n");
+  ASSERT_EQ(c.txs.size(), 1u);  // at the end-of-data line, before "250"
+  EXPECT_TRUE(c.txs[0].data_done);
+  feed(S, "250 OK\r\n");
+  feed(C, "QUIT\r\n");
+  ASSERT_EQ(c.txs.size(), 2u);
+  EXPECT_EQ(c.txs[1].helo.view(), "linuxbox");
+  EXPECT_FALSE(c.txs[1].has_data);
+  p->finish(C, c);
+  EXPECT_EQ(c.txs.size(), 2u);
+}
+
+// file.data: the decoded attachments of the transaction, one after the other.
+TEST(SmtpParser, FileDataBufferHoldsDecodedAttachments) {
+  auto c = run(session());
+  ASSERT_EQ(c->txs.size(), 2u);
+  const Tx& t = c->txs[0];
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(t.file_data), t.file_data_len),
+            "%PDF-1.4\nhello hk=4.2,na=140\r\n");
+  EXPECT_EQ(c->txs[1].file_data_len, 0u);  // the next transaction has no attachment
+  // Bigger than kFileInspect: the first kFileInspect bytes are kept.
+  std::string big(kFileInspect + 500, 'z');
+  c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+           {C, "Content-Disposition: attachment; filename=z\r\n\r\n" + big + "\r\n.\r\n"}});
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_EQ(c->txs[0].file_data_len, kFileInspect);
+  EXPECT_EQ(c->data[0].size(), big.size() + 2);  // the file itself is not cut
+}
+
+// RFC 2183 2.3 file names longer than kMaxFilename are cut and flagged once.
+TEST(SmtpParser, LongFilenameIsCutAndFlagged) {
+  std::string name;
+  while (name.size() < 600) name += "12characters";
+  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                {C, "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"" +
+                        name + "\"; junk\r\n\r\nline\r\n.\r\n"}});
+  EXPECT_TRUE(c->has("smtp.MIME_LONG_FILENAME"));
+  EXPECT_EQ(c->anomalies.size(), 1u);
+  ASSERT_EQ(c->txs.size(), 1u);
+  ASSERT_EQ(c->txs[0].attachments.count, 1);
+  EXPECT_EQ(c->txs[0].attachments[0], std::string_view(name).substr(0, kMaxFilename));
+  // A name that fits is not flagged.
+  c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+           {C, "Content-Disposition: attachment; filename=a.txt\r\n\r\nx\r\n.\r\n"}});
+  EXPECT_TRUE(c->anomalies.empty());
 }
 
 TEST(SmtpParser, Probe) {
