@@ -20,6 +20,9 @@ const char* smb1_command_name(uint8_t c) noexcept {
     case 0x74: return "SMB1_COMMAND_LOGOFF_ANDX";
     case 0x71: return "SMB1_COMMAND_TREE_DISCONNECT";
     case 0xA2: return "SMB1_COMMAND_NT_CREATE_ANDX";
+    case 0x04: return "SMB1_COMMAND_CLOSE";
+    case 0x2E: return "SMB1_COMMAND_READ_ANDX";
+    case 0x2F: return "SMB1_COMMAND_WRITE_ANDX";
     case 0x25: return "SMB1_COMMAND_TRANS";
     case 0x32: return "SMB1_COMMAND_TRANS2";
     default: return "SMB1_COMMAND_UNKNOWN";

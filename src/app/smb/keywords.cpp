@@ -1,7 +1,8 @@
 // Rule buffers of an SMB transaction: smb.share (tree connect to a disk share: its path),
 // smb.named_pipe (tree connect to a pipe share such as IPC$: its path), file.name (create,
 // read, write, close, set info: the name the file was opened with; a rename's new name when
-// the file has none).
+// the file has none), file.data (a file Tx: the file's first kFileInspect bytes in its
+// direction). SMB1 transactions expose the same buffers.
 #include "app/smb/parser.h"
 #include "detect/match.h"
 
@@ -17,11 +18,14 @@ Bytes b(std::string_view s) noexcept {
 void buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
   using detect::BufferId;
   const Tx& tx = *static_cast<const Tx*>(p);
-  if (tx.smb1 || tx.encrypted) return;
-  // As Suricata: smb.share and smb.named_pipe are the path of a TREE_CONNECT, by share type.
-  if (tx.command == cmd::kTreeConnect && !tx.share.empty())
+  if (tx.encrypted) return;
+  // As Suricata: smb.share and smb.named_pipe are the path of a TREE_CONNECT (SMB1's
+  // TREE_CONNECT_ANDX, 0x75), by share type.
+  bool tree_connect = tx.smb1 ? tx.command == 0x75 : tx.command == cmd::kTreeConnect;
+  if (tree_connect && !tx.share.empty())
     out.set(tx.named_pipe ? BufferId::SmbNamedPipe : BufferId::SmbShare, b(tx.share.view()));
   if (!tx.named_pipe && !tx.filename.empty()) out.set(BufferId::FileName, b(tx.filename.view()));
+  if (tx.file_data_len) out.set(BufferId::FileData, Bytes(tx.file_data, tx.file_data_len));
 }
 
 }  // namespace ww::app::smb

@@ -347,6 +347,7 @@ ParseResult SmbParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
         s.msg_got = 0;
         s.data_start = s.data_end = 0;
         s.file = 0;
+        s.file_slot = -1;
         s.mark = 4;  // first look: the protocol magic
         s.skip = type != 0x00;
         if (type != 0x00 && type != 0x81 && type != 0x82 && type != 0x83 && type != 0x84 &&
@@ -380,10 +381,10 @@ ParseResult SmbParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
             std::memcpy(s.buf + s.msg_got, chunk.data(), k);
           }
           // READ/WRITE data that falls in this chunk goes to file extraction as it comes.
-          if (s.file && s.data_end > s.msg_got && s.data_start < s.msg_got + n) {
+          if (s.file_slot >= 0 && s.data_end > s.msg_got && s.data_start < s.msg_got + n) {
             uint32_t a = std::max(s.data_start, s.msg_got);
             uint32_t e = std::min<uint32_t>(s.data_end, uint32_t(s.msg_got + n));
-            ctx.file_data(s.file, chunk.subspan(a - s.msg_got, e - a));
+            file_bytes(d, chunk.subspan(a - s.msg_got, e - a), ctx);
           }
         }
         s.msg_got += uint32_t(n);
@@ -416,7 +417,9 @@ void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
     if (magic(m, 0xFE)) {
       s.mark = kHdr;
     } else if (magic(m, 0xFF)) {
-      // legacy SMB1: handled at the end of the message
+      // legacy SMB1: handled at the end of the message; WRITE_ANDX / READ_ANDX data is
+      // streamed from its WordCount on (smb1_early)
+      if (s.msg_len >= 33) s.mark = 33;
     } else if (magic(m, 0xFD)) {
       // MS-SMB2 2.2.41 TRANSFORM_HEADER: this message is encrypted and skipped by length.
       // Encryption may be per share (MS-SMB2 3.3.5.2.11): plain messages can follow, e.g. a
@@ -434,6 +437,10 @@ void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
       malformed(ctx);
       s.state = State::Dead;
     }
+    return;
+  }
+  if (magic(m, 0xFF)) {
+    smb1_early(d, ctx);
     return;
   }
   uint16_t command = ByteReader(m.subspan(12)).u16le();
@@ -469,6 +476,13 @@ void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
     sid = p->tx.session_id;
     tree = p->tx.tree_id;
   }
+  start_data(d, m, fid, off, len, command, sid, tree, ctx);
+}
+
+void SmbParser::start_data(Direction d, Bytes m, const uint8_t* fid, uint32_t off,
+                           uint32_t len, uint16_t command, uint64_t sid, uint32_t tree,
+                           ParseContext& ctx) noexcept {
+  DirState& s = dir_[idx(d)];
   // Data already passed can be handed on only from what was kept (the kind check below).
   if (off > s.msg_len || len > s.msg_len - off || (off < s.msg_got && s.msg_got > kKeep)) return;
   File* f = find_file(fid);
@@ -487,17 +501,35 @@ void SmbParser::early(Direction d, ParseContext& ctx) noexcept {
   if (f->pipe) return;
   FileTx& ft = open_file_tx(*f, d, command, sid, tree);
   uint32_t& cf = f->ctx_file[idx(d)];
-  if (!cf) {
-    cf = ctx.file_open(d, f->name.view(), ft.tx_id);
-    if (!cf) return;
-  }
+  if (!cf) cf = ctx.file_open(d, f->name.view(), ft.tx_id);
+  // Untracked (cf 0: tracker limits) data still feeds the file.data prefix.
   s.file = cf;
+  s.file_slot = int8_t(f - files_);
   s.data_start = off;
   s.data_end = off + len;
   if (m.size() > off) {  // bytes already read while the kind was decided
     size_t e = std::min<size_t>(m.size(), size_t(off) + len);
-    ctx.file_data(cf, m.subspan(off, e - off));
+    file_bytes(d, m.subspan(off, e - off), ctx);
   }
+}
+
+void SmbParser::file_bytes(Direction d, Bytes b, ParseContext& ctx) noexcept {
+  DirState& s = dir_[idx(d)];
+  if (s.file_slot < 0 || b.empty()) return;
+  if (s.file) ctx.file_data(s.file, b);
+  File& f = files_[s.file_slot];
+  int i = idx(d);
+  uint32_t& n = f.insp_len[i];
+  if (n >= kFileInspect) return;
+  uint8_t*& buf = insp_[s.file_slot][i];
+  if (!buf && !insp_failed_) {
+    buf = ctx.arena().alloc_array<uint8_t>(kFileInspect);
+    insp_failed_ = !buf;  // the flow's arena is full: file.data is not kept
+  }
+  if (!buf) return;
+  size_t k = std::min<size_t>(b.size(), kFileInspect - n);
+  std::memcpy(buf + n, b.data(), k);
+  n += uint32_t(k);
 }
 
 void SmbParser::end_message(Direction d, ParseContext& ctx) noexcept {
@@ -537,7 +569,60 @@ void smb1_string(Bytes bytes, size_t& pos, bool unicode, size_t base,
 
 constexpr uint64_t kSmb1Mid = uint64_t(1) << 63;  // SMB1 MIDs apart from SMB2 MessageIds
 
+// SMB1 commands ([MS-CIFS] 2.2.2.1) this parser follows files with.
+constexpr uint8_t kSmb1Close = 0x04, kSmb1ReadAndx = 0x2E, kSmb1WriteAndx = 0x2F,
+                  kSmb1NtCreateAndx = 0xA2;
+
+// An SMB1 FID (16 bits) as a 16-byte file id: the FID, then a marker no SMB2 id carries in
+// the same flow (SMB1 and SMB2 do not mix after the negotiate).
+void smb1_fid(uint16_t fid, uint8_t (&out)[16]) noexcept {
+  std::memset(out, 0, 16);
+  out[0] = uint8_t(fid);
+  out[1] = uint8_t(fid >> 8);
+  out[15] = 0x01;
+}
+
 }  // namespace
+
+// The WRITE_ANDX request or READ_ANDX response being read has reached s.mark: once its words
+// are there, the data's place is known ([MS-CIFS] 2.2.4.43.1 / 2.2.4.42.2; DataOffset counts
+// from the SMB header) and it is streamed like SMB2's (start_data).
+void SmbParser::smb1_early(Direction d, ParseContext& ctx) noexcept {
+  DirState& s = dir_[idx(d)];
+  Bytes m(s.buf, std::min(s.msg_got, kKeep));
+  s.mark = UINT32_MAX;
+  if (m.size() < 33) return;
+  uint8_t c = m[4];
+  bool reply = m[9] & 0x80;
+  bool write = c == kSmb1WriteAndx && !reply, read = c == kSmb1ReadAndx && reply;
+  if (!write && !read) return;
+  uint8_t wc = m[32];
+  if ((write && wc != 12 && wc != 14) || (read && wc != 12)) return;
+  size_t need = 33 + size_t(wc) * 2;
+  if (m.size() < need) {
+    if (s.msg_len >= need && need <= kKeep) s.mark = uint32_t(need);
+    return;
+  }
+  auto word = [&](size_t i) { return uint16_t(m[33 + i * 2] | m[34 + i * 2] << 8); };
+  uint16_t tid = uint16_t(m[24] | m[25] << 8), uid = uint16_t(m[28] | m[29] << 8),
+           mid = uint16_t(m[30] | m[31] << 8);
+  uint8_t id[16];
+  uint32_t off = 0, len = 0;
+  if (write) {
+    smb1_fid(word(2), id);
+    len = uint32_t(word(10)) | uint32_t(word(9)) << 16;  // DataLength, DataLengthHigh
+    off = word(11);
+  } else {
+    Pending* p = find_pending(kSmb1Mid | mid);
+    if (!p || !p->tx.has_file_id) return;
+    uint32_t status = (m[11] & 0x40) ? ByteReader(m.subspan(5)).u32le() : uint32_t(m[5]);
+    if (status != 0) return;
+    std::memcpy(id, p->tx.file_id, 16);
+    len = uint32_t(word(5)) | uint32_t(word(7)) << 16;  // DataLength, DataLengthHigh
+    off = word(6);
+  }
+  start_data(d, m, id, off, len, c, uid, tid, ctx);
+}
 
 // One SMB1 message ([MS-CIFS] 2.2.3.1 header, then WordCount, words, ByteCount, bytes). The
 // commands a session starts and ends with are transactions (NEGOTIATE, SESSION_SETUP_ANDX,
@@ -580,7 +665,8 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
     emit(tx, d, ctx);
     return;
   }
-  bool known = c == 0x72 || c == 0x73 || c == 0x74 || c == 0x75;
+  bool known = c == 0x72 || c == 0x73 || c == 0x74 || c == 0x75 || c == kSmb1NtCreateAndx ||
+               c == kSmb1Close || c == kSmb1ReadAndx || c == kSmb1WriteAndx;
   if (!known) return;
   if (!reply) {
     if (d != Direction::ToServer) return;
@@ -640,6 +726,38 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
       std::string_view name = slash == sv.npos ? sv : sv.substr(slash + 1);
       tx.named_pipe = name.size() == 4 && (name[0] | 0x20) == 'i' && (name[1] | 0x20) == 'p' &&
                       (name[2] | 0x20) == 'c' && name[3] == '$';
+    } else if (c == kSmb1NtCreateAndx && wc == 24) {  // [MS-CIFS] 2.2.4.64.1
+      ByteReader w(words);
+      w.skip(35);  // AndX, Reserved, NameLength, Flags, RootDirectoryFID, DesiredAccess,
+                   // AllocationSize, ExtFileAttributes, ShareAccess
+      uint32_t disp = w.u32le();
+      if (w.ok()) {
+        tx.has_disposition = true;
+        tx.disposition = disp;
+      }
+      size_t pos = 0;
+      smb1_string(bytes, pos, unicode, bytes_at, tx.filename);
+      if (Tree* t = find_tree(tid)) {
+        tx.share.assign(t->share.view());
+        tx.named_pipe = t->pipe;
+      }
+    } else if ((c == kSmb1WriteAndx || c == kSmb1ReadAndx || c == kSmb1Close) && wc >= 1) {
+      // WRITE_ANDX / READ_ANDX: FID is word 2 (after AndX); CLOSE: word 0 ([MS-CIFS]
+      // 2.2.4.43.1, 2.2.4.42.1, 2.2.4.5.1).
+      smb1_fid(word(c == kSmb1Close ? 0 : 2), tx.file_id);
+      tx.has_file_id = true;
+      File* f = find_file(tx.file_id);
+      if (f) {
+        tx.filename.assign(f->name.view());
+        tx.share.assign(f->share.view());
+      }
+      if (c == kSmb1ReadAndx)
+        tx.quiet = f && !f->pipe;  // its data is the file Tx's
+      else if (c == kSmb1WriteAndx)
+        tx.quiet = f && f->ftx[idx(Direction::ToServer)].open;
+      else if (f)
+        close_file(*f, FileEnd::Complete, ctx);
+      if (tx.quiet) --next_tx_;  // no transaction of its own (as SMB2's)
     }
     return;
   }
@@ -668,6 +786,44 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
     Short service;
     smb1_string(bytes, pos, false, bytes_at, service);
     if (service.view() == "IPC") tx.named_pipe = true;
+    Tree* slot = find_tree(tid);
+    for (uint32_t i = 0; !slot && i < kMaxTrees; ++i)
+      if (!trees_[i].used) slot = &trees_[i];
+    if (!slot) slot = &trees_[tid % kMaxTrees];  // full: replace one
+    slot->used = true;
+    slot->id = tid;
+    slot->pipe = tx.named_pipe;
+    slot->share.assign(tx.share.view());
+  } else if (c == kSmb1NtCreateAndx && wc >= 34 && status == 0 && p) {  // 2.2.4.64.2
+    ByteReader w(words);
+    w.skip(5);  // AndX, Reserved, AndXOffset, OplockLevel
+    uint16_t fid = w.u16le();
+    w.skip(4);  // CreateDisposition (the action taken)
+    uint64_t t[4];
+    for (uint64_t& v : t) v = w.u64le();  // Creation, LastAccess, LastWrite, LastChange
+    w.skip(4 + 8);  // ExtFileAttributes, AllocationSize
+    uint64_t eof = w.u64le();
+    uint16_t rtype = w.u16le();  // ResourceType: 1, 2 are named pipes
+    if (w.ok()) {
+      tx.has_times = true;
+      tx.created = unix_time(t[0]);
+      tx.accessed = unix_time(t[1]);
+      tx.modified = unix_time(t[2]);
+      tx.changed = unix_time(t[3]);
+      tx.size = eof;
+      if (rtype == 1 || rtype == 2) tx.named_pipe = true;
+      smb1_fid(fid, tx.file_id);
+      tx.has_file_id = true;
+      add_file(tx.file_id, tx, ctx);
+    }
+  } else if ((c == kSmb1WriteAndx || c == kSmb1ReadAndx) && tx.quiet && tx.has_file_id) {
+    if (File* f = find_file(tx.file_id)) {  // the first answer gives the file Tx its status
+      FileTx& ft = f->ftx[c == kSmb1WriteAndx ? 0 : 1];
+      if (ft.open && !ft.has_response) {
+        ft.has_response = true;
+        ft.status = status;
+      }
+    }
   }
   emit(tx, d, ctx);
   if (p) p->used = false;
@@ -985,22 +1141,7 @@ void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       tx.size = eof;
       std::memcpy(tx.file_id, fid.data(), 16);
       tx.has_file_id = true;
-      File* slot = find_file(tx.file_id);
-      if (slot) close_file(*slot, FileEnd::Truncated, ctx);  // id reused: old one ended
-      for (uint32_t i = 0; !slot && i < kMaxFiles; ++i)
-        if (!files_[i].used) slot = &files_[i];
-      if (!slot) {  // full: the oldest-looking slot gives way
-        slot = &files_[tx.tx_id % kMaxFiles];
-        close_file(*slot, FileEnd::Truncated, ctx);
-      }
-      slot->used = true;
-      std::memcpy(slot->id, tx.file_id, 16);
-      slot->name.assign(tx.filename.view());
-      slot->share.assign(tx.share.view());
-      slot->pipe = tx.named_pipe;
-      slot->kind_known = !tx.share.empty() || tx.named_pipe;
-      slot->ctx_file[0] = slot->ctx_file[1] = 0;
-      slot->ftx[0] = slot->ftx[1] = FileTx{};
+      add_file(tx.file_id, tx, ctx);
       break;
     }
     case cmd::kRead: {  // MS-SMB2 2.2.20
@@ -1108,7 +1249,36 @@ void SmbParser::emit_file_tx(File& f, int dir, ParseContext& ctx) noexcept {
   tx.share.assign(f.share.view());
   tx.has_file_id = true;
   std::memcpy(tx.file_id, f.id, 16);
+  tx.smb1 = f.smb1;
+  if (f.smb1) tx.smb1_dialect.assign(smb1_dialect_.view());
+  size_t slot = size_t(&f - files_);
+  if (insp_[slot][dir] && f.insp_len[dir]) {
+    tx.file_data = insp_[slot][dir];
+    tx.file_data_len = f.insp_len[dir];
+  }
   emit(tx, dir == 0 ? Direction::ToServer : Direction::ToClient, ctx);
+}
+
+SmbParser::File& SmbParser::add_file(const uint8_t* id, const Tx& tx, ParseContext& ctx) noexcept {
+  File* slot = find_file(id);
+  if (slot) close_file(*slot, FileEnd::Truncated, ctx);  // id reused: old one ended
+  for (uint32_t i = 0; !slot && i < kMaxFiles; ++i)
+    if (!files_[i].used) slot = &files_[i];
+  if (!slot) {  // full: the oldest-looking slot gives way
+    slot = &files_[tx.tx_id % kMaxFiles];
+    close_file(*slot, FileEnd::Truncated, ctx);
+  }
+  slot->used = true;
+  std::memcpy(slot->id, id, 16);
+  slot->name.assign(tx.filename.view());
+  slot->share.assign(tx.share.view());
+  slot->pipe = tx.named_pipe;
+  slot->kind_known = !tx.share.empty() || tx.named_pipe;
+  slot->smb1 = tx.smb1;
+  slot->ctx_file[0] = slot->ctx_file[1] = 0;
+  slot->ftx[0] = slot->ftx[1] = FileTx{};
+  slot->insp_len[0] = slot->insp_len[1] = 0;
+  return *slot;
 }
 
 SmbParser::File* SmbParser::find_file(const uint8_t* id) noexcept {
@@ -1127,7 +1297,10 @@ void SmbParser::close_file(File& f, FileEnd end, ParseContext& ctx) noexcept {
   for (int i = 0; i < 2; ++i) {
     // A file whose data is still streaming in a direction is ended by that direction.
     for (auto& s : dir_)
-      if (s.file == f.ctx_file[i] && s.file) s.file = 0;
+      if (s.file_slot == int8_t(&f - files_)) {
+        s.file = 0;
+        s.file_slot = -1;
+      }
     if (f.ctx_file[i]) ctx.file_close(f.ctx_file[i], end);
     f.ctx_file[i] = 0;
   }
@@ -1148,6 +1321,7 @@ void SmbParser::gap(Direction d, uint64_t, ParseContext& ctx) noexcept {
       f.ctx_file[idx(d)] = 0;
     }
   s.file = 0;
+  s.file_slot = -1;
 }
 
 void SmbParser::finish(Direction d, ParseContext& ctx) noexcept {

@@ -41,6 +41,9 @@ inline constexpr uint32_t kMaxTrees = 8;
 inline constexpr uint32_t kMaxDialects = 16;
 inline constexpr uint32_t kMaxIfaces = 8;    // DCE/RPC bind context elements kept
 inline constexpr uint32_t kMaxDceWait = 4;   // pipe writes waiting for their DCE/RPC answer
+// The first bytes of a file in each direction, kept for the file.data rule buffer of its file
+// Tx (from the flow arena, per file slot, on the slot's first data; reused by later files).
+inline constexpr uint32_t kFileInspect = 16 * 1024;
 
 // MS-SMB2 2.2.1.2 Command.
 namespace cmd {
@@ -93,6 +96,10 @@ struct Tx {
   // All READs (to client) or WRITEs (to server) of one file in one direction: one Tx logged
   // when the file is closed, as Suricata's file transactions (filename, share, fuid).
   bool file_tx = false;
+  // File Tx: the file's first bytes in its direction (file.data), up to kFileInspect; points
+  // into the parser's arena buffer, valid until the file slot is reused.
+  const uint8_t* file_data = nullptr;
+  uint32_t file_data_len = 0;
   // DCE/RPC (C706 12.6) carried by a pipe WRITE and the READ that answers it, or by an
   // IOCTL FSCTL_PIPE_TRANSCEIVE: the PDU types, call id, opnum, stub sizes, bind interfaces.
   bool has_dce = false, dce_rsp_set = false;
@@ -147,7 +154,8 @@ class SmbParser final : public Parser {
     uint32_t mark = 0;        // message offset at which early() looks again (UINT32_MAX: never)
     uint8_t* buf = nullptr;   // kKeep bytes from the flow arena
     uint32_t data_start = 0, data_end = 0;  // READ/WRITE data to stream (message offsets)
-    uint32_t file = 0;        // ctx file id the data goes to
+    uint32_t file = 0;        // ctx file id the data goes to (0: not tracked)
+    int8_t file_slot = -1;    // files_ index the data belongs to (-1: none)
   };
   struct Pending {
     bool used = false;
@@ -168,11 +176,13 @@ class SmbParser final : public Parser {
     bool used = false;
     bool pipe = false;
     bool kind_known = false;  // the tree was seen (else the first data decides, as Suricata)
+    bool smb1 = false;        // opened by an SMB1 NT_CREATE_ANDX (its Txs are SMB1's)
     uint8_t id[16] = {};
     Name name;
     Share share;
     uint32_t ctx_file[2] = {};  // per direction (write: to server, read: to client)
     FileTx ftx[2];
+    uint32_t insp_len[2] = {};  // bytes of insp_[slot][dir] holding this file's first data
   };
   struct Tree {
     bool used = false;
@@ -199,6 +209,16 @@ class SmbParser final : public Parser {
                        uint32_t tree_id) noexcept;
   void emit_file_tx(File& f, int dir, ParseContext& ctx) noexcept;
   void malformed(ParseContext& ctx) noexcept;
+  // A new file slot for `id` (CREATE response), named after the request in `tx`.
+  File& add_file(const uint8_t* id, const Tx& tx, ParseContext& ctx) noexcept;
+  // READ/WRITE data of file `fid` at message offset [off, off + len): streams it from here on.
+  void start_data(Direction d, Bytes m, const uint8_t* fid, uint32_t off, uint32_t len,
+                  uint16_t command, uint64_t sid, uint32_t tree, ParseContext& ctx) noexcept;
+  // File bytes of direction d: to the tracker and to the file's file.data prefix.
+  void file_bytes(Direction d, Bytes b, ParseContext& ctx) noexcept;
+  void smb1_early(Direction d, ParseContext& ctx) noexcept;
+  uint8_t* insp_[kMaxFiles][2] = {};
+  bool insp_failed_ = false;  // the arena refused an inspection buffer: no more tries
 
   DirState dir_[2];
   Pending pending_[kMaxPending];

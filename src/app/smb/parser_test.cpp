@@ -904,6 +904,101 @@ TEST(SmbParser, Smb1Session) {
   }
 }
 
+// An SMB1 file write ([MS-CIFS] 2.2.4.64 NT_CREATE_ANDX, 2.2.4.43 WRITE_ANDX, 2.2.4.5 CLOSE):
+// the data goes to file extraction and to the file Tx's file.data, whole, split or bytewise.
+TEST(SmbParser, Smb1FileWrite) {
+  std::vector<Msg> conv;
+  auto req = [&](Vec m) { conv.push_back({Direction::ToServer, nbss(m)}); };
+  auto rsp = [&](Vec m) { conv.push_back({Direction::ToClient, nbss(m)}); };
+  const std::string data = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+  {
+    Vec m = smb1_hdr(0xA2, false, 0, true, 10);
+    m.push_back(24);                          // WordCount
+    m.insert(m.end(), {0xFF, 0, 0, 0});       // AndXCommand none, Reserved, AndXOffset
+    m.push_back(0);                           // Reserved
+    le16(m, 12);                              // NameLength
+    m.insert(m.end(), 4 + 4 + 4 + 8 + 4 + 4, 0);  // Flags .. ShareAccess
+    le32(m, 5);                               // CreateDisposition: FILE_OVERWRITE_IF
+    m.insert(m.end(), 4 + 4 + 1, 0);          // CreateOptions, Impersonation, SecurityFlags
+    Vec bytes = {0};                          // bytes at header offset 83: pad to even
+    put(bytes, u16s("\\eicar"));
+    le16(bytes, 0);
+    le16(m, uint16_t(bytes.size()));
+    put(m, bytes);
+    req(m);
+    Vec r = smb1_hdr(0xA2, true, 0, true, 10);
+    r.push_back(34);                          // WordCount
+    r.insert(r.end(), {0xFF, 0, 0, 0});
+    r.push_back(0);                           // OplockLevel
+    le16(r, 0x4000);                          // FID
+    le32(r, 2);                               // CreateDisposition (action)
+    r.insert(r.end(), 32 + 4 + 8, 0);         // times, ExtFileAttributes, AllocationSize
+    le64(r, 68);                              // EndOfFile
+    le16(r, 0);                               // ResourceType: disk file
+    le16(r, 0);                               // NMPipeStatus
+    r.push_back(0);                           // Directory
+    le16(r, 0);                               // ByteCount
+    rsp(r);
+  }
+  {
+    Vec m = smb1_hdr(0x2F, false, 0, true, 11);
+    m.push_back(14);                          // WordCount
+    m.insert(m.end(), {0xFF, 0, 0, 0});
+    le16(m, 0x4000);                          // FID
+    le32(m, 0);                               // Offset
+    le32(m, 0);                               // Timeout
+    le16(m, 0);                               // WriteMode
+    le16(m, 0);                               // Remaining
+    le16(m, 0);                               // DataLengthHigh
+    le16(m, uint16_t(data.size()));           // DataLength
+    le16(m, 64);                              // DataOffset (from the header: 32+1+28+2+pad)
+    le32(m, 0);                               // OffsetHigh
+    le16(m, uint16_t(1 + data.size()));       // ByteCount
+    m.push_back(0);                           // Pad
+    m.insert(m.end(), data.begin(), data.end());
+    req(m);
+    Vec r = smb1_hdr(0x2F, true, 0, true, 11);
+    r.push_back(6);
+    r.insert(r.end(), {0xFF, 0, 0, 0});
+    le16(r, uint16_t(data.size()));           // Count
+    r.insert(r.end(), 2 + 4, 0);
+    le16(r, 0);
+    rsp(r);
+  }
+  {
+    Vec m = smb1_hdr(0x04, false, 0, true, 12);
+    m.push_back(3);
+    le16(m, 0x4000);                          // FID
+    le32(m, 0);                               // LastTimeModified
+    le16(m, 0);
+    req(m);
+    Vec r = smb1_hdr(0x04, true, 0, true, 12);
+    r.push_back(0);
+    le16(r, 0);
+    rsp(r);
+  }
+  for (int mode = 0; mode < 3; ++mode) {
+    auto c_p = run(conv, mode == 1 ? 50 : 0, mode == 2);
+    Ctx& c = *c_p;
+    ASSERT_EQ(c.names.size(), 1u) << mode;
+    EXPECT_EQ(c.names[0], "\\eicar");
+    EXPECT_EQ(c.data[0], data) << mode;
+    EXPECT_EQ(c.ends[0], int(FileEnd::Complete));
+    const Tx* ftx = nullptr;
+    bool create = false;
+    for (const Tx& t : c.txs) {
+      if (t.file_tx) ftx = &t;
+      if (t.command == 0xA2) create = t.filename.view() == "\\eicar" && t.has_disposition;
+    }
+    EXPECT_TRUE(create) << mode;
+    ASSERT_NE(ftx, nullptr) << mode;
+    EXPECT_TRUE(ftx->smb1);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(ftx->file_data), ftx->file_data_len),
+              data) << mode;
+    EXPECT_NE(eve(*ftx).find("SMB1_COMMAND_WRITE_ANDX"), std::string::npos) << eve(*ftx);
+  }
+}
+
 TEST(SmbParser, Probe) {
   Vec m = nbss(hdr(cmd::kNegotiate, 0, false));
   EXPECT_EQ(probe(Direction::ToServer, Bytes(m).first(3)), ProbeResult::NeedMore);
