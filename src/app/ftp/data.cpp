@@ -1,6 +1,9 @@
 // FTP data channel parser (see data.h).
 #include "app/ftp/data.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "detect/match.h"
 #include "flow/arena.h"
 #include "output/eve.h"
@@ -25,6 +28,18 @@ ParseResult FtpDataParser::parse(Direction d, Bytes data, ParseContext& ctx) noe
   if (idx(d) != dir_) {
     tx_.other_bytes += data.size();
     return {ParseStatus::Ok, data.size(), 0};
+  }
+  if (tx_.file_data_len < kFileInspect && !data.empty()) {
+    if (!insp_tried_) {
+      insp_tried_ = true;
+      insp_ = ctx.arena().alloc_array<uint8_t>(kFileInspect);
+      tx_.file_data = insp_;
+    }
+    if (insp_) {
+      size_t k = std::min<size_t>(data.size(), kFileInspect - tx_.file_data_len);
+      std::memcpy(insp_ + tx_.file_data_len, data.data(), k);
+      tx_.file_data_len += uint32_t(k);
+    }
   }
   tx_.bytes += data.size();
   if (file_) ctx.file_data(file_, data);
@@ -56,9 +71,11 @@ void log_data_tx(const void* p, output::EveWriter& w) noexcept {
   j.EndObject();
 }
 
-// Rule buffers: file.name (Suricata's ftp-data rules match the transfer's file name).
+// Rule buffers: file.name (Suricata's ftp-data rules match the transfer's file name) and
+// file.data (the transfer's first kFileInspect bytes).
 void data_buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
   const DataTx& tx = *static_cast<const DataTx*>(p);
+  if (tx.file_data_len) out.set(detect::BufferId::FileData, Bytes(tx.file_data, tx.file_data_len));
   std::string_view n = tx.filename.view();
   if (!n.empty())
     out.set(detect::BufferId::FileName, Bytes(reinterpret_cast<const uint8_t*>(n.data()), n.size()));

@@ -4,6 +4,7 @@
 // that carries data are handed to file extraction under the file name of the command
 // (listings have no name and are not extracted); one Tx per connection (EVE `ftp_data`:
 // Suricata's `filename` and `command`), reported when the data direction ends.
+// file.data: the first kFileInspect bytes of the transfer (the Tx's file_data).
 // Invariants: always consumes what it is given; the other direction's bytes are ignored
 // (counted in the Tx); a gap ends the file as FileEnd::Gap.
 #pragma once
@@ -15,12 +16,18 @@
 
 namespace ww::app::ftp {
 
+// The first bytes of the transfer kept for the file.data rule buffer (flow arena, on the
+// first data byte).
+inline constexpr uint32_t kFileInspect = 64 * 1024;
+
 struct DataTx {
   tls::BoundedStr<8> command;
   tls::BoundedStr<256> filename;
   uint64_t bytes = 0;        // bytes of the data direction
   uint64_t other_bytes = 0;  // bytes the other direction sent (none expected)
   bool gap = false;
+  const uint8_t* file_data = nullptr;  // the first kFileInspect bytes of the data direction
+  uint32_t file_data_len = 0;
 };
 
 class FtpDataParser final : public Parser {
@@ -34,6 +41,8 @@ class FtpDataParser final : public Parser {
   DataTx tx_;
   uint32_t file_ = 0;
   int8_t dir_ = -1;  // the direction that carries the data (the first to send)
+  uint8_t* insp_ = nullptr;  // kFileInspect bytes (file.data); null when the arena refused
+  bool insp_tried_ = false;
   bool reported_ = false;
 };
 

@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "app/expect.h"
+#include "app/ftp/data.h"
+#include "app/test_ctx.h"
+#include "detect/match.h"
 #include "app/test_harness.h"
 #include "app/tls/test_util.h"
 #include "output/eve.h"
@@ -280,6 +283,28 @@ TEST(ExpectationTable, BoundedReplacedAndTakenOnce) {
   EXPECT_FALSE(t.take(kClient, kServer, 7, 5'000, out, expired));
   EXPECT_GT(expired, 0u);
   EXPECT_TRUE(t.empty());
+}
+
+// file.data of an ftp-data transfer: its first kFileInspect bytes, however they arrive.
+TEST(FtpData, FileDataBufferIsTheTransfersFirstBytes) {
+  std::string body(kFileInspect + 1000, 0);
+  for (size_t i = 0; i < body.size(); ++i) body[i] = char('a' + i % 26);
+  testing::TxRecorder<DataTx> c;
+  Parser* p = create_data(c);
+  ASSERT_NE(p, nullptr);
+  Bytes all(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  for (size_t at = 0; at < all.size(); at += 777)
+    p->parse(S, all.subspan(at, std::min<size_t>(777, all.size() - at)), c);
+  p->finish(S, c);
+  ASSERT_EQ(c.txs.size(), 1u);
+  const DataTx& t = c.txs[0];
+  ASSERT_EQ(t.file_data_len, kFileInspect);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(t.file_data), t.file_data_len),
+            body.substr(0, kFileInspect));
+  detect::InspectBuffers b;
+  data_buffers(&t, S, b);
+  ASSERT_NE(b.get(detect::BufferId::FileData), nullptr);
+  EXPECT_EQ(b.get(detect::BufferId::FileData)->size(), kFileInspect);
 }
 
 }  // namespace
