@@ -609,6 +609,7 @@ void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx
 
 void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept {
   anomalies_.inc();
+  if (tx_observer_ && event) tx_observer_->on_anomaly(f, event);
   if (!log_anomaly_) return;
   if (s.anomaly_events >= kMaxAnomalyEvents) {
 void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {

@@ -217,8 +217,9 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
     const size_t napps = app_protocols().size() + 1;
     e->tx_always_.resize(napps * 2);
     e->tx_buffers_.resize(napps);
+    e->event_rules_.resize(napps);
 
-    std::map<std::string, uint32_t, std::less<>> bits, ints;
+    std::map<std::string, uint32_t, std::less<>> bits, ints, hbits;
     auto intern = [](std::map<std::string, uint32_t, std::less<>>& m, std::string_view n,
                      std::vector<std::string>& names) {
       auto it = m.find(n);
@@ -266,6 +267,11 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
       }
       for (const auto& op : r.xbits) {
         if (op.cmd == XbitOp::Cmd::NoAlert) continue;
+        if (op.track == "ip_src" || op.track == "ip_dst" || op.track == "ip_both") {
+          ri.host_ops.push_back({op.cmd, intern(hbits, op.name, e->hostbit_names_),
+                                 op.track != "ip_dst", op.track != "ip_src", op.expire});
+          continue;
+        }
         RuleInfo::BitOp b{FlowbitOp::Cmd(op.cmd), false, {}};
         b.bits.push_back(intern(bits, "xbits:" + op.name, e->flowbit_names_));
         ri.bit_ops.push_back(std::move(b));
@@ -277,6 +283,8 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
         ri.int_ops.push_back(std::move(io));
       }
       ri.has_flowvars = !ri.bit_ops.empty() || !ri.int_ops.empty();
+      for (const auto& c : r.app_checks)
+        if (c.keyword == "decode-event") ri.decode_event = true;
 
       ri.threshold = r.threshold;
       bool specific = false;
@@ -349,6 +357,13 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
           if (tc) e->tx_always_[ri.app * 2 + 1].push_back(ri.order);
         }
         continue;
+      }
+      if (r.buffers.empty()) {
+        for (const auto& c : r.app_checks) {
+          if (c.keyword != "app-layer-event") continue;
+          e->event_rules_[ri.app].push_back(ri.order);
+          break;
+        }
       }
       if (ri.has_fp) continue;
       bool classes[4] = {false, false, false, false};
@@ -466,6 +481,7 @@ struct Detector::Match {
   mutable uint32_t alerts = 0;
   mutable bool stop = false;
   bool stream = false;        // a stream-only pass: packet-only rules are not evaluated
+  bool events = false;        // tx: the packet's app-layer events, event rules only
   const InspectBuffers* sbufs = nullptr;  // the raw stream window (Payload), if inspected
   bool stream_added = false;  // packet: its payload went into the stream
   bool stream_more = false;   // the stream window holds more than the packet's payload
@@ -489,7 +505,9 @@ Detector::Detector(std::shared_ptr<const DetectEngine> engine, StatsBlock& stats
       candidates_(stats.counter("detect.candidates")),
       stream_inspections_(stats.counter("detect.stream.inspections")),
       stream_bytes_(stats.counter("detect.stream.bytes")),
-      stream_nomem_(stats.counter("detect.stream.no_memory")) {
+      stream_nomem_(stats.counter("detect.stream.no_memory")),
+      events_overflow_(stats.counter("detect.events.overflow")),
+      host_evictions_(stats.counter("detect.hostbits.evictions")) {
   if (!engine_) return;
   const RuleSet& rs = engine_->rules();
   if (rs.prefilter) {
@@ -506,6 +524,11 @@ Detector::Detector(std::shared_ptr<const DetectEngine> engine, StatsBlock& stats
   uint32_t ts = 1;
   while (ts < engine_->limits().threshold_slots) ts <<= 1;
   thr_.assign(ts, Thr{});
+  if (engine_->hostbit_count()) {
+    uint32_t hs = 1;
+    while (hs < std::max<uint32_t>(engine_->limits().host_bit_slots, kHostProbe)) hs <<= 1;
+    hostbits_.assign(hs, HostBit{});
+  }
 }
 
 Detector::~Detector() = default;
@@ -840,6 +863,87 @@ bool Detector::flow_ok(const Rule& r, const Match& m) const noexcept {
   return true;
 }
 
+Detector::HostBit* Detector::host_bit(const IpAddr& ip, uint32_t bit, int64_t now,
+                                      bool create) noexcept {
+  if (hostbits_.empty()) return nullptr;
+  const size_t mask = hostbits_.size() - 1;
+  const size_t h = size_t(mix(hash_ip(ip), bit + 1));
+  HostBit* victim = nullptr;
+  for (size_t k = 0; k < kHostProbe; ++k) {
+    HostBit& e = hostbits_[(h + k) & mask];
+    bool live = e.bit_plus1 && e.expire > now;
+    if (live && e.bit_plus1 == bit + 1 && e.ip == ip) return &e;
+    if (!live) {
+      if (!victim || victim->bit_plus1) victim = &e;  // prefer a free or expired slot
+    } else if (!victim || (victim->bit_plus1 && victim->expire > now && e.expire < victim->expire)) {
+      victim = &e;
+    }
+  }
+  if (!create) return nullptr;
+  if (victim->bit_plus1 && victim->expire > now) host_evictions_.inc();
+  victim->ip = ip;
+  victim->bit_plus1 = bit + 1;
+  victim->expire = now;
+  return victim;
+}
+
+bool Detector::hosts_ok(const DetectEngine::RuleInfo& ri, const Match& m) noexcept {
+  for (const auto& op : ri.host_ops) {
+    if (op.cmd != XbitOp::Cmd::IsSet && op.cmd != XbitOp::Cmd::IsNotSet) continue;
+    bool set = true;  // on every host the op names
+    if (op.src && !host_bit(m.src, op.bit, m.ts.usec, false)) set = false;
+    if (op.dst && !host_bit(m.dst, op.bit, m.ts.usec, false)) set = false;
+    if (set != (op.cmd == XbitOp::Cmd::IsSet)) return false;
+  }
+  return true;
+}
+
+void Detector::hosts_apply(const DetectEngine::RuleInfo& ri, const Match& m) noexcept {
+  const int64_t now = m.ts.usec;
+  for (const auto& op : ri.host_ops) {
+    if (op.cmd == XbitOp::Cmd::IsSet || op.cmd == XbitOp::Cmd::IsNotSet) continue;
+    const int64_t until = now + int64_t(op.expire ? op.expire : kHostBitExpire) * 1000000;
+    for (int side = 0; side < 2; ++side) {
+      if (!(side == 0 ? op.src : op.dst)) continue;
+      const IpAddr& ip = side == 0 ? m.src : m.dst;
+      HostBit* e = host_bit(ip, op.bit, now, false);
+      bool set = op.cmd == XbitOp::Cmd::Set || (op.cmd == XbitOp::Cmd::Toggle && !e);
+      if (set) {
+        if (!e) e = host_bit(ip, op.bit, now, true);
+        if (e) e->expire = until;
+      } else if (e) {
+        e->bit_plus1 = 0;  // unset, or toggled off
+      }
+    }
+  }
+}
+
+void Detector::add_event(const flow::Flow& f, EventKind k, const char* name) noexcept {
+  if (!name) return;
+  if (n_events_ >= kMaxPacketEvents) {
+    events_overflow_.inc();
+    return;
+  }
+  events_[n_events_++] = {&f, name, k, false};
+}
+
+// app-layer-event values are the app layer's names ("smtp.line_too_long", mapped from
+// Suricata's at load); stream-event values are "stream.<what>" (the keyword adds the prefix).
+bool Detector::has_event(const flow::Flow* f, EventKind k, std::string_view names) const noexcept {
+  if (!f) return false;
+  for (uint32_t i = 0; i < n_events_; ++i) {
+    const PacketEvent& e = events_[i];
+    if (e.f != f || e.kind != k || e.by_tx) continue;
+    // `names`: one name, or the app layer's names of one Suricata event, '|'-separated.
+    for (std::string_view rest = names; !rest.empty();) {
+      size_t bar = rest.find('|');
+      if (rest.substr(0, bar) == e.name) return true;
+      rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+    }
+  }
+  return false;
+}
+
 bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
   for (const auto& c : r.app_checks) {
     if (c.keyword == "app-layer-protocol") {
@@ -866,13 +970,15 @@ bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
     } else if (c.keyword == "stream_size") {
       if (!stream_size_ok(c.value, m)) return false;
     } else if (c.keyword == "decode-event") {
-      // The packet's decode event (the decoder keeps the last one it raised).
-      if (!m.p || !m.p->decode_event) return false;
-      std::string_view want = c.value;
-      while (!want.empty() && want.back() == ' ') want.remove_suffix(1);
-      while (!want.empty() && want.front() == ' ') want.remove_prefix(1);
-      std::string_view have = decode::decode_event_name(m.p->decode_event);
-      if ((have == want) == c.negated) return false;
+      // Every decode event of the packet (decoder and defragmenter, Packet::decode_events).
+      bool have = false;
+      for (uint64_t ev = m.p ? m.p->decode_events : 0; ev && !have; ev &= ev - 1)
+        have = decode::decode_event_name(uint16_t(__builtin_ctzll(ev))) == c.value;
+      if (have == c.negated) return false;
+    } else if (c.keyword == "app-layer-event") {
+      if (has_event(m.f, EventKind::App, c.value) == c.negated) return false;
+    } else if (c.keyword == "stream-event") {
+      if (has_event(m.f, EventKind::Stream, c.value) == c.negated) return false;
     } else {
       return false;  // needs state this stage does not have yet: the rule cannot match
     }
@@ -1128,6 +1234,14 @@ void Detector::alert(uint32_t r, const Match& m) noexcept {
     c.tx = m.tx;
     c.tx_id = m.tx_id;
     c.has_tx = m.kind == Kind::Tx;
+    // Output options (payload, packet, ether): the packet inspected, or the one being
+    // processed for stream and transaction matches; the stream window of a stream match.
+    c.pkt = m.p ? m.p : (cur_pkt_ && cur_flow_ == m.f ? cur_pkt_ : nullptr);
+    c.stream_match = m.stream || (m.kind == Kind::Packet && m.sbufs &&
+                                  ri.smode == DetectEngine::StreamMode::StreamOnly);
+    if (c.stream_match && m.sbufs)
+      if (const Bytes* b = m.sbufs->get(BufferId::Payload)) c.stream_data = *b;
+    if (FlowVars* v = m.f && flow_used_ ? vars_of(m.f, false) : nullptr) c.pass = v->pass;
     output::write_alert_event(*m.eve, rule, c);
     eve_alerts_.inc();
   }
@@ -1144,7 +1258,7 @@ void Detector::run(const Match& m) noexcept {
   for (uint32_t o : cand_) {
     uint32_t ri_idx = e.rule_at(o);
     const auto& ri = e.info(ri_idx);
-    if (ri.kind != m.kind) continue;
+    if (ri.kind != m.kind && !m.events) continue;
     // Packet rules: the packet's payload and/or the raw stream window, in one pass in rule
     // order (Suricata's order), each rule on what it requires.
     bool on_packet = true, on_stream = false;
@@ -1166,6 +1280,7 @@ void Detector::run(const Match& m) noexcept {
     }
     const Rule& r = rules[ri_idx];
     if (ri.app && ri.app != m.app) continue;
+    if (m.p && m.p->decode_only && !ri.decode_event) continue;  // only its decode events count
     if (m.kind == Kind::Packet && on_packet && ri.needs_payload &&
         (!m.p || m.p->payload_len == 0)) {
       on_packet = false;
@@ -1177,6 +1292,7 @@ void Detector::run(const Match& m) noexcept {
       vars_looked = true;
     }
     if (ri.has_flowvars && !vars_ok(ri, vars)) continue;
+    if (!ri.host_ops.empty() && !hosts_ok(ri, m)) continue;
     if (!r.buffers.empty()) {
       bool hit = on_packet && match_buffers(r, *m.bufs, ms_);
       if (!hit && on_stream && match_buffers(r, *m.sbufs, ms_)) {
@@ -1195,6 +1311,7 @@ void Detector::run(const Match& m) noexcept {
       if (!vars) vars = vars_of(m.f, true);
       vars_apply(ri, vars);
     }
+    if (!ri.host_ops.empty()) hosts_apply(ri, m);
     if (r.action == Action::Pass) {
       if (FlowVars* v = vars ? vars : vars_of(m.f, true)) v->pass = true;
       break;  // Suricata: a matching pass rule ends inspection of the packet (and flow)
@@ -1211,6 +1328,7 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
     ~Done() {
       d->cur_pkt_ = nullptr;
       d->cur_flow_ = nullptr;
+      d->n_events_ = 0;
     }
   } done{this};
   if (!engine_ || engine_->rules().rules.empty()) return;
@@ -1294,6 +1412,12 @@ void Detector::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const 
   }
   InspectBuffers bufs;
   spec.buffers(tx, dir, bufs);
+  // A rule may mix the packet's payload with the transaction's buffers (content before a
+  // sticky buffer on an app-layer rule): the payload of the packet that completed this
+  // transaction, when it travelled in the transaction's direction.
+  if (cur_pkt_ && cur_flow_ == &f && cur_dir_ == dir && cur_pkt_->payload_len &&
+      !bufs.get(BufferId::Payload))
+    bufs.set(BufferId::Payload, cur_pkt_->payload());
   on_buffers(f, uint16_t(spec.proto), bufs, dir, ts, eve, &spec, tx, tx_id);
 }
 
@@ -1342,8 +1466,26 @@ void Detector::on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffer
     auto l = e.tx_always(a, dir);
     cand_.insert(cand_.end(), l.begin(), l.end());
   }
+  if (!cand_.empty()) run(m);
+
+  // App-layer events this packet raised on the flow: event rules see them with this
+  // transaction (the alert carries it); the packet pass then skips them.
+  bool pending = false;
+  for (uint32_t i = 0; i < n_events_ && !pending; ++i)
+    pending = events_[i].f == &f && events_[i].kind == EventKind::App && !events_[i].by_tx;
+  if (!pending) return;
+  cand_.clear();
+  for (uint16_t a : {app, uint16_t(0)}) {
+    auto l = e.event_rules(a);
+    cand_.insert(cand_.end(), l.begin(), l.end());
+  }
   if (cand_.empty()) return;
+  m.events = true;
+  m.alerts = 0;
   run(m);
+  if (!m.alerts) return;  // e.g. a to_client event rule waits for the to_client pass
+  for (uint32_t i = 0; i < n_events_; ++i)
+    if (events_[i].f == &f && events_[i].kind == EventKind::App) events_[i].by_tx = true;
 }
 
 }  // namespace ww::detect

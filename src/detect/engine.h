@@ -71,6 +71,7 @@ struct DetectLimits {
   uint32_t flow_table_slots = 1u << 16;    // flows with variables per worker (power of two)
   uint32_t threshold_slots = 1u << 16;     // threshold/detection_filter entries per worker
   uint32_t max_alerts_per_packet = 15;     // Suricata's packet_alert_max
+  uint32_t host_bit_slots = 1u << 14;      // hostbits / xbits on hosts per worker
 };
 
 class DetectEngine {
@@ -94,6 +95,7 @@ class DetectEngine {
     uint32_t order = 0;       // position in Suricata's evaluation order
     uint16_t app = 0;         // detect AppProtoId the rule needs (0: any)
     bool needs_payload = false;
+    bool decode_event = false;  // has a decode-event check: sees decode_only packets
     bool has_fp = false;      // reached through the prefilter
     bool has_flowvars = false;
     StreamMode smode = StreamMode::PacketOnly;
@@ -114,6 +116,14 @@ class DetectEngine {
       int32_t value_var = -1;  // compare/assign with another flowint
     };
     std::vector<IntOp> int_ops;
+    // hostbits and xbits with track ip_src/ip_dst: bits on hosts (Detector's host table).
+    struct HostOp {
+      XbitOp::Cmd cmd;
+      uint32_t bit;
+      bool src, dst;        // the packet's source and/or destination host
+      uint32_t expire = 0;  // seconds; 0: kHostBitExpire
+    };
+    std::vector<HostOp> host_ops;
   };
   // Rules whose source (or destination) addresses are a few narrow ranges (IP reputation
   // lists: Suricata's "IP-only" rules), found by address instead of being tried on every
@@ -140,8 +150,16 @@ class DetectEngine {
   std::span<const uint32_t> tx_always(uint16_t app, Direction d) const noexcept;
   // Buffers some tx rule of this app proto inspects (scan order for on_transaction).
   std::span<const BufferId> tx_buffers(uint16_t app) const noexcept;
+  // Packet rules without buffers that check app-layer-event, per app proto id (orders): also
+  // tried on the transactions the app layer reports in the packet that raised the event, so
+  // that the alert carries the transaction (Suricata's per-transaction app-layer events).
+  std::span<const uint32_t> event_rules(uint16_t app) const noexcept {
+    return app < event_rules_.size() ? std::span<const uint32_t>(event_rules_[app])
+                                     : std::span<const uint32_t>();
+  }
   uint32_t flowbit_count() const noexcept { return uint32_t(flowbit_names_.size()); }
   uint32_t flowint_count() const noexcept { return uint32_t(flowint_names_.size()); }
+  uint32_t hostbit_count() const noexcept { return uint32_t(hostbit_names_.size()); }
   // detect AppProtoId for an app::Proto value (0 when the rule language has no such name).
   uint16_t app_of(uint16_t app_proto) const noexcept {
     return app_proto < app_map_.size() ? app_map_[app_proto] : 0;
@@ -167,7 +185,8 @@ class DetectEngine {
   PortIndex groups_[4][2];
   std::vector<std::vector<uint32_t>> tx_always_;   // [app * 2 + dir]
   std::vector<std::vector<BufferId>> tx_buffers_;  // [app]
-  std::vector<std::string> flowbit_names_, flowint_names_;
+  std::vector<std::vector<uint32_t>> event_rules_;  // [app]
+  std::vector<std::string> flowbit_names_, flowint_names_, hostbit_names_;
   std::vector<uint16_t> app_map_;
 };
 
@@ -205,7 +224,20 @@ class Detector {
     cur_dir_ = dir;
     cur_eve_ = eve;
     cur_added_ = false;
+    n_events_ = 0;
   }
+  // Anomalies raised while the current packet is processed (between begin_packet and the end
+  // of on_packet): the app layer's ("<proto>.<what>", app-layer-event) and the reassembler's
+  // ("stream.<what>", stream-event). Rules of that packet see them; at most kMaxPacketEvents
+  // per packet (detect.events.overflow). `name` must be a static string.
+  void on_app_event(const flow::Flow& f, const char* name) noexcept {
+    add_event(f, EventKind::App, name);
+  }
+  void on_stream_event(const flow::Flow& f, const char* name) noexcept {
+    add_event(f, EventKind::Stream, name);
+  }
+  static constexpr uint32_t kMaxPacketEvents = 16;
+  static constexpr uint32_t kHostBitExpire = 30;  // seconds, when the rule names none
   void on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept;
   void on_stream_gap(flow::Flow& f, Direction d, uint64_t len) noexcept;
   bool wants_stream() const noexcept { return engine_ && engine_->stream_rule_count() > 0; }
@@ -219,9 +251,34 @@ class Detector {
   std::vector<uint32_t>* record_sids = nullptr;
 
  private:
+  enum class EventKind : uint8_t { App, Stream };
+  struct PacketEvent {
+    const flow::Flow* f;
+    const char* name;
+    EventKind kind;
+    bool by_tx;  // matched by an event rule on a transaction: the packet pass skips it
+  };
+  void add_event(const flow::Flow& f, EventKind k, const char* name) noexcept;
+  bool has_event(const flow::Flow* f, EventKind k, std::string_view name) const noexcept;
+  PacketEvent events_[kMaxPacketEvents];
+  uint32_t n_events_ = 0;
+
   struct FlowVars;
   struct Thr;
   struct Match;  // what the candidate evaluation needs to know about the packet or tx
+  // Host bits: open addressing (ip, bit) -> expiry, probing kHostProbe slots; a full
+  // neighbourhood evicts its soonest-expiring entry (detect.hostbits.evictions).
+  struct HostBit {
+    IpAddr ip;
+    uint32_t bit_plus1 = 0;  // 0: free
+    int64_t expire = 0;      // usec, packet time
+  };
+  static constexpr size_t kHostProbe = 16;
+  HostBit* host_bit(const IpAddr& ip, uint32_t bit, int64_t now, bool create) noexcept;
+  bool hosts_ok(const DetectEngine::RuleInfo& ri, const Match& m) noexcept;
+  void hosts_apply(const DetectEngine::RuleInfo& ri, const Match& m) noexcept;
+  std::vector<HostBit> hostbits_;
+
   struct StreamWin;
   StreamWin* stream_win(flow::Flow& f, Direction d, bool create) noexcept;
   void inspect_stream(flow::Flow& f, Direction d, bool timeout) noexcept;
@@ -268,6 +325,8 @@ class Detector {
   Counter& stream_inspections_;
   Counter& stream_bytes_;
   Counter& stream_nomem_;
+  Counter& events_overflow_;
+  Counter& host_evictions_;
 };
 
 // Sits between the reassembler and the app layer: forwards every callback to the app layer
@@ -278,15 +337,16 @@ class StreamTee final : public stream::StreamSink {
   StreamTee(stream::StreamSink& next, Detector& det) noexcept : next_(next), det_(det) {}
   void on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept override {
     next_.on_data(f, d, data, offset);
-    det_.on_stream_data(f, d, data, offset);
+    if (det_.wants_stream()) det_.on_stream_data(f, d, data, offset);
   }
   void on_gap(flow::Flow& f, Direction d, uint64_t len) noexcept override {
     next_.on_gap(f, d, len);
-    det_.on_stream_gap(f, d, len);
+    if (det_.wants_stream()) det_.on_stream_gap(f, d, len);
   }
   void on_close(flow::Flow& f, Direction d) noexcept override { next_.on_close(f, d); }
   void on_anomaly(flow::Flow& f, Direction d, stream::StreamAnomaly a) noexcept override {
     next_.on_anomaly(f, d, a);
+    det_.on_stream_event(f, stream::anomaly_name(a));
   }
 
  private:

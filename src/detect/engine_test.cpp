@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "app/parser.h"
 #include "app/proto.h"
+#include "decode/events.h"
 #include "flow/arena.h"
 #include "flow/flow.h"
 #include "flow/test_packets.h"
@@ -317,6 +319,148 @@ TEST(DetectEngine, AlertEventFormat) {
   EXPECT_STREQ(doc["flow"]["src_ip"].GetString(), "192.168.1.5");
   EXPECT_EQ(f.stats.counter("detect.alerts").get(), 1u);
   EXPECT_EQ(f.stats.counter("output.eve.events.alert").get(), 1u);
+}
+
+// Anomalies raised while a packet is processed (begin_packet .. on_packet) are that packet's:
+// app-layer-event and stream-event rules see them, the next packet does not.
+TEST(DetectEngine, AppLayerAndStreamEventsOfThePacket) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"ev"; app-layer-event:tls.invalid_handshake_message; sid:1;)
+alert tcp any any -> any any (msg:"st"; stream-event:pkt_invalid_timestamp; sid:2;)
+)");
+  auto pkt = [&](const char* app_ev, const char* stream_ev, std::string_view payload = "x") {
+    f.det->begin_packet(nullptr, &f.flow, Direction::ToServer, f.eve.get());
+    if (app_ev) f.det->on_app_event(f.flow, app_ev);
+    if (stream_ev) f.det->on_stream_event(f.flow, stream_ev);
+    f.tcp(payload);
+  };
+  pkt("tls.invalid_handshake", nullptr);
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({1}));
+  pkt("tls.handshake_too_large", nullptr);  // the other name of the same Suricata event
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({1, 1}));
+  f.sids = {1};
+  pkt(nullptr, nullptr);  // the event belonged to the previous packet
+  pkt(nullptr, "stream.pkt_invalid_timestamp");
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({1, 2}));
+  pkt("tls.invalid_record", nullptr);  // another event
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({1, 2}));
+  // Another flow's event is not this flow's.
+  flow::Flow other;
+  f.det->begin_packet(nullptr, &f.flow, Direction::ToServer, f.eve.get());
+  f.det->on_app_event(other, "tls.invalid_handshake");
+  f.tcp("x");
+  EXPECT_EQ(f.sids.size(), 2u);
+  // Bounded per packet.
+  f.det->begin_packet(nullptr, &f.flow, Direction::ToServer, f.eve.get());
+  for (uint32_t i = 0; i <= Detector::kMaxPacketEvents; ++i) f.det->on_app_event(other, "a.b");
+  f.det->on_app_event(f.flow, "tls.invalid_handshake");  // dropped: the list is full
+  f.tcp("x");
+  EXPECT_EQ(f.sids.size(), 2u);
+  EXPECT_EQ(f.stats.value("detect.events.overflow"), 2u);
+}
+
+// An app-layer event raised before the transaction is reported: the event rule alerts with
+// the transaction (tx_id), once; the packet pass does not raise it again.
+TEST(DetectEngine, AppLayerEventWithItsTransaction) {
+  Fixture f(R"(
+alert dns any any -> any any (msg:"z"; app-layer-event:dns.z_flag_set; sid:1;)
+alert dns any any -> any any (msg:"op"; flow:to_client; app-layer-event:dns.invalid_opcode; sid:2;)
+)");
+  f.flow.proto = ipproto::kUdp;
+  f.flow.app_proto = uint16_t(app::Proto::Dns);
+  InspectBuffers d;
+  f.det->begin_packet(nullptr, &f.flow, Direction::ToServer, f.eve.get());
+  f.det->on_app_event(f.flow, "dns.z_flag_set");
+  f.det->on_app_event(f.flow, "dns.invalid_opcode");
+  f.det->on_buffers(f.flow, uint16_t(app::Proto::Dns), d, Direction::ToServer,
+                    Timestamp{5000000}, f.eve.get(), nullptr, nullptr, 7);
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+  auto buf = bytes_of("x");
+  Packet p = make_packet(ipproto::kUdp, {kClient, 40000}, {kServer, 80}, 5000000, &buf);
+  f.det->on_packet(p, &f.flow, Direction::ToServer, f.eve.get());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));  // consumed by the transaction
+  std::string out(f.eve->pending());
+  EXPECT_NE(out.find("\"tx_id\":7"), std::string::npos) << out;
+}
+
+// Content before a sticky buffer on an app-layer rule inspects the payload of the packet
+// that completed the transaction (Suricata matches it on that packet).
+TEST(DetectEngine, TransactionRuleWithPacketPayload) {
+  Fixture f(R"(
+alert dns any any -> any any (msg:"mixed"; content:"|01 00 00 01|"; offset:2; depth:4; dns.query; content:"evil"; sid:1;)
+)");
+  f.flow.proto = ipproto::kUdp;
+  f.flow.app_proto = uint16_t(app::Proto::Dns);
+  app::ParserSpec spec{};
+  spec.proto = app::Proto::Dns;
+  spec.buffers = [](const void*, Direction, InspectBuffers& out) noexcept {
+    static const std::string q = "evil.example";
+    out.set(BufferId::DnsQuery, {reinterpret_cast<const uint8_t*>(q.data()), q.size()});
+  };
+  auto send = [&](std::string_view payload) {
+    auto buf = bytes_of(payload);
+    Packet p = make_packet(ipproto::kUdp, {kClient, 40000}, {kServer, 53}, 5000000, &buf);
+    f.det->begin_packet(&p, &f.flow, Direction::ToServer, f.eve.get());
+    f.det->on_transaction(f.flow, spec, nullptr, 0, Direction::ToServer, p.ts, f.eve.get());
+    f.det->on_packet(p, &f.flow, Direction::ToServer, f.eve.get());
+  };
+  send(std::string("\x12\x34\x01\x00\x00\x01", 6));
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+  send(std::string("\x12\x34\x81\x80\x00\x01", 6));
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+}
+
+// decode-event sees every event of the packet; a decode_only packet (fragment, rejected
+// packet) is inspected by decode-event rules only, without a flow.
+TEST(DetectEngine, DecodeEventsAndDecodeOnlyPackets) {
+  Fixture f(R"(
+alert pkthdr any any -> any any (msg:"trunc"; decode-event:ipv6.trunc_exthdr; sid:1;)
+alert pkthdr any any -> any any (msg:"fh"; decode-event:ipv6.exthdr_useless_fh; sid:2;)
+alert ip any any -> any any (msg:"any"; sid:3;)
+)");
+  auto buf = bytes_of("");
+  Packet p = make_packet(ipproto::kTcp, {kClient, 1}, {kServer, 2}, 1000000, &buf);
+  auto bit = [](decode::DecodeEvent e) { return uint64_t(1) << unsigned(e); };
+  p.decode_events = bit(decode::DecodeEvent::Ipv6TruncExthdr) |
+                    bit(decode::DecodeEvent::Ipv6ExthdrUselessFh);
+  p.decode_only = true;
+  f.det->on_packet(p, nullptr, Direction::ToServer, f.eve.get());
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({1, 2}));
+  p.decode_only = false;
+  p.decode_events = bit(decode::DecodeEvent::Ipv6ExthdrUselessFh);
+  f.sids.clear();
+  f.det->on_packet(p, nullptr, Direction::ToServer, f.eve.get());
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({2, 3}));
+}
+
+// hostbits: bits on the source/destination hosts, shared by every flow of the host, with
+// Suricata's set-before-check order on one packet; toggle and unset; expiry.
+TEST(DetectEngine, Hostbits) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"set"; content:"SET"; hostbits:set,h1,src,expire 10; sid:1;)
+alert tcp any any -> any any (msg:"isset dst"; content:"CHK"; hostbits:isset,h1,dst; sid:2;)
+alert tcp any any -> any any (msg:"isset src"; content:"CHK"; hostbits:isset,h1; sid:3;)
+alert tcp any any -> any any (msg:"toggle"; content:"TOG"; hostbits:toggle,h1,src; sid:4;)
+alert tcp any any -> any any (msg:"quiet"; content:"Q"; hostbits:noalert; hostbits:set,h2; sid:5;)
+alert tcp any any -> any any (msg:"h2"; content:"Q"; hostbits:isset,h2,both; sid:6;)
+)");
+  f.tcp("CHK");
+  EXPECT_TRUE(f.sids.empty());
+  f.tcp("SET CHK", false, 1000000);
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({1, 3}));
+  f.sids.clear();
+  f.tcp("CHK", true, 2000000);  // the reply: the client is now the destination
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({2}));
+  f.sids.clear();
+  f.tcp("TOG CHK", false, 3000000);  // toggled off before the check
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({4}));
+  f.sids.clear();
+  f.tcp("SET", false, 4000000);
+  f.tcp("CHK", false, 15000000);  // expired (10 s)
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({1}));
+  f.sids.clear();
+  f.tcp("Q", false, 16000000);  // h2 set on the client only: "both" needs the server too
+  EXPECT_TRUE(f.sids.empty());
 }
 
 }  // namespace

@@ -22,7 +22,33 @@ bool event_name_ok(std::string_view s) {
   return true;
 }
 
+// Suricata's names for events the app layer reports under its own name (app-layer-event
+// values are stored as the app layer's names, '|'-separated, which detection compares with
+// the anomalies a packet raised). Only equivalents: a Suricata event wardwatch does not raise
+// is kept as written and never matches.
+constexpr std::pair<std::string_view, std::string_view> kEventAliases[] = {
+    // A handshake message that does not parse, or whose length is beyond any sane message.
+    {"tls.invalid_handshake_message", "tls.invalid_handshake|tls.handshake_too_large"},
+    {"tls.invalid_certificate", "tls.certificate_invalid"},
+    {"tls.invalid_ssl_record", "tls.invalid_record"},
+    {"http.gzip_decompression_failed", "http.decompression_failed"},
+    {"smb.malformed_data", "smb.malformed"},
+    {"ssh.invalid_record", "ssh.invalid_packet"},
+    {"dhcp.malformed_options", "dhcp.malformed"},
+};
+
 }  // namespace
+
+// The app layer's anomaly name for a Suricata app-layer event name.
+std::string app_event_name(std::string_view suricata) {
+  for (const auto& [from, to] : kEventAliases)
+    if (suricata == from) return std::string(to);
+  // Protocol-independent events: Suricata "applayer_no_tls_after_starttls", wardwatch
+  // "applayer.no_tls_after_starttls".
+  if (suricata.starts_with("applayer_"))
+    return fmt::format("applayer.{}", suricata.substr(9));
+  return std::string(suricata);
+}
 
 Result<void> app_layer_protocol(RuleBuilder& b, std::string_view arg) {
   auto p = split(arg, ',');
@@ -53,7 +79,7 @@ Result<void> app_layer_event(RuleBuilder& b, std::string_view arg) {
       b.unsupported(fmt::format("protocol:{}", proto),
                     fmt::format("app-layer protocol '{}' is not parsed by wardwatch", proto));
   }
-  add_check(b, "app-layer-event", arg);
+  add_check(b, "app-layer-event", app_event_name(arg));
   return {};
 }
 
@@ -67,7 +93,9 @@ Result<void> decode_event(RuleBuilder& b, std::string_view arg) {
 Result<void> stream_event(RuleBuilder& b, std::string_view arg) {
   arg = trim(arg);
   if (!event_name_ok(arg)) return fail(fmt::format("invalid event name '{}'", arg));
-  add_check(b, "stream-event", arg);
+  // The reassembler names its anomalies "stream.<what>" (stream::anomaly_name).
+  add_check(b, "stream-event", arg.starts_with("stream.") ? std::string(arg)
+                                                          : fmt::format("stream.{}", arg));
   return {};
 }
 

@@ -1,3 +1,4 @@
+#include "detect/keywords/keywords.h"
 #include "detect/keywords/test_util.h"
 
 namespace ww::detect {
@@ -14,6 +15,18 @@ TEST(AppKeywordsTest, ChecksAreKept) {
   EXPECT_EQ(d.app_checks[0].keyword, "dns.opcode");
   Rule t = loaded(R"(tls.version:1.2; sid:1;)", "alert tls any any -> any any");
   EXPECT_EQ(t.app_checks[0].value, "1.2");
+}
+
+TEST(AppKeywordsTest, EventNames) {
+  // app-layer-event: Suricata's names become the app layer's; stream-event gets "stream.".
+  Rule r = loaded(
+      R"(app-layer-event:tls.invalid_handshake_message; app-layer-event:applayer_no_tls_after_starttls; app-layer-event:dns.z_flag_set; stream-event:pkt_invalid_timestamp; sid:1;)");
+  ASSERT_EQ(r.app_checks.size(), 4u);
+  EXPECT_EQ(r.app_checks[0].value, "tls.invalid_handshake|tls.handshake_too_large");
+  EXPECT_EQ(r.app_checks[1].value, "applayer.no_tls_after_starttls");
+  EXPECT_EQ(r.app_checks[2].value, "dns.z_flag_set");
+  EXPECT_EQ(r.app_checks[3].value, "stream.pkt_invalid_timestamp");
+  EXPECT_EQ(kw::app_event_name("smb.malformed_data"), "smb.malformed");
 }
 
 TEST(AppKeywordsTest, Base64) {

@@ -118,25 +118,70 @@ Result<void> flowint(RuleBuilder& b, std::string_view arg) {
   return {};
 }
 
+namespace {
+bool xbit_cmd(std::string_view cmd, XbitOp::Cmd& out) {
+  if (cmd == "set")
+    out = XbitOp::Cmd::Set;
+  else if (cmd == "isset")
+    out = XbitOp::Cmd::IsSet;
+  else if (cmd == "isnotset")
+    out = XbitOp::Cmd::IsNotSet;
+  else if (cmd == "unset")
+    out = XbitOp::Cmd::Unset;
+  else if (cmd == "toggle")
+    out = XbitOp::Cmd::Toggle;
+  else if (cmd == "noalert")
+    out = XbitOp::Cmd::NoAlert;
+  else
+    return false;
+  return true;
+}
+}  // namespace
+
+// hostbits:<set|unset|toggle|isset|isnotset>,<name>[,<src|dst|both>][,expire <seconds>], or
+// hostbits:noalert. Bits on hosts: xbits with track ip_src (src, the default), ip_dst (dst) or
+// both hosts ("ip_both"), kept in the Detector's bounded host table.
+Result<void> hostbits(RuleBuilder& b, std::string_view arg) {
+  auto p = split(arg, ',');
+  if (p.size() == 1 && p[0] == "noalert") {
+    b.rule.noalert = true;
+    return {};
+  }
+  if (p.size() < 2) return fail("expected 'command, name[, src|dst|both][, expire <seconds>]'");
+  XbitOp op;
+  if (!xbit_cmd(p[0], op.cmd) || op.cmd == XbitOp::Cmd::NoAlert)
+    return fail(fmt::format("unknown hostbits command '{}'", p[0]));
+  if (!valid_name(p[1])) return fail(fmt::format("invalid hostbit name '{}'", p[1]));
+  op.name = std::string(p[1]);
+  op.track = "ip_src";
+  for (size_t i = 2; i < p.size(); ++i) {
+    std::string_view it = p[i];
+    size_t sp = it.find(' ');
+    std::string_view word = it.substr(0, sp);
+    std::string_view val = sp == std::string_view::npos ? "" : trim(it.substr(sp + 1));
+    if (it == "src") {
+      op.track = "ip_src";
+    } else if (it == "dst") {
+      op.track = "ip_dst";
+    } else if (it == "both") {
+      op.track = "ip_both";
+    } else if (word == "expire") {
+      if (!parse_int(val, op.expire) || op.expire == 0)
+        return fail(fmt::format("invalid expire '{}'", val));
+    } else {
+      return fail(fmt::format("unknown hostbits option '{}'", it));
+    }
+  }
+  b.rule.xbits.push_back(std::move(op));
+  return {};
+}
+
 Result<void> xbits(RuleBuilder& b, std::string_view arg) {
   auto p = split(arg, ',');
   if (p.size() < 2) return fail("expected 'command, name, track <ip_src|ip_dst|ip_pair>'");
   XbitOp op;
   std::string_view cmd = p[0];
-  if (cmd == "set")
-    op.cmd = XbitOp::Cmd::Set;
-  else if (cmd == "isset")
-    op.cmd = XbitOp::Cmd::IsSet;
-  else if (cmd == "isnotset")
-    op.cmd = XbitOp::Cmd::IsNotSet;
-  else if (cmd == "unset")
-    op.cmd = XbitOp::Cmd::Unset;
-  else if (cmd == "toggle")
-    op.cmd = XbitOp::Cmd::Toggle;
-  else if (cmd == "noalert")
-    op.cmd = XbitOp::Cmd::NoAlert;
-  else
-    return fail(fmt::format("unknown xbits command '{}'", cmd));
+  if (!xbit_cmd(cmd, op.cmd)) return fail(fmt::format("unknown xbits command '{}'", cmd));
   if (!valid_name(p[1])) return fail(fmt::format("invalid xbit name '{}'", p[1]));
   op.name = std::string(p[1]);
   for (size_t i = 2; i < p.size(); ++i) {

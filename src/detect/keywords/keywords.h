@@ -1,6 +1,7 @@
 // Parse functions of all keywords; each family lives in its own file of this folder.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "detect/keywords/registry.h"
@@ -54,6 +55,7 @@ WW_KW(flow);
 WW_KW(flowbits);
 WW_KW(flowint);
 WW_KW(xbits);
+WW_KW(hostbits);
 // threshold.cpp
 WW_KW(threshold);
 WW_KW(detection_filter);
@@ -88,5 +90,9 @@ WW_KW(base64_decode);
 // transform.cpp
 WW_KW(transform);
 #undef WW_KW
+
+// app.cpp: the app layer's anomaly name for a Suricata app-layer-event name
+// ("tls.invalid_handshake_message" -> "tls.invalid_handshake").
+std::string app_event_name(std::string_view suricata);
 
 }  // namespace ww::detect::kw

@@ -67,6 +67,7 @@ constexpr std::array kKeywords = {
     KeywordSpec{"flowbits", "", Arg::Required, &flowbits},
     KeywordSpec{"flowint", "", Arg::Required, &flowint},
     KeywordSpec{"xbits", "", Arg::Required, &xbits},
+    KeywordSpec{"hostbits", "", Arg::Required, &hostbits},
     KeywordSpec{"threshold", "", Arg::Required, &threshold},
     KeywordSpec{"detection_filter", "", Arg::Required, &detection_filter},
     KeywordSpec{"stream_size", "", Arg::Required, &stream_size},
