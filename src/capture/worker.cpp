@@ -36,8 +36,9 @@ void Worker::set_detect(std::shared_ptr<const detect::DetectEngine> engine) {
     detect_ = std::make_unique<detect::Detector>(std::move(engine), *stats_block_, in_iface_);
   else
     detect_.reset();
-  // Raw stream inspection: reassembled bytes go to the app layer and to detection.
-  if (detect_ && detect_->wants_stream())
+  // Raw stream inspection and stream-event: reassembled bytes and stream anomalies go to the
+  // app layer and to detection.
+  if (detect_)
     tee_ = std::make_unique<detect::StreamTee>(
         app_enabled_ ? static_cast<stream::StreamSink&>(app_) : no_app_, *detect_);
 }
@@ -47,6 +48,10 @@ Worker::~Worker() = default;
 void Worker::process(const Packet& p) noexcept {
   pkts_.inc();
   // Expiry walks a bounded slice; once per millisecond of packet time is plenty.
+  if (p.decode_only) {  // a fragment or a rejected packet: its decode events only, no flow
+    if (detect_) detect_->on_packet(p, nullptr, Direction::ToServer, &eve_);
+    return;
+  }
   if (p.ts.usec - last_tick_.usec >= 1000 || p.ts.usec < last_tick_.usec) tick(p.ts);
   Direction dir = Direction::ToServer;
   flow::Flow* f = flows_.process(p, dir);

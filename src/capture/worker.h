@@ -28,12 +28,16 @@ class PacketFrontEnd {
  public:
   PacketFrontEnd(StatsBlock& stats, const Config& cfg);
   // Decodes `raw` and calls deliver(Packet&) for each packet to track: the packet itself, or
-  // a datagram completed by this fragment. Non-IP and invalid frames are counted only.
+  // a datagram completed by this fragment. Non-IP and invalid frames are counted only (those
+  // with decode events go to detection, marked decode_only).
   template <typename F>
   void ingest(Packet& raw, F&& deliver) noexcept {
     auto st = decoder_.decode(raw);
     if (st == decode::DecodeStatus::Fragment) {
-      if (const Packet* whole = defrag_.add(raw)) {
+      const Packet* whole = defrag_.add(raw);
+      raw.decode_events |= defrag_.events();
+      deliver_events(raw, deliver);
+      if (whole) {
         Packet p = *whole;
         p.pcap_cnt = raw.pcap_cnt;
         p.iface = raw.iface;
@@ -42,7 +46,10 @@ class PacketFrontEnd {
       }
       return;
     }
-    if (st != decode::DecodeStatus::Ok || !raw.has_ip()) return;
+    if (st != decode::DecodeStatus::Ok || !raw.has_ip()) {
+      if (st == decode::DecodeStatus::Invalid) deliver_events(raw, deliver);
+      return;
+    }
     finish(raw);
     deliver(raw);
   }
@@ -52,6 +59,15 @@ class PacketFrontEnd {
  private:
   void finish(Packet& p) noexcept;
   decode::Decoder decoder_;
+  // A fragment or a packet the decoder rejected reaches detection (decode-event rules, no
+  // flow) when it carries decode events, as Suricata inspects every packet it decodes.
+  template <typename F>
+  void deliver_events(Packet& raw, F& deliver) noexcept {
+    if (!raw.decode_events || !raw.has_ip()) return;
+    raw.decode_only = true;
+    finish(raw);
+    deliver(raw);
+  }
   decode::Defragmenter defrag_;
 };
 
@@ -82,6 +98,10 @@ class Worker final : public flow::FlowObserver, public app::TxObserver {
   void on_transaction(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
                       uint64_t tx_id, Direction d) noexcept override;
   int id() const { return id_; }
+  // Each app-layer anomaly: to detection (app-layer-event rules of the current packet).
+  void on_anomaly(flow::Flow& f, const char* event) noexcept override {
+    if (detect_) detect_->on_app_event(f, event);
+  }
   // Signature detection (start-up only): every worker shares one engine, owns its Detector.
   void set_detect(std::shared_ptr<const detect::DetectEngine> engine);
   // Null when no rules are loaded. The app layer hands transactions to it (on_transaction).

@@ -125,7 +125,9 @@ struct Decoder::Impl {
   void event(DecodeEvent e) noexcept {
     p.decode_event = static_cast<uint16_t>(e);
     c.events[static_cast<size_t>(e)]->inc();
+    static_assert(kDecodeEventCount <= 64, "Packet::decode_events holds one bit per event");
   }
+    p.decode_events |= uint64_t(1) << static_cast<unsigned>(e);
   DecodeStatus invalid(DecodeEvent e) noexcept {
     event(e);
     c.invalid->inc();
@@ -764,6 +766,8 @@ DecodeStatus Decoder::decode(Packet& p) noexcept {
 
 DecodeStatus Decoder::decode_ip(Packet& p, uint16_t l3_off) noexcept {
   p.ip_csum_bad = false;
+  p.decode_events = 0;
+  p.decode_only = false;
   p.l4_csum_bad = false;
   p.decode_event = 0;
   reset_l3(p);
@@ -775,3 +779,5 @@ DecodeStatus Decoder::decode_ip(Packet& p, uint16_t l3_off) noexcept {
 }
 
 }  // namespace ww::decode
+  p.decode_events = 0;
+  p.decode_only = false;

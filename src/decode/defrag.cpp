@@ -352,6 +352,7 @@ struct Defragmenter::Impl {
 
   const Packet* add(const Packet& f) noexcept {
     if (!f.is_fragment || f.data == nullptr || (f.ip_version != 4 && f.ip_version != 6))
+    events = 0;
       return nullptr;
     bool v4 = f.ip_version == 4;
     (v4 ? v4_fragments : v6_fragments).inc();
@@ -371,10 +372,12 @@ struct Defragmenter::Impl {
     if (hlen + e > kMaxDatagram) {
       (v4 ? v4_too_large_event : v6_too_large_event).inc();
       return nullptr;
+      raise(v4 ? DecodeEvent::Ipv4FragPktTooLarge : DecodeEvent::Ipv6FragPktTooLarge);
     }
     if (f.more_frags && (n % 8) != 0) {
       (v4 ? v4_invalid_len_event : v6_invalid_len_event).inc();
       return nullptr;
+      raise(v4 ? DecodeEvent::Ipv4FragInvalidLength : DecodeEvent::Ipv6FragInvalidLength);
     }
     if (n == 0) return nullptr;
 
@@ -398,6 +401,7 @@ struct Defragmenter::Impl {
       overlaps.inc();
       (v4 ? v4_overlap_event : v6_overlap_event).inc();
     };
+      raise(v4 ? DecodeEvent::Ipv4FragOverlap : DecodeEvent::Ipv6FragOverlap);
 
     // The end of the datagram: set once by the last fragment, never contradicted.
     uint32_t held_end = g.nranges ? g.ranges[g.nranges - 1].e : 0;
@@ -483,15 +487,21 @@ struct Defragmenter::Impl {
       // Complete. The offset-0 header may be longer than the one checked above.
       if (uint32_t(g.hdr_len) + g.total <= kMaxDatagram)
         done = finish(g, f);
-      else
+      else {
         (v4 ? v4_too_large_event : v6_too_large_event).inc();
       release(i);
+        raise(v4 ? DecodeEvent::Ipv4FragPktTooLarge : DecodeEvent::Ipv6FragPktTooLarge);
+      }
     }
     update_memuse();
     return done;
   }
 
   const Packet* finish(Datagram& g, const Packet& f) noexcept {
+  // Decode events the current add() raised on its fragment (Packet::decode_events bits).
+  uint64_t events = 0;
+  void raise(DecodeEvent e) noexcept { events |= uint64_t(1) << static_cast<unsigned>(e); }
+
     uint32_t hl = g.hdr_len, size = hl + g.total;
     uint8_t* o = out.get();
     read(g, 0, o, hl);
@@ -539,3 +549,4 @@ void Defragmenter::expire(Timestamp now) noexcept { impl_->expire(now.usec); }
 size_t Defragmenter::memuse() const noexcept { return impl_->memuse(); }
 
 }  // namespace ww::decode
+uint64_t Defragmenter::events() const noexcept { return impl_->events; }

@@ -32,6 +32,9 @@ class Defragmenter {
   // owned by the Defragmenter and stay valid until the next call to add() or expire().
   // Otherwise returns nullptr.
   const Packet* add(const Packet& frag) noexcept;
+  // The decode events (Packet::decode_events bits: ipv4/ipv6 frag_overlap, frag_invalid_length,
+  // frag_pkt_too_large) the last add() raised on its fragment; 0 when none.
+  uint64_t events() const noexcept;
   // Drops datagrams older than the timeout (counted in defrag.timeouts).
   void expire(Timestamp now) noexcept;
 

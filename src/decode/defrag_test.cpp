@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 
+#include "decode/events.h"
 #include "decode/test_util.h"
 
 namespace ww::decode {
@@ -238,6 +239,20 @@ TEST_F(DefragTest, OverlapFirstReceivedDataWins) {
 }
 
 TEST_F(DefragTest, ContradictingEndIsDropped) {
+// events(): the decode events the last add() raised on its fragment (for decode-event rules).
+TEST_F(DefragTest, EventsOfTheLastFragment) {
+  auto bit = [](DecodeEvent e) { return uint64_t(1) << unsigned(e); };
+  Frame d = udp_datagram4();
+  EXPECT_EQ(feed(frag4(9, d, 0, 16, true)), nullptr);
+  EXPECT_EQ(defrag_.events(), 0u);
+  EXPECT_EQ(feed(frag4(9, d, 0, 16, true)), nullptr);
+  EXPECT_EQ(defrag_.events(), bit(DecodeEvent::Ipv4FragOverlap));
+  EXPECT_EQ(feed(frag4(9, d, 16, 12, true)), nullptr);  // not a multiple of 8, more follow
+  EXPECT_EQ(defrag_.events(), bit(DecodeEvent::Ipv4FragInvalidLength));
+  EXPECT_EQ(feed(frag4(9, d, 16, 16, true)), nullptr);
+  EXPECT_EQ(defrag_.events(), 0u);
+}
+
   Frame d = udp_datagram4();
   EXPECT_EQ(feed(frag4(4, d, 32, 16, false)), nullptr);  // the end is 48
   EXPECT_EQ(feed(frag4(4, d, 24, 8, false)), nullptr);   // another "last" ending at 32

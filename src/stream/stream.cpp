@@ -94,13 +94,18 @@ struct DirState {
 struct TcpSession {
   DirState dir[2];
   bool syn_seen = false;
+  bool synack_seen = false;
+  bool client_syn = false;     // a SYN without ACK came from the client (ToServer)
+  bool client_syn_ts = false;  // ... with a timestamp option (RFC 7323), client_tsval
+  uint32_t client_tsval = 0;
   TcpSession* next_free = nullptr;
 };
 
 const char* anomaly_name(StreamAnomaly a) {
   switch (a) {
-    case StreamAnomaly::OverlapDiff: return "stream.overlap_different_data";
+    case StreamAnomaly::OverlapDiff: return "stream.reassembly_overlap_different_data";
     case StreamAnomaly::SegmentDropped: return "stream.segment_dropped";
+    case StreamAnomaly::PktInvalidTimestamp: return "stream.pkt_invalid_timestamp";
   }
   return "stream.unknown";
 }
@@ -130,12 +135,13 @@ struct Reassembler::Impl {
         c_mid_pickup(stats.counter("stream.midstream_pickups")),
         c_mid_ignored(stats.counter("stream.midstream_ignored")),
         c_after_close(stats.counter("stream.data_after_close")),
-        c_rst_invalid(stats.counter("stream.rst_invalid")) {}
+        c_rst_invalid(stats.counter("stream.rst_invalid")),
+        c_invalid_ts(stats.counter("stream.pkt_invalid_timestamp")) {}
 
   StreamConfig cfg;
   Counter &c_memuse, &c_sessions, &c_memcap_drop, &c_limit_drop, &c_too_far, &c_ooo, &c_retrans,
       &c_overlap, &c_overlap_diff, &c_gap, &c_depth, &c_mid_pickup, &c_mid_ignored,
-      &c_after_close, &c_rst_invalid;
+      &c_after_close, &c_rst_invalid, &c_invalid_ts;
 
   std::vector<std::unique_ptr<Segment[]>> seg_slabs;
   Segment* seg_free = nullptr;
@@ -511,6 +517,32 @@ struct Reassembler::Impl {
     const bool syn = fl & tcpflag::kSyn;
     uint32_t seq = p.tcp_seq + (syn ? 1 : 0);  // first data byte
     const uint32_t len = p.payload_len;
+
+    // Handshake: the client's SYN and what the server can answer before its SYN/ACK.
+    if (syn && !(fl & tcpflag::kAck) && d == Direction::ToServer && !S.synack_seen) {
+      S.client_syn = true;
+      S.client_syn_ts = p.tcp_opts.has_ts;
+      S.client_tsval = p.tcp_opts.ts_val;
+    }
+    if (S.client_syn && !S.synack_seen) {
+      if (d == Direction::ToClient && p.tcp_opts.has_ts && p.tcp_opts.ts_ecr != 0 &&
+          (!S.client_syn_ts || p.tcp_opts.ts_ecr != S.client_tsval)) {
+        // RFC 7323 3.2: a TSecr echoes a TSval the peer sent; before the SYN/ACK the client has
+        // sent only its SYN's. A server packet echoing anything else cannot come from the
+        // host the client is talking to (injected RST/FIN, Suricata's pkt_invalid_timestamp):
+        // ignored.
+        c_invalid_ts.inc();
+        sink.on_anomaly(f, d, StreamAnomaly::PktInvalidTimestamp);
+        return;
+      }
+      if (d == Direction::ToServer && (fl & tcpflag::kRst)) {
+        // The server holds no connection the RST could reset before it answered the SYN (a
+        // listening socket ignores RSTs, RFC 9293 3.10.7.2): not a close.
+        c_rst_invalid.inc();
+        return;
+      }
+    }
+    if (syn && (fl & tcpflag::kAck) && d == Direction::ToClient) S.synack_seen = true;
 
     if (syn && !D.closed && D.offset == 0 && !D.q) {
       // (Re)starts the direction at its ISN; ignored once data flowed.

@@ -38,9 +38,11 @@ inline constexpr uint8_t kSegmentDropped = 16; // a segment was not queued (limi
 inline constexpr uint8_t kClosed = 32;         // on_close delivered
 }  // namespace flag
 
-// Anomalies the reassembler raises through StreamSink::on_anomaly, once per direction each.
-enum class StreamAnomaly : uint8_t { OverlapDiff, SegmentDropped };
-const char* anomaly_name(StreamAnomaly a);  // "stream.overlap_different_data", ...
+// Anomalies the reassembler raises through StreamSink::on_anomaly: OverlapDiff and
+// SegmentDropped once per direction, PktInvalidTimestamp per packet. Names follow Suricata's
+// stream events where Suricata has one.
+enum class StreamAnomaly : uint8_t { OverlapDiff, SegmentDropped, PktInvalidTimestamp };
+const char* anomaly_name(StreamAnomaly a);  // "stream.reassembly_overlap_different_data", ...
 
 // What the app layer receives. Callbacks run on the worker thread, on the packet path.
 class StreamSink {
@@ -53,7 +55,7 @@ class StreamSink {
   // No more data in this direction (FIN/RST seen and everything before it delivered, or the
   // flow ended).
   virtual void on_close(flow::Flow& f, Direction d) noexcept = 0;
-  // An anomaly in direction `d` (first occurrence per direction). Optional.
+  // An anomaly in direction `d` (see StreamAnomaly for how often). Optional.
   virtual void on_anomaly(flow::Flow& f, Direction d, StreamAnomaly a) noexcept {}
 };
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,7 @@ struct Harness : ::testing::Test, flow::FlowObserver {
   // stable: packets are marked Packet::stable_data and their bytes kept alive, as a
   // memory-mapped capture does (retained segments then point at them).
   bool stable = false;
+  std::optional<std::pair<uint32_t, uint32_t>> ts_next;  // {TSval, TSecr} of the next send
   std::deque<std::vector<uint8_t>> kept;
   void send(bool to_server, uint8_t flags, uint32_t rel_seq, uint32_t rel_ack,
             std::string_view payload = {}) {
@@ -79,6 +81,12 @@ struct Harness : ::testing::Test, flow::FlowObserver {
     Packet p = to_server ? make_tcp(kCli, kSrv, flags, cisn + rel_seq, sisn + rel_ack, 0, &buf)
                          : make_tcp(kSrv, kCli, flags, sisn + rel_seq, cisn + rel_ack, 0, &buf);
     p.stable_data = stable;
+    if (ts_next) {  // the timestamp option (RFC 7323) of this packet only
+      p.tcp_opts.has_ts = true;
+      p.tcp_opts.ts_val = ts_next->first;
+      p.tcp_opts.ts_ecr = ts_next->second;
+      ts_next.reset();
+    }
     Direction d;
     last = table->process(p, d);
     ASSERT_NE(last, nullptr);
@@ -147,7 +155,7 @@ TEST_F(Harness, OverlapWithDifferentDataFirstWins) {
   EXPECT_EQ(sink.data[0], "helloxxxxxworld!!");
   // The anomaly is raised once per direction; the counter counts every time.
   EXPECT_EQ(sink.str(),
-            "S:hello@0 S:!stream.overlap_different_data S:xxxxx@5 S:world@10 S:!!@15");
+            "S:hello@0 S:!stream.reassembly_overlap_different_data S:xxxxx@5 S:world@10 S:!!@15");
 }
 
 TEST_F(Harness, StableCaptureRetainsByReferenceAndStillComparesRetransmissions) {
@@ -386,6 +394,47 @@ TEST_F(Harness, SynWithDataAndSynRetransmission) {
   cli(kSyn, 0, 0, "early");
   srv(kSyn | kAck, 0, 6);
   EXPECT_EQ(sink.str(), "S:early@0");
+}
+
+// Before the SYN/ACK, a server packet whose TSecr is not the client SYN's TSval (RFC 7323 3.2)
+// was not sent by the host the client talks to: raised per packet and ignored.
+TEST_F(Harness, ServerPacketWithWrongTsEchoBeforeSynAckIgnored) {
+  make();
+  ts_next = {{777, 0}};
+  cli(kSyn, 0, 0);
+  ts_next = {{100, 100}};
+  srv(kAck | kRst, 1, 1);
+  ts_next = {{100, 100}};
+  srv(kAck | kFin, 1, 1);
+  ts_next = {{900, 777}};
+  srv(kSyn | kAck, 0, 1);
+  cli(kAck, 1, 1);
+  cli(kAck | kPsh, 1, 1, "GET");
+  EXPECT_EQ(sink.str(),
+            "C:!stream.pkt_invalid_timestamp C:!stream.pkt_invalid_timestamp S:GET@0");
+  EXPECT_EQ(c("stream.pkt_invalid_timestamp"), 2u);
+}
+
+TEST_F(Harness, TsEchoWithoutClientTimestampsIsInvalid) {
+  make();
+  cli(kSyn, 0, 0);  // no timestamp option: nothing the server could echo
+  ts_next = {{100, 100}};
+  srv(kAck | kRst, 1, 1);
+  srv(kSyn | kAck, 0, 1);
+  cli(kAck, 1, 1);
+  cli(kAck | kPsh, 1, 1, "x");
+  EXPECT_EQ(sink.str(), "C:!stream.pkt_invalid_timestamp S:x@0");
+}
+
+TEST_F(Harness, ClientRstBeforeSynAckDoesNotClose) {
+  make();
+  cli(kSyn, 0, 0);
+  cli(kRst, 1, 0);
+  srv(kSyn | kAck, 0, 1);
+  cli(kAck, 1, 1);
+  cli(kAck | kPsh, 1, 1, "x");
+  EXPECT_EQ(sink.str(), "S:x@0");
+  EXPECT_EQ(c("stream.rst_invalid"), 1u);
 }
 
 }  // namespace
