@@ -154,6 +154,37 @@ void read_map(Reader& rd, const YAML::Node& n, const std::string& path,
   }
 }
 
+// `- alert: {payload: yes, packet: yes, xff: {enabled: yes, mode: extra-data, ...}, ...}`
+// with Suricata's option names; options wardwatch does not have (http-body, tagged-packets)
+// are accepted and ignored.
+void read_alert_options(Reader& rd, const YAML::Node& n, EveAlertConfig& a) {
+  const std::string base = "outputs.eve-log.types.alert.";
+  rd.get(n, "payload", base + "payload", a.payload);
+  rd.get(n, "payload-printable", base + "payload-printable", a.payload_printable);
+  rd.get_size(n, "payload-buffer-size", base + "payload-buffer-size", a.payload_buffer_size);
+  rd.get(n, "packet", base + "packet", a.packet);
+  rd.get(n, "metadata", base + "metadata", a.metadata);
+  rd.get(n, "verdict", base + "verdict", a.verdict);
+  if (auto x = n["xff"]) {
+    if (!x.IsMap()) return rd.error_at(x, base + "xff", "expected a mapping");
+    bool enabled = false;
+    rd.get(x, "enabled", base + "xff.enabled", enabled);
+    std::string mode = "extra-data", deployment = "reverse";
+    rd.get(x, "mode", base + "xff.mode", mode);
+    rd.get(x, "deployment", base + "xff.deployment", deployment);
+    rd.get(x, "header", base + "xff.header", a.xff_header);
+    if (mode != "extra-data" && mode != "overwrite")
+      return rd.error_at(x["mode"], base + "xff.mode", "expected extra-data or overwrite");
+    if (deployment != "reverse" && deployment != "forward")
+      return rd.error_at(x["deployment"], base + "xff.deployment", "expected reverse or forward");
+    if (a.xff_header.empty() || a.xff_header.size() > 64)
+      return rd.error_at(x["header"], base + "xff.header", "expected a header name");
+    using M = EveAlertConfig::XffMode;
+    a.xff_mode = !enabled ? M::Off : mode == "overwrite" ? M::Overwrite : M::ExtraData;
+    a.xff_forward = deployment == "forward";
+  }
+}
+
 }  // namespace
 
 Result<Config> parse_config(const std::string& text, const std::string& name) {
@@ -310,16 +341,27 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
       c.eve.rotate_interval_sec = iv / 1000000;
       rd.get_range(eve, "max-files", "outputs.eve-log.max-files", c.eve.max_rotated_files, 1,
                    1000);
+      rd.get(eve, "ethernet", "outputs.eve-log.ethernet", c.eve.ethernet);
+      rd.get(eve, "community-id", "outputs.eve-log.community-id", c.eve.community_id);
+      rd.get_range(eve, "community-id-seed", "outputs.eve-log.community-id-seed",
+                   c.eve.community_id_seed, uint16_t(0), uint16_t(65535));
       if (auto types = eve["types"]) {
         if (!types.IsSequence()) {
           rd.error_at(types, "outputs.eve-log.types", "expected a list of event types");
         } else {
           c.eve.types.clear();
           for (const auto& t : types) {
-            // Suricata allows `- flow` and `- http: {extended: yes}`.
-            if (t.IsScalar()) c.eve.types.push_back(t.Scalar());
-            else if (t.IsMap() && t.size() == 1) c.eve.types.push_back(t.begin()->first.Scalar());
+            // Suricata allows `- flow` and `- http: {extended: yes}`; its `files` type is the
+            // fileinfo event.
+            std::string name;
+            if (t.IsScalar()) name = t.Scalar();
+            else if (t.IsMap() && t.size() == 1) name = t.begin()->first.Scalar();
             else rd.error_at(t, "outputs.eve-log.types", "expected an event type name");
+            if (name.empty()) continue;
+            if (name == "files") name = "fileinfo";
+            if (name == "alert" && t.IsMap() && t.begin()->second.IsMap())
+              read_alert_options(rd, t.begin()->second, c.eve.alert);
+            c.eve.types.push_back(name);
           }
         }
       }

@@ -26,6 +26,22 @@ struct RuleVarsConfig {
   static RuleVarsConfig suricata_defaults();
 };
 
+// Options of the `alert` type (`outputs.eve-log.types: - alert: {...}`, Suricata's names).
+struct EveAlertConfig {
+  bool payload = false;            // "payload": base64 of the packet payload or stream data
+  bool payload_printable = false;  // "payload_printable": the same, non-printable bytes as '.'
+  uint32_t payload_buffer_size = 4096;  // stream data logged at most (the window's end)
+  bool packet = false;             // "packet" (base64 of the frame) + "packet_info.linktype"
+  bool metadata = true;            // the app-layer object, "flow" and the rule's metadata
+  bool verdict = false;            // "verdict": {"action": alert|pass} (IDS: nothing dropped)
+  // X-Forwarded-For of HTTP transaction alerts: extra-data adds "alert.xff", overwrite puts
+  // the address in place of the client's (src_ip to_server, dest_ip to_client).
+  enum class XffMode : uint8_t { Off, ExtraData, Overwrite };
+  XffMode xff_mode = XffMode::Off;
+  bool xff_forward = false;        // deployment forward: first address; reverse: last
+  std::string xff_header = "X-Forwarded-For";
+};
+
 struct EveOutputConfig {
   bool enabled = true;
   std::string filename = "eve.json";   // relative to the log dir
@@ -39,6 +55,10 @@ struct EveOutputConfig {
                                     "dicom", "fhir",    "fileinfo", "dhcp", "telnet",
                                     "ftp_data"};
   bool has_type(std::string_view t) const;
+  EveAlertConfig alert;
+  bool ethernet = false;           // "ether": {src_mac, dest_mac} on packet events (alerts)
+  bool community_id = false;       // "community_id" (Community ID v1) on flow-scoped events
+  uint16_t community_id_seed = 0;
 };
 
 struct Config {

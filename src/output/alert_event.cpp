@@ -1,7 +1,14 @@
 #include "output/alert_event.h"
 
+#include <algorithm>
+#include <cctype>
+
+#include <arpa/inet.h>
+
 #include "app/parser.h"
 #include "app/proto.h"
+#include "core/packet.h"
+#include "detect/match.h"
 #include "detect/rule.h"
 #include "flow/flow.h"
 #include "output/flow_event.h"
@@ -18,11 +25,79 @@ bool has_ports(uint8_t proto) {
   return proto == ipproto::kTcp || proto == ipproto::kUdp || proto == ipproto::kSctp;
 }
 
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace
 
+bool xff_address(std::string_view headers, std::string_view name, bool forward, IpAddr& out) {
+  // The first header line named `name`; its value is a comma-separated list of addresses,
+  // the client first: forward deployment takes the first, reverse the last.
+  while (!headers.empty()) {
+    size_t eol = headers.find('\n');
+    std::string_view line = headers.substr(0, eol);
+    headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 1);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !ieq(trim(line.substr(0, colon)), name)) continue;
+    std::string_view v = line.substr(colon + 1);
+    size_t comma = forward ? v.find(',') : v.rfind(',');
+    if (comma != std::string_view::npos) v = forward ? v.substr(0, comma) : v.substr(comma + 1);
+    v = trim(v);
+    char buf[64];
+    if (v.empty() || v.size() >= sizeof buf) return false;
+    std::copy(v.begin(), v.end(), buf);
+    buf[v.size()] = '\0';
+    uint8_t a[16];
+    if (inet_pton(AF_INET, buf, a) == 1) {
+      out = IpAddr::v4(a);
+      return true;
+    }
+    if (inet_pton(AF_INET6, buf, a) == 1) {
+      out = IpAddr::v6(a);
+      return true;
+    }
+    return false;
+  }
+  return false;
+}
+
 void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContext& c) {
-  auto& j = w.begin(c.ts, "alert");
+  static const EveOutputConfig kDefaults;
+  const EveOutputConfig& cfg = w.config() ? *w.config() : kDefaults;
+  const EveAlertConfig& ac = cfg.alert;
   const flow::Flow* f = c.flow;
+  const Packet* p = c.pkt;
+
+  // X-Forwarded-For of an HTTP transaction (its request headers).
+  IpAddr xff;
+  bool has_xff = false;
+  if (ac.xff_mode != EveAlertConfig::XffMode::Off && c.has_tx && c.spec && c.tx &&
+      c.spec->buffers && c.spec->proto == app::Proto::Http) {
+    detect::InspectBuffers bufs;
+    c.spec->buffers(c.tx, Direction::ToServer, bufs);
+    if (const Bytes* h = bufs.get(detect::BufferId::HttpHeaderRaw))
+      has_xff = xff_address(std::string_view(reinterpret_cast<const char*>(h->data()), h->size()),
+                            ac.xff_header, ac.xff_forward, xff);
+  }
+  bool overwrite = has_xff && ac.xff_mode == EveAlertConfig::XffMode::Overwrite;
+  // The client is the source of a to_server alert, the destination of a to_client one.
+  const IpAddr& src = overwrite && c.dir == Direction::ToServer ? xff : c.src;
+  const IpAddr& dst = overwrite && c.dir == Direction::ToClient ? xff : c.dst;
+
+  auto& j = w.begin(c.ts, "alert");
   if (f) w.kv("flow_id", f->flow_id);
   if (c.pcap_cnt) w.kv("pcap_cnt", c.pcap_cnt);
   if (!c.in_iface.empty()) w.kv("in_iface", c.in_iface);
@@ -32,12 +107,35 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
     for (int i = 0; i < f->vlan_count; ++i) j.Uint(f->vlan[i]);
     j.EndArray();
   }
-  write_ip(w, "src_ip", c.src);
+  write_ip(w, "src_ip", src);
   if (has_ports(c.proto)) w.kv("src_port", c.sp);
-  write_ip(w, "dest_ip", c.dst);
+  write_ip(w, "dest_ip", dst);
   if (has_ports(c.proto)) w.kv("dest_port", c.dp);
   char pbuf[4];
   w.kv("proto", proto_name(c.proto, pbuf));
+  if (cfg.community_id) {
+    char id[64];
+    size_t n = f ? community_id(f->src, f->dst, f->sp, f->dp, f->proto, cfg.community_id_seed, id)
+                 : community_id(c.src, c.dst, c.sp, c.dp, c.proto, cfg.community_id_seed, id);
+    w.kv("community_id", std::string_view(id, n));
+  }
+  if (cfg.ethernet && p && p->linktype == linktype::kEthernet && p->caplen >= 14) {
+    auto mac = [&](const char* key, const uint8_t* m) {
+      char buf[18];
+      static constexpr char kHex[] = "0123456789abcdef";
+      for (int i = 0; i < 6; ++i) {
+        buf[i * 3] = kHex[m[i] >> 4];
+        buf[i * 3 + 1] = kHex[m[i] & 15];
+        if (i < 5) buf[i * 3 + 2] = ':';
+      }
+      w.kv(key, std::string_view(buf, 17));
+    };
+    j.Key("ether");
+    j.StartObject();
+    mac("src_mac", p->data + 6);
+    mac("dest_mac", p->data);
+    j.EndObject();
+  }
   w.kv("pkt_src", c.pkt_src);
   if (c.has_tx) w.kv("tx_id", c.tx_id);
 
@@ -62,7 +160,7 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
     endpoint("source", src_is_target ? c.dst : c.src, src_is_target ? c.dp : c.sp);
     endpoint("target", src_is_target ? c.src : c.dst, src_is_target ? c.sp : c.dp);
   }
-  if (!rule.metadata.empty()) {
+  if (ac.metadata && !rule.metadata.empty()) {
     // {key: [values]} with keys in order of first appearance, as Suricata groups them.
     j.Key("metadata");
     j.StartObject();
@@ -81,9 +179,10 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
     }
     j.EndObject();
   }
+  if (has_xff && ac.xff_mode == EveAlertConfig::XffMode::ExtraData) write_ip(w, "xff", xff);
   j.EndObject();
 
-  if (c.has_tx && c.spec && c.spec->log_tx && c.tx && c.spec->event_type) {
+  if (ac.metadata && c.has_tx && c.spec && c.spec->log_tx && c.tx && c.spec->event_type) {
     j.Key(c.spec->event_type);
     c.spec->log_tx(c.tx, w);
   }
@@ -91,6 +190,8 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
     auto app = static_cast<app::Proto>(f->app_proto);
     if (app != app::Proto::Unknown) w.kv("app_proto", app::proto_name(app));
     w.kv("direction", c.dir == Direction::ToServer ? "to_server" : "to_client");
+  }
+  if (f && ac.metadata) {
     j.Key("flow");
     j.StartObject();
     w.kv("pkts_toserver", f->pkts[0]);
@@ -106,6 +207,31 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
       w.kv("src_port", f->sp);
       w.kv("dest_port", f->dp);
     }
+    j.EndObject();
+  }
+  if (ac.payload || ac.payload_printable) {
+    // TCP stream and transaction matches log the stream data (Suricata's "stream": 1).
+    bool stream = c.proto == ipproto::kTcp && (c.stream_match || c.has_tx);
+    Bytes data = c.stream_match ? c.stream_data : p ? p->payload() : Bytes{};
+    if (c.stream_match && data.size() > ac.payload_buffer_size)
+      data = data.first(ac.payload_buffer_size);
+    if (!data.empty()) {
+      if (ac.payload) w.kv_base64("payload", data);
+      if (ac.payload_printable) w.kv_printable("payload_printable", data);
+    }
+    w.kv("stream", uint64_t(stream ? 1 : 0));
+  }
+  if (ac.packet && p && p->caplen) {
+    w.kv_base64("packet", p->bytes());
+    j.Key("packet_info");
+    j.StartObject();
+    w.kv("linktype", uint64_t(p->linktype));
+    j.EndObject();
+  }
+  if (ac.verdict) {
+    j.Key("verdict");
+    j.StartObject();
+    w.kv("action", c.pass ? "pass" : "alert");
     j.EndObject();
   }
   w.end();

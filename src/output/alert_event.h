@@ -9,9 +9,13 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/byte_reader.h"
 #include "core/types.h"
 #include "output/eve.h"
 
+namespace ww {
+struct Packet;
+}
 namespace ww::flow {
 struct Flow;
 }
@@ -39,9 +43,22 @@ struct AlertContext {
   uint64_t tx_id = 0;
   const app::ParserSpec* spec = nullptr;
   const void* tx = nullptr;
+  // The packet being inspected when the rule matched (payload, packet, ether options of the
+  // output); nullptr when none (flow end).
+  const Packet* pkt = nullptr;
+  // Matched on the reassembled stream: `stream_data` is the stream window inspected (logged
+  // as the payload instead of the packet's).
+  bool stream_match = false;
+  Bytes stream_data;
+  bool pass = false;  // verdict: a pass rule matched the flow (or packet)
 };
 
-// Writes one complete alert event (begin .. end).
+// The X-Forwarded-For address in raw HTTP header lines: the first (forward) or last (reverse)
+// entry of the first `name:` header; false when absent or not an address.
+bool xff_address(std::string_view headers, std::string_view name, bool forward, IpAddr& out);
+
+// Writes one complete alert event (begin .. end), with the options of the output's
+// EveAlertConfig (payload, packet, xff, metadata, verdict) and eve-log ethernet/community-id.
 void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContext& c);
 
 }  // namespace ww::output

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 namespace ww::output {
@@ -255,6 +256,80 @@ void EveWriter::end() {
   buf_.Put('\n');
   ++events_;
   if (buf_.GetSize() >= kChunk) flush();
+}
+
+namespace {
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t base64_encode(const uint8_t* p, size_t n, char* out) noexcept {
+  size_t o = 0, i = 0;
+  for (; i + 3 <= n; i += 3) {
+    uint32_t v = uint32_t(p[i]) << 16 | uint32_t(p[i + 1]) << 8 | p[i + 2];
+    out[o++] = kB64[v >> 18];
+    out[o++] = kB64[(v >> 12) & 63];
+    out[o++] = kB64[(v >> 6) & 63];
+    out[o++] = kB64[v & 63];
+  }
+  if (i < n) {
+    uint32_t v = uint32_t(p[i]) << 16 | (i + 1 < n ? uint32_t(p[i + 1]) << 8 : 0);
+    out[o++] = kB64[v >> 18];
+    out[o++] = kB64[(v >> 12) & 63];
+    out[o++] = i + 1 < n ? kB64[(v >> 6) & 63] : '=';
+    out[o++] = '=';
+  }
+  return o;
+}
+}  // namespace
+
+void EveWriter::kv_base64(const char* k, Bytes v) {
+  scratch_.resize((v.size() + 2) / 3 * 4);
+  size_t n = base64_encode(v.data(), v.size(), scratch_.data());
+  json_.Key(k);
+  json_.Base::String(scratch_.data(), static_cast<rapidjson::SizeType>(n), true);
+}
+
+void EveWriter::kv_printable(const char* k, Bytes v) {
+  scratch_.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    uint8_t c = v[i];
+    scratch_[i] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' ? char(c) : '.';
+  }
+  json_.Key(k);
+  json_.Base::String(scratch_.data(), static_cast<rapidjson::SizeType>(v.size()), true);
+}
+
+size_t community_id(const IpAddr& src, const IpAddr& dst, uint16_t sp, uint16_t dp,
+                    uint8_t proto, uint16_t seed, char (&out)[64]) noexcept {
+  bool v4 = src.is_v4() && dst.is_v4();
+  size_t alen = v4 ? 4 : 16;
+  const uint8_t* a = src.b.data() + (v4 ? 12 : 0);
+  const uint8_t* b = dst.b.data() + (v4 ? 12 : 0);
+  int c = std::memcmp(a, b, alen);
+  if (c > 0 || (c == 0 && sp > dp)) {
+    std::swap(a, b);
+    std::swap(sp, dp);
+  }
+  uint8_t buf[2 + 16 + 16 + 2 + 4];
+  size_t n = 0;
+  buf[n++] = uint8_t(seed >> 8);
+  buf[n++] = uint8_t(seed);
+  std::memcpy(buf + n, a, alen);
+  n += alen;
+  std::memcpy(buf + n, b, alen);
+  n += alen;
+  buf[n++] = proto;
+  buf[n++] = 0;
+  buf[n++] = uint8_t(sp >> 8);
+  buf[n++] = uint8_t(sp);
+  buf[n++] = uint8_t(dp >> 8);
+  buf[n++] = uint8_t(dp);
+  uint8_t digest[SHA_DIGEST_LENGTH];
+  SHA1(buf, n, digest);
+  out[0] = '1';
+  out[1] = ':';
+  size_t len = 2 + base64_encode(digest, sizeof digest, out + 2);
+  out[len] = '\0';
+  return len;
 }
 
 void EveWriter::flush() {

@@ -136,6 +136,8 @@ class EveWriter {
   EveWriter& operator=(const EveWriter&) = delete;
 
   bool enabled(std::string_view type) const { return out_ && out_->enabled(type); }
+  // The output's configuration (event options); nullptr without an output (tests).
+  const EveOutputConfig* config() const { return out_ ? &out_->config() : nullptr; }
   // Opens an event object with "timestamp" and "event_type"; the caller adds the rest.
   Json& begin(Timestamp ts, std::string_view event_type);
   // Closes the event and appends the newline; hands a full chunk to the sinks.
@@ -161,12 +163,27 @@ class EveWriter {
     json_.Key(k);
     json_.Bool(v);
   }
+  // "k": base64 of `v` (standard alphabet, padded). No allocation once the scratch is warm.
+  void kv_base64(const char* k, Bytes v);
+  // "k": `v` with every byte that is not printable ASCII (nor \n, \r) as '.', as Suricata's
+  // payload_printable.
+  void kv_printable(const char* k, Bytes v);
+  // Scratch text for one field, reused (no allocation once warm); clobbered by kv_base64 and
+  // kv_printable.
+  std::string& scratch() { return scratch_; }
 
  private:
   EveOutput* out_;
   rapidjson::StringBuffer buf_;
   Json json_;
   uint64_t events_ = 0;
+  std::string scratch_;
 };
+
+// Community ID v1 of a 5-tuple ("1:" + base64 of the SHA-1), as Suricata's community_id:
+// the endpoints are ordered (smaller address/port first) so both directions give one id.
+// ICMP uses type/code as the ports. Returns the length written into `out`.
+size_t community_id(const IpAddr& src, const IpAddr& dst, uint16_t sp, uint16_t dp,
+                    uint8_t proto, uint16_t seed, char (&out)[64]) noexcept;
 
 }  // namespace ww::output
