@@ -19,7 +19,8 @@ namespace ww {
 
 // DLT_* values as libpcap returns them from pcap_datalink().
 namespace linktype {
-inline constexpr uint32_t kNull = 0, kEthernet = 1, kRaw = 12, kRawAlt = 14, kLoop = 108,
+inline constexpr uint32_t kNull = 0, kEthernet = 1, kPpp = 9, kRaw = 12, kRawAlt = 14,
+                          kChdlc = 104, kLoop = 108,
                           kLinuxSll = 113, kRaw101 = 101, kIpv4 = 228, kIpv6 = 229,
                           kLinuxSll2 = 276;
 }

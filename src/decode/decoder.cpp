@@ -36,6 +36,8 @@ struct Decoder::Counters {
   Counter* null;
   Counter* sll;
   Counter* pppoe;
+  Counter* ppp;
+  Counter* chdlc;
   Counter* vlan;
   Counter* vlan_qinq;
   Counter* arp;
@@ -196,6 +198,39 @@ struct Decoder::Impl {
       default:
         return DecodeStatus::Ok;
     }
+  }
+
+  DecodeStatus ppp(uint32_t lim) noexcept {
+    // DLT_PPP: RFC 1662 address 0xff, control 0x03 (absent when compressed), then the RFC
+    // 1661 protocol: one byte when its low bit is set (Protocol-Field-Compression), else two.
+    uint32_t off = 0;
+    if (lim >= 2 && d[0] == 0xff && d[1] == 0x03) off = 2;
+    if (lim <= off) return invalid(DecodeEvent::PppPktTooSmall);
+    uint16_t proto;
+    if (d[off] & 1) {
+      proto = d[off];
+      off += 1;
+    } else {
+      if (lim - off < 2) return invalid(DecodeEvent::PppPktTooSmall);
+      proto = be16(d + off);
+      off += 2;
+    }
+    c.ppp->inc();
+    switch (proto) {
+      case 0x0021:  // RFC 1332 IPv4
+        return ipv4(off, lim);
+      case 0x0057:  // RFC 5072 IPv6
+        return ipv6(off, lim);
+      default:
+        return DecodeStatus::Ok;
+    }
+  }
+
+  DecodeStatus chdlc(uint32_t lim) noexcept {
+    // Cisco HDLC (DLT_C_HDLC): address(1) control(1) protocol(2, an ethertype).
+    if (lim < 4) return invalid(DecodeEvent::ChdlcPktTooSmall);
+    c.chdlc->inc();
+    return ethertype(be16(d + 2), 4, lim);
   }
 
   DecodeStatus sll(uint32_t lim) noexcept {
@@ -694,6 +729,8 @@ Decoder::Decoder(StatsBlock& stats, const DecodeConfig& cfg) : c_(new Counters{}
   c.null = &stats.counter("decoder.null");
   c.sll = &stats.counter("decoder.sll");
   c.pppoe = &stats.counter("decoder.pppoe");
+  c.ppp = &stats.counter("decoder.ppp");
+  c.chdlc = &stats.counter("decoder.chdlc");
   c.vlan = &stats.counter("decoder.vlan");
   c.vlan_qinq = &stats.counter("decoder.vlan_qinq");
   c.arp = &stats.counter("decoder.arp");
@@ -759,6 +796,10 @@ DecodeStatus Decoder::decode(Packet& p) noexcept {
       return x.sll(len);
     case linktype::kLinuxSll2:
       return x.sll2(len);
+    case linktype::kPpp:
+      return x.ppp(len);
+    case linktype::kChdlc:
+      return x.chdlc(len);
     default:
       return x.invalid(DecodeEvent::UnsupportedLinktype);
   }

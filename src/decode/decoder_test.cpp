@@ -530,6 +530,30 @@ TEST_F(DecoderTest, LinuxSllAndSll2) {
   EXPECT_EQ(last_event(), "sll.pkt_too_small");
 }
 
+TEST_F(DecoderTest, PppAndCiscoHdlc) {
+  Frame l3 = cat({ipv4(ipproto::kUdp), udp(1, 2, {9})});
+  test::fix_udp_len(l3, 20);
+  test::fix_ipv4(l3, 0);
+  // DLT_PPP, protocol field compressed to one byte (RFC 1661 6.5): 0x21 IPv4.
+  ASSERT_EQ(run(cat({Frame{0x21}, l3}), linktype::kPpp), DecodeStatus::Ok);
+  EXPECT_EQ(p_.l3_off, 1);
+  EXPECT_TRUE(p_.is_udp());
+  // Address/control and a two-byte protocol.
+  ASSERT_EQ(run(cat({Frame{0xff, 0x03, 0x00, 0x21}, l3}), linktype::kPpp), DecodeStatus::Ok);
+  EXPECT_EQ(p_.l3_off, 4);
+  EXPECT_TRUE(p_.is_udp());
+  EXPECT_EQ(count("decoder.ppp"), 2u);
+  EXPECT_EQ(run(Frame{0x00}, linktype::kPpp), DecodeStatus::Invalid);
+  EXPECT_EQ(last_event(), "ppp.pkt_too_small");
+  // Cisco HDLC: address, control, ethertype.
+  ASSERT_EQ(run(cat({Frame{0x0f, 0x00, 0x08, 0x00}, l3}), linktype::kChdlc), DecodeStatus::Ok);
+  EXPECT_EQ(p_.l3_off, 4);
+  EXPECT_TRUE(p_.is_udp());
+  EXPECT_EQ(count("decoder.chdlc"), 1u);
+  EXPECT_EQ(run(Frame{0x0f, 0x00, 0x08}, linktype::kChdlc), DecodeStatus::Invalid);
+  EXPECT_EQ(last_event(), "chdlc.pkt_too_small");
+}
+
 TEST_F(DecoderTest, NullAndLoopback) {
   Frame l4 = cat({ipv4(ipproto::kTcp), tcp_ack()});
   test::fix_ipv4(l4, 0);
@@ -995,7 +1019,8 @@ TEST_F(DecoderTest, GarbageNeverCrashes) {
   std::mt19937 rng(12345);
   const uint32_t lts[] = {linktype::kEthernet, linktype::kRaw,       linktype::kNull,
                           linktype::kLinuxSll, linktype::kLinuxSll2, linktype::kIpv4,
-                          linktype::kIpv6,     linktype::kLoop};
+                          linktype::kIpv6,     linktype::kLoop,      linktype::kPpp,
+                          linktype::kChdlc};
   auto samples = sample_frames();
   StatsBlock s2;
   Decoder all(s2, DecodeConfig{.l4_checksum = true});
@@ -1005,7 +1030,7 @@ TEST_F(DecoderTest, GarbageNeverCrashes) {
     if (i % 2) {  // random bytes
       f.resize(rng() % 200);
       for (auto& b : f) b = uint8_t(rng());
-      lt = lts[rng() % 8];
+      lt = lts[rng() % std::size(lts)];
     } else {  // a valid frame with a few random bytes changed
       const auto& s = samples[rng() % samples.size()];
       f = s.first;

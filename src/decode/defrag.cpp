@@ -46,6 +46,7 @@ constexpr uint32_t kNil = 0xffffffffu;
 constexpr uint32_t kBlock = 1024;
 constexpr uint32_t kHdrArea = 512;  // image [0, 512): header; data at 512 + fragment offset
 constexpr uint32_t kMaxDatagram = 65535;
+constexpr uint32_t kMaxLink = 64;  // link header kept in front of a reassembled datagram
 constexpr uint32_t kBlocksPerDatagram = (kHdrArea + kMaxDatagram + kBlock - 1) / kBlock;
 constexpr uint32_t kMaxRanges = 32;
 constexpr uint32_t kBlocksPerSlab = 64;
@@ -171,7 +172,7 @@ struct Defragmenter::Impl {
     dg_free.reserve(cfg.max_datagrams + kDatagramsPerSlab);
     block_slabs.reserve((max_blocks + kBlocksPerSlab - 1) / kBlocksPerSlab);
     block_free.reserve(max_blocks + kBlocksPerSlab);
-    out.reset(new uint8_t[kMaxDatagram]);
+    out.reset(new uint8_t[kMaxLink + kMaxDatagram]);
   }
 
   size_t memuse() const noexcept {
@@ -351,8 +352,8 @@ struct Defragmenter::Impl {
   }
 
   const Packet* add(const Packet& f) noexcept {
-    if (!f.is_fragment || f.data == nullptr || (f.ip_version != 4 && f.ip_version != 6))
     events = 0;
+    if (!f.is_fragment || f.data == nullptr || (f.ip_version != 4 && f.ip_version != 6))
       return nullptr;
     bool v4 = f.ip_version == 4;
     (v4 ? v4_fragments : v6_fragments).inc();
@@ -371,13 +372,13 @@ struct Defragmenter::Impl {
     }
     if (hlen + e > kMaxDatagram) {
       (v4 ? v4_too_large_event : v6_too_large_event).inc();
-      return nullptr;
       raise(v4 ? DecodeEvent::Ipv4FragPktTooLarge : DecodeEvent::Ipv6FragPktTooLarge);
+      return nullptr;
     }
     if (f.more_frags && (n % 8) != 0) {
       (v4 ? v4_invalid_len_event : v6_invalid_len_event).inc();
-      return nullptr;
       raise(v4 ? DecodeEvent::Ipv4FragInvalidLength : DecodeEvent::Ipv6FragInvalidLength);
+      return nullptr;
     }
     if (n == 0) return nullptr;
 
@@ -400,8 +401,8 @@ struct Defragmenter::Impl {
     auto overlap = [&] {
       overlaps.inc();
       (v4 ? v4_overlap_event : v6_overlap_event).inc();
-    };
       raise(v4 ? DecodeEvent::Ipv4FragOverlap : DecodeEvent::Ipv6FragOverlap);
+    };
 
     // The end of the datagram: set once by the last fragment, never contradicted.
     uint32_t held_end = g.nranges ? g.ranges[g.nranges - 1].e : 0;
@@ -489,21 +490,28 @@ struct Defragmenter::Impl {
         done = finish(g, f);
       else {
         (v4 ? v4_too_large_event : v6_too_large_event).inc();
-      release(i);
         raise(v4 ? DecodeEvent::Ipv4FragPktTooLarge : DecodeEvent::Ipv6FragPktTooLarge);
       }
+      release(i);
     }
     update_memuse();
     return done;
   }
 
-  const Packet* finish(Datagram& g, const Packet& f) noexcept {
   // Decode events the current add() raised on its fragment (Packet::decode_events bits).
   uint64_t events = 0;
   void raise(DecodeEvent e) noexcept { events |= uint64_t(1) << static_cast<unsigned>(e); }
 
+  const Packet* finish(Datagram& g, const Packet& f) noexcept {
     uint32_t hl = g.hdr_len, size = hl + g.total;
-    uint8_t* o = out.get();
+    // The datagram keeps the link header of the fragment that completed it (its linktype), as
+    // Suricata's rebuilt packet does: the EVE `packet` field shows the frame, not the bare IP.
+    uint32_t link = 0;
+    if (f.tunnels == tunnel::kNone && f.data && f.l3_off <= kMaxLink && f.l3_off <= f.caplen &&
+        f.l3_off + size <= kMaxDatagram)
+      link = f.l3_off;
+    std::memcpy(out.get(), f.data, link);
+    uint8_t* o = out.get() + link;
     read(g, 0, o, hl);
     read(g, kHdrArea, o + hl, g.total);
     bool v4 = g.key.version == 4;
@@ -519,9 +527,9 @@ struct Defragmenter::Impl {
     Packet& p = out_pkt;
     p = Packet{};
     p.ts = f.ts;
-    p.data = o;
-    p.caplen = p.wirelen = size;
-    p.linktype = linktype::kRaw;
+    p.data = out.get();
+    p.caplen = p.wirelen = link + size;
+    p.linktype = f.tunnels == tunnel::kNone ? f.linktype : linktype::kRaw;
     p.iface = f.iface;
     p.pcap_cnt = f.pcap_cnt;
     p.vlan[0] = f.vlan[0];
@@ -532,7 +540,7 @@ struct Defragmenter::Impl {
     (v4 ? v4_reassembled : v6_reassembled).inc();
     // An invalid inner datagram is counted by the decoder and not handed out (not tracked);
     // a nested fragment header inside the datagram is not reassembled again.
-    DecodeStatus st = decoder.decode_ip(p, 0);
+    DecodeStatus st = decoder.decode_ip(p, static_cast<uint16_t>(link));
     return st == DecodeStatus::Ok ? &p : nullptr;
   }
 };
@@ -543,10 +551,10 @@ Defragmenter::Defragmenter(Decoder& decoder, StatsBlock& stats, const DefragConf
 Defragmenter::~Defragmenter() { delete impl_; }
 
 const Packet* Defragmenter::add(const Packet& frag) noexcept { return impl_->add(frag); }
+uint64_t Defragmenter::events() const noexcept { return impl_->events; }
 
 void Defragmenter::expire(Timestamp now) noexcept { impl_->expire(now.usec); }
 
 size_t Defragmenter::memuse() const noexcept { return impl_->memuse(); }
 
 }  // namespace ww::decode
-uint64_t Defragmenter::events() const noexcept { return impl_->events; }

@@ -160,6 +160,29 @@ class DefragTest : public ::testing::Test {
   Defragmenter defrag_;
 };
 
+TEST_F(DefragTest, KeepsTheLinkHeaderOfTheLastFragment) {
+  // Suricata's rebuilt packet keeps the frame's link header and linktype (EVE `packet`).
+  Frame d = udp_datagram4();
+  const Frame eth = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00};
+  Frame frame;  // outlives the Packet that points into it
+  auto feed_eth = [&](const Frame& f) {
+    frame = cat({eth, f});
+    Packet p = packet_of(frame, linktype::kEthernet, 10 * kSec);
+    EXPECT_EQ(dec_.decode(p), DecodeStatus::Fragment);
+    return defrag_.add(p);
+  };
+  ASSERT_EQ(feed_eth(frag4(9, d, 0, 24, true)), nullptr);
+  const Packet* r = feed_eth(frag4(9, d, 24, 24, false));
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->linktype, linktype::kEthernet);
+  EXPECT_EQ(r->l3_off, 14);
+  EXPECT_EQ(r->caplen, 14u + 68);
+  EXPECT_EQ(Frame(r->data, r->data + 14), eth);
+  EXPECT_TRUE(r->is_udp());
+  EXPECT_EQ(r->dport, 53);
+  EXPECT_EQ(payload_of(r), Frame(d.begin() + 8, d.end()));
+}
+
 TEST_F(DefragTest, Ipv4InOrder) {
   Frame d = udp_datagram4();
   ASSERT_EQ(feed(frag4(7, d, 0, 16, true), 10 * kSec), nullptr);
@@ -216,6 +239,20 @@ TEST_F(DefragTest, DuplicateFragmentIsCountedAsOverlap) {
   EXPECT_EQ(count("decoder.event.ipv4.frag_overlap"), 1u);
 }
 
+// events(): the decode events the last add() raised on its fragment (for decode-event rules).
+TEST_F(DefragTest, EventsOfTheLastFragment) {
+  auto bit = [](DecodeEvent e) { return uint64_t(1) << unsigned(e); };
+  Frame d = udp_datagram4();
+  EXPECT_EQ(feed(frag4(9, d, 0, 16, true)), nullptr);
+  EXPECT_EQ(defrag_.events(), 0u);
+  EXPECT_EQ(feed(frag4(9, d, 0, 16, true)), nullptr);
+  EXPECT_EQ(defrag_.events(), bit(DecodeEvent::Ipv4FragOverlap));
+  EXPECT_EQ(feed(frag4(9, d, 16, 12, true)), nullptr);  // not a multiple of 8, more follow
+  EXPECT_EQ(defrag_.events(), bit(DecodeEvent::Ipv4FragInvalidLength));
+  EXPECT_EQ(feed(frag4(9, d, 16, 16, true)), nullptr);
+  EXPECT_EQ(defrag_.events(), 0u);
+}
+
 TEST_F(DefragTest, OverlapFirstReceivedDataWins) {
   Frame d = udp_datagram4();
   Frame evil = d;
@@ -239,20 +276,6 @@ TEST_F(DefragTest, OverlapFirstReceivedDataWins) {
 }
 
 TEST_F(DefragTest, ContradictingEndIsDropped) {
-// events(): the decode events the last add() raised on its fragment (for decode-event rules).
-TEST_F(DefragTest, EventsOfTheLastFragment) {
-  auto bit = [](DecodeEvent e) { return uint64_t(1) << unsigned(e); };
-  Frame d = udp_datagram4();
-  EXPECT_EQ(feed(frag4(9, d, 0, 16, true)), nullptr);
-  EXPECT_EQ(defrag_.events(), 0u);
-  EXPECT_EQ(feed(frag4(9, d, 0, 16, true)), nullptr);
-  EXPECT_EQ(defrag_.events(), bit(DecodeEvent::Ipv4FragOverlap));
-  EXPECT_EQ(feed(frag4(9, d, 16, 12, true)), nullptr);  // not a multiple of 8, more follow
-  EXPECT_EQ(defrag_.events(), bit(DecodeEvent::Ipv4FragInvalidLength));
-  EXPECT_EQ(feed(frag4(9, d, 16, 16, true)), nullptr);
-  EXPECT_EQ(defrag_.events(), 0u);
-}
-
   Frame d = udp_datagram4();
   EXPECT_EQ(feed(frag4(4, d, 32, 16, false)), nullptr);  // the end is 48
   EXPECT_EQ(feed(frag4(4, d, 24, 8, false)), nullptr);   // another "last" ending at 32

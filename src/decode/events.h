@@ -20,6 +20,8 @@ namespace ww::decode {
   X(NullPktTooSmall, "null.pkt_too_small")                               \
   X(NullUnsupportedType, "null.unsupported_type")                        \
   X(PppoePktTooSmall, "pppoe.pkt_too_small")                             \
+  X(PppPktTooSmall, "ppp.pkt_too_small")                                 \
+  X(ChdlcPktTooSmall, "chdlc.pkt_too_small")                             \
   X(RawInvalidIpVersion, "ipraw.invalid_ip_version")                     \
   X(UnsupportedLinktype, "decoder.unsupported_linktype") /* wardwatch */ \
   X(TooManyLayers, "decoder.too_many_layers")                            \
