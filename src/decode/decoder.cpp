@@ -125,11 +125,11 @@ struct Decoder::Impl {
   int depth = 0;
 
   void event(DecodeEvent e) noexcept {
-    p.decode_event = static_cast<uint16_t>(e);
-    c.events[static_cast<size_t>(e)]->inc();
     static_assert(kDecodeEventCount <= 64, "Packet::decode_events holds one bit per event");
-  }
+    p.decode_event = static_cast<uint16_t>(e);
     p.decode_events |= uint64_t(1) << static_cast<unsigned>(e);
+    c.events[static_cast<size_t>(e)]->inc();
+  }
   DecodeStatus invalid(DecodeEvent e) noexcept {
     event(e);
     c.invalid->inc();
@@ -766,6 +766,8 @@ DecodeStatus Decoder::decode(Packet& p) noexcept {
   p.ip_csum_bad = false;
   p.l4_csum_bad = false;
   p.decode_event = 0;
+  p.decode_events = 0;
+  p.decode_only = false;
   reset_l3(p);
 
   c_->pkts->inc();
@@ -807,10 +809,10 @@ DecodeStatus Decoder::decode(Packet& p) noexcept {
 
 DecodeStatus Decoder::decode_ip(Packet& p, uint16_t l3_off) noexcept {
   p.ip_csum_bad = false;
-  p.decode_events = 0;
-  p.decode_only = false;
   p.l4_csum_bad = false;
   p.decode_event = 0;
+  p.decode_events = 0;
+  p.decode_only = false;
   reset_l3(p);
   uint32_t len = std::min<uint32_t>(p.caplen, kMaxDecoded);
   if (p.data == nullptr) len = 0;
@@ -820,5 +822,3 @@ DecodeStatus Decoder::decode_ip(Packet& p, uint16_t l3_off) noexcept {
 }
 
 }  // namespace ww::decode
-  p.decode_events = 0;
-  p.decode_only = false;
