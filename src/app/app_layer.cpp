@@ -607,11 +607,6 @@ void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx
   tx_events_.inc();
 }
 
-void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept {
-  anomalies_.inc();
-  if (tx_observer_ && event) tx_observer_->on_anomaly(f, event);
-  if (!log_anomaly_) return;
-  if (s.anomaly_events >= kMaxAnomalyEvents) {
 void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {
   if (!file_id || !tx || !s.spec || !s.spec->log_tx || !s.spec->event_type || !eve_ ||
       !eve_->enabled("fileinfo"))
@@ -626,6 +621,10 @@ void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {
     files_->set_app_record(file_id, s.spec->event_type, {x.buf.GetString(), x.buf.GetSize()});
 }
 
+void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept {
+  anomalies_.inc();
+  if (!log_anomaly_) return;
+  if (s.anomaly_events >= kMaxAnomalyEvents) {
     anomalies_suppressed_.inc();
     return;
   }

@@ -57,9 +57,6 @@ class TxObserver {
   virtual ~TxObserver() = default;
   virtual void on_transaction(flow::Flow& f, const ParserSpec& spec, const void* tx,
                               uint64_t tx_id, Direction d) noexcept = 0;
-  // Every app-layer anomaly of flow f ("<proto>.<what>", a static string), logged or not:
-  // detection's app-layer-event keyword.
-  virtual void on_anomaly(flow::Flow& f, const char* event) noexcept {}
 };
 
 class AppLayer final : public stream::StreamSink {
@@ -109,19 +106,19 @@ class AppLayer final : public stream::StreamSink {
   void log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx, uint64_t tx_id,
                    Direction d) noexcept;
   void log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept;
+  // ParseContext::file_tx: the spec's EVE object of `tx` into the file's fileinfo event.
+  void file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept;
 
   output::EveWriter* eve_;
+  struct FileTxScratch;
+  std::unique_ptr<FileTxScratch> file_tx_;  // renders file_tx objects (reused)
   std::string_view in_iface_;
   Context* ctx_;
   std::unique_ptr<files::FileTracker> files_;
   TxObserver* tx_observer_ = nullptr;
   uint64_t pcap_cnt_ = 0;
-  // ParseContext::file_tx: the spec's EVE object of `tx` into the file's fileinfo event.
-  void file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept;
   std::array<bool, size_t(Proto::kCount)> log_proto_{};
   std::array<bool, size_t(Proto::kCount)> has_derived_{};  // a ParserSpec derives from it
-  struct FileTxScratch;
-  std::unique_ptr<FileTxScratch> file_tx_;  // renders file_tx objects (reused)
   bool log_anomaly_ = false;
   Counter& stream_bytes_;
   Counter& stream_chunks_;

@@ -152,6 +152,9 @@ struct FileTracker::Slot {
   // Filestore: the temporary file the bytes are written to (-1: none).
   int store_fd = -1;
   char store_tmp[256];
+  // The transaction's EVE object for the fileinfo event (set_app_record).
+  const char* app_key = nullptr;
+  std::string app_json;
 };
 
 // A file waiting for its YARA scan, with what its fileinfo event and alerts need.
@@ -162,6 +165,7 @@ struct FileTracker::Job : ScanJob {
   uint32_t magic_len = 0;
   bool hashed = false;
   bool cut = false;
+  std::string app_json;
 };
 
 struct FileTracker::RuleState {
@@ -211,9 +215,6 @@ FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_
       bytes_(stats.counter("files.bytes")),
       open_limit_drop_(stats.counter("files.open_limit_drop")),
       magic_errors_(stats.counter("files.magic_errors")),
-  // The transaction's EVE object for the fileinfo event (set_app_record).
-  const char* app_key = nullptr;
-  std::string app_json;
       open_max_(stats.counter("files.open_max", CounterKind::Max)),
       yara_scanned_(stats.counter("files.yara.scanned")),
       yara_matches_(stats.counter("files.yara.matches")),
@@ -224,7 +225,6 @@ FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_
       yara_waits_(stats.counter("files.yara.waits")),
       yara_chunks_max_(stats.counter("files.yara.chunks_max", CounterKind::Max)),
       known_bad_(stats.counter("files.known_bad")),
-  std::string app_json;
       rule_alerts_(stats.counter("files.rule_alerts")),
       fs_stored_(stats.counter("files.filestore.stored")),
       fs_too_big_(stats.counter("files.filestore.too_big")),
@@ -314,6 +314,8 @@ uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::strin
   s.tx_id = tx_id;
   s.dir = d;
   s.proto = proto;
+  s.app_key = nullptr;
+  s.app_json.clear();
   s.flow = &f;
   s.ff = &ff;
   s.prev = 0;
@@ -373,8 +375,6 @@ void FileTracker::close(uint32_t id, app::FileEnd end) noexcept {
 void FileTracker::close_flow(FlowFiles& ff) noexcept {
   while (ff.head) {
     uint32_t i = ff.head - 1;
-  s.app_key = nullptr;
-  s.app_json.clear();
     finish(*slots_[i], i, app::FileEnd::Truncated);  // unlinks it: head moves on
   }
 }
@@ -486,6 +486,7 @@ void FileTracker::complete(Job& j) noexcept {
   FileResult& r = j.r;
   r.name = std::string_view(j.name, j.name_len);
   r.magic = std::string_view(j.magic, j.magic_len);
+  r.app_json = j.app_json;
   yara_scanned_.inc();
   if (j.error) yara_errors_.inc();
   if (yara_observer_) yara_observer_(r, j.matches, yara_observer_arg_);
@@ -545,7 +546,6 @@ void FileTracker::detect(const flow::Flow& f, FileResult& r,
   detect::InspectBuffers& bufs = rs_->bufs;
   bufs = detect::InspectBuffers{};
   bufs.set(detect::BufferId::FileName, Bytes(reinterpret_cast<const uint8_t*>(r.name.data()),
-  r.app_json = j.app_json;
                                              r.name.size()));
   if (!r.magic.empty())
     bufs.set(detect::BufferId::FileMagic,
@@ -597,6 +597,10 @@ void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool 
   if (!log_) return;
   auto& j = eve_->begin(f.last, "fileinfo");
   output::write_flow_header(*eve_, f, in_iface_);
+  if (r.app_key && !r.app_json.empty()) {
+    j.Key(r.app_key);
+    j.RawValue(r.app_json.data(), r.app_json.size(), rapidjson::kObjectType);
+  }
   eve_->kv("app_proto", app::proto_name(r.proto));
   j.Key("fileinfo");
   j.StartObject();
@@ -655,10 +659,6 @@ void FileTracker::store_data(Slot& s, Bytes b) noexcept {
     s.store_fd = -1;
     fs_too_big_.inc();
     return;
-  }
-  if (r.app_key && !r.app_json.empty()) {
-    j.Key(r.app_key);
-    j.RawValue(r.app_json.data(), r.app_json.size(), rapidjson::kObjectType);
   }
   const uint8_t* p = b.data();
   size_t n = b.size();
@@ -735,6 +735,13 @@ void FileTracker::store_close(Slot& s, const flow::Flow& f, FileResult& r) noexc
   fs_evicted_.inc(evicted);
 }
 
+void FileTracker::set_app_record(uint32_t id, const char* key, std::string_view json) noexcept {
+  Slot* s = lookup(id);
+  if (!s || !log_) return;
+  s->app_key = key;
+  s->app_json.assign(json.data(), json.size());
+}
+
 void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
   FileResult r;
   unsigned int len = 0;
@@ -750,6 +757,8 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
   r.gaps = end == app::FileEnd::Gap;
   r.direction = s.dir;
   r.proto = s.proto;
+  r.app_key = s.app_key;
+  r.app_json = s.app_json;
   r.dicom = s.prefix_len >= 132 && std::memcmp(s.prefix + 128, "DICM", 4) == 0;
   r.dicom_preamble_executable =
       r.dicom && (std::memcmp(s.prefix, "MZ", 2) == 0 || std::memcmp(s.prefix, "\x7f" "ELF", 4) == 0);
@@ -794,20 +803,15 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
     if (s.size > max_keep_) yara_prefix_only_.inc();
     job->name_len = s.name_len;
     std::memcpy(job->name, s.name, s.name_len);
-void FileTracker::set_app_record(uint32_t id, const char* key, std::string_view json) noexcept {
-  Slot* s = lookup(id);
-  if (!s || !log_) return;
-  s->app_key = key;
-  s->app_json.assign(json.data(), json.size());
-}
-
     job->magic_len = uint32_t(std::min(r.magic.size(), sizeof job->magic));
     copy_bytes(job->magic, r.magic.data(), job->magic_len);
     job->flow = *s.flow;
     job->flow.tcp = nullptr;
     job->flow.app = nullptr;
     job->flow.arena = nullptr;
+    job->app_json = s.app_json;
     job->r = r;
+    job->r.app_json = job->app_json;
     job->hashed = hashed;
     job->matches.clear();
     if (chan_->submit(job)) {
@@ -816,8 +820,6 @@ void FileTracker::set_app_record(uint32_t id, const char* key, std::string_view 
       release_chunks(job->chunks, job->nchunks);
       free_jobs_.push_back(job);
       yara_skipped_.inc();
-  r.app_key = s.app_key;
-  r.app_json = s.app_json;
       job = nullptr;
     }
   }
@@ -845,5 +847,3 @@ void FileTracker::set_app_record(uint32_t id, const char* key, std::string_view 
 }
 
 }  // namespace ww::files
-    job->app_json = s.app_json;
-    job->r.app_json = job->app_json;

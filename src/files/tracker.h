@@ -159,6 +159,10 @@ class FileTracker {
                 app::Proto proto) noexcept;
   void data(uint32_t id, Bytes bytes) noexcept;
   void close(uint32_t id, app::FileEnd end) noexcept;
+  // The EVE object of the transaction the file belongs to (`json`: one JSON object, written
+  // under `key`, a static string, in the file's fileinfo event, as Suricata writes "http").
+  // Copied into the file's slot (its buffer is reused from file to file).
+  void set_app_record(uint32_t id, const char* key, std::string_view json) noexcept;
   // Flow end: closes the flow's files still open as TRUNCATED.
   void close_flow(FlowFiles& ff) noexcept;
 
@@ -190,10 +194,6 @@ class FileTracker {
   struct RuleState;
   Slot* lookup(uint32_t id) noexcept;
   void finish(Slot& s, uint32_t index, app::FileEnd end) noexcept;
-  // The EVE object of the transaction the file belongs to (`json`: one JSON object, written
-  // under `key`, a static string, in the file's fileinfo event, as Suricata writes "http").
-  // Copied into the file's slot (its buffer is reused from file to file).
-  void set_app_record(uint32_t id, const char* key, std::string_view json) noexcept;
   void keep(Slot& s, Bytes b, uint64_t off) noexcept;
   Chunk* get_chunk() noexcept;
   void release_chunks(Chunk** c, uint32_t& n) noexcept;
