@@ -623,6 +623,7 @@ void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {
 
 void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept {
   anomalies_.inc();
+  if (tx_observer_ && event) tx_observer_->on_anomaly(f, event);
   if (!log_anomaly_) return;
   if (s.anomaly_events >= kMaxAnomalyEvents) {
     anomalies_suppressed_.inc();

@@ -57,6 +57,9 @@ class TxObserver {
   virtual ~TxObserver() = default;
   virtual void on_transaction(flow::Flow& f, const ParserSpec& spec, const void* tx,
                               uint64_t tx_id, Direction d) noexcept = 0;
+  // Every app-layer anomaly of flow f ("<proto>.<what>", a static string), logged or not:
+  // detection's app-layer-event keyword.
+  virtual void on_anomaly(flow::Flow& f, const char* event) noexcept {}
 };
 
 class AppLayer final : public stream::StreamSink {
