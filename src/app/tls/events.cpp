@@ -41,6 +41,11 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   }
   if (!tx.sni.empty()) str(j, "sni", tx.sni.view());
   str(j, "version", version_name(tx.server_hello ? tx.version : tx.client_version));
+  // As Suricata: a resumed session is flagged when no certificate was seen.
+  if (tx.session_resumed && !tx.has_cert) {
+    j.Key("session_resumed");
+    j.Bool(true);
+  }
   if (tx.has_cert) {
     if (!tx.not_before.empty()) str(j, "notbefore", tx.not_before.view());
     if (!tx.not_after.empty()) str(j, "notafter", tx.not_after.view());

@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -29,8 +30,20 @@ std::string_view version_name(uint16_t v) noexcept {
     case kTls13:
       return "TLS 1.3";
     default:
-      return (v >> 8) == 0x7f ? "TLS 1.3" : "UNDETERMINED";  // 0x7fxx: 1.3 drafts
+      break;
   }
+  if ((v >> 8) != 0x7f) return "UNDETERMINED";
+  // 0x7fNN: draft NN of TLS 1.3 (RFC 8446 appendix D); Suricata names drafts before 16
+  // "draft-<16" and the others by number.
+  unsigned n = v & 0xff;
+  if (n < 16) return "TLS 1.3 draft-<16";
+  static const auto kDrafts = [] {
+    std::array<std::array<char, 20>, 256> t{};
+    for (unsigned i = 16; i < 256; ++i)
+      std::snprintf(t[i].data(), t[i].size(), "TLS 1.3 draft-%u", i);
+    return t;
+  }();
+  return kDrafts[n].data();
 }
 
 namespace {
@@ -148,6 +161,7 @@ void format_name(const X509_NAME* name, BoundedStr<512>& out) noexcept {
     const ASN1_OBJECT* obj = X509_NAME_ENTRY_get_object(e);
     int nid = OBJ_obj2nid(obj);
     const char* sn = nid != NID_undef ? OBJ_nid2sn(nid) : nullptr;
+    if (nid == NID_pkcs9_emailAddress) sn = "Email";  // as Suricata names it (not emailAddress)
     if (sn) {
       out.append(sn);
     } else {
@@ -224,6 +238,10 @@ void TlsParser::end_of_record(Direction d, ParseContext& ctx) noexcept {
   DirState& s = dir_[idx(d)];
   switch (s.rec_type) {
     case kChangeCipherSpec:
+      // RFC 8446 D.4: after a HelloRetryRequest the server may send a dummy ChangeCipherSpec
+      // (middlebox compatibility) before its real, plaintext ServerHello.
+      if (hrr_) break;
+      [[fallthrough]];
     case kApplicationData:
       // From here on this direction's handshake records are encrypted: skip them by length.
       s.encrypted = true;
@@ -318,7 +336,7 @@ void TlsParser::client_hello(Bytes body, ParseContext& ctx) noexcept {
   ByteReader r(body);
   uint16_t legacy_version = r.u16be();
   r.skip(32);                          // random
-  r.skip(r.u8());                      // legacy_session_id <0..32>
+  Bytes sid = r.bytes(r.u8());         // legacy_session_id <0..32>
   Bytes ciphers = r.bytes(r.u16be());  // cipher_suites <2..2^16-2>
   r.skip(r.u8());                      // legacy_compression_methods <1..2^8-1>
   Bytes exts;
@@ -327,6 +345,8 @@ void TlsParser::client_hello(Bytes body, ParseContext& ctx) noexcept {
     ctx.on_anomaly("tls.invalid_handshake");
     return;
   }
+  session_id_len_ = uint8_t(std::min<size_t>(sid.size(), sizeof session_id_));
+  if (session_id_len_) std::memcpy(session_id_, sid.data(), session_id_len_);
 
   // Walk the extensions once: remember the lists the fingerprints need.
   Bytes groups, point_formats, sig_algs, versions, alpn;
@@ -522,9 +542,13 @@ void TlsParser::server_hello(Direction d, Bytes body, ParseContext& ctx) noexcep
   ByteReader r(body);
   uint16_t legacy_version = r.u16be();
   Bytes random = r.bytes(32);
-  r.skip(r.u8());  // legacy_session_id_echo
+  // TLS 1.3 drafts before 22 put their version (0x7fNN) here and had no session id echo and
+  // no compression method (draft-ietf-tls-tls13-21 4.1.3); later ones are shaped as RFC 8446.
+  bool early_draft = (legacy_version >> 8) == 0x7f;
+  Bytes sid;
+  if (!early_draft) sid = r.bytes(r.u8());  // legacy_session_id_echo
   uint16_t cipher = r.u16be();
-  r.skip(1);  // legacy_compression_method
+  if (!early_draft) r.skip(1);  // legacy_compression_method
   Bytes exts;
   if (r.ok() && !r.empty()) exts = r.bytes(r.u16be());
   if (!r.ok()) {
@@ -532,7 +556,11 @@ void TlsParser::server_hello(Direction d, Bytes body, ParseContext& ctx) noexcep
     return;
   }
   // A HelloRetryRequest is followed by a second ClientHello/ServerHello pair: wait for it.
-  if (std::memcmp(random.data(), kHrrRandom, 32) == 0) return;
+  if (std::memcmp(random.data(), kHrrRandom, 32) == 0) {
+    hrr_ = true;
+    return;
+  }
+  hrr_ = false;
 
   uint16_t version = legacy_version;
   Out o{scratch().text, kScratch};
@@ -568,6 +596,10 @@ void TlsParser::server_hello(Direction d, Bytes body, ParseContext& ctx) noexcep
   tx_.version = version;
   tx_.cipher = cipher;
   tx_.tls13 = is_tls13(version);
+  // RFC 5246 7.4.1.3: the server echoing the client's non-empty session id resumes that
+  // session (abbreviated handshake). TLS 1.3 echoes it always (RFC 8446 4.1.3): not there.
+  tx_.session_resumed = !tx_.tls13 && session_id_len_ && sid.size() == session_id_len_ &&
+                        std::memcmp(sid.data(), session_id_, session_id_len_) == 0;
   tx_.ja3s_string.assign(o.view());
   char hash[64];
   size_t hn =

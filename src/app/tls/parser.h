@@ -48,6 +48,7 @@ struct Tx {
   uint16_t client_version = 0;  // ClientHello legacy_version
   uint16_t version = 0;         // negotiated (ServerHello, supported_versions for 1.3)
   uint16_t cipher = 0;          // ServerHello cipher suite
+  bool session_resumed = false;  // the ServerHello echoed the client's session id (< 1.3)
 
   BoundedStr<256> sni;
   BoundedList<256, 16> client_alpns;
@@ -115,6 +116,9 @@ class TlsParser final : public Parser {
   DirState dir_[2];
   Tx tx_;
   bool logged_ = false;
+  uint8_t session_id_[32];  // the ClientHello's legacy_session_id (resumption check)
+  uint8_t session_id_len_ = 0;
+  bool hrr_ = false;  // a HelloRetryRequest came: the ServerHello that follows is still plain
 };
 
 ProbeResult probe(Direction d, Bytes first_bytes) noexcept;

@@ -130,7 +130,7 @@ void put24(Vec& v, size_t n) {
 }
 
 // A self-signed certificate made with OpenSSL for the test (DER).
-Vec make_cert() {
+Vec make_cert(const char* email = nullptr) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* x = X509_new();
   X509_set_version(x, 2);
@@ -142,6 +142,9 @@ Vec make_cert() {
   X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char*)"Example Hospital", -1, -1,
                              0);
   X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char*)"example.com", -1, -1, 0);
+  if (email)
+    X509_NAME_add_entry_by_txt(n, "emailAddress", MBSTRING_ASC, (const unsigned char*)email, -1,
+                               -1, 0);
   X509_set_issuer_name(x, n);
   X509_set_pubkey(x, key);
   X509V3_CTX v3;
@@ -430,6 +433,106 @@ TEST(TlsParser, CreatedInTheFlowArena) {
   EXPECT_EQ(p->parse(Direction::ToServer, bytes(kClientHello), ctx).status, ParseStatus::Ok);
   EXPECT_EQ(kSpec.proto, Proto::Tls);
   EXPECT_STREQ(kSpec.event_type, "tls");
+}
+
+
+TEST(TlsParser, VersionNamesOfTls13Drafts) {
+  // RFC 8446 appendix D: drafts were 0x7f00 + draft number; Suricata's names.
+  EXPECT_EQ(version_name(0x7f0e), "TLS 1.3 draft-<16");
+  EXPECT_EQ(version_name(0x7f12), "TLS 1.3 draft-18");
+  EXPECT_EQ(version_name(0x7f1c), "TLS 1.3 draft-28");
+  EXPECT_EQ(version_name(kTls13), "TLS 1.3");
+  EXPECT_EQ(version_name(kTls12), "TLS 1.2");
+  EXPECT_EQ(version_name(0x1234), "UNDETERMINED");
+}
+
+// draft-ietf-tls-tls13-18 4.1.3: ServerHello { version 0x7f12, random, cipher_suite,
+// extensions } (no session id echo, no compression method): the draft is the version.
+TEST(TlsParser, EarlyDraftServerHello) {
+  Vec hello = {0x7f, 0x12};                       // version: draft 18
+  for (int i = 0; i < 32; ++i) hello.push_back(uint8_t(i));  // random
+  hello.insert(hello.end(), {0x13, 0x01});        // cipher_suite TLS_AES_128_GCM_SHA256
+  hello.insert(hello.end(), {0x00, 0x00});        // extensions: none
+  Vec hs = {2};                                   // server_hello
+  put24(hs, hello.size());
+  hs.insert(hs.end(), hello.begin(), hello.end());
+  Ctx ctx;
+  TlsParser p;
+  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  p.parse(Direction::ToClient, bytes(record(22, hs)), ctx);
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  EXPECT_TRUE(ctx.anomalies.empty());
+  EXPECT_EQ(ctx.txs[0].version, 0x7f12);
+  EXPECT_EQ(ctx.txs[0].cipher, 0x1301);
+  EXPECT_NE(eve(ctx.txs[0]).find("\"version\":\"TLS 1.3 draft-18\""), std::string::npos);
+}
+
+// RFC 5246 7.4.1.3: a ServerHello echoing the client's session id resumes the session (no
+// Certificate follows): session_resumed, as Suricata logs it.
+TEST(TlsParser, SessionResumedWhenTheServerEchoesTheSessionId) {
+  Vec ch = kClientHello;
+  const uint8_t sid[4] = {0xde, 0xad, 0xbe, 0xef};
+  ch[43] = 4;  // legacy_session_id length (5 record + 4 handshake + 2 version + 32 random)
+  ch.insert(ch.begin() + 44, std::begin(sid), std::end(sid));
+  ch[4] = uint8_t(ch[4] + 4);  // record length (fits in its low byte)
+  ch[8] = uint8_t(ch[8] + 4);  // handshake length
+  auto server = [&](const uint8_t* echo) {
+    Vec hello = {0x03, 0x03};                                   // server_version TLS 1.2
+    for (int i = 0; i < 32; ++i) hello.push_back(uint8_t(i));  // random
+    hello.push_back(4);
+    hello.insert(hello.end(), echo, echo + 4);  // session_id
+    hello.insert(hello.end(), {0xc0, 0x2f, 0x00});  // cipher_suite, compression_method
+    Vec hs = {2};
+    put24(hs, hello.size());
+    hs.insert(hs.end(), hello.begin(), hello.end());
+    Vec out = record(22, hs);
+    Vec ccs = record(20, {1});
+    out.insert(out.end(), ccs.begin(), ccs.end());
+    return out;
+  };
+  const uint8_t other[4] = {1, 2, 3, 4};
+  for (const uint8_t* echo : {sid, other}) {
+    Ctx ctx;
+    TlsParser p;
+    p.parse(Direction::ToServer, bytes(ch), ctx);
+    p.parse(Direction::ToClient, bytes(server(echo)), ctx);
+    p.finish(Direction::ToClient, ctx);
+    ASSERT_EQ(ctx.txs.size(), 1u);
+    EXPECT_TRUE(ctx.anomalies.empty());
+    bool resumed = echo == sid;
+    EXPECT_EQ(ctx.txs[0].session_resumed, resumed);
+    EXPECT_EQ(eve(ctx.txs[0]).find("\"session_resumed\":true") != std::string::npos, resumed);
+  }
+}
+
+// RFC 8446 4.1.4 / D.4: a HelloRetryRequest, the dummy ChangeCipherSpec after it, then the
+// real ServerHello: the session is reported with the ServerHello, not at that CCS.
+TEST(TlsParser, HelloRetryRequestThenCcsThenServerHello) {
+  static const uint8_t kHrr[32] = {
+      0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+      0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+  Vec hrr(kServerHello13.begin(), kServerHello13.begin() + 55);  // the ServerHello record
+  std::copy(std::begin(kHrr), std::end(kHrr), hrr.begin() + 11);  // its random
+  Vec ccs = record(20, {1});
+  hrr.insert(hrr.end(), ccs.begin(), ccs.end());
+  Ctx ctx;
+  TlsParser p;
+  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  p.parse(Direction::ToClient, bytes(hrr), ctx);
+  EXPECT_TRUE(ctx.txs.empty());
+  p.parse(Direction::ToClient, bytes(kServerHello13), ctx);
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  EXPECT_TRUE(ctx.txs[0].server_hello);
+  EXPECT_EQ(ctx.txs[0].version, kTls13);
+  EXPECT_TRUE(ctx.anomalies.empty());
+}
+
+// PKCS#9 emailAddress in a DN is "Email" as Suricata prints it.
+TEST(TlsParser, EmailAddressInDnIsEmail) {
+  Ctx ctx;
+  run(kClientHello, server_flight(make_cert("it@example.com")), 0, 0, ctx);
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  EXPECT_EQ(ctx.txs[0].subject.view(), "C=US, O=Example Hospital, CN=example.com, Email=it@example.com");
 }
 
 }  // namespace
