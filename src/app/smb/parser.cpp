@@ -1231,11 +1231,8 @@ SmbParser::FileTx& SmbParser::open_file_tx(File& f, Direction d, uint16_t comman
   return ft;
 }
 
-void SmbParser::emit_file_tx(File& f, int dir, ParseContext& ctx) noexcept {
-  FileTx& ft = f.ftx[dir];
-  if (!ft.open) return;
-  ft.open = false;
-  Tx tx;
+void SmbParser::file_tx(const File& f, int dir, Tx& tx) const noexcept {
+  const FileTx& ft = f.ftx[dir];
   tx.file_tx = true;
   tx.tx_id = ft.tx_id;
   tx.command = ft.command;
@@ -1256,6 +1253,14 @@ void SmbParser::emit_file_tx(File& f, int dir, ParseContext& ctx) noexcept {
     tx.file_data = insp_[slot][dir];
     tx.file_data_len = f.insp_len[dir];
   }
+}
+
+void SmbParser::emit_file_tx(File& f, int dir, ParseContext& ctx) noexcept {
+  FileTx& ft = f.ftx[dir];
+  if (!ft.open) return;
+  ft.open = false;
+  Tx tx;
+  file_tx(f, dir, tx);
   emit(tx, dir == 0 ? Direction::ToServer : Direction::ToClient, ctx);
 }
 
@@ -1301,7 +1306,14 @@ void SmbParser::close_file(File& f, FileEnd end, ParseContext& ctx) noexcept {
         s.file = 0;
         s.file_slot = -1;
       }
-    if (f.ctx_file[i]) ctx.file_close(f.ctx_file[i], end);
+    if (f.ctx_file[i]) {
+      if (f.ftx[i].open) {  // its fileinfo event carries the file Tx (Suricata's "smb")
+        Tx tx;
+        file_tx(f, i, tx);
+        ctx.file_tx(f.ctx_file[i], &tx);
+      }
+      ctx.file_close(f.ctx_file[i], end);
+    }
     f.ctx_file[i] = 0;
   }
   // The file's Txs end with it, in the order they were opened.

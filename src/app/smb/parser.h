@@ -208,6 +208,8 @@ class SmbParser final : public Parser {
   FileTx& open_file_tx(File& f, Direction d, uint16_t command, uint64_t session_id,
                        uint32_t tree_id) noexcept;
   void emit_file_tx(File& f, int dir, ParseContext& ctx) noexcept;
+  // The file Tx of direction `dir` of f (what emit_file_tx reports).
+  void file_tx(const File& f, int dir, Tx& tx) const noexcept;
   void malformed(ParseContext& ctx) noexcept;
   // A new file slot for `id` (CREATE response), named after the request in `tx`.
   File& add_file(const uint8_t* id, const Tx& tx, ParseContext& ctx) noexcept;

@@ -1,5 +1,6 @@
 #include "app/smb/parser.h"
 #include "app/test_ctx.h"
+#include "app/test_harness.h"
 
 #include <gtest/gtest.h>
 
@@ -997,6 +998,63 @@ TEST(SmbParser, Smb1FileWrite) {
               data) << mode;
     EXPECT_NE(eve(*ftx).find("SMB1_COMMAND_WRITE_ANDX"), std::string::npos) << eve(*ftx);
   }
+}
+
+// The fileinfo event of an SMB file carries its file Tx (Suricata's "smb" object).
+TEST(SmbParser, FileinfoCarriesTheFileTx) {
+  // The Smb1FileWrite conversation, through the app layer and the file tracker.
+  std::vector<Msg> conv;
+  {
+    Vec m = smb1_hdr(0xA2, false, 0, true, 10);
+    m.push_back(24);
+    m.insert(m.end(), {0xFF, 0, 0, 0});
+    m.push_back(0);
+    le16(m, 6);
+    m.insert(m.end(), 4 + 4 + 4 + 8 + 4 + 4, 0);
+    le32(m, 5);
+    m.insert(m.end(), 4 + 4 + 1, 0);
+    Vec bytes = {0};
+    put(bytes, u16s("a.txt"));
+    le16(bytes, 0);
+    le16(m, uint16_t(bytes.size()));
+    put(m, bytes);
+    conv.push_back({Direction::ToServer, nbss(m)});
+    Vec r = smb1_hdr(0xA2, true, 0, true, 10);
+    r.push_back(34);
+    r.insert(r.end(), {0xFF, 0, 0, 0});
+    r.push_back(0);
+    le16(r, 0x4001);
+    r.insert(r.end(), 4 + 32 + 4 + 8 + 8 + 2 + 2 + 1, 0);
+    le16(r, 0);
+    conv.push_back({Direction::ToClient, nbss(r)});
+    Vec w = smb1_hdr(0x2F, false, 0, true, 11);
+    w.push_back(12);
+    w.insert(w.end(), {0xFF, 0, 0, 0});
+    le16(w, 0x4001);
+    w.insert(w.end(), 4 + 4 + 2 + 2 + 2, 0);  // Offset, Timeout, WriteMode, Remaining, High
+    le16(w, 5);                                // DataLength
+    le16(w, 59);                               // DataOffset: 32+1+24+2
+    le16(w, 5);
+    for (char ch : std::string("hello")) w.push_back(uint8_t(ch));
+    conv.push_back({Direction::ToServer, nbss(w)});
+    Vec c = smb1_hdr(0x04, false, 0, true, 12);
+    c.push_back(3);
+    le16(c, 0x4001);
+    le32(c, 0);
+    le16(c, 0);
+    conv.push_back({Direction::ToServer, nbss(c)});
+  }
+  app::test::Harness h(ipproto::kTcp, 40000, 445);
+  for (const Msg& m : conv) h.data(m.d, Bytes(m.bytes));
+  h.end();
+  std::string fileinfo;
+  for (const std::string& l : h.eve_lines())
+    if (l.find("\"event_type\":\"fileinfo\"") != std::string::npos) fileinfo = l;
+  ASSERT_FALSE(fileinfo.empty()) << h.eve_all();
+  EXPECT_NE(fileinfo.find("\"size\":5"), std::string::npos) << fileinfo;
+  EXPECT_NE(fileinfo.find("\"smb\":{"), std::string::npos) << fileinfo;
+  EXPECT_NE(fileinfo.find("\"command\":\"SMB1_COMMAND_WRITE_ANDX\""), std::string::npos)
+      << fileinfo;
 }
 
 TEST(SmbParser, Probe) {
