@@ -439,6 +439,10 @@ struct Decoder::Impl {
         }
         default:
           p.l3_hdr_len = static_cast<uint16_t>(cur - off);
+          // After extension headers, fewer than 2 bytes cannot start any header (Suricata
+          // reports the chain as truncated, not the transport header).
+          if (n > 0 && end - cur < 2 && nh != ipproto::kNoNext)
+            return invalid(DecodeEvent::Ipv6TruncExthdr);
           return l4(nh, cur, end);
       }
     }

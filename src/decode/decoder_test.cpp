@@ -764,6 +764,12 @@ TEST_F(DecoderTest, Ipv6Fragments) {
             bit(DecodeEvent::Ipv6ExthdrUselessFh) | bit(DecodeEvent::Ipv6ExthdrDuplFh));
   ASSERT_EQ(run(a), DecodeStatus::Ok);  // reset per packet
   EXPECT_EQ(p_.decode_events, bit(DecodeEvent::Ipv6ExthdrUselessFh));
+
+  // An atomic fragment header with nothing after it: the chain is truncated.
+  Frame bare = eth_ipv6(ipproto::kFragment, frag6(ipproto::kTcp, 0, false, 7));
+  EXPECT_EQ(run(bare), DecodeStatus::Invalid);
+  EXPECT_EQ(p_.decode_events,
+            bit(DecodeEvent::Ipv6ExthdrUselessFh) | bit(DecodeEvent::Ipv6TruncExthdr));
 }
 
 TEST_F(DecoderTest, Ipv6TooManyExtensionHeaders) {
