@@ -54,6 +54,59 @@ outputs:
   EXPECT_FALSE(c->eve.has_type("flow"));
 }
 
+TEST(Config, EveAlertOptionsAsSuricataWritesThem) {
+  auto c = parse_config(R"(
+outputs:
+  eve-log:
+    ethernet: yes
+    community-id: true
+    community-id-seed: 5
+    types:
+      - alert:
+          payload: yes
+          payload-buffer-size: 8kb
+          payload-printable: yes
+          packet: yes
+          metadata: no
+          verdict: yes
+          tagged-packets: yes
+          xff:
+            enabled: yes
+            mode: overwrite
+            deployment: forward
+            header: X-Real-IP
+      - files
+)");
+  ASSERT_TRUE(c) << c.error().str();
+  const auto& a = c->eve.alert;
+  EXPECT_TRUE(a.payload && a.payload_printable && a.packet && a.verdict);
+  EXPECT_FALSE(a.metadata);
+  EXPECT_EQ(a.payload_buffer_size, 8u << 10);
+  EXPECT_EQ(a.xff_mode, EveAlertConfig::XffMode::Overwrite);
+  EXPECT_TRUE(a.xff_forward);
+  EXPECT_EQ(a.xff_header, "X-Real-IP");
+  EXPECT_TRUE(c->eve.ethernet);
+  EXPECT_TRUE(c->eve.community_id);
+  EXPECT_EQ(c->eve.community_id_seed, 5);
+  EXPECT_TRUE(c->eve.has_type("alert"));
+  EXPECT_TRUE(c->eve.has_type("fileinfo"));  // Suricata's `files`
+
+  auto d = parse_config("");
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->eve.alert.payload || d->eve.alert.packet || d->eve.alert.verdict);
+  EXPECT_TRUE(d->eve.alert.metadata);
+  EXPECT_EQ(d->eve.alert.xff_mode, EveAlertConfig::XffMode::Off);
+  // xff disabled: off whatever the mode.
+  auto e = parse_config(
+      "outputs:\n  eve-log:\n    types:\n      - alert:\n          xff: {enabled: no, mode: "
+      "overwrite}\n");
+  ASSERT_TRUE(e) << e.error().str();
+  EXPECT_EQ(e->eve.alert.xff_mode, EveAlertConfig::XffMode::Off);
+  EXPECT_FALSE(parse_config(
+      "outputs:\n  eve-log:\n    types:\n      - alert:\n          xff: {enabled: yes, mode: "
+      "replace}\n"));
+}
+
 TEST(Config, FileHashesAndMagic) {
   auto c = parse_config("files:\n  magic: no\n  hashes: [sha256]\n");
   ASSERT_TRUE(c) << c.error().str();

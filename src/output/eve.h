@@ -182,7 +182,8 @@ class EveWriter {
 
 // Community ID v1 of a 5-tuple ("1:" + base64 of the SHA-1), as Suricata's community_id:
 // the endpoints are ordered (smaller address/port first) so both directions give one id.
-// ICMP uses type/code as the ports. Returns the length written into `out`.
+// ICMP flows hash with ports 0 (the spec's type/code mapping is not done yet). Returns the
+// length written into `out`.
 size_t community_id(const IpAddr& src, const IpAddr& dst, uint16_t sp, uint16_t dp,
                     uint8_t proto, uint16_t seed, char (&out)[64]) noexcept;
 

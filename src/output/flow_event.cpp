@@ -47,6 +47,11 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
   if (ports) w.kv("dest_port", f.dp);
   char pbuf[4];
   w.kv("proto", proto_name(f.proto, pbuf));
+  if (const EveOutputConfig* cfg = w.config(); cfg && cfg->community_id) {
+    char id[64];
+    size_t n = community_id(f.src, f.dst, f.sp, f.dp, f.proto, cfg->community_id_seed, id);
+    w.kv("community_id", std::string_view(id, n));
+  }
 }
 
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface) {

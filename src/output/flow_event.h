@@ -7,7 +7,7 @@
 namespace ww::output {
 
 // Writes the common header fields of a flow-scoped event (flow_id, in_iface, src/dest,
-// proto) after EveWriter::begin().
+// proto, and community_id when the output has it on) after EveWriter::begin().
 void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface);
 // A complete `flow` event for a flow that ended.
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface);
