@@ -59,6 +59,34 @@ void add_common(CLI::App* cmd, CommonOptions& o) {
                 "LOGDIR/filestore");
 }
 
+// files.hash-lists and --hash-list, merged into one known-bad list.
+ww::Result<std::shared_ptr<const ww::files::HashList>> load_hash_lists(
+    const std::vector<std::string>& paths) {
+  std::vector<std::shared_ptr<const ww::files::HashList>> lists;
+  for (const auto& p : paths) {
+    auto l = ww::files::HashList::load(p);
+    if (!l) return ww::Unexpected{l.error()};
+    lists.push_back(std::move(*l));
+  }
+  return ww::files::HashList::merge(lists, "known-bad");
+}
+
+struct RuleOptions {
+  std::vector<std::string> files;
+  std::string threshold_file;       // Suricata's threshold-file
+  std::string classification_file;  // Suricata's classification-file
+  bool per_file_output = false;     // hidden: OUTDIR/<index>/eve.json per capture, rules once
+};
+
+// Signature options of analyze and run (SIGHUP reloads the same files).
+void add_rule_options(CLI::App* cmd, std::vector<std::string>& rules, RuleOptions& ro) {
+  cmd->add_option("-S,--rules", rules, "Rule file (repeatable)");
+  cmd->add_option("--threshold-file", ro.threshold_file,
+                  "threshold.config (suppress/threshold entries)");
+  cmd->add_option("--classification-file", ro.classification_file,
+                  "classification.config (default: built-in classtypes)");
+}
+
 // File detection set up once at start (docs/files.md): YARA rules compiled and the scan pool
 // started, known-bad hash lists loaded, file rules (filemd5, filesize ...) picked from the
 // rule set with their hash lists. Errors are configuration errors (exit 2).
@@ -85,13 +113,9 @@ ww::Result<void> setup_files(ww::Config& cfg, const CommonOptions& o,
     fc.yara = std::make_shared<ww::files::ScanPool>(std::move(*rules), yc);
   }
   if (!fc.hash_list_paths.empty()) {
-    std::vector<std::shared_ptr<const ww::files::HashList>> lists;
-    for (const auto& p : fc.hash_list_paths) {
-      auto l = ww::files::HashList::load(p);
-      if (!l) return ww::Unexpected{l.error()};
-      lists.push_back(std::move(*l));
-    }
-    fc.known_bad = ww::files::HashList::merge(lists, "known-bad");
+    auto kb = load_hash_lists(fc.hash_list_paths);
+    if (!kb) return ww::Unexpected{kb.error()};
+    fc.known_bad = std::move(*kb);
     if (!o.quiet) fmt::print("{} known-bad file hashes loaded\n", fc.known_bad->size());
   }
   auto& fsc = fc.filestore_config;
@@ -159,12 +183,23 @@ ww::detect::RuleVars rule_vars(const ww::Config& cfg) {
   return v;
 }
 
-struct RuleOptions {
-  std::vector<std::string> files;
-  std::string threshold_file;       // Suricata's threshold-file
-  std::string classification_file;  // Suricata's classification-file
-  bool per_file_output = false;     // hidden: OUTDIR/<index>/eve.json per capture, rules once
-};
+
+// Rule, threshold and classification files must be readable (exit 2 otherwise).
+bool check_rule_inputs(const RuleOptions& ro) {
+  for (const auto& r : ro.files) {
+    if (::access(r.c_str(), R_OK) != 0) {
+      spdlog::error("{}: rule file missing or not readable", r);
+      return false;
+    }
+  }
+  for (const auto* extra : {&ro.threshold_file, &ro.classification_file}) {
+    if (!extra->empty() && ::access(extra->c_str(), R_OK) != 0) {
+      spdlog::error("{}: file missing or not readable", *extra);
+      return false;
+    }
+  }
+  return true;
+}
 
 // Loads the rule files (already checked readable) and builds the shared detection engine.
 ww::Result<std::shared_ptr<const ww::detect::DetectEngine>> load_detect(const ww::Config& cfg,
@@ -187,6 +222,57 @@ ww::Result<std::shared_ptr<const ww::detect::DetectEngine>> load_detect(const ww
                rs->unsupported, rs->invalid, secs);
   auto shared = std::make_shared<const ww::detect::RuleSet>(std::move(*rs));
   return ww::detect::DetectEngine::build(std::move(shared));
+}
+
+// Live reload (SIGHUP, capture/reload.h): everything load_detect and setup_files load, built
+// again from the same files. Stricter than start-up: an invalid rule, a missing file, a hash
+// list or YARA file that does not load fails the whole reload (the running content stays);
+// rules with unsupported keywords are skipped as at start-up. The configuration file (vars,
+// paths) is not re-read.
+ww::capture::ReloadHub::Builder reload_builder(const ww::Config& cfg, const RuleOptions& ro) {
+  ww::detect::RuleVars vars = rule_vars(cfg);
+  return [vars, ro, hash_paths = cfg.files.hash_list_paths,
+          yara_paths = cfg.files.yara_config.paths, pool = cfg.files.yara]()
+             -> ww::Result<std::shared_ptr<const ww::capture::DetectionContent>> {
+    auto c = std::make_shared<ww::capture::DetectionContent>();
+    size_t nrules = 0;
+    if (!ro.files.empty()) {
+      ww::detect::LoadOptions lo;
+      lo.threshold_file = ro.threshold_file;
+      lo.classification_file = ro.classification_file;
+      auto rs = ww::detect::load_rules(ro.files, vars, lo);
+      if (!rs) return ww::Unexpected{rs.error()};
+      for (const auto& p : rs->problems)
+        if (p.status == ww::detect::RuleStatus::Invalid)
+          return ww::fail(ww::Diagnostic{"invalid rule: " + p.diag.str()});
+      nrules = rs->loaded;
+      auto eng = ww::detect::DetectEngine::build(
+          std::make_shared<const ww::detect::RuleSet>(std::move(*rs)));
+      if (!eng) return ww::Unexpected{eng.error()};
+      c->detect = std::move(*eng);
+      auto fr = ww::files::FileRules::build(c->detect);
+      if (!fr) return ww::Unexpected{fr.error()};
+      if (!(*fr)->rules().empty()) c->file_rules = std::move(*fr);
+    }
+    if (!hash_paths.empty()) {
+      auto kb = load_hash_lists(hash_paths);
+      if (!kb) return ww::Unexpected{kb.error()};
+      c->known_bad = std::move(*kb);
+    }
+    if (pool && !yara_paths.empty()) {
+      ww::files::YaraCompileReport rep;
+      auto y = ww::files::YaraRules::compile(yara_paths, rep);
+      if (!y) return ww::Unexpected{y.error()};
+      if (!rep.errors.empty()) return ww::fail(ww::Diagnostic{"YARA: " + rep.errors.front()});
+      c->yara = std::move(*y);
+    }
+    c->summary = fmt::format("{} rules, {} known-bad hashes, {} YARA rules", nrules,
+                             c->known_bad ? c->known_bad->size() : 0,
+                             c->yara ? c->yara->rule_count() : 0);
+    // Everything loaded: the scan threads switch now, the workers at their next tick.
+    if (pool && c->yara) pool->set_rules(c->yara);
+    return std::shared_ptr<const ww::capture::DetectionContent>(std::move(c));
+  };
 }
 
 int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
@@ -212,18 +298,7 @@ int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
       return kExitUsage;
     }
   }
-  for (const auto& r : rule_files) {
-    if (::access(r.c_str(), R_OK) != 0) {
-      spdlog::error("{}: rule file missing or not readable", r);
-      return kExitUsage;
-    }
-  }
-  for (const auto* extra : {&ro.threshold_file, &ro.classification_file}) {
-    if (!extra->empty() && ::access(extra->c_str(), R_OK) != 0) {
-      spdlog::error("{}: file missing or not readable", *extra);
-      return kExitUsage;
-    }
-  }
+  if (!check_rule_inputs(ro)) return kExitUsage;
   std::shared_ptr<const ww::detect::DetectEngine> detect;
   if (!rule_files.empty()) {
     auto d = load_detect(*cfg, ro, o.quiet);
@@ -270,6 +345,7 @@ int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
   }
   ww::capture::Engine engine(std::move(*cfg), o.log_dir);
   engine.set_detect(detect);
+  engine.reload().set_builder(reload_builder(engine.config(), ro));
   if (auto r = engine.open_outputs(); !r) {
     spdlog::error("{}", r.error().str());
     return kExitUsage;
@@ -284,11 +360,22 @@ int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
   return res->truncated_files ? kExitUsage : kExitOk;
 }
 
-int run_live(const CommonOptions& o, const std::string& iface, const std::string& bpf) {
+int run_live(const CommonOptions& o, const std::string& iface, const std::string& bpf,
+             const RuleOptions& ro) {
   auto cfg = load_config(o);
   if (!cfg) {
     spdlog::error("{}", cfg.error().str());
     return kExitUsage;
+  }
+  if (!check_rule_inputs(ro)) return kExitUsage;
+  std::shared_ptr<const ww::detect::DetectEngine> detect;
+  if (!ro.files.empty()) {
+    auto d = load_detect(*cfg, ro, o.quiet);
+    if (!d) {
+      spdlog::error("{}", d.error().str());
+      return kExitUsage;
+    }
+    detect = std::move(*d);
   }
   if (!bpf.empty()) {
     if (auto r = ww::capture::check_bpf(bpf); !r) {
@@ -296,7 +383,7 @@ int run_live(const CommonOptions& o, const std::string& iface, const std::string
       return kExitUsage;
     }
   }
-  if (auto r = setup_files(*cfg, o, nullptr, true); !r) {
+  if (auto r = setup_files(*cfg, o, detect, true); !r) {
     spdlog::error("{}", r.error().str());
     return kExitUsage;
   }
@@ -311,6 +398,8 @@ int run_live(const CommonOptions& o, const std::string& iface, const std::string
   opt.buffer_mb = cfg->live_buffer_mb;
   int workers = o.workers > 0 ? o.workers : (cfg->workers > 0 ? cfg->workers : 0);
   ww::capture::Engine engine(std::move(*cfg), o.log_dir);
+  engine.set_detect(detect);
+  engine.reload().set_builder(reload_builder(engine.config(), ro));
   if (auto r = engine.open_outputs(); !r) {
     spdlog::error("{}", r.error().str());
     return kExitUsage;
@@ -341,14 +430,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> files, rules;
   auto* analyze = app.add_subcommand("analyze", "Analyse pcap/pcapng files");
   analyze->add_option("-r,--read", files, "Capture file (repeatable)")->required();
-  analyze->add_option("-S,--rules", rules, "Rule file (repeatable)");
   add_common(analyze, common);
-
   RuleOptions rule_opts;
-  analyze->add_option("--threshold-file", rule_opts.threshold_file,
-                      "threshold.config (suppress/threshold entries)");
-  analyze->add_option("--classification-file", rule_opts.classification_file,
-                      "classification.config (default: built-in classtypes)");
+  add_rule_options(analyze, rules, rule_opts);
   analyze->add_flag("--per-file-output", rule_opts.per_file_output,
                     "Write LOGDIR/<index>/eve.json per capture (rules loaded once)")
       ->group("");
@@ -370,6 +454,7 @@ int main(int argc, char** argv) {
   run->add_option("-i,--interface", iface, "Network interface")->required();
   run->add_option("-f,--filter", bpf, "BPF capture filter");
   add_common(run, common);
+  add_rule_options(run, rules, rule_opts);
 
   try {
     app.parse(argc, argv);
@@ -433,6 +518,9 @@ int main(int argc, char** argv) {
     if (!check_yara.empty() && ww::files::yara_check(check_yara, std::cout) != 0) rc = 1;
     return rc;
   }
-  if (*run) return run_live(common, iface, bpf);
+  if (*run) {
+    rule_opts.files = rules;
+    return run_live(common, iface, bpf, rule_opts);
+  }
   return kExitUsage;
 }

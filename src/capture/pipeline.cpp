@@ -157,6 +157,7 @@ class Engine::StatsThread {
       if (Signals::reopen.exchange(false)) {
         spdlog::info("SIGHUP: reopening log files");
         e_.eve_->reopen();
+        if (e_.reload_.request()) spdlog::info("SIGHUP: reloading rules in the background");
       }
       if (e_.cfg_.stats_interval_sec > 0 && Clock::now() >= next) {
         next += std::chrono::seconds(e_.cfg_.stats_interval_sec);
@@ -176,7 +177,10 @@ class Engine::StatsThread {
 };
 
 Engine::Engine(Config cfg, std::string log_dir)
-    : cfg_(std::move(cfg)), log_dir_(std::move(log_dir)), out_stats_(stats_.add_block("output")) {}
+    : cfg_(std::move(cfg)),
+      log_dir_(std::move(log_dir)),
+      out_stats_(stats_.add_block("output")),
+      reload_(stats_.add_block("reload")) {}
 
 Engine::~Engine() = default;
 
@@ -366,6 +370,7 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
     StatsBlock& ws = stats_.add_block("worker0");
     Worker w(0, ws, cfg_, eve_.get());
     w.set_detect(detect_);
+    w.set_reload(&reload_);
     size_t next_release = kReleaseStep;
     // Ticks from every packet (IP or not) and the last packet's time at the end: the clock
     // several workers get too, so flows end the same way (timeout vs shutdown).
@@ -432,11 +437,15 @@ Result<void> Engine::analyze_dispatcher(std::vector<std::unique_ptr<PcapFileSour
   if (inline_below > 0) {
     inline_worker = std::make_unique<Worker>(0, stats_.add_block("worker0"), wcfg, eve_.get());
     inline_worker->set_detect(detect_);
+    inline_worker->set_reload(&reload_);
   }
   std::vector<std::unique_ptr<WorkerSlot>> slots;
   for (int i = inline_worker ? 1 : 0; i < nworkers; ++i)
     slots.push_back(std::make_unique<WorkerSlot>(i, stats_, wcfg, eve_.get()));
-  for (auto& s : slots) s->worker.set_detect(detect_);
+  for (auto& s : slots) {
+    s->worker.set_detect(detect_);
+    s->worker.set_reload(&reload_);
+  }
   for (auto& s : slots) s->th = std::thread(worker_loop, std::ref(*s));
   const uint64_t nring = slots.size();
   const uint64_t ring_span = (uint64_t(1) << 32) - inline_below;
@@ -550,6 +559,7 @@ Result<RunSummary> Engine::run_live(const LiveOptions& base, int nworkers) {
     lw->front = std::make_unique<PacketFrontEnd>(*lw->stats, wcfg);
     lw->worker = std::make_unique<Worker>(i, *lw->stats, wcfg, eve_.get(), base.iface);
     lw->worker->set_detect(detect_);
+    lw->worker->set_reload(&reload_);
     ws.push_back(std::move(lw));
   }
   RunSummary sum;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "capture/pcap_source.h"
+#include "capture/reload.h"
 #include "core/config.h"
 #include "core/result.h"
 #include "core/stats.h"
@@ -30,7 +31,7 @@ namespace ww::capture {
 struct Signals {
   static std::atomic<bool> stop;
   static std::atomic<bool> reopen;
-  static void install();  // SIGINT/SIGTERM -> stop, SIGHUP -> reopen
+  static void install();  // SIGINT/SIGTERM -> stop, SIGHUP -> reopen logs and reload rules
 };
 
 struct RunSummary {
@@ -60,6 +61,8 @@ class Engine {
   StatsRegistry& stats() { return stats_; }
   // Rules shared by every worker (before analyze/run_live); null: no signature detection.
   void set_detect(std::shared_ptr<const detect::DetectEngine> d) { detect_ = std::move(d); }
+  // Live reload (SIGHUP): main gives the hub a builder; workers follow its generations.
+  ReloadHub& reload() { return reload_; }
   std::string eve_path() const;
   const Config& config() const { return cfg_; }
 
@@ -74,6 +77,7 @@ class Engine {
   StatsBlock& out_stats_;
   std::unique_ptr<output::EveOutput> eve_;
   std::shared_ptr<const detect::DetectEngine> detect_;
+  ReloadHub reload_;
 };
 
 int default_workers();

@@ -1,5 +1,7 @@
 #include "capture/worker.h"
 
+#include <spdlog/spdlog.h>
+
 #include "files/tracker.h"
 #include "app/redact.h"
 #include "flow/flow.h"
@@ -73,7 +75,21 @@ void Worker::process(const Packet& p) noexcept {
   app_.files().poll();  // finished YARA scans: their alerts and fileinfo events
 }
 
+void Worker::take_reload() noexcept {
+  reload_gen_ = reload_->generation();
+  try {
+    auto c = reload_->current();
+    if (!c) return;
+    set_detect(c->detect);
+    app_.files().set_detection(c->file_rules, c->known_bad);
+  } catch (const std::exception& e) {  // out of memory building the new Detector
+    spdlog::error("worker {}: cannot take the reloaded rules: {}", id_, e.what());
+  }
+}
+
 void Worker::tick(Timestamp now) noexcept {
+  // Between packets: no transaction or stream inspection is in progress.
+  if (reload_ && reload_->generation() != reload_gen_) take_reload();
   last_tick_ = now;
   flows_.expire(now);
   app_.files().poll();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app/app_layer.h"
+#include "capture/reload.h"
 #include "core/config.h"
 #include "core/packet.h"
 #include "core/stats.h"
@@ -106,6 +107,13 @@ class Worker final : public flow::FlowObserver, public app::TxObserver {
   void set_detect(std::shared_ptr<const detect::DetectEngine> engine);
   // Null when no rules are loaded. The app layer hands transactions to it (on_transaction).
   detect::Detector* detector() noexcept { return detect_.get(); }
+  // Live reload: at each tick the worker takes the hub's content when its generation moved
+  // (capture/reload.h). The hub must outlive the worker.
+  void set_reload(const ReloadHub* hub) noexcept {
+    reload_ = hub;
+    reload_gen_ = hub ? hub->generation() : 0;
+  }
+  uint64_t reload_generation() const noexcept { return reload_gen_; }
 
  private:
   int id_;
@@ -124,6 +132,9 @@ class Worker final : public flow::FlowObserver, public app::TxObserver {
   StatsBlock* stats_block_ = nullptr;
   std::unique_ptr<detect::Detector> detect_;
   std::unique_ptr<detect::StreamTee> tee_;  // set when rules inspect the TCP stream
+  const ReloadHub* reload_ = nullptr;
+  uint64_t reload_gen_ = 0;
+  void take_reload() noexcept;
   stream::StreamSink& sink() noexcept {
     if (tee_) return *tee_;
     return app_enabled_ ? static_cast<stream::StreamSink&>(app_) : no_app_;

@@ -314,6 +314,49 @@ TEST(FileDetect, KnownBadHashListAlerts) {
   EXPECT_EQ(x.stats.value("files.known_bad"), 1u);
 }
 
+TEST(FileDetect, ReloadedHashListAppliesToFilesOpenedAfterIt) {
+  // Start without a list; a reload brings an MD5 list (MD5 is off by default, so the reload
+  // also turns it on). A file already open when the list arrives keeps the hashes it started
+  // with (no MD5: not flagged, no bogus hash); the next file is hashed and flagged.
+  FileTrackerConfig fc;
+  Fixture x(fc, {}, false);
+  x.whole(kEicar, "before.com");
+  uint32_t open_during = x.open("during.com");
+  x.t->data(open_during, b(kEicar));
+  x.t->set_detection(nullptr, *HashList::parse(std::string(kEicarMd5) + "\n", "bad"));
+  x.t->close(open_during, app::FileEnd::Complete);
+  x.whole(kEicar, "after.com");
+  EXPECT_EQ(x.stats.value("files.known_bad"), 1u);
+  std::string e = x.events();
+  EXPECT_THAT(e, HasSubstr("\"md5\":\"" + std::string(kEicarMd5) + "\""));
+  EXPECT_THAT(e, Not(HasSubstr("\"md5\":\"00000000000000000000000000000000\"")));
+  // The list is replaced by an empty one: nothing more is flagged.
+  x.t->set_detection(nullptr, nullptr);
+  x.whole(kEicar, "later.com");
+  EXPECT_EQ(x.stats.value("files.known_bad"), 1u);
+}
+
+TEST(YaraScan, ReloadedRulesScanTheNextFiles) {
+  Fixture x({});
+  x.whole(kEicar, "one.com");
+  x.t->drain();
+  ASSERT_NE(x.hit("one.com"), nullptr);
+  EXPECT_EQ(x.hit("one.com")->rules.size(), 1u);
+  // New rules: the EICAR rule is gone, a rule on another string comes in.
+  std::string d = tmpdir("reload");
+  write(d + "/new.yar", "rule reloaded_marker { strings: $a = \"STANDARD-ANTIVIRUS\" condition: $a }\n");
+  YaraCompileReport rep;
+  auto r = YaraRules::compile({d}, rep);
+  ASSERT_TRUE(r) << r.error().str();
+  x.pool->set_rules(std::move(*r));
+  x.whole(kEicar, "two.com");
+  x.t->drain();
+  ASSERT_NE(x.hit("two.com"), nullptr);
+  ASSERT_EQ(x.hit("two.com")->rules.size(), 1u);
+  EXPECT_THAT(x.hit("two.com")->rules[0], HasSubstr("reloaded_marker"));
+  EXPECT_EQ(x.pool->rules()->rule_count(), 1u);
+}
+
 std::shared_ptr<const FileRules> file_rules(const std::string& dir, const std::string& text) {
   write(dir + "/t.rules", text);
   auto rs = detect::load_rules({dir + "/t.rules"}, detect::RuleVars::suricata_defaults());

@@ -134,6 +134,7 @@ struct FileTracker::Slot {
   uint16_t gen = 0;
   bool active = false;
   bool hash_ok = false;
+  bool use_md5 = false, use_sha1 = false, use_sha256 = false;  // hashes computed for this file
   uint32_t name_len = 0;
   uint32_t prefix_len = 0;
   uint64_t size = 0;
@@ -232,22 +233,8 @@ FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_
       fs_evicted_(stats.counter("files.filestore.evicted")) {
   if (cfg_.filestore) cfg_.sha256 = true;  // the store is addressed by SHA-256
   cfg_.max_open_files = std::min(cfg_.max_open_files, kMaxSlots);
-  // The hashes that hash lists and file rules compare are computed whatever files.hashes says.
-  auto need = [&](const HashList& l) {
-    if (l.md5_count()) cfg_.md5 = true;
-    if (l.sha1_count()) cfg_.sha1 = true;
-    if (l.sha256_count()) cfg_.sha256 = true;
-  };
-  if (cfg_.known_bad) need(*cfg_.known_bad);
-  if (cfg_.rules) {
-    for (const auto& fr : cfg_.rules->rules())
-      for (const auto& h : fr.hashes) {
-        if (h.kind == 16) cfg_.md5 = true;
-        if (h.kind == 20) cfg_.sha1 = true;
-        if (h.kind == 32) cfg_.sha256 = true;
-      }
-    if (!cfg_.rules->rules().empty()) rs_ = std::make_unique<RuleState>();
-  }
+  need_hashes();
+  if (cfg_.rules && !cfg_.rules->rules().empty()) rs_ = std::make_unique<RuleState>();
   if (cfg_.yara) {
     const YaraConfig& yc = cfg_.yara->config();
     chan_ = std::make_unique<ScanChannel>(yc.queue);
@@ -303,9 +290,12 @@ uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::strin
   Slot& s = *slots_[i];
   s.active = true;
   if (++s.gen == 0) s.gen = 1;
-  s.hash_ok = (!cfg_.md5 || EVP_DigestInit_ex(s.md5.get(), EVP_md5(), nullptr) == 1) &&
-              (!cfg_.sha1 || EVP_DigestInit_ex(s.sha1.get(), EVP_sha1(), nullptr) == 1) &&
-              (!cfg_.sha256 || EVP_DigestInit_ex(s.sha256.get(), EVP_sha256(), nullptr) == 1);
+  s.use_md5 = cfg_.md5;  // a reload may turn hashes on; an open file keeps its set
+  s.use_sha1 = cfg_.sha1;
+  s.use_sha256 = cfg_.sha256;
+  s.hash_ok = (!s.use_md5 || EVP_DigestInit_ex(s.md5.get(), EVP_md5(), nullptr) == 1) &&
+              (!s.use_sha1 || EVP_DigestInit_ex(s.sha1.get(), EVP_sha1(), nullptr) == 1) &&
+              (!s.use_sha256 || EVP_DigestInit_ex(s.sha256.get(), EVP_sha256(), nullptr) == 1);
   s.name_len = uint32_t(std::min(name.size(), kMaxName));
   copy_bytes(s.name, name.data(), s.name_len);
   s.prefix_len = 0;
@@ -346,13 +336,39 @@ FileTracker::Slot* FileTracker::lookup(uint32_t id) noexcept {
   return &s;
 }
 
+void FileTracker::need_hashes() noexcept {
+  // The hashes that hash lists and file rules compare are computed whatever files.hashes says.
+  if (const HashList* l = cfg_.known_bad.get()) {
+    if (l->md5_count()) cfg_.md5 = true;
+    if (l->sha1_count()) cfg_.sha1 = true;
+    if (l->sha256_count()) cfg_.sha256 = true;
+  }
+  if (cfg_.rules) {
+    for (const auto& fr : cfg_.rules->rules())
+      for (const auto& h : fr.hashes) {
+        if (h.kind == 16) cfg_.md5 = true;
+        if (h.kind == 20) cfg_.sha1 = true;
+        if (h.kind == 32) cfg_.sha256 = true;
+      }
+  }
+}
+
+void FileTracker::set_detection(std::shared_ptr<const FileRules> rules,
+                                std::shared_ptr<const HashList> known_bad) {
+  cfg_.rules = std::move(rules);
+  cfg_.known_bad = std::move(known_bad);
+  need_hashes();
+  if (cfg_.rules && !cfg_.rules->rules().empty())
+    rs_ = std::make_unique<RuleState>();  // fresh scratch for the new engine's rules
+}
+
 void FileTracker::data(uint32_t id, Bytes b) noexcept {
   Slot* s = lookup(id);
   if (!s || b.empty()) return;
   if (s->hash_ok) {
-    s->hash_ok = (!cfg_.md5 || EVP_DigestUpdate(s->md5.get(), b.data(), b.size()) == 1) &&
-                 (!cfg_.sha1 || EVP_DigestUpdate(s->sha1.get(), b.data(), b.size()) == 1) &&
-                 (!cfg_.sha256 || EVP_DigestUpdate(s->sha256.get(), b.data(), b.size()) == 1);
+    s->hash_ok = (!s->use_md5 || EVP_DigestUpdate(s->md5.get(), b.data(), b.size()) == 1) &&
+                 (!s->use_sha1 || EVP_DigestUpdate(s->sha1.get(), b.data(), b.size()) == 1) &&
+                 (!s->use_sha256 || EVP_DigestUpdate(s->sha256.get(), b.data(), b.size()) == 1);
   }
   if (s->prefix_len < kPrefixBytes) {
     size_t n = std::min(b.size(), kPrefixBytes - s->prefix_len);
@@ -520,9 +536,9 @@ void FileTracker::detect(const flow::Flow& f, FileResult& r,
   bool alerts = eve_ && eve_->enabled("alert");
   if (cfg_.known_bad) {
     const HashList& l = *cfg_.known_bad;
-    bool bad = (cfg_.md5 && l.md5_count() && l.has_md5(r.md5)) ||
-               (cfg_.sha1 && l.sha1_count() && l.has_sha1(r.sha1)) ||
-               (cfg_.sha256 && l.sha256_count() && l.has_sha256(r.sha256));
+    bool bad = (r.with_md5 && l.md5_count() && l.has_md5(r.md5)) ||
+               (r.with_sha1 && l.sha1_count() && l.has_sha1(r.sha1)) ||
+               (r.with_sha256 && l.sha256_count() && l.has_sha256(r.sha256));
     if (bad) {
       r.known_bad = true;
       known_bad_.inc();
@@ -575,7 +591,7 @@ void FileTracker::detect(const flow::Flow& f, FileResult& r,
       if ((v == app::proto_name(r.proto)) == c.negated) ok = false;
     }
     for (const auto& h : fr.hashes) {
-      bool have = h.kind == 16 ? cfg_.md5 : h.kind == 20 ? cfg_.sha1 : cfg_.sha256;
+      bool have = h.kind == 16 ? r.with_md5 : h.kind == 20 ? r.with_sha1 : r.with_sha256;
       bool in = have && (h.kind == 16   ? h.list->has_md5(r.md5)
                          : h.kind == 20 ? h.list->has_sha1(r.sha1)
                                         : h.list->has_sha256(r.sha256));
@@ -610,15 +626,15 @@ void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool 
   eve_->kv("state", std::string_view(r.truncated ? "TRUNCATED" : "CLOSED"));
   if (hashed) {
     char buf[64];
-    if (cfg_.md5) {
+    if (r.with_md5) {
       hex(r.md5, 16, buf);
       eve_->kv("md5", std::string_view(buf, 32));
     }
-    if (cfg_.sha1) {
+    if (r.with_sha1) {
       hex(r.sha1, 20, buf);
       eve_->kv("sha1", std::string_view(buf, 40));
     }
-    if (cfg_.sha256) {
+    if (r.with_sha256) {
       hex(r.sha256, 32, buf);
       eve_->kv("sha256", std::string_view(buf, 64));
     }
@@ -712,7 +728,7 @@ void FileTracker::store_close(Slot& s, const flow::Flow& f, FileResult& r) noexc
   str("state", r.truncated ? "TRUNCATED" : "CLOSED");
   hex(r.sha256, 32, buf);
   str("sha256", std::string_view(buf, 64));
-  if (cfg_.md5) {
+  if (r.with_md5) {
     hex(r.md5, 16, buf);
     str("md5", std::string_view(buf, 32));
   }
@@ -746,9 +762,16 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
   FileResult r;
   unsigned int len = 0;
   bool hashed = s.hash_ok &&
-                (!cfg_.md5 || EVP_DigestFinal_ex(s.md5.get(), r.md5, &len) == 1) &&
-                (!cfg_.sha1 || EVP_DigestFinal_ex(s.sha1.get(), r.sha1, &len) == 1) &&
-                (!cfg_.sha256 || EVP_DigestFinal_ex(s.sha256.get(), r.sha256, &len) == 1);
+                (!s.use_md5 || EVP_DigestFinal_ex(s.md5.get(), r.md5, &len) == 1) &&
+                (!s.use_sha1 || EVP_DigestFinal_ex(s.sha1.get(), r.sha1, &len) == 1) &&
+                (!s.use_sha256 || EVP_DigestFinal_ex(s.sha256.get(), r.sha256, &len) == 1);
+  // Hashes turned on by a reload while this file was open: none computed, none compared.
+  r.with_md5 = s.use_md5;
+  r.with_sha1 = s.use_sha1;
+  r.with_sha256 = s.use_sha256;
+  if (!s.use_md5) std::memset(r.md5, 0, sizeof r.md5);
+  if (!s.use_sha1) std::memset(r.sha1, 0, sizeof r.sha1);
+  if (!s.use_sha256) std::memset(r.sha256, 0, sizeof r.sha256);
   r.name = std::string_view(s.name, s.name_len);
   r.size = s.size;
   r.tx_id = s.tx_id;

@@ -102,6 +102,7 @@ struct FileResult {
   bool dicom = false;                     // "DICM" at offset 128
   bool dicom_preamble_executable = false;  // DICM at 128 and MZ or \x7fELF at 0
   bool known_bad = false;                  // a hash is in the known-bad list
+  bool with_md5 = false, with_sha1 = false, with_sha256 = false;  // which hashes were computed
   bool stored = false;                     // kept in the filestore
   Direction direction = Direction::ToServer;
   app::Proto proto = app::Proto::Unknown;
@@ -174,6 +175,11 @@ class FileTracker {
   // Waits for every scan in flight and writes their events (end of input).
   void drain() noexcept;
   uint32_t scans_in_flight() const noexcept { return inflight_; }
+  // Reload (capture/reload.h): the file rules and known-bad hashes that files opened from now on
+  // are checked against. Hashes a new list or rule needs are computed from then on (a file
+  // already open keeps the hashes it started with). Not on the packet path.
+  void set_detection(std::shared_ptr<const FileRules> rules,
+                     std::shared_ptr<const HashList> known_bad);
   // Called with each file's YARA matches when its scan comes back (tests).
   void set_yara_observer(void (*fn)(const FileResult&, const std::vector<YaraMatch>&, void*),
                          void* arg) noexcept {
@@ -227,6 +233,7 @@ class FileTracker {
   uint32_t inflight_ = 0;
   uint64_t max_keep_ = 0;
   std::unique_ptr<RuleState> rs_;
+  void need_hashes() noexcept;  // turns on the hashes cfg_.known_bad and cfg_.rules compare
   bool store_mark_ = false;  // set by detect(): a filestore rule matched the file
   void store_data(Slot& s, Bytes b) noexcept;
   void store_close(Slot& s, const flow::Flow& f, FileResult& r) noexcept;

@@ -224,10 +224,10 @@ TEST(ByteHistogram, CountsEveryByteWhateverTheChunking) {
 }
 
 TEST(ByteHistogram, SamplesBigFilesByOffsetWhateverTheChunking) {
-  // 300 KiB: the first 64 KiB are counted whole, then 256 bytes of every 4 KiB. The offsets
+  // 1 MiB: the first 64 KiB are counted whole, then 256 bytes of every 4 KiB. The offsets
   // decide which bytes count, so two different cuttings give the same histogram, equal to a
   // count of the selected offsets.
-  std::vector<uint8_t> data(300 * 1024);
+  std::vector<uint8_t> data(1024 * 1024);
   for (size_t i = 0; i < data.size(); ++i) data[i] = uint8_t((i * 7919) >> 5);
   uint64_t want[256] = {};
   uint64_t want_n = 0;

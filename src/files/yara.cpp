@@ -302,23 +302,49 @@ void scan_with(YR_SCANNER* sc, std::vector<uint8_t>& scratch, ScanJob& j, int ti
 
 }  // namespace
 
+std::shared_ptr<const YaraRules> ScanPool::rules() const {
+  std::lock_guard lk(mu_);
+  return rules_;
+}
+
+void ScanPool::set_rules(std::shared_ptr<const YaraRules> r) {
+  {
+    std::lock_guard lk(mu_);
+    rules_ = std::move(r);
+  }
+  rules_gen_.fetch_add(1, std::memory_order_acq_rel);
+}
+
 void ScanPool::scan_now(ScanJob& j) {
+  auto rules = this->rules();
   YR_SCANNER* s = nullptr;
-  yr_scanner_create(rules_->get(), &s);
+  yr_scanner_create(rules->get(), &s);
   std::unique_ptr<YR_SCANNER, ScannerDelete> sc(s);
   std::vector<uint8_t> scratch;
   scan_with(sc.get(), scratch, j, cfg_.timeout_s);
 }
 
 void ScanPool::run() {
+  // The thread's scanner is made for one rule set; a reload (set_rules) makes a new one
+  // before the next job. `rules` keeps the set alive while the scanner uses it.
+  uint64_t gen = rules_gen_.load(std::memory_order_acquire);
+  std::shared_ptr<const YaraRules> rules = this->rules();
   YR_SCANNER* s = nullptr;
-  yr_scanner_create(rules_->get(), &s);
+  yr_scanner_create(rules->get(), &s);
   std::unique_ptr<YR_SCANNER, ScannerDelete> sc(s);
   std::vector<uint8_t> scratch;  // grows once to the largest file scanned (max_scan_bytes)
   while (true) {
     uint32_t seen = seq_.load(std::memory_order_acquire);
     ScanChannel* from = nullptr;
     if (ScanJob* j = take(&from)) {
+      if (uint64_t g = rules_gen_.load(std::memory_order_acquire); g != gen) {
+        gen = g;
+        sc.reset();
+        rules = this->rules();
+        s = nullptr;
+        yr_scanner_create(rules->get(), &s);
+        sc.reset(s);
+      }
       scan_with(sc.get(), scratch, *j, cfg_.timeout_s);
       {
         std::lock_guard lk(from->done_mu_);

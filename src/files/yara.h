@@ -138,7 +138,10 @@ class ScanPool {
   ScanPool& operator=(const ScanPool&) = delete;
 
   const YaraConfig& config() const noexcept { return cfg_; }
-  const YaraRules& rules() const noexcept { return *rules_; }
+  // The rules in use (a reload may replace them: hold the pointer while using them).
+  std::shared_ptr<const YaraRules> rules() const;
+  // Reload: scans that start from now on use `r`; scans in flight finish with the old rules.
+  void set_rules(std::shared_ptr<const YaraRules> r);
   // Registration at start-up (and tracker destruction, after its jobs are drained).
   void attach(ScanChannel* c);
   void detach(ScanChannel* c);
@@ -150,9 +153,10 @@ class ScanPool {
  private:
   void run();
   ScanJob* take(ScanChannel** from);
-  std::shared_ptr<const YaraRules> rules_;
+  std::shared_ptr<const YaraRules> rules_;  // guarded by mu_
+  std::atomic<uint64_t> rules_gen_{0};
   YaraConfig cfg_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::vector<ScanChannel*> channels_;
   size_t rr_ = 0;
   std::atomic<uint32_t> seq_{0};
