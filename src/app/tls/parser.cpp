@@ -620,7 +620,7 @@ void TlsParser::certificate(Bytes body, ParseContext& ctx) noexcept {
   if (r.ok() && total == 0) return;  // empty chain
   Bytes der = r.bytes(r.u24be());
   if (!r.ok() || der.empty() || total > body.size() - 3) {
-    ctx.on_anomaly("tls.certificate_invalid");
+    ctx.on_anomaly("tls.certificate_invalid_length");  // Suricata's name
     return;
   }
   const unsigned char* p = der.data();

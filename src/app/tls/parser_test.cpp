@@ -370,8 +370,8 @@ TEST(TlsParser, MalformedHelloIsAnInvalidHandshake) {
 
 TEST(TlsParser, InvalidCertificate) {
   Vec msg = {11};  // Certificate with a 10-byte "certificate" that is not DER
+  put24(msg, 16);
   put24(msg, 13);
-  put24(msg, 10);
   msg.insert(msg.end(), {0, 0, 10});
   msg.insert(msg.end(), 10, 0xee);
   Vec server = kServerHello12;
@@ -384,6 +384,23 @@ TEST(TlsParser, InvalidCertificate) {
   EXPECT_TRUE(ctx.has_anomaly("tls.certificate_invalid"));
   ASSERT_EQ(ctx.txs.size(), 1u);
   EXPECT_FALSE(ctx.txs[0].has_cert);
+}
+
+TEST(TlsParser, CertificateListLengthBeyondTheMessage) {
+  Vec msg = {11};  // Certificate: the list claims 200 bytes, the message holds 16
+  put24(msg, 16);
+  put24(msg, 200);
+  msg.insert(msg.end(), {0, 0, 10});
+  msg.insert(msg.end(), 10, 0xee);
+  Vec server = kServerHello12;
+  Vec rec = record(22, msg);
+  server.insert(server.end(), rec.begin(), rec.end());
+  Ctx ctx;
+  TlsParser p;
+  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  p.parse(Direction::ToClient, bytes(server), ctx);
+  EXPECT_TRUE(ctx.has_anomaly("tls.certificate_invalid_length"));
+  EXPECT_FALSE(ctx.has_anomaly("tls.certificate_invalid"));
 }
 
 TEST(TlsParser, OverLimitHandshakeIsSkipped) {
