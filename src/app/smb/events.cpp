@@ -185,6 +185,18 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     }
     if (tx.has_server_guid) guid(w, "server_guid", tx.server_guid);
     if (tx.command == 0x75 && !tx.share.empty()) w.kv(tx.named_pipe ? "named_pipe" : "share", tx.share.view());
+    // NT_CREATE_ANDX, CLOSE and the file transactions: the file, as for SMB2.
+    if (!tx.filename.empty()) w.kv("filename", tx.filename.view());
+    if (tx.file_tx && !tx.share.empty()) w.kv("share", tx.share.view());
+    if (tx.has_disposition) w.kv("disposition", disposition_name(tx.disposition));
+    if (tx.has_times) {
+      w.kv("created", tx.created);
+      w.kv("accessed", tx.accessed);
+      w.kv("modified", tx.modified);
+      w.kv("changed", tx.changed);
+      w.kv("size", tx.size);
+    }
+    if (tx.has_file_id) fuid(w, tx.file_id);
     if (tx.has_ntlmssp) {
       j.Key("ntlmssp");
       j.StartObject();

@@ -517,11 +517,13 @@ void SmbParser::file_bytes(Direction d, Bytes b, ParseContext& ctx) noexcept {
   DirState& s = dir_[idx(d)];
   if (s.file_slot < 0 || b.empty()) return;
   if (s.file) ctx.file_data(s.file, b);
-  File& f = files_[s.file_slot];
-  int i = idx(d);
+  append_insp(files_[s.file_slot], idx(d), b, ctx);
+}
+
+void SmbParser::append_insp(File& f, int i, Bytes b, ParseContext& ctx) noexcept {
   uint32_t& n = f.insp_len[i];
   if (n >= kFileInspect) return;
-  uint8_t*& buf = insp_[s.file_slot][i];
+  uint8_t*& buf = insp_[&f - files_][i];
   if (!buf && !insp_failed_) {
     buf = ctx.arena().alloc_array<uint8_t>(kFileInspect);
     insp_failed_ = !buf;  // the flow's arena is full: file.data is not kept
@@ -584,6 +586,52 @@ void smb1_fid(uint16_t fid, uint8_t (&out)[16]) noexcept {
 
 }  // namespace
 
+// The commands chained after the first one of an SMB1 request ([MS-CIFS] 2.2.3.4 AndX:
+// AndXCommand, AndXOffset from the header): a chained WRITE_ANDX hands its data on from the
+// kept message (streaming covers the first command only), a chained CLOSE ends its file.
+void SmbParser::smb1_chain(Direction d, Bytes m, ParseContext& ctx) noexcept {
+  auto andx = [](uint8_t c) {
+    return c == 0x24 || c == 0x2D || c == kSmb1ReadAndx || c == kSmb1WriteAndx || c == 0x73 ||
+           c == 0x74 || c == 0x75 || c == kSmb1NtCreateAndx;
+  };
+  uint8_t c = m[4];
+  size_t o = 32;
+  uint64_t sid = uint16_t(m[28] | m[29] << 8);
+  uint32_t tree = uint16_t(m[24] | m[25] << 8);
+  for (int hop = 0; hop < 8 && andx(c); ++hop) {  // a chain is short; loops are cut
+    if (o >= m.size() || m[o] < 2 || o + 5 > m.size()) return;
+    uint8_t next = m[o + 1];
+    size_t next_off = size_t(m[o + 3] | m[o + 4] << 8);
+    if (next == 0xFF || next_off <= o || next_off >= m.size()) return;
+    o = next_off;
+    c = next;
+    size_t wc = m[o];
+    if (o + 1 + wc * 2 > m.size()) return;
+    auto word = [&](size_t i) { return uint16_t(m[o + 1 + i * 2] | m[o + 2 + i * 2] << 8); };
+    uint8_t id[16];
+    if (c == kSmb1WriteAndx && (wc == 12 || wc == 14)) {
+      smb1_fid(word(2), id);
+      uint32_t len = uint32_t(word(10)) | uint32_t(word(9)) << 16, off = word(11);
+      File* f = find_file(id);
+      if (!f || off > m.size() || len > m.size() - off) continue;  // not all kept: not handed on
+      Bytes data = m.subspan(off, len);
+      if (!f->kind_known) {
+        f->kind_known = true;
+        f->pipe = looks_dcerpc(data.first(std::min<size_t>(3, data.size())));
+      }
+      if (f->pipe || data.empty()) continue;
+      FileTx& ft = open_file_tx(*f, d, c, sid, tree);
+      uint32_t& cf = f->ctx_file[idx(d)];
+      if (!cf) cf = ctx.file_open(d, f->name.view(), ft.tx_id);
+      if (cf) ctx.file_data(cf, data);
+      append_insp(*f, idx(d), data, ctx);
+    } else if (c == kSmb1Close && wc >= 1) {
+      smb1_fid(word(0), id);
+      if (File* f = find_file(id)) close_file(*f, FileEnd::Complete, ctx);
+    }
+  }
+}
+
 // The WRITE_ANDX request or READ_ANDX response being read has reached s.mark: once its words
 // are there, the data's place is known ([MS-CIFS] 2.2.4.43.1 / 2.2.4.42.2; DataOffset counts
 // from the SMB header) and it is streamed like SMB2's (start_data).
@@ -638,6 +686,7 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
                               : uint32_t(m[5]) << 16 | uint32_t(m[7] | m[8] << 8);
   uint16_t tid = uint16_t(m[24] | m[25] << 8), uid = uint16_t(m[28] | m[29] << 8),
            mid = uint16_t(m[30] | m[31] << 8);
+  if (!reply && d == Direction::ToServer) smb1_chain(d, m, ctx);
   uint8_t wc = m[32];
   Bytes words = slice_part(m, 33, size_t(wc) * 2);
   size_t bytes_at = 33 + size_t(wc) * 2 + 2;

@@ -219,6 +219,9 @@ class SmbParser final : public Parser {
   // File bytes of direction d: to the tracker and to the file's file.data prefix.
   void file_bytes(Direction d, Bytes b, ParseContext& ctx) noexcept;
   void smb1_early(Direction d, ParseContext& ctx) noexcept;
+  void smb1_chain(Direction d, Bytes m, ParseContext& ctx) noexcept;
+  // Appends to the file.data prefix of direction i of f (its slot's arena buffer).
+  void append_insp(File& f, int i, Bytes b, ParseContext& ctx) noexcept;
   uint8_t* insp_[kMaxFiles][2] = {};
   bool insp_failed_ = false;  // the arena refused an inspection buffer: no more tries
 

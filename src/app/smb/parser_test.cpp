@@ -1057,6 +1057,73 @@ TEST(SmbParser, FileinfoCarriesTheFileTx) {
       << fileinfo;
 }
 
+// [MS-CIFS] 2.2.3.4 AndX chains: a LOCKING_ANDX request with a WRITE_ANDX chained after it
+// (the data is handed on from the kept message) and a CLOSE after that.
+TEST(SmbParser, Smb1ChainedWriteAndClose) {
+  std::vector<Msg> conv;
+  {
+    Vec m = smb1_hdr(0xA2, false, 0, true, 20);
+    m.push_back(24);
+    m.insert(m.end(), {0xFF, 0, 0, 0});
+    m.push_back(0);
+    le16(m, 6);
+    m.insert(m.end(), 4 + 4 + 4 + 8 + 4 + 4, 0);
+    le32(m, 5);
+    m.insert(m.end(), 4 + 4 + 1, 0);
+    Vec bytes = {0};
+    put(bytes, u16s("b.txt"));
+    le16(bytes, 0);
+    le16(m, uint16_t(bytes.size()));
+    put(m, bytes);
+    conv.push_back({Direction::ToServer, nbss(m)});
+    Vec r = smb1_hdr(0xA2, true, 0, true, 20);
+    r.push_back(34);
+    r.insert(r.end(), {0xFF, 0, 0, 0});
+    r.push_back(0);
+    le16(r, 0x4002);
+    r.insert(r.end(), 4 + 32 + 4 + 8 + 8 + 2 + 2 + 1, 0);
+    le16(r, 0);
+    conv.push_back({Direction::ToClient, nbss(r)});
+  }
+  const std::string data = "chained payload";
+  Vec m = smb1_hdr(0x24, false, 0, true, 21);  // LOCKING_ANDX (2.2.4.32.1)
+  m.push_back(8);
+  m.insert(m.end(), {0x2F, 0});  // AndXCommand: WRITE_ANDX
+  le16(m, 51);                   // AndXOffset: 32 + 1 + 16 + 2
+  le16(m, 0x4002);               // FID
+  m.insert(m.end(), 1 + 1 + 4 + 2 + 2, 0);
+  le16(m, 0);                    // ByteCount
+  m.push_back(14);               // WRITE_ANDX at 51
+  m.insert(m.end(), {0x04, 0});  // AndXCommand: CLOSE
+  uint16_t close_at = uint16_t(51 + 1 + 28 + 2 + data.size());
+  le16(m, close_at);
+  le16(m, 0x4002);
+  m.insert(m.end(), 4 + 4 + 2 + 2 + 2, 0);
+  le16(m, uint16_t(data.size()));
+  le16(m, 82);                   // DataOffset: 51 + 1 + 28 + 2
+  le32(m, 0);
+  le16(m, uint16_t(data.size()));
+  m.insert(m.end(), data.begin(), data.end());
+  m.push_back(3);                // CLOSE at close_at
+  le16(m, 0x4002);
+  le32(m, 0);
+  le16(m, 0);
+  ASSERT_EQ(m.size(), size_t(close_at) + 9);
+  conv.push_back({Direction::ToServer, nbss(m)});
+  for (bool bytewise : {false, true}) {
+    auto c_p = run(conv, 0, bytewise);
+    Ctx& c = *c_p;
+    ASSERT_EQ(c.names.size(), 1u);
+    EXPECT_EQ(c.data[0], data);
+    EXPECT_EQ(c.ends[0], int(FileEnd::Complete));  // the chained CLOSE
+    const Tx* ftx = nullptr;
+    for (const Tx& t : c.txs)
+      if (t.file_tx) ftx = &t;
+    ASSERT_NE(ftx, nullptr);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(ftx->file_data), ftx->file_data_len), data);
+  }
+}
+
 TEST(SmbParser, Probe) {
   Vec m = nbss(hdr(cmd::kNegotiate, 0, false));
   EXPECT_EQ(probe(Direction::ToServer, Bytes(m).first(3)), ProbeResult::NeedMore);
