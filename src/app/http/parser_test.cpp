@@ -286,6 +286,61 @@ TEST(HttpParser, ConnectTunnelAndUpgrade) {
   EXPECT_EQ(u.h.counter("app_layer.parse_errors"), 0u);
 }
 
+// Evasions browsers accept (http-evader): the body is found whatever the framing says.
+TEST(HttpParser, LenientFramingFindsTheBody) {
+  const std::string body = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+  const std::string cl = "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  struct Case {
+    std::string head;  // status line and headers, without the blank line
+    int status;
+  } cases[] = {
+      {"HTTP/1.1 2 ok\r\n" + cl, 2},                 // status of one digit
+      {"HTTP/1.1 20 ok\r\n" + cl, 20},
+      {"HTTP/1.1 100 ok\r\n" + cl, 100},             // 1xx, 304 announcing a body
+      {"HTTP/1.1 102 ok\r\n" + cl, 102},
+      {"HTTP/1.1 304 ok\r\n" + cl, 304},
+      {"HTTP/1.1 101 ok\r\n" + cl, 101},             // 101 without Upgrade asked
+      {"HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked x\r\nConnection: close\r\n", 200},
+      {"HTTP/1.1 200 ok\r\nTransfer-Encoding: \rchunked\r\n" + cl, 200},
+  };
+  for (const Case& c : cases) {
+    for (size_t step : {size_t(1), size_t(4096)}) {
+      Conn r;
+      r.h.data(kTs, "GET /eicar.txt HTTP/1.1\r\nHost: e\r\n\r\n");
+      r.h.data_split(kTc, Harness::b(c.head + "\r\n" + body), step);
+      r.h.end();
+      ASSERT_EQ(r.txs.size(), 1u) << c.head;
+      EXPECT_EQ(r.txs[0].status, c.status) << c.head;
+      EXPECT_EQ(r.txs[0].rsp_body, body) << c.head << " step " << step;
+    }
+  }
+  // A real interim 100 with a length, then the final response: no body for the 100.
+  Conn r;
+  r.h.data(kTs, "POST /up HTTP/1.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi");
+  r.h.data(kTc, "HTTP/1.1 100 Continue\r\nContent-Length: 5\r\n\r\n");
+  r.h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc");
+  ASSERT_EQ(r.txs.size(), 1u);
+  EXPECT_EQ(r.txs[0].status, 200);
+  EXPECT_EQ(r.txs[0].rsp_body, "abc");
+  // A 304 with the length of the cached copy, then the next response of the connection.
+  Conn k;
+  k.h.data(kTs, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+  k.h.data(kTc, "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n");
+  k.h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  ASSERT_EQ(k.txs.size(), 2u);
+  EXPECT_EQ(k.txs[0].status, 304);
+  EXPECT_EQ(k.txs[0].rsp_body, "");
+  EXPECT_EQ(k.txs[1].rsp_body, "ok");
+  // Valid chunking is untouched; a bad size after the first chunk still ends the message.
+  Conn ch;
+  ch.h.data(kTs, "GET / HTTP/1.1\r\n\r\n");
+  ch.h.data(kTc, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 3\r\nabc\r\nzz\r\n");
+  ch.h.end();
+  ASSERT_EQ(ch.txs.size(), 1u);
+  EXPECT_EQ(ch.txs[0].rsp_body, "abc");
+  EXPECT_TRUE(ch.txs[0].rsp_flags & flag::kTruncated);
+}
+
 std::string gzip(const std::string& in, bool raw_deflate = false) {
   z_stream z{};
   deflateInit2(&z, 9, Z_DEFLATED, raw_deflate ? -15 : 15 + 16, 8, Z_DEFAULT_STRATEGY);
