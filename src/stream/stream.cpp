@@ -13,7 +13,9 @@
 //    or gap ended (a gap advances the offset by its length).
 //  - Nothing is delivered for a direction after its on_close; on_close is called exactly once
 //    per direction (FIN/RST once everything before it was delivered or declared a gap, or at
-//    release()).
+//    release()). One exception: a session an RST closed before any byte was delivered
+//    resumes when the RST's sender goes on at its sequence number (suspected_rst_inject);
+//    the on_close calls it had are then followed by data, once.
 //  - The out-of-order queue of a direction is sorted, its segments do not overlap and all start
 //    after the next expected byte (they are delivered as soon as the hole before them fills).
 //  - Sequence numbers are compared with 32-bit serial arithmetic, offsets are 64-bit.
@@ -35,6 +37,9 @@
 // (stream.midstream_pickups); otherwise the data of sessions without a SYN is ignored
 // (stream.midstream_ignored). An RST is accepted when its sequence number lies within 1 MiB
 // of the next expected byte (stream.rst_invalid otherwise) and closes both directions.
+// Handshake: before the SYN/ACK, a server packet whose timestamp echo is not the client SYN's
+// is ignored (stream.pkt_invalid_timestamp), and so is a client RST (the server has no
+// connection to reset yet).
 #include "stream/stream.h"
 
 #include <algorithm>
@@ -98,6 +103,8 @@ struct TcpSession {
   bool client_syn = false;     // a SYN without ACK came from the client (ToServer)
   bool client_syn_ts = false;  // ... with a timestamp option (RFC 7323), client_tsval
   uint32_t client_tsval = 0;
+  uint8_t rst_by = 0;          // 1 + direction of the RST that closed the session, 0: none
+  bool resumed = false;        // reopened once after a suspected injected RST
   TcpSession* next_free = nullptr;
 };
 
@@ -106,6 +113,7 @@ const char* anomaly_name(StreamAnomaly a) {
     case StreamAnomaly::OverlapDiff: return "stream.reassembly_overlap_different_data";
     case StreamAnomaly::SegmentDropped: return "stream.segment_dropped";
     case StreamAnomaly::PktInvalidTimestamp: return "stream.pkt_invalid_timestamp";
+    case StreamAnomaly::SuspectedRstInject: return "stream.suspected_rst_inject";
   }
   return "stream.unknown";
 }
@@ -136,12 +144,13 @@ struct Reassembler::Impl {
         c_mid_ignored(stats.counter("stream.midstream_ignored")),
         c_after_close(stats.counter("stream.data_after_close")),
         c_rst_invalid(stats.counter("stream.rst_invalid")),
-        c_invalid_ts(stats.counter("stream.pkt_invalid_timestamp")) {}
+        c_invalid_ts(stats.counter("stream.pkt_invalid_timestamp")),
+        c_rst_inject(stats.counter("stream.suspected_rst_inject")) {}
 
   StreamConfig cfg;
   Counter &c_memuse, &c_sessions, &c_memcap_drop, &c_limit_drop, &c_too_far, &c_ooo, &c_retrans,
       &c_overlap, &c_overlap_diff, &c_gap, &c_depth, &c_mid_pickup, &c_mid_ignored,
-      &c_after_close, &c_rst_invalid, &c_invalid_ts;
+      &c_after_close, &c_rst_invalid, &c_invalid_ts, &c_rst_inject;
 
   std::vector<std::unique_ptr<Segment[]>> seg_slabs;
   Segment* seg_free = nullptr;
@@ -562,10 +571,24 @@ struct Reassembler::Impl {
         }
       }
     }
+    if (D.closed && S.rst_by == 1 + idx(d) && !S.resumed && len && D.started && !(fl & tcpflag::kRst) &&
+        seq == D.next_seq && D.offset == 0 && O.offset == 0 && !D.fin && !O.fin) {
+      // The side that reset the connection before anything was said goes on talking where the
+      // RST said it stopped: the RST did not reach its peer (an injected or evasive RST,
+      // Suricata's suspected_rst_inject). The session resumes; nothing was delivered before,
+      // so the app layer has no finished parser to reopen.
+      S.resumed = true;
+      D.closed = O.closed = false;
+      D.flags &= uint8_t(~flag::kClosed);
+      O.flags &= uint8_t(~flag::kClosed);
+      c_rst_inject.inc();
+      sink.on_anomaly(f, d, StreamAnomaly::SuspectedRstInject);
+    }
     if (fl & tcpflag::kRst) {
       bool valid = !D.started || uint32_t(p.tcp_seq - D.next_seq + kRstWindow) <= 2 * kRstWindow;
       if (valid) {
         if (len && D.started) data(f, d, D, seq, p.data + p.payload_off, len, sink);
+        if (!D.closed && !S.rst_by) S.rst_by = uint8_t(1 + idx(d));
         finish(f, d, D, sink);
         finish(f, od, O, sink);
         return;

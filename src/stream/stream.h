@@ -39,9 +39,14 @@ inline constexpr uint8_t kClosed = 32;         // on_close delivered
 }  // namespace flag
 
 // Anomalies the reassembler raises through StreamSink::on_anomaly: OverlapDiff and
-// SegmentDropped once per direction, PktInvalidTimestamp per packet. Names follow Suricata's
-// stream events where Suricata has one.
-enum class StreamAnomaly : uint8_t { OverlapDiff, SegmentDropped, PktInvalidTimestamp };
+// SegmentDropped once per direction, PktInvalidTimestamp per packet, SuspectedRstInject once
+// per resumed session. Names follow Suricata's stream events where Suricata has one.
+enum class StreamAnomaly : uint8_t {
+  OverlapDiff,
+  SegmentDropped,
+  PktInvalidTimestamp,
+  SuspectedRstInject
+};
 const char* anomaly_name(StreamAnomaly a);  // "stream.reassembly_overlap_different_data", ...
 
 // What the app layer receives. Callbacks run on the worker thread, on the packet path.

@@ -437,5 +437,31 @@ TEST_F(Harness, ClientRstBeforeSynAckDoesNotClose) {
   EXPECT_EQ(c("stream.rst_invalid"), 1u);
 }
 
+// An RST before any data whose sender then sends data where the RST said it stopped did not
+// reach the peer: the session resumes once, with the suspected_rst_inject event.
+TEST_F(Harness, RstBeforeAnyDataThenDataFromItsSenderResumes) {
+  make();
+  handshake();
+  cli(kAck | kRst, 1, 1);
+  cli(kAck | kPsh, 1, 1, "GET");
+  srv(kAck | kPsh, 1, 4, "200");
+  cli(kAck | kRst, 4, 4);
+  cli(kAck | kPsh, 4, 4, "more");  // resumed once only
+  EXPECT_EQ(sink.str(),
+            "S:close C:close S:!stream.suspected_rst_inject S:GET@0 C:200@0 S:close C:close");
+  EXPECT_EQ(c("stream.suspected_rst_inject"), 1u);
+}
+
+TEST_F(Harness, RstAfterDataIsFinal) {
+  make();
+  handshake();
+  cli(kAck | kPsh, 1, 1, "a");
+  cli(kAck | kRst, 2, 1);
+  cli(kAck | kPsh, 2, 1, "b");
+  srv(kAck | kPsh, 1, 2, "c");  // the peer: not the RST's sender
+  EXPECT_EQ(sink.str(), "S:a@0 S:close C:close");
+  EXPECT_EQ(c("stream.suspected_rst_inject"), 0u);
+}
+
 }  // namespace
 }  // namespace ww::stream
