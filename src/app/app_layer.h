@@ -150,6 +150,8 @@ class AppLayer final : public stream::StreamSink {
   Counter& expect_expired_;
   std::array<Counter*, size_t(Proto::kCount)> proto_flows_{};
   std::array<Counter*, size_t(Proto::kCount)> proto_txs_{};
+  // app_layer.error.<proto>.parser (Suricata's per-protocol parser error counter).
+  std::array<Counter*, size_t(Proto::kCount)> proto_parse_errors_{};
 };
 
 }  // namespace ww::app

@@ -30,6 +30,17 @@ TEST(AppLayer, DetectsHttpOffItsPortByContent) {
   EXPECT_EQ(h.counter("app_layer.flow.http"), 1u);
 }
 
+TEST(AppLayer, ParserErrorsCountedPerProtocol) {
+  // Suricata's app_layer.error.<proto>.parser.
+  Harness h(ipproto::kTcp, 40000, 22);
+  h.data(kTs, "SSH-2.0-client\r\n");
+  EXPECT_EQ(proto_of(h.f), Proto::Ssh);
+  h.data(kTs, std::string("\xff\xff\xff\xff\x04\x14", 6) + std::string(20, 'x'));
+  EXPECT_EQ(h.counter("app_layer.parse_errors"), 1u);
+  EXPECT_EQ(h.counter("app_layer.error.ssh.parser"), 1u);
+  EXPECT_EQ(h.counter("app_layer.error.tls.parser"), 0u);
+}
+
 TEST(AppLayer, NeedMoreAcrossChunksThenReplay) {
   Harness h(ipproto::kTcp, 40000, 9999);
   int txs = 0;
