@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "files/tracker.h"
+#include "app/http/parser.h"
 #include "app/redact.h"
 #include "flow/flow.h"
 #include "output/flow_event.h"
@@ -29,6 +30,7 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
       flow_events_(stats.counter("output.eve.events.flow")) {
   stats_block_ = &stats;
   app::set_redact_phi(cfg.redact_phi);  // process-wide; every worker sets the same value
+  app::http::set_log_headers(cfg.eve.http_request_headers, cfg.eve.http_response_headers);
   app_.set_tx_observer(this);
 }
 

@@ -359,6 +359,13 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
             else rd.error_at(t, "outputs.eve-log.types", "expected an event type name");
             if (name.empty()) continue;
             if (name == "files") name = "fileinfo";
+            if (name == "http" && t.IsMap() && t.begin()->second.IsMap()) {
+              if (auto dump = t.begin()->second["dump-all-headers"]; dump && dump.IsScalar()) {
+                std::string v = dump.Scalar();
+                c.eve.http_request_headers = v == "both" || v == "request";
+                c.eve.http_response_headers = v == "both" || v == "response";
+              }
+            }
             if (name == "alert" && t.IsMap() && t.begin()->second.IsMap())
               read_alert_options(rd, t.begin()->second, c.eve.alert);
             c.eve.types.push_back(name);

@@ -58,6 +58,10 @@ struct EveOutputConfig {
   EveAlertConfig alert;
   bool ethernet = false;           // "ether": {src_mac, dest_mac} on packet events (alerts)
   bool community_id = false;       // "community_id" (Community ID v1) on flow-scoped events
+  // `- http: {dump-all-headers: both|request|response}`: request_headers / response_headers
+  // arrays in http events (Suricata's option; off by default).
+  bool http_request_headers = false;
+  bool http_response_headers = false;
   uint16_t community_id_seed = 0;
 };
 

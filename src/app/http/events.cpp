@@ -69,10 +69,8 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     if (r->header("Location", loc)) w.kv("redirect", fhir::redact_url(q, r, loc, red, sizeof red));
   }
   w.kv("length", r ? r->body_bytes : 0);
-  if (log_headers_enabled()) {
-    if (q) headers_array(w, "request_headers", *q);
-    if (r) headers_array(w, "response_headers", *r);
-  }
+  if (q && log_request_headers()) headers_array(w, "request_headers", *q);
+  if (r && log_response_headers()) headers_array(w, "response_headers", *r);
   j.EndObject();
 }
 

@@ -66,7 +66,7 @@ bool parse_u64(std::string_view s, uint64_t& out) noexcept {
   return true;
 }
 
-std::atomic<bool> g_log_headers{false};
+std::atomic<uint8_t> g_log_headers{0};  // 1: request headers, 2: response headers
 
 constexpr std::string_view kMethods[] = {
     "GET",     "POST",  "HEAD",     "PUT",       "DELETE", "OPTIONS", "CONNECT",
@@ -1270,8 +1270,11 @@ void HttpParser::finish(Direction d, ParseContext& ctx) noexcept {
 
 }  // namespace
 
-void set_log_headers(bool on) noexcept { g_log_headers.store(on, std::memory_order_relaxed); }
-bool log_headers_enabled() noexcept { return g_log_headers.load(std::memory_order_relaxed); }
+void set_log_headers(bool request, bool response) noexcept {
+  g_log_headers.store(uint8_t((request ? 1 : 0) | (response ? 2 : 0)), std::memory_order_relaxed);
+}
+bool log_request_headers() noexcept { return g_log_headers.load(std::memory_order_relaxed) & 1; }
+bool log_response_headers() noexcept { return g_log_headers.load(std::memory_order_relaxed) & 2; }
 
 ProbeResult probe(Direction d, Bytes first) noexcept {
   std::string_view t = as_sv(first);

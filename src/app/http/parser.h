@@ -114,9 +114,12 @@ struct Transaction {
   const Message* response = nullptr;
 };
 
-// Request headers and response headers arrays in EVE (off by default, as in Suricata).
-void set_log_headers(bool on) noexcept;
-bool log_headers_enabled() noexcept;
+// Request headers and response headers arrays in EVE (off by default, as in Suricata's
+// dump-all-headers: request, response or both). Process-wide.
+void set_log_headers(bool request, bool response) noexcept;
+inline void set_log_headers(bool on) noexcept { set_log_headers(on, on); }
+bool log_request_headers() noexcept;
+bool log_response_headers() noexcept;
 
 // The file name a Content-Disposition value gives (filename, else filename*), written into
 // `out` (cut at `cap` bytes); empty when it has none.

@@ -635,6 +635,20 @@ TEST(HttpParser, GzipBodyInflatedWholeForTheFile) {
   }
 }
 
+// dump-all-headers: the request's and/or the response's header arrays in the http event.
+TEST(HttpParser, HeaderArraysWhenConfigured) {
+  for (int mode = 0; mode < 4; ++mode) {
+    set_log_headers(mode & 1, mode & 2);
+    Conn r;
+    r.h.data(kTs, "GET / HTTP/1.1\r\nHost: www.ethereal.com\r\nX-A:  1 \r\n\r\n");
+    r.h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    std::string e = r.h.eve_all();
+    EXPECT_EQ(e.find(R"("request_headers":[{"name":"Host","value":"www.ethereal.com"},{"name":"X-A","value":"1"}])") != std::string::npos, bool(mode & 1)) << e;
+    EXPECT_EQ(e.find(R"("response_headers":[{"name":"Content-Length","value":"2"}])") != std::string::npos, bool(mode & 2)) << e;
+  }
+  set_log_headers(false);
+}
+
 TEST(HttpParser, DispositionFilename) {
   char buf[kMaxFileName];
   auto f = [&](std::string_view v) { return std::string(disposition_filename(v, buf, sizeof buf)); };
