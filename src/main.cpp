@@ -111,6 +111,10 @@ ww::Result<void> setup_files(ww::Config& cfg, const CommonOptions& o,
                  rep.compiled, rep.failed, secs);
     if (!yc.when_full_set) yc.wait_when_full = !live;  // live: the packet path never waits
     fc.yara = std::make_shared<ww::files::ScanPool>(std::move(*rules), yc);
+  } else if (fc.magic && fc.magic_offload) {
+    // No YARA: a pool of its own runs libmagic off the packet path (docs/files.md).
+    if (!yc.when_full_set) yc.wait_when_full = !live;
+    fc.yara = std::make_shared<ww::files::ScanPool>(nullptr, yc);
   }
   if (!fc.hash_list_paths.empty()) {
     auto kb = load_hash_lists(fc.hash_list_paths);

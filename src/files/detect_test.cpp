@@ -336,6 +336,30 @@ TEST(FileDetect, ReloadedHashListAppliesToFilesOpenedAfterIt) {
   EXPECT_EQ(x.stats.value("files.known_bad"), 1u);
 }
 
+TEST(MagicOffload, TypedOnAScanThreadWithoutYara) {
+  // A pool without YARA rules types files off the packet path: the fileinfo event waits for
+  // the scan thread (none before drain), then carries the libmagic type; no YARA fields or
+  // counters.
+  FileTrackerConfig fc;
+  fc.yara = std::make_shared<ScanPool>(nullptr, YaraConfig{});
+  Fixture x(fc, {}, false);
+  x.whole(kEicar, "eicar.com");
+  x.whole("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "doc.pdf");
+  EXPECT_THAT(x.events(), Not(HasSubstr("\"fileinfo\"")));
+  x.t->drain();
+  std::string e = x.events();
+  EXPECT_THAT(e, HasSubstr("\"filename\":\"eicar.com\",\"magic\":\"EICAR"));
+  EXPECT_THAT(e, HasSubstr("\"magic\":\"PDF document"));
+  EXPECT_THAT(e, Not(HasSubstr("yara")));
+  EXPECT_EQ(x.stats.value("files.yara.scanned"), 0u);
+  EXPECT_EQ(x.stats.value("files.magic_errors"), 0u);
+  // Without a pool (main makes none with magic-offload off and no YARA): typed at close, the
+  // event is written at once.
+  Fixture y(FileTrackerConfig{}, {}, false);
+  y.whole(kEicar, "eicar.com");
+  EXPECT_THAT(y.events(), HasSubstr("\"magic\":\"EICAR"));
+}
+
 TEST(YaraScan, ReloadedRulesScanTheNextFiles) {
   Fixture x({});
   x.whole(kEicar, "one.com");

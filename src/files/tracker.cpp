@@ -235,6 +235,7 @@ FileTracker::FileTracker(StatsBlock& stats, output::EveWriter* eve, std::string_
   cfg_.max_open_files = std::min(cfg_.max_open_files, kMaxSlots);
   need_hashes();
   if (cfg_.rules && !cfg_.rules->rules().empty()) rs_ = std::make_unique<RuleState>();
+  yara_on_ = cfg_.yara && cfg_.yara->rules();
   if (cfg_.yara) {
     const YaraConfig& yc = cfg_.yara->config();
     chan_ = std::make_unique<ScanChannel>(yc.queue);
@@ -311,7 +312,7 @@ uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::strin
   s.prev = 0;
   s.nchunks = 0;
   s.chunk_bytes = 0;
-  s.keep = chan_ != nullptr;
+  s.keep = yara_on_;
   s.cut = false;
   s.store_fd = -1;
   if (cfg_.filestore) {
@@ -501,10 +502,14 @@ void FileTracker::drain() noexcept {
 void FileTracker::complete(Job& j) noexcept {
   FileResult& r = j.r;
   r.name = std::string_view(j.name, j.name_len);
-  r.magic = std::string_view(j.magic, j.magic_len);
+  r.magic = j.want_magic ? std::string_view(j.magic_out, j.magic_out_len)
+                         : std::string_view(j.magic, j.magic_len);
+  if (j.want_magic && j.magic_failed) magic_errors_.inc();
   r.app_json = j.app_json;
-  yara_scanned_.inc();
-  if (j.error) yara_errors_.inc();
+  if (yara_on_) {
+    yara_scanned_.inc();
+    if (j.error) yara_errors_.inc();
+  }
   if (yara_observer_) yara_observer_(r, j.matches, yara_observer_arg_);
   if (!j.matches.empty()) yara_matches_.inc(j.matches.size());
   if (eve_ && eve_->enabled("alert")) {
@@ -525,7 +530,7 @@ void FileTracker::complete(Job& j) noexcept {
       output::write_alert_event(*eve_, rule, alert_ctx(j.flow, in_iface_, r));
     }
   }
-  write_fileinfo(j.flow, r, j.hashed, &j);
+  write_fileinfo(j.flow, r, j.hashed, yara_on_ ? &j : nullptr);
   release_chunks(j.chunks, j.nchunks);
   j.matches.clear();
   free_jobs_.push_back(&j);
@@ -785,13 +790,20 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
   r.dicom = s.prefix_len >= 132 && std::memcmp(s.prefix + 128, "DICM", 4) == 0;
   r.dicom_preamble_executable =
       r.dicom && (std::memcmp(s.prefix, "MZ", 2) == 0 || std::memcmp(s.prefix, "\x7f" "ELF", 4) == 0);
-  if (magic_ && magic_->m && s.prefix_len > 0) {
+  // libmagic: on a scan thread when the file goes to the pool anyway and nothing at close
+  // needs the type (file rules, the filestore's sidecar); else here.
+  const bool defer_magic = magic_ && magic_->m && s.prefix_len > 0 && s.flow && chan_ &&
+                           cfg_.magic_offload && !cfg_.filestore &&
+                           !(cfg_.rules && !cfg_.rules->rules().empty());
+  auto type_here = [&] {
+    if (!magic_ || !magic_->m || s.prefix_len == 0) return;
     const char* m = magic_buffer(magic_->m, s.prefix, s.prefix_len);
     if (m)
       r.magic = m;
     else
       magic_errors_.inc();
-  }
+  };
+  if (!defer_magic) type_here();
   if (!hashed) {
     std::memset(r.md5, 0, sizeof r.md5);
     std::memset(r.sha1, 0, sizeof r.sha1);
@@ -813,8 +825,14 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
   if (observer_) observer_(r, observer_arg_);
 
   Job* job = (chan_ && s.flow) ? get_job() : nullptr;
-  if (chan_ && s.flow && !job) yara_skipped_.inc();
+  if (chan_ && s.flow && !job) {
+    if (yara_on_) yara_skipped_.inc();
+    if (defer_magic) type_here();  // no job free (live capture never waits): typed here
+  }
   if (job) {
+    job->want_magic = defer_magic;
+    job->magic_out_len = 0;
+    job->magic_failed = false;
     // The scan gets the prefix and the chunks; the fileinfo event waits for its result.
     std::memcpy(job->prefix, s.prefix, s.prefix_len);
     job->prefix_len = s.prefix_len;
@@ -823,7 +841,7 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
     s.nchunks = 0;
     job->kept = std::min<uint64_t>(s.size, kPrefixBytes) + s.chunk_bytes;
     job->cut = s.cut;
-    if (s.size > max_keep_) yara_prefix_only_.inc();
+    if (yara_on_ && s.size > max_keep_) yara_prefix_only_.inc();
     job->name_len = s.name_len;
     std::memcpy(job->name, s.name, s.name_len);
     job->magic_len = uint32_t(std::min(r.magic.size(), sizeof job->magic));
@@ -842,8 +860,9 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
     } else {  // cannot happen: the ring has a slot per job
       release_chunks(job->chunks, job->nchunks);
       free_jobs_.push_back(job);
-      yara_skipped_.inc();
+      if (yara_on_) yara_skipped_.inc();
       job = nullptr;
+      if (defer_magic) type_here();
     }
   }
   if (!job && s.flow) write_fileinfo(*s.flow, r, hashed, nullptr);

@@ -65,6 +65,9 @@ struct FileTrackerConfig {
   uint32_t max_open_files = 4096;   // per worker
   uint32_t max_files_per_flow = 64;  // open at once in one flow
   bool magic = true;                 // libmagic file type
+  // libmagic on the scan threads (the YARA pool, or a pool of its own), not on the packet path.
+  // Typed inline instead when file rules or the filestore need the type at close.
+  bool magic_offload = true;
   // Hashes computed for every file (files.hashes). Each costs CPU on every file byte; SHA-1 is
   // off by default (MD5 and SHA-256 are what threat-intel feeds and hash lists use).
   bool md5 = false;  // SHA-256 by default; MD5/SHA-1 when configured or a list/rule needs them
@@ -233,6 +236,7 @@ class FileTracker {
   uint32_t inflight_ = 0;
   uint64_t max_keep_ = 0;
   std::unique_ptr<RuleState> rs_;
+  bool yara_on_ = false;  // the pool has YARA rules (else it only types files: magic-offload)
   void need_hashes() noexcept;  // turns on the hashes cfg_.known_bad and cfg_.rules compare
   bool store_mark_ = false;  // set by detect(): a filestore rule matched the file
   void store_data(Slot& s, Bytes b) noexcept;

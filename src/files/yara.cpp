@@ -1,5 +1,7 @@
 #include "files/yara.h"
 
+#include <magic.h>
+
 #include <yara.h>
 
 #include <algorithm>
@@ -317,6 +319,7 @@ void ScanPool::set_rules(std::shared_ptr<const YaraRules> r) {
 
 void ScanPool::scan_now(ScanJob& j) {
   auto rules = this->rules();
+  if (!rules) return;
   YR_SCANNER* s = nullptr;
   yr_scanner_create(rules->get(), &s);
   std::unique_ptr<YR_SCANNER, ScannerDelete> sc(s);
@@ -324,14 +327,20 @@ void ScanPool::scan_now(ScanJob& j) {
   scan_with(sc.get(), scratch, j, cfg_.timeout_s);
 }
 
+struct MagicDelete {
+  void operator()(magic_set* m) const noexcept { magic_close(m); }
+};
+
 void ScanPool::run() {
   // The thread's scanner is made for one rule set; a reload (set_rules) makes a new one
   // before the next job. `rules` keeps the set alive while the scanner uses it.
   uint64_t gen = rules_gen_.load(std::memory_order_acquire);
   std::shared_ptr<const YaraRules> rules = this->rules();
   YR_SCANNER* s = nullptr;
-  yr_scanner_create(rules->get(), &s);
+  if (rules) yr_scanner_create(rules->get(), &s);
   std::unique_ptr<YR_SCANNER, ScannerDelete> sc(s);
+  std::unique_ptr<magic_set, MagicDelete> mg;  // opened at the first job that wants a type
+  bool mg_tried = false;
   std::vector<uint8_t> scratch;  // grows once to the largest file scanned (max_scan_bytes)
   while (true) {
     uint32_t seen = seq_.load(std::memory_order_acquire);
@@ -342,10 +351,21 @@ void ScanPool::run() {
         sc.reset();
         rules = this->rules();
         s = nullptr;
-        yr_scanner_create(rules->get(), &s);
+        if (rules) yr_scanner_create(rules->get(), &s);
         sc.reset(s);
       }
-      scan_with(sc.get(), scratch, *j, cfg_.timeout_s);
+      if (j->want_magic) {
+        if (!mg_tried) {
+          mg_tried = true;
+          mg.reset(magic_open(MAGIC_NONE));
+          if (mg && magic_load(mg.get(), nullptr) != 0) mg.reset();
+        }
+        const char* d = mg && j->prefix_len ? magic_buffer(mg.get(), j->prefix, j->prefix_len) : nullptr;
+        j->magic_out_len = d ? uint32_t(std::min(std::strlen(d), sizeof j->magic_out)) : 0;
+        if (d) std::memcpy(j->magic_out, d, j->magic_out_len);
+        j->magic_failed = !d && j->prefix_len > 0;
+      }
+      if (sc) scan_with(sc.get(), scratch, *j, cfg_.timeout_s);
       {
         std::lock_guard lk(from->done_mu_);
         from->done_.push(j);  // never full: it holds as many slots as the channel has jobs

@@ -96,7 +96,12 @@ struct ScanJob {
   uint64_t kept = 0;  // total bytes kept (prefix + chunks)
   char name[1024];    // the file's name, for the external variables
   uint32_t name_len = 0;
+  // libmagic off the packet path: the scan thread types the prefix when asked.
+  bool want_magic = false;
   // Output (written by the scan thread).
+  char magic_out[256];
+  uint32_t magic_out_len = 0;
+  bool magic_failed = false;  // libmagic unavailable or failed on this file
   std::vector<YaraMatch> matches;
   bool error = false;    // libyara failed (or timed out) on this file
   bool timeout = false;
@@ -132,6 +137,7 @@ class ScanChannel {
 
 class ScanPool {
  public:
+  // `rules` may be null: a pool that only runs libmagic for the trackers (files.magic-offload).
   ScanPool(std::shared_ptr<const YaraRules> rules, const YaraConfig& cfg);
   ~ScanPool();
   ScanPool(const ScanPool&) = delete;
