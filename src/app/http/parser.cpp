@@ -107,6 +107,27 @@ struct Side {
   bool finished = false;
 };
 
+// multipart/* request body split into its parts (RFC 2046 5.1; RFC 7578 form-data): each part
+// with a filename is a file, as Suricata extracts uploads. Incremental: the delimiter
+// ("\r\n--" boundary) is searched with its KMP failure table, so bytes may come one at a time
+// and only the bytes of a partial match (at most the delimiter) are held back.
+struct Multipart {
+  enum class St : uint8_t { Preamble, Delim, Headers, Data, Done };
+  static constexpr uint32_t kMaxBoundary = 200;  // RFC 2046: at most 70
+  static constexpr uint32_t kLine = 1024;        // a part header line kept (longer: cut)
+  St st = St::Preamble;
+  uint16_t len = 0;  // delimiter length
+  uint16_t k = 0;    // delimiter bytes matched
+  uint8_t delim[kMaxBoundary + 4];
+  uint16_t fail[kMaxBoundary + 4];
+  uint8_t after = 0;  // Delim: bytes seen after the delimiter ("--" closes)
+  bool closing = false;
+  uint16_t line_len = 0;
+  char line[kLine];
+  uint16_t fname_len = 0;
+  char fname[kMaxFileName];
+};
+
 struct Slot {
   Message msg;
   uint64_t tx_id = 0;
@@ -117,21 +138,22 @@ struct Slot {
 
 }  // namespace
 
-// The filename parameter of a Content-Disposition value (RFC 6266: filename="q\"uoted" or a
-// token; filename*=charset'lang'pct-encoded when no plain filename is given), into out.
-std::string_view disposition_filename(std::string_view v, char* out, size_t cap) noexcept {
-  std::string_view plain, ext;
-  size_t a = 0;  // start of a parameter ("type; key=value; key="quoted;value"")
+namespace {
+
+// The raw value (quotes kept) of parameter `key` in a header value such as
+// `attachment; filename="a;b.txt"` or `multipart/form-data; boundary=xyz`; empty when absent.
+std::string_view find_param(std::string_view v, std::string_view key) noexcept {
+  size_t a = 0;
   while (a < v.size()) {
     while (a < v.size() && (is_ws(uint8_t(v[a])) || v[a] == ';')) ++a;
     size_t e = a;
     while (e < v.size() && v[e] != '=' && v[e] != ';') ++e;
-    if (e >= v.size() || v[e] == ';') {  // no value (the disposition type)
+    if (e >= v.size() || v[e] == ';') {  // no value (the disposition or media type)
       a = e;
       continue;
     }
-    std::string_view key = v.substr(a, e - a);
-    while (!key.empty() && is_ws(uint8_t(key.back()))) key.remove_suffix(1);
+    std::string_view k = v.substr(a, e - a);
+    while (!k.empty() && is_ws(uint8_t(k.back()))) k.remove_suffix(1);
     size_t b = e + 1;
     while (b < v.size() && is_ws(uint8_t(v[b]))) ++b;
     e = b;
@@ -142,35 +164,48 @@ std::string_view disposition_filename(std::string_view v, char* out, size_t cap)
     } else {
       while (e < v.size() && v[e] != ';') ++e;
     }
-    if (iequals(key, "filename") && plain.empty()) plain = v.substr(b, e - b);
-    if (iequals(key, "filename*") && ext.empty()) ext = v.substr(b, e - b);
+    if (iequals(k, key)) return v.substr(b, e - b);
     a = e;
   }
+  return {};
+}
+
+// A parameter value without its quotes (and backslash escapes), into out.
+size_t unquote(std::string_view raw, char* out, size_t cap) noexcept {
   size_t n = 0;
-  if (!plain.empty()) {
-    if (plain.front() == '"') {
-      for (size_t k = 1; k < plain.size() && plain[k] != '"' && n < cap; ++k) {
-        if (plain[k] == '\\' && k + 1 < plain.size()) ++k;
-        out[n++] = plain[k];
-      }
-    } else {
-      while (!plain.empty() && is_ws(uint8_t(plain.back()))) plain.remove_suffix(1);
-      n = std::min(plain.size(), cap);
-      std::memcpy(out, plain.data(), n);
+  if (!raw.empty() && raw.front() == '"') {
+    for (size_t k = 1; k < raw.size() && raw[k] != '"' && n < cap; ++k) {
+      if (raw[k] == '\\' && k + 1 < raw.size()) ++k;
+      out[n++] = raw[k];
     }
-  } else if (!ext.empty()) {
-    size_t q = ext.find("''");
-    if (q != std::string_view::npos) ext.remove_prefix(q + 2);
-    while (!ext.empty() && is_ws(uint8_t(ext.back()))) ext.remove_suffix(1);
-    for (size_t k = 0; k < ext.size() && n < cap; ++k) {
-      int h = k + 2 < ext.size() && ext[k] == '%' ? hexval(uint8_t(ext[k + 1])) : -1;
-      int l = h >= 0 ? hexval(uint8_t(ext[k + 2])) : -1;
-      if (h >= 0 && l >= 0) {
-        out[n++] = char(h * 16 + l);
-        k += 2;
-      } else {
-        out[n++] = ext[k];
-      }
+    return n;
+  }
+  while (!raw.empty() && is_ws(uint8_t(raw.back()))) raw.remove_suffix(1);
+  n = std::min(raw.size(), cap);
+  if (n) std::memcpy(out, raw.data(), n);
+  return n;
+}
+
+}  // namespace
+
+// The filename parameter of a Content-Disposition value (RFC 6266: filename="q\"uoted" or a
+// token; filename*=charset'lang'pct-encoded when no plain filename is given), into out.
+std::string_view disposition_filename(std::string_view v, char* out, size_t cap) noexcept {
+  std::string_view plain = find_param(v, "filename");
+  if (!plain.empty()) return {out, unquote(plain, out, cap)};
+  std::string_view ext = find_param(v, "filename*");
+  size_t n = 0;
+  size_t q = ext.find("''");
+  if (q != std::string_view::npos) ext.remove_prefix(q + 2);
+  while (!ext.empty() && is_ws(uint8_t(ext.back()))) ext.remove_suffix(1);
+  for (size_t k = 0; k < ext.size() && n < cap; ++k) {
+    int h = k + 2 < ext.size() && ext[k] == '%' ? hexval(uint8_t(ext[k + 1])) : -1;
+    int l = h >= 0 ? hexval(uint8_t(ext[k + 2])) : -1;
+    if (h >= 0 && l >= 0) {
+      out[n++] = char(h * 16 + l);
+      k += 2;
+    } else {
+      out[n++] = ext[k];
     }
   }
   return {out, n};
@@ -218,6 +253,10 @@ class HttpParser final : public Parser {
   void body(Direction d, Bytes b) noexcept;
   void inflate_body(Message& m, Bytes b) noexcept;
   void decoded(Direction d, Message& m, Bytes b) noexcept;
+  // A multipart request body: true when its boundary was taken (parts become files).
+  bool multipart_begin(Message& m) noexcept;
+  void multipart(Message& m, Bytes b) noexcept;
+  void part_close(Message& m, FileEnd end) noexcept;
   void message_done(Direction d) noexcept;
   void open_file(Direction d, Message& m, uint64_t tx_id) noexcept;
   void close_file(Message& m) noexcept;
@@ -265,6 +304,8 @@ class HttpParser final : public Parser {
   uint32_t zraw_len_ = 0;
   bool zraw_over_ = false;   // the compressed body outgrew zraw_ before any output
   bool rsp_body_ = false;      // the response being parsed has a body (a 1xx one is final)
+  Multipart* mp_ = nullptr;    // the request body's parts (arena, made on first use)
+  bool mp_on_ = false;         // the request body being parsed is split by mp_
   bool connect_wait_ = false;  // CONNECT sent, no final answer yet: client bytes are held
   bool changed_ = false;       // CONNECT accepted: the app layer detects the tunnelled protocol
 };
@@ -724,7 +765,7 @@ void HttpParser::headers_done(Direction d) noexcept {
       message_done(d);
       return;
     }
-    open_file(d, m, slots_[req_slot_]->tx_id);
+    if (!multipart_begin(m)) open_file(d, m, slots_[req_slot_]->tx_id);
     return;
   }
   const Message* req = paired_request();
@@ -906,7 +947,10 @@ void HttpParser::body(Direction d, Bytes b) noexcept {
 
 // Body bytes after de-chunking and decompression: to the file and the inspection window.
 void HttpParser::decoded(Direction d, Message& m, Bytes b) noexcept {
-  if (m.file_id) ctx_->file_data(m.file_id, b);
+  if (d == Direction::ToServer && mp_on_)
+    multipart(m, b);
+  else if (m.file_id)
+    ctx_->file_data(m.file_id, b);
   if (m.body_len >= kBodyBytes) {
     m.flags |= flag::kBodyWindowFull;
     return;
@@ -917,6 +961,133 @@ void HttpParser::decoded(Direction d, Message& m, Bytes b) noexcept {
   m.body_len += uint32_t(n);
   if (n < b.size()) m.flags |= flag::kBodyWindowFull;
   (void)d;
+}
+
+bool HttpParser::multipart_begin(Message& m) noexcept {
+  mp_on_ = false;
+  std::string_view ct = m.header("Content-Type");
+  if (ct.size() < 10 || !iequals(ct.substr(0, 10), "multipart/")) return false;
+  std::string_view raw = find_param(ct, "boundary");
+  if (raw.empty()) return false;
+  if (!mp_) mp_ = arena_.make<Multipart>();
+  if (!mp_) return false;
+  Multipart& p = *mp_;
+  char b[Multipart::kMaxBoundary];
+  size_t n = unquote(raw, b, sizeof b);
+  if (n == 0 || (raw.front() != '"' && raw.size() > sizeof b)) return false;
+  std::memcpy(p.delim, "\r\n--", 4);
+  std::memcpy(p.delim + 4, b, n);
+  p.len = uint16_t(n + 4);
+  // KMP failure table: fail[j] = longest proper prefix of delim[0..j] that is also its suffix.
+  p.fail[0] = 0;
+  for (uint16_t j = 1, f = 0; j < p.len; ++j) {
+    while (f > 0 && p.delim[j] != p.delim[f]) f = p.fail[f - 1];
+    if (p.delim[j] == p.delim[f]) ++f;
+    p.fail[j] = f;
+  }
+  p.st = Multipart::St::Preamble;
+  p.k = 2;  // the body's first delimiter has no CRLF before it
+  p.line_len = p.fname_len = 0;
+  mp_on_ = true;
+  return true;
+}
+
+void HttpParser::part_close(Message& m, FileEnd end) noexcept {
+  if (!m.file_id) return;
+  Transaction tx{&m, nullptr};
+  ctx_->file_tx(m.file_id, &tx);
+  ctx_->file_close(m.file_id, end);
+  m.file_id = 0;
+}
+
+void HttpParser::multipart(Message& m, Bytes b) noexcept {
+  using St = Multipart::St;
+  Multipart& p = *mp_;
+  auto emit = [&](const uint8_t* d, size_t n) {
+    if (n && p.st == St::Data && m.file_id) ctx_->file_data(m.file_id, Bytes(d, n));
+  };
+  size_t i = 0;
+  const size_t n = b.size();
+  while (i < n) {
+    switch (p.st) {
+      case St::Preamble:
+      case St::Data: {
+        size_t run = i;  // data bytes [run, i) not handed on yet; none while k > 0
+        bool found = false;
+        for (; i < n; ++i) {
+          uint8_t c = b[i];
+          if (p.k == 0 && c != p.delim[0]) continue;
+          while (p.k > 0 && p.delim[p.k] != c) {  // the held bytes that can no longer match
+            uint16_t f = p.fail[p.k - 1];
+            emit(p.delim, p.k - f);
+            p.k = f;
+          }
+          if (p.delim[p.k] != c) {
+            run = i;  // plain data again
+            continue;
+          }
+          emit(b.data() + run, i - run);
+          run = i + 1;
+          if (++p.k == p.len) {
+            found = true;
+            ++i;
+            break;
+          }
+        }
+        if (!found) {
+          emit(b.data() + run, i - run);
+          break;
+        }
+        part_close(m, FileEnd::Complete);
+        p.k = 0;
+        p.st = St::Delim;
+        p.after = 0;
+        p.closing = false;
+        break;
+      }
+      case St::Delim: {  // the rest of the delimiter line: "--" ends the body
+        uint8_t c = b[i++];
+        if (p.after < 2) p.closing = (p.after == 0 ? c == '-' : p.closing && c == '-');
+        if (p.after < 255) ++p.after;
+        if (p.after == 2 && p.closing) {
+          p.st = St::Done;
+        } else if (c == '\n') {
+          p.st = St::Headers;
+          p.line_len = p.fname_len = 0;
+        }
+        break;
+      }
+      case St::Headers: {
+        uint8_t c = b[i++];
+        if (c != '\n') {
+          if (p.line_len < Multipart::kLine) p.line[p.line_len++] = char(c);
+          break;
+        }
+        std::string_view line(p.line, p.line_len);
+        p.line_len = 0;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) {  // end of the part's headers: its content follows
+          p.st = St::Data;
+          p.k = 0;
+          if (p.fname_len) {
+            m.file_id = ctx_->file_open(Direction::ToServer, std::string_view(p.fname, p.fname_len),
+                                        slots_[req_slot_]->tx_id);
+          }
+          break;
+        }
+        constexpr std::string_view kCd = "content-disposition:";
+        if (line.size() > kCd.size() && iequals(line.substr(0, kCd.size()), kCd)) {
+          std::string_view name = disposition_filename(line.substr(kCd.size()), p.fname,
+                                                       sizeof p.fname);
+          p.fname_len = uint16_t(name.size());
+        }
+        break;
+      }
+      case St::Done:
+        i = n;  // the epilogue
+        break;
+    }
+  }
 }
 
 void HttpParser::not_chunked(Direction d) noexcept {
@@ -955,6 +1126,11 @@ void HttpParser::message_done(Direction d) noexcept {
   Side& s = side_[idx(d)];
   Message& m = *s.msg;
   m.complete = !(m.flags & flag::kTruncated);
+  if (d == Direction::ToServer && mp_on_) {
+    // A part still open when the body ends lacks its closing delimiter.
+    if (!(m.flags & flag::kGap)) part_close(m, FileEnd::Truncated);
+    mp_on_ = false;
+  }
   close_file(m);
   s.state = State::StartLine;
   s.line_len = 0;
@@ -1183,6 +1359,7 @@ void HttpParser::gap(Direction d, uint64_t len, ParseContext& ctx) noexcept {
     s.msg->flags |= flag::kGap;
     close_file(*s.msg);  // the rest of the file is of no use without these bytes
   }
+  if (d == Direction::ToServer) mp_on_ = false;  // the parts cannot be followed any more
   if ((s.state == State::Body || s.state == State::ChunkData) && len < s.remaining) {
     s.remaining -= len;  // body bytes lost; the framing still holds
     s.msg->body_bytes += len;

@@ -649,6 +649,47 @@ TEST(HttpParser, HeaderArraysWhenConfigured) {
   set_log_headers(false);
 }
 
+// multipart/form-data uploads: one file per part with a filename (form fields are not files),
+// whatever the cutting (one byte at a time included) and however the data looks like the
+// delimiter.
+TEST(HttpParser, MultipartPartsAreFiles) {
+  const std::string bnd = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
+  const std::string f1 = "%PDF-1.4 report\r\n--" + bnd.substr(0, 10) + " not the end\r\n\r\n-";
+  const std::string f2(5000, 'z');
+  const std::string body = "preamble\r\n--" + bnd + "\r\n" +
+      "Content-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--" + bnd + "\r\n" +
+      "Content-Disposition: form-data; name=\"up\"; filename=\"report.pdf\"\r\n"
+      "Content-Type: application/pdf\r\n\r\n" + f1 + "\r\n--" + bnd + "  \r\n" +
+      "content-disposition: form-data; name=\"up2\"; filename=\"z.bin\"\r\n\r\n" + f2 +
+      "\r\n--" + bnd + "--\r\nepilogue";
+  const std::string req = "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Type: multipart/form-data; boundary=\"" +
+                          bnd + "\"\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (size_t step : {size_t(1), size_t(7), size_t(100000)}) {
+    FileContext ctx;
+    Parser* p = kSpec.create(ctx);
+    for (size_t o = 0; o < req.size(); o += step)
+      p->parse(kTs, Harness::b(std::string_view(req).substr(o, step)), ctx);
+    ASSERT_EQ(ctx.files.size(), 2u) << step;
+    EXPECT_EQ(ctx.files[0].name, "report.pdf");
+    EXPECT_EQ(ctx.files[0].data, f1) << step;
+    EXPECT_EQ(ctx.files[0].end, int(FileEnd::Complete));
+    EXPECT_TRUE(ctx.files[0].tx_req);
+    EXPECT_EQ(ctx.files[1].name, "z.bin");
+    EXPECT_TRUE(ctx.files[1].data == f2) << step;
+    EXPECT_EQ(ctx.files[1].end, int(FileEnd::Complete));
+  }
+  // Cut before the closing delimiter: the open part is truncated.
+  FileContext ctx;
+  Parser* p = kSpec.create(ctx);
+  std::string cut = "POST /u HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=XY\r\n"
+                    "Content-Length: 60\r\n\r\n--XY\r\nContent-Disposition: form-data; filename=a\r\n\r\nabc";
+  p->parse(kTs, Harness::b(cut), ctx);
+  p->finish(kTs, ctx);
+  ASSERT_EQ(ctx.files.size(), 1u);
+  EXPECT_EQ(ctx.files[0].data, "abc");
+  EXPECT_EQ(ctx.files[0].end, int(FileEnd::Truncated));
+}
+
 TEST(HttpParser, DispositionFilename) {
   char buf[kMaxFileName];
   auto f = [&](std::string_view v) { return std::string(disposition_filename(v, buf, sizeof buf)); };
