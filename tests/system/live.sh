@@ -4,17 +4,11 @@
 # with flows flushed and final stats written. Traffic goes to 127.0.0.1 only.
 set -uo pipefail
 bin=$1
+source "$(dirname "$0")/../tools/live_lib.sh"
 t=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; rm -rf "$t"' EXIT
-if ! "$bin" run -i lo -f "udp port 1" -l "$t/probe" --workers 1 -q >/dev/null 2>"$t/probe.err" & then :; fi
-pid=$!
-sleep 0.5
-kill -INT $pid 2>/dev/null
-wait $pid
-if grep -qi "permission\|not permitted\|socket" "$t/probe.err"; then
-  echo "SKIP: live capture not permitted here: $(head -1 "$t/probe.err")"
-  exit 77
-fi
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$t"' EXIT
+ww_live_or_skip "$bin" "$t"
 port=$((20000 + RANDOM % 20000))
 "$bin" run -i lo -f "udp port $port" -l "$t/o" --workers 2 >"$t/out" 2>"$t/err" &
 pid=$!

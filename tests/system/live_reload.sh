@@ -5,30 +5,13 @@
 # otherwise). Traffic goes to 127.0.0.1 only.
 set -uo pipefail
 bin=$1
+source "$(dirname "$0")/../tools/live_lib.sh"
 t=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$t"' EXIT
-"$bin" run -i lo -f "udp port 1" -l "$t/probe" --workers 1 -q >/dev/null 2>"$t/probe.err" &
-p=$!
-sleep 0.5
-kill -INT $p 2>/dev/null
-wait $p
-if grep -qi "permission\|not permitted\|socket" "$t/probe.err"; then
-  echo "SKIP: live capture not permitted here: $(head -1 "$t/probe.err")"
-  exit 77
-fi
+ww_live_or_skip "$bin" "$t"
 port=$((20000 + RANDOM % 20000))
-send() {  # one UDP datagram per argument, to the test port
-  python3 - "$port" "$@" <<'PY'
-import socket, sys, time
-port = int(sys.argv[1])
-for m in sys.argv[2:]:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.sendto(m.encode(), ("127.0.0.1", port))
-    s.close()
-    time.sleep(0.05)
-PY
-}
+send() { ww_send_udp "$port" "$@"; }
 rule() { echo "alert udp any any -> any $port (msg:\"$1\"; content:\"$2\"; sid:$3;)"; }
 wait_log() {  # wait_log PATTERN: until the probe's stderr has it (10 s at most)
   for _ in $(seq 100); do grep -q "$1" "$t/err" && return 0; sleep 0.1; done
