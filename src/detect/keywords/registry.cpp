@@ -150,6 +150,7 @@ bool is_known_unimplemented(std::string_view name) noexcept {
 
 void RuleBuilder::set_sticky(BufferId id) {
   sticky_ = id;
+  sticky_set_ = true;
   current_ = -1;
   pending_transforms_.clear();
 }
@@ -189,7 +190,26 @@ BufferList& RuleBuilder::list_for(BufferId id) {
   return rule.buffers.back();
 }
 
+namespace {
+// Items that follow the previous content/pcre's buffer when no sticky buffer is set.
+bool follows_last_match(const MatchItem& m) {
+  if (std::holds_alternative<Base64Decode>(m)) return true;
+  if (auto* t = std::get_if<ByteTest>(&m)) return t->relative;
+  if (auto* j = std::get_if<ByteJump>(&m)) return j->relative;
+  if (auto* e = std::get_if<ByteExtract>(&m)) return e->relative;
+  if (auto* x = std::get_if<ByteMath>(&m)) return x->relative;
+  if (auto* d = std::get_if<IsDataAt>(&m)) return d->relative;
+  return false;
+}
+}  // namespace
+
 MatchItem& RuleBuilder::add(MatchItem item) {
+  if (!sticky_set_ && last_list_ >= 0 && rule.buffers[size_t(last_list_)].buffer != sticky_ &&
+      follows_last_match(item)) {
+    BufferList& l = rule.buffers[size_t(last_list_)];
+    l.items.push_back(std::move(item));
+    return l.items.back();
+  }
   BufferList& l = current_list();
   l.items.push_back(std::move(item));
   if (std::holds_alternative<Content>(l.items.back()) ||

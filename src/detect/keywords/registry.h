@@ -32,7 +32,10 @@ class RuleBuilder {
   BufferList& current_list();
   BufferList& list_for(BufferId id);  // the untransformed list of a buffer
 
-  // Appends to the current list and remembers it as the last item (for modifiers).
+  // Appends to the current list and remembers it as the last item (for modifiers). Without a
+  // sticky buffer, base64_decode and relative byte_*/isdataat go to the list of the last
+  // content or pcre (content:"x"; http_uri; byte_test:...,relative; inspects the URI), as in
+  // Suricata.
   MatchItem& add(MatchItem item);
   MatchItem& add_to(BufferId id, MatchItem item);
   Content* last_content();
@@ -56,6 +59,7 @@ class RuleBuilder {
 
  private:
   BufferId sticky_ = BufferId::Payload;
+  bool sticky_set_ = false;  // a sticky buffer keyword was given (pkt_data included)
   int current_ = -1;  // index into rule.buffers; -1: not created yet
   std::vector<Transform> pending_transforms_;
   int last_list_ = -1, last_item_ = -1;  // last content or pcre

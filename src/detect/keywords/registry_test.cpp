@@ -41,5 +41,28 @@ TEST(RegistryTest, StickyBuffersAndAliases) {
   invalid(R"(http.uri:foo; sid:1;)", "http.uri", "no argument");
 }
 
+// Without a sticky buffer, base64_decode and relative byte_*/isdataat follow the buffer of the
+// last content (moved there by a legacy modifier); with one, they stay in it.
+TEST(RegistryTest, RelativeItemsFollowTheModifiedContent) {
+  Rule r = loaded(
+      R"(content:"arg"; http_uri; base64_decode:bytes 17, offset 1, relative; base64_data; content:"x"; sid:1;)",
+      "alert http any any -> any any");
+  const BufferList* uri = r.buffer(BufferId::HttpUri);
+  ASSERT_NE(uri, nullptr);
+  ASSERT_EQ(uri->items.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<Base64Decode>(uri->items[1]));
+  EXPECT_EQ(r.buffer(BufferId::Payload), nullptr);
+  Rule b = loaded(R"(content:"GET"; http_method; byte_test:1,=,32,0,relative; isdataat:1; sid:1;)",
+                  "alert http any any -> any any");
+  ASSERT_NE(b.buffer(BufferId::HttpMethod), nullptr);
+  EXPECT_EQ(b.buffer(BufferId::HttpMethod)->items.size(), 2u);
+  ASSERT_NE(b.buffer(BufferId::Payload), nullptr);  // not relative: the payload
+  EXPECT_EQ(b.buffer(BufferId::Payload)->items.size(), 1u);
+  Rule s = loaded(R"(content:"GET"; http_method; pkt_data; byte_test:1,=,32,0,relative; sid:1;)",
+                  "alert http any any -> any any");
+  ASSERT_NE(s.buffer(BufferId::Payload), nullptr);
+  EXPECT_EQ(s.buffer(BufferId::Payload)->items.size(), 1u);
+}
+
 }  // namespace
 }  // namespace ww::detect
