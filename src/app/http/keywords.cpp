@@ -78,6 +78,9 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
     header(m, "Accept-Encoding", BufferId::HttpAcceptEnc, out);
     header(m, "Accept-Language", BufferId::HttpAcceptLang, out);
     common(m, out);
+    // http.request_header: Suricata inspects each "Name: value" apart (a multi-buffer); here
+    // the header block holds them all, one per line.
+    if (m.header_count) out.set(BufferId::HttpRequestHeader, bytes(m, m.header_block));
     if (m.body_len) out.set(BufferId::HttpRequestBody, Bytes(m.body, m.body_len));
     return;
   }
@@ -92,6 +95,7 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
   header(m, "Location", BufferId::HttpLocation, out);
   header(m, "Server", BufferId::HttpServer, out);
   common(m, out);
+  if (m.header_count) out.set(BufferId::HttpResponseHeader, bytes(m, m.header_block));
   if (m.body_len) out.set(BufferId::FileData, Bytes(m.body, m.body_len));
 }
 

@@ -507,6 +507,12 @@ TEST(HttpParser, Buffers) {
     EXPECT_EQ(str(rsp_bufs.get(detect::BufferId::HttpResponseLine)), "HTTP/1.1 200 OK");
     EXPECT_EQ(str(rsp_bufs.get(detect::BufferId::HttpContentType)), "text/html; charset=utf-8");
     EXPECT_EQ(rsp_bufs.get(detect::BufferId::HttpMethod), nullptr);
+    // http.request_header / http.response_header: every "Name: value" line.
+    EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpRequestHeader)),
+              "Host: Portal.Hospital.local:8080\r\nUser-Agent: test-agent/1.0\r\nCookie: "
+              "sid=42\r\nContent-Length: 5\r\n");
+    EXPECT_EQ(str(rsp_bufs.get(detect::BufferId::HttpResponseHeader)),
+              "Content-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n");
     // http.start: start line, header lines, empty line (both directions at once).
     EXPECT_EQ(str(req_bufs.get(detect::BufferId::HttpStart)),
               "POST /submit/./a/../form?x=%41 HTTP/1.1\r\nHost: Portal.Hospital.local:8080\r\n"
