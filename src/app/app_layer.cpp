@@ -618,10 +618,20 @@ void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {
   if (!file_tx_) return;
   FileTxScratch& x = *file_tx_;
   x.buf.Clear();
-  x.writer.begin_raw().Reset(x.buf);
+  auto& j = x.writer.begin_raw();
+  j.Reset(x.buf);
+  // Written as in the protocol's own event, inside an object after its key, so that a log_tx
+  // that adds sibling objects after its own (SMTP's "email") stays valid JSON; the record is
+  // what follows the key: `{...}` or `{...},"email":{...}`.
+  j.StartObject();
+  j.Key(s.spec->event_type);
   s.spec->log_tx(tx, x.writer);
-  if (x.writer.begin_raw().IsComplete())
-    files_->set_app_record(file_id, s.spec->event_type, {x.buf.GetString(), x.buf.GetSize()});
+  j.EndObject();
+  if (!j.IsComplete()) return;
+  std::string_view all(x.buf.GetString(), x.buf.GetSize());
+  size_t head = std::strlen(s.spec->event_type) + 4;  // {"<event_type>":
+  if (all.size() < head + 2) return;
+  files_->set_app_record(file_id, s.spec->event_type, all.substr(head, all.size() - head - 1));
 }
 
 void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept {
