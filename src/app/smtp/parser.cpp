@@ -2,6 +2,7 @@
 #include "app/smtp/parser.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "flow/arena.h"
@@ -51,6 +52,55 @@ std::string_view param(std::string_view v, std::string_view key) noexcept {
     return r.substr(0, end);
   }
   return {};
+}
+
+// RFC 2231 parameter value continuations and extended values: key*0=a; key*1=b (or key*0*=
+// charset'lang'%xx..; key*1*=%xx..) is "ab", key*=charset'lang'%xx.. a single extended value.
+// Appends to `out` and returns true when the parameter was found in one of these forms.
+template <size_t N>
+bool param_2231(std::string_view v, std::string_view key, tls::BoundedStr<N>& out) noexcept {
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0'
+           : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                     : -1;
+  };
+  auto add = [&](std::string_view val, bool extended, bool first) {
+    if (extended && first) {  // charset'language'value
+      size_t q = val.find('\'');
+      size_t q2 = q == val.npos ? val.npos : val.find('\'', q + 1);
+      if (q2 != val.npos) val.remove_prefix(q2 + 1);
+    }
+    for (size_t i = 0; i < val.size(); ++i) {
+      if (extended && val[i] == '%' && i + 2 < val.size() + 0 && hex(val[i + 1]) >= 0 &&
+          hex(val[i + 2]) >= 0) {
+        out.push(char(hex(val[i + 1]) << 4 | hex(val[i + 2])));
+        i += 2;
+      } else {
+        out.push(val[i]);
+      }
+    }
+  };
+  char k[64];
+  if (key.size() + 6 > sizeof k) return false;
+  std::memcpy(k, key.data(), key.size());
+  k[key.size()] = '*';
+  std::string_view single = param(v, {k, key.size() + 1});  // key*=...
+  if (!single.empty()) {
+    add(single, true, true);
+    return true;
+  }
+  bool found = false;
+  for (int i = 0; i < 32; ++i) {  // key*0, key*1 ... (a bounded number of sections)
+    int n = std::snprintf(k + key.size() + 1, sizeof k - key.size() - 1, "%d*", i);
+    std::string_view ext(k, key.size() + 1 + size_t(n));
+    std::string_view val = param(v, ext);
+    bool extended = !val.empty();
+    if (!extended) val = param(v, ext.substr(0, ext.size() - 1));
+    if (val.empty()) break;
+    add(val, extended, i == 0);
+    found = true;
+  }
+  return found;
 }
 
 int b64val(char c) noexcept {
@@ -109,6 +159,12 @@ ProbeResult probe(Direction d, Bytes b) noexcept {
 Parser* create(ParseContext& ctx) noexcept { return ctx.arena().make<SmtpParser>(); }
 
 ParseResult SmtpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcept {
+  ParseResult r = parse_chunk(d, data, ctx);
+  close_pending(ctx);  // files that ended in this chunk, with the transaction as it now is
+  return r;
+}
+
+ParseResult SmtpParser::parse_chunk(Direction d, Bytes data, ParseContext& ctx) noexcept {
   bool to_server = d == Direction::ToServer;
   Line& ln = line_[idx(d)];
   size_t pos = 0;
@@ -178,6 +234,7 @@ void SmtpParser::start_tx() noexcept {
 void SmtpParser::emit(ParseContext& ctx) noexcept {
   if (!tx_open_) return;
   file_end(FileEnd::Truncated, ctx);
+  close_pending(ctx);
   tx_.file_data = fdata_;
   tx_.file_data_len = fdata_len_;
   tx_open_ = false;
@@ -281,6 +338,7 @@ void SmtpParser::gap(Direction d, uint64_t, ParseContext& ctx) noexcept {
   line_[idx(d)].len = 0;
   if (d == Direction::ToServer) {
     file_end(FileEnd::Gap, ctx);
+    close_pending(ctx);
     if (client_ == Client::Data || client_ == Client::Bdat) client_ = Client::Dead;
   }
 }
@@ -296,6 +354,7 @@ void SmtpParser::finish(Direction d, ParseContext& ctx) noexcept {
     client_ = Client::Command;
   }
   emit(ctx);
+  close_pending(ctx);
 }
 
 // RFC 5321 4.5.2: a line of one "." ends the data; a leading "." of other lines is removed.
@@ -383,19 +442,28 @@ void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
     else if (iequals(name, "X-Mailer")) tx_.x_mailer.assign(v);
   }
   if (iequals(name, "Content-Type")) {
+    if (istarts(v, "message/rfc822")) part_.rfc822 = true;
     if (istarts(v, "multipart/")) {
       part_.multipart = true;
       part_.boundary.assign(param(v, "boundary"));
     }
     std::string_view n = param(v, "name");
-    if (!n.empty() && part_.filename.empty()) part_.filename.assign(n);
+    if (part_.filename.empty()) {
+      if (!n.empty()) part_.filename.assign(n);
+      else param_2231(v, "name", part_.filename);
+    }
   } else if (iequals(name, "Content-Transfer-Encoding")) {
     part_.enc = istarts(v, "base64")             ? Enc::Base64
                 : istarts(v, "quoted-printable") ? Enc::Qp
                                                  : Enc::Plain;
   } else if (iequals(name, "Content-Disposition")) {
     std::string_view n = param(v, "filename");
-    if (!n.empty()) part_.filename.assign(n);
+    if (!n.empty()) {
+      part_.filename.assign(n);
+    } else {
+      tls::BoundedStr<kMaxFilename> f;
+      if (param_2231(v, "filename", f)) part_.filename = f;
+    }
   }
   if (part_.filename.truncated && !name_cut_) {
     name_cut_ = true;  // once per part
@@ -406,6 +474,14 @@ void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
 void SmtpParser::end_headers(ParseContext& ctx) noexcept {
   top_ = false;
   tx_.body_started = true;
+  if (part_.rfc822) {
+    // RFC 2046 5.2.1: the body is a whole message: its own headers follow, and its parts are
+    // read with their own encodings (the outer part's transfer encoding and file name do not
+    // apply: RFC 2046 allows only 7bit/8bit/binary there). No state grows with the nesting.
+    part_ = Part{};
+    name_cut_ = false;
+    return;  // mime_ stays Headers
+  }
   mime_ = Mime::Body;
   if (part_.multipart && !part_.boundary.empty()) {
     if (depth_ < kMaxDepth)
@@ -427,8 +503,11 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
   if (!attachment_) return;  // decoded for file.data even when the tracker does not take it
   switch (part_.enc) {
     case Enc::Plain:
+      // RFC 2046 5.1.1: the CRLF before a boundary (or the end of data) belongs to it, not to
+      // the part: a line's CRLF is written only once another line follows.
+      if (crlf_pending_) out(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
       out(reinterpret_cast<const uint8_t*>(l.data()), l.size(), ctx);
-      if (!partial) out(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
+      crlf_pending_ = !partial;
       break;
     case Enc::Base64:  // RFC 2045 6.8: characters outside the alphabet are ignored
       for (char c : l) {
@@ -457,6 +536,7 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
       }
       break;
     case Enc::Qp: {  // RFC 2045 6.7: =XX, and "=" at the end of a line is a soft break
+      if (crlf_pending_) out(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
       bool soft = false;
       for (size_t i = 0; i < l.size(); ++i) {
         uint8_t c = uint8_t(l[i]);
@@ -471,7 +551,7 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
         }
         out(&c, 1, ctx);
       }
-      if (!soft && !partial) out(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
+      crlf_pending_ = !soft && !partial;  // written before the next line (as Plain)
       break;
     }
   }
@@ -506,10 +586,23 @@ void SmtpParser::out_flush(ParseContext& ctx) noexcept {
 
 void SmtpParser::file_end(FileEnd e, ParseContext& ctx) noexcept {
   attachment_ = false;
+  crlf_pending_ = false;  // the last line's CRLF belongs to the boundary / end of data
   out_flush(ctx);  // (without a tracked file the bytes are dropped)
   if (!file_) return;
-  ctx.file_close(file_, e);
+  // Closed at the end of this chunk (or when its transaction is reported): its fileinfo
+  // event then carries the transaction with what the rest of the chunk added (Suricata logs
+  // files once the packet's data is parsed: the end of data often comes with the last part).
+  close_pending(ctx);
+  closing_ = file_;
+  closing_end_ = e;
   file_ = 0;
+}
+
+void SmtpParser::close_pending(ParseContext& ctx) noexcept {
+  if (!closing_) return;
+  ctx.file_tx(closing_, &tx_);  // fileinfo: the smtp and email objects of the transaction
+  ctx.file_close(closing_, closing_end_);
+  closing_ = 0;
 }
 
 const ParserSpec kSpec = {Proto::Smtp, true, false, {25, 587, 0, 0}, probe, create, "smtp",

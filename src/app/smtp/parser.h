@@ -76,6 +76,7 @@ class SmtpParser final : public Parser {
   struct Part {  // the headers of the part being read
     Enc enc = Enc::Plain;
     bool multipart = false;
+    bool rfc822 = false;  // message/rfc822: the body is an encapsulated message
     tls::BoundedStr<128> boundary;
     tls::BoundedStr<kMaxFilename> filename;
   };
@@ -88,6 +89,8 @@ class SmtpParser final : public Parser {
   void end_headers(ParseContext& ctx) noexcept;
   void body_bytes(std::string_view l, bool partial, ParseContext& ctx) noexcept;
   void file_end(FileEnd e, ParseContext& ctx) noexcept;
+  void close_pending(ParseContext& ctx) noexcept;
+  ParseResult parse_chunk(Direction d, Bytes data, ParseContext& ctx) noexcept;
   void end_data(ParseContext& ctx) noexcept;
   void start_tx() noexcept;
   void emit(ParseContext& ctx) noexcept;
@@ -115,7 +118,10 @@ class SmtpParser final : public Parser {
   tls::BoundedStr<128> bounds_[kMaxDepth];
   uint8_t depth_ = 0;
   bool attachment_ = false;  // the part being read is an attachment (decoded)
+  bool crlf_pending_ = false;  // the CRLF of the last Plain/QP line, written if a line follows
   uint32_t file_ = 0;  // ctx file of the current attachment (0: the tracker did not take it)
+  uint32_t closing_ = 0;  // an attachment that ended in this chunk, closed at its end
+  FileEnd closing_end_ = FileEnd::Complete;
   uint32_t b64_ = 0;   // base64 quad being assembled
   uint8_t b64_n_ = 0;
   uint8_t obuf_[1024];

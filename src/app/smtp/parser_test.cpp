@@ -1,5 +1,6 @@
 #include "app/smtp/parser.h"
 #include "app/test_ctx.h"
+#include "app/test_harness.h"
 
 #include <gtest/gtest.h>
 
@@ -126,7 +127,7 @@ TEST(SmtpParser, WholeSession) {
   EXPECT_EQ(c.names[0], "ct.pdf");
   EXPECT_EQ(c.data[0], "%PDF-1.4\nhello h");
   EXPECT_EQ(c.names[1], "lab.csv");
-  EXPECT_EQ(c.data[1], "k=4.2,na=140\r\n");
+  EXPECT_EQ(c.data[1], "k=4.2,na=140");  // the CRLF before the boundary is the boundary's
   EXPECT_EQ(c.ends[0], int(FileEnd::Complete));
   EXPECT_EQ(c.txs[1].mail_from.view(), "<billing@hospital.local>");
   EXPECT_FALSE(c.txs[1].has_data);
@@ -266,7 +267,7 @@ TEST(SmtpParser, FileDataBufferHoldsDecodedAttachments) {
   ASSERT_EQ(c->txs.size(), 2u);
   const Tx& t = c->txs[0];
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(t.file_data), t.file_data_len),
-            "%PDF-1.4\nhello hk=4.2,na=140\r\n");
+            "%PDF-1.4\nhello hk=4.2,na=140");
   EXPECT_EQ(c->txs[1].file_data_len, 0u);  // the next transaction has no attachment
   // Bigger than kFileInspect: the first kFileInspect bytes are kept.
   std::string big(kFileInspect + 500, 'z');
@@ -274,7 +275,73 @@ TEST(SmtpParser, FileDataBufferHoldsDecodedAttachments) {
            {C, "Content-Disposition: attachment; filename=z\r\n\r\n" + big + "\r\n.\r\n"}});
   ASSERT_EQ(c->txs.size(), 1u);
   EXPECT_EQ(c->txs[0].file_data_len, kFileInspect);
-  EXPECT_EQ(c->data[0].size(), big.size() + 2);  // the file itself is not cut
+  EXPECT_EQ(c->data[0], big);  // the file itself is not cut
+}
+
+// RFC 2046 5.2.1 message/rfc822: the body is a message of its own, whose parts are read with
+// their own headers (the outer part's base64 and file name do not apply to them).
+TEST(SmtpParser, EncapsulatedMessageIsParsedAsAMessage) {
+  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                {C, "From: outer@x\r\nSubject: Combined\r\n"
+                    "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n"
+                    "Content-Disposition: attachment; filename=\"innocent.txt\"\r\n\r\n"
+                    "From: inner@x\r\nSubject: Inner\r\n"
+                    "Content-Type: application/octet-stream\r\n"
+                    "Content-Disposition: attachment; filename=\"malware.exe\"\r\n\r\n"
+                    "PAYLOAD-LINE\r\n.\r\n"}});
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_EQ(c->txs[0].from.view(), "outer@x");  // the top-level headers only
+  EXPECT_EQ(c->txs[0].subject.view(), "Combined");
+  ASSERT_EQ(c->names.size(), 1u);
+  EXPECT_EQ(c->names[0], "malware.exe");
+  EXPECT_EQ(c->data[0], "PAYLOAD-LINE");
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(c->txs[0].file_data),
+                        c->txs[0].file_data_len),
+            "PAYLOAD-LINE");
+}
+
+// The fileinfo event of an attachment carries the transaction's smtp and email objects, as
+// they are once the chunk that ended the file is parsed (here with the end of data).
+TEST(SmtpParser, FileinfoCarriesSmtpAndEmail) {
+  app::test::Harness h(ipproto::kTcp, 40000, 25);
+  h.data(S, "220 mail ESMTP\r\n");
+  h.data(C, "EHLO ws\r\n");
+  h.data(S, "250 ok\r\n");
+  h.data(C, "MAIL FROM:<a@b>\r\n");
+  h.data(S, "250 ok\r\n");
+  h.data(C, "RCPT TO:<c@d>\r\n");
+  h.data(S, "250 ok\r\n");
+  h.data(C, "DATA\r\n");
+  h.data(S, "354 go\r\n");
+  h.data(C, "From: a@b\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n"
+            "Content-Disposition: attachment; filename=a.txt\r\n\r\nhello\r\n--X--\r\n.\r\n");
+  h.data(S, "250 queued\r\n");
+  h.end();
+  std::string fileinfo;
+  for (const std::string& l : h.eve_lines())
+    if (l.find("\"event_type\":\"fileinfo\"") != std::string::npos) fileinfo = l;
+  ASSERT_FALSE(fileinfo.empty()) << h.eve_all();
+  EXPECT_NE(fileinfo.find("\"smtp\":{\"helo\":\"ws\",\"mail_from\":\"<a@b>\""),
+            std::string::npos) << fileinfo;
+  EXPECT_NE(fileinfo.find(",\"email\":{\"status\":\"PARSE_DONE\",\"from\":\"a@b\""),
+            std::string::npos) << fileinfo;
+  EXPECT_NE(fileinfo.find("\"attachment\":[\"a.txt\"]"), std::string::npos) << fileinfo;
+  EXPECT_NE(fileinfo.find("\"size\":5"), std::string::npos) << fileinfo;
+}
+
+// RFC 2231 3 and 4: file names in sections (filename*0, filename*1 ...), extended values
+// (charset'language'%xx) and both together.
+TEST(SmtpParser, Rfc2231FileNames) {
+  auto name_of = [](const std::string& disposition) {
+    auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                  {C, "Content-Disposition: " + disposition + "\r\n\r\nx\r\n.\r\n"}});
+    return c->names.empty() ? std::string() : c->names[0];
+  };
+  EXPECT_EQ(name_of("attachment;\r\n filename*0=smtptest-2021;\r\n filename*1=-02..zip"),
+            "smtptest-2021-02..zip");
+  EXPECT_EQ(name_of("attachment; filename*=utf-8''r%C3%A9sultat%20lab.pdf"), "r\xC3\xA9sultat lab.pdf");
+  EXPECT_EQ(name_of("attachment; filename*0*=utf-8''a%20b; filename*1=\"c d.txt\""), "a bc d.txt");
+  EXPECT_EQ(name_of("attachment; filename=plain.txt; filename*0=other"), "plain.txt");
 }
 
 // RFC 2183 2.3 file names longer than kMaxFilename are cut and flagged once.
