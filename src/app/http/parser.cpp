@@ -731,6 +731,15 @@ void HttpParser::headers_done(Direction d) noexcept {
   std::string_view cl;
   bool has_cl = m.header("Content-Length", cl);
   if (has_cl) {
+    // Several Content-Length headers that disagree: the first is used (request smuggling).
+    for (uint32_t i = 0; i < m.header_count; ++i) {
+      std::string_view v = m.text(m.headers[i].value);
+      if (iequals(m.text(m.headers[i].name), "Content-Length") && v != cl) {
+        anomaly(request ? "http.duplicate_content_length_field_in_request"
+                        : "http.duplicate_content_length_field_in_response");
+        break;
+      }
+    }
     uint64_t v = 0;
     std::string_view t = cl;
     while (!t.empty() && is_ws(uint8_t(t.back()))) t.remove_suffix(1);

@@ -696,6 +696,21 @@ TEST(HttpParser, MultipartPartsAreFiles) {
   EXPECT_EQ(ctx.files[0].end, int(FileEnd::Truncated));
 }
 
+// Two Content-Length headers that disagree: the first frames the body, with an anomaly.
+TEST(HttpParser, DuplicateContentLength) {
+  Conn r;
+  r.h.data(kTs, "POST /a HTTP/1.1\r\nContent-Length:11\r\nContent-Length:93\r\n\r\nbar=1&foo=2"
+                "GET /b HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n");
+  r.h.end();
+  ASSERT_EQ(r.txs.size(), 2u);
+  EXPECT_EQ(r.txs[0].req_body, "bar=1&foo=2");
+  EXPECT_EQ(r.txs[1].uri, "/b");
+  std::string e = r.h.eve_all();
+  size_t at = e.find("http.duplicate_content_length_field_in_request");
+  EXPECT_NE(at, std::string::npos);
+  EXPECT_EQ(e.find("http.duplicate_content_length_field_in_request", at + 1), std::string::npos);
+}
+
 TEST(HttpParser, DispositionFilename) {
   char buf[kMaxFileName];
   auto f = [&](std::string_view v) { return std::string(disposition_filename(v, buf, sizeof buf)); };
