@@ -252,6 +252,7 @@ class HttpParser final : public Parser {
   void not_chunked(Direction d) noexcept;
   void body(Direction d, Bytes b) noexcept;
   void inflate_body(Message& m, Bytes b) noexcept;
+  int inflate_some(Message& m, Bytes b) noexcept;
   void decoded(Direction d, Message& m, Bytes b) noexcept;
   // A multipart request body: true when its boundary was taken (parts become files).
   bool multipart_begin(Message& m) noexcept;
@@ -888,7 +889,31 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
     z_active_ = false;
     return;
   }
-  if (z_.total_out == 0 && !zraw_over_) {
+  int rc = inflate_some(m, b);
+  if (rc < 0 && z_.total_out == 0 && !zraw_over_ && !z_raw_tried_ &&
+      inflateReset2(&z_, -15) == Z_OK) {
+    // Raw deflate (no zlib or gzip header): common for "deflate". From the first byte again.
+    z_raw_tried_ = true;
+    rc = inflate_some(m, Bytes(zraw_, zraw_len_));
+    if (rc == 0) rc = inflate_some(m, b);
+  }
+  if (rc < 0 && z_.total_out == 0 && !zraw_over_) {
+    // Not compressed at all: the bytes so far and what follows are the body.
+    z_active_ = false;
+    z_pass_ = true;
+    anomaly("http.abnormal_ce_header");
+    decoded(Direction::ToClient, m, Bytes(zraw_, zraw_len_));
+    decoded(Direction::ToClient, m, b);
+    return;
+  }
+  if (rc < 0) {
+    m.flags |= flag::kDecompressError;
+    anomaly("http.decompression_failed");
+    z_active_ = false;
+    return;
+  }
+  if (rc == 0 && z_active_ && z_.total_out == 0 && !zraw_over_) {
+    // No output yet (a gzip header in pieces): keep the bytes for a second try.
     if (zraw_len_ + b.size() <= kZRaw) {
       std::memcpy(zraw_ + zraw_len_, b.data(), b.size());
       zraw_len_ += uint32_t(b.size());
@@ -896,6 +921,11 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
       zraw_over_ = true;
     }
   }
+}
+
+// Inflates `b` into decoded(): 0 all used, 1 end of the stream (what follows is ignored),
+// -1 not a valid stream. Stops at the bomb limits (kDecompressBomb, z_active_ off).
+int HttpParser::inflate_some(Message& m, Bytes b) noexcept {
   z_.next_in = const_cast<Bytef*>(b.data());
   z_.avail_in = uInt(b.size());
   for (;;) {
@@ -903,43 +933,22 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
     z_.avail_out = kInflateChunk;
     int rc = inflate(&z_, Z_NO_FLUSH);
     size_t got = kInflateChunk - z_.avail_out;
-    if (rc == Z_STREAM_END) {
-      if (got) decoded(Direction::ToClient, m, Bytes(zout_, got));
-      z_active_ = false;  // what follows the stream is ignored
-      return;
-    }
-    if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      if (z_.total_out == 0 && !zraw_over_) {
-        if (!z_raw_tried_ && inflateReset2(&z_, -15) == Z_OK) {
-          z_raw_tried_ = true;  // raw deflate (no zlib or gzip header): common for "deflate"
-          z_.next_in = zraw_;
-          z_.avail_in = zraw_len_;
-          continue;
-        }
-        // Not compressed at all: the bytes so far and what follows are the body.
-        z_active_ = false;
-        z_pass_ = true;
-        anomaly("http.abnormal_ce_header");
-        decoded(Direction::ToClient, m, Bytes(zraw_, zraw_len_));
-        return;
-      }
-      if (got) decoded(Direction::ToClient, m, Bytes(zout_, got));
-      m.flags |= flag::kDecompressError;
-      anomaly("http.decompression_failed");
-      z_active_ = false;
-      return;
-    }
     if (got) decoded(Direction::ToClient, m, Bytes(zout_, got));
+    if (rc == Z_STREAM_END) {
+      z_active_ = false;
+      return 1;
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) return -1;
     uint64_t out = z_.total_out, in = z_.total_in;
     if (out > kInflateMax || (out > kBombMinOut && out > in * kBombRatio)) {
       // A decompression bomb (or a body past the bound): nothing more is inflated.
       m.flags |= flag::kDecompressBomb;
       anomaly("http.compression_bomb");
       z_active_ = false;
-      return;
+      return 1;
     }
-    if (z_.avail_in == 0 && z_.avail_out != 0) return;  // all input used, output drained
-    if (got == 0 && rc == Z_BUF_ERROR) return;         // no progress possible
+    if (z_.avail_in == 0 && z_.avail_out != 0) return 0;  // all input used, output drained
+    if (got == 0 && rc == Z_BUF_ERROR) return 0;         // no progress possible
   }
 }
 

@@ -397,6 +397,24 @@ TEST(HttpParser, CompressionLabelOnPlainBodyPassesThrough) {
   EXPECT_NE(r.txs[0].rsp_body.substr(0, 5), z.substr(0, 5));
 }
 
+// "deflate" sent as raw deflate in big segments (zeek's missing-zlib-header capture): the retry
+// as raw deflate starts from the body's first byte, whatever the first segment's size.
+TEST(HttpParser, RawDeflateInBigSegments) {
+  std::string plain;
+  for (int i = 0; plain.size() < 20000; ++i) plain += "var x" + std::to_string(i) + " = " + std::to_string(i * 31) + ";\n";
+  std::string z = gzip(plain, true);
+  ASSERT_GT(z.size(), 2 * kZRaw);
+  for (size_t step : {size_t(1), size_t(700), size_t(100000)}) {
+    Conn r;
+    r.h.data(kTs, "GET /dap.js HTTP/1.1\r\n\r\n");
+    r.h.data_split(kTc, Harness::b("HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: " +
+                                       std::to_string(z.size()) + "\r\n\r\n" + z), step);
+    ASSERT_EQ(r.txs.size(), 1u);
+    EXPECT_EQ(r.txs[0].rsp_body, plain.substr(0, kBodyBytes)) << step;
+    EXPECT_FALSE(r.txs[0].rsp_flags & flag::kDecompressError) << step;
+  }
+}
+
 TEST(HttpParser, DecompressionBombFlagged) {
   std::string zeros(4 << 20, '\0');
   std::string z = gzip(zeros);
