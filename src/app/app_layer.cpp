@@ -653,7 +653,16 @@ void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexce
   j.StartObject();
   eve_->kv("app_proto", s.spec ? proto_name(s.spec->proto) : std::string_view("unknown"));
   eve_->kv("type", std::string_view("applayer"));
-  eve_->kv("event", std::string_view(event ? event : ""));
+  // Suricata's names: HTTP's (libhtp's) in upper case without the "http." prefix.
+  std::string_view ev(event ? event : "");
+  char up[96];
+  if (ev.starts_with("http.") && ev.size() - 5 <= sizeof up) {
+    ev.remove_prefix(5);
+    for (size_t i = 0; i < ev.size(); ++i)
+      up[i] = (ev[i] >= 'a' && ev[i] <= 'z') ? char(ev[i] - 32) : ev[i];
+    ev = std::string_view(up, ev.size());
+  }
+  eve_->kv("event", ev);
   eve_->kv("layer", std::string_view("proto_parser"));
   j.EndObject();
   eve_->end();

@@ -425,7 +425,7 @@ TEST(HttpParser, DecompressionBombFlagged) {
   ASSERT_EQ(r.txs.size(), 1u);
   EXPECT_EQ(r.txs[0].rsp_body.size(), kBodyBytes);  // inflated no further than the window
   EXPECT_TRUE(r.txs[0].rsp_flags & flag::kDecompressBomb);
-  EXPECT_NE(r.h.eve_all().find("http.compression_bomb"), std::string::npos);
+  EXPECT_NE(r.h.eve_all().find("\"COMPRESSION_BOMB\""), std::string::npos);
 }
 
 TEST(HttpParser, UriNormalisationFlags) {
@@ -441,10 +441,10 @@ TEST(HttpParser, UriNormalisationFlags) {
   EXPECT_EQ(r.txs[1].uri_norm, "/etc/passwd");
   std::string eve = r.h.eve_all();
   EXPECT_NE(eve.find("\"anomaly\":{\"app_proto\":\"http\",\"type\":\"applayer\","
-                     "\"event\":\"http.double_encoded_uri\",\"layer\":\"proto_parser\"}"),
+                     "\"event\":\"DOUBLE_ENCODED_URI\",\"layer\":\"proto_parser\"}"),
             std::string::npos)
       << eve;
-  EXPECT_NE(eve.find("http.uri_traversal_above_root"), std::string::npos);
+  EXPECT_NE(eve.find("\"URI_TRAVERSAL_ABOVE_ROOT\""), std::string::npos);
 }
 
 TEST(HttpParser, OverLimits) {
@@ -456,14 +456,14 @@ TEST(HttpParser, OverLimits) {
   r.h.data(kTc, "HTTP/1.1 204 No Content\r\n\r\n");
   ASSERT_EQ(r.txs.size(), 1u);
   EXPECT_TRUE(r.txs[0].req_flags & flag::kHeadersDropped);
-  EXPECT_NE(r.h.eve_all().find("http.request_too_many_headers"), std::string::npos);
+  EXPECT_NE(r.h.eve_all().find("\"REQUEST_TOO_MANY_HEADERS\""), std::string::npos);
   EXPECT_EQ(r.txs[0].status, 204);
 
   Conn l;  // one huge line
   l.h.data(kTs, "GET /" + std::string(3 * kMaxLine, 'u') + " HTTP/1.1\r\nHost: h\r\n\r\n");
   l.h.end();
   ASSERT_EQ(l.txs.size(), 1u);
-  EXPECT_NE(l.h.eve_all().find("http.request_field_too_long"), std::string::npos);
+  EXPECT_NE(l.h.eve_all().find("\"REQUEST_FIELD_TOO_LONG\""), std::string::npos);
 }
 
 TEST(HttpParser, GarbageStopsWithoutTransactions) {
@@ -724,9 +724,9 @@ TEST(HttpParser, DuplicateContentLength) {
   EXPECT_EQ(r.txs[0].req_body, "bar=1&foo=2");
   EXPECT_EQ(r.txs[1].uri, "/b");
   std::string e = r.h.eve_all();
-  size_t at = e.find("http.duplicate_content_length_field_in_request");
+  size_t at = e.find("\"DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST\"");
   EXPECT_NE(at, std::string::npos);
-  EXPECT_EQ(e.find("http.duplicate_content_length_field_in_request", at + 1), std::string::npos);
+  EXPECT_EQ(e.find("\"DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST\"", at + 1), std::string::npos);
 }
 
 TEST(HttpParser, DispositionFilename) {
