@@ -602,6 +602,8 @@ void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx
   if (pcap_cnt_) {  // completed by a capture packet (not at flow timeout or end)
     eve_->kv("pcap_cnt", pcap_cnt_);
     eve_->kv("pkt_src", std::string_view("wire/pcap"));
+  } else {  // Suricata logs it from the flow-end pseudo packet
+    eve_->kv("pkt_src", std::string_view("stream (flow timeout)"));
   }
   eve_->kv("tx_id", tx_id);
   j.Key(spec.event_type);

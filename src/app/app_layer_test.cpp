@@ -41,6 +41,26 @@ TEST(AppLayer, ParserErrorsCountedPerProtocol) {
   EXPECT_EQ(h.counter("app_layer.error.tls.parser"), 0u);
 }
 
+TEST(AppLayer, TransactionEventsNameTheirPacketSource) {
+  // Completed by a capture packet: its pcap_cnt, "wire/pcap"; with no packet (flow end):
+  // Suricata's flow-end pseudo packet.
+  Harness h(ipproto::kTcp, 40000, 80);
+  h.app->set_pcap_cnt(4);
+  h.data(kTs, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  h.app->set_pcap_cnt(0);
+  h.data(kTs, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  h.end();
+  std::vector<std::string> http;
+  for (auto& l : h.eve_lines())
+    if (l.find("\"event_type\":\"http\"") != std::string::npos) http.push_back(l);
+  ASSERT_EQ(http.size(), 2u);
+  EXPECT_NE(http[0].find("\"pcap_cnt\":4,\"pkt_src\":\"wire/pcap\""), std::string::npos)
+      << http[0];
+  EXPECT_NE(http[1].find("\"pkt_src\":\"stream (flow timeout)\""), std::string::npos) << http[1];
+  EXPECT_EQ(http[1].find("pcap_cnt"), std::string::npos) << http[1];
+}
+
 TEST(AppLayer, NeedMoreAcrossChunksThenReplay) {
   Harness h(ipproto::kTcp, 40000, 9999);
   int txs = 0;

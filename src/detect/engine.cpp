@@ -1229,7 +1229,10 @@ void Detector::alert(uint32_t r, const Match& m) noexcept {
     c.proto = m.ip_proto;
     c.dir = m.dir;
     c.pcap_cnt = m.pcap_cnt;
-    c.pkt_src = m.timeout ? "stream (flow timeout)" : "wire/pcap";
+    // A transaction completed with no packet being processed (flow end, timeout, shutdown)
+    // is logged by Suricata from its flow-end pseudo packet.
+    const bool no_packet = m.kind == Kind::Tx && !(cur_pkt_ && cur_flow_ == m.f);
+    c.pkt_src = m.timeout || no_packet ? "stream (flow timeout)" : "wire/pcap";
     c.spec = m.spec;
     c.tx = m.tx;
     c.tx_id = m.tx_id;

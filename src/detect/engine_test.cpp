@@ -410,6 +410,28 @@ alert dns any any -> any any (msg:"mixed"; content:"|01 00 00 01|"; offset:2; de
   EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
 }
 
+// A transaction completed without a packet (at flow end) is logged from the flow-end pseudo
+// packet, as Suricata: pkt_src "stream (flow timeout)", no pcap_cnt.
+TEST(DetectEngine, TransactionAtFlowEndIsFromTheTimeoutPseudoPacket) {
+  Fixture f(R"(
+alert dns any any -> any any (msg:"q"; dns.query; content:"evil"; sid:1;)
+)");
+  f.flow.proto = ipproto::kUdp;
+  f.flow.app_proto = uint16_t(app::Proto::Dns);
+  app::ParserSpec spec{};
+  spec.proto = app::Proto::Dns;
+  spec.buffers = [](const void*, Direction, InspectBuffers& out) noexcept {
+    static const std::string q = "evil.example";
+    out.set(BufferId::DnsQuery, {reinterpret_cast<const uint8_t*>(q.data()), q.size()});
+  };
+  f.det->on_transaction(f.flow, spec, nullptr, 0, Direction::ToServer, Timestamp{5000000},
+                        f.eve.get());
+  ASSERT_EQ(f.sids, (std::vector<uint32_t>{1}));
+  std::string out(f.eve->pending());
+  EXPECT_NE(out.find("\"pkt_src\":\"stream (flow timeout)\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("pcap_cnt"), std::string::npos) << out;
+}
+
 // decode-event sees every event of the packet; a decode_only packet (fragment, rejected
 // packet) is inspected by decode-event rules only, without a flow.
 TEST(DetectEngine, DecodeEventsAndDecodeOnlyPackets) {
