@@ -729,6 +729,46 @@ TEST(HttpParser, DuplicateContentLength) {
   EXPECT_EQ(e.find("\"DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST\"", at + 1), std::string::npos);
 }
 
+// Mutated exchanges (multipart uploads, gzip/deflate and chunked responses, evasive framing)
+// cut at random points: every byte is consumed, nothing crashes, files are balanced.
+TEST(HttpParser, MutatedExchangesStayBounded) {
+  std::string z = gzip(std::string(30000, 'q') + "tail", false);
+  std::string zr = gzip("raw deflate body", true);
+  const std::string base[] = {
+      "POST /u HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=AB\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n40\r\n--AB\r\nContent-Disposition: form-data; filename=\"x\"\r\n\r\n0123456789"
+      "\r\n--AB--\r\n\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(z.size()) +
+          "\r\n\r\n" + z,
+      "HTTP/1.1 100 ok\r\nContent-Encoding: deflate\r\nTransfer-Encoding: chunked x\r\n\r\n" + zr,
+      "HTTP/1.1 2 ok\r\nContent-Disposition: attachment; filename*=UTF-8''%41%4\r\n"
+      "Content-Length: 5\r\n\r\nabcde",
+  };
+  uint32_t x = 2463534242u;
+  auto rnd = [&] { x ^= x << 13; x ^= x >> 17; x ^= x << 5; return x; };
+  for (int it = 0; it < 400; ++it) {
+    FileContext ctx;
+    Parser* p = kSpec.create(ctx);
+    ASSERT_NE(p, nullptr);
+    for (int msg = 0; msg < 3; ++msg) {
+      std::string m = base[rnd() % 4];
+      if (m[0] == 'H') p->parse(kTs, Harness::b("GET /f HTTP/1.1\r\n\r\n"), ctx);
+      for (int k = int(rnd() % 6); k > 0; --k) m[rnd() % m.size()] = char(rnd());
+      Direction d = m[0] == 'H' ? kTc : kTs;
+      for (size_t o = 0; o < m.size();) {
+        size_t n = std::min<size_t>(1 + rnd() % 64, m.size() - o);
+        ParseResult r = p->parse(d, Harness::b(std::string_view(m).substr(o, n)), ctx);
+        if (r.status == ParseStatus::Error) break;
+        ASSERT_EQ(r.consumed, n);
+        o += n;
+      }
+    }
+    p->finish(kTs, ctx);
+    p->finish(kTc, ctx);
+    for (const auto& f : ctx.files) EXPECT_NE(f.end, -1) << "file left open";
+  }
+}
+
 TEST(HttpParser, DispositionFilename) {
   char buf[kMaxFileName];
   auto f = [&](std::string_view v) { return std::string(disposition_filename(v, buf, sizeof buf)); };
