@@ -339,7 +339,8 @@ TEST(SmtpParser, Rfc2231FileNames) {
   };
   EXPECT_EQ(name_of("attachment;\r\n filename*0=smtptest-2021;\r\n filename*1=-02..zip"),
             "smtptest-2021-02..zip");
-  EXPECT_EQ(name_of("attachment; filename*=utf-8''r%C3%A9sultat%20lab.pdf"), "r\xC3\xA9sultat lab.pdf");
+  EXPECT_EQ(name_of("attachment; filename*=utf-8''r%C3%A9sultat%20lab.pdf"),
+            "r\xC3\xA9sultat lab.pdf");
   EXPECT_EQ(name_of("attachment; filename*0*=utf-8''a%20b; filename*1=\"c d.txt\""), "a bc d.txt");
   EXPECT_EQ(name_of("attachment; filename=plain.txt; filename*0=other"), "plain.txt");
 }

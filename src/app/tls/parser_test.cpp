@@ -525,9 +525,9 @@ TEST(TlsParser, SessionResumedWhenTheServerEchoesTheSessionId) {
 // RFC 8446 4.1.4 / D.4: a HelloRetryRequest, the dummy ChangeCipherSpec after it, then the
 // real ServerHello: the session is reported with the ServerHello, not at that CCS.
 TEST(TlsParser, HelloRetryRequestThenCcsThenServerHello) {
-  static const uint8_t kHrr[32] = {
-      0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-      0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+  static const uint8_t kHrr[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
+                                   0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
+                                   0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
   Vec hrr(kServerHello13.begin(), kServerHello13.begin() + 55);  // the ServerHello record
   std::copy(std::begin(kHrr), std::end(kHrr), hrr.begin() + 11);  // its random
   Vec ccs = record(20, {1});
@@ -549,7 +549,8 @@ TEST(TlsParser, EmailAddressInDnIsEmail) {
   Ctx ctx;
   run(kClientHello, server_flight(make_cert("it@example.com")), 0, 0, ctx);
   ASSERT_EQ(ctx.txs.size(), 1u);
-  EXPECT_EQ(ctx.txs[0].subject.view(), "C=US, O=Example Hospital, CN=example.com, Email=it@example.com");
+  EXPECT_EQ(ctx.txs[0].subject.view(),
+            "C=US, O=Example Hospital, CN=example.com, Email=it@example.com");
 }
 
 }  // namespace
