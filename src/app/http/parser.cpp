@@ -1206,6 +1206,15 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
           while (pos < n && (data[pos] == '\r' || data[pos] == '\n')) ++pos;
           if (pos == n) break;
           if (!begin_message(d)) return stop(d, pos);
+          if (d == Direction::ToClient && rsp_slot_ >= 0 &&
+              slots_[rsp_slot_]->msg.protocol.len == 0 && data[pos] != 'H') {
+            // HTTP/0.9: the answer to a simple request is the body alone, until close.
+            s.state = State::UntilClose;
+            rsp_body_ = true;
+            z_active_ = z_pass_ = false;
+            open_file(d, *s.msg, rsp_tx_id_);
+            break;
+          }
         }
         if (!read_line(s, d, data, pos)) break;
         bool cut = s.line_cut;

@@ -194,8 +194,8 @@ TEST(HttpParser, RequestWithoutProtocol) {
     EXPECT_EQ(r.txs[0].uri, "/index.html");
     EXPECT_EQ(r.txs[0].status, 200);
   }
-  {  // an HTTP/0.9-style answer (no status line): the response side gives up, the request is
-     // still logged (the stopped direction is not finished by the app layer)
+  {  // an HTTP/0.9-style answer (no status line) to a request without protocol: the body
+     // alone, until the connection closes (a file, as tshark and libhtp read it)
     Conn r;
     r.h.data(kTs, with_headers);
     std::string html;
@@ -204,7 +204,19 @@ TEST(HttpParser, RequestWithoutProtocol) {
     r.h.end();
     ASSERT_EQ(r.txs.size(), 1u);
     EXPECT_EQ(r.txs[0].user_agent, "myscript");
-    EXPECT_FALSE(r.txs[0].rsp);
+    EXPECT_TRUE(r.txs[0].rsp);
+    EXPECT_EQ(r.txs[0].rsp_body, html);
+    EXPECT_EQ(r.txs[0].status, 0);
+  }
+  {  // 0.9 request, 0.9 answer
+    Conn r;
+    r.h.data(kTs, "POST /zeek.html\r\n");
+    r.h.data(kTc, "bad method\n");
+    r.h.end();
+    ASSERT_EQ(r.txs.size(), 1u);
+    EXPECT_EQ(r.txs[0].method, "POST");
+    EXPECT_EQ(r.txs[0].rsp_body, "bad method\n");
+    EXPECT_EQ(r.h.counter("app_layer.parse_errors"), 0u);
   }
   {  // 0.9 then the connection ends: complete, not truncated
     Conn r;
