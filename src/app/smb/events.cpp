@@ -21,6 +21,7 @@ const char* smb1_command_name(uint8_t c) noexcept {
     case 0x71: return "SMB1_COMMAND_TREE_DISCONNECT";
     case 0xA2: return "SMB1_COMMAND_NT_CREATE_ANDX";
     case 0x04: return "SMB1_COMMAND_CLOSE";
+    case 0x2D: return "SMB1_COMMAND_OPEN_ANDX";
     case 0x2E: return "SMB1_COMMAND_READ_ANDX";
     case 0x2F: return "SMB1_COMMAND_WRITE_ANDX";
     case 0x25: return "SMB1_COMMAND_TRANS";

@@ -572,8 +572,8 @@ void smb1_string(Bytes bytes, size_t& pos, bool unicode, size_t base,
 constexpr uint64_t kSmb1Mid = uint64_t(1) << 63;  // SMB1 MIDs apart from SMB2 MessageIds
 
 // SMB1 commands ([MS-CIFS] 2.2.2.1) this parser follows files with.
-constexpr uint8_t kSmb1Close = 0x04, kSmb1ReadAndx = 0x2E, kSmb1WriteAndx = 0x2F,
-                  kSmb1NtCreateAndx = 0xA2;
+constexpr uint8_t kSmb1Close = 0x04, kSmb1OpenAndx = 0x2D, kSmb1ReadAndx = 0x2E,
+                  kSmb1WriteAndx = 0x2F, kSmb1NtCreateAndx = 0xA2;
 
 // An SMB1 FID (16 bits) as a 16-byte file id: the FID, then a marker no SMB2 id carries in
 // the same flow (SMB1 and SMB2 do not mix after the negotiate).
@@ -715,7 +715,8 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
     return;
   }
   bool known = c == 0x72 || c == 0x73 || c == 0x74 || c == 0x75 || c == kSmb1NtCreateAndx ||
-               c == kSmb1Close || c == kSmb1ReadAndx || c == kSmb1WriteAndx;
+               c == kSmb1OpenAndx || c == kSmb1Close || c == kSmb1ReadAndx ||
+               c == kSmb1WriteAndx;
   if (!known) return;
   if (!reply) {
     if (d != Direction::ToServer) return;
@@ -784,6 +785,13 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
         tx.has_disposition = true;
         tx.disposition = disp;
       }
+      size_t pos = 0;
+      smb1_string(bytes, pos, unicode, bytes_at, tx.filename);
+      if (Tree* t = find_tree(tid)) {
+        tx.share.assign(t->share.view());
+        tx.named_pipe = t->pipe;
+      }
+    } else if (c == kSmb1OpenAndx && wc == 15) {  // [MS-CIFS] 2.2.4.41.1: FileName
       size_t pos = 0;
       smb1_string(bytes, pos, unicode, bytes_at, tx.filename);
       if (Tree* t = find_tree(tid)) {
@@ -860,6 +868,18 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
       tx.modified = unix_time(t[2]);
       tx.changed = unix_time(t[3]);
       tx.size = eof;
+      if (rtype == 1 || rtype == 2) tx.named_pipe = true;
+      smb1_fid(fid, tx.file_id);
+      tx.has_file_id = true;
+      add_file(tx.file_id, tx, ctx);
+    }
+  } else if (c == kSmb1OpenAndx && wc >= 15 && status == 0 && p) {  // 2.2.4.41.2
+    ByteReader w(words);
+    w.skip(4);  // AndX, Reserved, AndXOffset
+    uint16_t fid = w.u16le();
+    w.skip(2 + 4 + 4 + 2);  // FileAttrs, LastWriteTime, FileDataSize, AccessRights
+    uint16_t rtype = w.u16le();  // ResourceType: 1, 2 are named pipes
+    if (w.ok()) {
       if (rtype == 1 || rtype == 2) tx.named_pipe = true;
       smb1_fid(fid, tx.file_id);
       tx.has_file_id = true;

@@ -1124,6 +1124,56 @@ TEST(SmbParser, Smb1ChainedWriteAndClose) {
   }
 }
 
+// [MS-CIFS] 2.2.4.41 OPEN_ANDX opens the file a READ_ANDX response (2.2.4.42.2) reads.
+TEST(SmbParser, Smb1OpenAndxThenRead) {
+  std::vector<Msg> conv;
+  Vec m = smb1_hdr(0x2D, false, 0, true, 30);
+  m.push_back(15);
+  m.insert(m.end(), {0xFF, 0, 0, 0});
+  m.insert(m.end(), 26, 0);  // Flags .. Reserved
+  Vec bytes = {0};           // bytes at header offset 65: pad to even
+  put(bytes, u16s("\\tmp\\foo"));
+  le16(bytes, 0);
+  le16(m, uint16_t(bytes.size()));
+  put(m, bytes);
+  conv.push_back({Direction::ToServer, nbss(m)});
+  Vec r = smb1_hdr(0x2D, true, 0, true, 30);
+  r.push_back(15);
+  r.insert(r.end(), {0xFF, 0, 0, 0});
+  le16(r, 0x42fe);  // FID
+  r.insert(r.end(), 2 + 4 + 4 + 2, 0);
+  le16(r, 0);  // ResourceType: disk file
+  r.insert(r.end(), 2 + 2 + 6, 0);
+  le16(r, 0);
+  conv.push_back({Direction::ToClient, nbss(r)});
+  Vec q = smb1_hdr(0x2E, false, 0, true, 31);
+  q.push_back(10);
+  q.insert(q.end(), {0xFF, 0, 0, 0});
+  le16(q, 0x42fe);
+  q.insert(q.end(), 4 + 2 + 2 + 4 + 2, 0);
+  le16(q, 0);
+  conv.push_back({Direction::ToServer, nbss(q)});
+  const std::string data = "fifteen bytes!!";
+  Vec a = smb1_hdr(0x2E, true, 0, true, 31);
+  a.push_back(12);
+  a.insert(a.end(), {0xFF, 0, 0, 0});
+  a.insert(a.end(), 2 + 2 + 2, 0);  // Available, DataCompactionMode, Reserved
+  le16(a, uint16_t(data.size()));   // DataLength
+  le16(a, 59);                      // DataOffset: 32 + 1 + 24 + 2
+  le16(a, 0);                       // DataLengthHigh
+  a.insert(a.end(), 8, 0);
+  le16(a, uint16_t(data.size()));
+  a.insert(a.end(), data.begin(), data.end());
+  conv.push_back({Direction::ToClient, nbss(a)});
+  for (bool bytewise : {false, true}) {
+    auto c_p = run(conv, 0, bytewise);
+    Ctx& c = *c_p;
+    ASSERT_EQ(c.names.size(), 1u);
+    EXPECT_EQ(c.names[0], "\\tmp\\foo");
+    EXPECT_EQ(c.data[0], data);
+  }
+}
+
 TEST(SmbParser, Probe) {
   Vec m = nbss(hdr(cmd::kNegotiate, 0, false));
   EXPECT_EQ(probe(Direction::ToServer, Bytes(m).first(3)), ProbeResult::NeedMore);
