@@ -32,6 +32,15 @@ seeds = {
     "gap": rec(0, b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc") + rec(0, b"", gap=50)
     + rec(0, b"x" * 47 + b"GET / HTTP/1.1\r\n\r\n"),
     "garbage": rec(0, bytes(range(256))) + rec(1, bytes(range(255, -1, -1))),
+    "multipart": rec(0, b"POST /up HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=\"b1\"\r\n"
+                     b"Content-Length: 120\r\n\r\n--b1\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n"
+                     b"--b1\r\nContent-Disposition: form-data; filename=\"f.txt\"\r\n\r\n--b\r\n--b1--\r\n",
+                     bytewise=True)
+    + rec(1, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    "evasions": rec(0, b"GET /e HTTP/1.1\r\n\r\nGET /f HTTP/1.1\r\n\r\nGET /g\r\n")
+    + rec(1, b"HTTP/1.1 304 ok\r\nContent-Length: 4\r\n\r\nbodyHTTP/1.1 2 ok\r\nTransfer-Encoding: chunked x\r\n"
+          b"Content-Disposition: attachment; filename*=UTF-8''e%41.txt\r\nContent-Encoding: deflate,\r\n"
+          b"Content-Length: 4\r\n\r\nplainno status line", close=True),
     # First byte 0x41: UDP (bit 6) and a to-client record (bit 0).
     "ssdp_udp": rec(0x41, b"HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\nLOCATION: http://10.0.0.1/\r\n\r\n")
     + rec(0x40, b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n\r\n"),
