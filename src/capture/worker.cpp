@@ -107,8 +107,10 @@ void Worker::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const vo
                             uint64_t tx_id, Direction d) noexcept {
   // The flow's last packet time is the time of the packet that completed the transaction.
   if (!detect_) return;
-  if (spec.tx_both_dirs && d == Direction::ToClient)
-    detect_->on_transaction(f, spec, tx, tx_id, Direction::ToServer, f.last, &eve_);
+  if (spec.tx_both_dirs) {  // one transaction holds both directions: inspected in both
+    detect_->on_transaction_both(f, spec, tx, tx_id, f.last, &eve_);
+    return;
+  }
   detect_->on_transaction(f, spec, tx, tx_id, d, f.last, &eve_);
 }
 

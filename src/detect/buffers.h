@@ -81,6 +81,7 @@ namespace ww::detect {
   X(SshHasshServerString, "ssh.hassh.server.string", "", "", "ssh")                \
   X(FtpCommand, "ftp.command", "", "", "ftp")                                      \
   X(FtpCommandData, "ftp.command_data", "", "", "ftp")                             \
+  X(FtpDataCommand, "ftp_data.command", "", "", "ftp-data")                        \
   X(Base64Data, "base64_data", "", "", "")                                         \
   X(Hl7MsgType, "hl7.msg_type", "", "", "hl7")                                     \
   X(Hl7SendingApp, "hl7.sending_app", "", "", "hl7")                               \

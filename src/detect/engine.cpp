@@ -1209,6 +1209,11 @@ void Detector::alert(uint32_t r, const Match& m) noexcept {
     thresholded_.inc();
     return;
   }
+  if (tx_once_ && m.kind == Kind::Tx) {
+    for (uint32_t i = 0; i < n_tx_alerted_; ++i)
+      if (tx_alerted_[i] == r) return;  // alerted in the other direction of this transaction
+    if (n_tx_alerted_ < sizeof(tx_alerted_) / sizeof(tx_alerted_[0])) tx_alerted_[n_tx_alerted_++] = r;
+  }
   if (m.alerts >= engine_->limits().max_alerts_per_packet) {
     alert_max_.inc();
     return;
@@ -1422,6 +1427,16 @@ void Detector::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const 
       !bufs.get(BufferId::Payload))
     bufs.set(BufferId::Payload, cur_pkt_->payload());
   on_buffers(f, uint16_t(spec.proto), bufs, dir, ts, eve, &spec, tx, tx_id);
+}
+
+void Detector::on_transaction_both(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
+                                   uint64_t tx_id, Timestamp ts,
+                                   output::EveWriter* eve) noexcept {
+  tx_once_ = true;
+  n_tx_alerted_ = 0;
+  on_transaction(f, spec, tx, tx_id, Direction::ToServer, ts, eve);
+  on_transaction(f, spec, tx, tx_id, Direction::ToClient, ts, eve);
+  tx_once_ = false;
 }
 
 void Detector::on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffers& buffers,

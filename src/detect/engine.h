@@ -206,6 +206,11 @@ class Detector {
   void on_transaction(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
                       uint64_t tx_id, Direction dir, Timestamp ts,
                       output::EveWriter* eve) noexcept;
+  // A transaction that holds both directions (ParserSpec::tx_both_dirs): inspected to_server
+  // then to_client, a rule alerting at most once for it (Suricata: one alert per rule and
+  // transaction).
+  void on_transaction_both(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
+                           uint64_t tx_id, Timestamp ts, output::EveWriter* eve) noexcept;
   // Same with buffers the caller filled (tests, parsers without a ParserSpec).
   void on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffers& buffers,
                   Direction dir, Timestamp ts, output::EveWriter* eve,
@@ -262,6 +267,10 @@ class Detector {
   bool has_event(const flow::Flow* f, EventKind k, std::string_view name) const noexcept;
   PacketEvent events_[kMaxPacketEvents];
   uint32_t n_events_ = 0;
+  // on_transaction_both: the rules that alerted on the transaction so far (bounded).
+  bool tx_once_ = false;
+  uint32_t tx_alerted_[32];
+  uint32_t n_tx_alerted_ = 0;
 
   struct FlowVars;
   struct Thr;

@@ -432,6 +432,28 @@ alert dns any any -> any any (msg:"q"; dns.query; content:"evil"; sid:1;)
   EXPECT_EQ(out.find("pcap_cnt"), std::string::npos) << out;
 }
 
+// A transaction holding both directions is inspected in both, a rule alerting once for it.
+TEST(DetectEngine, TransactionBothDirectionsAlertsOncePerRule) {
+  Fixture f(R"(
+alert dns any any -> any any (msg:"any dir"; dns.query; content:"evil"; sid:1;)
+alert dns any any -> any any (msg:"to_client"; flow:to_client; dns.query; content:"evil"; sid:2;)
+)");
+  f.flow.proto = ipproto::kUdp;
+  f.flow.app_proto = uint16_t(app::Proto::Dns);
+  app::ParserSpec spec{};
+  spec.proto = app::Proto::Dns;
+  spec.buffers = [](const void*, Direction, InspectBuffers& out) noexcept {
+    static const std::string q = "evil.example";
+    out.set(BufferId::DnsQuery, {reinterpret_cast<const uint8_t*>(q.data()), q.size()});
+  };
+  f.det->on_transaction_both(f.flow, spec, nullptr, 0, Timestamp{5000000}, f.eve.get());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 2}));
+  // Outside it, each call is its own inspection.
+  f.det->on_transaction(f.flow, spec, nullptr, 0, Direction::ToServer, Timestamp{5000000},
+                        f.eve.get());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 2, 1}));
+}
+
 // decode-event sees every event of the packet; a decode_only packet (fragment, rejected
 // packet) is inspected by decode-event rules only, without a flow.
 TEST(DetectEngine, DecodeEventsAndDecodeOnlyPackets) {

@@ -23,6 +23,7 @@ Parser* create_data(ParseContext& ctx) noexcept {
 ParseResult FtpDataParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcept {
   if (dir_ < 0) {
     dir_ = int8_t(idx(d));
+    tx_.dir = dir_;
     if (!tx_.filename.empty()) file_ = ctx.file_open(d, tx_.filename.view(), 0);
   }
   if (idx(d) != dir_) {
@@ -71,19 +72,26 @@ void log_data_tx(const void* p, output::EveWriter& w) noexcept {
   j.EndObject();
 }
 
-// Rule buffers: file.name (Suricata's ftp-data rules match the transfer's file name) and
-// file.data (the transfer's first kFileInspect bytes).
-void data_buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
+// Rule buffers: file.name (Suricata's ftp-data rules match the transfer's file name),
+// file.data (the transfer's first kFileInspect bytes) and ftp_data.command (ftpdata_command).
+void data_buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
   const DataTx& tx = *static_cast<const DataTx*>(p);
-  if (tx.file_data_len) out.set(detect::BufferId::FileData, Bytes(tx.file_data, tx.file_data_len));
+  // One transaction for the whole transfer, inspected in both directions (tx_both_dirs); the
+  // file's bytes only in the direction they travelled.
+  if (tx.file_data_len && (tx.dir < 0 || tx.dir == idx(d)))
+    out.set(detect::BufferId::FileData, Bytes(tx.file_data, tx.file_data_len));
   std::string_view n = tx.filename.view();
   if (!n.empty())
     out.set(detect::BufferId::FileName, Bytes(reinterpret_cast<const uint8_t*>(n.data()), n.size()));
+  std::string_view c = tx.command.view();  // ftpdata_command
+  if (!c.empty())
+    out.set(detect::BufferId::FtpDataCommand,
+            Bytes(reinterpret_cast<const uint8_t*>(c.data()), c.size()));
 }
 
 // Never probed (probe is null): only an expectation picks this spec.
 const ParserSpec kDataSpec = {Proto::FtpData, true,        false,       {0, 0, 0, 0},
                               nullptr,        create_data, "ftp_data", log_data_tx,
-                              data_buffers};
+                              data_buffers,   true};
 
 }  // namespace ww::app::ftp

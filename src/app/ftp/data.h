@@ -28,6 +28,7 @@ struct DataTx {
   bool gap = false;
   const uint8_t* file_data = nullptr;  // the first kFileInspect bytes of the data direction
   uint32_t file_data_len = 0;
+  int8_t dir = -1;  // idx() of the data direction, -1 before the first byte
 };
 
 class FtpDataParser final : public Parser {

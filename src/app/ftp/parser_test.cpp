@@ -305,6 +305,12 @@ TEST(FtpData, FileDataBufferIsTheTransfersFirstBytes) {
   data_buffers(&t, S, b);
   ASSERT_NE(b.get(detect::BufferId::FileData), nullptr);
   EXPECT_EQ(b.get(detect::BufferId::FileData)->size(), kFileInspect);
+  // The transaction is inspected in both directions (one per transfer); its file bytes only
+  // in the direction they travelled.
+  EXPECT_TRUE(kDataSpec.tx_both_dirs);
+  detect::InspectBuffers other;
+  data_buffers(&t, C, other);
+  EXPECT_EQ(other.get(detect::BufferId::FileData), nullptr);
 }
 
 }  // namespace

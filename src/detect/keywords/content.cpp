@@ -260,4 +260,20 @@ Result<void> filemagic(RuleBuilder& b, std::string_view arg) {
   return file_content(b, BufferId::FileMagic, arg, false);
 }
 
+// ftpdata_command:retr|stor; the FTP command that opened an ftp-data transfer: an exact,
+// case-insensitive match on the ftp_data.command buffer.
+Result<void> ftpdata_command(RuleBuilder& b, std::string_view arg) {
+  arg = trim(arg);
+  Content c;
+  if (arg == "retr")
+    c.bytes = "RETR";
+  else if (arg == "stor")
+    c.bytes = "STOR";
+  else
+    return fail(fmt::format("expected 'retr' or 'stor', got '{}'", arg));
+  c.nocase = c.startswith = c.endswith = true;
+  b.add_to(BufferId::FtpDataCommand, std::move(c));
+  return {};
+}
+
 }  // namespace ww::detect::kw

@@ -1,5 +1,6 @@
 #include "detect/keywords/content_parse.h"
 #include "detect/keywords/test_util.h"
+#include "detect/match.h"
 
 namespace ww::detect {
 namespace {
@@ -108,6 +109,24 @@ TEST(ContentTest, FileKeywords) {
   EXPECT_EQ(item<Content>(r, 0, 0).bytes, ".exe");
   EXPECT_TRUE(item<Content>(r, 0, 0).endswith);
   EXPECT_EQ(r.buffers[1].buffer, BufferId::FileMagic);
+}
+
+TEST(ContentTest, FtpdataCommand) {
+  Rule r = loaded(R"(ftpdata_command:retr; sid:1;)", "alert ftp-data any any -> any any");
+  ASSERT_EQ(r.buffers.size(), 1u);
+  EXPECT_EQ(r.buffers[0].buffer, BufferId::FtpDataCommand);
+  const Content& c = item<Content>(r, 0, 0);
+  EXPECT_EQ(c.bytes, "RETR");
+  EXPECT_TRUE(c.nocase && c.startswith && c.endswith);
+  InspectBuffers b;
+  std::string cmd = "RETR";
+  b.set(BufferId::FtpDataCommand, {reinterpret_cast<const uint8_t*>(cmd.data()), cmd.size()});
+  EXPECT_TRUE(match_buffers(r, b));
+  cmd = "STOR";
+  b.set(BufferId::FtpDataCommand, {reinterpret_cast<const uint8_t*>(cmd.data()), cmd.size()});
+  EXPECT_FALSE(match_buffers(r, b));
+  invalid(R"(ftpdata_command:list; sid:1;)", "ftpdata_command", "expected 'retr' or 'stor'",
+          "alert ftp-data any any -> any any");
 }
 
 }  // namespace

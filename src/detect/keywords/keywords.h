@@ -38,6 +38,7 @@ WW_KW(rawbytes);
 WW_KW(filename);
 WW_KW(fileext);
 WW_KW(filemagic);
+WW_KW(ftpdata_command);
 // pcre.cpp
 WW_KW(pcre);
 // byte.cpp

@@ -59,6 +59,7 @@ constexpr std::array kKeywords = {
     KeywordSpec{"filename", "", Arg::Required, &filename},
     KeywordSpec{"fileext", "", Arg::Required, &fileext},
     KeywordSpec{"filemagic", "", Arg::Required, &filemagic},
+    KeywordSpec{"ftpdata_command", "", Arg::Required, &ftpdata_command},
     KeywordSpec{"filesize", "", Arg::Required, &filesize},
     KeywordSpec{"filemd5", "filesha1 filesha256", Arg::Required, &file_hash_list},
     KeywordSpec{"filestore", "", Arg::Optional, &filestore},
