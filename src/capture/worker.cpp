@@ -50,12 +50,12 @@ void Worker::set_detect(std::shared_ptr<const detect::DetectEngine> engine) {
 Worker::~Worker() = default;
 
 void Worker::process(const Packet& p) noexcept {
-  pkts_.inc();
-  // Expiry walks a bounded slice; once per millisecond of packet time is plenty.
   if (p.decode_only) {  // a fragment or a rejected packet: its decode events only, no flow
     if (detect_) detect_->on_packet(p, nullptr, Direction::ToServer, &eve_);
     return;
   }
+  pkts_.inc();
+  // Expiry walks a bounded slice; once per millisecond of packet time is plenty.
   if (p.ts.usec - last_tick_.usec >= 1000 || p.ts.usec < last_tick_.usec) tick(p.ts);
   Direction dir = Direction::ToServer;
   flow::Flow* f = flows_.process(p, dir);

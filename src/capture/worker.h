@@ -59,7 +59,6 @@ class PacketFrontEnd {
 
  private:
   void finish(Packet& p) noexcept;
-  decode::Decoder decoder_;
   // A fragment or a packet the decoder rejected reaches detection (decode-event rules, no
   // flow) when it carries decode events, as Suricata inspects every packet it decodes.
   template <typename F>
@@ -69,6 +68,7 @@ class PacketFrontEnd {
     finish(raw);
     deliver(raw);
   }
+  decode::Decoder decoder_;
   decode::Defragmenter defrag_;
 };
 
@@ -98,11 +98,11 @@ class Worker final : public flow::FlowObserver, public app::TxObserver {
   // Each app-layer transaction, before the app layer logs it: to signature detection.
   void on_transaction(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
                       uint64_t tx_id, Direction d) noexcept override;
-  int id() const { return id_; }
   // Each app-layer anomaly: to detection (app-layer-event rules of the current packet).
   void on_anomaly(flow::Flow& f, const char* event) noexcept override {
     if (detect_) detect_->on_app_event(f, event);
   }
+  int id() const { return id_; }
   // Signature detection (start-up only): every worker shares one engine, owns its Detector.
   void set_detect(std::shared_ptr<const detect::DetectEngine> engine);
   // Null when no rules are loaded. The app layer hands transactions to it (on_transaction).

@@ -84,9 +84,9 @@ struct Packet {
   bool ip_csum_bad = false;
   bool l4_csum_bad = false;    // only set when L4 checksum validation is enabled
   uint16_t decode_event = 0;   // last malformation seen (decode::DecodeEvent), 0: none
-  IpAddr src, dst;
   uint64_t decode_events = 0;  // every malformation seen: bit (1 << decode::DecodeEvent)
   bool decode_only = false;    // a fragment or a rejected packet delivered for its decode events
+  IpAddr src, dst;
 
   // --- transport ---
   uint16_t l4_off = 0;
