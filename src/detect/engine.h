@@ -10,7 +10,8 @@
 //    not all evaluated per packet.
 //  - Detector: one per worker thread. Owns the Vectorscan scratch, the matcher scratch
 //    (PCRE2 match data), the candidate list, the per-flow variable table (flowbits, flowint,
-//    xbits approximated per flow; the variables themselves live in the flow's arena) and the
+//    xbits ip_pair approximated per flow; the variables themselves live in the flow's arena),
+//    the host bits (hostbits, xbits ip_src/ip_dst) and the
 //    threshold/detection_filter table. Everything is sized at construction: the packet path
 //    allocates nothing (the matcher's scratch strings only grow to the largest buffer seen).
 //
@@ -36,7 +37,10 @@
 //    combined with new bytes.
 //  - Threshold state is per worker, so by_src/by_dst counts with several workers are per
 //    worker (the dispatcher keeps a flow on one worker; by_flow is exact).
-//  - xbits are kept per flow (track ip_src/ip_dst/ip_pair are approximated), expire ignored.
+//  - xbits with track ip_pair are kept per flow (approximated), expire ignored; hostbits and
+//    xbits ip_src/ip_dst live in a bounded per-worker host table (per worker, like thresholds).
+//  - Event keywords see the anomalies raised while the current packet is processed (see
+//    on_app_event), not those raised at flow end.
 //  - fragbits/fragoffset see reassembled datagrams, not the fragments.
 #pragma once
 
