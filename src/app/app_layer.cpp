@@ -664,6 +664,10 @@ void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexce
       up[i] = (ev[i] >= 'a' && ev[i] <= 'z') ? char(ev[i] - 32) : ev[i];
     ev = std::string_view(up, ev.size());
   }
+  // SMTP, FTP, SMB, DNS and TLS parsers name their anomalies "<proto>.<Suricata's name>"
+  // (smtp.MIME_LONG_FILENAME, ftp.request_command_too_long): Suricata writes the name alone.
+  for (std::string_view p : {"smtp.", "ftp.", "smb.", "dns.", "tls."})
+    if (ev.starts_with(p)) ev.remove_prefix(p.size());
   eve_->kv("event", ev);
   eve_->kv("layer", std::string_view("proto_parser"));
   j.EndObject();
