@@ -51,7 +51,8 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   j.StartObject();
   // Suricata's MIME parser state names: PARSE_DONE once the end of data was seen, otherwise
   // where the message stopped (headers or body).
-  w.kv("status", tx.data_done       ? "PARSE_DONE"
+  w.kv("status", tx.mime_error       ? "PARSE_ERROR"
+                 : tx.data_done    ? "PARSE_DONE"
                  : tx.body_started ? "BODY_STARTED"
                                    : "HEADER_STARTED");
   if (!tx.from.empty()) w.kv("from", tx.from.view());

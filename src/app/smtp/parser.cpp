@@ -445,7 +445,14 @@ void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
     if (istarts(v, "message/rfc822")) part_.rfc822 = true;
     if (istarts(v, "multipart/")) {
       part_.multipart = true;
-      part_.boundary.assign(param(v, "boundary"));
+      std::string_view bnd = param(v, "boundary");
+      if (bnd.size() > kMaxBoundary) {
+        // RFC 2046 5.1.1 allows 70 characters; Suricata gives up on the MIME structure past
+        // 254 (MIME_LONG_BOUNDARY, email.status PARSE_ERROR).
+        ctx.on_anomaly("smtp.MIME_LONG_BOUNDARY");
+        tx_.mime_error = true;
+      }
+      part_.boundary.assign(bnd);
     }
     std::string_view n = param(v, "name");
     if (part_.filename.empty()) {

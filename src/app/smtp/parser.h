@@ -31,6 +31,7 @@ inline constexpr size_t kMaxRcpt = 32;
 inline constexpr size_t kMaxAttachments = 16;
 inline constexpr size_t kMaxDepth = 4;
 inline constexpr size_t kMaxFilename = 255;  // longer names are cut: smtp.MIME_LONG_FILENAME
+inline constexpr size_t kMaxBoundary = 254;  // longer boundaries: smtp.MIME_LONG_BOUNDARY
 // Decoded attachment bytes of a transaction kept for the file.data rule buffer (Suricata's
 // SMTP file inspection); from the flow arena, once per flow, on the first attachment byte.
 inline constexpr size_t kFileInspect = 64 * 1024;
@@ -45,6 +46,7 @@ struct Tx {
   bool has_data = false;   // DATA/BDAT seen
   bool data_done = false;  // the end-of-data line was seen
   bool body_started = false;  // the message's header block ended
+  bool mime_error = false;    // the MIME structure could not be followed (email.status)
   bool starttls = false;
   Str auth_mechanism;      // AUTH <mechanism>, upper-cased
   // RFC 5322 headers of the message (top level).

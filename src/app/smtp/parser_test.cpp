@@ -363,6 +363,20 @@ TEST(SmtpParser, LongFilenameIsCutAndFlagged) {
   EXPECT_TRUE(c->anomalies.empty());
 }
 
+// A multipart boundary over kMaxBoundary: MIME_LONG_BOUNDARY and email.status PARSE_ERROR.
+TEST(SmtpParser, LongBoundaryIsAParseError) {
+  std::string b(300, 'A');
+  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                {C, "Content-Type: multipart/mixed; boundary=\"" + b + "\"\r\n\r\n--" + b +
+                        "\r\n\r\nx\r\n.\r\n"}});
+  EXPECT_TRUE(c->has("smtp.MIME_LONG_BOUNDARY"));
+  ASSERT_EQ(c->txs.size(), 1u);
+  EXPECT_NE(eve(c->txs[0]).find("\"status\":\"PARSE_ERROR\""), std::string::npos);
+  c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+           {C, "Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n\r\nx\r\n.\r\n"}});
+  EXPECT_FALSE(c->has("smtp.MIME_LONG_BOUNDARY"));
+}
+
 TEST(SmtpParser, Probe) {
   auto b = [](std::string_view s) { return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
   EXPECT_EQ(probe(S, b("220 mail ESMTP Postfix\r\n")), ProbeResult::Match);

@@ -3,6 +3,7 @@
 // tls.version, filesize, filemd5/filesha1/filesha256, filestore, stream_size; and
 // base64_decode, which feeds the base64_data buffer.
 #include <algorithm>
+#include <cctype>
 
 #include "detect/keywords/keywords.h"
 #include "detect/keywords/util.h"
@@ -43,6 +44,13 @@ constexpr std::pair<std::string_view, std::string_view> kEventAliases[] = {
 std::string app_event_name(std::string_view suricata) {
   for (const auto& [from, to] : kEventAliases)
     if (suricata == from) return std::string(to);
+  // SMTP MIME decoder events are logged (and raised) upper-case, as Suricata's EVE anomaly
+  // names them: rule "smtp.mime_long_filename", event "smtp.MIME_LONG_FILENAME".
+  if (suricata.starts_with("smtp.mime_")) {
+    std::string up(suricata);
+    for (size_t i = 5; i < up.size(); ++i) up[i] = char(std::toupper(static_cast<unsigned char>(up[i])));
+    return up;
+  }
   // Protocol-independent events: Suricata "applayer_no_tls_after_starttls", wardwatch
   // "applayer.no_tls_after_starttls".
   if (suricata.starts_with("applayer_"))

@@ -27,6 +27,8 @@ TEST(AppKeywordsTest, EventNames) {
   EXPECT_EQ(r.app_checks[2].value, "dns.z_flag_set");
   EXPECT_EQ(r.app_checks[3].value, "stream.pkt_invalid_timestamp");
   EXPECT_EQ(kw::app_event_name("smb.malformed_data"), "smb.malformed");
+  EXPECT_EQ(kw::app_event_name("smtp.mime_long_boundary"), "smtp.MIME_LONG_BOUNDARY");
+  EXPECT_EQ(kw::app_event_name("smtp.invalid_reply"), "smtp.invalid_reply");
 }
 
 TEST(AppKeywordsTest, Base64) {
