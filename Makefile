@@ -25,7 +25,7 @@ test: setup build
 
 build-asan-bin:
 	cmake -S . -B build-asan -G Ninja -DWW_SANITIZE=ON >/dev/null
-	cmake --build build-asan -j $(JOBS) --target wardwatch
+	cmake --build build-asan -j $(JOBS) --target wardwatch fuzz_replay_all
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
