@@ -396,7 +396,9 @@ void TlsParser::client_hello(Bytes body, ParseContext& ctx) noexcept {
   if (!er.ok() || er.remaining()) ctx.on_anomaly("tls.invalid_handshake");
 
   tx_.client_hello = true;
-  tx_.client_version = legacy_version;
+  // RFC 8446 keeps 0x0303 here; 0x0304 in the version field itself is a TLS 1.3 draft before
+  // 16 (supported_versions came with draft 16): named "TLS 1.3 draft-<16" as Suricata does.
+  tx_.client_version = legacy_version == kTls13 ? kTls13PreDraft16 : legacy_version;
 
   Scratch& sc = scratch();
   // JA3: SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats (GREASE out).
@@ -544,7 +546,7 @@ void TlsParser::server_hello(Direction d, Bytes body, ParseContext& ctx) noexcep
   Bytes random = r.bytes(32);
   // TLS 1.3 drafts before 22 put their version (0x7fNN) here and had no session id echo and
   // no compression method (draft-ietf-tls-tls13-21 4.1.3); later ones are shaped as RFC 8446.
-  bool early_draft = (legacy_version >> 8) == 0x7f;
+  bool early_draft = (legacy_version >> 8) == 0x7f || legacy_version == kTls13;
   Bytes sid;
   if (!early_draft) sid = r.bytes(r.u8());  // legacy_session_id_echo
   uint16_t cipher = r.u16be();
@@ -562,7 +564,8 @@ void TlsParser::server_hello(Direction d, Bytes body, ParseContext& ctx) noexcep
   }
   hrr_ = false;
 
-  uint16_t version = legacy_version;
+  // 0x0304 in the version field: a draft before 16 (see client_hello).
+  uint16_t version = legacy_version == kTls13 ? kTls13PreDraft16 : legacy_version;
   Out o{scratch().text, kScratch};
   o.dec(legacy_version);
   o.ch(',');

@@ -32,6 +32,9 @@ inline constexpr size_t kMaxJa3 = 16 * 1024;
 // Record versions (RFC 5246 6.2.1, RFC 8446 4.2.1).
 inline constexpr uint16_t kSsl3 = 0x0300, kTls10 = 0x0301, kTls11 = 0x0302, kTls12 = 0x0303,
                           kTls13 = 0x0304;
+// A TLS 1.3 draft before 16, which put 0x0304 in the hello's version field (no
+// supported_versions): kept as draft "1" of the 0x7fNN range (named "TLS 1.3 draft-<16").
+inline constexpr uint16_t kTls13PreDraft16 = 0x7f01;
 
 // Suricata's EVE names: "SSLv3", "TLSv1", "TLS 1.1", "TLS 1.2", "TLS 1.3", "UNDETERMINED".
 std::string_view version_name(uint16_t v) noexcept;

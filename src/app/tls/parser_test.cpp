@@ -553,5 +553,29 @@ TEST(TlsParser, EmailAddressInDnIsEmail) {
             "C=US, O=Example Hospital, CN=example.com, Email=it@example.com");
 }
 
+// Drafts before 16 put 0x0304 in the ClientHello and ServerHello version fields, and the
+// ServerHello had no session id echo nor compression method: "TLS 1.3 draft-<16".
+TEST(TlsParser, PreDraft16VersionField) {
+  Vec ch = kClientHello;
+  ch[9] = 0x03;
+  ch[10] = 0x04;  // legacy_version 0x0304
+  Vec hello = {0x03, 0x04};
+  for (int i = 0; i < 32; ++i) hello.push_back(uint8_t(i));
+  hello.insert(hello.end(), {0x13, 0x01, 0x00, 0x00});  // cipher_suite, no extensions
+  Vec hs = {2};
+  put24(hs, hello.size());
+  hs.insert(hs.end(), hello.begin(), hello.end());
+  Ctx ctx;
+  TlsParser p;
+  p.parse(Direction::ToServer, bytes(ch), ctx);
+  p.parse(Direction::ToClient, bytes(record(22, hs)), ctx);
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  EXPECT_TRUE(ctx.anomalies.empty());
+  EXPECT_EQ(ctx.txs[0].version, kTls13PreDraft16);
+  EXPECT_EQ(ctx.txs[0].cipher, 0x1301);
+  EXPECT_NE(eve(ctx.txs[0]).find("\"version\":\"TLS 1.3 draft-<16\""), std::string::npos);
+  EXPECT_EQ(ctx.txs[0].ja3s_string.view().substr(0, 4), "772,");  // the field as sent
+}
+
 }  // namespace
 }  // namespace ww::app::tls
