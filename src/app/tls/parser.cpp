@@ -48,6 +48,32 @@ std::string_view version_name(uint16_t v) noexcept {
 
 namespace {
 
+// X.690 8.1: true when, walking the constructed TLVs of `der` within their parents, a TLV's
+// identifier and length octets do not fit in its parent (the DER is cut inside a header:
+// Suricata's certificate_invalid_length); a TLV whose content is longer than its parent is
+// not this case. Bounded depth.
+bool der_header_cut(const uint8_t* d, size_t n, int depth = 0) noexcept {
+  size_t pos = 0;
+  while (pos < n) {
+    if (n - pos < 2) return true;
+    uint8_t tag = d[pos];
+    size_t len = d[pos + 1], hdr = 2;
+    if (len & 0x80) {
+      size_t k = len & 0x7f;
+      if (k == 0 || k > 4) return false;  // indefinite or huge: not a cut header
+      if (n - pos < 2 + k) return true;
+      len = 0;
+      for (size_t i = 0; i < k; ++i) len = len << 8 | d[pos + 2 + i];
+      hdr = 2 + k;
+    }
+    if (len > n - pos - hdr) return false;  // content cut, not the header
+    if ((tag & 0x20) && depth < 8 && der_header_cut(d + pos + hdr, len, depth + 1)) return true;
+    if (depth == 0) break;  // the certificate: what follows it is not part of it
+    pos += hdr + len;
+  }
+  return false;
+}
+
 // Handshake message types (RFC 8446 4, RFC 5246 7.4).
 constexpr uint8_t kClientHello = 1, kServerHello = 2, kCertificate = 11, kServerHelloDone = 14;
 // Record content types (RFC 8446 5.1).
@@ -629,7 +655,8 @@ void TlsParser::certificate(Bytes body, ParseContext& ctx) noexcept {
   const unsigned char* p = der.data();
   std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, long(der.size())));
   if (!x) {
-    ctx.on_anomaly("tls.certificate_invalid");
+    ctx.on_anomaly(der_header_cut(der.data(), der.size()) ? "tls.certificate_invalid_length"
+                                                           : "tls.certificate_invalid");
     return;
   }
   tx_.has_cert = true;

@@ -403,6 +403,31 @@ TEST(TlsParser, CertificateListLengthBeyondTheMessage) {
   EXPECT_FALSE(ctx.has_anomaly("tls.certificate_invalid"));
 }
 
+// A DER certificate cut inside a TLV header is an invalid length; cut inside a content, an
+// invalid certificate (Suricata's two events).
+TEST(TlsParser, DerCutInHeaderOrContent) {
+  auto run = [](std::initializer_list<uint8_t> der, std::string_view want) {
+    Vec msg = {11};
+    put24(msg, uint32_t(6 + der.size()));
+    put24(msg, uint32_t(3 + der.size()));
+    put24(msg, uint32_t(der.size()));
+    msg.insert(msg.end(), der);
+    Vec server = kServerHello12;
+    Vec rec = record(22, msg);
+    server.insert(server.end(), rec.begin(), rec.end());
+    Ctx ctx;
+    TlsParser p;
+    p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+    p.parse(Direction::ToClient, bytes(server), ctx);
+    EXPECT_TRUE(ctx.has_anomaly(std::string(want))) << want;
+    EXPECT_EQ(ctx.anomalies.size(), 1u);
+  };
+  // SEQUENCE(5) { SEQUENCE with a 4-byte length of which 3 bytes fit }
+  run({0x30, 0x05, 0x30, 0x84, 0xff, 0xff, 0xff, 0xfa, 0x04}, "tls.certificate_invalid_length");
+  // SEQUENCE(6) { SEQUENCE of length 0xfffffffa: the header fits, the content does not }
+  run({0x30, 0x06, 0x30, 0x84, 0xff, 0xff, 0xff, 0xfa, 0x04}, "tls.certificate_invalid");
+}
+
 TEST(TlsParser, OverLimitHandshakeIsSkipped) {
   // A Certificate claiming 70000 bytes (over kMaxHandshake) over five records, then a
   // ServerHelloDone that must still be seen.
