@@ -149,6 +149,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--details", action="store_true")
     ap.add_argument("--min", type=float, default=None)
+    ap.add_argument("--min-all", type=float, default=None,
+                    help="fail when the share of all objects found is below this percent")
     a = ap.parse_args()
     pcaps = []
     for d in a.dirs:
@@ -189,7 +191,11 @@ def main():
         print(f"{p:10} {n:8} {f:8} {pct:7.1f}%")
         if a.min is not None and n >= 5 and pct < a.min and p != "smb-pipe":
             bad = True
-    print(f"{'all':10} {all_n:8} {all_f:8} {100.0 * all_f / all_n if all_n else 0:7.1f}%")
+    all_pct = 100.0 * all_f / all_n if all_n else 0.0
+    print(f"{'all':10} {all_n:8} {all_f:8} {all_pct:7.1f}%")
+    if a.min_all is not None and all_pct < a.min_all:
+        print(f"FAIL: {all_pct:.1f}% of tshark's objects found, under {a.min_all}%")
+        bad = True
     if a.details:
         for m in missing:
             print("missing", *m)
