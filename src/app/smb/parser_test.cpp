@@ -809,6 +809,42 @@ Vec smb1_hdr(uint8_t cmd, bool reply, uint32_t status, bool nt_status, uint16_t 
   return v;
 }
 
+// [MS-CIFS] 2.2.4.64 NT_CREATE_ANDX: a request opening `name` (FILE_OVERWRITE_IF) and the
+// response giving it `fid`, with `eof` as its end of file.
+Vec smb1_nt_create(uint16_t mid, std::string_view name) {
+  Vec m = smb1_hdr(0xA2, false, 0, true, mid);
+  Vec n = u16s(name);
+  m.push_back(24);                              // WordCount
+  m.insert(m.end(), {0xFF, 0, 0, 0});           // AndXCommand none, Reserved, AndXOffset
+  m.push_back(0);                               // Reserved
+  le16(m, uint16_t(n.size()));                  // NameLength
+  m.insert(m.end(), 4 + 4 + 4 + 8 + 4 + 4, 0);  // Flags .. ShareAccess
+  le32(m, 5);                                   // CreateDisposition: FILE_OVERWRITE_IF
+  m.insert(m.end(), 4 + 4 + 1, 0);              // CreateOptions, Impersonation, SecurityFlags
+  Vec bytes = {0};                              // bytes at header offset 83: pad to even
+  put(bytes, n);
+  le16(bytes, 0);
+  le16(m, uint16_t(bytes.size()));
+  put(m, bytes);
+  return m;
+}
+
+Vec smb1_nt_create_resp(uint16_t mid, uint16_t fid, uint64_t eof) {
+  Vec r = smb1_hdr(0xA2, true, 0, true, mid);
+  r.push_back(34);                   // WordCount
+  r.insert(r.end(), {0xFF, 0, 0, 0});
+  r.push_back(0);                    // OplockLevel
+  le16(r, fid);                      // FID
+  le32(r, 2);                        // CreateDisposition (action)
+  r.insert(r.end(), 32 + 4 + 8, 0);  // times, ExtFileAttributes, AllocationSize
+  le64(r, eof);                      // EndOfFile
+  le16(r, 0);                        // ResourceType: disk file
+  le16(r, 0);                        // NMPipeStatus
+  r.push_back(0);                    // Directory
+  le16(r, 0);                        // ByteCount
+  return r;
+}
+
 // An SMB1 session as Suricata logs it: NEGOTIATE (dialect strings, chosen "NT LM 0.12",
 // server GUID), SESSION_SETUP_ANDX with native OS / LAN manager of both sides, LOGOFF_ANDX
 // answered with a DOS error (ERRSRV/ERRbaduid).
@@ -913,33 +949,8 @@ TEST(SmbParser, Smb1FileWrite) {
   auto rsp = [&](Vec m) { conv.push_back({Direction::ToClient, nbss(m)}); };
   const std::string data = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
   {
-    Vec m = smb1_hdr(0xA2, false, 0, true, 10);
-    m.push_back(24);                          // WordCount
-    m.insert(m.end(), {0xFF, 0, 0, 0});       // AndXCommand none, Reserved, AndXOffset
-    m.push_back(0);                           // Reserved
-    le16(m, 12);                              // NameLength
-    m.insert(m.end(), 4 + 4 + 4 + 8 + 4 + 4, 0);  // Flags .. ShareAccess
-    le32(m, 5);                               // CreateDisposition: FILE_OVERWRITE_IF
-    m.insert(m.end(), 4 + 4 + 1, 0);          // CreateOptions, Impersonation, SecurityFlags
-    Vec bytes = {0};                          // bytes at header offset 83: pad to even
-    put(bytes, u16s("\\eicar"));
-    le16(bytes, 0);
-    le16(m, uint16_t(bytes.size()));
-    put(m, bytes);
-    req(m);
-    Vec r = smb1_hdr(0xA2, true, 0, true, 10);
-    r.push_back(34);                          // WordCount
-    r.insert(r.end(), {0xFF, 0, 0, 0});
-    r.push_back(0);                           // OplockLevel
-    le16(r, 0x4000);                          // FID
-    le32(r, 2);                               // CreateDisposition (action)
-    r.insert(r.end(), 32 + 4 + 8, 0);         // times, ExtFileAttributes, AllocationSize
-    le64(r, 68);                              // EndOfFile
-    le16(r, 0);                               // ResourceType: disk file
-    le16(r, 0);                               // NMPipeStatus
-    r.push_back(0);                           // Directory
-    le16(r, 0);                               // ByteCount
-    rsp(r);
+    req(smb1_nt_create(10, "\\eicar"));
+    rsp(smb1_nt_create_resp(10, 0x4000, 68));
   }
   {
     Vec m = smb1_hdr(0x2F, false, 0, true, 11);
@@ -1005,28 +1016,8 @@ TEST(SmbParser, FileinfoCarriesTheFileTx) {
   // The Smb1FileWrite conversation, through the app layer and the file tracker.
   std::vector<Msg> conv;
   {
-    Vec m = smb1_hdr(0xA2, false, 0, true, 10);
-    m.push_back(24);
-    m.insert(m.end(), {0xFF, 0, 0, 0});
-    m.push_back(0);
-    le16(m, 6);
-    m.insert(m.end(), 4 + 4 + 4 + 8 + 4 + 4, 0);
-    le32(m, 5);
-    m.insert(m.end(), 4 + 4 + 1, 0);
-    Vec bytes = {0};
-    put(bytes, u16s("a.txt"));
-    le16(bytes, 0);
-    le16(m, uint16_t(bytes.size()));
-    put(m, bytes);
-    conv.push_back({Direction::ToServer, nbss(m)});
-    Vec r = smb1_hdr(0xA2, true, 0, true, 10);
-    r.push_back(34);
-    r.insert(r.end(), {0xFF, 0, 0, 0});
-    r.push_back(0);
-    le16(r, 0x4001);
-    r.insert(r.end(), 4 + 32 + 4 + 8 + 8 + 2 + 2 + 1, 0);
-    le16(r, 0);
-    conv.push_back({Direction::ToClient, nbss(r)});
+    conv.push_back({Direction::ToServer, nbss(smb1_nt_create(10, "a.txt"))});
+    conv.push_back({Direction::ToClient, nbss(smb1_nt_create_resp(10, 0x4001, 0))});
     Vec w = smb1_hdr(0x2F, false, 0, true, 11);
     w.push_back(12);
     w.insert(w.end(), {0xFF, 0, 0, 0});
@@ -1062,28 +1053,8 @@ TEST(SmbParser, FileinfoCarriesTheFileTx) {
 TEST(SmbParser, Smb1ChainedWriteAndClose) {
   std::vector<Msg> conv;
   {
-    Vec m = smb1_hdr(0xA2, false, 0, true, 20);
-    m.push_back(24);
-    m.insert(m.end(), {0xFF, 0, 0, 0});
-    m.push_back(0);
-    le16(m, 6);
-    m.insert(m.end(), 4 + 4 + 4 + 8 + 4 + 4, 0);
-    le32(m, 5);
-    m.insert(m.end(), 4 + 4 + 1, 0);
-    Vec bytes = {0};
-    put(bytes, u16s("b.txt"));
-    le16(bytes, 0);
-    le16(m, uint16_t(bytes.size()));
-    put(m, bytes);
-    conv.push_back({Direction::ToServer, nbss(m)});
-    Vec r = smb1_hdr(0xA2, true, 0, true, 20);
-    r.push_back(34);
-    r.insert(r.end(), {0xFF, 0, 0, 0});
-    r.push_back(0);
-    le16(r, 0x4002);
-    r.insert(r.end(), 4 + 32 + 4 + 8 + 8 + 2 + 2 + 1, 0);
-    le16(r, 0);
-    conv.push_back({Direction::ToClient, nbss(r)});
+    conv.push_back({Direction::ToServer, nbss(smb1_nt_create(20, "b.txt"))});
+    conv.push_back({Direction::ToClient, nbss(smb1_nt_create_resp(20, 0x4002, 0))});
   }
   const std::string data = "chained payload";
   Vec m = smb1_hdr(0x24, false, 0, true, 21);  // LOCKING_ANDX (2.2.4.32.1)
