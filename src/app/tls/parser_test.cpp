@@ -368,19 +368,25 @@ TEST(TlsParser, MalformedHelloIsAnInvalidHandshake) {
   EXPECT_EQ(ctx.txs[0].sni.view(), "example.com");
 }
 
+// The ClientHello, then the TLS 1.2 ServerHello followed by the handshake message `msg` (in a
+// record of its own) from the server.
+void hello_then_server_handshake(Ctx& ctx, const Vec& msg) {
+  Vec server = kServerHello12;
+  Vec rec = record(22, msg);
+  server.insert(server.end(), rec.begin(), rec.end());
+  TlsParser p;
+  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  p.parse(Direction::ToClient, bytes(server), ctx);
+}
+
 TEST(TlsParser, InvalidCertificate) {
   Vec msg = {11};  // Certificate with a 10-byte "certificate" that is not DER
   put24(msg, 16);
   put24(msg, 13);
   msg.insert(msg.end(), {0, 0, 10});
   msg.insert(msg.end(), 10, 0xee);
-  Vec server = kServerHello12;
-  Vec rec = record(22, msg);
-  server.insert(server.end(), rec.begin(), rec.end());
   Ctx ctx;
-  TlsParser p;
-  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
-  p.parse(Direction::ToClient, bytes(server), ctx);
+  hello_then_server_handshake(ctx, msg);
   EXPECT_TRUE(ctx.has_anomaly("tls.certificate_invalid"));
   ASSERT_EQ(ctx.txs.size(), 1u);
   EXPECT_FALSE(ctx.txs[0].has_cert);
@@ -392,13 +398,8 @@ TEST(TlsParser, CertificateListLengthBeyondTheMessage) {
   put24(msg, 200);
   msg.insert(msg.end(), {0, 0, 10});
   msg.insert(msg.end(), 10, 0xee);
-  Vec server = kServerHello12;
-  Vec rec = record(22, msg);
-  server.insert(server.end(), rec.begin(), rec.end());
   Ctx ctx;
-  TlsParser p;
-  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
-  p.parse(Direction::ToClient, bytes(server), ctx);
+  hello_then_server_handshake(ctx, msg);
   EXPECT_TRUE(ctx.has_anomaly("tls.certificate_invalid_length"));
   EXPECT_FALSE(ctx.has_anomaly("tls.certificate_invalid"));
 }
@@ -412,13 +413,8 @@ TEST(TlsParser, DerCutInHeaderOrContent) {
     put24(msg, uint32_t(3 + der.size()));
     put24(msg, uint32_t(der.size()));
     msg.insert(msg.end(), der);
-    Vec server = kServerHello12;
-    Vec rec = record(22, msg);
-    server.insert(server.end(), rec.begin(), rec.end());
     Ctx ctx;
-    TlsParser p;
-    p.parse(Direction::ToServer, bytes(kClientHello), ctx);
-    p.parse(Direction::ToClient, bytes(server), ctx);
+    hello_then_server_handshake(ctx, msg);
     EXPECT_TRUE(ctx.has_anomaly(std::string(want))) << want;
     EXPECT_EQ(ctx.anomalies.size(), 1u);
   };
