@@ -383,12 +383,9 @@ alert dns any any -> any any (msg:"op"; flow:to_client; app-layer-event:dns.inva
   EXPECT_NE(out.find("\"tx_id\":7"), std::string::npos) << out;
 }
 
-// Content before a sticky buffer on an app-layer rule inspects the payload of the packet
-// that completed the transaction (Suricata matches it on that packet).
-TEST(DetectEngine, TransactionRuleWithPacketPayload) {
-  Fixture f(R"(
-alert dns any any -> any any (msg:"mixed"; content:"|01 00 00 01|"; offset:2; depth:4; dns.query; content:"evil"; sid:1;)
-)");
+// Makes the fixture's flow a DNS flow and returns a DNS parser spec whose every transaction
+// has the query "evil.example".
+app::ParserSpec dns_evil_query(Fixture& f) {
   f.flow.proto = ipproto::kUdp;
   f.flow.app_proto = uint16_t(app::Proto::Dns);
   app::ParserSpec spec{};
@@ -397,6 +394,16 @@ alert dns any any -> any any (msg:"mixed"; content:"|01 00 00 01|"; offset:2; de
     static const std::string q = "evil.example";
     out.set(BufferId::DnsQuery, {reinterpret_cast<const uint8_t*>(q.data()), q.size()});
   };
+  return spec;
+}
+
+// Content before a sticky buffer on an app-layer rule inspects the payload of the packet
+// that completed the transaction (Suricata matches it on that packet).
+TEST(DetectEngine, TransactionRuleWithPacketPayload) {
+  Fixture f(R"(
+alert dns any any -> any any (msg:"mixed"; content:"|01 00 00 01|"; offset:2; depth:4; dns.query; content:"evil"; sid:1;)
+)");
+  app::ParserSpec spec = dns_evil_query(f);
   auto send = [&](std::string_view payload) {
     auto buf = bytes_of(payload);
     Packet p = make_packet(ipproto::kUdp, {kClient, 40000}, {kServer, 53}, 5000000, &buf);
@@ -416,14 +423,7 @@ TEST(DetectEngine, TransactionAtFlowEndIsFromTheTimeoutPseudoPacket) {
   Fixture f(R"(
 alert dns any any -> any any (msg:"q"; dns.query; content:"evil"; sid:1;)
 )");
-  f.flow.proto = ipproto::kUdp;
-  f.flow.app_proto = uint16_t(app::Proto::Dns);
-  app::ParserSpec spec{};
-  spec.proto = app::Proto::Dns;
-  spec.buffers = [](const void*, Direction, InspectBuffers& out) noexcept {
-    static const std::string q = "evil.example";
-    out.set(BufferId::DnsQuery, {reinterpret_cast<const uint8_t*>(q.data()), q.size()});
-  };
+  app::ParserSpec spec = dns_evil_query(f);
   f.det->on_transaction(f.flow, spec, nullptr, 0, Direction::ToServer, Timestamp{5000000},
                         f.eve.get());
   ASSERT_EQ(f.sids, (std::vector<uint32_t>{1}));
@@ -438,14 +438,7 @@ TEST(DetectEngine, TransactionBothDirectionsAlertsOncePerRule) {
 alert dns any any -> any any (msg:"any dir"; dns.query; content:"evil"; sid:1;)
 alert dns any any -> any any (msg:"to_client"; flow:to_client; dns.query; content:"evil"; sid:2;)
 )");
-  f.flow.proto = ipproto::kUdp;
-  f.flow.app_proto = uint16_t(app::Proto::Dns);
-  app::ParserSpec spec{};
-  spec.proto = app::Proto::Dns;
-  spec.buffers = [](const void*, Direction, InspectBuffers& out) noexcept {
-    static const std::string q = "evil.example";
-    out.set(BufferId::DnsQuery, {reinterpret_cast<const uint8_t*>(q.data()), q.size()});
-  };
+  app::ParserSpec spec = dns_evil_query(f);
   f.det->on_transaction_both(f.flow, spec, nullptr, 0, Timestamp{5000000}, f.eve.get());
   EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 2}));
   // Outside it, each call is its own inspection.
