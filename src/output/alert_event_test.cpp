@@ -14,22 +14,17 @@
 #include "flow/flow.h"
 #include "output/flow_event.h"
 
+#include "output/test_sink.h"
+
 namespace ww::output {
 namespace {
-
-class MemorySink final : public Sink {
- public:
-  void write(std::string_view lines) noexcept override { data.append(lines); }
-  std::string data;
-};
 
 // Writes one alert with `cfg` and returns it parsed.
 rapidjson::Document alert_with(const EveOutputConfig& cfg, const AlertContext& c,
                                const detect::Rule& rule) {
-  EveOutput out(cfg);
-  auto sink = std::make_unique<MemorySink>();
-  MemorySink* mem = sink.get();
-  out.add_sink(std::move(sink));
+  test::MemoryOutput mo(cfg);
+  EveOutput& out = mo.out;
+  test::MemorySink* mem = mo.mem;
   {
     EveWriter w(&out);
     write_alert_event(w, rule, c);
@@ -215,10 +210,9 @@ TEST(AlertEvent, XffExtraDataAndOverwrite) {
 TEST(AlertEvent, CommunityIdInFlowScopedEvents) {
   EveOutputConfig cfg;
   cfg.community_id = true;
-  EveOutput out(cfg);
-  auto sink = std::make_unique<MemorySink>();
-  MemorySink* mem = sink.get();
-  out.add_sink(std::move(sink));
+  test::MemoryOutput mo(cfg);
+  EveOutput& out = mo.out;
+  test::MemorySink* mem = mo.mem;
   {
     EveWriter w(&out);
     flow::Flow f = tcp_flow();

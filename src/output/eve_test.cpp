@@ -10,15 +10,10 @@
 
 #include "output/flow_event.h"
 
+#include "output/test_sink.h"
+
 namespace ww::output {
 namespace {
-
-// A sink that keeps what it was given.
-class MemorySink final : public Sink {
- public:
-  void write(std::string_view lines) noexcept override { data.append(lines); }
-  std::string data;
-};
 
 std::vector<rapidjson::Document> parse_lines(const std::string& text) {
   std::vector<rapidjson::Document> out;
@@ -34,11 +29,9 @@ std::vector<rapidjson::Document> parse_lines(const std::string& text) {
 }
 
 TEST(EveWriter, FlowEventHasSuricataFields) {
-  EveOutputConfig cfg;
-  EveOutput out(cfg);
-  auto sink = std::make_unique<MemorySink>();
-  MemorySink* mem = sink.get();
-  out.add_sink(std::move(sink));
+  test::MemoryOutput mo;
+  EveOutput& out = mo.out;
+  test::MemorySink* mem = mo.mem;
   {
     EveWriter w(&out);
     flow::Flow f;
@@ -93,11 +86,9 @@ TEST(EveWriter, FlowEventHasSuricataFields) {
 
 TEST(EveWriter, Ipv6AddressesAreFullyExpanded) {
   // Suricata 7 writes every IPv6 address as eight groups of four hex digits.
-  EveOutputConfig cfg;
-  EveOutput out(cfg);
-  auto sink = std::make_unique<MemorySink>();
-  MemorySink* mem = sink.get();
-  out.add_sink(std::move(sink));
+  test::MemoryOutput mo;
+  EveOutput& out = mo.out;
+  test::MemorySink* mem = mo.mem;
   {
     EveWriter w(&out);
     flow::Flow f;
@@ -118,11 +109,9 @@ TEST(EveWriter, Ipv6AddressesAreFullyExpanded) {
 }
 
 TEST(EveWriter, EscapesHostileStrings) {
-  EveOutputConfig cfg;
-  EveOutput out(cfg);
-  auto sink = std::make_unique<MemorySink>();
-  MemorySink* mem = sink.get();
-  out.add_sink(std::move(sink));
+  test::MemoryOutput mo;
+  EveOutput& out = mo.out;
+  test::MemorySink* mem = mo.mem;
   {
     EveWriter w(&out);
     w.begin(Timestamp{0}, "anomaly");
@@ -136,11 +125,9 @@ TEST(EveWriter, EscapesHostileStrings) {
 }
 
 TEST(EveWriter, InvalidUtf8BecomesValidJson) {
-  EveOutputConfig cfg;
-  EveOutput out(cfg);
-  auto sink = std::make_unique<MemorySink>();
-  MemorySink* mem = sink.get();
-  out.add_sink(std::move(sink));
+  test::MemoryOutput mo;
+  EveOutput& out = mo.out;
+  test::MemorySink* mem = mo.mem;
   {
     EveWriter w(&out);
     w.begin(Timestamp{0}, "dns");
