@@ -42,6 +42,17 @@ void guid(output::EveWriter& w, const char* key, const uint8_t* id) {
 }
 
 // MS-SMB2 2.2.14.1 SMB2_FILEID (persistent, volatile) printed as a GUID, as Suricata.
+// The file's times and size (create/close responses), as Suricata names them.
+template <typename W, typename T>
+void times(W& w, const T& tx) {
+  if (!tx.has_times) return;
+  w.kv("created", tx.created);
+  w.kv("accessed", tx.accessed);
+  w.kv("modified", tx.modified);
+  w.kv("changed", tx.changed);
+  w.kv("size", tx.size);
+}
+
 void fuid(output::EveWriter& w, const uint8_t* id) { guid(w, "fuid", id); }
 
 // [MS-CIFS] 2.2.2.4 SMB_ERROR classes ERRDOS (1) and ERRSRV (2), as Suricata names them.
@@ -190,13 +201,7 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     if (!tx.filename.empty()) w.kv("filename", tx.filename.view());
     if (tx.file_tx && !tx.share.empty()) w.kv("share", tx.share.view());
     if (tx.has_disposition) w.kv("disposition", disposition_name(tx.disposition));
-    if (tx.has_times) {
-      w.kv("created", tx.created);
-      w.kv("accessed", tx.accessed);
-      w.kv("modified", tx.modified);
-      w.kv("changed", tx.changed);
-      w.kv("size", tx.size);
-    }
+    times(w, tx);
     if (tx.has_file_id) fuid(w, tx.file_id);
     if (tx.has_ntlmssp) {
       j.Key("ntlmssp");
@@ -243,13 +248,7 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   bool disposition_info = tx.command == cmd::kSetInfo && tx.info_class == 13;
   if (tx.command == cmd::kCreate || disposition_info)
     w.kv("access", tx.delete_on_close ? "delete on close" : "normal");
-  if (tx.has_times) {
-    w.kv("created", tx.created);
-    w.kv("accessed", tx.accessed);
-    w.kv("modified", tx.modified);
-    w.kv("changed", tx.changed);
-    w.kv("size", tx.size);
-  }
+  times(w, tx);
   if (tx.has_file_id) fuid(w, tx.file_id);
   if (tx.has_server_guid) guid(w, "server_guid", tx.server_guid);
   if (tx.command == cmd::kTreeConnect) {

@@ -71,6 +71,16 @@ uint64_t unix_time(uint64_t ft) noexcept {
   return sec > kEpochDiff ? sec - kEpochDiff : 0;
 }
 
+// A create response's FILETIMEs (creation, last access, last write, change) and end of file.
+void set_times(Tx& tx, const uint64_t (&t)[4], uint64_t eof) noexcept {
+  tx.has_times = true;
+  tx.created = unix_time(t[0]);
+  tx.accessed = unix_time(t[1]);
+  tx.modified = unix_time(t[2]);
+  tx.changed = unix_time(t[3]);
+  tx.size = eof;
+}
+
 bool all_ff(const uint8_t* id) noexcept {
   for (int i = 0; i < 16; ++i)
     if (id[i] != 0xFF) return false;
@@ -862,12 +872,7 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
     uint64_t eof = w.u64le();
     uint16_t rtype = w.u16le();  // ResourceType: 1, 2 are named pipes
     if (w.ok()) {
-      tx.has_times = true;
-      tx.created = unix_time(t[0]);
-      tx.accessed = unix_time(t[1]);
-      tx.modified = unix_time(t[2]);
-      tx.changed = unix_time(t[3]);
-      tx.size = eof;
+      set_times(tx, t, eof);
       if (rtype == 1 || rtype == 2) tx.named_pipe = true;
       smb1_fid(fid, tx.file_id);
       tx.has_file_id = true;
@@ -1202,12 +1207,7 @@ void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       b.skip(4 + 4);  // FileAttributes, Reserved2
       Bytes fid = b.bytes(16);
       if (!b.ok()) break;
-      tx.has_times = true;
-      tx.created = unix_time(t[0]);
-      tx.accessed = unix_time(t[1]);
-      tx.modified = unix_time(t[2]);
-      tx.changed = unix_time(t[3]);
-      tx.size = eof;
+      set_times(tx, t, eof);
       std::memcpy(tx.file_id, fid.data(), 16);
       tx.has_file_id = true;
       add_file(tx.file_id, tx, ctx);
