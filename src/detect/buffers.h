@@ -17,6 +17,12 @@ namespace ww::detect {
 // X(Enum, "sticky name", "legacy sticky names (space separated)", "legacy modifier", "proto")
 #define WW_DETECT_BUFFERS(X)                                                       \
   X(Payload, "pkt_data", "", "", "")                                               \
+  X(Ipv4Hdr, "ipv4.hdr", "", "", "")                                               \
+  X(Ipv6Hdr, "ipv6.hdr", "", "", "")                                               \
+  X(TcpHdr, "tcp.hdr", "", "", "")                                                 \
+  X(UdpHdr, "udp.hdr", "", "", "")                                                 \
+  X(Icmpv4Hdr, "icmpv4.hdr", "", "", "")                                           \
+  X(Icmpv6Hdr, "icmpv6.hdr", "", "", "")                                           \
   X(HttpUri, "http.uri", "", "http_uri", "http")                                   \
   X(HttpUriRaw, "http.uri.raw", "", "http_raw_uri", "http")                        \
   X(HttpMethod, "http.method", "", "http_method", "http")                          \

@@ -17,7 +17,40 @@ namespace {
 
 using Kind = DetectEngine::Kind;
 
-bool is_packet_buffer(BufferId b) { return b == BufferId::Payload || b == BufferId::Base64Data; }
+bool is_packet_buffer(BufferId b) {
+  switch (b) {
+    case BufferId::Payload:
+    case BufferId::Base64Data:
+    case BufferId::Ipv4Hdr:
+    case BufferId::Ipv6Hdr:
+    case BufferId::TcpHdr:
+    case BufferId::UdpHdr:
+    case BufferId::Icmpv4Hdr:
+    case BufferId::Icmpv6Hdr:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The header buffers of a decoded packet (ipv4.hdr ... icmpv6.hdr): the IPv4 header with its
+// options, the IPv6 header with its extension headers, the L4 header with its options.
+void set_header_buffers(const Packet& p, InspectBuffers& b) noexcept {
+  for (BufferId id : {BufferId::Ipv4Hdr, BufferId::Ipv6Hdr, BufferId::TcpHdr, BufferId::UdpHdr,
+                      BufferId::Icmpv4Hdr, BufferId::Icmpv6Hdr})
+    b.reset(id);
+  auto span = [&](uint32_t off, uint32_t len) {
+    return off + len <= p.caplen ? Bytes(p.data + off, len) : Bytes();
+  };
+  if (p.ip_version == 4 && p.l3_hdr_len) b.set(BufferId::Ipv4Hdr, span(p.l3_off, p.l3_hdr_len));
+  if (p.ip_version == 6 && p.l3_hdr_len) b.set(BufferId::Ipv6Hdr, span(p.l3_off, p.l3_hdr_len));
+  if (!p.l4_hdr_len) return;
+  Bytes l4 = span(p.l4_off, p.l4_hdr_len);
+  if (p.is_tcp()) b.set(BufferId::TcpHdr, l4);
+  else if (p.is_udp()) b.set(BufferId::UdpHdr, l4);
+  else if (p.ip_proto == ipproto::kIcmp) b.set(BufferId::Icmpv4Hdr, l4);
+  else if (p.ip_proto == ipproto::kIcmpv6) b.set(BufferId::Icmpv6Hdr, l4);
+}
 
 int action_rank(Action a) {
   switch (a) {
@@ -241,10 +274,10 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
       RuleInfo& ri = e->info_[i];
       BufferId first_app = BufferId::Count;
       for (const auto& l : r.buffers) {
-        if (is_packet_buffer(l.buffer))
+        if (l.buffer == BufferId::Payload || l.buffer == BufferId::Base64Data)
           ri.needs_payload = true;
-        else if (first_app == BufferId::Count)
-          first_app = l.buffer;
+        else if (!is_packet_buffer(l.buffer) && first_app == BufferId::Count)
+          first_app = l.buffer;  // the header buffers (ipv4.hdr ...) are the packet's
       }
       if (first_app != BufferId::Count) {
         ri.kind = Kind::Tx;
@@ -1387,6 +1420,7 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
   cur_pkt_ = nullptr;
   cur_flow_ = nullptr;
   pkt_bufs_.set(BufferId::Payload, payload);
+  set_header_buffers(p, pkt_bufs_);
 
   cand_.clear();
   const DetectEngine& e = *engine_;

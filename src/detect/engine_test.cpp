@@ -397,6 +397,37 @@ app::ParserSpec dns_evil_query(Fixture& f) {
   return spec;
 }
 
+// ipv4.hdr / tcp.hdr / udp.hdr: the packet's headers, matched on packets without payload too
+// (a SYN); a buffer the packet does not have does not match.
+TEST(DetectEngine, HeaderBuffers) {
+  Fixture f(R"(
+alert ip any any -> any any (msg:"v4"; ipv4.hdr; content:"|45|"; startswith; content:"|06|"; distance:8; within:1; sid:1;)
+alert tcp any any -> any any (msg:"mss"; tcp.hdr; content:"|02 04|"; offset:20; byte_test:2,<,536,0,big,relative; sid:2;)
+alert udp any any -> any any (msg:"udp"; udp.hdr; content:"|00|"; sid:3;)
+alert ip any any -> any any (msg:"v6"; ipv6.hdr; content:"|60|"; sid:4;)
+)");
+  // IPv4 header (20 bytes, protocol 6), then a TCP SYN header with an MSS option of 500.
+  std::vector<uint8_t> frame = {0x45, 0, 0, 44, 0, 1, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+                                0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0x72, 0x10,
+                                0, 0, 0, 0, 0x02, 0x04, 0x01, 0xf4};
+  Packet p = make_packet(ipproto::kTcp, {kClient, 40000}, {kServer, 80}, 5000000);
+  p.data = frame.data();
+  p.caplen = uint32_t(frame.size());
+  p.l3_off = 0;
+  p.l3_hdr_len = 20;
+  p.l4_off = 20;
+  p.l4_hdr_len = 24;
+  p.payload_off = 44;
+  p.payload_len = 0;
+  p.tcp_flags = tcpflag::kSyn;
+  f.det->on_packet(p, &f.flow, Direction::ToServer, f.eve.get());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 2}));
+  frame[42] = 0x02;  // MSS 0x02f4 = 756: the byte_test fails
+  f.sids.clear();
+  f.det->on_packet(p, &f.flow, Direction::ToServer, f.eve.get());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+}
+
 // Content before a sticky buffer on an app-layer rule inspects the payload of the packet
 // that completed the transaction (Suricata matches it on that packet).
 TEST(DetectEngine, TransactionRuleWithPacketPayload) {

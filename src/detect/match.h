@@ -26,6 +26,7 @@ class InspectBuffers {
     bufs_[size_t(id)] = b;
     present_.set(size_t(id));
   }
+  void reset(BufferId id) noexcept { present_.reset(size_t(id)); }
   const Bytes* get(BufferId id) const noexcept {
     return present_.test(size_t(id)) ? &bufs_[size_t(id)] : nullptr;
   }
