@@ -42,9 +42,10 @@ void guid(output::EveWriter& w, const char* key, const uint8_t* id) {
 }
 
 // MS-SMB2 2.2.14.1 SMB2_FILEID (persistent, volatile) printed as a GUID, as Suricata.
+void fuid(output::EveWriter& w, const uint8_t* id) { guid(w, "fuid", id); }
+
 // The file's times and size (create/close responses), as Suricata names them.
-template <typename W, typename T>
-void times(W& w, const T& tx) {
+void times(output::EveWriter& w, const Tx& tx) {
   if (!tx.has_times) return;
   w.kv("created", tx.created);
   w.kv("accessed", tx.accessed);
@@ -53,7 +54,27 @@ void times(W& w, const T& tx) {
   w.kv("size", tx.size);
 }
 
-void fuid(output::EveWriter& w, const uint8_t* id) { guid(w, "fuid", id); }
+// NTLMSSP AUTHENTICATE fields of a session setup (SMB1 and SMB2).
+void ntlmssp(output::EveWriter& w, const Tx& tx) {
+  if (!tx.has_ntlmssp) return;
+  auto& j = w.begin_raw();
+  j.Key("ntlmssp");
+  j.StartObject();
+  w.kv("domain", tx.ntlm_domain.view());
+  w.kv("user", tx.ntlm_user.view());
+  w.kv("host", tx.ntlm_host.view());
+  j.EndObject();
+}
+
+// SMB1 session setup: the native OS and LAN manager of one side, under `key`.
+void native(output::EveWriter& w, const char* key, std::string_view os, std::string_view lm) {
+  auto& j = w.begin_raw();
+  j.Key(key);
+  j.StartObject();
+  w.kv("native_os", os);
+  w.kv("native_lm", lm);
+  j.EndObject();
+}
 
 // [MS-CIFS] 2.2.2.4 SMB_ERROR classes ERRDOS (1) and ERRSRV (2), as Suricata names them.
 const char* dos_error_name(uint32_t s) {
@@ -203,28 +224,9 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     if (tx.has_disposition) w.kv("disposition", disposition_name(tx.disposition));
     times(w, tx);
     if (tx.has_file_id) fuid(w, tx.file_id);
-    if (tx.has_ntlmssp) {
-      j.Key("ntlmssp");
-      j.StartObject();
-      w.kv("domain", tx.ntlm_domain.view());
-      w.kv("user", tx.ntlm_user.view());
-      w.kv("host", tx.ntlm_host.view());
-      j.EndObject();
-    }
-    if (tx.has_native_req) {
-      j.Key("request");
-      j.StartObject();
-      w.kv("native_os", tx.native_os_req.view());
-      w.kv("native_lm", tx.native_lm_req.view());
-      j.EndObject();
-    }
-    if (tx.has_native_rsp) {
-      j.Key("response");
-      j.StartObject();
-      w.kv("native_os", tx.native_os_rsp.view());
-      w.kv("native_lm", tx.native_lm_rsp.view());
-      j.EndObject();
-    }
+    ntlmssp(w, tx);
+    if (tx.has_native_req) native(w, "request", tx.native_os_req.view(), tx.native_lm_req.view());
+    if (tx.has_native_rsp) native(w, "response", tx.native_os_rsp.view(), tx.native_lm_rsp.view());
     j.EndObject();
     return;
   }
@@ -266,14 +268,7 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     for (uint8_t i = 0; i < tx.n_dialects; ++i) j.String(dialect_name(tx.client_dialects[i], db));
     j.EndArray();
   }
-  if (tx.has_ntlmssp) {
-    j.Key("ntlmssp");
-    j.StartObject();
-    w.kv("domain", tx.ntlm_domain.view());
-    w.kv("user", tx.ntlm_user.view());
-    w.kv("host", tx.ntlm_host.view());
-    j.EndObject();
-  }
+  ntlmssp(w, tx);
   if (tx.command == cmd::kRead || tx.command == cmd::kWrite) {
     w.kv("offset", tx.offset);
     w.kv("length", uint64_t(tx.length));
