@@ -87,6 +87,16 @@ void add_rule_options(CLI::App* cmd, std::vector<std::string>& rules, RuleOption
                   "classification.config (default: built-in classtypes)");
 }
 
+// The file rules (filemd5, filesize ...) of a rule set with their hash lists; null when it has
+// none.
+ww::Result<std::shared_ptr<const ww::files::FileRules>> file_rules_of(
+    std::shared_ptr<const ww::detect::DetectEngine> detect) {
+  auto fr = ww::files::FileRules::build(std::move(detect));
+  if (!fr) return ww::Unexpected{fr.error()};
+  if ((*fr)->rules().empty()) return std::shared_ptr<const ww::files::FileRules>();
+  return std::move(*fr);
+}
+
 // File detection set up once at start (docs/files.md): YARA rules compiled and the scan pool
 // started, known-bad hash lists loaded, file rules (filemd5, filesize ...) picked from the
 // rule set with their hash lists. Errors are configuration errors (exit 2).
@@ -131,9 +141,9 @@ ww::Result<void> setup_files(ww::Config& cfg, const CommonOptions& o,
     fc.filestore = std::move(*st);
   }
   if (detect) {
-    auto fr = ww::files::FileRules::build(detect);
+    auto fr = file_rules_of(detect);
     if (!fr) return ww::Unexpected{fr.error()};
-    if (!(*fr)->rules().empty()) fc.rules = std::move(*fr);
+    fc.rules = std::move(*fr);
   }
   return {};
 }
@@ -206,14 +216,19 @@ bool check_rule_inputs(const RuleOptions& ro) {
 }
 
 // Loads the rule files (already checked readable) and builds the shared detection engine.
-ww::Result<std::shared_ptr<const ww::detect::DetectEngine>> load_detect(const ww::Config& cfg,
-                                                                       const RuleOptions& ro,
-                                                                       bool quiet) {
+// The rule files with their threshold and classification files (start-up and reload).
+auto load_rule_set(const ww::detect::RuleVars& vars, const RuleOptions& ro) {
   ww::detect::LoadOptions lo;
   lo.threshold_file = ro.threshold_file;
   lo.classification_file = ro.classification_file;
+  return ww::detect::load_rules(ro.files, vars, lo);
+}
+
+ww::Result<std::shared_ptr<const ww::detect::DetectEngine>> load_detect(const ww::Config& cfg,
+                                                                       const RuleOptions& ro,
+                                                                       bool quiet) {
   auto t0 = std::chrono::steady_clock::now();
-  auto rs = ww::detect::load_rules(ro.files, rule_vars(cfg), lo);
+  auto rs = load_rule_set(rule_vars(cfg), ro);
   if (!rs) return ww::Unexpected{rs.error()};
   for (const auto& p : rs->problems)
     spdlog::warn("{}: {}", p.status == ww::detect::RuleStatus::Invalid ? "invalid rule"
@@ -241,10 +256,7 @@ ww::capture::ReloadHub::Builder reload_builder(const ww::Config& cfg, const Rule
     auto c = std::make_shared<ww::capture::DetectionContent>();
     size_t nrules = 0;
     if (!ro.files.empty()) {
-      ww::detect::LoadOptions lo;
-      lo.threshold_file = ro.threshold_file;
-      lo.classification_file = ro.classification_file;
-      auto rs = ww::detect::load_rules(ro.files, vars, lo);
+      auto rs = load_rule_set(vars, ro);
       if (!rs) return ww::Unexpected{rs.error()};
       for (const auto& p : rs->problems)
         if (p.status == ww::detect::RuleStatus::Invalid)
@@ -254,9 +266,9 @@ ww::capture::ReloadHub::Builder reload_builder(const ww::Config& cfg, const Rule
           std::make_shared<const ww::detect::RuleSet>(std::move(*rs)));
       if (!eng) return ww::Unexpected{eng.error()};
       c->detect = std::move(*eng);
-      auto fr = ww::files::FileRules::build(c->detect);
+      auto fr = file_rules_of(c->detect);
       if (!fr) return ww::Unexpected{fr.error()};
-      if (!(*fr)->rules().empty()) c->file_rules = std::move(*fr);
+      c->file_rules = std::move(*fr);
     }
     if (!hash_paths.empty()) {
       auto kb = load_hash_lists(hash_paths);
