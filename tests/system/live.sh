@@ -13,15 +13,7 @@ port=$((20000 + RANDOM % 20000))
 "$bin" run -i lo -f "udp port $port" -l "$t/o" --workers 2 >"$t/out" 2>"$t/err" &
 pid=$!
 sleep 1
-python3 - "$port" <<'PY'
-import socket, sys, time
-port = int(sys.argv[1])
-for i in range(20):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.sendto(b"wardwatch live test %d" % i, ("127.0.0.1", port))
-    s.close()
-    time.sleep(0.02)
-PY
+ww_send_udp "$port" $(seq -f "wardwatch-live-test-%g" 0 19)  # 20 sockets: 20 flows
 sleep 1.5   # the workers flush their output at least once a second
 mv "$t/o/eve.json" "$t/o/eve.json.old"
 kill -HUP $pid
