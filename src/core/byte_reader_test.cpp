@@ -47,6 +47,24 @@ TEST(Timestamp, SuricataFormat) {
             "2024-03-01T10:00:00.000042+0000");
 }
 
+TEST(Timestamp, SameSecondReusesDateAndNewSecondChangesIt) {
+  // The date part is cached per second: the microseconds must still change within a second,
+  // and the next second (or an earlier one) must not reuse the cached date.
+  EXPECT_EQ(format_timestamp(Timestamp{1709287200LL * 1000000 + 999999}),
+            "2024-03-01T10:00:00.999999+0000");
+  EXPECT_EQ(format_timestamp(Timestamp{1709287200LL * 1000000 + 7}),
+            "2024-03-01T10:00:00.000007+0000");
+  EXPECT_EQ(format_timestamp(Timestamp{1709287201LL * 1000000}),
+            "2024-03-01T10:00:01.000000+0000");
+  EXPECT_EQ(format_timestamp(Timestamp{1709287199LL * 1000000 + 500000}),
+            "2024-03-01T09:59:59.500000+0000");
+  // Before 1970 (certificate dates, broken capture clocks): -0.5 s is 23:59:59.500000.
+  EXPECT_EQ(format_timestamp(Timestamp{-500000}), "1969-12-31T23:59:59.500000+0000");
+  char buf[40];
+  EXPECT_EQ(format_timestamp(Timestamp{0}, buf), 31u);
+  EXPECT_STREQ(buf, "1970-01-01T00:00:00.000000+0000");
+}
+
 TEST(IpAddr, V4MappedAndText) {
   auto a = IpAddr::v4(0x0A4D000Au);
   EXPECT_TRUE(a.is_v4());

@@ -1,6 +1,7 @@
 #include "core/types.h"
 
 #include <arpa/inet.h>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -16,13 +17,29 @@ size_t format_timestamp(Timestamp ts, char (&out)[40]) noexcept {
     us += 1000000;
     sec -= 1;
   }
-  time_t t = static_cast<time_t>(sec);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  int n = std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+0000",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                        tm.tm_sec, static_cast<long long>(us));
-  return n > 0 ? static_cast<size_t>(n) : 0;
+  // Events come in bursts within one second: the date and time part is formatted once per
+  // second and thread (gmtime_r + snprintf were ~3% of the default pipeline's CPU).
+  thread_local int64_t last_sec = INT64_MIN;
+  thread_local char date[24];
+  thread_local size_t date_len = 0;
+  if (sec != last_sec) {
+    time_t t = static_cast<time_t>(sec);
+    struct tm tm {};
+    gmtime_r(&t, &tm);
+    int n = std::snprintf(date, sizeof date, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                          tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (n <= 0 || size_t(n) >= sizeof date) return 0;
+    date_len = size_t(n);
+    last_sec = sec;
+  }
+  std::memcpy(out, date, date_len);
+  char* p = out + date_len;
+  for (int i = 5; i >= 0; --i) {
+    p[i] = char('0' + us % 10);
+    us /= 10;
+  }
+  std::memcpy(p + 6, "+0000", 6);  // with the terminating NUL
+  return date_len + 11;
 }
 
 std::string format_timestamp(Timestamp ts) {
