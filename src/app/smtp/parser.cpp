@@ -2,6 +2,7 @@
 #include "app/smtp/parser.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 
@@ -103,14 +104,19 @@ bool param_2231(std::string_view v, std::string_view key, tls::BoundedStr<N>& ou
   return found;
 }
 
-int b64val(char c) noexcept {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+constexpr std::array<int8_t, 256> kB64 = [] {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  for (int i = 0; i < 26; ++i) {
+    t['A' + i] = int8_t(i);
+    t['a' + i] = int8_t(26 + i);
+  }
+  for (int i = 0; i < 10; ++i) t['0' + i] = int8_t(52 + i);
+  t['+'] = 62;
+  t['/'] = 63;
+  return t;
+}();
+int b64val(char c) noexcept { return kB64[uint8_t(c)]; }
 int hexval(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   c = lower(c);
@@ -516,16 +522,23 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
       out(reinterpret_cast<const uint8_t*>(l.data()), l.size(), ctx);
       crlf_pending_ = !partial;
       break;
-    case Enc::Base64:  // RFC 2045 6.8: characters outside the alphabet are ignored
+    case Enc::Base64: {  // RFC 2045 6.8: characters outside the alphabet are ignored
+      // Decoded into a stack buffer and handed on in blocks (out() per 3 bytes was ~5% of
+      // the default pipeline's CPU on mail-heavy traffic).
+      uint8_t dec[768];
+      size_t nd = 0;
       for (char c : l) {
+        if (nd > sizeof dec - 3) {
+          out(dec, nd, ctx);
+          nd = 0;
+        }
         if (c == '=') {
           // "xx==" leaves 12 bits (one byte), "xxx=" 18 bits (two bytes).
           if (b64_n_ == 2) {
-            uint8_t o = uint8_t(b64_ >> 4);
-            out(&o, 1, ctx);
+            dec[nd++] = uint8_t(b64_ >> 4);
           } else if (b64_n_ == 3) {
-            uint8_t o[2] = {uint8_t(b64_ >> 10), uint8_t(b64_ >> 2)};
-            out(o, 2, ctx);
+            dec[nd++] = uint8_t(b64_ >> 10);
+            dec[nd++] = uint8_t(b64_ >> 2);
           }
           b64_ = 0;
           b64_n_ = 0;
@@ -535,13 +548,16 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
         if (v < 0) continue;
         b64_ = b64_ << 6 | uint32_t(v);
         if (++b64_n_ == 4) {
-          uint8_t o[3] = {uint8_t(b64_ >> 16), uint8_t(b64_ >> 8), uint8_t(b64_)};
-          out(o, 3, ctx);
+          dec[nd++] = uint8_t(b64_ >> 16);
+          dec[nd++] = uint8_t(b64_ >> 8);
+          dec[nd++] = uint8_t(b64_);
           b64_ = 0;
           b64_n_ = 0;
         }
       }
+      if (nd) out(dec, nd, ctx);
       break;
+    }
     case Enc::Qp: {  // RFC 2045 6.7: =XX, and "=" at the end of a line is a soft break
       if (crlf_pending_) out(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
       bool soft = false;
