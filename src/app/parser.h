@@ -64,6 +64,9 @@ class ParseContext {
   // runs detection on it and logs it before returning; after that the parser may reuse it.
   // `tx_id` counts transactions of the flow from 0 (Suricata's tx_id).
   virtual void on_transaction(const void* tx, uint64_t tx_id, Direction d) noexcept = 0;
+  // Detection only (no EVE) of direction d of a transaction whose other direction is not done
+  // yet (a DCE/RPC request before its response); its on_transaction comes later.
+  virtual void on_inspect(const void* tx, uint64_t tx_id, Direction d) noexcept {}
   // A protocol anomaly, named "<proto>.<what>" (e.g. "dns.label_too_long"): a static string.
   virtual void on_anomaly(const char* event) noexcept = 0;
   // Files moved by the protocol (bodies, attachments, SMB reads/writes, DICOM objects).
@@ -138,6 +141,11 @@ struct ParserSpec {
   Proto parent = Proto::Unknown;
   void (*derive)(const void* parent_tx, uint64_t tx_id, Direction d,
                  ParseContext& ctx) noexcept = nullptr;
+  // Rule keywords that test a transaction's values rather than a buffer (dcerpc.iface,
+  // dcerpc.opnum): true when `keyword` with argument `value` (as written in the rule) matches
+  // tx in direction d; nullptr or false for keywords the protocol does not know.
+  bool (*check)(const void* tx, Direction d, std::string_view keyword,
+                std::string_view value) noexcept = nullptr;
 };
 
 // All registered parsers (app/registry.cpp).

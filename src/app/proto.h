@@ -22,6 +22,7 @@ enum class Proto : uint16_t {
   Hl7,
   Dicom,
   Fhir,
+  Dcerpc,
   Failed,  // detection ran and nothing matched (Suricata's "failed")
   kCount
 };
@@ -41,6 +42,7 @@ constexpr std::string_view proto_name(Proto p) {
     case Proto::Hl7: return "hl7";
     case Proto::Dicom: return "dicom";
     case Proto::Fhir: return "fhir";
+    case Proto::Dcerpc: return "dcerpc";
     case Proto::Failed: return "failed";
     default: return "";
   }

@@ -2,6 +2,7 @@
 // hint applies. Each protocol's parser.h declares `extern const ParserSpec kSpec;`.
 #include <iterator>
 
+#include "app/dcerpc/parser.h"
 #include "app/dhcp/parser.h"
 #include "app/dns/parser.h"
 #include "app/fhir/parser.h"
@@ -29,6 +30,7 @@ const ParserSpec* const kSpecs[] = {
     &hl7::kSpec,
     &dicom::kSpec,
     &smb::kSpec,
+    &dcerpc::kSpec,
     &smtp::kSpec,
     &ftp::kSpec,
     &fhir::kSpec,

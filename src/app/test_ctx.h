@@ -3,6 +3,7 @@
 // anomalies and files, over a real flow arena.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -118,6 +119,11 @@ class TxRecorder final : public ParseContext {
       if (s == a) return true;
     return false;
   }
+  // ParseContext::on_inspect: `inspect` sees the Tx while its buffers are valid.
+  void on_inspect(const void* tx, uint64_t, Direction d) noexcept override {
+    if (inspect) inspect(*static_cast<const Tx*>(tx), d);
+  }
+  std::function<void(const Tx&, Direction)> inspect;
   std::vector<Tx> txs;
   std::vector<std::string> anomalies, names, data;
   std::vector<int> ends;

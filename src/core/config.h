@@ -53,7 +53,7 @@ struct EveOutputConfig {
   std::vector<std::string> types = {"alert", "anomaly", "flow",  "stats", "http",  "dns",
                                     "tls",   "smb",     "smtp",  "ftp",   "ssh",   "hl7",
                                     "dicom", "fhir",    "fileinfo", "dhcp", "telnet",
-                                    "ftp_data"};
+                                    "ftp_data", "dcerpc"};
   bool has_type(std::string_view t) const;
   EveAlertConfig alert;
   bool ethernet = false;           // "ether": {src_mac, dest_mac} on packet events (alerts)

@@ -75,6 +75,7 @@ namespace ww::detect {
   X(EmailTo, "email.to", "", "", "smtp")                                           \
   X(EmailCc, "email.cc", "", "", "smtp")                                           \
   X(EmailSubject, "email.subject", "", "", "smtp")                                 \
+  X(DceStubData, "dcerpc.stub_data", "dce_stub_data", "", "")                      \
   X(EmailDate, "email.date", "", "", "smtp")                                       \
   X(EmailMessageId, "email.message_id", "", "", "smtp")                            \
   X(EmailXMailer, "email.x_mailer", "", "", "smtp")                                \

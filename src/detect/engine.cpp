@@ -279,7 +279,14 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
         else if (!is_packet_buffer(l.buffer) && first_app == BufferId::Count)
           first_app = l.buffer;  // the header buffers (ipv4.hdr ...) are the packet's
       }
-      if (first_app != BufferId::Count) {
+      // Keywords a transaction answers (ParserSpec::check: dcerpc.iface, dcerpc.opnum) make
+      // the rule a transaction rule even without an app-layer buffer.
+      bool tx_check = false;
+      for (const auto& c : r.app_checks) tx_check |= c.keyword.starts_with("dcerpc.");
+      if (first_app == BufferId::Count && tx_check) {
+        ri.kind = Kind::Tx;
+        ri.app = r.proto.app;
+      } else if (first_app != BufferId::Count) {
         ri.kind = Kind::Tx;
         auto pname = buffer_spec(first_app).proto;
         auto id = pname.empty() ? std::nullopt : app_proto_by_name(pname);
@@ -1074,6 +1081,8 @@ bool Detector::vars_ok(const DetectEngine::RuleInfo& ri, FlowVars* v) const noex
       if (!(op.any_of ? any_unset : all_unset)) return false;
     }
   }
+    } else if (m.tx && m.spec && m.spec->check) {
+      if (!m.spec->check(m.tx, m.dir, c.keyword, c.value)) return false;
   auto iset = [&](uint32_t i) { return v && v->int_set && (v->int_set[i / 64] >> (i % 64) & 1); };
   for (const auto& op : ri.int_ops) {
     const std::string& o = op.op;

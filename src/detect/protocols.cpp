@@ -27,7 +27,7 @@ constexpr std::array kAppProtocols = {
     AppProtoSpec{"fhir", Transport::Tcp, true},
     AppProtoSpec{"imap", Transport::Tcp, false},
     AppProtoSpec{"pop3", Transport::Tcp, false},
-    AppProtoSpec{"dcerpc", Transport::Both, false},
+    AppProtoSpec{"dcerpc", Transport::Both, true},
     AppProtoSpec{"nfs", Transport::Both, false},
     AppProtoSpec{"krb5", Transport::Both, false},
     AppProtoSpec{"ntp", Transport::Udp, false},

@@ -104,46 +104,27 @@ const char* dos_error_name(uint32_t s) {
   return "UNKNOWN";
 }
 
-const char* dce_type_name(uint8_t t) {
-  static const char* const kNames[] = {  // C706 12.6.4, as Suricata names them
-      "REQUEST",    "PING",     "RESPONSE", "FAULT",         "WORKING",
-      "NOCALL",     "REJECT",   "ACK",      "CL_CANCEL",     "FACK",
-      "CANCEL_ACK", "BIND",     "BINDACK",  "BINDNAK",       "ALTER_CONTEXT",
-      "ALTER_CONTEXT_RESP",     "AUTH3",    "SHUTDOWN",      "CO_CANCEL",
-      "ORPHANED",   "RTS"};
-  return t < std::size(kNames) ? kNames[t] : "UNKNOWN";
-}
-
 // The "dcerpc" object of Suricata's smb record.
 void dcerpc(output::EveWriter& w, const Tx& tx) {
   auto& j = w.begin_raw();
   j.Key("dcerpc");
   j.StartObject();
-  w.kv("request", dce_type_name(tx.dce_req));
-  w.kv("response", tx.dce_rsp_set ? dce_type_name(tx.dce_rsp) : "UNREPLIED");
-  if (tx.dce_req == 0) {
-    j.Key("req");
-    j.StartObject();
-    w.kv("opnum", uint64_t(tx.opnum));
-    w.kv("frag_cnt", uint64_t(1));
-    w.kv("stub_data_size", uint64_t(tx.req_stub));
-    j.EndObject();
-  } else if ((tx.dce_req == 11 || tx.dce_req == 14) && tx.n_ifaces) {
+  w.kv("request", dcerpc::type_name(tx.dce_req));
+  w.kv("response", tx.dce_rsp_set ? dcerpc::type_name(tx.dce_rsp) : "UNREPLIED");
+  bool bind = tx.dce_req == 11 || tx.dce_req == 14;
+  if ((bind || tx.dce_req == 0) && tx.n_ifaces) {
+    // A BIND's contexts with their results; a REQUEST's interface (Suricata 8.0.5).
     j.Key("interfaces");
     j.StartArray();
     for (uint8_t i = 0; i < tx.n_ifaces; ++i) {
-      const Tx::Iface& f = tx.ifaces[i];
-      const uint8_t* u = f.uuid;  // MS-DTYP 2.3.4.2: first three fields little-endian
-      char b[40];
-      std::snprintf(b, sizeof b,
-                    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[3],
-                    u[2], u[1], u[0], u[5], u[4], u[7], u[6], u[8], u[9], u[10], u[11], u[12],
-                    u[13], u[14], u[15]);
+      const dcerpc::Iface& f = tx.ifaces[i];
+      char b[37];
+      dcerpc::uuid_text(f.uuid, b);
       j.StartObject();
-      w.kv("uuid", std::string_view(b));
+      w.kv("uuid", std::string_view(b, 36));
       int n = std::snprintf(b, sizeof b, "%u.%u", unsigned(f.ver), unsigned(f.ver_min));
       w.kv("version", std::string_view(b, size_t(n)));
-      if (f.acked) {
+      if (bind && f.acked) {
         w.kv("ack_result", uint64_t(f.result));
         // Suricata's SMB DCE/RPC record always says 0 here (it keeps only the result); the
         // provider reason is kept in the Tx for rules and tools but logged as Suricata does.
@@ -152,6 +133,15 @@ void dcerpc(output::EveWriter& w, const Tx& tx) {
       j.EndObject();
     }
     j.EndArray();
+  }
+  if (tx.dce_req == 0) {
+    w.kv("opnum", uint64_t(tx.opnum));
+    j.Key("req");
+    j.StartObject();
+    w.kv("opnum", uint64_t(tx.opnum));
+    w.kv("frag_cnt", uint64_t(1));
+    w.kv("stub_data_size", uint64_t(tx.req_stub));
+    j.EndObject();
   }
   if (tx.dce_rsp_set && tx.dce_rsp == 2) {
     j.Key("res");

@@ -2,7 +2,9 @@
 // smb.named_pipe (tree connect to a pipe share such as IPC$: its path), file.name (create,
 // read, write, close, set info: the name the file was opened with; a rename's new name when
 // the file has none), file.data (a file Tx: the file's first kFileInspect bytes in its
-// direction). SMB1 transactions expose the same buffers.
+// direction), dcerpc.stub_data (a DCE/RPC call in a pipe: the request's stub to server, the
+// answer's to client); dcerpc.iface and dcerpc.opnum are answered by check() (app/dcerpc/
+// match.h). SMB1 transactions expose the same buffers.
 #include "app/smb/parser.h"
 #include "detect/match.h"
 
@@ -15,7 +17,7 @@ Bytes b(std::string_view s) noexcept {
 
 }  // namespace
 
-void buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
+void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
   using detect::BufferId;
   const Tx& tx = *static_cast<const Tx*>(p);
   if (tx.encrypted) return;
@@ -26,6 +28,23 @@ void buffers(const void* p, Direction, detect::InspectBuffers& out) noexcept {
     out.set(tx.named_pipe ? BufferId::SmbNamedPipe : BufferId::SmbShare, b(tx.share.view()));
   if (!tx.named_pipe && !tx.filename.empty()) out.set(BufferId::FileName, b(tx.filename.view()));
   if (tx.file_data_len) out.set(BufferId::FileData, Bytes(tx.file_data, tx.file_data_len));
+  if (d == Direction::ToServer && tx.dce_req_data)
+    out.set(BufferId::DceStubData, Bytes(tx.dce_req_data, tx.dce_req_len));
+  else if (d == Direction::ToClient && tx.dce_rsp_data)
+    out.set(BufferId::DceStubData, Bytes(tx.dce_rsp_data, tx.dce_rsp_len));
+}
+
+bool check(const void* p, Direction, std::string_view keyword, std::string_view value) noexcept {
+  const Tx& tx = *static_cast<const Tx*>(p);
+  if (!tx.has_dce) return false;
+  dcerpc::Call c;
+  c.request = tx.dce_req == 0;
+  c.first_frag = tx.dce_first_frag;
+  c.opnum = tx.opnum;
+  c.ctxid = tx.ctxid;
+  c.bound = tx.bound;
+  c.n_bound = tx.n_bound;
+  return dcerpc::keyword_match(c, keyword, value);
 }
 
 }  // namespace ww::app::smb

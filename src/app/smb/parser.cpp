@@ -141,6 +141,15 @@ uint32_t dce_stub(const DceHdr& h, size_t have) noexcept {
   return end > 24 + trailer ? uint32_t(end - 24 - trailer) : 0;
 }
 
+// The stub data of a REQUEST (12.6.4.9) or RESPONSE (12.6.4.10) PDU in `d`: after the
+// 24-byte header (and a request's object UUID), before the authentication verifier.
+Bytes dce_stub_bytes(Bytes d, const DceHdr& h, size_t head) noexcept {
+  size_t end = std::min<size_t>(h.frag_len, d.size());
+  size_t trailer = h.auth_len ? h.auth_len + 8u : 0u;
+  if (end <= head + trailer) return {};
+  return d.subspan(head, end - trailer - head);
+}
+
 // A DCE/RPC request PDU (REQUEST 12.6.4.9, BIND 12.6.4.3, ALTER_CONTEXT 12.6.4.1) into tx.
 void dce_request(Bytes d, Tx& tx) noexcept {
   DceHdr h;
@@ -148,9 +157,17 @@ void dce_request(Bytes d, Tx& tx) noexcept {
   tx.has_dce = true;
   tx.dce_req = h.type;
   tx.call_id = h.call_id;
+  tx.dce_first_frag = d[3] & 0x01;  // PFC_FIRST_FRAG
   if (h.type == 0 && d.size() >= 24) {
-    tx.opnum = h.le ? uint16_t(d[22] | d[23] << 8) : uint16_t(d[22] << 8 | d[23]);
+    auto u16 = [&](size_t o) {
+      return h.le ? uint16_t(d[o] | d[o + 1] << 8) : uint16_t(d[o] << 8 | d[o + 1]);
+    };
+    tx.ctxid = u16(20);
+    tx.opnum = u16(22);
     tx.req_stub = dce_stub(h, d.size());
+    Bytes stub = dce_stub_bytes(d, h, d[3] & 0x80 ? 40 : 24);  // PFC_OBJECT_UUID
+    tx.dce_req_data = stub.data();
+    tx.dce_req_len = uint32_t(stub.size());
   } else if ((h.type == 11 || h.type == 14) && h.le) {
     ByteReader r(d.subspan(16));
     r.skip(2 + 2 + 4);  // max_xmit_frag, max_recv_frag, assoc_group_id
@@ -158,17 +175,20 @@ void dce_request(Bytes d, Tx& tx) noexcept {
     r.skip(3);
     tx.n_ifaces = 0;
     for (uint8_t i = 0; i < n && r.ok(); ++i) {
-      r.skip(2);  // p_cont_id
+      uint16_t ctxid = r.u16le();
       uint8_t n_ts = r.u8();
       r.skip(1);
       Bytes uuid = r.bytes(16);
       uint16_t ver = r.u16le(), ver_min = r.u16le();
       r.skip(size_t(n_ts) * 20);  // transfer syntaxes
       if (!r.ok() || tx.n_ifaces >= kMaxIfaces) break;
-      Tx::Iface& f = tx.ifaces[tx.n_ifaces++];
-      std::memcpy(f.uuid, uuid.data(), 16);
+      dcerpc::Iface& f = tx.ifaces[tx.n_ifaces++];
+      f = dcerpc::Iface{};
+      dcerpc::uuid_from_wire(uuid.data(), true, f.uuid);
       f.ver = ver;
       f.ver_min = ver_min;
+      f.ctxid = ctxid;
+      f.first_frag = tx.dce_first_frag;
     }
   }
 }
@@ -179,6 +199,9 @@ void dce_response(Bytes d, const DceHdr& h, Tx& tx) noexcept {
   tx.dce_rsp = h.type;
   if (h.type == 2) {
     tx.rsp_stub = dce_stub(h, d.size());
+    Bytes stub = dce_stub_bytes(d, h, 24);
+    tx.dce_rsp_data = stub.data();
+    tx.dce_rsp_len = uint32_t(stub.size());
   } else if ((h.type == 12 || h.type == 15) && h.le) {
     ByteReader r(d.subspan(16));
     r.skip(2 + 2 + 4);
@@ -980,6 +1003,7 @@ bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
       default: break;
     }
     if (!tx.quiet) tx.tx_id = next_tx_++;
+    if (tx.has_dce && !tx.quiet) inspect_dce(tx, ctx);
     if (command == cmd::kCancel) {  // no response of its own (MS-SMB2 3.3.5.16)
       emit(tx, d, ctx);
       p.used = false;
@@ -1225,7 +1249,10 @@ void SmbParser::response(Bytes m, Tx& tx, ParseContext& ctx) noexcept {
       uint32_t out_off = b.u32le(), out_len = b.u32le();
       DceHdr h;
       Bytes out = slice_part(m, out_off, out_len);
-      if (b.ok() && dce_header(out, h) && h.call_id == tx.call_id) dce_response(out, h, tx);
+      if (b.ok() && dce_header(out, h) && h.call_id == tx.call_id) {
+        dce_response(out, h, tx);
+        bind_dce(tx);
+      }
       break;
     }
     default:
@@ -1257,7 +1284,45 @@ SmbParser::Pending& SmbParser::new_pending(ParseContext& ctx) noexcept {
 
 void SmbParser::emit(Tx& tx, Direction d, ParseContext& ctx) noexcept {
   if (tx.quiet) return;
+  if (tx.has_dce) {
+    tx.bound = dce_bound_;
+    tx.n_bound = n_dce_bound_;
+  }
   ctx.on_transaction(&tx, tx.tx_id, d);
+  tx.dce_req_data = tx.dce_rsp_data = nullptr;  // they point into messages gone after this
+  tx.dce_req_len = tx.dce_rsp_len = 0;
+}
+
+void SmbParser::inspect_dce(Tx& tx, ParseContext& ctx) noexcept {
+  tx.bound = dce_bound_;
+  tx.n_bound = n_dce_bound_;
+  if (tx.dce_req == 0) {  // a REQUEST: the interface its context id refers to
+    tx.n_ifaces = 0;
+    for (uint8_t k = 0; k < n_dce_bound_; ++k)
+      if (dce_bound_[k].ctxid == tx.ctxid) {
+        tx.ifaces[0] = dce_bound_[k];
+        tx.n_ifaces = 1;
+      }
+  }
+  ctx.on_inspect(&tx, tx.tx_id, Direction::ToServer);
+  tx.dce_req_data = nullptr;
+  tx.dce_req_len = 0;
+}
+
+void SmbParser::bind_dce(const Tx& tx) noexcept {
+  if (tx.dce_rsp != 12 && tx.dce_rsp != 15) return;  // BIND_ACK, ALTER_CONTEXT_RESP
+  for (uint8_t i = 0; i < tx.n_ifaces; ++i) {
+    const dcerpc::Iface& f = tx.ifaces[i];
+    if (!f.acked || f.result != 0) continue;
+    uint8_t at = n_dce_bound_;  // a context id bound again replaces the old binding
+    for (uint8_t k = 0; k < n_dce_bound_; ++k)
+      if (dce_bound_[k].ctxid == f.ctxid) at = k;
+    if (at == n_dce_bound_) {
+      if (n_dce_bound_ == dcerpc::kMaxBound) continue;
+      ++n_dce_bound_;
+    }
+    dce_bound_[at] = f;
+  }
 }
 
 void SmbParser::park_dce(Tx& tx, ParseContext& ctx) noexcept {
@@ -1280,6 +1345,7 @@ void SmbParser::answer_dce(Bytes data, ParseContext& ctx) noexcept {
   for (uint32_t i = 0; i < kMaxDceWait; ++i) {
     if (!dce_wait_used_[i] || dce_wait_[i].call_id != h.call_id) continue;
     dce_response(data, h, dce_wait_[i]);
+    bind_dce(dce_wait_[i]);
     dce_wait_used_[i] = false;
     emit(dce_wait_[i], Direction::ToClient, ctx);
     return;
@@ -1440,7 +1506,7 @@ void SmbParser::finish(Direction d, ParseContext& ctx) noexcept {
   }
 }
 
-const ParserSpec kSpec = {Proto::Smb, true, false, {445, 139, 0, 0}, probe, create, "smb",
-                          log_tx,     buffers};
+const ParserSpec kSpec = {Proto::Smb,     true,    false, {445, 139, 0, 0}, probe, create, "smb",
+                          log_tx,         buffers, false, Proto::Unknown,   nullptr, check};
 
 }  // namespace ww::app::smb

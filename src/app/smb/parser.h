@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "app/dcerpc/match.h"
 #include "app/parser.h"
 #include "app/tls/text.h"
 
@@ -107,13 +108,21 @@ struct Tx {
   uint32_t call_id = 0;
   uint16_t opnum = 0;
   uint32_t req_stub = 0, rsp_stub = 0;
-  struct Iface {
-    uint8_t uuid[16];
-    uint16_t ver, ver_min;
-    bool acked;
-    uint16_t result, reason;
-  } ifaces[kMaxIfaces] = {};
+  // BIND/ALTER_CONTEXT: its contexts (results from the answer); REQUEST: the bound interface
+  // its context id refers to (0 or 1 entry).
+  dcerpc::Iface ifaces[kMaxIfaces] = {};
   uint8_t n_ifaces = 0;
+  bool dce_first_frag = false;  // the request PDU carried PFC_FIRST_FRAG
+  uint16_t ctxid = 0;           // REQUEST: presentation context id
+  // Stub data of the request (to server) and of the answer (to client) while the Tx is
+  // inspected in that direction (dcerpc.stub_data); null otherwise.
+  const uint8_t* dce_req_data = nullptr;
+  uint32_t dce_req_len = 0;
+  const uint8_t* dce_rsp_data = nullptr;
+  uint32_t dce_rsp_len = 0;
+  // The connection's bound DCE/RPC interfaces (dcerpc.iface), the parser's.
+  const dcerpc::Iface* bound = nullptr;
+  uint8_t n_bound = 0;
   // SMB1 ([MS-CIFS] 2.2.4): NEGOTIATE dialect strings (and the chosen one), SESSION_SETUP_ANDX
   // native OS / LAN manager of both sides; status as DOS error class/code when not NT status.
   tls::BoundedList<512, kMaxDialects> smb1_dialects;
@@ -245,6 +254,12 @@ class SmbParser final : public Parser {
   Tx dce_wait_[kMaxDceWait];
   bool dce_wait_used_[kMaxDceWait] = {};
   void park_dce(Tx& tx, ParseContext& ctx) noexcept;
+  // A DCE/RPC request in a pipe WRITE/IOCTL: inspected to server at once (on_inspect).
+  void inspect_dce(Tx& tx, ParseContext& ctx) noexcept;
+  // A BIND_ACK/ALTER_CONTEXT_RESP answered tx: its accepted contexts become bound interfaces.
+  void bind_dce(const Tx& tx) noexcept;
+  dcerpc::Iface dce_bound_[dcerpc::kMaxBound] = {};
+  uint8_t n_dce_bound_ = 0;
   void answer_dce(Bytes data, ParseContext& ctx) noexcept;
   bool related_ = false;  // the command being read is a related compounded one
   bool encrypted_reported_ = false;
@@ -256,6 +271,7 @@ ProbeResult probe(Direction d, Bytes first_bytes) noexcept;
 Parser* create(ParseContext& ctx) noexcept;
 void log_tx(const void* tx, output::EveWriter& w) noexcept;
 void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+bool check(const void* tx, Direction d, std::string_view keyword, std::string_view value) noexcept;
 
 extern const ParserSpec kSpec;
 

@@ -788,6 +788,89 @@ TEST(SmbParser, DceRpcOverPipe) {
               std::string::npos)
         << e;
   }
+  // A call on the bound context 1 (opnum 0, 8 bytes of stub): inspected to server when its
+  // WRITE is seen (stub, dcerpc.iface, dcerpc.opnum), reported with the READ answering it.
+  std::vector<Msg> call = conv;
+  Vec rq = {5, 0, 0, 0x03, 0x10, 0, 0, 0, 32, 0, 0, 0};  // REQUEST, first+last, frag_length 32
+  le32(rq, 3);  // call_id
+  le32(rq, 8);  // alloc_hint
+  le16(rq, 1);  // p_cont_id
+  le16(rq, 0);  // opnum
+  put(rq, Vec{'A', 'T', 'J', 'O', 'B', 0, 0, 0});
+  {
+    Vec m = hdr(cmd::kWrite, 4, false, 0, 1);
+    le16(m, 49);
+    le16(m, 112);
+    le32(m, uint32_t(rq.size()));
+    le64(m, 0);
+    fid(m);
+    m.resize(m.size() + 16, 0);
+    put(m, rq);
+    call.push_back({Direction::ToServer, nbss(m)});
+    Vec r = hdr(cmd::kWrite, 4, true, 0, 1);
+    le16(r, 17);
+    le16(r, 0);
+    le32(r, uint32_t(rq.size()));
+    r.resize(r.size() + 8, 0);
+    call.push_back({Direction::ToClient, nbss(r)});
+  }
+  Vec rs = {5, 0, 2, 0x03, 0x10, 0, 0, 0, 28, 0, 0, 0};  // RESPONSE, frag_length 28
+  le32(rs, 3);
+  le32(rs, 4);
+  le16(rs, 1);
+  rs.insert(rs.end(), {0, 0});
+  put(rs, Vec{0, 0, 0, 0});
+  {
+    Vec m = hdr(cmd::kRead, 5, false, 0, 1);
+    le16(m, 49);
+    m.push_back(0x50);
+    m.push_back(0);
+    le32(m, 1024);
+    le64(m, 0);
+    fid(m);
+    m.resize(m.size() + 17, 0);
+    call.push_back({Direction::ToServer, nbss(m)});
+    Vec r = hdr(cmd::kRead, 5, true, 0, 1);
+    le16(r, 17);
+    r.push_back(80);
+    r.push_back(0);
+    le32(r, uint32_t(rs.size()));
+    le32(r, 0);
+    le32(r, 0);
+    put(r, rs);
+    call.push_back({Direction::ToClient, nbss(r)});
+  }
+  {
+    auto owned = std::make_unique<Ctx>();
+    Ctx& c = *owned;
+    std::vector<std::string> seen;
+    c.inspect = [&](const Tx& tx, Direction d) {
+      detect::InspectBuffers b;
+      buffers(&tx, d, b);
+      const Bytes* stub = b.get(detect::BufferId::DceStubData);
+      seen.push_back(std::string(stub ? as_sv(*stub) : "-") + " " +
+                     (check(&tx, d, "dcerpc.iface", "1ff70682-0a51-30e8-076d-740be8cee98b") ? "I"
+                                                                                           : "-") +
+                     (check(&tx, d, "dcerpc.opnum", "0") ? "O" : "-"));
+    };
+    Parser* p = create(c);
+    for (const Msg& m : call) p->parse(m.d, Bytes(m.bytes), c);
+    p->finish(Direction::ToServer, c);
+    p->finish(Direction::ToClient, c);
+    ASSERT_EQ(seen.size(), 2u);  // the BIND, then the call
+    EXPECT_EQ(seen[1], std::string("ATJOB\0\0\0 IO", 11));
+    ASSERT_EQ(c.txs.size(), 3u);
+    std::string e = eve(c.txs[2]);
+    EXPECT_NE(e.find("\"dcerpc\":{\"request\":\"REQUEST\",\"response\":\"RESPONSE\","
+                     "\"interfaces\":[{\"uuid\":\"1ff70682-0a51-30e8-076d-740be8cee98b\","
+                     "\"version\":\"1.0\"}],\"opnum\":0,\"req\":{\"opnum\":0,\"frag_cnt\":1,"
+                     "\"stub_data_size\":8},\"res\":{\"frag_cnt\":1,\"stub_data_size\":4},"
+                     "\"call_id\":3}"),
+              std::string::npos)
+        << e;
+    EXPECT_TRUE(check(&c.txs[2], Direction::ToClient, "dcerpc.opnum", "0"));
+    EXPECT_FALSE(check(&c.txs[1], Direction::ToClient, "dcerpc.opnum", "0"));  // the BIND
+  }
   // Without its answer the call is reported at the end, UNREPLIED.
   std::vector<Msg> part(conv.begin(), conv.begin() + 4);
   auto c_p = run(part);

@@ -88,6 +88,9 @@ WW_KW(file_hash_list);
 WW_KW(filestore);
 WW_KW(stream_size);
 WW_KW(base64_decode);
+// dcerpc.cpp
+WW_KW(dcerpc_iface);
+WW_KW(dcerpc_opnum);
 // transform.cpp
 WW_KW(transform);
 #undef WW_KW

@@ -102,6 +102,9 @@ bool in_list(std::string_view list, std::string_view name) {
     size_t sp = list.find(' ');
     if (list.substr(0, sp) == name) return true;
     if (sp == std::string_view::npos) break;
+    // DCE/RPC (dcerpc.cpp)
+    KeywordSpec{"dcerpc.iface", "dce_iface", Arg::Required, &dcerpc_iface},
+    KeywordSpec{"dcerpc.opnum", "dce_opnum", Arg::Required, &dcerpc_opnum},
     list.remove_prefix(sp + 1);
   }
   return false;
@@ -121,7 +124,6 @@ constexpr std::string_view kUnimplemented =
     "flow.pkts_toclient flow.bytes_toserver flow.bytes_toclient iprep urilen_raw "
     "http.request_header.raw http.response_header.raw file.name.raw rfb.name rfb.secresult "
     "rfb.sectype snmp.version snmp.community snmp.pdu_type sip.method sip.uri "
-    "dcerpc.iface dcerpc.opnum dcerpc.stub_data dce_iface dce_opnum dce_stub_data "
     "nfs_procedure nfs.version tftp.file_name";
 
 // Keyword namespaces of protocols wardwatch does not parse (http2.*, quic.* ...).
