@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Agreement of wardwatch's HTTP, DNS, TLS and DHCP EVE records with tshark's over the whole corpus
+# Agreement of wardwatch's HTTP, DNS, TLS, DHCP, SMB2, SMTP and FTP EVE records with tshark's over the whole corpus
 # (issue 5): prints per-protocol agreement (see tests/tools/tshark_compare.py). A report: it
 # fails only when wardwatch crashes the comparison, not on the figure itself.
 set -euo pipefail

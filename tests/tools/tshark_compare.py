@@ -9,7 +9,15 @@ For every capture under the given folders, both tools are run and reduced to rec
   TLS:  (client ip, client port, server ip, server port, SNI, JA3 hash), one per ClientHello
         tshark dissects over TCP (wardwatch: one `tls` event per session, with `sni` and
         `ja3.hash`), including TLS started by STARTTLS, AUTH TLS or HTTP CONNECT;
-  DHCP: (xid, client MAC, message type, host name, requested address), one per DHCP message.
+  DHCP: (xid, client MAC, message type, host name, requested address), one per DHCP message;
+  SMB2: (endpoints, command, file name of a CREATE), one per SMB2 request tshark dissects,
+        READ, WRITE, GET_INFO and SET_INFO left out on both sides (as Suricata, wardwatch logs
+        a file's reads or writes as one transaction, no QUERY_INFO, and SET_INFO only for a
+        rename or a delete); encrypted SMB3 is not counted;
+  SMTP: (endpoints, HELO|MAIL|RCPT, argument), one per MAIL FROM and RCPT TO command and
+        one per EHLO/HELO name and connection (wardwatch: a transaction's mail_from and
+        rcpt_to, its helo once per connection);
+  FTP:  (endpoints, command, argument; PASS's argument left out), one per command.
 Host names are compared lower case without a port (wardwatch's `hostname`, tshark's
 `http.host`). Agreement per protocol = records of tshark also produced by wardwatch (multiset
 intersection) / records of tshark. Prints per-protocol totals and the captures with the most
@@ -83,33 +91,49 @@ def tshark_records(pcap):
               "dns.flags.response", "dns.qry.name", "dns.qry.type", "dns.flags.rcode",
               "tls.handshake.type", "tls.handshake.extensions_server_name", "tls.handshake.ja3",
               "dhcp.id", "dhcp.hw.mac_addr", "dhcp.option.dhcp", "dhcp.option.hostname",
-              "dhcp.option.requested_ip_address"]
+              "dhcp.option.requested_ip_address", "smb2.cmd", "smb2.flags.response",
+              "smb2.filename", "smtp.req.command", "smtp.req.parameter",
+              "ftp.request.command", "ftp.request.arg"]
     cmd = ["tshark", "-n", "-r", pcap, "-Y",
-           "http.request or http.response or dns or (tls.handshake.type == 1 and tcp) or dhcp",
+           "http.request or http.response or dns or (tls.handshake.type == 1 and tcp) or dhcp"
+           " or smb2 or smtp.req.command or ftp.request.command",
            "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=\x01"]
     for f in fields:
         cmd += ["-e", f]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, errors="replace")
     except subprocess.TimeoutExpired:
-        return [], [], [], []
+        return {}
     requests = {}
     statuses = {}
     dns = []
     tls = []
     dhcp = []
+    smb, smtp, ftp = [], [], []
     for line in p.stdout.splitlines():
         c = line.split("\t")
         if len(c) < len(fields):
             c += [""] * (len(fields) - len(c))
         (num, s4, s6, d4, d6, tsp, tdp, usp, udp, method, host, uri, code, req_in, did, resp,
-         qname, qtype, rcode, hs_type, sni, ja3, xid, mac, mtype, hname, reqip) = c[:len(fields)]
+         qname, qtype, rcode, hs_type, sni, ja3, xid, mac, mtype, hname, reqip,
+         s2cmd, s2resp, s2name, scmd, sparam, fcmd, farg) = c[:len(fields)]
         # Innermost addresses and ports (tunnels: GRE, VXLAN, IP-in-IP); first of the rest.
         s4, s6, d4, d6, tsp, tdp, usp, udp = (last(v) for v in (s4, s6, d4, d6, tsp, tdp, usp, udp))
         method, host, uri, code, req_in, did, resp, qname, qtype, rcode = (
             first(v) for v in (method, host, uri, code, req_in, did, resp, qname, qtype, rcode))
         src, dst = ip_norm(s4 or s6), ip_norm(d4 or d6)
         sp, dp = (tsp, tdp) if tsp else (usp, udp)
+        ends = tuple(sorted([(src, sp), (dst, dp)]))
+        if s2cmd:
+            smb += smb2_requests(ends, s2cmd, s2resp, s2name)
+        if scmd:
+            smtp += smtp_commands(ends, scmd, sparam)
+        if fcmd:
+            for i, fc in enumerate(fcmd.split("\x01")):
+                args = farg.split("\x01") if farg else []
+                fc = fc.upper()
+                ftp.append((ends, fc, "" if fc == "PASS" else
+                            text_norm(args[i] if i < len(args) else "")))
         if xid and mtype:
             dhcp.append((int(first(xid), 0), first(mac).lower(), int(first(mtype), 0),
                          text_norm(first(hname)), first(reqip)))
@@ -123,7 +147,6 @@ def tshark_records(pcap):
         if code and req_in:
             statuses[req_in] = int(first(code))
         if did:
-            ends = tuple(sorted([(src, sp), (dst, dp)]))
             is_resp = resp in ("1", "True")
             name = text_norm(first(qname))
             try:
@@ -133,7 +156,52 @@ def tshark_records(pcap):
             rc = int(first(rcode), 0) if (is_resp and rcode) else None
             dns.append((ends, int(did, 0), is_resp, name, qt, rc))
     http = [r + (statuses.get(num),) for num, r in requests.items()]
-    return http, dns, tls, dhcp
+    # HELO/EHLO: one per name and connection (wardwatch carries the greeting in each of the
+    # connection's transactions; a client repeating EHLO with the same name is one record).
+    seen = set()
+    smtp = [r for r in smtp if r[1] != "HELO" or not (r in seen or seen.add(r))]
+    return {"http": http, "dns": dns, "tls": tls, "dhcp": dhcp, "smb2": smb, "smtp": smtp,
+            "ftp": ftp}
+
+
+SMB2_CMDS = ["NEGOTIATE_PROTOCOL", "SESSION_SETUP", "SESSION_LOGOFF", "TREE_CONNECT",
+             "TREE_DISCONNECT", "CREATE", "CLOSE", "FLUSH", "READ", "WRITE", "LOCK", "IOCTL",
+             "CANCEL", "KEEPALIVE", "FIND", "CHANGE_NOTIFY", "GET_INFO", "SET_INFO",
+             "OPLOCK_BREAK"]
+SMB2_NOT_ONE_BY_ONE = {8, 9, 16, 17}  # READ, WRITE, GET_INFO, SET_INFO
+SMTP_NO_ARG = {"DATA", "QUIT", "RSET", "STARTTLS", "NOOP", "TURN"}
+
+
+def smb2_requests(ends, cmds, resps, names):
+    """One record per SMB2 request of a frame (compounded requests share it); a CREATE takes
+    the next file name of the frame."""
+    out = []
+    cmds = [int(x, 0) for x in cmds.split("\x01") if x]
+    resps = resps.split("\x01") if resps else []
+    names = [n for n in names.split("\x01") if n] if names else []
+    for i, c in enumerate(cmds):
+        if i < len(resps) and resps[i] in ("1", "True"):
+            continue
+        name = names.pop(0) if c == 5 and names else ""
+        if c not in SMB2_NOT_ONE_BY_ONE:
+            out.append((ends, c, text_norm(name)))
+    return out
+
+
+def smtp_commands(ends, cmds, params):
+    """EHLO/HELO, MAIL FROM and RCPT TO of a frame (pipelined commands share it): arguments
+    are matched to the commands that take one."""
+    out = []
+    params = params.split("\x01") if params else []
+    for c in cmds.split("\x01"):
+        c = c.upper()
+        p = "" if c in SMTP_NO_ARG or not params else params.pop(0)
+        if c in ("MAIL", "RCPT"):
+            a = p.split(":", 1)[1].strip().split(" ")[0] if ":" in p else ""
+            out.append((ends, c, text_norm(a)))
+        elif c in ("EHLO", "HELO"):
+            out.append((ends, "HELO", text_norm(p.strip())))
+    return out
 
 
 DHCP_TYPES = ["", "discover", "offer", "request", "decline", "ack", "nak", "release", "inform"]
@@ -150,8 +218,8 @@ def ww_records(binary, pcap):
         subprocess.run([binary, "analyze", "-r", pcap, "-l", outdir, "-c", cfg, "-q"],
                        capture_output=True, timeout=600)
     except subprocess.TimeoutExpired:
-        return [], [], [], []
-    http, dns, tls, dhcp = [], [], [], []
+        return {}
+    http, dns, tls, dhcp, smb, smtp, ftp, helos = [], [], [], [], [], [], [], set()
     path = os.path.join(outdir, "eve.json")
     if os.path.exists(path):
         with open(path, "rb") as fh:
@@ -161,6 +229,9 @@ def ww_records(binary, pcap):
                 except ValueError:
                     continue
                 t = e.get("event_type")
+                if "src_ip" in e:
+                    ends = tuple(sorted([(ip_norm(e["src_ip"]), str(e.get("src_port", ""))),
+                                         (ip_norm(e["dest_ip"]), str(e.get("dest_port", "")))]))
                 if t == "http":
                     h = e["http"]
                     if "http_method" not in h:
@@ -172,8 +243,6 @@ def ww_records(binary, pcap):
                                  h.get("status")))
                 elif t == "dns":
                     d = e["dns"]
-                    ends = tuple(sorted([(ip_norm(e["src_ip"]), str(e.get("src_port", ""))),
-                                         (ip_norm(e["dest_ip"]), str(e.get("dest_port", "")))]))
                     is_resp = d.get("type") == "answer"
                     qt = d.get("rrtype")
                     qt = RRTYPES.get(qt, int(qt) if qt and qt.isdigit() else None) if qt else None
@@ -198,19 +267,48 @@ def ww_records(binary, pcap):
                         continue  # plain BOOTP (no message type): tshark gives no record
                     dhcp.append((d.get("id"), d.get("client_mac", ""), DHCP_TYPES.index(ty),
                                  text_norm(d.get("hostname")), d.get("requested_ip", "")))
+                elif t == "smb":
+                    s = e["smb"]
+                    name = s.get("command", "").replace("SMB2_COMMAND_", "")
+                    if s.get("encrypted") or name not in SMB2_CMDS:
+                        continue  # SMB1, or SMB3 encrypted (tshark cannot see the commands)
+                    c = SMB2_CMDS.index(name)
+                    if c in SMB2_NOT_ONE_BY_ONE:
+                        continue
+                    fname = s.get("filename", s.get("directory", "")) if c == 5 else ""
+                    smb.append((ends, c, text_norm("" if fname == "<share_root>" else fname)))
+                elif t == "smtp":
+                    s = e["smtp"]
+                    if s.get("mail_from"):
+                        smtp.append((ends, "MAIL", text_norm(s["mail_from"])))
+                    for r in s.get("rcpt_to", []):
+                        smtp.append((ends, "RCPT", text_norm(r)))
+                    if s.get("helo"):
+                        helos.add((e.get("flow_id"), ends, text_norm(s["helo"])))
+                elif t == "ftp":
+                    s = e["ftp"]
+                    if not s.get("command"):
+                        continue
+                    c = s["command"].upper()
+                    ftp.append((ends, c, "" if c == "PASS" else
+                                text_norm(s.get("command_data", ""))))
+    smtp += [(ends, "HELO", h) for _, ends, h in helos]
     subprocess.run(["rm", "-rf", outdir])
-    return http, dns, tls, dhcp
+    return {"http": http, "dns": dns, "tls": tls, "dhcp": dhcp, "smb2": smb, "smtp": smtp,
+            "ftp": ftp}
+
+
+PROTOS = ("http", "dns", "tls", "dhcp", "smb2", "smtp", "ftp")
 
 
 def compare(binary, pcap):
-    t_http, t_dns, t_tls, t_dhcp = tshark_records(pcap)
-    if not t_http and not t_dns and not t_tls and not t_dhcp:
+    t_all = tshark_records(pcap)
+    if not any(t_all.values()):
         return pcap, None
-    w_http, w_dns, w_tls, w_dhcp = ww_records(binary, pcap)
+    w_all = ww_records(binary, pcap)
     out = {}
-    for proto, t, w in (("http", t_http, w_http), ("dns", t_dns, w_dns),
-                        ("tls", t_tls, w_tls), ("dhcp", t_dhcp, w_dhcp)):
-        tc, wc = collections.Counter(t), collections.Counter(w)
+    for proto in PROTOS:
+        tc, wc = collections.Counter(t_all.get(proto, [])), collections.Counter(w_all.get(proto, []))
         common = tc & wc
         out[proto] = (sum(tc.values()), sum(common.values()), tc - common, wc - common)
     return pcap, out
@@ -225,7 +323,7 @@ def main():
     ap.add_argument("--min", type=float, default=None, help="fail below this agreement (%%)")
     a = ap.parse_args()
     caps = find_captures(a.roots)
-    tot = {"http": [0, 0, 0], "dns": [0, 0, 0], "tls": [0, 0, 0], "dhcp": [0, 0, 0]}  # tshark records, agreed, captures
+    tot = {p: [0, 0, 0] for p in PROTOS}  # tshark records, agreed, captures
     worst = []
     with ThreadPoolExecutor(a.jobs) as ex:
         for pcap, res in ex.map(lambda p: compare(a.binary, p), caps):
