@@ -601,7 +601,7 @@ void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx
   if (tx_observer_) tx_observer_->on_transaction(f, spec, tx, tx_id, d);
   if (!log_proto_[pi]) return;
   auto& j = eve_->begin(f.last, spec.event_type);
-  output::write_flow_header(*eve_, f, in_iface_);
+  output::write_flow_header(*eve_, f, in_iface_, spec.log_reversed && spec.log_reversed(tx, d));
   if (pcap_cnt_) {  // completed by a capture packet (not at flow timeout or end)
     eve_->kv("pcap_cnt", pcap_cnt_);
     eve_->kv("pkt_src", std::string_view("wire/pcap"));

@@ -146,6 +146,12 @@ struct ParserSpec {
   // tx in direction d; nullptr or false for keywords the protocol does not know.
   bool (*check)(const void* tx, Direction d, std::string_view keyword,
                 std::string_view value) noexcept = nullptr;
+  // The object alerts carry when it differs from the event's (Suricata 8 alerts carry DNS in
+  // its version 3 format whatever the dns event's version); nullptr: log_tx.
+  void (*log_alert)(const void* tx, output::EveWriter& w) noexcept = nullptr;
+  // True when the event of direction d's transaction names that direction's sender as src
+  // (DNS version 3 responses); nullptr or false: the flow's direction, as every event.
+  bool (*log_reversed)(const void* tx, Direction d) noexcept = nullptr;
 };
 
 // All registered parsers (app/registry.cpp).

@@ -344,6 +344,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
                    1000);
       rd.get(eve, "ethernet", "outputs.eve-log.ethernet", c.eve.ethernet);
       rd.get(eve, "community-id", "outputs.eve-log.community-id", c.eve.community_id);
+      rd.get_range(eve, "dns-version", "outputs.eve-log.dns-version", c.eve.dns_version, 2, 3);
       rd.get_range(eve, "community-id-seed", "outputs.eve-log.community-id-seed",
                    c.eve.community_id_seed, uint16_t(0), uint16_t(65535));
       if (auto types = eve["types"]) {
@@ -367,6 +368,9 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
                 c.eve.http_response_headers = v == "both" || v == "response";
               }
             }
+            if (name == "dns" && t.IsMap() && t.begin()->second.IsMap())
+              rd.get_range(t.begin()->second, "version", "outputs.eve-log.types.dns.version",
+                           c.eve.dns_version, 2, 3);
             if (name == "alert" && t.IsMap() && t.begin()->second.IsMap())
               read_alert_options(rd, t.begin()->second, c.eve.alert);
             c.eve.types.push_back(name);

@@ -62,6 +62,9 @@ struct EveOutputConfig {
   // arrays in http events (Suricata's option; off by default).
   bool http_request_headers = false;
   bool http_response_headers = false;
+  // `dns-version: 2|3` (or Suricata's `- dns: {version: N}`): the EVE dns format, 2 as
+  // Suricata 7 writes it, 3 as Suricata 8 does (app/dns/parser.h).
+  int dns_version = 2;
   uint16_t community_id_seed = 0;
 };
 

@@ -52,6 +52,11 @@ namespace ww::detect {
   X(HttpRequestHeader, "http.request_header", "", "", "http")                      \
   X(HttpResponseHeader, "http.response_header", "", "", "http")                    \
   X(DnsQuery, "dns.query", "dns_query", "", "dns")                                 \
+  X(DnsQueriesRrname, "dns.queries.rrname", "", "", "dns")                         \
+  X(DnsAnswersRrname, "dns.answers.rrname", "", "", "dns")                         \
+  X(DnsAuthoritiesRrname, "dns.authorities.rrname", "", "", "dns")                 \
+  X(DnsAdditionalsRrname, "dns.additionals.rrname", "", "", "dns")                 \
+  X(DnsResponseRrname, "dns.response.rrname", "", "", "dns")                       \
   X(TlsSni, "tls.sni", "tls_sni", "", "tls")                                       \
   X(TlsCertSubject, "tls.cert_subject", "tls_cert_subject", "", "tls")             \
   X(TlsCertIssuer, "tls.cert_issuer", "tls_cert_issuer", "", "tls")                \

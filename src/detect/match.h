@@ -30,10 +30,46 @@ class InspectBuffers {
   const Bytes* get(BufferId id) const noexcept {
     return present_.test(size_t(id)) ? &bufs_[size_t(id)] : nullptr;
   }
+  // Multi-buffers (Suricata's: tls.certs, tls.subjectaltname, tls.alpn, ftp.reply ...): one
+  // more instance of `id` (the first is what get() returns); a rule's list on the buffer
+  // matches when one instance does. Up to kMaxExtra extra instances per set (more are not
+  // inspected).
+  static constexpr size_t kMaxExtra = 64;
+  // The same bytes (address and size) twice are one instance.
+  void add(BufferId id, Bytes b) noexcept {
+    if (!present_.test(size_t(id))) return set(id, b);
+    if (same(bufs_[size_t(id)], b)) return;
+    for (size_t i = 0; i < n_extra_; ++i)
+      if (extra_[i].id == id && same(extra_[i].b, b)) return;
+    if (n_extra_ < kMaxExtra) extra_[n_extra_++] = {id, b};
+  }
+  // The instance of `id` after `cur` (an instance of it in this set, compared by address and
+  // size); nullptr after the last or when `cur` is not one.
+  const Bytes* next(BufferId id, Bytes cur) const noexcept {
+    if (!present_.test(size_t(id))) return nullptr;
+    size_t i = 0;
+    if (!same(bufs_[size_t(id)], cur)) {
+      while (i < n_extra_ && !(extra_[i].id == id && same(extra_[i].b, cur))) ++i;
+      if (i == n_extra_) return nullptr;
+      ++i;
+    }
+    for (; i < n_extra_; ++i)
+      if (extra_[i].id == id) return &extra_[i].b;
+    return nullptr;
+  }
 
  private:
+  static bool same(Bytes a, Bytes b) noexcept {
+    return a.data() == b.data() && a.size() == b.size();
+  }
+  struct Extra {
+    BufferId id;
+    Bytes b;
+  };
   std::array<Bytes, kBufferCount> bufs_{};
   std::bitset<kBufferCount> present_;
+  std::array<Extra, kMaxExtra> extra_;  // the first n_extra_ are set
+  size_t n_extra_ = 0;
 };
 
 // Per-thread working memory of the matcher: one PCRE2 match data block (reused by every pcre)

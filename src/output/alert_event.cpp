@@ -184,7 +184,7 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
 
   if (ac.metadata && c.has_tx && c.spec && c.spec->log_tx && c.tx && c.spec->event_type) {
     j.Key(c.spec->event_type);
-    c.spec->log_tx(c.tx, w);
+    (c.spec->log_alert ? c.spec->log_alert : c.spec->log_tx)(c.tx, w);
   }
   if (f) {
     auto app = static_cast<app::Proto>(f->app_proto);

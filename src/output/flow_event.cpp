@@ -30,7 +30,8 @@ void write_ip(EveWriter& w, const char* key, const IpAddr& a) {
 
 }  // namespace
 
-void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface) {
+void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
+                       bool reversed) {
   w.kv("flow_id", f.flow_id);
   if (!in_iface.empty()) w.kv("in_iface", in_iface);
   if (f.vlan_count > 0) {
@@ -40,11 +41,11 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
     for (int i = 0; i < f.vlan_count; ++i) j.Uint(f.vlan[i]);
     j.EndArray();
   }
-  write_ip(w, "src_ip", f.src);
+  write_ip(w, "src_ip", reversed ? f.dst : f.src);
   bool ports = f.proto == ipproto::kTcp || f.proto == ipproto::kUdp || f.proto == ipproto::kSctp;
-  if (ports) w.kv("src_port", f.sp);
-  write_ip(w, "dest_ip", f.dst);
-  if (ports) w.kv("dest_port", f.dp);
+  if (ports) w.kv("src_port", reversed ? f.dp : f.sp);
+  write_ip(w, "dest_ip", reversed ? f.src : f.dst);
+  if (ports) w.kv("dest_port", reversed ? f.sp : f.dp);
   char pbuf[4];
   w.kv("proto", proto_name(f.proto, pbuf));
   if (const EveOutputConfig* cfg = w.config(); cfg && cfg->community_id) {

@@ -8,7 +8,9 @@ namespace ww::output {
 
 // Writes the common header fields of a flow-scoped event (flow_id, in_iface, src/dest,
 // proto, and community_id when the output has it on) after EveWriter::begin().
-void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface);
+// `reversed`: the server is src (an event about a message the server sent).
+void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
+                       bool reversed = false);
 // A complete `flow` event for a flow that ended.
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface);
 // "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number.

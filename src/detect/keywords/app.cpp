@@ -114,6 +114,20 @@ Result<void> dns_opcode(RuleBuilder& b, std::string_view arg) {
   return {};
 }
 
+Result<void> dns_rcode(RuleBuilder& b, std::string_view arg) {
+  auto c = parse_num_cmp(arg, 15);
+  if (!c) return Unexpected{c.error()};
+  add_check(b, "dns.rcode", trim(arg));
+  return {};
+}
+
+Result<void> dns_rrtype(RuleBuilder& b, std::string_view arg) {
+  auto c = parse_num_cmp(arg, 65535);
+  if (!c) return Unexpected{c.error()};
+  add_check(b, "dns.rrtype", trim(arg));
+  return {};
+}
+
 Result<void> tls_version(RuleBuilder& b, std::string_view arg) {
   arg = trim(arg);
   static constexpr std::string_view kNames[] = {"1.0",    "1.1",    "1.2",    "1.3",

@@ -85,6 +85,8 @@ WW_KW(dns_opcode);
 WW_KW(tls_version);
 WW_KW(filesize);
 WW_KW(file_hash_list);
+WW_KW(dns_rcode);
+WW_KW(dns_rrtype);
 WW_KW(filestore);
 WW_KW(stream_size);
 WW_KW(base64_decode);

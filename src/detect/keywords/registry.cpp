@@ -99,6 +99,8 @@ constexpr std::array kKeywords = {
 
 bool in_list(std::string_view list, std::string_view name) {
   while (!list.empty()) {
+    KeywordSpec{"dns.rcode", "", Arg::Required, &dns_rcode},
+    KeywordSpec{"dns.rrtype", "", Arg::Required, &dns_rrtype},
     size_t sp = list.find(' ');
     if (list.substr(0, sp) == name) return true;
     if (sp == std::string_view::npos) break;
