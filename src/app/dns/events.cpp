@@ -1,5 +1,9 @@
-// EVE `dns` object in Suricata 7's version 2 format: "type":"query" for a query, and for a
-// response "type":"answer" with flags, rcode, "answers", "grouped" and "authorities".
+// EVE `dns` object. Version 2 (Suricata 7): "type":"query" for a query, and for a response
+// "type":"answer" with flags, rcode, "answers", "grouped" and "authorities". Version 3
+// (Suricata 8's default, and what its alerts carry): "type":"request"/"response", the header
+// flags in both, every question in "queries", then "answers", "grouped", "authorities" and
+// "additionals".
+#include <atomic>
 #include <cstdio>
 
 #include "app/dns/parser.h"
@@ -42,7 +46,37 @@ void record(output::EveWriter& w, const Message& m, const Record& r) {
       default: w.kv("rdata", m.str(r.rdata)); break;
     }
   }
+  if (r.name_truncated) w.kv_bool("rrname_truncated", true);
   j.EndObject();
+}
+
+// The records of one section as an array named `key` (nothing when the section is empty).
+void section(output::EveWriter& w, const Message& m, Section sec, const char* key) {
+  bool any = false;
+  auto& j = w.begin_raw();
+  for (uint32_t i = 0; i < m.record_count; ++i) {
+    if (m.records[i].section != sec) continue;
+    if (!any) {
+      j.Key(key);
+      j.StartArray();
+      any = true;
+    }
+    record(w, m, m.records[i]);
+  }
+  if (any) j.EndArray();
+}
+
+// Header flags as Suricata writes them: "flags" in hex, then each bit that is set.
+void header_flags(output::EveWriter& w, const Message& m, bool pad) {
+  char hex[5];
+  int n = std::snprintf(hex, sizeof hex, pad ? "%04x" : "%x", m.flags);
+  w.kv("flags", std::string_view(hex, size_t(n)));
+  if (m.flags & 0x8000) w.kv_bool("qr", true);
+  if (m.flags & 0x0400) w.kv_bool("aa", true);
+  if (m.flags & 0x0200) w.kv_bool("tc", true);
+  if (m.flags & 0x0100) w.kv_bool("rd", true);
+  if (m.flags & 0x0080) w.kv_bool("ra", true);
+  if (m.flags & 0x0040) w.kv_bool("z", true);
 }
 
 bool groupable(const Record& r) {
@@ -50,20 +84,54 @@ bool groupable(const Record& r) {
          r.type != rrtype::kSrv;
 }
 
-}  // namespace
-
-void log_tx(const void* p, output::EveWriter& w) noexcept {
-  const auto& m = *static_cast<const Message*>(p);
+// "grouped": rdata of the answers by type, types in order of first appearance.
+void grouped(output::EveWriter& w, const Message& m) {
   auto& j = w.begin_raw();
+  bool any_group = false;
+  for (uint32_t i = 0; i < m.record_count; ++i) {
+    const Record& r = m.records[i];
+    if (!groupable(r)) continue;
+    bool seen = false;
+    for (uint32_t k = 0; k < i && !seen; ++k)
+      seen = groupable(m.records[k]) && m.records[k].type == r.type;
+    if (seen) continue;
+    if (!any_group) {
+      j.Key("grouped");
+      j.StartObject();
+      any_group = true;
+    }
+    char gb[8];
+    std::string_view tn = rrtype_name(r.type, gb);
+    j.Key(tn.data(), rapidjson::SizeType(tn.size()));
+    j.StartArray();
+    for (uint32_t k = i; k < m.record_count; ++k) {
+      const Record& o = m.records[k];
+      if (groupable(o) && o.type == r.type) {
+        std::string_view v = m.str(o.rdata);
+        j.String(v.data(), rapidjson::SizeType(v.size()));
+      }
+    }
+    j.EndArray();
+  }
+  if (any_group) j.EndObject();
+}
+
+// The first question's name and type as version 2 writes them.
+void first_question(output::EveWriter& w, const Message& m) {
+  if (!m.query_count) return;
   char tb[8];
+  w.kv("rrname", m.str(m.queries[0].name));
+  w.kv("rrtype", rrtype_name(m.queries[0].type, tb));
+  if (m.queries[0].truncated) w.kv_bool("rrname_truncated", true);
+}
+
+void log_v2(const Message& m, output::EveWriter& w) {
+  auto& j = w.begin_raw();
   j.StartObject();
   if (!m.response) {
     w.kv("type", std::string_view("query"));
     w.kv("id", uint64_t(m.id));
-    if (m.has_question) {
-      w.kv("rrname", m.str(m.qname));
-      w.kv("rrtype", rrtype_name(m.qtype, tb));
-    }
+    first_question(w, m);
     w.kv("tx_id", m.tx_id);
     if (m.flags & 0x0040) w.kv_bool("z", true);  // reserved bit set (Suricata logs it)
     w.kv("opcode", uint64_t(m.opcode));
@@ -73,70 +141,70 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   w.kv("version", uint64_t(2));
   w.kv("type", std::string_view("answer"));
   w.kv("id", uint64_t(m.id));
-  char hex[5];
-  std::snprintf(hex, sizeof hex, "%04x", m.flags);
-  w.kv("flags", std::string_view(hex, 4));
-  w.kv_bool("qr", true);
-  if (m.flags & 0x0400) w.kv_bool("aa", true);
-  if (m.flags & 0x0200) w.kv_bool("tc", true);
-  if (m.flags & 0x0100) w.kv_bool("rd", true);
-  if (m.flags & 0x0080) w.kv_bool("ra", true);
-  if (m.flags & 0x0040) w.kv_bool("z", true);
+  header_flags(w, m, true);
   w.kv("opcode", uint64_t(m.opcode));
-  if (m.has_question) {
-    w.kv("rrname", m.str(m.qname));
-    w.kv("rrtype", rrtype_name(m.qtype, tb));
-  }
+  first_question(w, m);
   char rb[8];
   w.kv("rcode", rcode_name(m.rcode, rb));
-  bool any_answer = false, any_auth = false;
-  for (uint32_t i = 0; i < m.record_count; ++i) {
-    if (m.records[i].section == Section::Answer) any_answer = true;
-    else any_auth = true;
-  }
-  if (any_answer) {
-    j.Key("answers");
-    j.StartArray();
-    for (uint32_t i = 0; i < m.record_count; ++i)
-      if (m.records[i].section == Section::Answer) record(w, m, m.records[i]);
-    j.EndArray();
-    // "grouped": rdata by type, types in order of first appearance.
-    bool any_group = false;
-    for (uint32_t i = 0; i < m.record_count; ++i) {
-      const Record& r = m.records[i];
-      if (!groupable(r)) continue;
-      bool seen = false;
-      for (uint32_t k = 0; k < i && !seen; ++k)
-        seen = groupable(m.records[k]) && m.records[k].type == r.type;
-      if (seen) continue;
-      if (!any_group) {
-        j.Key("grouped");
-        j.StartObject();
-        any_group = true;
-      }
-      char gb[8];
-      std::string_view tn = rrtype_name(r.type, gb);
-      j.Key(tn.data(), rapidjson::SizeType(tn.size()));
-      j.StartArray();
-      for (uint32_t k = i; k < m.record_count; ++k) {
-        const Record& o = m.records[k];
-        if (groupable(o) && o.type == r.type) {
-          std::string_view v = m.str(o.rdata);
-          j.String(v.data(), rapidjson::SizeType(v.size()));
-        }
-      }
-      j.EndArray();
-    }
-    if (any_group) j.EndObject();
-  }
-  if (any_auth) {
-    j.Key("authorities");
-    j.StartArray();
-    for (uint32_t i = 0; i < m.record_count; ++i)
-      if (m.records[i].section == Section::Authority) record(w, m, m.records[i]);
-    j.EndArray();
-  }
+  section(w, m, Section::Answer, "answers");
+  grouped(w, m);
+  section(w, m, Section::Authority, "authorities");
   j.EndObject();
+}
+
+}  // namespace
+
+void log_v3(const void* p, output::EveWriter& w) noexcept {
+  const auto& m = *static_cast<const Message*>(p);
+  auto& j = w.begin_raw();
+  j.StartObject();
+  w.kv("version", uint64_t(3));
+  w.kv("type", std::string_view(m.response ? "response" : "request"));
+  w.kv("tx_id", m.tx_id);
+  w.kv("id", uint64_t(m.id));
+  header_flags(w, m, false);
+  w.kv("opcode", uint64_t(m.opcode));
+  char rb[8];
+  w.kv("rcode", rcode_name(m.rcode, rb));
+  if (m.query_count) {
+    j.Key("queries");
+    j.StartArray();
+    for (uint32_t i = 0; i < m.query_count; ++i) {
+      const Message::Query& q = m.queries[i];
+      char tb[8];
+      j.StartObject();
+      w.kv("rrname", m.str(q.name));
+      w.kv("rrtype", rrtype_name(q.type, tb));
+      if (q.truncated) w.kv_bool("rrname_truncated", true);
+      j.EndObject();
+    }
+    j.EndArray();
+  }
+  section(w, m, Section::Answer, "answers");
+  grouped(w, m);
+  section(w, m, Section::Authority, "authorities");
+  section(w, m, Section::Additional, "additionals");
+  j.EndObject();
+}
+
+namespace {
+std::atomic<int> g_eve_version{2};
+}  // namespace
+
+void set_eve_version(int version) noexcept {
+  g_eve_version.store(version == 3 ? 3 : 2, std::memory_order_relaxed);
+}
+int eve_version() noexcept { return g_eve_version.load(std::memory_order_relaxed); }
+
+void log_tx(const void* p, output::EveWriter& w) noexcept {
+  if (eve_version() == 3) return log_v3(p, w);
+  log_v2(*static_cast<const Message*>(p), w);
+}
+
+// Version 3 names the sender of a response as src (the packet's direction); version 2 keeps
+// the flow's.
+bool log_reversed(const void*, Direction d) noexcept {
+  return d == Direction::ToClient && eve_version() == 3;
 }
 
 }  // namespace ww::app::dns

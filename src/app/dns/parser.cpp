@@ -59,7 +59,9 @@ namespace {
 enum class NameStatus : uint8_t { Ok, Truncated, Malformed };
 
 // Reads a (possibly compressed) name at `pos` of `msg`; advances `pos` past it in the record.
-// Writes the dotted name into text when `out` is set (nothing kept when it does not fit).
+// Writes the dotted name into the message text when `out` is set (nothing kept when it does
+// not fit); a name over kMaxNameLen is cut there and `*cut` set. Compression pointers may point
+// forward (RFC 1035 does not forbid it): kMaxPointers bounds a loop, kMaxLabels the walk.
 struct NameReader {
   Bytes msg;
   Message* m;          // null: validate only
@@ -69,28 +71,26 @@ struct NameReader {
     if (ctx) ctx->on_anomaly(e);
   }
 
-  NameStatus read(size_t& pos, Text* out) const noexcept {
+  NameStatus read(size_t& pos, Text* out, bool* cut = nullptr) const noexcept {
     size_t p = pos;
-    size_t floor = pos;  // a pointer must point before this: strictly decreasing, no loop
     bool jumped = false;
-    uint32_t pointers = 0;
-    uint32_t total = 0;
-    uint32_t start = m ? m->text_used : 0;
-    bool fits = m != nullptr;
+    uint32_t pointers = 0, labels = 0;
+    uint32_t total = 0;  // dotted length kept so far
+    bool keep = m && out;
+    uint32_t start = keep ? m->text_used : 0;
+    bool fits = keep, over = false;
     for (;;) {
       if (p >= msg.size()) return NameStatus::Truncated;
       uint8_t len = msg[p];
       if ((len & 0xC0) == 0xC0) {
         if (p + 1 >= msg.size()) return NameStatus::Truncated;
-        size_t target = size_t(len & 0x3F) << 8 | msg[p + 1];
         if (!jumped) pos = p + 2;
         jumped = true;
-        if (++pointers > kMaxPointers || target >= floor) {
+        if (++pointers > kMaxPointers) {
           anomaly("dns.infinite_loop");
           return NameStatus::Malformed;
         }
-        floor = target;
-        p = target;
+        p = size_t(len & 0x3F) << 8 | msg[p + 1];
         continue;
       }
       if (len & 0xC0) {
@@ -102,22 +102,35 @@ struct NameReader {
         break;
       }
       if (p + 1 + len > msg.size()) return NameStatus::Truncated;
-      total += len + 1;
-      if (total > 255) {
-        anomaly("dns.name_too_long");
+      if (++labels > kMaxLabels) {
+        anomaly("dns.too_many_labels");
         return NameStatus::Malformed;
       }
-      if (fits) {
-        uint32_t need = len + (m->text_used > start ? 1u : 0u);
-        if (m->text_used + need > kTextBytes) {
+      // The dotted form, cut at kMaxNameLen.
+      uint32_t sep = total ? 1u : 0u;
+      uint32_t take = sep + len;
+      if (total + take > kMaxNameLen) {
+        take = kMaxNameLen - total;
+        over = true;
+      }
+      if (fits && take) {
+        if (m->text_used + take > kTextBytes) {
           fits = false;
         } else {
-          if (m->text_used > start) m->text[m->text_used++] = '.';
-          std::memcpy(m->text + m->text_used, msg.data() + p + 1, len);
-          m->text_used += len;
+          if (sep) m->text[m->text_used++] = '.';
+          std::memcpy(m->text + m->text_used, msg.data() + p + 1, take - sep);
+          m->text_used += take - sep;
         }
       }
+      total += take;
       p += 1 + len;
+    }
+    if (over) {
+      if (cut) *cut = true;
+      if (m && !m->name_too_long) {  // once per message
+        m->name_too_long = true;
+        anomaly("dns.name_too_long");
+      }
     }
     if (out) {
       if (!fits) {
@@ -239,8 +252,8 @@ ProbeResult check(Bytes msg, bool partial) noexcept {
   uint16_t qd = r.u16be(), an = r.u16be(), ns = r.u16be(), ar = r.u16be();
   bool response = flags & 0x8000;
   if (an > 256 || ns > 256 || ar > 256) return ProbeResult::NoMatch;
-  if (qd != 1 && !(qd == 0 && response && an > 0)) return ProbeResult::NoMatch;
-  if (!response && (an > 16 || (flags & 0x000F))) return ProbeResult::NoMatch;  // query rcode 0
+  if (qd == 0 && !(response && an > 0)) return ProbeResult::NoMatch;
+  if (!response && an > 16) return ProbeResult::NoMatch;
   // The first name (question, or answer when there is no question) with its type and class.
   NameReader nr{msg, nullptr, nullptr};
   size_t pos = 12;
@@ -257,11 +270,6 @@ ProbeResult check(Bytes msg, bool partial) noexcept {
   if (c != 1 && c != 3 && c != 4 && c != 254 && c != 255) return ProbeResult::NoMatch;
   return ProbeResult::Match;
 }
-
-struct Pending {
-  uint16_t id;
-  uint64_t tx_id;
-};
 
 class DnsParser final : public Parser {
  public:
@@ -297,32 +305,14 @@ class DnsParser final : public Parser {
  private:
   void message(Direction d, Bytes b, ParseContext& ctx) noexcept {
     if (!decode(b, msg_, &ctx)) return;
-    uint64_t tx_id;
-    if (!msg_.response) {
-      tx_id = next_tx_++;
-      pending_[pending_next_ % kMaxPendingQueries] = Pending{msg_.id, tx_id};
-      ++pending_next_;
-    } else {
-      tx_id = UINT64_MAX;
-      uint32_t n = pending_next_ < kMaxPendingQueries ? pending_next_ : kMaxPendingQueries;
-      for (uint32_t i = 0; i < n; ++i) {
-        Pending& p = pending_[(pending_next_ - 1 - i) % kMaxPendingQueries];
-        if (p.id == msg_.id && p.tx_id != UINT64_MAX) {
-          tx_id = p.tx_id;
-          p.tx_id = UINT64_MAX;
-          break;
-        }
-      }
-      if (tx_id == UINT64_MAX) tx_id = next_tx_++;
-    }
-    msg_.tx_id = tx_id;
-    ctx.on_transaction(&msg_, tx_id, d);
+    // Each message is a transaction of its own, as in Suricata (a query and its answer are
+    // two: the answer is not paired with its query by id).
+    msg_.tx_id = next_tx_++;
+    ctx.on_transaction(&msg_, msg_.tx_id, d);
   }
 
   bool tcp_;
   Message msg_;
-  Pending pending_[kMaxPendingQueries] = {};
-  uint32_t pending_next_ = 0;
   uint64_t next_tx_ = 0;
 };
 
@@ -356,34 +346,31 @@ bool decode(Bytes b, Message& m, ParseContext* ctx) noexcept {
   if (m.flags & 0x0040) anomaly("dns.z_flag_set");
   NameReader nr{b, &m, ctx};
   size_t pos = 12;
-  if (m.counts[0] > kMaxQuestions) {
-    anomaly("dns.too_many_questions");
-    return false;
-  }
+  if (m.counts[0] > kMaxQuestions) anomaly("dns.too_many_questions");  // the first are kept
   for (uint32_t i = 0; i < m.counts[0]; ++i) {
-    Text name;
-    NameStatus st = nr.read(pos, i == 0 ? &name : nullptr);
+    Message::Query q;
+    bool keep = i < kMaxQuestions;
+    NameStatus st = nr.read(pos, keep ? &q.name : nullptr, &q.truncated);
     if (st != NameStatus::Ok || pos + 4 > b.size()) {
       if (st != NameStatus::Malformed) anomaly("dns.malformed_data");
-      // A bad later question: the first one still names the transaction (as tshark shows it).
+      // A bad later question: the first ones still name the transaction (as tshark shows it).
       m.records_dropped = i > 0;
       return i > 0;
     }
-    if (i == 0) {
-      m.has_question = true;
-      m.qname = name;
-      m.qtype = uint16_t(b[pos] << 8 | b[pos + 1]);
-      m.qclass = uint16_t(b[pos + 2] << 8 | b[pos + 3]);
-    }
+    q.type = uint16_t(b[pos] << 8 | b[pos + 1]);
+    q.cls = uint16_t(b[pos + 2] << 8 | b[pos + 3]);
+    if (keep) m.queries[m.query_count++] = q;
+    else m.records_dropped = true;
     pos += 4;
   }
-  uint32_t rrs = uint32_t(m.counts[1]) + m.counts[2];
+  uint32_t an = m.counts[1], ns = m.counts[2];
+  uint32_t rrs = an + ns + m.counts[3];
   for (uint32_t i = 0; i < rrs; ++i) {
     Record rec;
-    rec.section = i < m.counts[1] ? Section::Answer : Section::Authority;
+    rec.section = i < an ? Section::Answer : i < an + ns ? Section::Authority : Section::Additional;
     bool keep = m.record_count < kMaxRecords;
     uint32_t mark = m.text_used;
-    NameStatus st = nr.read(pos, keep ? &rec.name : nullptr);
+    NameStatus st = nr.read(pos, keep ? &rec.name : nullptr, &rec.name_truncated);
     if (st != NameStatus::Ok || pos + 10 > b.size()) {
       if (st != NameStatus::Malformed) anomaly("dns.malformed_data");
       m.records_dropped = true;
@@ -430,10 +417,15 @@ ProbeResult probe(Direction d, Bytes first) noexcept {
 }
 
 void log_tx(const void* tx, output::EveWriter& w) noexcept;
+void log_v3(const void* tx, output::EveWriter& w) noexcept;
+bool log_reversed(const void* tx, Direction d) noexcept;
 void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+bool check(const void* tx, Direction d, std::string_view keyword,
+           std::string_view value) noexcept;
 
 const ParserSpec kSpec = {
-    Proto::Dns, true, true, {53, 5353, 0, 0}, &probe, &create, "dns", &log_tx, &buffers,
+    Proto::Dns, true,    true,   {53, 5353, 0, 0}, &probe,  &create,       "dns", &log_tx,
+    &buffers,   /*tx_both_dirs=*/false, Proto::Unknown, nullptr, &check, &log_v3, &log_reversed,
 };
 
 }  // namespace ww::app::dns

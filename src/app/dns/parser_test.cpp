@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,11 @@
 #include "detect/match.h"
 
 namespace ww::app::dns {
+
+bool check(const void* tx, Direction d, std::string_view keyword,
+           std::string_view value) noexcept;
+void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+
 namespace {
 
 using test::Harness;
@@ -115,7 +121,7 @@ TEST(DnsParser, UdpQueryAndAnswer) {
   EXPECT_EQ(static_cast<Proto>(c.h.f.app_proto), Proto::Dns);
   ASSERT_EQ(c.txs.size(), 2u);
   EXPECT_EQ(c.txs[0], std::make_pair(uint64_t(0), false));
-  EXPECT_EQ(c.txs[1], std::make_pair(uint64_t(0), true));  // paired by id
+  EXPECT_EQ(c.txs[1], std::make_pair(uint64_t(1), true));  // its own transaction (Suricata)
   ASSERT_EQ(c.queries.size(), 1u);
   EXPECT_EQ(c.queries[0], "www.example.com");
   std::string eve = c.all();
@@ -180,6 +186,116 @@ TEST(DnsParser, TruncatedMessages) {
   c.h.data(kTs, Bytes(f).first(f.size() - 3));
   c.h.end();
   EXPECT_TRUE(c.txs.empty());
+}
+
+// Version 3 (Suricata 8): "request"/"response", header flags in both, every question, the
+// response's records by section; the response names its sender as src.
+TEST(DnsParser, EveVersion3) {
+  set_eve_version(3);
+  Conn c(ipproto::kUdp);
+  B rsp = response();
+  rsp[11] = 1;  // ARCOUNT 1: an additional A record
+  rsp.insert(rsp.end(), {0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 9, 0, 4, 192, 0, 2, 9});
+  c.h.datagram(kTs, kQuery);
+  c.h.datagram(kTc, rsp);
+  std::string eve = c.all();
+  set_eve_version(2);
+  EXPECT_NE(eve.find("\"dns\":{\"version\":3,\"type\":\"request\",\"tx_id\":0,\"id\":4660,"
+                     "\"flags\":\"100\",\"rd\":true,\"opcode\":0,\"rcode\":\"NOERROR\","
+                     "\"queries\":[{\"rrname\":\"www.example.com\",\"rrtype\":\"A\"}]}"),
+            std::string::npos)
+      << eve;
+  EXPECT_NE(eve.find("\"dns\":{\"version\":3,\"type\":\"response\",\"tx_id\":1,\"id\":4660,"
+                     "\"flags\":\"8180\",\"qr\":true,\"rd\":true,\"ra\":true,\"opcode\":0,"
+                     "\"rcode\":\"NOERROR\",\"queries\":[{\"rrname\":\"www.example.com\","
+                     "\"rrtype\":\"A\"}],\"answers\":[{\"rrname\":\"www.example.com\","
+                     "\"rrtype\":\"CNAME\""),
+            std::string::npos)
+      << eve;
+  EXPECT_NE(eve.find("\"additionals\":[{\"rrname\":\"www.example.com\",\"rrtype\":\"A\","
+                     "\"ttl\":9,\"rdata\":\"192.0.2.9\"}]}"),
+            std::string::npos)
+      << eve;
+  // The response's event: the server is src; the request's: the client.
+  EXPECT_NE(eve.find("\"src_port\":53,\"dest_ip\""), std::string::npos) << eve;
+  EXPECT_NE(eve.find("\"src_port\":40000,\"dest_ip\""), std::string::npos) << eve;
+}
+
+// Rule buffers (multi-buffers: one instance per name) and the value keywords.
+TEST(DnsParser, BuffersAndChecks) {
+  Message m;
+  char text[kTextBytes];
+  m.text = text;
+  ASSERT_TRUE(decode(response(), m, nullptr));
+  detect::InspectBuffers b;
+  buffers(&m, kTc, b);
+  auto all = [&](detect::BufferId id) {
+    std::vector<std::string> out;
+    for (const Bytes* x = b.get(id); x; x = b.next(id, *x)) out.emplace_back(as_sv(*x));
+    return out;
+  };
+  using detect::BufferId;
+  EXPECT_TRUE(all(BufferId::DnsQuery).empty());  // a query's only
+  EXPECT_EQ(all(BufferId::DnsQueriesRrname), std::vector<std::string>{"www.example.com"});
+  EXPECT_EQ(all(BufferId::DnsAnswersRrname).size(), 7u);
+  EXPECT_EQ(all(BufferId::DnsAuthoritiesRrname), std::vector<std::string>{"example.com"});
+  auto rsp = all(BufferId::DnsResponseRrname);
+  for (const char* n : {"www.example.com", "web.example.com", "mail.example.com",
+                        "srv.example.com", "ns.example.com", "host.example.com"})
+    EXPECT_NE(std::find(rsp.begin(), rsp.end(), n), rsp.end()) << n;
+  EXPECT_TRUE(check(&m, kTc, "dns.rcode", "0"));
+  EXPECT_FALSE(check(&m, kTc, "dns.rcode", "3"));
+  EXPECT_TRUE(check(&m, kTc, "dns.rrtype", "6"));  // the SOA authority
+  EXPECT_TRUE(check(&m, kTc, "dns.rrtype", "!2"));
+  EXPECT_TRUE(check(&m, kTc, "dns.opcode", "0"));
+  detect::InspectBuffers q;
+  Message mq;
+  char qt[kTextBytes];
+  mq.text = qt;
+  ASSERT_TRUE(decode(kQuery, mq, nullptr));
+  buffers(&mq, kTs, q);
+  ASSERT_NE(q.get(BufferId::DnsQuery), nullptr);
+  EXPECT_EQ(q.get(BufferId::DnsResponseRrname), nullptr);
+  EXPECT_FALSE(check(&mq, kTs, "dns.rrtype", "5"));
+}
+
+// A first question whose name is a pointer forward to the second's (RFC 1035 does not forbid
+// it; Suricata accepts it).
+TEST(DnsParser, ForwardPointer) {
+  B m = {0x8e, 0x04, 0x01, 0x00, 0, 2, 0, 0, 0, 0, 0, 0,
+         0xC0, 18, 0, 1, 0, 1,  // QNAME -> offset 18
+         3, 'f', 'o', 'o', 3, 'n', 'e', 't', 0, 0, 1, 0, 1};
+  Message msg;
+  char text[kTextBytes];
+  msg.text = text;
+  ASSERT_TRUE(decode(m, msg, nullptr));
+  ASSERT_EQ(msg.query_count, 2u);
+  EXPECT_EQ(msg.str(msg.queries[0].name), "foo.net");
+  EXPECT_EQ(msg.str(msg.queries[1].name), "foo.net");
+  EXPECT_EQ(probe(kTs, m), ProbeResult::Match);
+}
+
+// A name longer than kMaxNameLen (pointers make it possible) is cut there and flagged.
+TEST(DnsParser, LongNameCut) {
+  B m = {0, 1, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  // 20 labels of 63 'a' then the root: 20 * 64 - 1 = 1279 characters.
+  for (int i = 0; i < 20; ++i) {
+    m.push_back(63);
+    m.insert(m.end(), 63, 'a');
+  }
+  m.insert(m.end(), {0, 0, 16, 0, 1});
+  Conn c(ipproto::kUdp);
+  c.h.datagram(kTs, kQuery);
+  c.h.datagram(kTs, m);
+  Message msg;
+  char text[kTextBytes];
+  msg.text = text;
+  ASSERT_TRUE(decode(m, msg, nullptr));
+  EXPECT_EQ(msg.queries[0].name.len, kMaxNameLen);
+  EXPECT_TRUE(msg.queries[0].truncated);
+  std::string eve = c.all();
+  EXPECT_NE(eve.find("\"rrname_truncated\":true"), std::string::npos) << eve;
+  EXPECT_NE(eve.find("\"event\":\"name_too_long\""), std::string::npos) << eve;
 }
 
 TEST(DnsParser, PointerLoopAndLongLabel) {
