@@ -244,14 +244,31 @@ void SmtpParser::emit(ParseContext& ctx) noexcept {
   tx_.file_data = fdata_;
   tx_.file_data_len = fdata_len_;
   tx_open_ = false;
+  awaiting_ = false;
   ctx.on_transaction(&tx_, next_tx_++, Direction::ToServer);
+}
+
+// A command waits for its reply. RFC 2920 3.1: DATA and STARTTLS end a group of pipelined
+// commands; another command queued behind one of them is Suricata's invalid pipelined sequence.
+void SmtpParser::push(Cmd c, ParseContext& ctx) noexcept {
+  if (cmd_count_) {
+    Cmd last = cmds_[(cmd_head_ + cmd_count_ - 1) % kMaxPending];
+    if (last == Cmd::Data || last == Cmd::StartTls)
+      ctx.on_anomaly("smtp.INVALID_PIPELINED_SEQUENCE");
+  }
+  if (cmd_count_ == kMaxPending) return;  // no slot: its reply will not be matched
+  cmds_[(cmd_head_ + cmd_count_) % kMaxPending] = c;
+  ++cmd_count_;
 }
 
 void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexcept {
   if (client_ == Client::Auth) {
     // RFC 4954 4: base64 responses (or "*") until the server's final reply. A line with a
     // space or a colon cannot be base64: the client went on (reply not seen yet).
-    if (l.find_first_of(" :") == l.npos) return;
+    if (l.find_first_of(" :") == l.npos) {
+      push(Cmd::Other, ctx);  // answered by the next 334 or the final reply
+      return;
+    }
     client_ = Client::Command;
     auth_pending_ = false;
   }
@@ -259,23 +276,45 @@ void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexce
   std::string_view verb = l.substr(0, sp);
   std::string_view arg = sp == l.npos ? std::string_view{} : trim(l.substr(sp + 1));
   if (verb.empty()) return;
-  // As Suricata 7: a command opens a transaction when none is open (the first one of the
-  // session, or the first after a message was completed), carrying the session's HELO.
-  if (!tx_open_) start_tx();
+  bool quit = iequals(verb, "QUIT"), rset = iequals(verb, "RSET");
+  // A command after the end of a message whose reply has not come yet (pipelined): the
+  // message is reported now. QUIT and RSET open no transaction (Suricata 8.0.7: no trailing
+  // HELO-only transaction); any other command opens one carrying the session's HELO.
+  if (!quit && !rset) {
+    if (awaiting_) emit(ctx);
+    if (!tx_open_) start_tx();
+  }
+  // Whether the transaction holds a mail transaction that RSET or a new HELO abandons.
+  auto holds_mail = [&] {
+    return tx_open_ && !awaiting_ &&
+           (!tx_.mail_from.empty() || tx_.rcpt_to.count || tx_.has_data || tx_.bdat ||
+            !tx_.auth_mechanism.empty() || tx_.starttls);
+  };
   if (iequals(verb, "EHLO") || iequals(verb, "HELO")) {
-    helo_.assign(arg);
-    tx_.helo.assign(arg);
+    push(Cmd::Other, ctx);
+    if (!helo_.empty()) {
+      // Suricata keeps the first HELO and flags the second; RFC 5321 4.1.4: the new HELO
+      // resets the session as RSET does (the abandoned envelope is reported on its own).
+      ctx.on_anomaly("smtp.DUPLICATE_FIELDS");
+      if (holds_mail()) emit(ctx);
+    } else {
+      helo_.assign(arg);
+      tx_.helo.assign(arg);
+    }
   } else if (iequals(verb, "MAIL")) {
-    if (tx_open_ && (!tx_.mail_from.empty() || tx_.has_data)) emit(ctx);
-    if (!tx_open_) start_tx();
-    tx_.mail_from.assign(path_arg(arg));
+    push(Cmd::Other, ctx);
+    if (!tx_.mail_from.empty())
+      ctx.on_anomaly("smtp.DUPLICATE_FIELDS");  // the first sender is kept
+    else
+      tx_.mail_from.assign(path_arg(arg));
   } else if (iequals(verb, "RCPT")) {
-    if (!tx_open_) start_tx();
+    push(Cmd::Other, ctx);
     tx_.rcpt_to.add(path_arg(arg));
   } else if (iequals(verb, "DATA")) {
-    if (!tx_open_) start_tx();
+    push(Cmd::Data, ctx);
     tx_.has_data = true;
-    client_ = Client::Data;
+    client_ = Client::Data;  // without waiting for 354: a one-sided capture is read too
+    data_seen_ = false;
     mime_ = Mime::Headers;
     top_ = true;
     part_ = Part{};
@@ -283,39 +322,52 @@ void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexce
     hdr_.clear();
     depth_ = 0;
   } else if (iequals(verb, "BDAT")) {
-    if (!tx_open_) start_tx();
-    tx_.has_data = true;
+    // RFC 3030 2: "BDAT" SP chunk-size [SP "LAST"]. Anything else is rejected by the server:
+    // Suricata's INVALID_BDAT, the command still waits for its (error) reply.
     uint64_t n = 0;
     size_t i = 0;
     for (; i < arg.size() && arg[i] >= '0' && arg[i] <= '9' && n < (1ull << 40); ++i)
       n = n * 10 + uint64_t(arg[i] - '0');
+    std::string_view tail = trim(arg.substr(i));
+    bool last = iequals(tail, "LAST");
+    if (i == 0 || (i < arg.size() && arg[i] != ' ' && arg[i] != '\t') ||
+        (!tail.empty() && !last)) {
+      ctx.on_anomaly("smtp.INVALID_BDAT");
+      push(Cmd::Other, ctx);
+      return;
+    }
+    push(last ? Cmd::BdatLast : Cmd::Other, ctx);
+    tx_.bdat = true;
     bdat_left_ = n;
-    bdat_last_ = ifind(arg, "LAST") != arg.npos;
+    bdat_last_ = last;
     if (n)
       client_ = Client::Bdat;
-    else if (bdat_last_)
+    else if (last)
       end_data(ctx);
-  } else if (iequals(verb, "QUIT")) {
-    emit(ctx);  // the session ends: what it holds is reported (HELO at least)
-  } else if (iequals(verb, "RSET")) {
+  } else if (quit) {
+    push(Cmd::Other, ctx);
+    if (!awaiting_) emit(ctx);  // the session ends: what it holds is reported
+  } else if (rset) {
+    push(Cmd::Other, ctx);
     // RFC 5321 4.1.1.5: the mail transaction is abandoned; a bare RSET opens nothing new.
-    if (!tx_.mail_from.empty() || tx_.has_data || !tx_.auth_mechanism.empty() || tx_.starttls)
-      emit(ctx);
+    if (holds_mail()) emit(ctx);
   } else if (iequals(verb, "STARTTLS")) {
     // RFC 3207: TLS starts after the server's 220; the client sends nothing else before.
+    push(Cmd::StartTls, ctx);
     starttls_sent_ = true;
     client_ = Client::Tls;
-    if (!tx_open_) start_tx();
     tx_.starttls = true;
   } else if (iequals(verb, "AUTH")) {
+    push(Cmd::Other, ctx);
     std::string_view mech = arg.substr(0, arg.find(' '));
-    if (!tx_open_) start_tx();
     tx_.auth_mechanism.clear();
     for (char c : mech) tx_.auth_mechanism.push(c >= 'a' && c <= 'z' ? char(c - 32) : c);
     if (iequals(mech, "PLAIN") || iequals(mech, "LOGIN"))
       ctx.on_anomaly("smtp.cleartext_auth");
     client_ = Client::Auth;
     auth_pending_ = true;
+  } else {
+    push(Cmd::Other, ctx);
   }
 }
 
@@ -324,7 +376,14 @@ void SmtpParser::server_line(std::string_view l, ParseContext& ctx) noexcept {
   if (l.size() < 3 || l[0] < '1' || l[0] > '5') return;
   if (l.size() > 3 && l[3] == '-') return;
   uint16_t code = uint16_t((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0'));
-  if (starttls_sent_) {
+  // The oldest command waiting answers this reply; none: the greeting (or an unmatched reply).
+  bool matched = cmd_count_ > 0;
+  Cmd cmd = matched ? cmds_[cmd_head_] : Cmd::Other;
+  if (matched) {
+    cmd_head_ = uint8_t((cmd_head_ + 1) % kMaxPending);
+    --cmd_count_;
+  }
+  if (starttls_sent_ && (cmd == Cmd::StartTls || !matched)) {
     starttls_sent_ = false;
     if (code == 220) {
       server_tls_ = true;
@@ -334,6 +393,17 @@ void SmtpParser::server_line(std::string_view l, ParseContext& ctx) noexcept {
     client_ = Client::Command;  // refused: the session goes on in the clear
     if (tx_open_) tx_.starttls = false;
   }
+  if (matched && cmd == Cmd::Data && code != 354) {
+    // RFC 5321 4.1.1.4: the data is refused. Nothing sent yet: the client goes on with
+    // commands, the transaction has no message.
+    ctx.on_anomaly("smtp.DATA_COMMAND_REJECTED");
+    if (client_ == Client::Data && !data_seen_) {
+      client_ = Client::Command;
+      tx_.has_data = false;
+    }
+  }
+  // Suricata 8.0.7: a message is complete with the server's reply to its end of data.
+  if (matched && (cmd == Cmd::DataEnd || cmd == Cmd::BdatLast) && awaiting_) emit(ctx);
   if (auth_pending_ && code != 334) {
     auth_pending_ = false;
     if (client_ == Client::Auth) client_ = Client::Command;
@@ -359,7 +429,10 @@ void SmtpParser::finish(Direction d, ParseContext& ctx) noexcept {
     file_end(FileEnd::Truncated, ctx);
     client_ = Client::Command;
   }
-  emit(ctx);
+  if (d == Direction::ToServer) client_done_ = true;
+  // The server closing first (a 521 and FIN) does not end the client's side: commands it
+  // pipelined still come. The transaction is reported once the client is done too.
+  if (client_done_ || client_ == Client::Dead) emit(ctx);
   close_pending(ctx);
 }
 
@@ -367,6 +440,7 @@ void SmtpParser::finish(Direction d, ParseContext& ctx) noexcept {
 // `partial`: the piece has no line end yet; `cont`: it continues a piece passed before.
 void SmtpParser::data_line(std::string_view l, bool partial, bool cont,
                            ParseContext& ctx) noexcept {
+  data_seen_ = true;
   if (!cont && !partial && l == ".") {
     end_data(ctx);
     return;
@@ -382,10 +456,11 @@ void SmtpParser::end_data(ParseContext& ctx) noexcept {
   }
   file_end(FileEnd::Complete, ctx);
   tx_.data_done = true;
+  if (client_ == Client::Data) push(Cmd::DataEnd, ctx);  // BDAT LAST waits as its command
   client_ = Client::Command;
-  // The transaction is complete at the end of its data (Suricata 7: not deferred to the
-  // server's reply); the next command opens a new one.
-  emit(ctx);
+  // Suricata 8.0.7: the transaction is complete with the server's reply to the end of data
+  // (server_line), or with the next command if the client does not wait for that reply.
+  awaiting_ = true;
 }
 
 void SmtpParser::mime_line(std::string_view l, bool partial, bool cont,

@@ -5,7 +5,10 @@
 // (RFC 5321 4.5.2) through a line-based MIME walker: top-level headers (From, To, Cc, Subject,
 // Message-ID, Date, X-Mailer, with folding), multipart bodies (boundary stack), parts with a
 // file name handed to file extraction after base64 or quoted-printable decoding.
-// One Tx per mail transaction (MAIL FROM .. end of DATA, or RSET/QUIT/next MAIL/finish).
+// One Tx per mail transaction (HELO/MAIL FROM .. end of DATA), reported at the server's reply
+// to the end of data (Suricata 8.0.7), or at RSET, a new HELO/EHLO, QUIT, the next command
+// after the end of data, or the end of the flow. Commands wait for their replies in a bounded
+// queue (Suricata's reply matching: pipelined commands, the reply that completes a message).
 // STARTTLS: the parser notes it and stops reading both directions once the server accepted it.
 // AUTH: the mechanism is noted; PLAIN and LOGIN in the clear are smtp.cleartext_auth; the
 // credentials lines that follow are skipped and never kept.
@@ -32,6 +35,7 @@ inline constexpr size_t kMaxAttachments = 16;
 inline constexpr size_t kMaxDepth = 4;
 inline constexpr size_t kMaxFilename = 255;  // longer names are cut: smtp.MIME_LONG_FILENAME
 inline constexpr size_t kMaxBoundary = 254;  // longer boundaries: smtp.MIME_LONG_BOUNDARY
+inline constexpr size_t kMaxPending = 64;    // commands waiting for their reply (pipelining)
 // Decoded attachment bytes of a transaction kept for the file.data rule buffer (Suricata's
 // SMTP file inspection); from the flow arena, once per flow, on the first attachment byte.
 inline constexpr size_t kFileInspect = 64 * 1024;
@@ -43,7 +47,8 @@ struct Tx {
   Str helo;
   Str mail_from;
   tls::BoundedList<2048, kMaxRcpt> rcpt_to;
-  bool has_data = false;   // DATA/BDAT seen
+  bool has_data = false;   // DATA seen (BDAT content is not MIME-parsed: no email object)
+  bool bdat = false;       // BDAT seen
   bool data_done = false;  // the end-of-data line was seen
   bool body_started = false;  // the message's header block ended
   bool mime_error = false;    // the MIME structure could not be followed (email.status)
@@ -70,6 +75,8 @@ class SmtpParser final : public Parser {
   enum class Client : uint8_t { Command, Auth, Data, Bdat, Tls, Dead };
   enum class Mime : uint8_t { Headers, Body };
   enum class Enc : uint8_t { Plain, Base64, Qp };
+  // What a queued command is, for the reply that answers it.
+  enum class Cmd : uint8_t { Other, Data, DataEnd, BdatLast, StartTls };
   struct Line {
     char buf[kMaxLine];
     uint32_t len = 0;
@@ -95,6 +102,7 @@ class SmtpParser final : public Parser {
   ParseResult parse_chunk(Direction d, Bytes data, ParseContext& ctx) noexcept;
   void end_data(ParseContext& ctx) noexcept;
   void start_tx() noexcept;
+  void push(Cmd c, ParseContext& ctx) noexcept;
   void emit(ParseContext& ctx) noexcept;
   void out(const uint8_t* p, size_t n, ParseContext& ctx) noexcept;
   void out_flush(ParseContext& ctx) noexcept;
@@ -105,11 +113,17 @@ class SmtpParser final : public Parser {
   bool starttls_sent_ = false;
   bool changed_ = false;  // the app layer switched the flow to TLS after STARTTLS
   bool auth_pending_ = false;
+  bool client_done_ = false;  // finish(ToServer) came
   uint64_t bdat_left_ = 0;
   bool bdat_last_ = false;
   Str helo_;
   Tx tx_;
   bool tx_open_ = false;
+  bool awaiting_ = false;  // tx_'s message ended: reported at the server's reply to it
+  bool data_seen_ = false;  // a body line came since DATA (a rejected DATA goes back)
+  Cmd cmds_[kMaxPending] = {};  // commands sent and not answered yet, oldest at cmd_head_
+  uint8_t cmd_head_ = 0;
+  uint8_t cmd_count_ = 0;
   uint64_t next_tx_ = 0;
   // MIME
   Mime mime_ = Mime::Headers;

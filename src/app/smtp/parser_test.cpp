@@ -190,7 +190,8 @@ TEST(SmtpParser, AuthStartTlsTruncated) {
   ASSERT_EQ(c->txs.size(), 1u);
   EXPECT_EQ(c->txs[0].auth_mechanism.view(), "LOGIN");
   // RFC 3207: after 220 to STARTTLS nothing more is parsed.
-  std::vector<Msg> t = {{C, "EHLO ws\r\n"}, {C, "STARTTLS\r\n"}, {S, "220 go ahead\r\n"},
+  std::vector<Msg> t = {{C, "EHLO ws\r\n"}, {S, "250 ws\r\n"}, {C, "STARTTLS\r\n"},
+                        {S, "220 go ahead\r\n"},
                         {C, "\x16\x03\x01\x02\x00MAIL FROM:<x@y>\r\n"}, {S, "\x16\x03\x03junk\r\n"}};
   c = run(t);
   ASSERT_EQ(c->txs.size(), 1u);
@@ -238,27 +239,127 @@ TEST(SmtpParser, GarbageAndLimits) {
   EXPECT_TRUE(c->has("smtp.mime_too_deep"));
 }
 
-// Suricata 7: the transaction is complete at the end of its data (reported then, before the
-// server's reply), and a command after it opens a new one that keeps the session's HELO.
-TEST(SmtpParser, TxReportedAtEndOfDataThenQuitTx) {
+// Suricata 8.0.7: the transaction is complete with the server's reply to its end of data, and
+// QUIT opens no transaction of its own (no trailing HELO-only transaction).
+TEST(SmtpParser, TxReportedAtReplyToEndOfData) {
   Ctx c;
   Parser* p = create(c);
   auto feed = [&](Direction d, std::string_view s) {
     p->parse(d, Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), c);
   };
-  feed(C, "HELO linuxbox\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
-  feed(C, "Subject: x\r\n\r\nbody\r\n");
-  EXPECT_TRUE(c.txs.empty());
-  feed(C, ".\r\n");
-  ASSERT_EQ(c.txs.size(), 1u);  // at the end-of-data line, before "250"
-  EXPECT_TRUE(c.txs[0].data_done);
+  feed(S, "220 linuxbox SMTP ready\r\n");
+  feed(C, "HELO linuxbox\r\n");
   feed(S, "250 OK\r\n");
+  feed(C, "MAIL FROM:<a@b>\r\n");
+  feed(S, "250 OK\r\n");
+  feed(C, "RCPT TO:<c@d>\r\n");
+  feed(S, "250 OK\r\n");
+  feed(C, "DATA\r\n");
+  feed(S, "354 go\r\n");
+  feed(C, "Subject: x\r\n\r\nbody\r\n");
+  feed(C, ".\r\n");
+  EXPECT_TRUE(c.txs.empty());  // waits for the reply
+  feed(S, "250 OK\r\n");
+  ASSERT_EQ(c.txs.size(), 1u);
+  EXPECT_TRUE(c.txs[0].data_done);
+  EXPECT_EQ(c.txs[0].helo.view(), "linuxbox");
   feed(C, "QUIT\r\n");
-  ASSERT_EQ(c.txs.size(), 2u);
-  EXPECT_EQ(c.txs[1].helo.view(), "linuxbox");
-  EXPECT_FALSE(c.txs[1].has_data);
+  feed(S, "221 bye\r\n");
+  p->finish(S, c);
   p->finish(C, c);
-  EXPECT_EQ(c.txs.size(), 2u);
+  EXPECT_EQ(c.txs.size(), 1u);
+  EXPECT_TRUE(c.anomalies.empty());
+}
+
+// A client that does not wait for the reply to its message (pipelining, or a server that is
+// gone): the next MAIL reports the message; the server closing first does not end the client's
+// side. A DATA with more commands behind it is Suricata's INVALID_PIPELINED_SEQUENCE.
+TEST(SmtpParser, PipelinedMessagesAndServerClosingFirst) {
+  Ctx c;
+  Parser* p = create(c);
+  auto feed = [&](Direction d, std::string_view s) {
+    p->parse(d, Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), c);
+  };
+  feed(S, "220 mx ESMTP\r\n");
+  feed(C, "EHLO ws\r\n");
+  feed(S, "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+  feed(C, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 5 LAST\r\nhello");
+  feed(S, "421 closing\r\n");
+  p->finish(S, c);  // the server left: nothing reported yet
+  EXPECT_TRUE(c.txs.empty());
+  feed(C, "MAIL FROM:<e@f>\r\nRCPT TO:<g@h>\r\nDATA\r\nFrom: e@f\r\n\r\nhi\r\n.\r\n");
+  ASSERT_EQ(c.txs.size(), 1u);  // the BDAT message, at the next MAIL
+  EXPECT_EQ(c.txs[0].mail_from.view(), "<a@b>");
+  EXPECT_TRUE(c.txs[0].bdat);
+  EXPECT_FALSE(c.txs[0].has_data);  // BDAT content is not MIME-parsed: no email object
+  EXPECT_EQ(eve(c.txs[0]).find("\"email\""), std::string::npos);
+  p->finish(C, c);
+  ASSERT_EQ(c.txs.size(), 2u);
+  EXPECT_EQ(c.txs[1].mail_from.view(), "<e@f>");
+  EXPECT_EQ(c.txs[1].from.view(), "e@f");
+  EXPECT_TRUE(c.txs[1].data_done);
+  EXPECT_EQ(c.anomalies, std::vector<std::string>{"smtp.INVALID_PIPELINED_SEQUENCE"});
+}
+
+// RFC 5321 4.1.4: a HELO/EHLO in the session resets it as RSET does; Suricata flags the second
+// HELO (DUPLICATE_FIELDS) and keeps the first.
+TEST(SmtpParser, HeloMidSessionResetsTheEnvelope) {
+  auto c = run({{S, "220 mx ESMTP\r\n"}, {C, "HELO client\r\n"}, {S, "250 mx\r\n"},
+                {C, "MAIL FROM:<alice@x>\r\n"}, {S, "250 ok\r\n"},
+                {C, "RCPT TO:<bob@x>\r\n"}, {S, "250 ok\r\n"},
+                {C, "EHLO other\r\n"}, {S, "250-mx\r\n250 8BITMIME\r\n"},
+                {C, "MAIL FROM:<bob@x>\r\n"}, {S, "250 ok\r\n"},
+                {C, "RCPT TO:<alice@x>\r\n"}, {S, "250 ok\r\n"},
+                {C, "DATA\r\n"}, {S, "354 go\r\n"},
+                {C, "From: bob@x\r\n\r\nhi\r\n.\r\n"}, {S, "250 queued\r\n"},
+                {C, "QUIT\r\n"}, {S, "221 bye\r\n"}});
+  ASSERT_EQ(c->txs.size(), 2u);
+  EXPECT_EQ(c->txs[0].mail_from.view(), "<alice@x>");
+  EXPECT_EQ(c->txs[0].rcpt_to.count, 1);
+  EXPECT_FALSE(c->txs[0].has_data);
+  EXPECT_EQ(c->txs[1].mail_from.view(), "<bob@x>");
+  EXPECT_EQ(c->txs[1].helo.view(), "client");
+  EXPECT_EQ(c->txs[1].from.view(), "bob@x");
+  EXPECT_EQ(c->anomalies, std::vector<std::string>{"smtp.DUPLICATE_FIELDS"});
+}
+
+// RFC 3030 2: a BDAT without a valid size [LAST] is INVALID_BDAT and reads no chunk, but waits
+// for its reply like any command: the replies that follow stay matched (no DATA rejection).
+// BDAT 0 LAST ends the message at once; its reply completes it.
+TEST(SmtpParser, BdatSyntaxAndReplyQueue) {
+  auto c = run({{S, "220 mx ESMTP\r\n"}, {C, "EHLO client\r\n"},
+                {S, "250-mx\r\n250 CHUNKING\r\n"},
+                {C, "BDAT 5 X\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n"},
+                {S, "501 5.5.4 Syntax\r\n250 ok\r\n250 ok\r\n354 go\r\n"},
+                {C, "From: a@x\r\n\r\nhi\r\n.\r\n"}, {S, "250 queued\r\n"},
+                {C, "MAIL FROM:<c@x>\r\n"}, {S, "250 ok\r\n"}, {C, "BDAT 0 LAST\r\n"},
+                {S, "250 0 bytes queued\r\n"}, {C, "MAIL FROM:<d@x>\r\n"}});
+  ASSERT_EQ(c->txs.size(), 3u);
+  EXPECT_EQ(c->txs[0].mail_from.view(), "<a@x>");
+  EXPECT_EQ(c->txs[0].from.view(), "a@x");
+  EXPECT_TRUE(c->txs[0].data_done);
+  EXPECT_EQ(c->txs[1].mail_from.view(), "<c@x>");
+  EXPECT_TRUE(c->txs[1].data_done);
+  EXPECT_EQ(c->txs[2].mail_from.view(), "<d@x>");
+  EXPECT_EQ(c->anomalies, std::vector<std::string>{"smtp.INVALID_BDAT"});
+  for (const char* bad : {"BDAT\r\n", "BDAT x\r\n", "BDAT 5LAST\r\n", "BDAT 5 LAST X\r\n"}) {
+    auto b = run({{C, "MAIL FROM:<a@x>\r\n"}, {C, bad}, {C, "RCPT TO:<b@x>\r\n"}});
+    EXPECT_EQ(b->anomalies, std::vector<std::string>{"smtp.INVALID_BDAT"}) << bad;
+    ASSERT_EQ(b->txs.size(), 1u);
+    EXPECT_EQ(b->txs[0].rcpt_to.count, 1) << bad;  // no chunk was read
+  }
+}
+
+// RFC 5321 4.1.1.4: a DATA answered with an error: DATA_COMMAND_REJECTED, and the client's next
+// lines are commands again.
+TEST(SmtpParser, DataRejected) {
+  auto c = run({{C, "HELO a\r\n"}, {S, "250 ok\r\n"}, {C, "MAIL FROM:<a@b>\r\n"},
+                {S, "250 ok\r\n"}, {C, "DATA\r\n"}, {S, "554 no valid recipients\r\n"},
+                {C, "RSET\r\n"}, {S, "250 ok\r\n"}, {C, "MAIL FROM:<c@d>\r\n"}});
+  EXPECT_EQ(c->anomalies, std::vector<std::string>{"smtp.DATA_COMMAND_REJECTED"});
+  ASSERT_EQ(c->txs.size(), 2u);
+  EXPECT_FALSE(c->txs[0].has_data);
+  EXPECT_EQ(c->txs[1].mail_from.view(), "<c@d>");
 }
 
 // file.data: the decoded attachments of the transaction, one after the other.
@@ -349,7 +450,7 @@ TEST(SmtpParser, Rfc2231FileNames) {
 TEST(SmtpParser, LongFilenameIsCutAndFlagged) {
   std::string name;
   while (name.size() < 600) name += "12characters";
-  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"}, {S, "250 ok\r\n354 go\r\n"},
                 {C, "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"" +
                         name + "\"; junk\r\n\r\nline\r\n.\r\n"}});
   EXPECT_TRUE(c->has("smtp.MIME_LONG_FILENAME"));
@@ -358,7 +459,7 @@ TEST(SmtpParser, LongFilenameIsCutAndFlagged) {
   ASSERT_EQ(c->txs[0].attachments.count, 1);
   EXPECT_EQ(c->txs[0].attachments[0], std::string_view(name).substr(0, kMaxFilename));
   // A name that fits is not flagged.
-  c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+  c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"}, {S, "250 ok\r\n354 go\r\n"},
            {C, "Content-Disposition: attachment; filename=a.txt\r\n\r\nx\r\n.\r\n"}});
   EXPECT_TRUE(c->anomalies.empty());
 }

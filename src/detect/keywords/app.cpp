@@ -44,9 +44,12 @@ constexpr std::pair<std::string_view, std::string_view> kEventAliases[] = {
 std::string app_event_name(std::string_view suricata) {
   for (const auto& [from, to] : kEventAliases)
     if (suricata == from) return std::string(to);
-  // SMTP MIME decoder events are logged (and raised) upper-case, as Suricata's EVE anomaly
-  // names them: rule "smtp.mime_long_filename", event "smtp.MIME_LONG_FILENAME".
-  if (suricata.starts_with("smtp.mime_")) {
+  // SMTP MIME decoder events (and the SMTP events below) are logged (and raised) upper-case,
+  // as Suricata's EVE anomaly names them: rule "smtp.mime_long_filename", event
+  // "smtp.MIME_LONG_FILENAME".
+  if (suricata.starts_with("smtp.mime_") || suricata == "smtp.invalid_bdat" ||
+      suricata == "smtp.invalid_pipelined_sequence" || suricata == "smtp.duplicate_fields" ||
+      suricata == "smtp.data_command_rejected") {
     std::string up(suricata);
     for (size_t i = 5; i < up.size(); ++i) up[i] = char(std::toupper(static_cast<unsigned char>(up[i])));
     return up;
