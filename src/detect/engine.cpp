@@ -1514,14 +1514,16 @@ void Detector::on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffer
   const Prefilter* pf = e.rules().prefilter.get();
   if (pf && hs_ok_) {
     for (BufferId b : e.tx_buffers(app)) {
-      const Bytes* data = buffers.get(b);
-      if (!data || data->empty()) continue;
-      bool ok = pf->scan(b, dir, *data, hs_, [&](uint32_t r) {
-        const auto& ri = e.info(r);
-        if (ri.kind == Kind::Tx && ri.has_fp && (ri.app == 0 || ri.app == app))
-          cand_.push_back(ri.order);
-      });
-      if (!ok) scan_errors_.inc();
+      // Every instance of a multi-buffer (InspectBuffers::add).
+      for (const Bytes* data = buffers.get(b); data; data = buffers.next(b, *data)) {
+        if (data->empty()) continue;
+        bool ok = pf->scan(b, dir, *data, hs_, [&](uint32_t r) {
+          const auto& ri = e.info(r);
+          if (ri.kind == Kind::Tx && ri.has_fp && (ri.app == 0 || ri.app == app))
+            cand_.push_back(ri.order);
+        });
+        if (!ok) scan_errors_.inc();
+      }
     }
   }
   for (uint16_t a : {app, uint16_t(0)}) {

@@ -462,12 +462,21 @@ bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch
         if (!b) return false;
         data = *b;
       }
-      if (!l.transforms.empty()) {
-        if (!apply_transforms(l.transforms, data, transformed, s.tmp, c.md)) return false;
-        data = Bytes(reinterpret_cast<const uint8_t*>(transformed.data()), transformed.size());
+      // A multi-buffer (InspectBuffers::add): the list matches when one instance does.
+      for (;;) {
+        Bytes in = data;
+        bool ok = true;
+        if (!l.transforms.empty()) {
+          ok = apply_transforms(l.transforms, data, transformed, s.tmp, c.md);
+          in = Bytes(reinterpret_cast<const uint8_t*>(transformed.data()), transformed.size());
+        }
+        c.budget = kRecursionBudget;
+        if (ok && inspect(l.items, 0, in, 0, c)) break;
+        const Bytes* nx =
+            l.buffer == BufferId::Base64Data ? nullptr : buffers.next(l.buffer, data);
+        if (!nx) return false;
+        data = *nx;
       }
-      c.budget = kRecursionBudget;
-      if (!inspect(l.items, 0, data, 0, c)) return false;
     }
   }
   return true;

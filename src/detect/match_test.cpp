@@ -140,5 +140,29 @@ TEST(MatchTest, TransformsAndBase64) {
               "x b64=TVqQAAMAAAAE"));
 }
 
+// Multi-buffers (InspectBuffers::add): a list matches when one instance does; the contents of
+// one list must be in the same instance, two lists may match two instances.
+TEST(MatchTest, MultiBufferAnyInstance) {
+  std::string a = "www.example.com", c = "mail.example.org", d = "h2";
+  InspectBuffers b;
+  b.add(BufferId::TlsSubjectAltName, B(a));
+  b.add(BufferId::TlsSubjectAltName, B(c));
+  b.add(BufferId::TlsSubjectAltName, B(c));  // the same bytes: one instance
+  b.add(BufferId::TlsAlpn, B(d));
+  const Bytes* first = b.get(BufferId::TlsSubjectAltName);
+  ASSERT_NE(first, nullptr);
+  const Bytes* second = b.next(BufferId::TlsSubjectAltName, *first);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(as_sv(*second), c);
+  EXPECT_EQ(b.next(BufferId::TlsSubjectAltName, *second), nullptr);
+  auto m = [&](const std::string& opts) {
+    return match_buffers(loaded(opts + " sid:1;", "alert tls any any -> any any"), b);
+  };
+  EXPECT_TRUE(m(R"(tls.subjectaltname; content:"mail.";)"));
+  EXPECT_TRUE(m(R"(tls.subjectaltname; content:".com"; endswith;)"));
+  EXPECT_FALSE(m(R"(tls.subjectaltname; content:"www"; content:".org";)"));
+  EXPECT_TRUE(m(R"(tls.alpn; content:"h2"; bsize:2;)"));
+}
+
 }  // namespace
 }  // namespace ww::detect
