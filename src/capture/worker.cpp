@@ -4,6 +4,7 @@
 
 #include "files/tracker.h"
 #include "app/dns/parser.h"
+#include "app/ftp/parser.h"
 #include "app/http/parser.h"
 #include "app/redact.h"
 #include "flow/flow.h"
@@ -31,6 +32,7 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
       flow_events_(stats.counter("output.eve.events.flow")) {
   stats_block_ = &stats;
   app::set_redact_phi(cfg.redact_phi);  // process-wide; every worker sets the same value
+  app::ftp::set_settings({cfg.ftp_log_password, cfg.ftp_max_line, cfg.ftp_max_tx});
   app::http::set_log_headers(cfg.eve.http_request_headers, cfg.eve.http_response_headers);
   app::dns::set_eve_version(cfg.eve.dns_version);
   app_.set_tx_observer(this);

@@ -235,6 +235,16 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
   if (auto a = root["app-layer"]) {
     rd.get(a, "enabled", "app-layer.enabled", c.app_layer_enabled);
     rd.get(a, "redact-phi", "app-layer.redact-phi", c.redact_phi);
+    auto protocols = a["protocols"];
+    if (auto ftp = protocols ? protocols["ftp"] : YAML::Node()) {
+      rd.get(ftp, "log-password", "app-layer.protocols.ftp.log-password", c.ftp_log_password);
+      rd.get_size(ftp, "max-line-length", "app-layer.protocols.ftp.max-line-length",
+                  c.ftp_max_line);
+      if (rd.ok() && (c.ftp_max_line < 64 || c.ftp_max_line > (1u << 20)))
+        rd.error_at(ftp["max-line-length"], "app-layer.protocols.ftp.max-line-length",
+                    "must be between 64 and 1mb");
+      rd.get(ftp, "max-tx", "app-layer.protocols.ftp.max-tx", c.ftp_max_tx);
+    }
   }
   if (auto d = root["decoder"]) {
     rd.get(d, "ipv4-checksum", "decoder.ipv4-checksum", c.decode.ipv4_checksum);

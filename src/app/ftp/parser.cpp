@@ -2,6 +2,7 @@
 #include "app/ftp/parser.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "flow/arena.h"
@@ -9,6 +10,10 @@
 
 namespace ww::app::ftp {
 namespace {
+
+std::atomic<bool> g_log_password{false};
+std::atomic<uint32_t> g_max_line{kMaxLine};
+std::atomic<uint32_t> g_max_tx{0};
 
 char upper(char c) noexcept { return c >= 'a' && c <= 'z' ? char(c - 32) : c; }
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -83,7 +88,31 @@ ProbeResult probe(Direction d, Bytes b) noexcept {
   return ProbeResult::NoMatch;
 }
 
-Parser* create(ParseContext& ctx) noexcept { return ctx.arena().make<FtpParser>(); }
+void set_settings(const Settings& s) noexcept {
+  g_log_password.store(s.log_password, std::memory_order_relaxed);
+  g_max_line.store(std::clamp<uint32_t>(s.max_line, 64, kMaxLineCap), std::memory_order_relaxed);
+  g_max_tx.store(s.max_tx, std::memory_order_relaxed);
+}
+
+Settings settings() noexcept {
+  return {g_log_password.load(std::memory_order_relaxed),
+          g_max_line.load(std::memory_order_relaxed), g_max_tx.load(std::memory_order_relaxed)};
+}
+
+bool FtpParser::init(flow::Arena& a) noexcept {
+  Settings s = settings();
+  max_line_ = s.max_line;
+  max_tx_ = s.max_tx;
+  log_password_ = s.log_password;
+  for (Line& l : line_)
+    if (!(l.buf = a.alloc_array<char>(max_line_))) return false;
+  return true;
+}
+
+Parser* create(ParseContext& ctx) noexcept {
+  FtpParser* p = ctx.arena().make<FtpParser>();
+  return p && p->init(ctx.arena()) ? p : nullptr;
+}
 
 ParseResult FtpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcept {
   Line& ln = line_[idx(d)];
@@ -92,19 +121,19 @@ ParseResult FtpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
     if (changed_) return {ParseStatus::Ok, pos, 0};  // the app layer takes the rest (TLS)
     // After AUTH TLS the client's bytes wait for the answer: TLS on 234, commands otherwise.
     if (d == Direction::ToServer && auth_wait_) return {ParseStatus::Incomplete, pos, 1};
-    if (tls_) return {ParseStatus::Ok, data.size(), 0};
+    if (tls_ || (d == Direction::ToServer && client_stopped_))
+      return {ParseStatus::Ok, data.size(), 0};
     Bytes rest = data.subspan(pos);
     const void* lf = std::memchr(rest.data(), '\n', rest.size());
     size_t n = lf ? size_t(static_cast<const uint8_t*>(lf) - rest.data()) : rest.size();
-    size_t room = kMaxLine - ln.len;
+    size_t room = max_line_ - ln.len;
     size_t k = std::min(n, room);
     std::memcpy(ln.buf + ln.len, rest.data(), k);
     ln.len += uint32_t(k);
     if (n > room && !ln.cut) {
       ln.cut = true;
-      // Suricata's event names (its limit is the same 4096 bytes per line).
-      ctx.on_anomaly(d == Direction::ToServer ? "ftp.request_command_too_long"
-                                              : "ftp.response_command_too_long");
+      // Suricata's event names. A command's is raised with its transaction (emit_front).
+      if (d == Direction::ToClient) ctx.on_anomaly("ftp.response_command_too_long");
     }
     pos += n;
     if (!lf) break;
@@ -124,6 +153,8 @@ ParseResult FtpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
 
 void FtpParser::emit_front(ParseContext& ctx) noexcept {
   if (!count_) return;
+  // Suricata 8 sets the event on the command's transaction: its alert carries the command.
+  if (q_[head_].command_truncated) ctx.on_anomaly("ftp.request_command_too_long");
   ctx.on_transaction(&q_[head_], q_id_[head_], Direction::ToServer);
   head_ = uint8_t((head_ + 1) % kMaxPending);
   --count_;
@@ -131,6 +162,11 @@ void FtpParser::emit_front(ParseContext& ctx) noexcept {
 
 void FtpParser::command(std::string_view l, bool cut, ParseContext& ctx) noexcept {
   if (l.empty()) return;
+  if (max_tx_ && count_ >= max_tx_) {
+    ctx.on_anomaly("ftp.too_many_transactions");  // Suricata's name
+    client_stopped_ = true;
+    return;
+  }
   if (count_ == kMaxPending) emit_front(ctx);  // no reply for the oldest: reported as is
   size_t at = (head_ + count_) % kMaxPending;
   Tx& tx = q_[at];
@@ -142,13 +178,14 @@ void FtpParser::command(std::string_view l, bool cut, ParseContext& ctx) noexcep
   std::string_view arg = sp == l.npos ? std::string_view{} : l.substr(sp + 1);
   for (char c : verb) tx.command.push(upper(c));
   std::string_view cmd = tx.command.view();
+  tx.command_truncated = cut;
   if (cmd == "PASS") {
-    // RFC 959 4.1.1: the password in the clear. Noted, never kept.
+    // RFC 959 4.1.1: the password in the clear. Noted; kept only with log-password.
     if (!auth_tls_) ctx.on_anomaly("ftp.cleartext_login");
+    if (log_password_) tx.command_data.assign(arg);
     return;
   }
   tx.command_data.assign(arg);
-  tx.command_truncated = cut;
   if (cmd == "PORT") {  // RFC 959 4.1.2
     if (host_port(arg, tx.data_addr, tx.dynamic_port)) tx.mode = Mode::Active;
     data_mode_ = tx.mode;
@@ -198,7 +235,8 @@ void FtpParser::reply(std::string_view l, bool cut, ParseContext& ctx) noexcept 
   if (!count_) {
     // The greeting (or a reply nobody asked for): a transaction without command, as Suricata
     // logs the 220 greeting.
-    if (!coded) return;
+    // After max-tx stopped the client's side, replies to the commands not read are not.
+    if (!coded || client_stopped_) return;
     q_[head_] = Tx{};
     q_id_[head_] = next_tx_++;
     count_ = 1;
@@ -270,11 +308,26 @@ void FtpParser::gap(Direction d, uint64_t, ParseContext&) noexcept {
   if (d == Direction::ToClient) multi_ = 0;
 }
 
-void FtpParser::finish(Direction, ParseContext& ctx) noexcept {
+void FtpParser::finish(Direction d, ParseContext& ctx) noexcept {
+  // A command cut and never ended: its event without a transaction.
+  if (d == Direction::ToServer && line_[idx(d)].cut) {
+    line_[idx(d)].cut = false;
+    ctx.on_anomaly("ftp.request_command_too_long");
+  }
   while (count_) emit_front(ctx);
 }
 
-const ParserSpec kSpec = {Proto::Ftp, true, false, {21, 0, 0, 0}, probe, create, "ftp",
-                          log_tx,     buffers};
+// One transaction holds a command and its replies: inspected to_server (ftp.command,
+// ftp.command_data) and to_client (ftp.reply, ftp.completion_code).
+const ParserSpec kSpec = {.proto = Proto::Ftp,
+                          .tcp = true,
+                          .udp = false,
+                          .ports = {21, 0, 0, 0},
+                          .probe = probe,
+                          .create = create,
+                          .event_type = "ftp",
+                          .log_tx = log_tx,
+                          .buffers = buffers,
+                          .tx_both_dirs = true};
 
 }  // namespace ww::app::ftp

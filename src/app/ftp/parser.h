@@ -13,10 +13,14 @@
 //
 // Invariants: incremental per direction (line assembly in a fixed buffer); always consumes
 // what it is given; any split gives the same Tx.
-// Limits: lines kept up to kMaxLine (longer: ftp.request_command_too_long or
-// ftp.response_command_too_long, cut, command_truncated/reply_truncated); kMaxPending commands
-// waiting for a reply (the oldest is reported without one when full); kMaxReplies reply lines
-// per Tx.
+// Limits: lines kept up to max-line-length (Settings::max_line, default kMaxLine; longer:
+// ftp.request_command_too_long or ftp.response_command_too_long, cut,
+// command_truncated/reply_truncated; the event is raised with the transaction of the cut
+// command, as Suricata 8 does); command_data keeps at most kMaxLine bytes whatever the line
+// limit; kMaxPending commands waiting for a reply (the oldest is reported without one when
+// full); kMaxReplies reply lines per Tx.
+// PASS's argument is never kept unless Settings::log_password (app-layer.protocols.ftp.
+// log-password, off by default: the hospital credential policy).
 #pragma once
 
 #include <cstddef>
@@ -27,15 +31,29 @@
 
 namespace ww::app::ftp {
 
-inline constexpr size_t kMaxLine = 4096;
+inline constexpr size_t kMaxLine = 4096;  // Suricata's default max-line-length
+inline constexpr size_t kMaxLineCap = 1u << 20;  // the most max-line-length may be
 inline constexpr size_t kMaxPending = 8;
 inline constexpr size_t kMaxReplies = 8;
 
 enum class Mode : uint8_t { None, Active, Passive };
 
+// app-layer.protocols.ftp.* (docs/protocols/ftp.md): process-wide, set at start-up before the
+// workers run (capture/worker.cpp), only read afterwards.
+struct Settings {
+  bool log_password = false;  // log-password: keep PASS's argument (EVE, ftp.command_data)
+  uint32_t max_line = kMaxLine;  // max-line-length: longer lines are cut (kMaxLineCap at most)
+  // max-tx (Suricata 8.0.6): commands awaiting their reply at most; one more is
+  // ftp.too_many_transactions and the client's side is no longer parsed. 0: no such limit
+  // (beyond kMaxPending, where the oldest is reported without reply).
+  uint32_t max_tx = 0;
+};
+void set_settings(const Settings& s) noexcept;
+Settings settings() noexcept;
+
 struct Tx {
   tls::BoundedStr<16> command;  // upper-cased
-  tls::BoundedStr<kMaxLine> command_data;  // empty for PASS; a cut line keeps what fitted
+  tls::BoundedStr<kMaxLine> command_data;  // PASS: only with log_password; cut: what fitted
   bool command_truncated = false;  // the command line was over kMaxLine
   bool reply_truncated = false;    // a reply line was over kMaxLine
   tls::BoundedList<2048, kMaxReplies> reply;
@@ -51,13 +69,15 @@ struct Tx {
 class FtpParser final : public Parser {
  public:
   FtpParser() noexcept = default;
+  // The line buffers (max-line-length each) from the arena; false at its cap.
+  bool init(flow::Arena& a) noexcept;
   ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;
   void finish(Direction d, ParseContext& ctx) noexcept override;
   void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept override;
 
  private:
   struct Line {
-    char buf[kMaxLine];
+    char* buf = nullptr;  // max_line_ bytes in the flow arena (create())
     uint32_t len = 0;
     bool cut = false;
   };
@@ -67,6 +87,10 @@ class FtpParser final : public Parser {
   void expect_data(std::string_view cmd, std::string_view file, ParseContext& ctx) noexcept;
 
   Line line_[2];
+  uint32_t max_line_ = kMaxLine;
+  uint32_t max_tx_ = 0;
+  bool log_password_ = false;
+  bool client_stopped_ = false;  // over max-tx: the client's bytes are no longer parsed
   Tx q_[kMaxPending];
   uint64_t q_id_[kMaxPending] = {};
   uint8_t head_ = 0, count_ = 0;

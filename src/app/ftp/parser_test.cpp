@@ -158,6 +158,67 @@ TEST(FtpParser, TruncatedGarbageLimits) {
   EXPECT_FALSE(c->has_anomaly("ftp.cleartext_login"));
 }
 
+// app-layer.protocols.ftp: PASS's argument only with log-password; max-line-length moves the
+// cut (command_data still keeps kMaxLine bytes at most).
+TEST(FtpParser, Settings) {
+  std::vector<Msg> login = {{C, "USER drsmith\r\n"}, {S, "331 Password?\r\n"},
+                            {C, "PASS Hospital#2024\r\n"}, {S, "230 Login successful.\r\n"}};
+  auto c = run(login);
+  ASSERT_EQ(c->txs.size(), 2u);
+  EXPECT_TRUE(c->txs[1].command_data.empty());
+  set_settings({true, kMaxLine});
+  c = run(login);
+  ASSERT_EQ(c->txs.size(), 2u);
+  EXPECT_EQ(c->txs[1].command_data.view(), "Hospital#2024");
+  EXPECT_TRUE(c->has_anomaly("ftp.cleartext_login"));
+  set_settings({false, 5120});
+  c = run({{C, "RETR " + std::string(4500, 'a') + "\r\n"}, {S, "550 No.\r\n"},
+           {C, "RETR " + std::string(6000, 'b') + "\r\n"}, {S, "550 No.\r\n"}});
+  ASSERT_EQ(c->txs.size(), 2u);
+  EXPECT_FALSE(c->txs[0].command_truncated);
+  EXPECT_EQ(c->txs[0].command_data.len, kMaxLine);  // kept at most kMaxLine
+  EXPECT_TRUE(c->txs[1].command_truncated);
+  EXPECT_TRUE(c->has_anomaly("ftp.request_command_too_long"));
+  // max-tx 1: a second command before the first's reply is ftp.too_many_transactions and
+  // the client's side stops (Suricata 8.0.6).
+  set_settings({false, kMaxLine, 1});
+  c = run({{S, "220 FTP\r\n"}, {C, "PWD\r\nPWD\r\nPWD\r\n"}, {S, "257 \"/\"\r\n"},
+           {C, "CWD /tmp\r\n"}, {S, "250 Ok\r\n"}});
+  ASSERT_EQ(c->txs.size(), 2u);  // the greeting and the first PWD
+  EXPECT_EQ(c->txs[1].command.view(), "PWD");
+  EXPECT_EQ(c->anomalies, std::vector<std::string>{"ftp.too_many_transactions"});
+  set_settings({});
+  EXPECT_EQ(settings().max_line, kMaxLine);
+  EXPECT_FALSE(settings().log_password);
+}
+
+// ftp.command/command_data to_server; the multi-buffers ftp.reply and ftp.completion_code
+// (one instance per reply line and code) to_client.
+TEST(FtpParser, RuleBuffers) {
+  auto c = run({{C, "RETR notes.txt\r\n"},
+                {S, "150 Opening BINARY mode data connection.\r\n226 Transfer complete.\r\n"}});
+  ASSERT_EQ(c->txs.size(), 1u);
+  detect::InspectBuffers ts, tc;
+  buffers(&c->txs[0], C, ts);
+  buffers(&c->txs[0], S, tc);
+  ASSERT_NE(ts.get(detect::BufferId::FtpCommand), nullptr);
+  EXPECT_EQ(as_sv(*ts.get(detect::BufferId::FileName)), "notes.txt");
+  EXPECT_EQ(ts.get(detect::BufferId::FtpReply), nullptr);
+  EXPECT_EQ(tc.get(detect::BufferId::FtpCommand), nullptr);
+  const Bytes* r = tc.get(detect::BufferId::FtpReply);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(as_sv(*r), "Opening BINARY mode data connection.");
+  r = tc.next(detect::BufferId::FtpReply, *r);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(as_sv(*r), "Transfer complete.");
+  const Bytes* code = tc.get(detect::BufferId::FtpCompletionCode);
+  ASSERT_NE(code, nullptr);
+  EXPECT_EQ(as_sv(*code), "150");
+  code = tc.next(detect::BufferId::FtpCompletionCode, *code);
+  ASSERT_NE(code, nullptr);
+  EXPECT_EQ(as_sv(*code), "226");
+}
+
 TEST(FtpParser, Probe) {
   auto b = [](std::string_view s) { return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
   EXPECT_EQ(probe(S, b("220 (vsFTPd 3.0.3)\r\n")), ProbeResult::Match);
