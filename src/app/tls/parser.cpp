@@ -344,8 +344,23 @@ void TlsParser::message(Direction d, uint8_t type, Bytes body, ParseContext& ctx
       break;
     case kCertificate:
       // The server's chain (a client certificate comes from the ClientHello side).
-      if (!tx_.has_cert && !tx_.tls13 && (tx_.server_hello || !tx_.client_hello)) {
-        certificate(body, ctx);
+      if (d == Direction::ToServer && tx_.server_hello) {
+        // The client's (a CertificateRequest asked for it): inspected to_server on its own.
+        if (!tx_.has_client_cert && !tx_.tls13 &&
+            certificate(body, ctx, tx_.client_cert)) {
+          tx_.has_client_cert = true;
+          tx_.client_cert_pass = true;
+          ctx.on_inspect(&tx_, 0, Direction::ToServer);
+          tx_.client_cert_pass = false;
+        }
+      } else if (!tx_.has_cert && !tx_.tls13 && (tx_.server_hello || !tx_.client_hello)) {
+        tx_.has_cert = certificate(body, ctx, tx_);
+        if (tx_.has_cert) {
+          // The list (after its 3-byte length) stays in this direction's message buffer: the
+          // Certificate is the last message of the server's kept before the session is logged.
+          tx_.chain = body.data() + 3;
+          tx_.chain_len = uint32_t(body.size() - 3);
+        }
         report(d, ctx);
       }
       break;
@@ -643,25 +658,24 @@ void TlsParser::server_hello(Direction d, Bytes body, ParseContext& ctx) noexcep
 
 // RFC 5246 7.4.2 Certificate: certificate_list <0..2^24-1> of ASN.1Cert <1..2^24-1>; the
 // first one is the sender's (leaf) certificate.
-void TlsParser::certificate(Bytes body, ParseContext& ctx) noexcept {
+bool TlsParser::certificate(Bytes body, ParseContext& ctx, CertInfo& out) noexcept {
   ByteReader r(body);
   uint32_t total = r.u24be();
-  if (r.ok() && total == 0) return;  // empty chain
+  if (r.ok() && total == 0) return false;  // empty chain
   Bytes der = r.bytes(r.u24be());
   if (!r.ok() || der.empty() || total > body.size() - 3) {
     ctx.on_anomaly("tls.certificate_invalid_length");  // Suricata's name
-    return;
+    return false;
   }
   const unsigned char* p = der.data();
   std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, long(der.size())));
   if (!x) {
     ctx.on_anomaly(der_header_cut(der.data(), der.size()) ? "tls.certificate_invalid_length"
                                                            : "tls.certificate_invalid");
-    return;
+    return false;
   }
-  tx_.has_cert = true;
-  format_name(X509_get_subject_name(x.get()), tx_.subject);
-  format_name(X509_get_issuer_name(x.get()), tx_.issuer);
+  format_name(X509_get_subject_name(x.get()), out.subject);
+  format_name(X509_get_issuer_name(x.get()), out.issuer);
 
   // Serial as the DER INTEGER's content bytes (a leading 00 kept for a positive value whose
   // top bit is set), uppercase hex with colons, as Suricata prints it.
@@ -676,15 +690,15 @@ void TlsParser::certificate(Bytes body, ParseContext& ctx) noexcept {
       if (n < sizeof hex) hex[n++] = ':';
     }
     if (sn > 0) n += to_hex({sd, size_t(sn)}, hex + n, sizeof hex - n, true, true);
-    tx_.serial.assign({hex, n});
+    out.serial.assign({hex, n});
   }
 
   char fp[64];
   size_t fn = hex_digest(Digest::Sha1, der, fp, sizeof fp, true, false);
-  tx_.fingerprint.assign({fp, fn});
+  out.fingerprint.assign({fp, fn});
 
-  format_time(X509_get0_notBefore(x.get()), tx_.not_before);
-  format_time(X509_get0_notAfter(x.get()), tx_.not_after);
+  format_time(X509_get0_notBefore(x.get()), out.not_before);
+  format_time(X509_get0_notAfter(x.get()), out.not_after);
 
   auto* gens = static_cast<GENERAL_NAMES*>(
       X509_get_ext_d2i(x.get(), NID_subject_alt_name, nullptr, nullptr));
@@ -693,18 +707,19 @@ void TlsParser::certificate(Bytes body, ParseContext& ctx) noexcept {
       const GENERAL_NAME* g = sk_GENERAL_NAME_value(gens, i);
       if (g->type == GEN_DNS) {
         const ASN1_IA5STRING* s = g->d.dNSName;
-        tx_.sans.add({reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+        out.sans.add({reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
                       size_t(std::max(0, ASN1_STRING_length(s)))});
       } else if (g->type == GEN_IPADD) {
         const ASN1_OCTET_STRING* s = g->d.iPAddress;
         char ip[INET6_ADDRSTRLEN] = {};
         int len = ASN1_STRING_length(s);
         int af = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
-        if (af && inet_ntop(af, ASN1_STRING_get0_data(s), ip, sizeof ip)) tx_.sans.add(ip);
+        if (af && inet_ntop(af, ASN1_STRING_get0_data(s), ip, sizeof ip)) out.sans.add(ip);
       }
     }
     GENERAL_NAMES_free(gens);
   }
+  return true;
 }
 
 void TlsParser::report(Direction d, ParseContext& ctx) noexcept {

@@ -43,7 +43,19 @@ constexpr bool is_grease(uint16_t v) noexcept {
   return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
-struct Tx {
+// The fields of one certificate (a chain's leaf).
+struct CertInfo {
+  BoundedStr<512> subject;
+  BoundedStr<512> issuer;
+  BoundedStr<128> serial;      // uppercase hex with colons, DER integer bytes
+  BoundedStr<59> fingerprint;  // SHA-1, lowercase hex with colons
+  BoundedStr<19> not_before;   // 2024-01-31T12:00:00 (UTC)
+  BoundedStr<19> not_after;
+  BoundedList<1024, 32> sans;  // subjectAltName DNS names and IP addresses
+};
+
+// The server's leaf certificate (TLS <= 1.2) is the CertInfo base: tx.subject ...
+struct Tx : CertInfo {
   bool client_hello = false;  // a ClientHello was parsed
   bool server_hello = false;  // a ServerHello was parsed
   bool has_cert = false;      // the leaf certificate was parsed
@@ -66,14 +78,15 @@ struct Tx {
   BoundedStr<32> ja3s_hash;
   BoundedStr<40> ja4;
 
-  // Leaf certificate (TLS <= 1.2).
-  BoundedStr<512> subject;
-  BoundedStr<512> issuer;
-  BoundedStr<128> serial;      // uppercase hex with colons, DER integer bytes
-  BoundedStr<59> fingerprint;  // SHA-1, lowercase hex with colons
-  BoundedStr<19> not_before;   // 2024-01-31T12:00:00 (UTC)
-  BoundedStr<19> not_after;
-  BoundedList<1024, 32> sans;  // subjectAltName DNS names and IP addresses
+  // The server's certificate_list (RFC 5246 7.4.2, each cert a 3-byte length and its DER) in
+  // the flow arena, for tls.certs; nullptr when none was read.
+  const uint8_t* chain = nullptr;
+  uint32_t chain_len = 0;
+  // The client's leaf certificate (client authentication, RFC 5246 7.4.6), inspected to_server
+  // on its own when it comes (client_cert_pass: only its certificate buffers then).
+  bool has_client_cert = false;
+  bool client_cert_pass = false;
+  CertInfo client_cert;
 
   std::string_view ja3() const noexcept { return {ja3_string, ja3_len}; }
 };
@@ -113,7 +126,7 @@ class TlsParser final : public Parser {
   void end_of_record(Direction d, ParseContext& ctx) noexcept;
   void client_hello(Bytes body, ParseContext& ctx) noexcept;
   void server_hello(Direction d, Bytes body, ParseContext& ctx) noexcept;
-  void certificate(Bytes body, ParseContext& ctx) noexcept;
+  bool certificate(Bytes body, ParseContext& ctx, CertInfo& out) noexcept;
   void report(Direction d, ParseContext& ctx) noexcept;
 
   DirState dir_[2];

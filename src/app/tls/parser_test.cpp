@@ -1,4 +1,5 @@
 #include "app/tls/parser.h"
+#include "detect/match.h"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -263,6 +264,59 @@ TEST(TlsParser, Tls12HandshakeWithCertificate) {
             std::string::npos);
   EXPECT_NE(json.find("\"ja3\":{\"hash\":\"3785d561c83963aa014a2d3ebc95e40e\""), std::string::npos);
   EXPECT_NE(json.find("\"ja4\":\"t13d0306h2_938715873a05_fb71836bce29\""), std::string::npos);
+}
+
+// Rule buffers: the multi-buffers tls.certs (each DER of the chain), tls.subjectaltname and
+// tls.alpn (client offers, then the server's choice).
+TEST(TlsParser, MultiBuffers) {
+  Ctx ctx;
+  Vec cert = make_cert();
+  run(kClientHello, server_flight(cert), 0, 0, ctx);
+  ASSERT_EQ(ctx.txs.size(), 1u);
+  detect::InspectBuffers b;
+  buffers(&ctx.txs[0], Direction::ToClient, b);
+  const Bytes* c = b.get(detect::BufferId::TlsCerts);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(Vec(c->begin(), c->end()), cert);
+  EXPECT_EQ(b.next(detect::BufferId::TlsCerts, *c), nullptr);  // a chain of one
+  const Bytes* san = b.get(detect::BufferId::TlsSubjectAltName);
+  ASSERT_NE(san, nullptr);
+  EXPECT_EQ(as_sv(*san), "example.com");
+  san = b.next(detect::BufferId::TlsSubjectAltName, *san);
+  ASSERT_NE(san, nullptr);
+  EXPECT_EQ(as_sv(*san), "10.0.0.1");
+  std::vector<std::string> alpn;
+  for (const Bytes* a = b.get(detect::BufferId::TlsAlpn); a;
+       a = b.next(detect::BufferId::TlsAlpn, *a))
+    alpn.emplace_back(as_sv(*a));
+  EXPECT_EQ(alpn, (std::vector<std::string>{"h2", "http/1.1", "h2"}));
+}
+
+// A client certificate (after the server's flight) is parsed into client_cert and inspected
+// to_server on its own: only its certificate buffers then.
+TEST(TlsParser, ClientCertificate) {
+  Ctx ctx;
+  TlsParser p;
+  Vec cert = make_cert();
+  EXPECT_EQ(p.parse(Direction::ToServer, bytes(kClientHello), ctx).status, ParseStatus::Ok);
+  Vec sf = server_flight(cert);
+  EXPECT_EQ(p.parse(Direction::ToClient, bytes(sf), ctx).status, ParseStatus::Ok);
+  Vec msg = {11};  // RFC 5246 7.4.6 client Certificate
+  put24(msg, cert.size() + 6);
+  put24(msg, cert.size() + 3);
+  put24(msg, cert.size());
+  msg.insert(msg.end(), cert.begin(), cert.end());
+  EXPECT_EQ(p.parse(Direction::ToServer, bytes(record(22, msg)), ctx).status, ParseStatus::Ok);
+  ASSERT_TRUE(p.tx().has_client_cert);
+  EXPECT_EQ(p.tx().client_cert.subject.view(), "C=US, O=Example Hospital, CN=example.com");
+  EXPECT_FALSE(p.tx().client_cert_pass);  // only while it is inspected
+  Tx tx = p.tx();
+  tx.client_cert_pass = true;
+  detect::InspectBuffers b;
+  buffers(&tx, Direction::ToServer, b);
+  EXPECT_NE(b.get(detect::BufferId::TlsCertSubject), nullptr);
+  EXPECT_EQ(b.get(detect::BufferId::TlsSni), nullptr);
+  EXPECT_EQ(b.get(detect::BufferId::TlsCerts), nullptr);
 }
 
 TEST(TlsParser, SplitAtEveryOffsetGivesSameTransaction) {
