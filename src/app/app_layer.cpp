@@ -85,6 +85,9 @@ class AppLayer::Context final : public ParseContext {
     app_.log_spec_tx(*f_, spec, tx, tx_id, d);
   }
   void on_anomaly(const char* event) noexcept override { app_.log_anomaly(*f_, *s_, event); }
+  void on_tx_anomaly(const char* event, uint64_t tx_id, Direction d) noexcept override {
+    app_.log_anomaly(*f_, *s_, event, &tx_id, d == Direction::ToClient);
+  }
   uint32_t file_open(Direction d, std::string_view name, uint64_t tx_id) noexcept override {
     Proto p = s_->spec ? s_->spec->proto : Proto::Unknown;
     return app_.files_->open(*f_, s_->files, d, name, tx_id, p);
@@ -639,7 +642,8 @@ void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {
   files_->set_app_record(file_id, s.spec->event_type, all.substr(head, all.size() - head - 1));
 }
 
-void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept {
+void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event, const uint64_t* tx_id,
+                           bool reversed) noexcept {
   anomalies_.inc();
   if (tx_observer_ && event) tx_observer_->on_anomaly(f, event);
   if (!log_anomaly_) return;
@@ -649,11 +653,12 @@ void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event) noexce
   }
   ++s.anomaly_events;
   auto& j = eve_->begin(f.last, "anomaly");
-  output::write_flow_header(*eve_, f, in_iface_);
+  output::write_flow_header(*eve_, f, in_iface_, reversed);
   if (pcap_cnt_) {
     eve_->kv("pcap_cnt", pcap_cnt_);
     eve_->kv("pkt_src", std::string_view("wire/pcap"));
   }
+  if (tx_id) eve_->kv("tx_id", *tx_id);
   j.Key("anomaly");
   j.StartObject();
   eve_->kv("app_proto", s.spec ? proto_name(s.spec->proto) : std::string_view("unknown"));

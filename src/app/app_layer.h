@@ -108,7 +108,8 @@ class AppLayer final : public stream::StreamSink {
   void log_tx(flow::Flow& f, AppState& s, const void* tx, uint64_t tx_id, Direction d) noexcept;
   void log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx, uint64_t tx_id,
                    Direction d) noexcept;
-  void log_anomaly(flow::Flow& f, AppState& s, const char* event) noexcept;
+  void log_anomaly(flow::Flow& f, AppState& s, const char* event, const uint64_t* tx_id = nullptr,
+                   bool reversed = false) noexcept;
   // ParseContext::file_tx: the spec's EVE object of `tx` into the file's fileinfo event.
   void file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept;
 

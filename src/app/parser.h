@@ -69,6 +69,11 @@ class ParseContext {
   virtual void on_inspect(const void* tx, uint64_t tx_id, Direction d) noexcept {}
   // A protocol anomaly, named "<proto>.<what>" (e.g. "dns.label_too_long"): a static string.
   virtual void on_anomaly(const char* event) noexcept = 0;
+  // An anomaly of transaction tx_id (direction d's message): its event names the transaction
+  // and the message's sender as src (Suricata's DNS anomalies).
+  virtual void on_tx_anomaly(const char* event, uint64_t tx_id, Direction d) noexcept {
+    on_anomaly(event);
+  }
   // Files moved by the protocol (bodies, attachments, SMB reads/writes, DICOM objects).
   // file_open returns an id (0 = not tracked: stop sending data for it).
   virtual uint32_t file_open(Direction d, std::string_view name, uint64_t tx_id) noexcept {

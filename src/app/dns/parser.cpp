@@ -58,6 +58,20 @@ namespace {
 
 enum class NameStatus : uint8_t { Ok, Truncated, Malformed };
 
+// Where a message's anomalies go: the transaction the message becomes (tx_id, direction), as
+// Suricata names it in the anomaly event, or plain anomalies (probe, tests).
+struct Sink {
+  ParseContext* ctx = nullptr;
+  bool tx = false;
+  uint64_t tx_id = 0;
+  Direction d = Direction::ToServer;
+  void operator()(const char* e) const noexcept {
+    if (!ctx) return;
+    if (tx) ctx->on_tx_anomaly(e, tx_id, d);
+    else ctx->on_anomaly(e);
+  }
+};
+
 // Reads a (possibly compressed) name at `pos` of `msg`; advances `pos` past it in the record.
 // Writes the dotted name into the message text when `out` is set (nothing kept when it does
 // not fit); a name over kMaxNameLen is cut there and `*cut` set. Compression pointers may point
@@ -65,11 +79,9 @@ enum class NameStatus : uint8_t { Ok, Truncated, Malformed };
 struct NameReader {
   Bytes msg;
   Message* m;          // null: validate only
-  ParseContext* ctx;
+  Sink sink;
 
-  void anomaly(const char* e) const noexcept {
-    if (ctx) ctx->on_anomaly(e);
-  }
+  void anomaly(const char* e) const noexcept { sink(e); }
 
   NameStatus read(size_t& pos, Text* out, bool* cut = nullptr) const noexcept {
     size_t p = pos;
@@ -255,7 +267,7 @@ ProbeResult check(Bytes msg, bool partial) noexcept {
   if (qd == 0 && !(response && an > 0)) return ProbeResult::NoMatch;
   if (!response && an > 16) return ProbeResult::NoMatch;
   // The first name (question, or answer when there is no question) with its type and class.
-  NameReader nr{msg, nullptr, nullptr};
+  NameReader nr{msg, nullptr, Sink{}};
   size_t pos = 12;
   NameStatus st = nr.read(pos, nullptr);
   if (st == NameStatus::Malformed) return ProbeResult::NoMatch;
@@ -270,6 +282,8 @@ ProbeResult check(Bytes msg, bool partial) noexcept {
   if (c != 1 && c != 3 && c != 4 && c != 254 && c != 255) return ProbeResult::NoMatch;
   return ProbeResult::Match;
 }
+
+bool decode_msg(Bytes b, Message& m, const Sink& anomaly) noexcept;
 
 class DnsParser final : public Parser {
  public:
@@ -304,7 +318,7 @@ class DnsParser final : public Parser {
 
  private:
   void message(Direction d, Bytes b, ParseContext& ctx) noexcept {
-    if (!decode(b, msg_, &ctx)) return;
+    if (!decode_msg(b, msg_, Sink{&ctx, true, next_tx_, d})) return;
     // Each message is a transaction of its own, as in Suricata (a query and its answer are
     // two: the answer is not paired with its query by id).
     msg_.tx_id = next_tx_++;
@@ -325,12 +339,15 @@ Parser* create(ParseContext& ctx) noexcept {
 }  // namespace
 
 bool decode(Bytes b, Message& m, ParseContext* ctx) noexcept {
+  return decode_msg(b, m, Sink{ctx});
+}
+
+namespace {
+
+bool decode_msg(Bytes b, Message& m, const Sink& anomaly) noexcept {
   char* text = m.text;
   m = Message{};
   m.text = text;
-  auto anomaly = [&](const char* e) {
-    if (ctx) ctx->on_anomaly(e);
-  };
   ByteReader r(b);
   m.id = r.u16be();
   m.flags = r.u16be();
@@ -344,7 +361,7 @@ bool decode(Bytes b, Message& m, ParseContext* ctx) noexcept {
   m.rcode = m.flags & 0xF;
   if (m.opcode == 3 || m.opcode > 6) anomaly("dns.invalid_opcode");
   if (m.flags & 0x0040) anomaly("dns.z_flag_set");
-  NameReader nr{b, &m, ctx};
+  NameReader nr{b, &m, anomaly};
   size_t pos = 12;
   if (m.counts[0] > kMaxQuestions) anomaly("dns.too_many_questions");  // the first are kept
   for (uint32_t i = 0; i < m.counts[0]; ++i) {
@@ -399,6 +416,8 @@ bool decode(Bytes b, Message& m, ParseContext* ctx) noexcept {
   }
   return true;
 }
+
+}  // namespace
 
 ProbeResult probe(Direction d, Bytes first) noexcept {
   // TCP form first: a 2-byte length then the message; then the datagram form.

@@ -298,6 +298,26 @@ TEST(DnsParser, LongNameCut) {
   EXPECT_NE(eve.find("\"event\":\"name_too_long\""), std::string::npos) << eve;
 }
 
+// A message's anomaly names its transaction; a response's names the server as src.
+TEST(DnsParser, AnomalyNamesTransaction) {
+  Conn c(ipproto::kUdp);
+  B q = kQuery, r = response();
+  q[2] = 0x49;  // opcode 9 (RFC 6895: unassigned), RD
+  r[2] = 0xC9;  // QR, opcode 9, RD
+  c.h.datagram(kTs, q);
+  c.h.datagram(kTc, r);
+  std::string eve = c.all();
+  EXPECT_NE(eve.find("\"src_port\":40000,\"dest_ip\""), std::string::npos) << eve;
+  EXPECT_NE(eve.find("\"tx_id\":0,\"anomaly\":{\"app_proto\":\"dns\",\"type\":\"applayer\","
+                     "\"event\":\"invalid_opcode\""),
+            std::string::npos)
+      << eve;
+  size_t at = eve.find("\"tx_id\":1,\"anomaly\":{\"app_proto\":\"dns\"");
+  ASSERT_NE(at, std::string::npos) << eve;
+  size_t line = eve.rfind('\n', at);
+  EXPECT_NE(eve.substr(line, at - line).find("\"src_port\":53,"), std::string::npos) << eve;
+}
+
 TEST(DnsParser, PointerLoopAndLongLabel) {
   B loop = kQuery;
   loop.resize(12);
