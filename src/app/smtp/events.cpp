@@ -49,10 +49,10 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   if (!tx.has_data) return;
   j.Key("email");
   j.StartObject();
-  // Suricata's MIME parser state names: PARSE_DONE once the end of data was seen, otherwise
-  // where the message stopped (headers or body).
-  w.kv("status", tx.mime_error       ? "PARSE_ERROR"
-                 : tx.data_done    ? "PARSE_DONE"
+  // Suricata's MIME parser state names: PARSE_DONE once the end of data was seen (Suricata 8:
+  // a MIME structure it gave up on too), otherwise where the message stopped.
+  w.kv("status", tx.data_done      ? "PARSE_DONE"
+                 : tx.mime_error   ? "PARSE_ERROR"
                  : tx.body_started ? "BODY_STARTED"
                                    : "HEADER_STARTED");
   if (!tx.from.empty()) w.kv("from", tx.from.view());

@@ -529,7 +529,7 @@ void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
       std::string_view bnd = param(v, "boundary");
       if (bnd.size() > kMaxBoundary) {
         // RFC 2046 5.1.1 allows 70 characters; Suricata gives up on the MIME structure past
-        // 254 (MIME_LONG_BOUNDARY, email.status PARSE_ERROR).
+        // 254 (MIME_LONG_BOUNDARY; email.status PARSE_ERROR until the end of data).
         ctx.on_anomaly("smtp.MIME_LONG_BOUNDARY");
         tx_.mime_error = true;
       }
