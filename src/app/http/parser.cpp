@@ -1360,6 +1360,7 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
         if (data[pos] == '\r' || data[pos] == '\n') {
           message_done(d);  // the blank line is skipped before the next request
         } else {
+          anomaly("http.request_line_missing_protocol");  // read as HTTP/1.x (Suricata 8)
           s.state = State::Headers;
         }
         break;
