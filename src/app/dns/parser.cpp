@@ -232,6 +232,31 @@ void decode_rdata(const NameReader& nr, size_t off, size_t len, Record& r) noexc
       r.has_rdata = true;
       break;
     }
+    case rrtype::kNull: {
+      // Raw bytes as Suricata logs them: ASCII as is, a byte over 0x7f as the text "\xNN".
+      uint32_t start = m.text_used;
+      for (uint8_t c : msg.subspan(off, len)) {
+        uint32_t need = c < 0x80 ? 1 : 4;
+        if (m.text_used + need > kTextBytes) {
+          m.records_dropped = true;
+          break;
+        }
+        if (c < 0x80) {
+          m.text[m.text_used++] = char(c);
+        } else {
+          static constexpr char kHex[] = "0123456789abcdef";
+          char* o = m.text + m.text_used;
+          o[0] = '\\';
+          o[1] = 'x';
+          o[2] = kHex[c >> 4];
+          o[3] = kHex[c & 15];
+          m.text_used += 4;
+        }
+      }
+      r.rdata = Text{uint16_t(start), uint16_t(m.text_used - start)};
+      r.has_rdata = true;
+      break;
+    }
     case rrtype::kTxt: {
       // Character-strings joined (as Suricata logs them).
       uint32_t start = m.text_used;

@@ -31,7 +31,8 @@ inline constexpr uint32_t kMaxNameLen = 1025;  // as Suricata cuts names (rrname
 
 // Record types with a name (others are logged by number).
 namespace rrtype {
-inline constexpr uint16_t kA = 1, kNs = 2, kCname = 5, kSoa = 6, kPtr = 12, kMx = 15, kTxt = 16,
+inline constexpr uint16_t kA = 1, kNs = 2, kCname = 5, kSoa = 6, kNull = 10, kPtr = 12, kMx = 15,
+                          kTxt = 16,
                           kAaaa = 28, kSrv = 33, kDname = 39, kOpt = 41, kSvcb = 64,
                           kHttps = 65;
 }

@@ -318,6 +318,18 @@ TEST(DnsParser, AnomalyNamesTransaction) {
   EXPECT_NE(eve.substr(line, at - line).find("\"src_port\":53,"), std::string::npos) << eve;
 }
 
+// NULL rdata (RFC 1035 3.3.10): raw bytes, a byte over 0x7f written "\xNN" (as Suricata).
+TEST(DnsParser, NullRdata) {
+  B m = {0, 7, 0x81, 0x80, 0, 0, 0, 1, 0, 0, 0, 0,
+         1, 'x', 0, 0, 10, 0, 1, 0, 0, 0, 5, 0, 4, 'V', 0x03, 0xc5, 0x01};
+  Message msg;
+  char text[kTextBytes];
+  msg.text = text;
+  ASSERT_TRUE(decode(m, msg, nullptr));
+  ASSERT_EQ(msg.record_count, 1u);
+  EXPECT_EQ(msg.str(msg.records[0].rdata), std::string_view("V\x03\\xc5\x01", 7));
+}
+
 TEST(DnsParser, PointerLoopAndLongLabel) {
   B loop = kQuery;
   loop.resize(12);
