@@ -283,7 +283,8 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
       // the rule a transaction rule even without an app-layer buffer.
       bool tx_check = false;
       for (const auto& c : r.app_checks)
-        tx_check |= c.keyword.starts_with("dcerpc.") || c.keyword.starts_with("dns.");
+        tx_check |= c.keyword.starts_with("dcerpc.") || c.keyword.starts_with("dns.") ||
+                    c.keyword == "ftpbounce";
       if (first_app == BufferId::Count && tx_check) {
         ri.kind = Kind::Tx;
         ri.app = r.proto.app;

@@ -46,4 +46,8 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
     out.set(BufferId::FileName, b(tx.command_data.view()));
 }
 
+bool check(const void* p, Direction, std::string_view keyword, std::string_view) noexcept {
+  return keyword == "ftpbounce" && static_cast<const Tx*>(p)->bounce;
+}
+
 }  // namespace ww::app::ftp

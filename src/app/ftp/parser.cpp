@@ -24,7 +24,8 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 // "h1,h2,h3,h4,p1,p2" (RFC 959 4.1.2 PORT, and the 227 reply text) -> address and port.
-bool host_port(std::string_view s, tls::BoundedStr<64>& addr, uint16_t& port) noexcept {
+bool host_port(std::string_view s, tls::BoundedStr<64>& addr, uint16_t& port,
+               uint8_t* ip4 = nullptr) noexcept {
   unsigned v[6];
   size_t i = 0;
   while (i < s.size() && s[i] == ' ') ++i;
@@ -51,6 +52,8 @@ bool host_port(std::string_view s, tls::BoundedStr<64>& addr, uint16_t& port) no
   }
   addr.assign({b, size_t(len)});
   port = uint16_t(v[4] << 8 | v[5]);
+  if (ip4)
+    for (int k = 0; k < 4; ++k) ip4[k] = uint8_t(v[k]);
   return true;
 }
 
@@ -187,7 +190,12 @@ void FtpParser::command(std::string_view l, bool cut, ParseContext& ctx) noexcep
   }
   tx.command_data.assign(arg);
   if (cmd == "PORT") {  // RFC 959 4.1.2
-    if (host_port(arg, tx.data_addr, tx.dynamic_port)) tx.mode = Mode::Active;
+    uint8_t ip[4];
+    if (host_port(arg, tx.data_addr, tx.dynamic_port, ip)) {
+      tx.mode = Mode::Active;
+      // RFC 2577 3: a PORT naming a third host makes the server connect there (FTP bounce).
+      tx.bounce = !(IpAddr::v4(ip) == ctx.flow().src);
+    }
     data_mode_ = tx.mode;
     data_port_ = tx.dynamic_port;
   } else if (cmd == "EPRT" && arg.size() > 2) {  // RFC 2428 2: <d>proto<d>addr<d>port<d>
@@ -328,6 +336,7 @@ const ParserSpec kSpec = {.proto = Proto::Ftp,
                           .event_type = "ftp",
                           .log_tx = log_tx,
                           .buffers = buffers,
-                          .tx_both_dirs = true};
+                          .tx_both_dirs = true,
+                          .check = check};
 
 }  // namespace ww::app::ftp

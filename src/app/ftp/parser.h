@@ -64,6 +64,7 @@ struct Tx {
   tls::BoundedStr<64> data_addr;  // PORT/EPRT/227: the address; EPSV: empty (the server's)
   uint16_t dynamic_port = 0;
   bool file_command = false;  // RETR/STOR/STOU/APPE: command_data is the file name
+  bool bounce = false;  // PORT naming another host than the client (ftpbounce, RFC 2577 3)
 };
 
 class FtpParser final : public Parser {
@@ -108,6 +109,9 @@ ProbeResult probe(Direction d, Bytes first_bytes) noexcept;
 Parser* create(ParseContext& ctx) noexcept;
 void log_tx(const void* tx, output::EveWriter& w) noexcept;
 void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+// ftpbounce (keywords.cpp).
+bool check(const void* tx, Direction d, std::string_view keyword,
+           std::string_view value) noexcept;
 
 extern const ParserSpec kSpec;
 

@@ -219,6 +219,24 @@ TEST(FtpParser, RuleBuffers) {
   EXPECT_EQ(as_sv(*code), "226");
 }
 
+// ftpbounce: a PORT naming another host than the client (RFC 2577 3).
+TEST(FtpParser, BounceIsAPortToAnotherHost) {
+  auto c = std::make_unique<Ctx>();
+  c->flow().src = IpAddr::v4(uint32_t(0x0a4d0032));  // the client, 10.77.0.50
+  Parser* p = create(*c);
+  auto feed = [&](Direction d, std::string_view s) {
+    p->parse(d, Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), *c);
+  };
+  feed(C, "PORT 10,77,0,50,160,41\r\n");
+  feed(S, "200 PORT command successful.\r\n");
+  feed(C, "PORT 10,77,0,99,0,80\r\n");
+  feed(S, "200 PORT command successful.\r\n");
+  ASSERT_EQ(c->txs.size(), 2u);
+  EXPECT_FALSE(check(&c->txs[0], C, "ftpbounce", ""));
+  EXPECT_TRUE(check(&c->txs[1], C, "ftpbounce", ""));
+  EXPECT_FALSE(check(&c->txs[1], C, "dcerpc.opnum", "1"));
+}
+
 TEST(FtpParser, Probe) {
   auto b = [](std::string_view s) { return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
   EXPECT_EQ(probe(S, b("220 (vsFTPd 3.0.3)\r\n")), ProbeResult::Match);

@@ -131,6 +131,13 @@ Result<void> dns_rrtype(RuleBuilder& b, std::string_view arg) {
   return {};
 }
 
+// ftpbounce: an FTP PORT naming another host than the client (RFC 2577 3), answered by the
+// FTP transaction (ParserSpec::check).
+Result<void> ftpbounce(RuleBuilder& b, std::string_view) {
+  add_check(b, "ftpbounce", "");
+  return {};
+}
+
 Result<void> tls_version(RuleBuilder& b, std::string_view arg) {
   arg = trim(arg);
   static constexpr std::string_view kNames[] = {"1.0",    "1.1",    "1.2",    "1.3",

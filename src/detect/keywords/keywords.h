@@ -83,6 +83,7 @@ WW_KW(decode_event);
 WW_KW(stream_event);
 WW_KW(dns_opcode);
 WW_KW(tls_version);
+WW_KW(ftpbounce);
 WW_KW(filesize);
 WW_KW(file_hash_list);
 WW_KW(dns_rcode);

@@ -94,6 +94,7 @@ constexpr std::array kKeywords = {
     KeywordSpec{"decode-event", "", Arg::Required, &decode_event},
     KeywordSpec{"stream-event", "", Arg::Required, &stream_event},
     KeywordSpec{"dns.opcode", "", Arg::Required, &dns_opcode},
+    KeywordSpec{"ftpbounce", "", Arg::None, &ftpbounce},
     KeywordSpec{"tls.version", "", Arg::Required, &tls_version},
 };
 
@@ -114,7 +115,7 @@ bool in_list(std::string_view list, std::string_view name) {
 
 // Suricata keywords recognised but not implemented.
 constexpr std::string_view kUnimplemented =
-    "asn1 dataset datarep iprep lua luajit replace ftpbounce rpc geoip ssl_state ssl_version "
+    "asn1 dataset datarep iprep lua luajit replace rpc geoip ssl_state ssl_version "
     "tls.store tls_store tls.fingerprint tls_cert_notbefore tls_cert_notafter tls_cert_expired "
     "tls_cert_valid tls.random tls.random_time tls.random_bytes tls.cert_chain_len "
     "tls.subjectaltname ja4.string ja3s.string krb5_msg_type krb5_err_code krb5.cname "
