@@ -8,6 +8,7 @@
 #include <string>
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "detect/keywords/pcre.h"
 
@@ -98,7 +99,10 @@ bool read_number(Bytes d, int64_t pos, uint8_t nbytes, Endian e, NumBase base, u
   return true;
 }
 
-void base64_decode_bytes(Bytes in, std::string& out) {
+// `mode` (from_base64's Transform::mode): 0 rfc4648 stops at the first byte outside the
+// alphabet (base64_decode, Suricata), 1 rfc2045 skips such bytes, 2 strict decodes nothing when
+// there is one. '=' ends the input.
+void base64_decode_bytes(Bytes in, std::string& out, uint8_t mode = 0) {
   auto dv = [](uint8_t c) -> int {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -113,6 +117,8 @@ void base64_decode_bytes(Bytes in, std::string& out) {
   for (uint8_t c : in) {
     if (c == '=') break;
     int v = dv(c);
+    if (v < 0 && mode == 1) continue;
+    if (v < 0 && mode == 2) return out.clear();
     if (v < 0) break;  // Suricata stops at the first non-base64 byte
     acc = acc << 6 | uint32_t(v);
     bits += 6;
@@ -121,6 +127,33 @@ void base64_decode_bytes(Bytes in, std::string& out) {
       out.push_back(char(acc >> bits & 0xff));
     }
   }
+}
+
+// gunzip (gzip member) / zlib_deflate (zlib stream): at most `max` output bytes into `out`;
+// what inflated before an error or the end of the input is kept. One inflate state per thread,
+// reset for each buffer (no allocation once made).
+void inflate_into(std::string_view in, bool gzip, uint32_t max, std::string& out) {
+  struct Inflater {
+    z_stream z{};
+    bool ok = inflateInit2(&z, MAX_WBITS) == Z_OK;
+    ~Inflater() {
+      if (ok) inflateEnd(&z);
+    }
+  };
+  thread_local Inflater inf;
+  out.clear();
+  if (!inf.ok || inflateReset2(&inf.z, gzip ? 16 + MAX_WBITS : MAX_WBITS) != Z_OK) return;
+  z_stream& z = inf.z;
+  out.resize(max);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = uInt(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = uInt(max);
+  while (z.avail_out > 0) {
+    int rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK) break;  // end of stream, error, or no progress possible
+  }
+  out.resize(max - z.avail_out);
 }
 
 bool inspect(const std::vector<MatchItem>& items, size_t idx, Bytes d, int64_t prev_end, Ctx& c);
@@ -387,7 +420,12 @@ bool apply_transforms(const std::vector<Transform>& ts, Bytes in, std::string& o
       if (!EVP_Digest(out.data(), out.size(), md_out, &n, alg, nullptr)) return false;
       r.assign(reinterpret_cast<const char*>(md_out), n);
     } else if (t.name == "from_base64") {
-      base64_decode_bytes(Bytes(reinterpret_cast<const uint8_t*>(out.data()), out.size()), r);
+      Bytes in(reinterpret_cast<const uint8_t*>(out.data()), out.size());
+      in = in.subspan(std::min<size_t>(t.offset, in.size()));
+      if (t.bytes && in.size() > t.bytes) in = in.first(t.bytes);
+      base64_decode_bytes(in, r, t.mode);
+    } else if (t.name == "gunzip" || t.name == "zlib_deflate") {
+      inflate_into(out, t.name == "gunzip", t.max_size, r);
     } else if (t.name == "header_lowercase") {  // "Name: value" lines: names lower-cased
       bool name = true;
       for (char ch : out) {

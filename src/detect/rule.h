@@ -158,6 +158,10 @@ struct Transform {
   std::string name;
   std::string arg;
   std::shared_ptr<const PcreCode> re;  // pcrexform: the compiled pattern
+  uint32_t offset = 0;    // from_base64: first byte decoded
+  uint32_t bytes = 0;     // from_base64: bytes decoded (0: to the end)
+  uint32_t max_size = 0;  // gunzip, zlib_deflate: output bytes kept
+  uint8_t mode = 0;       // from_base64: 0 rfc4648, 1 rfc2045, 2 strict
 };
 
 struct BufferList {

@@ -1,4 +1,4 @@
-// pcre:[!]"/regex/flags"; compiled with PCRE2 (+ JIT) at load.
+// pcre:[!]"/regex/flags"; (or unquoted, pcre:/regex/flags;) compiled with PCRE2 (+ JIT) at load.
 //
 // Flags: i s m x A E G (PCRE options), R (relative to the previous match in the buffer), B
 // (rawbytes, ignored), O (match-limit override, accepted), and the buffer flags that place the
@@ -53,18 +53,22 @@ Result<void> pcre(RuleBuilder& b, std::string_view arg) {
     p.negated = true;
     arg = trim(arg.substr(1));
   }
-  if (arg.size() < 2 || arg.front() != '"') return fail("regex must be in double quotes");
-  size_t close = arg.rfind('"');
-  if (close == 0) return fail("unterminated double quote");
-  std::string_view tail = trim(arg.substr(close + 1));
-  if (!tail.empty()) {
-    if (tail.front() == ',') {
-      b.unsupported("pcre", "pcre capture into variables (pcre:\"...\", name) not implemented");
-    } else {
-      return fail(fmt::format("unexpected '{}' after the regex", tail));
+  std::string_view body = arg;  // unquoted (pcre:/re/flags;), as Suricata accepts it
+  if (arg.empty() || (arg.front() != '"' && arg.front() != '/'))
+    return fail("regex must be in double quotes");
+  if (arg.front() == '"') {
+    size_t close = arg.rfind('"');
+    if (close == 0) return fail("unterminated double quote");
+    std::string_view tail = trim(arg.substr(close + 1));
+    if (!tail.empty()) {
+      if (tail.front() == ',') {
+        b.unsupported("pcre", "pcre capture into variables (pcre:\"...\", name) not implemented");
+      } else {
+        return fail(fmt::format("unexpected '{}' after the regex", tail));
+      }
     }
+    body = arg.substr(1, close - 1);
   }
-  std::string_view body = arg.substr(1, close - 1);
   if (body.empty() || body.front() != '/') return fail("regex must start with '/'");
   size_t last = body.rfind('/');
   if (last == 0) return fail("regex must end with '/' followed by flags");

@@ -29,6 +29,16 @@ TEST(PcreTest, OddQuotesInsideRegex) {
   EXPECT_EQ(item<Pcre>(r, 0, 1).pattern, R"(^["']?post)");
 }
 
+// Suricata also takes the regex without quotes (pcre:/re/flags;).
+TEST(PcreTest, Unquoted) {
+  Rule r = loaded(R"(pcre:/\.\/a/I; content:!"/c/"; http_raw_uri; within:5; sid:1;)",
+                  "alert http any any -> any any");
+  ASSERT_EQ(r.buffers.size(), 1u);
+  EXPECT_EQ(r.buffers[0].buffer, BufferId::HttpUriRaw);
+  EXPECT_EQ(item<Pcre>(r, 0, 0).pattern, R"(\.\/a)");
+  EXPECT_TRUE(item<Pcre>(loaded(R"(pcre:!/abc/i; sid:1;)"), 0, 0).negated);
+}
+
 TEST(PcreTest, Negated) {
   Rule r = loaded(R"(pcre:!"/abc/"; sid:1;)");
   EXPECT_TRUE(item<Pcre>(r, 0, 0).negated);
@@ -38,7 +48,7 @@ TEST(PcreTest, Errors) {
   invalid(R"(pcre:"/a(/"; sid:1;)", "pcre", "regex error");
   invalid(R"(pcre:"/a/q"; sid:1;)", "pcre", "unknown regex flag");
   invalid(R"(pcre:"a"; sid:1;)", "pcre", "must start with '/'");
-  invalid(R"(pcre:/a/; sid:1;)", "pcre", "double quotes");
+  invalid(R"(pcre:a/; sid:1;)", "pcre", "double quotes");
   invalid(R"(pcre:"/a/UH"; sid:1;)", "pcre", "two buffer flags");
   invalid(R"(http.host; pcre:"/a/U"; sid:1;)", "pcre", "conflicts with sticky");
 }

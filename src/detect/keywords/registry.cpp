@@ -52,8 +52,8 @@ constexpr std::array kKeywords = {
     KeywordSpec{"dotprefix",
                 "to_lowercase to_uppercase strip_whitespace compress_whitespace "
                 "url_decode to_md5 to_sha1 to_sha256 header_lowercase "
-                "strip_pseudo_headers from_base64",
-                Arg::None, &transform},
+                "strip_pseudo_headers from_base64 gunzip zlib_deflate",
+                Arg::Optional, &transform},
     KeywordSpec{"xor", "pcrexform", Arg::Required, &transform},
     // files (content.cpp, app.cpp)
     KeywordSpec{"filename", "", Arg::Required, &filename},
@@ -162,8 +162,8 @@ void RuleBuilder::set_sticky(BufferId id) {
 }
 
 Result<void> RuleBuilder::add_transform(Transform t) {
-  if (current_ >= 0 && !rule.buffers[current_].items.empty())
-    return fail("transforms must directly follow the sticky buffer keyword");
+  // After matches (Suricata 8): they inspect the buffer transformed so far (their list keeps
+  // the transforms before this one), the matches that follow inspect it transformed by this one.
   pending_transforms_.push_back(std::move(t));
   current_ = -1;
   return {};
