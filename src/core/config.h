@@ -81,6 +81,11 @@ struct Config {
   // app-layer.redact-phi: patient identifiers (HL7 PID-3/PID-5, DICOM group 0010, FHIR Patient
   // ids and search values) never reach the outputs; off only for a lab (app/redact.h).
   bool redact_phi = true;
+  // app-layer.protocols.ftp: log-password (PASS's argument in EVE and ftp.command_data; off,
+  // the hospital credential policy) and max-line-length (Suricata's, 4kb).
+  bool ftp_log_password = false;
+  uint32_t ftp_max_line = 4096;
+  uint32_t ftp_max_tx = 0;  // max-tx: commands awaiting a reply at most (0: no limit)
   decode::DecodeConfig decode;
   decode::DefragConfig defrag;
   flow::FlowConfig flow;
@@ -91,11 +96,6 @@ struct Config {
 
 Result<Config> load_config(const std::string& path);
 Result<Config> parse_config(const std::string& yaml_text, const std::string& name = "<string>");
-  // app-layer.protocols.ftp: log-password (PASS's argument in EVE and ftp.command_data; off,
-  // the hospital credential policy) and max-line-length (Suricata's, 4kb).
-  bool ftp_log_password = false;
-  uint32_t ftp_max_line = 4096;
-  uint32_t ftp_max_tx = 0;  // max-tx: commands awaiting a reply at most (0: no limit)
 
 // "64mb", "1gb", "4096", "512kb" -> bytes.
 Result<uint64_t> parse_size(std::string_view s);

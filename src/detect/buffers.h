@@ -63,6 +63,8 @@ namespace ww::detect {
   X(TlsCertSerial, "tls.cert_serial", "tls_cert_serial", "", "tls")                \
   X(TlsCertFingerprint, "tls.cert_fingerprint", "tls_cert_fingerprint", "", "tls") \
   X(TlsCerts, "tls.certs", "", "", "tls")                                          \
+  X(TlsSubjectAltName, "tls.subjectaltname", "", "", "tls")                        \
+  X(TlsAlpn, "tls.alpn", "", "", "tls")                                            \
   X(Ja3Hash, "ja3.hash", "ja3_hash", "", "tls")                                    \
   X(Ja3String, "ja3.string", "ja3_string", "", "tls")                              \
   X(Ja3sHash, "ja3s.hash", "ja3s_hash", "", "tls")                                 \
@@ -93,6 +95,8 @@ namespace ww::detect {
   X(SshHasshServerString, "ssh.hassh.server.string", "", "", "ssh")                \
   X(FtpCommand, "ftp.command", "", "", "ftp")                                      \
   X(FtpCommandData, "ftp.command_data", "", "", "ftp")                             \
+  X(FtpReply, "ftp.reply", "", "", "ftp")                                          \
+  X(FtpCompletionCode, "ftp.completion_code", "", "", "ftp")                       \
   X(FtpDataCommand, "ftp_data.command", "", "", "ftp-data")                        \
   X(Base64Data, "base64_data", "", "", "")                                         \
   X(Hl7MsgType, "hl7.msg_type", "", "", "hl7")                                     \
