@@ -215,6 +215,16 @@ bool check_rule_inputs(const RuleOptions& ro) {
   return true;
 }
 
+// The engine's settings from the configuration (packet-alert-max, action-order, IPS).
+ww::detect::DetectLimits detect_limits(const ww::Config& cfg) {
+  ww::detect::DetectLimits l;
+  l.max_alerts_per_packet = cfg.detect.packet_alert_max;
+  l.set_action_order(cfg.detect.action_order);
+  l.ips = cfg.detect.simulate_ips;
+  l.drop_log_all = cfg.detect.drop_log_all;
+  return l;
+}
+
 // Loads the rule files (already checked readable) and builds the shared detection engine.
 // The rule files with their threshold and classification files (start-up and reload).
 auto load_rule_set(const ww::detect::RuleVars& vars, const RuleOptions& ro) {
@@ -240,7 +250,7 @@ ww::Result<std::shared_ptr<const ww::detect::DetectEngine>> load_detect(const ww
     fmt::print("{} rules loaded ({} unsupported, {} invalid) in {:.2f} s\n", rs->loaded,
                rs->unsupported, rs->invalid, secs);
   auto shared = std::make_shared<const ww::detect::RuleSet>(std::move(*rs));
-  return ww::detect::DetectEngine::build(std::move(shared));
+  return ww::detect::DetectEngine::build(std::move(shared), detect_limits(cfg));
 }
 
 // Live reload (SIGHUP, capture/reload.h): everything load_detect and setup_files load, built
@@ -250,7 +260,7 @@ ww::Result<std::shared_ptr<const ww::detect::DetectEngine>> load_detect(const ww
 // paths) is not re-read.
 ww::capture::ReloadHub::Builder reload_builder(const ww::Config& cfg, const RuleOptions& ro) {
   ww::detect::RuleVars vars = rule_vars(cfg);
-  return [vars, ro, hash_paths = cfg.files.hash_list_paths,
+  return [vars, ro, limits = detect_limits(cfg), hash_paths = cfg.files.hash_list_paths,
           yara_paths = cfg.files.yara_config.paths, pool = cfg.files.yara]()
              -> ww::Result<std::shared_ptr<const ww::capture::DetectionContent>> {
     auto c = std::make_shared<ww::capture::DetectionContent>();
@@ -263,7 +273,7 @@ ww::capture::ReloadHub::Builder reload_builder(const ww::Config& cfg, const Rule
           return ww::fail(ww::Diagnostic{"invalid rule: " + p.diag.str()});
       nrules = rs->loaded;
       auto eng = ww::detect::DetectEngine::build(
-          std::make_shared<const ww::detect::RuleSet>(std::move(*rs)));
+          std::make_shared<const ww::detect::RuleSet>(std::move(*rs)), limits);
       if (!eng) return ww::Unexpected{eng.error()};
       c->detect = std::move(*eng);
       auto fr = file_rules_of(c->detect);

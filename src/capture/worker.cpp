@@ -67,6 +67,10 @@ void Worker::process(const Packet& p) noexcept {
     flow_untracked_.inc();
     return;
   }
+  if (detect_ && detect_->flow_dropped(f)) {  // IPS simulation: the flow's packets are dropped
+    detect_->on_flow_dropped(p, *f, &eve_);
+    return;
+  }
   app_.set_pcap_cnt(p.pcap_cnt);  // app events this packet completes name it (Suricata)
   // Detection learns the packet first: stream bytes and transactions it completes are
   // attributed to it (pcap_cnt of their alerts).

@@ -246,6 +246,20 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
       rd.get(ftp, "max-tx", "app-layer.protocols.ftp.max-tx", c.ftp_max_tx);
     }
   }
+  rd.get_range(root, "packet-alert-max", "packet-alert-max", c.detect.packet_alert_max, 1u,
+               255u);
+  if (auto ao = root["action-order"]) {
+    if (!ao.IsSequence()) rd.error_at(ao, "action-order", "expected a list of actions");
+    for (const auto& x : ao.IsSequence() ? ao : YAML::Node()) {
+      std::string v = x.IsScalar() ? x.Scalar() : "";
+      if (v != "pass" && v != "drop" && v != "reject" && v != "alert") {
+        rd.error_at(x, "action-order", "unknown action '" + v + "' (pass, drop, reject, alert)");
+        break;
+      }
+      c.detect.action_order.push_back(v);
+    }
+  }
+  if (auto d = root["detect"]) rd.get(d, "simulate-ips", "detect.simulate-ips", c.detect.simulate_ips);
   if (auto d = root["decoder"]) {
     rd.get(d, "ipv4-checksum", "decoder.ipv4-checksum", c.decode.ipv4_checksum);
     rd.get(d, "l4-checksum", "decoder.l4-checksum", c.decode.l4_checksum);
@@ -381,6 +395,9 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
             if (name == "dns" && t.IsMap() && t.begin()->second.IsMap())
               rd.get_range(t.begin()->second, "version", "outputs.eve-log.types.dns.version",
                            c.eve.dns_version, 2, 3);
+            if (name == "drop" && t.IsMap() && t.begin()->second.IsMap())
+              if (auto fl = t.begin()->second["flows"]; fl && fl.IsScalar())
+                c.detect.drop_log_all = fl.Scalar() == "all";
             if (name == "alert" && t.IsMap() && t.begin()->second.IsMap())
               read_alert_options(rd, t.begin()->second, c.eve.alert);
             c.eve.types.push_back(name);

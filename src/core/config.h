@@ -68,6 +68,16 @@ struct EveOutputConfig {
   uint16_t community_id_seed = 0;
 };
 
+// Detection settings with Suricata's keys (top level there): packet-alert-max, action-order;
+// detect.simulate-ips runs the rules as an inline IPS would (drop/reject rules drop packets,
+// alerts say "blocked", `drop` events), on the mirror: nothing is really dropped.
+struct DetectConfig {
+  uint32_t packet_alert_max = 15;         // alerts kept per packet (highest priority first)
+  std::vector<std::string> action_order;  // empty: pass, drop, reject, alert (Suricata's)
+  bool simulate_ips = false;
+  bool drop_log_all = false;  // outputs.eve-log.types.drop.flows: all (default start: the first)
+};
+
 struct Config {
   std::string source_file;       // where it was loaded from ("" = defaults)
   RuleVarsConfig vars = RuleVarsConfig::suricata_defaults();
@@ -92,6 +102,7 @@ struct Config {
   stream::StreamConfig stream;
   files::FileTrackerConfig files;
   EveOutputConfig eve;
+  DetectConfig detect;
 };
 
 Result<Config> load_config(const std::string& path);

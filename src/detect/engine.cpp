@@ -52,12 +52,22 @@ void set_header_buffers(const Packet& p, InspectBuffers& b) noexcept {
   else if (p.ip_proto == ipproto::kIcmpv6) b.set(BufferId::Icmpv6Hdr, l4);
 }
 
-int action_rank(Action a) {
+// The IPv4 header checksum (RFC 791: the ones' complement sum of the header is all ones).
+bool ipv4_header_csum_ok(const Packet& p) noexcept {
+  if (p.l3_hdr_len < 20 || size_t(p.l3_off) + p.l3_hdr_len > p.caplen) return false;
+  const uint8_t* h = p.data + p.l3_off;
+  uint32_t sum = 0;
+  for (uint32_t i = 0; i + 1 < p.l3_hdr_len; i += 2) sum += uint32_t(h[i]) << 8 | h[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return sum == 0xffff;
+}
+
+int action_rank(Action a, const DetectLimits& l) {
   switch (a) {
-    case Action::Pass: return 0;
-    case Action::Drop: return 1;
-    case Action::Alert: return 3;
-    default: return 2;  // reject*
+    case Action::Pass: return l.rank_pass;
+    case Action::Drop: return l.rank_drop;
+    case Action::Alert: return l.rank_alert;
+    default: return l.rank_reject;  // reject*
   }
 }
 
@@ -231,6 +241,21 @@ bool parse_i64(std::string_view s, int64_t& out) {
 // ---------------------------------------------------------------------------------------------
 // DetectEngine
 
+void DetectLimits::set_action_order(const std::vector<std::string>& order) {
+  uint8_t* ranks[4] = {&rank_pass, &rank_drop, &rank_reject, &rank_alert};
+  static constexpr std::string_view kNames[4] = {"pass", "drop", "reject", "alert"};
+  bool named[4] = {};
+  uint8_t next = 0;
+  for (const auto& n : order)
+    for (int i = 0; i < 4; ++i)
+      if (n == kNames[i] && !named[i]) {
+        named[i] = true;
+        *ranks[i] = next++;
+      }
+  for (int i = 0; i < 4; ++i)
+    if (!named[i]) *ranks[i] = next++;
+}
+
 Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
     std::shared_ptr<const RuleSet> rules, const DetectLimits& limits) {
   if (!rules) return fail("no rule set");
@@ -251,6 +276,7 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
     e->tx_always_.resize(napps * 2);
     e->tx_buffers_.resize(napps);
     e->event_rules_.resize(napps);
+    e->tx_trans_.resize(napps);
 
     std::map<std::string, uint32_t, std::less<>> bits, ints, hbits;
     auto intern = [](std::map<std::string, uint32_t, std::less<>>& m, std::string_view n,
@@ -265,9 +291,12 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
 
     // Threshold.config: by (gid, sid); sid 0 entries apply to every rule of the gid.
     std::map<uint64_t, std::vector<const ThresholdEntry*>> thr_by_sid;
+    std::map<uint64_t, const ThresholdEntry*> rate_by_sid;  // the last one wins
     for (const auto& t : rules->thresholds.entries)
       if (t.kind != ThresholdEntry::Kind::RateFilter)
         thr_by_sid[uint64_t(t.gid) << 32 | t.sid].push_back(&t);
+      else
+        rate_by_sid[uint64_t(t.gid) << 32 | t.sid] = &t;
 
     for (uint32_t i = 0; i < rs.size(); ++i) {
       const Rule& r = rs[i];
@@ -345,6 +374,10 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
         }
         if (key == (uint64_t(r.gid) << 32 | r.sid) && it->second.size()) specific = true;
       }
+      for (uint64_t key : {uint64_t(r.gid) << 32 | r.sid, uint64_t(r.gid) << 32})
+        if (auto it = rate_by_sid.find(key); it != rate_by_sid.end() && !ri.rate)
+          ri.rate = &it->second->rate;
+      ri.flow_action = ri.kind == Kind::Tx || ri.app != 0;
       if (ri.kind == Kind::Packet) {
         // Suricata: payload rules on TCP require the stream unless something ties them to
         // packets (dsize, flow:no_stream, tcp-pkt); only_stream/tcp-stream require the stream.
@@ -369,7 +402,7 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
     for (uint32_t i = 0; i < rs.size(); ++i) e->by_order_[i] = i;
     std::stable_sort(e->by_order_.begin(), e->by_order_.end(), [&](uint32_t a, uint32_t b) {
       const Rule &ra = rs[a], &rb = rs[b];
-      int x = action_rank(ra.action), y = action_rank(rb.action);
+      int x = action_rank(ra.action, limits), y = action_rank(rb.action, limits);
       if (x != y) return x < y;
       x = flowvar_rank(ra), y = flowvar_rank(rb);
       if (x != y) return x < y;
@@ -383,6 +416,11 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
       const Rule& r = rs[i];
       const RuleInfo& ri = e->info_[i];
       bool ts = !r.flow.to_client || r.bidirectional, tc = !r.flow.to_server || r.bidirectional;
+      if (ri.kind == Kind::Tx && r.transactional) {
+        // => rules: evaluated once per transaction, on both directions' buffers.
+        e->tx_trans_[ri.app].push_back(ri.order);
+        continue;
+      }
       if (ri.kind == Kind::Tx) {
         auto add_buf = [&](uint16_t app, BufferId b) {
           auto& v = e->tx_buffers_[app];
@@ -482,6 +520,8 @@ struct Detector::FlowVars {
   int64_t* ints = nullptr;      // flowint_count values
   uint64_t* int_set = nullptr;  // flowint_count bits: value present
   bool pass = false;            // a pass rule matched: the flow is not inspected further
+  bool drop = false;            // IPS: the flow is dropped (its packets are not processed)
+  bool drop_logged = false;     // a drop event was written for the flow
   StreamWin* sw[2] = {nullptr, nullptr};  // raw stream windows, per direction
 };
 
@@ -503,6 +543,7 @@ struct Detector::Thr {
   int64_t start = 0;        // window start (usec, packet time)
   uint32_t count = 0;
   uint32_t next = 0;        // backoff: the count that alerts next
+  int64_t until = 0;        // rate_filter: new_action since (usec, packet time); 0: none
 };
 
 struct Detector::Match {
@@ -528,6 +569,7 @@ struct Detector::Match {
   bool stream_added = false;  // packet: its payload went into the stream
   bool stream_more = false;   // the stream window holds more than the packet's payload
   bool timeout = false;       // stream inspected at flow end
+  const InspectBuffers* trans_tc = nullptr;  // tx: transactional pass, the to_client buffers
   uint64_t pcap_cnt = 0;
   Bytes old_part;             // stream: the already inspected bytes at the window's start
 };
@@ -549,7 +591,10 @@ Detector::Detector(std::shared_ptr<const DetectEngine> engine, StatsBlock& stats
       stream_bytes_(stats.counter("detect.stream.bytes")),
       stream_nomem_(stats.counter("detect.stream.no_memory")),
       events_overflow_(stats.counter("detect.events.overflow")),
-      host_evictions_(stats.counter("detect.hostbits.evictions")) {
+      host_evictions_(stats.counter("detect.hostbits.evictions")),
+      drops_(stats.counter("detect.ips.drops")) {
+  queue_.resize(kMaxQueue);
+  qsorted_.reserve(kMaxQueue);
   if (!engine_) return;
   const RuleSet& rs = engine_->rules();
   if (rs.prefilter) {
@@ -614,7 +659,10 @@ Detector::FlowVars* Detector::vars_of(flow::Flow* f, bool create) noexcept {
 }
 
 void Detector::release(flow::Flow& f, output::EveWriter* eve) noexcept {
-  if (flow_used_ == 0) return;
+  if (flow_used_ == 0) {
+    flush_alerts(nullptr);  // the flow end's transaction matches
+    return;
+  }
   if (FlowVars* v = vars_of(&f, false)) {
     cur_pkt_ = nullptr;
     cur_flow_ = nullptr;
@@ -624,6 +672,7 @@ void Detector::release(flow::Flow& f, output::EveWriter* eve) noexcept {
         inspect_stream(f, d, true);
     cur_eve_ = nullptr;
   }
+  flush_alerts(nullptr);  // Suricata's flow-end pseudo packet: one alert queue
   forget(f);
 }
 
@@ -848,6 +897,15 @@ bool Detector::header_ok(const Rule& r, const Match& m) const noexcept {
         break;
       case HeaderField::Dsize: v = p->payload_len; break;
       case HeaderField::FragOffset: v = p->frag_off; break;
+      case HeaderField::Icmpv6Mtu: {
+        // Type 2 (Packet Too Big), RFC 4443 3.2: the MTU is the 32 bits after the checksum.
+        if (p->ip_proto != ipproto::kIcmpv6 || p->icmp_type != 2 ||
+            size_t(p->l4_off) + 8 > p->caplen)
+          return false;
+        const uint8_t* h = p->data + p->l4_off;
+        v = uint32_t(h[4]) << 24 | uint32_t(h[5]) << 16 | uint32_t(h[6]) << 8 | h[7];
+        break;
+      }
     }
     if (!h.cmp.match(v)) return false;
   }
@@ -1017,6 +1075,9 @@ bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
       for (uint64_t ev = m.p ? m.p->decode_events : 0; ev && !have; ev &= ev - 1)
         have = decode::decode_event_name(uint16_t(__builtin_ctzll(ev))) == c.value;
       if (have == c.negated) return false;
+    } else if (c.keyword == "ipv4-csum") {
+      if (!m.p || m.p->ip_version != 4 || m.p->decode_only) return false;
+      if (ipv4_header_csum_ok(*m.p) != (c.value == "valid")) return false;
     } else if (c.keyword == "app-layer-event") {
       if (has_event(m.f, EventKind::App, c.value) == c.negated) return false;
     } else if (c.keyword == "stream-event") {
@@ -1151,50 +1212,59 @@ void Detector::vars_apply(const DetectEngine::RuleInfo& ri, FlowVars* v) noexcep
   }
 }
 
+// The threshold table entry of rule r for `which` (0 threshold, 1 detection_filter,
+// 2 rate_filter) and the match's track key; a new one (fresh) replaces the oldest entry of a
+// full neighbourhood.
+Detector::Thr& Detector::thr_find(uint32_t r, uint8_t which, Track track, const Match& m,
+                                  bool& fresh) noexcept {
+  Thr key;
+  key.rule_plus1 = r + 1;
+  key.which = which;
+  switch (track) {
+    case Track::BySrc: key.a = m.src; break;
+    case Track::ByDst: key.a = m.dst; break;
+    case Track::ByBoth:
+      key.a = std::min(m.src, m.dst);
+      key.b = std::max(m.src, m.dst);
+      break;
+    case Track::ByRule: break;
+    case Track::ByFlow: key.flow_id = m.f ? m.f->flow_id : 0; break;
+  }
+  const size_t mask = thr_.size() - 1;
+  size_t h = size_t(mix(mix(mix(r * 31 + which, hash_ip(key.a)), hash_ip(key.b)), key.flow_id));
+  Thr* slot = nullptr;
+  Thr* victim = nullptr;
+  fresh = false;
+  for (size_t k = 0; k < 16; ++k) {
+    Thr& t = thr_[(h + k) & mask];
+    if (t.rule_plus1 == key.rule_plus1 && t.which == which && t.a == key.a && t.b == key.b &&
+        t.flow_id == key.flow_id) {
+      slot = &t;
+      break;
+    }
+    if (!t.rule_plus1) {
+      if (!victim || victim->rule_plus1) victim = &t;
+    } else if (!victim || (victim->rule_plus1 && t.start < victim->start)) {
+      victim = &t;
+    }
+  }
+  if (!slot) {
+    if (victim->rule_plus1) thr_full_.inc();
+    *victim = key;
+    slot = victim;
+    fresh = true;
+  }
+  return *slot;
+}
+
 bool Detector::threshold_allows(uint32_t r, const Match& m) noexcept {
   const Rule& rule = engine_->rules().rules[r];
   const auto& ri = engine_->info(r);
   auto check = [&](uint8_t which, Track track, Threshold::Type type, uint32_t count,
                    uint32_t seconds, uint32_t mult) -> bool {
-    Thr key;
-    key.rule_plus1 = r + 1;
-    key.which = which;
-    switch (track) {
-      case Track::BySrc: key.a = m.src; break;
-      case Track::ByDst: key.a = m.dst; break;
-      case Track::ByBoth:
-        key.a = std::min(m.src, m.dst);
-        key.b = std::max(m.src, m.dst);
-        break;
-      case Track::ByRule: break;
-      case Track::ByFlow: key.flow_id = m.f ? m.f->flow_id : 0; break;
-    }
-    const size_t mask = thr_.size() - 1;
-    size_t h = size_t(mix(mix(mix(r * 31 + which, hash_ip(key.a)), hash_ip(key.b)), key.flow_id));
     const int64_t now = m.ts.usec, win = int64_t(seconds) * 1000000;
-    Thr* slot = nullptr;
-    Thr* victim = nullptr;
     bool fresh = false;
-    for (size_t k = 0; k < 16; ++k) {
-      Thr& t = thr_[(h + k) & mask];
-      if (t.rule_plus1 == key.rule_plus1 && t.which == which && t.a == key.a && t.b == key.b &&
-          t.flow_id == key.flow_id) {
-        slot = &t;
-        break;
-      }
-      if (!t.rule_plus1) {
-        if (!victim || victim->rule_plus1) victim = &t;
-      } else if (!victim || (victim->rule_plus1 && t.start < victim->start)) {
-        victim = &t;
-      }
-    }
-    if (!slot) {
-      if (victim->rule_plus1) thr_full_.inc();
-      *victim = key;
-      slot = victim;
-      fresh = true;
-    }
-    Thr& t = *slot;
+    Thr& t = thr_find(r, which, track, m, fresh);
     bool in_window = !fresh && (seconds == 0 || now - t.start <= win);
     if (!in_window) {
       t.start = now;
@@ -1234,22 +1304,54 @@ bool Detector::threshold_allows(uint32_t r, const Match& m) noexcept {
   return true;
 }
 
-void Detector::alert(uint32_t r, const Match& m) noexcept {
+bool Detector::rate_exceeded(uint32_t r, const Match& m,
+                             const ThresholdEntry::Rate& rf) noexcept {
+  const int64_t now = m.ts.usec;
+  bool fresh = false;
+  Thr& t = thr_find(r, 2, rf.track, m, fresh);
+  if (fresh) {
+    t.start = now;
+    t.count = 1;
+    t.until = 0;
+    return rf.count == 0;
+  }
+  if (t.until) {
+    if (now - t.until <= int64_t(rf.timeout) * 1000000) return true;  // still in new_action
+    t.until = 0;
+  }
+  if (now - t.start < int64_t(rf.seconds) * 1000000) {
+    if (++t.count > rf.count) {
+      t.until = now ? now : 1;
+      return true;
+    }
+  } else {
+    t.start = now;
+    t.count = 1;
+  }
+  return false;
+}
+
+namespace {
+bool drops(Action a) noexcept { return a != Action::Alert && a != Action::Pass; }
+}  // namespace
+
+void Detector::alert(uint32_t r, const Match& m, bool silent) noexcept {
   const Rule& rule = engine_->rules().rules[r];
   const auto& ri = engine_->info(r);
-  if (ri.suppressed_all) {
-    suppressed_.inc();
-    return;
-  }
+  const DetectLimits& lim = engine_->limits();
+  bool suppressed = ri.suppressed_all;
   for (const ThresholdEntry* s : ri.suppress) {
-    bool hit = (s->track != "by_dst" && s->ip->contains(m.src)) ||
-               (s->track != "by_src" && s->ip->contains(m.dst));
-    if (hit) {
-      suppressed_.inc();
-      return;
-    }
+    if (suppressed) break;
+    suppressed = (s->track != "by_dst" && s->ip->contains(m.src)) ||
+                 (s->track != "by_src" && s->ip->contains(m.dst));
   }
-  if ((rule.threshold || rule.detection_filter || ri.threshold) && !threshold_allows(r, m)) {
+  if (suppressed) {
+    // Suricata: a suppressed alert is not logged, its action (an IPS drop) still applies.
+    suppressed_.inc();
+    if (!lim.ips || !drops(rule.action)) return;
+    silent = true;
+  } else if ((rule.threshold || rule.detection_filter || ri.threshold) &&
+             !threshold_allows(r, m)) {
     thresholded_.inc();
     return;
   }
@@ -1258,45 +1360,144 @@ void Detector::alert(uint32_t r, const Match& m) noexcept {
       if (tx_alerted_[i] == r) return;  // alerted in the other direction of this transaction
     if (n_tx_alerted_ < sizeof(tx_alerted_) / sizeof(tx_alerted_[0])) tx_alerted_[n_tx_alerted_++] = r;
   }
-  if (m.alerts >= engine_->limits().max_alerts_per_packet) {
+  Action action = rule.action;
+  bool rate_modified = false;
+  if (ri.rate && rate_exceeded(r, m, *ri.rate)) {
+    action = ri.rate->new_action;
+    rate_modified = true;
+  }
+  if (n_queue_ >= kMaxQueue || n_queue_ >= queue_.size()) {
     alert_max_.inc();
     return;
   }
+  Pending& q = queue_[n_queue_++];
   ++m.alerts;
-  alerts_.inc();
-  if (m.f) m.f->alerted = true;
-  if (record_sids) record_sids->push_back(rule.sid);
-  if (m.eve && m.eve->enabled("alert")) {
-    output::AlertContext c;
-    c.ts = m.ts;
-    c.flow = m.f;
-    c.in_iface = in_iface_;
-    c.src = m.src;
-    c.dst = m.dst;
-    c.sp = m.sp;
-    c.dp = m.dp;
-    c.proto = m.ip_proto;
-    c.dir = m.dir;
-    c.pcap_cnt = m.pcap_cnt;
-    // A transaction completed with no packet being processed (flow end, timeout, shutdown)
-    // is logged by Suricata from its flow-end pseudo packet.
-    const bool no_packet = m.kind == Kind::Tx && !(cur_pkt_ && cur_flow_ == m.f);
-    c.pkt_src = m.timeout || no_packet ? "stream (flow timeout)" : "wire/pcap";
-    c.spec = m.spec;
-    c.tx = m.tx;
-    c.tx_id = m.tx_id;
-    c.has_tx = m.kind == Kind::Tx;
-    // Output options (payload, packet, ether): the packet inspected, or the one being
-    // processed for stream and transaction matches; the stream window of a stream match.
-    c.pkt = m.p ? m.p : (cur_pkt_ && cur_flow_ == m.f ? cur_pkt_ : nullptr);
-    c.stream_match = m.stream || (m.kind == Kind::Packet && m.sbufs &&
-                                  ri.smode == DetectEngine::StreamMode::StreamOnly);
-    if (c.stream_match && m.sbufs)
-      if (const Bytes* b = m.sbufs->get(BufferId::Payload)) c.stream_data = *b;
-    if (FlowVars* v = m.f && flow_used_ ? vars_of(m.f, false) : nullptr) c.pass = v->pass;
-    output::write_alert_event(*m.eve, rule, c);
-    eve_alerts_.inc();
+  q.order = ri.order;
+  q.rule = r;
+  q.f = m.f;
+  q.action = action;
+  q.rate_modified = rate_modified;
+  q.silent = silent || action == Action::Pass;  // pass: no alert (Suricata)
+  const bool stream_match = m.stream || (m.kind == Kind::Packet && m.sbufs &&
+                                         ri.smode == DetectEngine::StreamMode::StreamOnly);
+  q.flow_scope = ri.flow_action || stream_match;
+  q.line.clear();
+  if (m.eve) queue_eve_ = m.eve;
+  if (q.silent || !m.eve || !m.eve->enabled("alert")) return;
+  if (!stage_) {
+    stage_out_ = std::make_unique<output::EveOutput>(
+        m.eve->config() ? *m.eve->config() : EveOutputConfig{});
+    stage_ = std::make_unique<output::EveWriter>(stage_out_.get());
   }
+  output::AlertContext c;
+  c.ts = m.ts;
+  c.flow = m.f;
+  c.in_iface = in_iface_;
+  c.src = m.src;
+  c.dst = m.dst;
+  c.sp = m.sp;
+  c.dp = m.dp;
+  c.proto = m.ip_proto;
+  c.dir = m.dir;
+  c.pcap_cnt = m.pcap_cnt;
+  // A transaction completed with no packet being processed (flow end, timeout, shutdown)
+  // is logged by Suricata from its flow-end pseudo packet.
+  const bool no_packet = m.kind == Kind::Tx && !(cur_pkt_ && cur_flow_ == m.f);
+  c.pkt_src = m.timeout || no_packet ? "stream (flow timeout)" : "wire/pcap";
+  c.spec = m.spec;
+  c.tx = m.tx;
+  c.tx_id = m.tx_id;
+  c.has_tx = m.kind == Kind::Tx;
+  // Output options (payload, packet, ether): the packet inspected, or the one being
+  // processed for stream and transaction matches; the stream window of a stream match.
+  c.pkt = m.p ? m.p : (cur_pkt_ && cur_flow_ == m.f ? cur_pkt_ : nullptr);
+  c.stream_match = stream_match;
+  if (c.stream_match && m.sbufs)
+    if (const Bytes* b = m.sbufs->get(BufferId::Payload)) c.stream_data = *b;
+  c.blocked = lim.ips && drops(action);
+  c.open_verdict = true;
+  output::write_alert_event(*stage_, rule, c);
+  std::string_view line = stage_->pending();
+  q.line.assign(line.data(), line.size());
+  stage_->flush();  // no sink: only empties the staging buffer
+}
+
+void Detector::flush_alerts(const Packet* p) noexcept {
+  const uint32_t n = n_queue_;
+  const uint32_t pass_order = pass_order_;
+  n_queue_ = 0;
+  queue_open_ = false;
+  pass_order_ = UINT32_MAX;
+  if (!n || !engine_) return;
+  const DetectLimits& lim = engine_->limits();
+  // Suricata's order: by rule order; nothing past a matching pass rule.
+  qsorted_.clear();
+  for (uint32_t i = 0; i < n; ++i)
+    if (queue_[i].order <= pass_order) qsorted_.push_back(i);
+  std::stable_sort(qsorted_.begin(), qsorted_.end(),
+                   [&](uint32_t a, uint32_t b) { return queue_[a].order < queue_[b].order; });
+  // The packet's actions first (every queued match, logged or not): its verdict.
+  bool dropped = false, by_rate = false, passed = pass_order != UINT32_MAX;
+  flow::Flow* drop_flow = nullptr;
+  for (uint32_t i : qsorted_) {
+    Pending& q = queue_[i];
+    if (lim.ips && drops(q.action)) {
+      if (!dropped) by_rate = q.rate_modified;
+      dropped = true;
+      if (!drop_flow) drop_flow = q.f;
+      if (q.flow_scope)
+        if (FlowVars* v = vars_of(q.f, true)) v->drop = true;
+    } else if (q.action == Action::Pass) {
+      passed = true;
+      if (q.flow_scope)
+        if (FlowVars* v = vars_of(q.f, true)) v->pass = true;
+    }
+  }
+  const std::string_view verdict = dropped ? "drop" : passed ? "pass" : "alert";
+  output::EveWriter* eve = queue_eve_;
+  const bool with_verdict = eve && eve->config() && eve->config()->alert.verdict;
+  uint32_t kept = 0;
+  for (uint32_t i : qsorted_) {
+    Pending& q = queue_[i];
+    if (q.silent) continue;
+    if (kept >= lim.max_alerts_per_packet) {
+      alert_max_.inc();
+      continue;
+    }
+    ++kept;
+    alerts_.inc();
+    if (q.f) q.f->alerted = true;
+    if (record_sids) record_sids->push_back(engine_->rules().rules[q.rule].sid);
+    if (eve && !q.line.empty()) {
+      output::write_verdict_close(q.line, verdict, with_verdict);
+      eve->write_line(q.line);
+      eve_alerts_.inc();
+    }
+  }
+  if (dropped && p) {
+    drops_.inc();
+    FlowVars* v = drop_flow ? vars_of(drop_flow, true) : nullptr;
+    bool log = lim.drop_log_all || !v || !v->drop_logged;
+    if (v) v->drop_logged = true;
+    if (log && eve && eve->enabled("drop"))
+      output::write_drop_event(*eve, *p, drop_flow, in_iface_,
+                               by_rate ? "threshold detection_filter" : "rules");
+  }
+}
+
+bool Detector::flow_dropped(const flow::Flow* f) noexcept {
+  if (!f || !engine_ || !engine_->limits().ips || !flow_used_) return false;
+  FlowVars* v = vars_of(const_cast<flow::Flow*>(f), false);
+  return v && v->drop;
+}
+
+void Detector::on_flow_dropped(const Packet& p, flow::Flow& f, output::EveWriter* eve) noexcept {
+  drops_.inc();
+  FlowVars* v = vars_of(&f, false);
+  bool log = engine_->limits().drop_log_all || !v || !v->drop_logged;
+  if (v) v->drop_logged = true;
+  if (log && eve && eve->enabled("drop"))
+    output::write_drop_event(*eve, p, &f, in_iface_, "flow drop");
 }
 
 void Detector::run(const Match& m) noexcept {
@@ -1331,6 +1532,7 @@ void Detector::run(const Match& m) noexcept {
       }
     }
     const Rule& r = rules[ri_idx];
+    if (r.transactional != (m.trans_tc != nullptr)) continue;  // => rules: their own pass
     if (ri.app && ri.app != m.app) continue;
     if (m.p && m.p->decode_only && !ri.decode_event) continue;  // only its decode events count
     if (m.kind == Kind::Packet && on_packet && ri.needs_payload &&
@@ -1346,7 +1548,7 @@ void Detector::run(const Match& m) noexcept {
     if (ri.has_flowvars && !vars_ok(ri, vars)) continue;
     if (!ri.host_ops.empty() && !hosts_ok(ri, m)) continue;
     if (!r.buffers.empty()) {
-      bool hit = on_packet && match_buffers(r, *m.bufs, ms_);
+      bool hit = on_packet && match_buffers(r, *m.bufs, ms_, m.trans_tc);
       if (!hit && on_stream && match_buffers(r, *m.sbufs, ms_)) {
         // Once per stream position: a match the inspected bytes alone give was raised before.
         hit = true;
@@ -1366,9 +1568,13 @@ void Detector::run(const Match& m) noexcept {
     if (!ri.host_ops.empty()) hosts_apply(ri, m);
     if (r.action == Action::Pass) {
       if (FlowVars* v = vars ? vars : vars_of(m.f, true)) v->pass = true;
+      pass_order_ = std::min(pass_order_, ri.order);  // the packet's verdict; later alerts go
       break;  // Suricata: a matching pass rule ends inspection of the packet (and flow)
     }
-    if (r.noalert) continue;
+    if (r.noalert) {
+      if (e.limits().ips && drops(r.action)) alert(ri_idx, m, true);  // drops, silently
+      continue;
+    }
     alert(ri_idx, m);
   }
 }
@@ -1377,12 +1583,14 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
                          output::EveWriter* eve) noexcept {
   struct Done {  // the packet named by begin_packet is gone after this call
     Detector* d;
+    const Packet* p;
     ~Done() {
+      d->flush_alerts(p);  // its alerts (packet, stream and transaction matches)
       d->cur_pkt_ = nullptr;
       d->cur_flow_ = nullptr;
       d->n_events_ = 0;
     }
-  } done{this};
+  } done{this, &p};
   if (!engine_ || engine_->rules().rules.empty()) return;
   if (f && flow_used_) {
     if (FlowVars* v = vars_of(f, false); v && v->pass) return;
@@ -1472,6 +1680,17 @@ void Detector::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const 
       !bufs.get(BufferId::Payload))
     bufs.set(BufferId::Payload, cur_pkt_->payload());
   on_buffers(f, uint16_t(spec.proto), bufs, dir, ts, eve, &spec, tx, tx_id);
+  // Transactional rules (=>): once per transaction, when its to_client side is reported (the
+  // transaction then holds both directions).
+  const uint16_t app = engine_->app_of(uint16_t(spec.proto));
+  if (dir == Direction::ToClient && (!engine_->tx_transactional(app).empty() ||
+                                     !engine_->tx_transactional(0).empty())) {
+    InspectBuffers ts_bufs, tc_bufs;
+    spec.buffers(tx, Direction::ToServer, ts_bufs);
+    spec.buffers(tx, Direction::ToClient, tc_bufs);
+    on_buffers(f, uint16_t(spec.proto), ts_bufs, Direction::ToServer, ts, eve, &spec, tx, tx_id,
+               &tc_bufs);
+  }
 }
 
 void Detector::on_transaction_both(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
@@ -1486,8 +1705,15 @@ void Detector::on_transaction_both(flow::Flow& f, const app::ParserSpec& spec, c
 
 void Detector::on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffers& buffers,
                           Direction dir, Timestamp ts, output::EveWriter* eve,
-                          const app::ParserSpec* spec, const void* tx, uint64_t tx_id) noexcept {
+                          const app::ParserSpec* spec, const void* tx, uint64_t tx_id,
+                          const InspectBuffers* to_client) noexcept {
   if (!engine_) return;
+  struct Flush {  // outside a packet (flow end of a flow without stream): alerts now
+    Detector* d;
+    ~Flush() {
+      if (!d->queue_open_ && d->n_queue_) d->flush_alerts(nullptr);
+    }
+  } flush{this};
   const DetectEngine& e = *engine_;
   uint16_t app = e.app_of(app_proto);
   if (!app) return;
@@ -1512,6 +1738,15 @@ void Detector::on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffer
   if (cur_flow_ == &f && cur_pkt_) m.pcap_cnt = cur_pkt_->pcap_cnt;  // the completing packet
 
   cand_.clear();
+  if (to_client) {  // transactional rules on both directions (buffers: the to_server ones)
+    m.trans_tc = to_client;
+    for (uint16_t a : {app, uint16_t(0)}) {
+      auto l = e.tx_transactional(a);
+      cand_.insert(cand_.end(), l.begin(), l.end());
+    }
+    if (!cand_.empty()) run(m);
+    return;
+  }
   const Prefilter* pf = e.rules().prefilter.get();
   if (pf && hs_ok_) {
     for (BufferId b : e.tx_buffers(app)) {

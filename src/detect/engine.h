@@ -64,6 +64,7 @@ struct Flow;
 }
 namespace ww::output {
 class EveWriter;
+class EveOutput;
 }
 namespace ww::app {
 struct ParserSpec;
@@ -76,6 +77,15 @@ struct DetectLimits {
   uint32_t threshold_slots = 1u << 16;     // threshold/detection_filter entries per worker
   uint32_t max_alerts_per_packet = 15;     // Suricata's packet_alert_max
   uint32_t host_bit_slots = 1u << 14;      // hostbits / xbits on hosts per worker
+  // Suricata's action-order: rank of pass, drop, reject, alert (lower is evaluated first).
+  uint8_t rank_pass = 0, rank_drop = 1, rank_reject = 2, rank_alert = 3;
+  // IPS simulation (--simulate-ips): drop/reject rules drop the packet (app-layer and stream
+  // matches the whole flow); alerts say "blocked" and `drop` events are written.
+  bool ips = false;
+  bool drop_log_all = false;  // a drop event for every dropped packet (else the flow's first)
+  // From Suricata's action-order names ("pass", "drop", "reject", "alert"); unnamed actions
+  // keep their relative default order after the named ones.
+  void set_action_order(const std::vector<std::string>& order);
 };
 
 class DetectEngine {
@@ -106,6 +116,8 @@ class DetectEngine {
     bool suppressed_all = false;                  // threshold.config suppress without ip
     std::optional<Threshold> threshold;           // rule keyword or threshold.config override
     std::vector<const ThresholdEntry*> suppress;  // suppress entries with track/ip
+    const ThresholdEntry::Rate* rate = nullptr;   // threshold.config rate_filter
+    bool flow_action = false;  // drop/pass apply to the flow (app-layer rule: Suricata)
     // Flowbits/flowint/xbits resolved to interned indexes, in rule order.
     struct BitOp {
       FlowbitOp::Cmd cmd;
@@ -161,6 +173,11 @@ class DetectEngine {
     return app < event_rules_.size() ? std::span<const uint32_t>(event_rules_[app])
                                      : std::span<const uint32_t>();
   }
+  // Transactional rules (=>) of an app proto id (orders): both directions of a transaction.
+  std::span<const uint32_t> tx_transactional(uint16_t app) const noexcept {
+    return app < tx_trans_.size() ? std::span<const uint32_t>(tx_trans_[app])
+                                  : std::span<const uint32_t>();
+  }
   uint32_t flowbit_count() const noexcept { return uint32_t(flowbit_names_.size()); }
   uint32_t flowint_count() const noexcept { return uint32_t(flowint_names_.size()); }
   uint32_t hostbit_count() const noexcept { return uint32_t(hostbit_names_.size()); }
@@ -190,6 +207,7 @@ class DetectEngine {
   std::vector<std::vector<uint32_t>> tx_always_;   // [app * 2 + dir]
   std::vector<std::vector<BufferId>> tx_buffers_;  // [app]
   std::vector<std::vector<uint32_t>> event_rules_;  // [app]
+  std::vector<std::vector<uint32_t>> tx_trans_;     // [app]: transactional (=>) rules
   std::vector<std::string> flowbit_names_, flowint_names_, hostbit_names_;
   std::vector<uint16_t> app_map_;
 };
@@ -219,15 +237,24 @@ class Detector {
   void on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffers& buffers,
                   Direction dir, Timestamp ts, output::EveWriter* eve,
                   const app::ParserSpec* spec = nullptr, const void* tx = nullptr,
-                  uint64_t tx_id = 0) noexcept;
+                  uint64_t tx_id = 0, const InspectBuffers* to_client = nullptr) noexcept;
   // Flow end: inspects the stream bytes not inspected yet (pkt_src "stream (flow timeout)"),
   // then forgets the flow's variables (their memory goes with the flow's arena).
   void release(flow::Flow& f, output::EveWriter* eve = nullptr) noexcept;
+
+  // IPS simulation: a drop/reject match on an app-layer rule (or a transaction or stream
+  // match) dropped the whole flow; the Worker then hands its packets to on_flow_dropped
+  // instead of the stream, app layer and detection.
+  bool flow_dropped(const flow::Flow* f) noexcept;
+  // A packet of a dropped flow: its `drop` event (reason "flow drop").
+  void on_flow_dropped(const Packet& p, flow::Flow& f, output::EveWriter* eve) noexcept;
 
   // Raw stream inspection (fed by StreamTee). begin_packet names the packet being processed
   // (before reassembly sees it) so that stream matches are attributed to it.
   void begin_packet(const Packet* p, flow::Flow* f, Direction dir,
                     output::EveWriter* eve) noexcept {
+    if (n_queue_) flush_alerts(nullptr);
+    queue_open_ = true;
     cur_pkt_ = p;
     cur_flow_ = f;
     cur_dir_ = dir;
@@ -307,7 +334,37 @@ class Detector {
   bool vars_ok(const DetectEngine::RuleInfo& ri, FlowVars* v) const noexcept;
   void vars_apply(const DetectEngine::RuleInfo& ri, FlowVars* v) noexcept;
   bool threshold_allows(uint32_t r, const Match& m) noexcept;
-  void alert(uint32_t r, const Match& m) noexcept;
+  bool rate_exceeded(uint32_t r, const Match& m, const ThresholdEntry::Rate& rf) noexcept;
+  Thr& thr_find(uint32_t r, uint8_t which, Track track, const Match& m, bool& fresh) noexcept;
+  void alert(uint32_t r, const Match& m, bool silent = false) noexcept;
+
+  // Per-packet alert queue (Suricata's): the alerts of a packet (its packet, stream and
+  // transaction matches, or those of a flow end) wait here until the packet is done, then are
+  // sorted by rule order, cut at packet_alert_max (the rest counted in
+  // detect.alert_queue_overflow), given the packet's verdict and written. The events are
+  // serialised when queued (a staging writer), so nothing they point to has to outlive the
+  // match.
+  struct Pending {
+    uint32_t order = 0;
+    uint32_t rule = 0;
+    flow::Flow* f = nullptr;
+    Action action = Action::Alert;  // after rate_filter
+    bool rate_modified = false;     // rate_filter changed the action
+    bool silent = false;            // suppressed or noalert: its action only, no event
+    bool flow_scope = false;        // drop/pass apply to the flow
+    std::string line;               // the event, left open for the verdict
+  };
+  static constexpr uint32_t kMaxQueue = 64;
+  // Writes the queued alerts. `p`: the packet they belong to (drop events), null at flow end.
+  void flush_alerts(const Packet* p) noexcept;
+  std::vector<Pending> queue_;
+  std::vector<uint32_t> qsorted_;
+  uint32_t n_queue_ = 0;
+  bool queue_open_ = false;              // between begin_packet and the packet's end
+  uint32_t pass_order_ = UINT32_MAX;     // order of a pass rule that matched in the packet
+  output::EveWriter* queue_eve_ = nullptr;
+  std::unique_ptr<output::EveOutput> stage_out_;
+  std::unique_ptr<output::EveWriter> stage_;
 
   std::shared_ptr<const DetectEngine> engine_;
   std::string in_iface_;
@@ -340,6 +397,7 @@ class Detector {
   Counter& stream_nomem_;
   Counter& events_overflow_;
   Counter& host_evictions_;
+  Counter& drops_;  // detect.ips.drops: packets an IPS would have dropped
 };
 
 // Sits between the reassembler and the app layer: forwards every callback to the app layer

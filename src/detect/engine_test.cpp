@@ -34,7 +34,9 @@ struct Fixture {
   std::unique_ptr<output::EveOutput> eve_out;
   std::unique_ptr<output::EveWriter> eve;
 
-  explicit Fixture(std::string_view rules, std::string threshold_config = {}) {
+  explicit Fixture(std::string_view rules, std::string threshold_config = {},
+                   const DetectLimits& limits = {}, EveOutputConfig cfg = {})
+      : eve_cfg(std::move(cfg)) {
     LoadOptions lo;
     std::string path;
     if (!threshold_config.empty()) {
@@ -47,7 +49,7 @@ struct Fixture {
     auto rs = load_rules_from_string(rules, "test.rules", RuleVars::suricata_defaults(), lo);
     EXPECT_TRUE(rs.has_value());
     for (const auto& p : rs->problems) ADD_FAILURE() << p.diag.str();
-    auto e = DetectEngine::build(std::make_shared<const RuleSet>(std::move(*rs)));
+    auto e = DetectEngine::build(std::make_shared<const RuleSet>(std::move(*rs)), limits);
     EXPECT_TRUE(e.has_value());
     engine = *e;
     det = std::make_unique<Detector>(engine, stats, "eth0");
@@ -374,7 +376,7 @@ alert dns any any -> any any (msg:"op"; flow:to_client; app-layer-event:dns.inva
   f.det->on_app_event(f.flow, "dns.invalid_opcode");
   f.det->on_buffers(f.flow, uint16_t(app::Proto::Dns), d, Direction::ToServer,
                     Timestamp{5000000}, f.eve.get(), nullptr, nullptr, 7);
-  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+  EXPECT_TRUE(f.sids.empty());  // queued: a packet's alerts are written when it is done
   auto buf = bytes_of("x");
   Packet p = make_packet(ipproto::kUdp, {kClient, 40000}, {kServer, 80}, 5000000, &buf);
   f.det->on_packet(p, &f.flow, Direction::ToServer, f.eve.get());
@@ -529,6 +531,188 @@ alert tcp any any -> any any (msg:"h2"; content:"Q"; hostbits:isset,h2,both; sid
   f.sids.clear();
   f.tcp("Q", false, 16000000);  // h2 set on the client only: "both" needs the server too
   EXPECT_TRUE(f.sids.empty());
+}
+
+// Suricata's per-packet alert queue: the matches of a packet are sorted by rule order (action,
+// flowbits, priority) and cut at packet-alert-max; the rest are counted.
+TEST(DetectEngine, AlertQueueKeepsTheHighestPriorityUpToTheMax) {
+  DetectLimits lim;
+  lim.max_alerts_per_packet = 2;
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"low"; content:"x"; sid:1;)
+alert tcp any any -> any any (msg:"high"; content:"x"; priority:1; sid:2;)
+alert tcp any any -> any any (msg:"low 2"; content:"x"; sid:3;)
+alert tcp any any -> any any (msg:"high 2"; content:"x"; priority:2; sid:4;)
+)", {}, lim);
+  f.tcp("x");
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{2, 4}));
+  EXPECT_EQ(f.stats.counter("detect.alert_queue_overflow").get(), 2u);
+  EXPECT_EQ(f.stats.counter("detect.alerts").get(), 2u);
+}
+
+// action-order alert first: the alerts come before the pass rule and carry the packet's
+// verdict, pass; the pass rule itself writes no alert.
+TEST(DetectEngine, ActionOrderAndVerdictOfAPassedPacket) {
+  DetectLimits lim;
+  lim.set_action_order({"alert", "pass", "drop", "reject"});
+  EXPECT_LT(lim.rank_alert, lim.rank_pass);
+  EveOutputConfig cfg;
+  cfg.alert.verdict = true;
+  Fixture f(R"(
+pass tcp any any -> any any (msg:"pass"; content:"x"; sid:1;)
+alert tcp any any -> any any (msg:"alert"; content:"x"; sid:2;)
+)", {}, lim, cfg);
+  f.tcp("x");
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{2}));
+  std::string out(f.eve->pending());
+  EXPECT_NE(out.find(R"("verdict":{"action":"pass"}})"), std::string::npos) << out;
+  EXPECT_EQ(out.find(R"("_")"), std::string::npos) << out;
+  // Default order: the pass rule first, nothing alerts.
+  Fixture g(R"(
+pass tcp any any -> any any (msg:"pass"; content:"x"; sid:1;)
+alert tcp any any -> any any (msg:"alert"; content:"x"; sid:2;)
+)", {}, {}, cfg);
+  g.tcp("x");
+  EXPECT_TRUE(g.sids.empty());
+}
+
+// IPS simulation: a drop rule on packet fields drops that packet (alert "blocked", a drop
+// event "rules"), not the flow; rate_filter changes the action past its count; a suppressed
+// drop still drops.
+TEST(DetectEngine, SimulatedIpsDropsPacketsWithRateFilterAndSuppress) {
+  DetectLimits lim;
+  lim.ips = true;
+  lim.drop_log_all = true;
+  EveOutputConfig cfg;
+  cfg.types.push_back("drop");
+  Fixture f(R"(
+drop tcp any any -> any any (msg:"empty"; dsize:0; sid:1;)
+drop tcp any any -> any any (msg:"x"; content:"x"; sid:2;)
+)",
+            "rate_filter gen_id 1, sig_id 1, track by_rule, count 1, seconds 60, "
+            "new_action alert, timeout 100\n"
+            "suppress gen_id 1, sig_id 2\n",
+            lim, cfg);
+  f.tcp("", false, 1000000, tcpflag::kAck);
+  f.tcp("", false, 2000000, tcpflag::kAck);
+  f.tcp("x", false, 3000000);
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 1}));
+  EXPECT_FALSE(f.det->flow_dropped(&f.flow));  // packet rules drop packets only
+  std::string out(f.eve->pending());
+  auto count = [&](std::string_view what) {
+    size_t n = 0;
+    for (size_t at = out.find(what); at != std::string::npos; at = out.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(R"("action":"blocked")"), 1u) << out;  // the first, under the rate
+  EXPECT_EQ(count(R"("action":"allowed")"), 1u) << out;  // past it: new_action alert
+  EXPECT_EQ(count(R"("event_type":"drop")"), 2u) << out;  // the first and the suppressed one
+  EXPECT_EQ(count(R"("reason":"rules")"), 2u) << out;
+  EXPECT_EQ(f.stats.counter("detect.ips.drops").get(), 2u);
+}
+
+// IPS simulation: a drop on a transaction rule drops the flow; its later packets are only
+// logged as "flow drop".
+TEST(DetectEngine, SimulatedIpsDropOnATransactionDropsTheFlow) {
+  DetectLimits lim;
+  lim.ips = true;
+  EveOutputConfig cfg;
+  cfg.types.push_back("drop");
+  Fixture f(R"(
+drop http any any -> any any (msg:"uri"; http.uri; content:"/admin"; sid:1;)
+)", {}, lim, cfg);
+  InspectBuffers b;
+  std::string uri = "/admin";
+  b.set(BufferId::HttpUri, {reinterpret_cast<const uint8_t*>(uri.data()), uri.size()});
+  f.flow.app_proto = uint16_t(app::Proto::Http);
+  f.det->on_buffers(f.flow, uint16_t(app::Proto::Http), b, Direction::ToServer,
+                    Timestamp{5000000}, f.eve.get());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+  EXPECT_TRUE(f.det->flow_dropped(&f.flow));
+  auto buf = bytes_of("y");
+  Packet p = make_tcp({kClient, 40000}, {kServer, 80}, tcpflag::kAck, 1, 1, 6000000, &buf);
+  f.det->on_flow_dropped(p, f.flow, f.eve.get());
+  std::string out(f.eve->pending());
+  EXPECT_NE(out.find(R"("reason":"flow drop")"), std::string::npos) << out;
+}
+
+// ipv4-csum computes the header checksum itself (whatever the decoder's validation setting).
+TEST(DetectEngine, Ipv4CsumKeyword) {
+  Fixture f(R"(
+alert ip any any -> any any (msg:"valid"; ipv4-csum:valid; sid:1;)
+alert ip any any -> any any (msg:"invalid"; ipv4-csum:invalid; sid:2;)
+)");
+  // RFC 1071 style example header: 45 00 00 73 00 00 40 00 40 11 [b8 61] c0 a8 00 01 c0 a8 00 c7
+  std::vector<uint8_t> hdr = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+                              0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
+  auto run = [&] {
+    Packet p = make_packet(ipproto::kUdp, {kClient, 1}, {kServer, 2}, 1000000);
+    p.data = hdr.data();
+    p.caplen = uint32_t(hdr.size());
+    p.l3_off = 0;
+    p.l3_hdr_len = 20;
+    f.det->on_packet(p, &f.flow, Direction::ToServer, f.eve.get());
+  };
+  run();
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+  f.sids.clear();
+  hdr[11] ^= 1;  // checksum off by one
+  run();
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{2}));
+}
+
+// icmpv6.mtu: the MTU of an ICMPv6 Packet Too Big message (RFC 4443 3.2).
+TEST(DetectEngine, Icmpv6MtuKeyword) {
+  Fixture f(R"(
+alert ipv6 any any -> any any (msg:"small mtu"; icmpv6.mtu:<1280; sid:1;)
+)");
+  // type 2, code 0, checksum, MTU 1000
+  std::vector<uint8_t> icmp = {0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xe8};
+  auto run = [&](uint8_t type) {
+    Packet p = make_packet(ipproto::kIcmpv6, {kClient, 0}, {kServer, 0}, 1000000);
+    p.ip_version = 6;
+    p.data = icmp.data();
+    p.caplen = uint32_t(icmp.size());
+    p.l4_off = 0;
+    p.icmp_type = type;
+    f.det->on_packet(p, nullptr, Direction::ToServer, f.eve.get());
+  };
+  run(2);
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+  f.sids.clear();
+  run(128);  // an echo request has no MTU
+  EXPECT_TRUE(f.sids.empty());
+  icmp[6] = 0x05;  // MTU 1512
+  run(2);
+  EXPECT_TRUE(f.sids.empty());
+}
+
+// Transactional rules (=>, Suricata 8): one pass on both directions of a transaction, each
+// buffer from its direction (`http.header: to_client` names one both directions have).
+TEST(DetectEngine, TransactionalRulesSeeBothDirections) {
+  Fixture f(R"(
+alert http any any => any any (msg:"uri and status"; http.uri; content:"/download"; http.stat_code; content:"200"; sid:1;)
+alert http any any => any any (msg:"uri and 404"; http.uri; content:"/download"; http.stat_code; content:"404"; sid:2;)
+alert http any any => any any (msg:"both headers"; http.header: to_client; content:"Apache"; http.header: to_server; content:"curl"; sid:3;)
+alert http any any => any any (msg:"swapped"; http.header: to_client; content:"curl"; sid:4;)
+)");
+  auto b = [](const std::string& s) { return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
+  std::string uri = "/download/x", ua = "User-Agent: curl\r\n", code = "200",
+              server = "Server: Apache\r\n";
+  InspectBuffers ts, tc;
+  ts.set(BufferId::HttpUri, b(uri));
+  ts.set(BufferId::HttpHeader, b(ua));
+  tc.set(BufferId::HttpStatCode, b(code));
+  tc.set(BufferId::HttpHeader, b(server));
+  f.flow.app_proto = uint16_t(app::Proto::Http);
+  const auto http = uint16_t(app::Proto::Http);
+  f.det->on_buffers(f.flow, http, ts, Direction::ToServer, Timestamp{5000000}, f.eve.get());
+  f.det->on_buffers(f.flow, http, tc, Direction::ToClient, Timestamp{5000000}, f.eve.get());
+  EXPECT_TRUE(f.sids.empty());  // not on one direction alone
+  f.det->on_buffers(f.flow, http, ts, Direction::ToServer, Timestamp{5000000}, f.eve.get(),
+                    nullptr, nullptr, 0, &tc);
+  std::sort(f.sids.begin(), f.sids.end());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 3}));
 }
 
 }  // namespace

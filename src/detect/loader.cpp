@@ -100,12 +100,23 @@ class Loader {
     ParseOutcome o = parse_rule(text, ctx);
     if (o.status == RuleStatus::Loaded) {
       uint64_t key = uint64_t(o.rule.gid) << 32 | o.rule.sid;
-      auto [it, fresh] = seen_.emplace(key, std::make_pair(file, line));
+      auto [it, fresh] = seen_.emplace(key, Seen{std::string(file), line, set_.rules.size()});
       if (!fresh) {
+        // Suricata keeps the higher revision (a rule file may hold a rule and its update for
+        // a newer version, told apart by `requires`); the other is reported.
+        Seen& first = it->second;
+        Rule& kept = set_.rules[first.index];
+        std::string where = fmt::format("{}:{}", first.file, first.line);
+        if (o.rule.rev > kept.rev) {
+          std::swap(kept, o.rule);
+          where = fmt::format("{}:{}", file, line);
+          first.file = std::string(file);
+          first.line = line;
+        }
         o.status = RuleStatus::Invalid;
         o.diag.keyword = "sid";
-        o.diag.message = fmt::format("duplicate sid {} (first at {}:{})", o.rule.sid,
-                                     it->second.first, it->second.second);
+        o.diag.message = fmt::format("duplicate sid {} (rev {} kept, at {})", o.rule.sid,
+                                     kept.rev, where);
       }
     }
     switch (o.status) {
@@ -118,6 +129,9 @@ class Loader {
         ++set_.unsupported_by_keyword[o.diag.keyword];
         set_.problems.push_back({o.status, std::move(o.diag)});
         break;
+      case RuleStatus::Skipped:
+        ++set_.skipped;
+        break;
       case RuleStatus::Invalid:
         ++set_.invalid;
         set_.problems.push_back({o.status, std::move(o.diag)});
@@ -128,10 +142,55 @@ class Loader {
   const RuleVars& vars_;
   const LoadOptions& opts_;
   RuleSet set_;
-  std::unordered_map<uint64_t, std::pair<std::string, int>> seen_;
+  struct Seen {
+    std::string file;
+    int line = 0;
+    size_t index = 0;  // in set_.rules
+  };
+  std::unordered_map<uint64_t, Seen> seen_;
 };
 
 }  // namespace
+
+// "track by_src, count 3, seconds 60, new_action drop, timeout 10" (the rate_filter options
+// after gen_id and sig_id).
+static Result<ThresholdEntry::Rate> parse_rate_filter(std::string_view args) {
+  ThresholdEntry::Rate r;
+  bool track = false, count = false, seconds = false, action = false, timeout = false;
+  for (std::string_view it : kw::split(args, ',')) {
+    it = trim(it);
+    size_t sp = it.find_first_of(" \t");
+    std::string_view word = it.substr(0, sp);
+    std::string_view val = sp == std::string_view::npos ? "" : trim(it.substr(sp));
+    if (word == "track") {
+      auto t = kw::parse_track(val);
+      if (!t) return Unexpected{t.error()};
+      r.track = *t;
+      track = true;
+    } else if (word == "count") {
+      count = kw::parse_int(val, r.count) && r.count > 0;
+      if (!count) return fail(fmt::format("rate_filter: invalid count '{}'", val));
+    } else if (word == "seconds") {
+      seconds = kw::parse_int(val, r.seconds);
+      if (!seconds) return fail(fmt::format("rate_filter: invalid seconds '{}'", val));
+    } else if (word == "timeout") {
+      timeout = kw::parse_int(val, r.timeout);
+      if (!timeout) return fail(fmt::format("rate_filter: invalid timeout '{}'", val));
+    } else if (word == "new_action") {
+      action = true;
+      if (val == "alert") r.new_action = Action::Alert;
+      else if (val == "drop") r.new_action = Action::Drop;
+      else if (val == "pass") r.new_action = Action::Pass;
+      else if (val == "reject") r.new_action = Action::Reject;
+      else return fail(fmt::format("rate_filter: invalid new_action '{}'", val));
+    } else {
+      return fail(fmt::format("rate_filter: unknown option '{}'", word));
+    }
+  }
+  if (!track || !count || !seconds || !action || !timeout)
+    return fail("rate_filter needs track, count, seconds, new_action and timeout");
+  return r;
+}
 
 ThresholdConfig parse_threshold_config(std::string_view text, std::string_view file,
                                        const RuleVars& vars, std::vector<Diagnostic>* problems) {
@@ -223,6 +282,12 @@ ThresholdConfig parse_threshold_config(std::string_view text, std::string_view f
       }
     } else if (e.kind == ThresholdEntry::Kind::RateFilter) {
       e.rate_filter = thr_args;
+      auto rf = parse_rate_filter(thr_args);
+      if (!rf) {
+        bad(rf.error().message, e.sid);
+        continue;
+      }
+      e.rate = *rf;
     } else {
       auto t = kw::parse_threshold_args(thr_args, false);
       if (!t) {

@@ -43,7 +43,15 @@ struct ThresholdEntry {
   Threshold threshold;             // threshold / event_filter
   std::string track;               // suppress: by_src, by_dst, by_either; empty: every alert
   std::optional<AddressGroup> ip;  // suppress
-  std::string rate_filter;         // rate_filter arguments, unparsed
+  std::string rate_filter;         // rate_filter arguments, as written
+  // rate_filter: past `count` matches in `seconds` (per track), the rule's action becomes
+  // new_action for `timeout` seconds (Suricata's rate_filter).
+  struct Rate {
+    Track track = Track::ByRule;
+    uint32_t count = 0, seconds = 0, timeout = 0;
+    Action new_action = Action::Alert;
+  };
+  Rate rate;
   std::string file;
   int line = 0;
 };
@@ -61,6 +69,7 @@ struct RuleSet {
   std::vector<RuleProblem> problems;
   std::vector<Diagnostic> config_problems;  // classification/threshold files
   size_t loaded = 0, unsupported = 0, invalid = 0, disabled = 0;
+  size_t skipped = 0;  // `requires` not met
   std::map<std::string, size_t> unsupported_by_keyword;
   ThresholdConfig thresholds;
   Classifications classifications;

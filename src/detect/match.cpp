@@ -480,7 +480,8 @@ bool match_buffers(const Rule& rule, const InspectBuffers& buffers) {
   return match_buffers(rule, buffers, s);
 }
 
-bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch& s) noexcept {
+bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch& s,
+                   const InspectBuffers* to_client) noexcept {
   std::array<int64_t, 64> vars{};
   std::string& base64 = s.base64;
   std::string& transformed = s.transformed;
@@ -496,8 +497,14 @@ bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch
       if (l.buffer == BufferId::Base64Data) {
         data = Bytes(reinterpret_cast<const uint8_t*>(base64.data()), base64.size());
       } else {
-        const Bytes* b = buffers.get(l.buffer);
-        if (!b) return false;
+        const bool tc = to_client && l.dir == BufferList::Dir::ToClient;
+        const Bytes* b = (tc ? *to_client : buffers).get(l.buffer);
+        if (!b && to_client && l.dir == BufferList::Dir::Default) b = to_client->get(l.buffer);
+        if (!b) {
+          if (l.absent != BufferList::Absent::No) continue;  // absent: what was asked for
+          return false;
+        }
+        if (l.absent == BufferList::Absent::Only) return false;
         data = *b;
       }
       // A multi-buffer (InspectBuffers::add): the list matches when one instance does.

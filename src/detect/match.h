@@ -91,7 +91,11 @@ class MatchScratch {
 
 // True when every buffer list of `rule` matches its buffer. A list whose buffer is absent does
 // not match. Packet path: no allocation beyond the scratch strings' growth.
-bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch& scratch) noexcept;
+// `to_client`: a transactional rule (=>) on both directions of a transaction, `buffers` then
+// being the to_server ones: a list takes its direction's buffer (Default: to_server, else
+// to_client).
+bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch& scratch,
+                   const InspectBuffers* to_client = nullptr) noexcept;
 // Same with a temporary scratch (tests, tools).
 bool match_buffers(const Rule& rule, const InspectBuffers& buffers);
 

@@ -10,6 +10,7 @@
 #include <exception>
 
 #include "detect/keywords/registry.h"
+#include "detect/keywords/requires.h"
 #include "detect/keywords/util.h"
 
 namespace ww::detect {
@@ -82,6 +83,17 @@ struct Parser {
     // Find the sid early so that header errors name it too.
     std::string_view opts = text.substr(open + 1, text.size() - open - 2);
     peek_sid(opts);
+    // requires first: a rule for a newer version may hold options this one does not know.
+    if (std::string_view req = kw::find_requires(opts); !req.empty()) {
+      auto met = kw::requires_met(req);
+      if (!met) return invalid(met.error().message, "requires");
+      if (!*met) {
+        out.status = RuleStatus::Skipped;
+        out.diag.keyword = "requires";
+        out.diag.message = fmt::format("requirements not met: {}", req);
+        return out;
+      }
+    }
 
     auto h = header_tokens(text.substr(0, open));
     if (h.size() != 7)
@@ -102,8 +114,10 @@ struct Parser {
     if (!sport) return invalid("source port: " + sport.error().message);
     if (h[4] == "<>") {
       r.bidirectional = true;
+    } else if (h[4] == "=>") {
+      r.transactional = true;  // Suricata 8: both directions of one transaction
     } else if (h[4] != "->") {
-      return invalid(fmt::format("direction must be '->' or '<>', not '{}'", h[4]));
+      return invalid(fmt::format("direction must be '->', '<>' or '=>', not '{}'", h[4]));
     }
     auto dst = parse_address_group(h[5], vars);
     if (!dst) return invalid("destination address: " + dst.error().message);
@@ -214,8 +228,13 @@ struct Parser {
         }
         return true;
       }
-      if (has_value) {
-        invalid("sticky buffer takes no argument", name);
+      // A transactional rule (=>) names the direction of a buffer both directions have.
+      const bool dir_arg = has_value && out.rule.transactional &&
+                           (value == "to_client" || value == "to_server");
+      if (has_value && !dir_arg) {
+        invalid(out.rule.transactional ? "sticky buffer takes to_client or to_server"
+                                       : "sticky buffer takes no argument",
+                name);
         return false;
       }
       const BufferSpec& spec = buffer_spec(*id);
@@ -226,6 +245,8 @@ struct Parser {
         return false;
       }
       b.set_sticky(*id);
+      if (dir_arg)
+        b.sticky_dir = value == "to_client" ? BufferList::Dir::ToClient : BufferList::Dir::ToServer;
       return true;
     }
     if (auto id = buffer_by_modifier(name)) {
@@ -260,7 +281,9 @@ struct Parser {
     out.diag.sid = r.sid;
     if (b.fast_patterns > 1)
       return invalid("only one content may be the fast_pattern", "fast_pattern");
-    std::erase_if(r.buffers, [](const BufferList& l) { return l.items.empty(); });
+    std::erase_if(r.buffers, [](const BufferList& l) {
+      return l.items.empty() && l.absent == BufferList::Absent::No;  // absent: a check itself
+    });
     if (!r.classtype.empty() && !r.explicit_priority) {
       const Classifications& cl = *ctx.classes;
       if (const ClassType* c = cl.find(r.classtype)) r.priority = c->priority;

@@ -20,7 +20,8 @@ struct ParseContext {
 
 // loaded: the rule is fully understood. unsupported: valid Suricata but uses something wardwatch
 // does not implement (diag.keyword names it). invalid: syntax or semantic error (diag says where).
-enum class RuleStatus : uint8_t { Loaded, Unsupported, Invalid };
+// skipped: its `requires` is not met (Suricata 8: left out, not an error).
+enum class RuleStatus : uint8_t { Loaded, Unsupported, Invalid, Skipped };
 
 struct ParseOutcome {
   RuleStatus status = RuleStatus::Invalid;

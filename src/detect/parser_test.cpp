@@ -107,7 +107,7 @@ TEST(HeaderTest, Errors) {
   };
   bad("alarm tcp any any -> any any", "unknown action");
   bad("alert tcpx any any -> any any", "unknown protocol");
-  bad("alert tcp any any => any any", "direction");
+  bad("alert tcp any any <- any any", "direction");  // => is transactional (Suricata 8)
   bad("alert tcp any any -> any", "header has 6 fields");
   bad("alert tcp $NOPE any -> any any", "source address: undefined variable $NOPE");
   bad("alert tcp any 99999 -> any any", "source port");
@@ -146,8 +146,30 @@ TEST(LoaderTest, OutcomesAndDiagnostics) {
   EXPECT_EQ(rs->rules[1].line, 4);  // first line of a continued rule
   const Diagnostic& d = rs->problems[0].diag;
   EXPECT_EQ(d.str(), "test.rules:7: sid 4: keyword 'content': invalid hex character 'z'");
-  EXPECT_NE(rs->problems[1].diag.message.find("duplicate sid 1 (first at test.rules:2)"),
+  EXPECT_NE(rs->problems[1].diag.message.find("duplicate sid 1 (rev 1 kept, at test.rules:2)"),
             std::string::npos);
+}
+
+// Suricata 8's requires: a rule whose requirements are not met is skipped (not an error, its
+// other options unread); of two rules with one sid the higher rev is kept.
+TEST(LoaderTest, RequiresAndDuplicateRevisions) {
+  auto rs = load_rules_from_string(R"(
+alert tcp any any -> any any (msg:"old"; content:"a"; sid:1; rev:1;)
+alert tcp any any -> any any (msg:"new"; content:"a"; requires: version >= 8; sid:1; rev:2;)
+alert tcp any any -> any any (msg:"future"; some_future_keyword; requires: version >= 9; sid:2;)
+alert tcp any any -> any any (msg:"geoip"; requires: feature geoip, version >= 7; sid:3;)
+alert tcp any any -> any any (msg:"range"; requires: version >= 7.0.3 < 8 | >= 8.0.1; sid:4;)
+alert tcp any any -> any any (msg:"bad"; requires: version >= x; sid:5;)
+)", "test.rules", RuleVars::suricata_defaults());
+  ASSERT_TRUE(rs) << rs.error().str();
+  EXPECT_EQ(rs->loaded, 2u);
+  EXPECT_EQ(rs->skipped, 2u);
+  EXPECT_EQ(rs->invalid, 2u);  // the duplicate (rev 1) and sid 5
+  ASSERT_EQ(rs->rules.size(), 2u);
+  EXPECT_EQ(rs->rules[0].msg, "new");
+  EXPECT_EQ(rs->rules[0].rev, 2u);
+  EXPECT_EQ(rs->rules[1].sid, 4u);
+  EXPECT_EQ(rs->problems[1].diag.keyword, "requires");
 }
 
 TEST(LoaderTest, MissingFileFails) {

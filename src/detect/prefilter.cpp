@@ -44,6 +44,7 @@ std::optional<FastPattern> choose_fast_pattern(const Rule& r) {
   };
   for (size_t li = 0; li < r.buffers.size(); ++li) {
     const BufferList& l = r.buffers[li];
+    if (l.absent != BufferList::Absent::No) continue;  // matches without its contents
     for (size_t ii = 0; ii < l.items.size(); ++ii) {
       const Content* c = std::get_if<Content>(&l.items[ii]);
       if (!c) continue;

@@ -168,6 +168,13 @@ struct BufferList {
   BufferId buffer = BufferId::Payload;
   std::vector<Transform> transforms;
   std::vector<MatchItem> items;
+  // absent (Suricata 8): Only, the buffer must be missing; OrElse, missing or the items match.
+  enum class Absent : uint8_t { No, Only, OrElse };
+  Absent absent = Absent::No;
+  // Transactional rules (=>): the direction whose buffer this is (`http.connection: to_client`);
+  // Default: the buffer's own (to_server for one that both directions have).
+  enum class Dir : uint8_t { Default, ToServer, ToClient };
+  Dir dir = Dir::Default;
 };
 
 // Header fields compared with NumCmp (ttl, id, seq, ack, window, itype, icode, dsize ...).
@@ -184,7 +191,8 @@ enum class HeaderField : uint8_t {
   IcmpId,
   IcmpSeq,
   Dsize,
-  FragOffset
+  FragOffset,
+  Icmpv6Mtu  // ICMPv6 Packet Too Big: its MTU field
 };
 struct HeaderCheck {
   HeaderField field;
@@ -267,6 +275,7 @@ struct Rule {
   AddressGroup src, dst;
   PortGroup sport, dport;
   bool bidirectional = false;  // <>
+  bool transactional = false;  // => (Suricata 8): both directions of one transaction
 
   // Meta.
   uint32_t sid = 0, gid = 1, rev = 0;

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include <arpa/inet.h>
+#include <pcap/pcap.h>
 
 #include "app/parser.h"
 #include "app/proto.h"
@@ -111,6 +112,7 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
   if (has_ports(c.proto)) w.kv("src_port", c.sp);
   write_ip(w, "dest_ip", dst);
   if (has_ports(c.proto)) w.kv("dest_port", c.dp);
+  w.kv("ip_v", uint64_t(c.src.is_v4() ? 4 : 6));  // Suricata 8
   char pbuf[4];
   w.kv("proto", proto_name(c.proto, pbuf));
   if (cfg.community_id) {
@@ -141,7 +143,7 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
 
   j.Key("alert");
   j.StartObject();
-  w.kv("action", "allowed");  // IDS mode: drop/reject rules alert, nothing is blocked
+  w.kv("action", c.blocked ? "blocked" : "allowed");  // IDS mode: nothing is blocked
   w.kv("gid", rule.gid);
   w.kv("signature_id", rule.sid);
   w.kv("rev", rule.rev);
@@ -226,14 +228,78 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
     j.Key("packet_info");
     j.StartObject();
     w.kv("linktype", uint64_t(p->linktype));
+    // Suricata 8: libpcap's name of the link type (EN10MB, C_HDLC, RAW ...).
+    if (const char* name = pcap_datalink_val_to_name(int(p->linktype))) w.kv("linktype_name", name);
     j.EndObject();
   }
-  if (ac.verdict) {
+  if (c.open_verdict) {
+    // The event is closed by write_verdict_close: a placeholder member keeps the writer's
+    // state valid and is cut off with the closing brace.
+    w.kv("_", uint64_t(0));
+  } else if (ac.verdict) {
     j.Key("verdict");
     j.StartObject();
     w.kv("action", c.pass ? "pass" : "alert");
     j.EndObject();
   }
+  w.end();
+}
+
+void write_verdict_close(std::string& line, std::string_view action, bool verdict) {
+  // line ends with `,"_":0}\n` (write_alert_event with open_verdict).
+  static constexpr std::string_view kTail = ",\"_\":0}\n";
+  if (line.size() < kTail.size() || std::string_view(line).substr(line.size() - kTail.size()) != kTail)
+    return;
+  line.resize(line.size() - kTail.size());
+  if (verdict) {
+    line += ",\"verdict\":{\"action\":\"";
+    line += action;
+    line += "\"}";
+  }
+  line += "}\n";
+}
+
+void write_drop_event(EveWriter& w, const Packet& p, const flow::Flow* f,
+                      std::string_view in_iface, std::string_view reason) {
+  auto& j = w.begin(p.ts, "drop");
+  if (f) w.kv("flow_id", f->flow_id);
+  if (p.pcap_cnt) w.kv("pcap_cnt", p.pcap_cnt);
+  if (!in_iface.empty()) w.kv("in_iface", in_iface);
+  const bool ports = has_ports(p.ip_proto);
+  write_ip(w, "src_ip", p.src);
+  if (ports) w.kv("src_port", p.sport);
+  write_ip(w, "dest_ip", p.dst);
+  if (ports) w.kv("dest_port", p.dport);
+  w.kv("ip_v", uint64_t(p.ip_version));
+  char pbuf[4];
+  w.kv("proto", proto_name(p.ip_proto, pbuf));
+  w.kv("pkt_src", "wire/pcap");
+  j.Key("drop");
+  j.StartObject();
+  w.kv("len", uint64_t(p.ip_total_len));
+  w.kv("tos", uint64_t(p.tos));
+  w.kv("ttl", uint64_t(p.ttl));
+  w.kv("ipid", uint64_t(p.ip_id));
+  if (p.is_tcp()) {
+    w.kv("tcpseq", uint64_t(p.tcp_seq));
+    w.kv("tcpack", uint64_t(p.tcp_ack));
+    w.kv("tcpwin", uint64_t(p.tcp_win));
+    w.kv_bool("syn", p.tcp_flags & tcpflag::kSyn);
+    w.kv_bool("ack", p.tcp_flags & tcpflag::kAck);
+    w.kv_bool("psh", p.tcp_flags & tcpflag::kPsh);
+    w.kv_bool("rst", p.tcp_flags & tcpflag::kRst);
+    w.kv_bool("urg", p.tcp_flags & tcpflag::kUrg);
+    w.kv_bool("fin", p.tcp_flags & tcpflag::kFin);
+    w.kv("tcpres", uint64_t(0));
+    w.kv("tcpurgp", uint64_t(p.tcp_urg));
+  } else if (p.is_udp()) {
+    w.kv("udplen", uint64_t(p.l4_hdr_len + p.payload_len));
+  } else if (p.ip_proto == ipproto::kIcmp || p.ip_proto == ipproto::kIcmpv6) {
+    w.kv("icmp_id", uint64_t(p.icmp_id));
+    w.kv("icmp_seq", uint64_t(p.icmp_seq));
+  }
+  w.kv("reason", reason);
+  j.EndObject();
   w.end();
 }
 

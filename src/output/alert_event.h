@@ -51,6 +51,10 @@ struct AlertContext {
   bool stream_match = false;
   Bytes stream_data;
   bool pass = false;  // verdict: a pass rule matched the flow (or packet)
+  bool blocked = false;  // IPS: the alert's action drops the packet ("blocked")
+  // The verdict is added later (write_verdict_close): the event is left open, without its
+  // closing brace, so that the packet's final action can be appended.
+  bool open_verdict = false;
 };
 
 // The X-Forwarded-For address in raw HTTP header lines: the first (forward) or last (reverse)
@@ -60,5 +64,15 @@ bool xff_address(std::string_view headers, std::string_view name, bool forward, 
 // Writes one complete alert event (begin .. end), with the options of the output's
 // EveAlertConfig (payload, packet, xff, metadata, verdict) and eve-log ethernet/community-id.
 void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContext& c);
+
+// Ends an event that write_alert_event left open (open_verdict): "verdict": {"action": ...}
+// when the output has the verdict option, then the closing brace.
+void write_verdict_close(std::string& line, std::string_view action, bool verdict);
+
+// EVE `drop` event for a packet an IPS would have dropped (Suricata's drop logger): the
+// packet's 5-tuple and IP/TCP header fields, and why ("rules", "threshold detection_filter",
+// "flow drop").
+void write_drop_event(EveWriter& w, const Packet& p, const flow::Flow* f,
+                      std::string_view in_iface, std::string_view reason);
 
 }  // namespace ww::output

@@ -143,6 +143,13 @@ class EveWriter {
   // Closes the event and appends the newline; hands a full chunk to the sinks.
   void end();
   void flush();
+  // Appends one complete event line (ending in '\n') built by another writer (the Detector's
+  // per-packet alert queue).
+  void write_line(std::string_view line) {
+    std::memcpy(buf_.Push(line.size()), line.data(), line.size());
+    ++events_;
+    if (buf_.GetSize() >= kChunk) flush();
+  }
   uint64_t events() const { return events_; }
   // The lines buffered so far (tests).
   std::string_view pending() const { return {buf_.GetString(), buf_.GetSize()}; }

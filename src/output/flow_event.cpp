@@ -46,6 +46,7 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
   if (ports) w.kv("src_port", reversed ? f.dp : f.sp);
   write_ip(w, "dest_ip", reversed ? f.src : f.dst);
   if (ports) w.kv("dest_port", reversed ? f.sp : f.dp);
+  w.kv("ip_v", uint64_t(f.src.is_v4() ? 4 : 6));  // Suricata 8
   char pbuf[4];
   w.kv("proto", proto_name(f.proto, pbuf));
   if (const EveOutputConfig* cfg = w.config(); cfg && cfg->community_id) {

@@ -58,6 +58,9 @@ Result<void> icmp_seq(RuleBuilder& b, std::string_view a) {
 Result<void> fragoffset(RuleBuilder& b, std::string_view a) {
   return header(b, HeaderField::FragOffset, a, 8191);
 }
+Result<void> icmpv6_mtu(RuleBuilder& b, std::string_view a) {
+  return header(b, HeaderField::Icmpv6Mtu, a, UINT32_MAX);
+}
 
 Result<void> ip_proto(RuleBuilder& b, std::string_view a) {
   a = trim(a);

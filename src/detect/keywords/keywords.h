@@ -22,6 +22,8 @@ WW_KW(target);
 WW_KW(noalert);
 WW_KW(tag);
 WW_KW(ignored);
+WW_KW(absent);  // absent.cpp
+WW_KW(ipv4_csum);  // csum.cpp
 // content.cpp
 WW_KW(content);
 WW_KW(uricontent);
@@ -73,6 +75,7 @@ WW_KW(icode);
 WW_KW(icmp_id);
 WW_KW(icmp_seq);
 WW_KW(fragoffset);
+WW_KW(icmpv6_mtu);
 WW_KW(flags);
 WW_KW(fragbits);
 WW_KW(sameip);

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "detect/keywords/keywords.h"
+#include "detect/keywords/requires.h"
 #include "detect/keywords/util.h"
 
 namespace ww::detect {
@@ -26,6 +27,7 @@ constexpr std::array kKeywords = {
     KeywordSpec{"noalert", "", Arg::None, &noalert},
     KeywordSpec{"tag", "", Arg::Required, &tag},
     KeywordSpec{"prefilter", "", Arg::None, &ignored},
+    KeywordSpec{"requires", "", Arg::Required, &requires_kw},  // requires.cpp
     // payload (content.cpp, pcre.cpp, byte.cpp, size.cpp, transform.cpp)
     KeywordSpec{"content", "", Arg::Required, &content},
     KeywordSpec{"uricontent", "", Arg::Required, &uricontent},
@@ -46,6 +48,8 @@ constexpr std::array kKeywords = {
     KeywordSpec{"byte_math", "", Arg::Required, &byte_math},
     KeywordSpec{"isdataat", "", Arg::Required, &isdataat},
     KeywordSpec{"bsize", "", Arg::Required, &bsize},
+    KeywordSpec{"absent", "", Arg::Optional, &absent},
+    KeywordSpec{"ipv4-csum", "", Arg::Required, &ipv4_csum},
     KeywordSpec{"dsize", "", Arg::Required, &dsize},
     KeywordSpec{"urilen", "", Arg::Required, &urilen},
     KeywordSpec{"base64_decode", "", Arg::Optional, &base64_decode},
@@ -84,6 +88,7 @@ constexpr std::array kKeywords = {
     KeywordSpec{"icode", "", Arg::Required, &icode},
     KeywordSpec{"icmp_id", "", Arg::Required, &icmp_id},
     KeywordSpec{"icmp_seq", "", Arg::Required, &icmp_seq},
+    KeywordSpec{"icmpv6.mtu", "", Arg::Required, &icmpv6_mtu},
     KeywordSpec{"fragoffset", "", Arg::Required, &fragoffset},
     KeywordSpec{"flags", "tcp.flags", Arg::Required, &flags},
     KeywordSpec{"fragbits", "", Arg::Required, &fragbits},
@@ -120,8 +125,8 @@ constexpr std::string_view kUnimplemented =
     "tls_cert_valid tls.random tls.random_time tls.random_bytes tls.cert_chain_len "
     "tls.subjectaltname ja4.string ja3s.string krb5_msg_type krb5_err_code krb5.cname "
     "krb5.sname modbus enip_command cip_service dnp3_func dnp3_ind dnp3_obj dnp3_data "
-    "engine-event bypass config requires transactional frame pkt_data_ex stream_data "
-    "icmpv6.hdr icmpv6.mtu ipv4.hdr ipv6.hdr tcp.hdr udp.hdr icmpv4.hdr ipopts ipv4-csum "
+    "engine-event bypass config transactional frame pkt_data_ex stream_data "
+    "icmpv6.hdr ipv4.hdr ipv6.hdr tcp.hdr udp.hdr icmpv4.hdr ipopts "
     "tcpv4-csum tcpv6-csum udpv4-csum udpv6-csum icmpv4-csum icmpv6-csum igmp-csum tos "
     "fragbits_ex l3_proto entropy luaxform flow.age flow.pkts flow.bytes flow.pkts_toserver "
     "flow.pkts_toclient flow.bytes_toserver flow.bytes_toclient iprep urilen_raw "
@@ -155,6 +160,7 @@ bool is_known_unimplemented(std::string_view name) noexcept {
 // --- RuleBuilder ---------------------------------------------------------------------------
 
 void RuleBuilder::set_sticky(BufferId id) {
+  sticky_dir = BufferList::Dir::Default;
   sticky_ = id;
   sticky_set_ = true;
   current_ = -1;
@@ -172,7 +178,9 @@ Result<void> RuleBuilder::add_transform(Transform t) {
 BufferList& RuleBuilder::current_list() {
   if (current_ < 0) {
     auto same = [&](const BufferList& l) {
-      if (l.buffer != sticky_ || l.transforms.size() != pending_transforms_.size()) return false;
+      if (l.buffer != sticky_ || l.dir != sticky_dir ||
+          l.transforms.size() != pending_transforms_.size())
+        return false;
       for (size_t i = 0; i < l.transforms.size(); ++i)
         if (l.transforms[i].name != pending_transforms_[i].name ||
             l.transforms[i].arg != pending_transforms_[i].arg)
@@ -183,6 +191,7 @@ BufferList& RuleBuilder::current_list() {
       if (same(rule.buffers[i])) current_ = int(i);
     if (current_ < 0) {
       rule.buffers.push_back(BufferList{sticky_, pending_transforms_, {}});
+      rule.buffers.back().dir = sticky_dir;
       current_ = int(rule.buffers.size() - 1);
     }
   }

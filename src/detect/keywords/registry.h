@@ -27,6 +27,8 @@ class RuleBuilder {
 
   // Sticky buffer: where content/pcre/byte_* without a modifier go.
   void set_sticky(BufferId id);
+  // Transactional rules: `http.connection: to_client` (set after set_sticky).
+  BufferList::Dir sticky_dir = BufferList::Dir::Default;
   BufferId sticky() const { return sticky_; }
   Result<void> add_transform(Transform t);
   BufferList& current_list();
