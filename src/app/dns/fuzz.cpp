@@ -2,6 +2,7 @@
 //
 // Input: [mode u8] then records of [flags u8][len u16be][payload]:
 //   mode bit 0: TCP (stream with 2-byte length framing) instead of UDP (one datagram each);
+//   mode bit 1: EVE dns version 3 instead of 2;
 //   flags bit 0: direction (1 = to client); bit 1 (TCP): a gap of `len` bytes instead of data;
 //   bit 3 (TCP): feed one byte at a time.
 #include <cstddef>
@@ -14,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ww;
   if (size < 1) return 0;
   bool tcp = data[0] & 1;
+  app::dns::set_eve_version(data[0] & 2 ? 3 : 2);
   app::test::Harness h(tcp ? ipproto::kTcp : ipproto::kUdp, 40000, 53);
   ByteReader r(data + 1, size - 1);
   while (r.remaining() >= 3) {

@@ -110,25 +110,24 @@ Result<void> stream_event(RuleBuilder& b, std::string_view arg) {
   return {};
 }
 
+namespace {
+// A transaction value in Suricata's integer syntax (at most `max`), answered by its protocol.
+Result<void> int_check(RuleBuilder& b, std::string_view kw, std::string_view arg, uint64_t max) {
+  auto c = parse_num_cmp(arg, max);
+  if (!c) return Unexpected{c.error()};
+  add_check(b, kw, trim(arg));
+  return {};
+}
+}  // namespace
+
 Result<void> dns_opcode(RuleBuilder& b, std::string_view arg) {
-  auto c = parse_num_cmp(arg, 15);
-  if (!c) return Unexpected{c.error()};
-  add_check(b, "dns.opcode", trim(arg));
-  return {};
+  return int_check(b, "dns.opcode", arg, 15);
 }
-
 Result<void> dns_rcode(RuleBuilder& b, std::string_view arg) {
-  auto c = parse_num_cmp(arg, 15);
-  if (!c) return Unexpected{c.error()};
-  add_check(b, "dns.rcode", trim(arg));
-  return {};
+  return int_check(b, "dns.rcode", arg, 15);
 }
-
 Result<void> dns_rrtype(RuleBuilder& b, std::string_view arg) {
-  auto c = parse_num_cmp(arg, 65535);
-  if (!c) return Unexpected{c.error()};
-  add_check(b, "dns.rrtype", trim(arg));
-  return {};
+  return int_check(b, "dns.rrtype", arg, 65535);
 }
 
 // ftpbounce: an FTP PORT naming another host than the client (RFC 2577 3), answered by the
