@@ -7,6 +7,7 @@
 #include "app/ftp/parser.h"
 #include "app/http/parser.h"
 #include "app/redact.h"
+#include "app/smtp/parser.h"
 #include "flow/flow.h"
 #include "output/flow_event.h"
 
@@ -33,6 +34,17 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
   stats_block_ = &stats;
   app::set_redact_phi(cfg.redact_phi);  // process-wide; every worker sets the same value
   app::ftp::set_settings({cfg.ftp_log_password, cfg.ftp_max_line, cfg.ftp_max_tx});
+  {
+    app::smtp::Settings s;  // app-layer.protocols.smtp.mime, the EVE smtp md5 option
+    s.extract_urls = cfg.smtp_extract_urls;
+    for (const std::string& x : cfg.smtp_url_schemes)
+      if (s.n_schemes < app::smtp::kMaxSchemes) s.schemes[s.n_schemes++].assign(x);
+    s.log_url_scheme = cfg.smtp_log_url_scheme;
+    s.body_md5 = cfg.smtp_body_md5;
+    s.log_body_md5 = cfg.smtp_log_body_md5;
+    s.log_subject_md5 = cfg.smtp_log_subject_md5;
+    app::smtp::set_settings(s);
+  }
   app::http::set_log_headers(cfg.eve.http_request_headers, cfg.eve.http_response_headers);
   app::dns::set_eve_version(cfg.eve.dns_version);
   app_.set_tx_observer(this);

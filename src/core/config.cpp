@@ -245,6 +245,14 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
                     "must be between 64 and 1mb");
       rd.get(ftp, "max-tx", "app-layer.protocols.ftp.max-tx", c.ftp_max_tx);
     }
+    auto smtp = protocols ? protocols["smtp"] : YAML::Node();
+    if (auto mime = smtp ? smtp["mime"] : YAML::Node()) {
+      const std::string k = "app-layer.protocols.smtp.mime.";
+      rd.get(mime, "extract-urls", k + "extract-urls", c.smtp_extract_urls);
+      rd.get(mime, "extract-urls-schemes", k + "extract-urls-schemes", c.smtp_url_schemes);
+      rd.get(mime, "log-url-scheme", k + "log-url-scheme", c.smtp_log_url_scheme);
+      rd.get(mime, "body-md5", k + "body-md5", c.smtp_body_md5);
+    }
   }
   rd.get_range(root, "packet-alert-max", "packet-alert-max", c.detect.packet_alert_max, 1u,
                255u);
@@ -398,6 +406,13 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
             if (name == "drop" && t.IsMap() && t.begin()->second.IsMap())
               if (auto fl = t.begin()->second["flows"]; fl && fl.IsScalar())
                 c.detect.drop_log_all = fl.Scalar() == "all";
+            if (name == "smtp" && t.IsMap() && t.begin()->second.IsMap())
+              if (auto md5 = t.begin()->second["md5"]; md5 && md5.IsSequence())
+                for (const auto& f : md5) {
+                  std::string v = f.IsScalar() ? f.Scalar() : "";
+                  c.smtp_log_body_md5 |= v == "body";
+                  c.smtp_log_subject_md5 |= v == "subject";
+                }
             if (name == "alert" && t.IsMap() && t.begin()->second.IsMap())
               read_alert_options(rd, t.begin()->second, c.eve.alert);
             c.eve.types.push_back(name);

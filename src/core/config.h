@@ -96,6 +96,14 @@ struct Config {
   bool ftp_log_password = false;
   uint32_t ftp_max_line = 4096;
   uint32_t ftp_max_tx = 0;  // max-tx: commands awaiting a reply at most (0: no limit)
+  // app-layer.protocols.smtp.mime (Suricata's keys): extract-urls, extract-urls-schemes (empty:
+  // http), log-url-scheme, body-md5; outputs.eve-log.types.smtp.md5: [body, subject].
+  bool smtp_extract_urls = true;
+  std::vector<std::string> smtp_url_schemes;
+  bool smtp_log_url_scheme = false;
+  bool smtp_body_md5 = false;
+  bool smtp_log_body_md5 = false;
+  bool smtp_log_subject_md5 = false;
   decode::DecodeConfig decode;
   decode::DefragConfig defrag;
   flow::FlowConfig flow;

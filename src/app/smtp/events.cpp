@@ -1,7 +1,7 @@
 // EVE for an SMTP transaction, as Suricata: the `smtp` object {helo, mail_from, rcpt_to[]}
 // (plus starttls / auth_mechanism when seen),
 // then a sibling `email` object {status, from, to[], cc[], subject, message_id, date,
-// x_mailer, attachment[]} in the same event, as Suricata writes it.
+// x_mailer, attachment[], url[], body_md5, subject_md5} in the same event, as Suricata writes it.
 #include "app/smtp/parser.h"
 #include "output/eve.h"
 
@@ -74,6 +74,17 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     for (size_t i = 0; i < tx.attachments.count; ++i) j.String(tx.attachments[i]);
     j.EndArray();
   }
+  if (tx.urls.count) {  // the last found first, as Suricata lists them
+    j.Key("url");
+    j.StartArray();
+    for (size_t i = tx.urls.count; i-- > 0;) j.String(tx.urls[i]);
+    j.EndArray();
+  }
+  const Settings& s = settings();
+  if (s.log_body_md5 && tx.body_md5_set)
+    w.kv("body_md5", std::string_view(tx.body_md5, sizeof tx.body_md5));
+  if (s.log_subject_md5 && tx.subject_md5_set)
+    w.kv("subject_md5", std::string_view(tx.subject_md5, sizeof tx.subject_md5));
   j.EndObject();
 }
 

@@ -11,6 +11,8 @@
 namespace ww::app::smtp {
 namespace {
 
+Settings g_settings;  // written at start-up only (set_settings), before the workers run
+
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -137,6 +139,9 @@ std::string_view path_arg(std::string_view arg) noexcept {
 }
 
 }  // namespace
+
+void set_settings(const Settings& s) noexcept { g_settings = s; }
+const Settings& settings() noexcept { return g_settings; }
 
 ProbeResult probe(Direction d, Bytes b) noexcept {
   std::string_view s = as_sv(b);
@@ -315,6 +320,7 @@ void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexce
     tx_.has_data = true;
     client_ = Client::Data;  // without waiting for 354: a one-sided capture is read too
     data_seen_ = false;
+    md5_.reset();
     mime_ = Mime::Headers;
     top_ = true;
     part_ = Part{};
@@ -445,6 +451,10 @@ void SmtpParser::data_line(std::string_view l, bool partial, bool cont,
     end_data(ctx);
     return;
   }
+  if (!top_ && g_settings.body_md5) {  // the body after the message's header block, as sent
+    md5_.update(reinterpret_cast<const uint8_t*>(l.data()), l.size());
+    if (!partial) md5_.update(reinterpret_cast<const uint8_t*>("\r\n"), 2);
+  }
   if (!cont && !l.empty() && l[0] == '.') l.remove_prefix(1);
   mime_line(l, partial, cont, ctx);
 }
@@ -455,6 +465,12 @@ void SmtpParser::end_data(ParseContext& ctx) noexcept {
     hdr_.clear();
   }
   file_end(FileEnd::Complete, ctx);
+  if (g_settings.body_md5 && tx_.has_data && client_ == Client::Data) {
+    uint8_t d[16];
+    md5_.final(d);
+    tls::to_hex(Bytes(d, sizeof d), tx_.body_md5, sizeof tx_.body_md5);
+    tx_.body_md5_set = true;
+  }
   tx_.data_done = true;
   if (client_ == Client::Data) push(Cmd::DataEnd, ctx);  // BDAT LAST waits as its command
   client_ = Client::Command;
@@ -517,12 +533,20 @@ void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
     if (iequals(name, "From")) tx_.from.assign(v);
     else if (iequals(name, "To")) tx_.to.assign(v);
     else if (iequals(name, "Cc")) tx_.cc.assign(v);
-    else if (iequals(name, "Subject")) tx_.subject.assign(v);
+    else if (iequals(name, "Subject")) {
+      tx_.subject.assign(v);
+      if (g_settings.log_subject_md5)
+        tx_.subject_md5_set =
+            tls::hex_digest(tls::Digest::Md5, Bytes(reinterpret_cast<const uint8_t*>(v.data()),
+                                                    v.size()),
+                            tx_.subject_md5, sizeof tx_.subject_md5) == 32;
+    }
     else if (iequals(name, "Message-ID")) tx_.message_id.assign(v);
     else if (iequals(name, "Date")) tx_.date.assign(v);
     else if (iequals(name, "X-Mailer")) tx_.x_mailer.assign(v);
   }
   if (iequals(name, "Content-Type")) {
+    part_.text = istarts(v, "text/");
     if (istarts(v, "message/rfc822")) part_.rfc822 = true;
     if (istarts(v, "multipart/")) {
       part_.multipart = true;
@@ -571,6 +595,10 @@ void SmtpParser::end_headers(ParseContext& ctx) noexcept {
     return;  // mime_ stays Headers
   }
   mime_ = Mime::Body;
+  // URLs are looked for in the text of the message (a text part that is not an attachment).
+  url_scan_ = g_settings.extract_urls && part_.text && !part_.multipart && part_.filename.empty();
+  url_len_ = 0;
+  url_cut_ = false;
   if (part_.multipart && !part_.boundary.empty()) {
     if (depth_ < kMaxDepth)
       bounds_[depth_++].assign(part_.boundary.view());
@@ -588,23 +616,24 @@ void SmtpParser::end_headers(ParseContext& ctx) noexcept {
 }
 
 void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx) noexcept {
-  if (!attachment_) return;  // decoded for file.data even when the tracker does not take it
+  // Decoded for file.data even when the tracker does not take it, and for URLs.
+  if (!attachment_ && !url_scan_) return;
   switch (part_.enc) {
     case Enc::Plain:
       // RFC 2046 5.1.1: the CRLF before a boundary (or the end of data) belongs to it, not to
       // the part: a line's CRLF is written only once another line follows.
-      if (crlf_pending_) out(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
-      out(reinterpret_cast<const uint8_t*>(l.data()), l.size(), ctx);
+      if (crlf_pending_) sink(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
+      sink(reinterpret_cast<const uint8_t*>(l.data()), l.size(), ctx);
       crlf_pending_ = !partial;
       break;
     case Enc::Base64: {  // RFC 2045 6.8: characters outside the alphabet are ignored
-      // Decoded into a stack buffer and handed on in blocks (out() per 3 bytes was ~5% of
+      // Decoded into a stack buffer and handed on in blocks (sink() per 3 bytes was ~5% of
       // the default pipeline's CPU on mail-heavy traffic).
       uint8_t dec[768];
       size_t nd = 0;
       for (char c : l) {
         if (nd > sizeof dec - 3) {
-          out(dec, nd, ctx);
+          sink(dec, nd, ctx);
           nd = 0;
         }
         if (c == '=') {
@@ -630,11 +659,11 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
           b64_n_ = 0;
         }
       }
-      if (nd) out(dec, nd, ctx);
+      if (nd) sink(dec, nd, ctx);
       break;
     }
     case Enc::Qp: {  // RFC 2045 6.7: =XX, and "=" at the end of a line is a soft break
-      if (crlf_pending_) out(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
+      if (crlf_pending_) sink(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
       bool soft = false;
       for (size_t i = 0; i < l.size(); ++i) {
         uint8_t c = uint8_t(l[i]);
@@ -647,12 +676,56 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
             break;
           }
         }
-        out(&c, 1, ctx);
+        sink(&c, 1, ctx);
       }
       crlf_pending_ = !soft && !partial;  // written before the next line (as Plain)
       break;
     }
   }
+}
+
+// Decoded body bytes: to the attachment's file, and to the URL scan of a text part.
+void SmtpParser::sink(const uint8_t* p, size_t n, ParseContext& ctx) noexcept {
+  if (attachment_) out(p, n, ctx);
+  if (url_scan_)
+    for (size_t i = 0; i < n; ++i) url_byte(p[i]);
+}
+
+// URLs: a run of bytes without white space, control characters or <>"' (HTML and plain text
+// delimiters) holding "<scheme>://" of a configured scheme is a URL from the scheme on.
+void SmtpParser::url_byte(uint8_t c) noexcept {
+  if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '"' || c == '\'') {
+    url_end();
+    return;
+  }
+  if (url_len_ < kMaxUrlLen)
+    url_[url_len_++] = char(c);
+  else
+    url_cut_ = true;  // longer than kMaxUrlLen: not kept
+}
+
+void SmtpParser::url_end() noexcept {
+  std::string_view t(url_, url_len_);
+  bool cut = url_cut_;
+  url_len_ = 0;
+  url_cut_ = false;
+  if (t.size() < 4 || cut) return;
+  size_t at = t.npos, skip = 0;
+  auto look = [&](std::string_view scheme) {
+    for (size_t i = 0; i + scheme.size() + 3 <= t.size() && i < at; ++i)
+      if (iequals(t.substr(i, scheme.size()), scheme) && t.substr(i + scheme.size(), 3) == "://") {
+        at = i;
+        skip = scheme.size() + 3;
+      }
+  };
+  if (g_settings.n_schemes == 0) look("http");
+  for (size_t i = 0; i < g_settings.n_schemes; ++i) look(g_settings.schemes[i].view());
+  if (at == t.npos) return;
+  std::string_view u = t.substr(g_settings.log_url_scheme ? at : at + skip);
+  if (u.empty()) return;
+  for (size_t i = 0; i < tx_.urls.count; ++i)
+    if (tx_.urls[i] == u) return;  // each URL once
+  tx_.urls.add(u);
 }
 
 void SmtpParser::out(const uint8_t* p, size_t n, ParseContext& ctx) noexcept {
@@ -683,6 +756,8 @@ void SmtpParser::out_flush(ParseContext& ctx) noexcept {
 }
 
 void SmtpParser::file_end(FileEnd e, ParseContext& ctx) noexcept {
+  if (url_scan_) url_end();  // the part's last run
+  url_scan_ = false;
   attachment_ = false;
   crlf_pending_ = false;  // the last line's CRLF belongs to the boundary / end of data
   out_flush(ctx);  // (without a tracked file the bytes are dropped)

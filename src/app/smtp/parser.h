@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "app/parser.h"
+#include "app/smtp/md5.h"
 #include "app/tls/text.h"
 
 namespace ww::app::smtp {
@@ -39,6 +40,24 @@ inline constexpr size_t kMaxPending = 64;    // commands waiting for their reply
 // Decoded attachment bytes of a transaction kept for the file.data rule buffer (Suricata's
 // SMTP file inspection); from the flow arena, once per flow, on the first attachment byte.
 inline constexpr size_t kFileInspect = 64 * 1024;
+
+inline constexpr size_t kMaxUrls = 32;     // URLs kept per transaction (email.url)
+inline constexpr size_t kMaxUrlLen = 1024;  // a longer URL is not kept
+inline constexpr size_t kMaxSchemes = 8;
+
+// app-layer.protocols.smtp.mime.* and the EVE smtp md5 option (docs/protocols/smtp.md), as
+// Suricata's: process-wide, set at start-up before the workers run, only read afterwards.
+struct Settings {
+  bool extract_urls = true;     // extract-urls: URLs of the message's text parts (email.url)
+  tls::BoundedStr<16> schemes[kMaxSchemes];  // extract-urls-schemes (default: http)
+  uint8_t n_schemes = 0;
+  bool log_url_scheme = false;  // log-url-scheme: email.url keeps "scheme://"
+  bool body_md5 = false;        // body-md5: MD5 of the message body (after its header block)
+  bool log_body_md5 = false;    // outputs.eve-log.types.smtp.md5: [body, subject]
+  bool log_subject_md5 = false;
+};
+void set_settings(const Settings& s) noexcept;
+const Settings& settings() noexcept;
 
 using Str = tls::BoundedStr<256>;
 using Long = tls::BoundedStr<1024>;
@@ -58,6 +77,11 @@ struct Tx {
   Long from, to, cc;
   Str subject, message_id, date, x_mailer;
   tls::BoundedList<2048, kMaxAttachments> attachments;
+  tls::BoundedList<4096, kMaxUrls> urls;  // in the order found (logged last first, as Suricata)
+  char body_md5[32];     // hex, when body_md5_set
+  char subject_md5[32];  // hex of the whole Subject value, when subject_md5_set
+  bool body_md5_set = false;
+  bool subject_md5_set = false;
   // The decoded content of the attachments, one after the other, up to kFileInspect bytes
   // (file.data); points into the parser's arena buffer, valid until the next transaction.
   const uint8_t* file_data = nullptr;
@@ -88,6 +112,7 @@ class SmtpParser final : public Parser {
     bool rfc822 = false;  // message/rfc822: the body is an encapsulated message
     tls::BoundedStr<128> boundary;
     tls::BoundedStr<kMaxFilename> filename;
+    bool text = true;  // text/* or no Content-Type (RFC 2045 5.2): URLs are looked for
   };
 
   void client_line(std::string_view l, bool partial, ParseContext& ctx) noexcept;
@@ -106,6 +131,9 @@ class SmtpParser final : public Parser {
   void emit(ParseContext& ctx) noexcept;
   void out(const uint8_t* p, size_t n, ParseContext& ctx) noexcept;
   void out_flush(ParseContext& ctx) noexcept;
+  void sink(const uint8_t* p, size_t n, ParseContext& ctx) noexcept;
+  void url_byte(uint8_t c) noexcept;
+  void url_end() noexcept;
 
   Line line_[2];
   Client client_ = Client::Command;
@@ -145,6 +173,12 @@ class SmtpParser final : public Parser {
   uint8_t* fdata_ = nullptr;  // kFileInspect bytes from the flow arena (file.data)
   uint32_t fdata_len_ = 0;
   bool fdata_failed_ = false;  // the arena refused the buffer: file.data is not kept
+  // URLs (extract-urls): the text part's current run of non-delimiter bytes, decoded.
+  bool url_scan_ = false;
+  char url_[kMaxUrlLen];
+  uint32_t url_len_ = 0;
+  bool url_cut_ = false;
+  Md5 md5_;  // body-md5: the message body as sent (after dot-unstuffing)
 };
 
 ProbeResult probe(Direction d, Bytes first_bytes) noexcept;

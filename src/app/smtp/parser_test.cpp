@@ -483,6 +483,75 @@ TEST(SmtpParser, LongBoundaryIsAParseError) {
   EXPECT_FALSE(c->has("smtp.MIME_LONG_BOUNDARY"));
 }
 
+// RFC 1321 A.5 test suite, whole and fed in pieces.
+TEST(SmtpMd5, Rfc1321Vectors) {
+  auto md5 = [](const std::string& s, size_t step) {
+    Md5 m;
+    for (size_t i = 0; i < s.size(); i += step)
+      m.update(reinterpret_cast<const uint8_t*>(s.data()) + i, std::min(step, s.size() - i));
+    uint8_t d[16];
+    m.final(d);
+    std::string hex;
+    for (uint8_t b : d) hex += "0123456789abcdef"[b >> 4], hex += "0123456789abcdef"[b & 15];
+    return hex;
+  };
+  EXPECT_EQ(md5("", 1), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(md5("abc", 1), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(md5("message digest", 5), "f96b697d7cb7938d525a2f31aaf161d0");
+  std::string digits;
+  for (int i = 0; i < 8; ++i) digits += "1234567890";
+  for (size_t step : {1u, 7u, 64u, 80u})
+    EXPECT_EQ(md5(digits, step), "57edf4a22be3c955ac49da2e2107b67a") << step;
+}
+
+// extract-urls: URLs of the text parts (decoded: base64 across lines), from a configured
+// scheme to a delimiter; logged last first, without the scheme unless log-url-scheme.
+// body-md5: the body after the header block as sent (dot-stuffed); subject md5: the value.
+TEST(SmtpParser, UrlsAndMd5) {
+  Settings saved = settings();
+  Settings s;
+  s.schemes[0].assign("http");
+  s.schemes[1].assign("ftp");
+  s.n_schemes = 2;
+  s.log_url_scheme = true;
+  s.body_md5 = s.log_body_md5 = s.log_subject_md5 = true;
+  set_settings(s);
+  // " <div>http://a.example/x</div> ftp://10.0.0.1 ..." in base64, cut inside the URL.
+  std::vector<Msg> m = {
+      {C, "MAIL FROM:<a@b>\r\n"}, {S, "250 ok\r\n"}, {C, "DATA\r\n"}, {S, "354 go\r\n"},
+      {C, "Subject: SMTP\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+          "Content-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+          "IDxkaXY+aHR0cDovL2Eu\r\nZXhhbXBsZS94PC9kaXY+IGZ0cDovLzEwLjAuMC4x\r\n"
+          "--B\r\nContent-Type: text/plain\r\n\r\nsee HTTP://b.example and http://a.example/x\r\n"
+          "..dot\r\n--B\r\nContent-Type: application/pdf; name=u.pdf\r\n\r\nhttp://no\r\n"
+          "--B--\r\n.\r\n"},
+      {S, "250 queued\r\n"}};
+  auto c = run(m);
+  ASSERT_EQ(c->txs.size(), 1u);
+  std::string e = eve(c->txs[0]);
+  EXPECT_NE(e.find("\"url\":[\"HTTP://b.example\",\"ftp://10.0.0.1\",\"http://a.example/x\"]"),
+            std::string::npos) << e;
+  // md5 of everything after the blank line that ends the header block, "..dot" as sent.
+  EXPECT_NE(e.find("\"body_md5\":\""), std::string::npos) << e;
+  EXPECT_NE(e.find("\"subject_md5\":\"c2239a92bde29f0a9f9173193cc2fe00\""), std::string::npos) << e;
+  std::string body = m[4].s.substr(m[4].s.find("\r\n\r\n") + 4);
+  body = body.substr(0, body.size() - 3);  // without ".\r\n"
+  Md5 ref;
+  ref.update(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  uint8_t d[16];
+  ref.final(d);
+  char hex[32];
+  tls::to_hex(Bytes(d, 16), hex, sizeof hex);
+  EXPECT_NE(e.find(std::string(hex, 32)), std::string::npos) << e;
+  // Default: http only, logged without the scheme, no md5.
+  set_settings(Settings{});
+  c = run(m);
+  e = eve(c->txs[0]);
+  EXPECT_NE(e.find("\"url\":[\"b.example\",\"a.example/x\"]"), std::string::npos) << e;
+  EXPECT_EQ(e.find("md5"), std::string::npos) << e;
+  set_settings(saved);
+}
+
 TEST(SmtpParser, Probe) {
   auto b = [](std::string_view s) { return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
   EXPECT_EQ(probe(S, b("220 mail ESMTP Postfix\r\n")), ProbeResult::Match);
