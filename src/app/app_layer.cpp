@@ -177,7 +177,12 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
     std::string name(proto_name(spec->proto));
     proto_flows_[i] = &stats.counter("app_layer.flow." + name);
     proto_txs_[i] = &stats.counter("app_layer.tx." + name);
-    proto_parse_errors_[i] = &stats.counter("app_layer.error." + name + ".parser");
+    // A protocol on both transports has a counter per transport, as Suricata (dns_tcp, dns_udp).
+    bool both = spec->tcp && spec->udp;
+    proto_parse_errors_[i] =
+        &stats.counter("app_layer.error." + name + (both ? "_tcp" : "") + ".parser");
+    udp_parse_errors_[i] = both ? &stats.counter("app_layer.error." + name + "_udp.parser")
+                                : proto_parse_errors_[i];
     log_proto_[i] = eve_ && spec->log_tx && spec->event_type && eve_->enabled(spec->event_type);
     if (spec->derive) has_derived_[size_t(spec->parent)] = true;
   }
@@ -563,7 +568,7 @@ void AppLayer::on_datagram(flow::Flow& f, Direction d, Bytes payload) noexcept {
   // A datagram is a whole message: nothing is carried over to the next one.
   if (s->parser->parse(d, payload, *ctx_).status == ParseStatus::Error) {
     parse_errors_.inc();
-    if (Counter* c = proto_parse_errors_[size_t(s->spec->proto)]) c->inc();
+    if (Counter* c = udp_parse_errors_[size_t(s->spec->proto)]) c->inc();
     stop_dir(*s, d);
   }
 }

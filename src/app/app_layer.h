@@ -152,7 +152,8 @@ class AppLayer final : public stream::StreamSink {
   std::array<Counter*, size_t(Proto::kCount)> proto_flows_{};
   std::array<Counter*, size_t(Proto::kCount)> proto_txs_{};
   // app_layer.error.<proto>.parser (Suricata's per-protocol parser error counter).
-  std::array<Counter*, size_t(Proto::kCount)> proto_parse_errors_{};
+  std::array<Counter*, size_t(Proto::kCount)> proto_parse_errors_{};  // stream (TCP)
+  std::array<Counter*, size_t(Proto::kCount)> udp_parse_errors_{};
 };
 
 }  // namespace ww::app

@@ -387,6 +387,8 @@ TEST(DnsParser, DetectedOffPortAndTcpBadLength) {
   t.h.data(kTs, tcp_frame(kQuery));
   t.h.data(kTs, B{0x00, 0x03, 1, 2, 3});  // length 3: cannot be a message
   EXPECT_EQ(t.h.counter("app_layer.parse_errors"), 1u);
+  EXPECT_EQ(t.h.counter("app_layer.error.dns_tcp.parser"), 1u);  // per transport, as Suricata
+  EXPECT_EQ(t.h.counter("app_layer.error.dns_udp.parser"), 0u);
   EXPECT_NE(t.all().find("\"event\":\"invalid_tcp_length\""), std::string::npos);
 }
 
