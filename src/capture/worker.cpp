@@ -141,9 +141,11 @@ void Worker::on_flow_end(flow::Flow& f) noexcept {
     stream_.release(f, sink());
   }
   app_.release(f);
-  if (detect_) detect_->release(f, &eve_);
+  // What detection decided for the flow (pass, IPS drop), before it forgets the flow.
+  std::string_view action;
+  if (detect_) action = detect_->release(f, &eve_);
   if (log_flows_) {
-    output::write_flow_event(eve_, f, in_iface_);
+    output::write_flow_event(eve_, f, in_iface_, action);
     flow_events_.inc();
   }
 }

@@ -658,10 +658,10 @@ Detector::FlowVars* Detector::vars_of(flow::Flow* f, bool create) noexcept {
   return v;
 }
 
-void Detector::release(flow::Flow& f, output::EveWriter* eve) noexcept {
+std::string_view Detector::release(flow::Flow& f, output::EveWriter* eve) noexcept {
   if (flow_used_ == 0) {
     flush_alerts(nullptr);  // the flow end's transaction matches
-    return;
+    if (flow_used_ == 0) return {};
   }
   if (FlowVars* v = vars_of(&f, false)) {
     cur_pkt_ = nullptr;
@@ -673,7 +673,10 @@ void Detector::release(flow::Flow& f, output::EveWriter* eve) noexcept {
     cur_eve_ = nullptr;
   }
   flush_alerts(nullptr);  // Suricata's flow-end pseudo packet: one alert queue
+  std::string_view action;
+  if (FlowVars* v = vars_of(&f, false)) action = v->drop ? "drop" : v->pass ? "pass" : "";
   forget(f);
+  return action;
 }
 
 void Detector::forget(flow::Flow& f) noexcept {

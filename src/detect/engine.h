@@ -239,8 +239,10 @@ class Detector {
                   const app::ParserSpec* spec = nullptr, const void* tx = nullptr,
                   uint64_t tx_id = 0, const InspectBuffers* to_client = nullptr) noexcept;
   // Flow end: inspects the stream bytes not inspected yet (pkt_src "stream (flow timeout)"),
-  // then forgets the flow's variables (their memory goes with the flow's arena).
-  void release(flow::Flow& f, output::EveWriter* eve = nullptr) noexcept;
+  // then forgets the flow's variables (their memory goes with the flow's arena). Returns what
+  // detection decided for the whole flow: "pass", "drop" (IPS simulation) or "" (EVE
+  // flow.action).
+  std::string_view release(flow::Flow& f, output::EveWriter* eve = nullptr) noexcept;
 
   // IPS simulation: a drop/reject match on an app-layer rule (or a transaction or stream
   // match) dropped the whole flow; the Worker then hands its packets to on_flow_dropped

@@ -574,6 +574,7 @@ alert tcp any any -> any any (msg:"alert"; content:"x"; sid:2;)
 )", {}, {}, cfg);
   g.tcp("x");
   EXPECT_TRUE(g.sids.empty());
+  EXPECT_EQ(g.det->release(g.flow), "pass");  // EVE flow.action
 }
 
 // IPS simulation: a drop rule on packet fields drops that packet (alert "blocked", a drop
@@ -634,6 +635,7 @@ drop http any any -> any any (msg:"uri"; http.uri; content:"/admin"; sid:1;)
   f.det->on_flow_dropped(p, f.flow, f.eve.get());
   std::string out(f.eve->pending());
   EXPECT_NE(out.find(R"("reason":"flow drop")"), std::string::npos) << out;
+  EXPECT_EQ(f.det->release(f.flow), "drop");  // EVE flow.action
 }
 
 // ipv4-csum computes the header checksum itself (whatever the decoder's validation setting).

@@ -56,7 +56,8 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
   }
 }
 
-void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface) {
+void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
+                      std::string_view action) {
   auto& j = w.begin(f.start, "flow");
   write_flow_header(w, f, in_iface);
   if (f.proto == ipproto::kIcmp || f.proto == ipproto::kIcmpv6) {
@@ -92,6 +93,7 @@ void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_ifa
   w.kv("state", flow::flow_state_name(f));
   w.kv("reason", flow::end_reason_name(f.reason));
   w.kv_bool("alerted", f.alerted);
+  if (!action.empty()) w.kv("action", action);
   j.EndObject();
 
   if (f.proto == ipproto::kTcp) {

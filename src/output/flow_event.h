@@ -11,8 +11,10 @@ namespace ww::output {
 // `reversed`: the server is src (an event about a message the server sent).
 void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
                        bool reversed = false);
-// A complete `flow` event for a flow that ended.
-void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface);
+// A complete `flow` event for a flow that ended. `action`: what detection decided for the
+// whole flow ("pass", or "drop" in IPS simulation; empty: nothing), flow.action.
+void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
+                      std::string_view action = {});
 // "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number.
 std::string_view proto_name(uint8_t ip_proto, char (&buf)[4]);
 
