@@ -617,7 +617,8 @@ void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool 
                                  const Job* yara) noexcept {
   if (!log_) return;
   auto& j = eve_->begin(f.last, "fileinfo");
-  output::write_flow_header(*eve_, f, in_iface_);
+  // As Suricata: src is the file's sender (a download's fileinfo names the server as src).
+  output::write_flow_header(*eve_, f, in_iface_, r.direction == Direction::ToClient);
   if (r.app_key && !r.app_json.empty()) {
     j.Key(r.app_key);
     j.RawValue(r.app_json.data(), r.app_json.size(), rapidjson::kObjectType);

@@ -143,6 +143,21 @@ TEST(FileTracker, EicarHashesAndEvent) {
   EXPECT_EQ(x.t->open_files(), 0u);
 }
 
+// As Suricata, fileinfo's src is the file's sender: the server for a download (to_client),
+// the client for an upload.
+TEST(FileTracker, FileinfoSrcIsTheSender) {
+  Fixture x;
+  x.whole(kEicar, "download");
+  uint32_t id = x.t->open(x.f, x.ff, Direction::ToServer, "upload", 1, app::Proto::Http);
+  x.t->data(id, b(kEicar));
+  x.t->close(id, app::FileEnd::Complete);
+  std::string e = x.events();
+  size_t nl = e.find('\n');
+  ASSERT_NE(nl, std::string::npos);
+  EXPECT_THAT(e.substr(0, nl), HasSubstr(R"("src_ip":"10.0.0.2","src_port":80,"dest_ip":"10.0.0.1")"));
+  EXPECT_THAT(e.substr(nl), HasSubstr(R"("src_ip":"10.0.0.1","src_port":40000,"dest_ip":"10.0.0.2")"));
+}
+
 // The transaction's object (set_app_record) is written into the fileinfo event.
 TEST(FileTracker, AppRecordInFileinfo) {
   Fixture x;
