@@ -177,8 +177,10 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
     std::string name(proto_name(spec->proto));
     proto_flows_[i] = &stats.counter("app_layer.flow." + name);
     proto_txs_[i] = &stats.counter("app_layer.tx." + name);
-    // A protocol on both transports has a counter per transport, as Suricata (dns_tcp, dns_udp).
-    bool both = spec->tcp && spec->udp;
+    // A protocol on both transports has a counter per transport, as Suricata (dns_tcp, dns_udp);
+    // HTTP, which Suricata parses on TCP only, keeps its one name (HTTP over UDP, SSDP, is
+    // wardwatch's).
+    bool both = spec->tcp && spec->udp && spec->proto != Proto::Http;
     proto_parse_errors_[i] =
         &stats.counter("app_layer.error." + name + (both ? "_tcp" : "") + ".parser");
     udp_parse_errors_[i] = both ? &stats.counter("app_layer.error." + name + "_udp.parser")
