@@ -1085,6 +1085,8 @@ bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
       if (has_event(m.f, EventKind::App, c.value) == c.negated) return false;
     } else if (c.keyword == "stream-event") {
       if (has_event(m.f, EventKind::Stream, c.value) == c.negated) return false;
+    } else if (m.tx && m.spec && m.spec->check) {
+      if (!m.spec->check(m.tx, m.dir, c.keyword, c.value)) return false;
     } else {
       return false;  // needs state this stage does not have yet: the rule cannot match
     }
@@ -1147,8 +1149,6 @@ bool Detector::vars_ok(const DetectEngine::RuleInfo& ri, FlowVars* v) const noex
       if (!(op.any_of ? any_unset : all_unset)) return false;
     }
   }
-    } else if (m.tx && m.spec && m.spec->check) {
-      if (!m.spec->check(m.tx, m.dir, c.keyword, c.value)) return false;
   auto iset = [&](uint32_t i) { return v && v->int_set && (v->int_set[i / 64] >> (i % 64) & 1); };
   for (const auto& op : ri.int_ops) {
     const std::string& o = op.op;

@@ -101,18 +101,18 @@ constexpr std::array kKeywords = {
     KeywordSpec{"dns.opcode", "", Arg::Required, &dns_opcode},
     KeywordSpec{"ftpbounce", "", Arg::None, &ftpbounce},
     KeywordSpec{"tls.version", "", Arg::Required, &tls_version},
+    KeywordSpec{"dns.rcode", "", Arg::Required, &dns_rcode},
+    KeywordSpec{"dns.rrtype", "", Arg::Required, &dns_rrtype},
+    // DCE/RPC (dcerpc.cpp)
+    KeywordSpec{"dcerpc.iface", "dce_iface", Arg::Required, &dcerpc_iface},
+    KeywordSpec{"dcerpc.opnum", "dce_opnum", Arg::Required, &dcerpc_opnum},
 };
 
 bool in_list(std::string_view list, std::string_view name) {
   while (!list.empty()) {
-    KeywordSpec{"dns.rcode", "", Arg::Required, &dns_rcode},
-    KeywordSpec{"dns.rrtype", "", Arg::Required, &dns_rrtype},
     size_t sp = list.find(' ');
     if (list.substr(0, sp) == name) return true;
     if (sp == std::string_view::npos) break;
-    // DCE/RPC (dcerpc.cpp)
-    KeywordSpec{"dcerpc.iface", "dce_iface", Arg::Required, &dcerpc_iface},
-    KeywordSpec{"dcerpc.opnum", "dce_opnum", Arg::Required, &dcerpc_opnum},
     list.remove_prefix(sp + 1);
   }
   return false;
