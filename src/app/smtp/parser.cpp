@@ -418,6 +418,9 @@ void SmtpParser::server_line(std::string_view l, ParseContext& ctx) noexcept {
 
 void SmtpParser::gap(Direction d, uint64_t, ParseContext& ctx) noexcept {
   line_[idx(d)].len = 0;
+  // Commands or replies were lost: the replies that follow cannot be matched to the commands
+  // waiting; they are dropped (later commands wait for later replies).
+  cmd_count_ = 0;
   if (d == Direction::ToServer) {
     file_end(FileEnd::Gap, ctx);
     close_pending(ctx);

@@ -350,6 +350,25 @@ TEST(SmtpParser, BdatSyntaxAndReplyQueue) {
   }
 }
 
+// Replies lost in a gap: the commands waiting are dropped, so the next reply is not taken for
+// the end of a later message (which waits for its own reply).
+TEST(SmtpParser, GapDropsTheCommandsWaiting) {
+  Ctx c;
+  Parser* p = create(c);
+  auto feed = [&](Direction d, std::string_view s) {
+    p->parse(d, Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), c);
+  };
+  feed(C, "HELO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n");
+  p->gap(S, 100, c);  // the three replies
+  feed(C, "DATA\r\n");
+  feed(S, "354 go\r\n");
+  feed(C, "hi\r\n.\r\n");
+  EXPECT_TRUE(c.txs.empty());
+  feed(S, "250 queued\r\n");
+  ASSERT_EQ(c.txs.size(), 1u);
+  EXPECT_TRUE(c.anomalies.empty());
+}
+
 // RFC 5321 4.1.1.4: a DATA answered with an error: DATA_COMMAND_REJECTED, and the client's next
 // lines are commands again.
 TEST(SmtpParser, DataRejected) {
