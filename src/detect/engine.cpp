@@ -17,6 +17,20 @@ namespace {
 
 using Kind = DetectEngine::Kind;
 
+// The flow's app protocol `app` satisfies a rule needing `rule_app` (0: any). As Suricata, a
+// dcerpc rule also applies to SMB, which carries DCE/RPC in its named pipes.
+uint16_t dcerpc_app() noexcept {
+  static const uint16_t id = app_proto_by_name("dcerpc").value_or(0);
+  return id;
+}
+uint16_t smb_app() noexcept {
+  static const uint16_t id = app_proto_by_name("smb").value_or(0);
+  return id;
+}
+bool app_matches(uint16_t rule_app, uint16_t app) noexcept {
+  return rule_app == 0 || rule_app == app || (rule_app == dcerpc_app() && app == smb_app());
+}
+
 bool is_packet_buffer(BufferId b) {
   switch (b) {
     case BufferId::Payload:
@@ -314,6 +328,7 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
       for (const auto& c : r.app_checks)
         tx_check |= c.keyword.starts_with("dcerpc.") || c.keyword.starts_with("dns.") ||
                     c.keyword == "ftpbounce";
+      for (const auto& c : r.app_checks) tx_check |= c.keyword == "smb.version";
       if (first_app == BufferId::Count && tx_check) {
         ri.kind = Kind::Tx;
         ri.app = r.proto.app;
@@ -428,13 +443,18 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
         };
         if (ri.has_fp) {
           BufferId b = pf->fast_pattern(i)->buffer;
-          if (ri.app)
+          if (ri.app) {
             add_buf(ri.app, b);
-          else
+            if (ri.app == dcerpc_app()) add_buf(smb_app(), b);
+          } else
             for (uint16_t a = 1; a < napps; ++a) add_buf(a, b);
         } else {
           if (ts) e->tx_always_[ri.app * 2 + 0].push_back(ri.order);
           if (tc) e->tx_always_[ri.app * 2 + 1].push_back(ri.order);
+          if (ri.app && ri.app == dcerpc_app()) {  // SMB carries DCE/RPC
+            if (ts) e->tx_always_[smb_app() * 2 + 0].push_back(ri.order);
+            if (tc) e->tx_always_[smb_app() * 2 + 1].push_back(ri.order);
+          }
         }
         continue;
       }
@@ -1536,7 +1556,7 @@ void Detector::run(const Match& m) noexcept {
     }
     const Rule& r = rules[ri_idx];
     if (r.transactional != (m.trans_tc != nullptr)) continue;  // => rules: their own pass
-    if (ri.app && ri.app != m.app) continue;
+    if (!app_matches(ri.app, m.app)) continue;
     if (m.p && m.p->decode_only && !ri.decode_event) continue;  // only its decode events count
     if (m.kind == Kind::Packet && on_packet && ri.needs_payload &&
         (!m.p || m.p->payload_len == 0)) {
@@ -1758,7 +1778,7 @@ void Detector::on_buffers(flow::Flow& f, uint16_t app_proto, const InspectBuffer
         if (data->empty()) continue;
         bool ok = pf->scan(b, dir, *data, hs_, [&](uint32_t r) {
           const auto& ri = e.info(r);
-          if (ri.kind == Kind::Tx && ri.has_fp && (ri.app == 0 || ri.app == app))
+          if (ri.kind == Kind::Tx && ri.has_fp && app_matches(ri.app, app))
             cand_.push_back(ri.order);
         });
         if (!ok) scan_errors_.inc();

@@ -719,3 +719,41 @@ alert http any any => any any (msg:"swapped"; http.header: to_client; content:"c
 
 }  // namespace
 }  // namespace ww::detect
+
+namespace ww::detect {
+namespace {
+
+// dcerpc.iface/dcerpc.opnum make a rule a transaction rule answered by the protocol
+// (ParserSpec::check); a dcerpc rule also applies to SMB (DCE/RPC in named pipes).
+TEST(DetectEngine, DcerpcKeywordsOnSmbTransactions) {
+  Fixture f(R"(
+alert dcerpc any any -> any any (msg:"a"; dcerpc.opnum:4; sid:1;)
+alert tcp any any -> any any (msg:"b"; dcerpc.opnum:5; sid:2;)
+alert smb any any -> any any (msg:"c"; flow:to_client; dcerpc.opnum:4; sid:3;)
+alert dcerpc any any -> any any (msg:"d"; dcerpc.stub_data; content:"stub"; sid:4;)
+alert http any any -> any any (msg:"e"; dcerpc.opnum:4; sid:5;)
+)");
+  f.flow.app_proto = uint16_t(app::Proto::Smb);
+  app::ParserSpec spec{};
+  spec.proto = app::Proto::Smb;
+  spec.buffers = [](const void*, Direction, InspectBuffers& out) noexcept {
+    static const std::string s = "a stub";
+    out.set(BufferId::DceStubData, {reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+  };
+  spec.check = [](const void*, Direction, std::string_view kw, std::string_view v) noexcept {
+    return kw == "dcerpc.opnum" && v == "4";
+  };
+  const int tx = 0;  // the protocol's transaction (the fake spec does not read it)
+  f.det->on_transaction(f.flow, spec, &tx, 0, Direction::ToServer, Timestamp{5000000},
+                        f.eve.get());
+  std::sort(f.sids.begin(), f.sids.end());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 4}));
+  f.sids.clear();
+  f.det->on_transaction(f.flow, spec, &tx, 0, Direction::ToClient, Timestamp{5000000},
+                        f.eve.get());
+  std::sort(f.sids.begin(), f.sids.end());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 3, 4}));
+}
+
+}  // namespace
+}  // namespace ww::detect

@@ -126,13 +126,14 @@ void DcerpcParser::start_body(Direction d, ParseContext& ctx) noexcept {
   bool req = d == Direction::ToServer && h.type == ptype::kRequest;
   bool rsp = d == Direction::ToClient && (h.type == ptype::kResponse || h.type == ptype::kFault);
   if (!req && !rsp) return;
-  // C706 12.6.4.9/12.6.4.10: alloc_hint(4) p_cont_id(2) opnum(2) [object uuid(16)] for a
-  // request, alloc_hint(4) p_cont_id(2) cancel_count(1) reserved(1) for a response; the
-  // authentication verifier (8 bytes + auth_length) ends the PDU.
-  uint32_t head = req ? (h.flags & kObjectUuid ? 24u : 8u) : 8u;
-  uint32_t trailer = h.auth_len ? h.auth_len + 8u : 0u;
-  s.stub_from = head;
-  s.stub_to = s.body_len > head + trailer ? s.body_len - trailer : head;
+  // C706 12.6.4.9: a request's body is alloc_hint(4) p_cont_id(2) opnum(2) [object uuid(16)]
+  // then the stub. As Suricata counts it, the stub follows the first 8 bytes (an object UUID
+  // is part of it) and runs to the end of the fragment (the authentication verifier
+  // included); a response's is its whole body (alloc_hint, p_cont_id, cancel_count and
+  // reserved included: 12.6.4.10).
+  uint32_t head = req ? 8u : 0u;
+  s.stub_from = std::min(head, s.body_len);
+  s.stub_to = s.body_len;
   // The call: a later fragment continues the one being assembled; a first fragment (or an
   // answer) finds or opens the call by id.
   Tx* tx = find(h.call_id, req);

@@ -17,6 +17,9 @@
 // Invariants:
 //  - Incremental: any split of the input gives the same Txs; parse() always consumes all it is
 //    given (Ok) until the direction turns out not to be DCE/RPC (Error, dcerpc.malformed).
+//  - Stub data, as Suricata counts it: a request's from after its 8-byte header (an object
+//    UUID included) to the end of the fragment, a response's whole body; the authentication
+//    verifier is not taken out.
 //  - Bounded: of each PDU body only kKeep bytes are kept; stub data is copied (for the
 //    dcerpc.stub_data buffer) up to kMaxStub per direction of the call being assembled, the
 //    rest only counted; at most kMaxPending calls wait for an answer (the oldest is reported

@@ -175,12 +175,12 @@ TEST(DcerpcParser, BindAndCall) {
   EXPECT_EQ(c.eve[1],
             R"({"request":"REQUEST","interfaces":[{"uuid":"afa8bd80-7d8a-11c9-bef4-08002b102989",)"
             R"("version":"1.0"}],"req":{"opnum":4,"frag_cnt":1,"stub_data_size":24},)"
-            R"("response":"RESPONSE","res":{"frag_cnt":1,"stub_data_size":68},"call_id":28,)"
+            R"("response":"RESPONSE","res":{"frag_cnt":1,"stub_data_size":76},"call_id":28,)"
             R"("rpc_version":"5.0"})");
   // Bind: inspected to server, then reported; the call: keywords in both directions, the
   // request's stub to server and the response's to client.
   std::vector<std::string> want = {"0 ts - - - - -", "0 tc - - - - -",
-                                   "1 ts I I - I O stub=24", "1 tc I I - I O stub=68"};
+                                   "1 ts I I - I O stub=24", "1 tc I I - I O stub=76"};
   EXPECT_EQ(c.seen, want);
   EXPECT_TRUE(c.anomalies.empty());
 }
@@ -217,7 +217,7 @@ TEST(DcerpcParser, FragmentsAddUp) {
   EXPECT_NE(c.eve[1].find(R"("req":{"opnum":4,"frag_cnt":3,"stub_data_size":160})"),
             std::string::npos)
       << c.eve[1];
-  EXPECT_NE(c.eve[1].find(R"("res":{"frag_cnt":2,"stub_data_size":35})"), std::string::npos);
+  EXPECT_NE(c.eve[1].find(R"("res":{"frag_cnt":2,"stub_data_size":51})"), std::string::npos);
   EXPECT_EQ(c.seen[2], "1 ts I I - I O stub=160");
 }
 
@@ -234,7 +234,9 @@ TEST(DcerpcParser, LostAndUnanswered) {
       << c.eve[1];
 }
 
-TEST(DcerpcParser, AuthTrailerIsNotStub) {
+// As Suricata counts them: the authentication verifier is part of the stub, and a response's
+// stub is its whole body (its 8-byte header included).
+TEST(DcerpcParser, StubSizesAsSuricata) {
   Ctx c;
   Buf body;
   le32(body, 8);
@@ -246,7 +248,7 @@ TEST(DcerpcParser, AuthTrailerIsNotStub) {
   c.feed(kTs, pdu(0, 3, 5, body, 16));
   c.end();
   ASSERT_EQ(c.eve.size(), 1u);
-  EXPECT_NE(c.eve[0].find(R"("stub_data_size":8)"), std::string::npos) << c.eve[0];
+  EXPECT_NE(c.eve[0].find(R"("stub_data_size":32)"), std::string::npos) << c.eve[0];
 }
 
 TEST(DcerpcParser, GarbageAndTruncation) {

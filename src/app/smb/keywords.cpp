@@ -3,8 +3,8 @@
 // read, write, close, set info: the name the file was opened with; a rename's new name when
 // the file has none), file.data (a file Tx: the file's first kFileInspect bytes in its
 // direction), dcerpc.stub_data (a DCE/RPC call in a pipe: the request's stub to server, the
-// answer's to client); dcerpc.iface and dcerpc.opnum are answered by check() (app/dcerpc/
-// match.h). SMB1 transactions expose the same buffers.
+// answer's to client); dcerpc.iface and dcerpc.opnum (app/dcerpc/match.h) and smb.version (1:
+// an SMB1 transaction, 2: SMB2/3) are answered by check(). SMB1 transactions expose the same buffers.
 #include "app/smb/parser.h"
 #include "detect/match.h"
 
@@ -20,7 +20,7 @@ Bytes b(std::string_view s) noexcept {
 void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
   using detect::BufferId;
   const Tx& tx = *static_cast<const Tx*>(p);
-  if (tx.encrypted) return;
+  if (tx.encrypted || tx.keywords_only) return;
   // As Suricata: smb.share and smb.named_pipe are the path of a TREE_CONNECT (SMB1's
   // TREE_CONNECT_ANDX, 0x75), by share type.
   bool tree_connect = tx.smb1 ? tx.command == 0x75 : tx.command == cmd::kTreeConnect;
@@ -36,6 +36,7 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
 
 bool check(const void* p, Direction, std::string_view keyword, std::string_view value) noexcept {
   const Tx& tx = *static_cast<const Tx*>(p);
+  if (keyword == "smb.version") return value == (tx.smb1 ? "1" : "2");
   if (!tx.has_dce) return false;
   dcerpc::Call c;
   c.request = tx.dce_req == 0;

@@ -1287,6 +1287,13 @@ void SmbParser::emit(Tx& tx, Direction d, ParseContext& ctx) noexcept {
   if (tx.has_dce) {
     tx.bound = dce_bound_;
     tx.n_bound = n_dce_bound_;
+  } else if (d == Direction::ToClient && tx.has_request && tx.has_response && !tx.file_tx) {
+    // Suricata inspects a transaction in both directions: keywords on the transaction itself
+    // (smb.version) match to server too; its buffers stay with the reported direction.
+    // (A DCE/RPC call had its to-server pass with its request: inspect_dce.)
+    tx.keywords_only = true;
+    ctx.on_inspect(&tx, tx.tx_id, Direction::ToServer);
+    tx.keywords_only = false;
   }
   ctx.on_transaction(&tx, tx.tx_id, d);
   tx.dce_req_data = tx.dce_rsp_data = nullptr;  // they point into messages gone after this

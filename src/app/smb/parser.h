@@ -133,6 +133,8 @@ struct Tx {
   // Not reported: a READ, a QUERY_INFO, a SET_INFO other than rename/delete, or a WRITE whose
   // data belongs to a file Tx (Suricata creates no transaction for them).
   bool quiet = false;
+  // The to-server pass of a Tx reported with its response: no rule buffers (check() only).
+  bool keywords_only = false;
 };
 
 // "SMB2_COMMAND_CREATE" ...; nullptr when unknown.

@@ -707,6 +707,46 @@ Vec dce_bind_ack() {
   return d;
 }
 
+// A WRITE of `data` to the pipe kFid on tree 1 (MS-SMB2 2.2.21) and its response (2.2.22).
+void pipe_write(std::vector<Msg>& conv, uint64_t mid, const Vec& data) {
+  Vec m = hdr(cmd::kWrite, mid, false, 0, 1);
+  le16(m, 49);   // StructureSize
+  le16(m, 112);  // DataOffset
+  le32(m, uint32_t(data.size()));
+  le64(m, 0);  // Offset
+  fid(m);
+  m.resize(m.size() + 16, 0);  // Channel, RemainingBytes, WriteChannelInfo, Flags
+  put(m, data);
+  conv.push_back({Direction::ToServer, nbss(m)});
+  Vec r = hdr(cmd::kWrite, mid, true, 0, 1);
+  le16(r, 17);
+  le16(r, 0);
+  le32(r, uint32_t(data.size()));  // Count
+  r.resize(r.size() + 8, 0);
+  conv.push_back({Direction::ToClient, nbss(r)});
+}
+// A READ of the pipe (MS-SMB2 2.2.19) answered with `data` (2.2.20).
+void pipe_read(std::vector<Msg>& conv, uint64_t mid, const Vec& data) {
+  Vec m = hdr(cmd::kRead, mid, false, 0, 1);
+  le16(m, 49);
+  m.push_back(0x50);  // Padding
+  m.push_back(0);
+  le32(m, 1024);  // Length
+  le64(m, 0);
+  fid(m);
+  m.resize(m.size() + 17, 0);
+  conv.push_back({Direction::ToServer, nbss(m)});
+  Vec r = hdr(cmd::kRead, mid, true, 0, 1);
+  le16(r, 17);
+  r.push_back(80);  // DataOffset
+  r.push_back(0);
+  le32(r, uint32_t(data.size()));
+  le32(r, 0);
+  le32(r, 0);
+  put(r, data);
+  conv.push_back({Direction::ToClient, nbss(r)});
+}
+
 // DCE/RPC in a pipe: the WRITE carrying a BIND and the READ carrying its BIND_ACK are one Tx
 // (as Suricata's "dcerpc" record); the tree connect was not seen, so the data tells a pipe.
 TEST(SmbParser, DceRpcOverPipe) {
@@ -734,45 +774,8 @@ TEST(SmbParser, DceRpcOverPipe) {
     le32(r, 0);
     rsp(r);
   }
-  Vec bind = dce_bind();
-  {  // WRITE the BIND
-    Vec m = hdr(cmd::kWrite, 2, false, 0, 1);
-    le16(m, 49);
-    le16(m, 112);
-    le32(m, uint32_t(bind.size()));
-    le64(m, 0);
-    fid(m);
-    m.resize(m.size() + 16, 0);
-    put(m, bind);
-    req(m);
-    Vec r = hdr(cmd::kWrite, 2, true, 0, 1);
-    le16(r, 17);
-    le16(r, 0);
-    le32(r, uint32_t(bind.size()));
-    r.resize(r.size() + 8, 0);
-    rsp(r);
-  }
-  Vec ack = dce_bind_ack();
-  {  // READ the BIND_ACK
-    Vec m = hdr(cmd::kRead, 3, false, 0, 1);
-    le16(m, 49);
-    m.push_back(0x50);
-    m.push_back(0);
-    le32(m, 1024);
-    le64(m, 0);
-    fid(m);
-    m.resize(m.size() + 17, 0);
-    req(m);
-    Vec r = hdr(cmd::kRead, 3, true, 0, 1);
-    le16(r, 17);
-    r.push_back(80);
-    r.push_back(0);
-    le32(r, uint32_t(ack.size()));
-    le32(r, 0);
-    le32(r, 0);
-    put(r, ack);
-    rsp(r);
-  }
+  pipe_write(conv, 2, dce_bind());  // the BIND
+  pipe_read(conv, 3, dce_bind_ack());  // its BIND_ACK
   for (bool bytewise : {false, true}) {
     auto c_p = run(conv, 0, bytewise);
     Ctx& c = *c_p;
@@ -797,49 +800,14 @@ TEST(SmbParser, DceRpcOverPipe) {
   le16(rq, 1);  // p_cont_id
   le16(rq, 0);  // opnum
   put(rq, Vec{'A', 'T', 'J', 'O', 'B', 0, 0, 0});
-  {
-    Vec m = hdr(cmd::kWrite, 4, false, 0, 1);
-    le16(m, 49);
-    le16(m, 112);
-    le32(m, uint32_t(rq.size()));
-    le64(m, 0);
-    fid(m);
-    m.resize(m.size() + 16, 0);
-    put(m, rq);
-    call.push_back({Direction::ToServer, nbss(m)});
-    Vec r = hdr(cmd::kWrite, 4, true, 0, 1);
-    le16(r, 17);
-    le16(r, 0);
-    le32(r, uint32_t(rq.size()));
-    r.resize(r.size() + 8, 0);
-    call.push_back({Direction::ToClient, nbss(r)});
-  }
+  pipe_write(call, 4, rq);
   Vec rs = {5, 0, 2, 0x03, 0x10, 0, 0, 0, 28, 0, 0, 0};  // RESPONSE, frag_length 28
   le32(rs, 3);
   le32(rs, 4);
   le16(rs, 1);
   rs.insert(rs.end(), {0, 0});
   put(rs, Vec{0, 0, 0, 0});
-  {
-    Vec m = hdr(cmd::kRead, 5, false, 0, 1);
-    le16(m, 49);
-    m.push_back(0x50);
-    m.push_back(0);
-    le32(m, 1024);
-    le64(m, 0);
-    fid(m);
-    m.resize(m.size() + 17, 0);
-    call.push_back({Direction::ToServer, nbss(m)});
-    Vec r = hdr(cmd::kRead, 5, true, 0, 1);
-    le16(r, 17);
-    r.push_back(80);
-    r.push_back(0);
-    le32(r, uint32_t(rs.size()));
-    le32(r, 0);
-    le32(r, 0);
-    put(r, rs);
-    call.push_back({Direction::ToClient, nbss(r)});
-  }
+  pipe_read(call, 5, rs);
   {
     auto owned = std::make_unique<Ctx>();
     Ctx& c = *owned;
@@ -857,8 +825,11 @@ TEST(SmbParser, DceRpcOverPipe) {
     for (const Msg& m : call) p->parse(m.d, Bytes(m.bytes), c);
     p->finish(Direction::ToServer, c);
     p->finish(Direction::ToClient, c);
-    ASSERT_EQ(seen.size(), 2u);  // the BIND, then the call
-    EXPECT_EQ(seen[1], std::string("ATJOB\0\0\0 IO", 11));
+    // The CREATE (reported with its response: a to-server pass without buffers, as Suricata
+    // inspects both directions), the BIND, then the call.
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0], "- --");
+    EXPECT_EQ(seen[2], std::string("ATJOB\0\0\0 IO", 11));
     ASSERT_EQ(c.txs.size(), 3u);
     std::string e = eve(c.txs[2]);
     EXPECT_NE(e.find("\"dcerpc\":{\"request\":\"REQUEST\",\"response\":\"RESPONSE\","
@@ -869,6 +840,8 @@ TEST(SmbParser, DceRpcOverPipe) {
               std::string::npos)
         << e;
     EXPECT_TRUE(check(&c.txs[2], Direction::ToClient, "dcerpc.opnum", "0"));
+    EXPECT_TRUE(check(&c.txs[2], Direction::ToClient, "smb.version", "2"));
+    EXPECT_FALSE(check(&c.txs[2], Direction::ToClient, "smb.version", "1"));
     EXPECT_FALSE(check(&c.txs[1], Direction::ToClient, "dcerpc.opnum", "0"));  // the BIND
   }
   // Without its answer the call is reported at the end, UNREPLIED.
@@ -1003,6 +976,8 @@ TEST(SmbParser, Smb1Session) {
     auto c_p = run(conv, 0, bytewise);
     Ctx& c = *c_p;
     ASSERT_EQ(c.txs.size(), 3u);
+    EXPECT_TRUE(check(&c.txs[0], Direction::ToServer, "smb.version", "1"));  // an SMB1 Tx
+    EXPECT_FALSE(check(&c.txs[0], Direction::ToServer, "smb.version", "2"));
     std::string e = eve(c.txs[0]);
     EXPECT_NE(e.find("\"id\":1,\"dialect\":\"NT LM 0.12\",\"command\":\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\","
                      "\"status\":\"STATUS_SUCCESS\",\"status_code\":\"0x0\",\"client_dialects\":"

@@ -97,6 +97,8 @@ WW_KW(base64_decode);
 // dcerpc.cpp
 WW_KW(dcerpc_iface);
 WW_KW(dcerpc_opnum);
+// smb.cpp
+WW_KW(smb_version);
 // transform.cpp
 WW_KW(transform);
 #undef WW_KW

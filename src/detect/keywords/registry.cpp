@@ -106,6 +106,7 @@ constexpr std::array kKeywords = {
     // DCE/RPC (dcerpc.cpp)
     KeywordSpec{"dcerpc.iface", "dce_iface", Arg::Required, &dcerpc_iface},
     KeywordSpec{"dcerpc.opnum", "dce_opnum", Arg::Required, &dcerpc_opnum},
+    KeywordSpec{"smb.version", "", Arg::Required, &smb_version},  // smb.cpp
 };
 
 bool in_list(std::string_view list, std::string_view name) {
