@@ -100,6 +100,15 @@ std::unique_ptr<Ctx> run(const std::vector<Msg>& conv, size_t cut = 0) {
   return c;
 }
 
+// A parser fed one message at a time, so a test can look between them.
+struct Live {
+  Ctx c;
+  Parser* p = create(c);
+  void operator()(Direction d, std::string_view s) {
+    p->parse(d, Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), c);
+  }
+};
+
 std::string eve(const Tx& tx) {
   output::EveWriter w(nullptr);
   w.begin_raw().StartObject();
@@ -242,11 +251,9 @@ TEST(SmtpParser, GarbageAndLimits) {
 // Suricata 8.0.7: the transaction is complete with the server's reply to its end of data, and
 // QUIT opens no transaction of its own (no trailing HELO-only transaction).
 TEST(SmtpParser, TxReportedAtReplyToEndOfData) {
-  Ctx c;
-  Parser* p = create(c);
-  auto feed = [&](Direction d, std::string_view s) {
-    p->parse(d, Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), c);
-  };
+  Live feed;
+  Ctx& c = feed.c;
+  Parser* p = feed.p;
   feed(S, "220 linuxbox SMTP ready\r\n");
   feed(C, "HELO linuxbox\r\n");
   feed(S, "250 OK\r\n");
@@ -275,11 +282,9 @@ TEST(SmtpParser, TxReportedAtReplyToEndOfData) {
 // gone): the next MAIL reports the message; the server closing first does not end the client's
 // side. A DATA with more commands behind it is Suricata's INVALID_PIPELINED_SEQUENCE.
 TEST(SmtpParser, PipelinedMessagesAndServerClosingFirst) {
-  Ctx c;
-  Parser* p = create(c);
-  auto feed = [&](Direction d, std::string_view s) {
-    p->parse(d, Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), c);
-  };
+  Live feed;
+  Ctx& c = feed.c;
+  Parser* p = feed.p;
   feed(S, "220 mx ESMTP\r\n");
   feed(C, "EHLO ws\r\n");
   feed(S, "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
@@ -353,11 +358,9 @@ TEST(SmtpParser, BdatSyntaxAndReplyQueue) {
 // Replies lost in a gap: the commands waiting are dropped, so the next reply is not taken for
 // the end of a later message (which waits for its own reply).
 TEST(SmtpParser, GapDropsTheCommandsWaiting) {
-  Ctx c;
-  Parser* p = create(c);
-  auto feed = [&](Direction d, std::string_view s) {
-    p->parse(d, Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), c);
-  };
+  Live feed;
+  Ctx& c = feed.c;
+  Parser* p = feed.p;
   feed(C, "HELO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n");
   p->gap(S, 100, c);  // the three replies
   feed(C, "DATA\r\n");
