@@ -118,6 +118,28 @@ TEST(Config, FileHashesAndMagic) {
   EXPECT_FALSE(parse_config("files: {hashes: sha256}\n"));
 }
 
+// SMTP MIME settings under Suricata's keys, and the EVE smtp md5 option.
+TEST(Config, SmtpMimeSettings) {
+  auto d = parse_config("");
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->smtp_extract_urls);
+  EXPECT_TRUE(d->smtp_url_schemes.empty());  // http
+  EXPECT_FALSE(d->smtp_body_md5);
+  auto c = parse_config(
+      "app-layer:\n  protocols:\n    smtp:\n      mime:\n        extract-urls: no\n"
+      "        extract-urls-schemes: [http, ftp]\n        log-url-scheme: yes\n"
+      "        body-md5: yes\n"
+      "outputs:\n  eve-log:\n    types:\n      - smtp:\n          md5: [body, subject]\n");
+  ASSERT_TRUE(c) << c.error().str();
+  EXPECT_FALSE(c->smtp_extract_urls);
+  EXPECT_EQ(c->smtp_url_schemes, (std::vector<std::string>{"http", "ftp"}));
+  EXPECT_TRUE(c->smtp_log_url_scheme);
+  EXPECT_TRUE(c->smtp_body_md5);
+  EXPECT_TRUE(c->smtp_log_body_md5);
+  EXPECT_TRUE(c->smtp_log_subject_md5);
+  EXPECT_FALSE(parse_config("app-layer: {protocols: {smtp: {mime: {body-md5: maybe}}}}\n"));
+}
+
 TEST(Config, BadValueNamesFileLineAndKey) {
   auto c = parse_config("flow:\n  memcap: lots\n", "ww.yaml");
   ASSERT_FALSE(c);
