@@ -78,7 +78,7 @@ class AppLayer::Context final : public ParseContext {
     app_.log_tx(*f_, *s_, tx, tx_id, d);
   }
   void on_inspect(const void* tx, uint64_t tx_id, Direction d) noexcept override {
-    if (app_.tx_observer_ && s_->spec) app_.tx_observer_->on_transaction(*f_, *s_->spec, tx, tx_id, d);
+    if (app_.tx_observer_ && s_->spec) app_.tx_observer_->on_inspect(*f_, *s_->spec, tx, tx_id, d);
   }
   void on_derived_transaction(const ParserSpec& spec, const void* tx, uint64_t tx_id,
                               Direction d) noexcept override {

@@ -57,6 +57,12 @@ class TxObserver {
   virtual ~TxObserver() = default;
   virtual void on_transaction(flow::Flow& f, const ParserSpec& spec, const void* tx,
                               uint64_t tx_id, Direction d) noexcept = 0;
+  // ParseContext::on_inspect: detection of part of a transaction reported later (its
+  // ParserSpec::inspect_dirs says which); by default detection as a transaction.
+  virtual void on_inspect(flow::Flow& f, const ParserSpec& spec, const void* tx,
+                          uint64_t tx_id, Direction d) noexcept {
+    on_transaction(f, spec, tx, tx_id, d);
+  }
   // Every app-layer anomaly of flow f ("<proto>.<what>", a static string), logged or not:
   // detection's app-layer-event keyword.
   virtual void on_anomaly(flow::Flow& f, const char* event) noexcept {}

@@ -157,6 +157,10 @@ struct ParserSpec {
   // True when the event of direction d's transaction names that direction's sender as src
   // (DNS version 3 responses); nullptr or false: the flow's direction, as every event.
   bool (*log_reversed)(const void* tx, Direction d) noexcept = nullptr;
+  // tx_both_dirs: the directions detection inspects tx in now, as bits 1 << int(Direction)
+  // (an HTTP request inspected through ParseContext::on_inspect is not inspected again when
+  // its response completes); nullptr: both.
+  uint8_t (*inspect_dirs)(const void* tx) noexcept = nullptr;
 };
 
 // All registered parsers (app/registry.cpp).

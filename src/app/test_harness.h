@@ -38,6 +38,7 @@ struct Harness : TxObserver {
   std::unique_ptr<AppLayer> app;
   flow::Flow f;
   OnTx on_tx;
+  OnTx on_inspect_tx;  // ParseContext::on_inspect (not a report: on_tx does not see it)
 
   explicit Harness(uint8_t proto = ipproto::kTcp, uint16_t sp = 40000, uint16_t dp = 80) {
     EveOutputConfig cfg;
@@ -59,6 +60,10 @@ struct Harness : TxObserver {
   void on_transaction(flow::Flow&, const ParserSpec& spec, const void* tx, uint64_t id,
                       Direction d) noexcept override {
     if (on_tx) on_tx(spec, tx, id, d);
+  }
+  void on_inspect(flow::Flow&, const ParserSpec& spec, const void* tx, uint64_t id,
+                  Direction d) noexcept override {
+    if (on_inspect_tx) on_inspect_tx(spec, tx, id, d);
   }
   static Bytes b(std::string_view s) {
     return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size());

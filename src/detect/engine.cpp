@@ -679,6 +679,7 @@ Detector::FlowVars* Detector::vars_of(flow::Flow* f, bool create) noexcept {
 }
 
 std::string_view Detector::release(flow::Flow& f, output::EveWriter* eve) noexcept {
+  if (tx_flow_ == &f) tx_flow_ = nullptr;
   if (flow_used_ == 0) {
     flush_alerts(nullptr);  // the flow end's transaction matches
     if (flow_used_ == 0) return {};
@@ -1720,9 +1721,14 @@ void Detector::on_transaction_both(flow::Flow& f, const app::ParserSpec& spec, c
                                    uint64_t tx_id, Timestamp ts,
                                    output::EveWriter* eve) noexcept {
   tx_once_ = true;
-  n_tx_alerted_ = 0;
-  on_transaction(f, spec, tx, tx_id, Direction::ToServer, ts, eve);
-  on_transaction(f, spec, tx, tx_id, Direction::ToClient, ts, eve);
+  // A transaction inspected in parts (its request first, ParserSpec::inspect_dirs) keeps the
+  // rules it alerted on between the parts while no other transaction comes between.
+  if (tx_flow_ != &f || tx_last_id_ != tx_id) n_tx_alerted_ = 0;
+  tx_flow_ = &f;
+  tx_last_id_ = tx_id;
+  uint8_t dirs = spec.inspect_dirs ? spec.inspect_dirs(tx) : 3;
+  if (dirs & 1) on_transaction(f, spec, tx, tx_id, Direction::ToServer, ts, eve);
+  if (dirs & 2) on_transaction(f, spec, tx, tx_id, Direction::ToClient, ts, eve);
   tx_once_ = false;
 }
 

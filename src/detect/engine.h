@@ -304,6 +304,8 @@ class Detector {
   bool tx_once_ = false;
   uint32_t tx_alerted_[32];
   uint32_t n_tx_alerted_ = 0;
+  const flow::Flow* tx_flow_ = nullptr;  // the transaction tx_alerted_ holds
+  uint64_t tx_last_id_ = 0;
 
   struct FlowVars;
   struct Thr;

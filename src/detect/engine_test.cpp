@@ -478,6 +478,16 @@ alert dns any any -> any any (msg:"to_client"; flow:to_client; dns.query; conten
   f.det->on_transaction(f.flow, spec, nullptr, 0, Direction::ToServer, Timestamp{5000000},
                         f.eve.get());
   EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 2, 1}));
+  // Inspected in parts (ParserSpec::inspect_dirs: an HTTP request once complete, its response
+  // later): each part its directions only, a rule alerting once across the parts.
+  static uint8_t dirs = 1;
+  spec.inspect_dirs = [](const void*) noexcept -> uint8_t { return dirs; };
+  dirs = 1;
+  f.det->on_transaction_both(f.flow, spec, nullptr, 1, Timestamp{5000000}, f.eve.get());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 2, 1, 1}));
+  dirs = 2;  // sid 1 alerted on this transaction already
+  f.det->on_transaction_both(f.flow, spec, nullptr, 1, Timestamp{5000000}, f.eve.get());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 2, 1, 1, 2}));
 }
 
 // decode-event sees every event of the packet; a decode_only packet (fragment, rejected
