@@ -46,6 +46,7 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
     app::smtp::set_settings(s);
   }
   app::http::set_log_headers(cfg.eve.http_request_headers, cfg.eve.http_response_headers);
+  app::http::set_inspect_requests(cfg.stream.inline_mode);
   app::dns::set_eve_version(cfg.eve.dns_version);
   app_.set_tx_observer(this);
 }

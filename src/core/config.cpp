@@ -299,6 +299,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
     rd.get_size(s, "memcap", "stream.memcap", c.stream.memcap);
     rd.get_size(s, "depth", "stream.depth", c.stream.depth);
     rd.get(s, "midstream", "stream.midstream", c.stream.midstream);
+    rd.get(s, "inline", "stream.inline", c.stream.inline_mode);
     rd.get_range(s, "max-segments", "stream.max-segments", c.stream.max_segments_per_dir, 1u,
                  1u << 20);
     rd.get_range(s, "retain-segments", "stream.retain-segments", c.stream.retain_segments_per_dir,

@@ -20,6 +20,9 @@ struct StreamConfig {
   uint64_t depth = 1u << 20;         // bytes delivered per direction; 0 = unlimited
   uint32_t max_segments_per_dir = 4096;  // queued out-of-order segments per direction
   bool midstream = true;             // pick up flows whose handshake was not seen
+  // stream.inline (Suricata's inline stream mode): a request is inspected on the packet that
+  // completes it (HTTP: app::http::set_inspect_requests), not when its response completes.
+  bool inline_mode = false;
   // Delivered segments kept (copied) until the other side ACKs them, only to compare them
   // with retransmissions (overlap_diff on data already delivered). 0 disables.
   uint32_t retain_segments_per_dir = 16;

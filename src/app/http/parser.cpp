@@ -67,6 +67,7 @@ bool parse_u64(std::string_view s, uint64_t& out) noexcept {
 }
 
 std::atomic<uint8_t> g_log_headers{0};  // 1: request headers, 2: response headers
+std::atomic<bool> g_inspect_requests{false};  // set_inspect_requests (stream.inline)
 
 constexpr std::string_view kMethods[] = {
     "GET",     "POST",  "HEAD",     "PUT",       "DELETE", "OPTIONS", "CONNECT",
@@ -340,7 +341,7 @@ bool HttpParser::grow_body(Message& m, size_t need) noexcept {
 }
 
 void HttpParser::emit(const Message* req, const Message* rsp, uint64_t id, Direction d) noexcept {
-  Transaction tx{req, rsp};
+  Transaction tx{req, rsp, uint8_t(req && req->inspected ? 2 : 3)};
   ctx_->on_transaction(&tx, id, d);
 }
 
@@ -1155,6 +1156,12 @@ void HttpParser::message_done(Direction d) noexcept {
   s.line_cut = false;
   if (d == Direction::ToServer) {
     Slot& slot = *slots_[req_slot_];
+    if (m.complete && !slot.answered && g_inspect_requests.load(std::memory_order_relaxed)) {
+      // Inspected now (stream.inline), its response side later.
+      Transaction tx{&m, nullptr, 1};
+      ctx_->on_inspect(&tx, slot.tx_id, Direction::ToServer);
+      m.inspected = true;
+    }
     slot.parsing = false;
     if (slot.answered) slot.in_use = false;
     req_slot_ = -1;
@@ -1478,6 +1485,9 @@ void HttpParser::finish(Direction d, ParseContext& ctx) noexcept {
 void set_log_headers(bool request, bool response) noexcept {
   g_log_headers.store(uint8_t((request ? 1 : 0) | (response ? 2 : 0)), std::memory_order_relaxed);
 }
+void set_inspect_requests(bool on) noexcept {
+  g_inspect_requests.store(on, std::memory_order_relaxed);
+}
 bool log_request_headers() noexcept { return g_log_headers.load(std::memory_order_relaxed) & 1; }
 bool log_response_headers() noexcept { return g_log_headers.load(std::memory_order_relaxed) & 2; }
 
@@ -1506,6 +1516,9 @@ namespace {
 Parser* create(ParseContext& ctx) noexcept {
   return ctx.arena().make<HttpParser>(ctx.arena(), ctx.flow().proto == ipproto::kUdp);
 }
+uint8_t inspect_dirs(const void* tx) noexcept {
+  return static_cast<const Transaction*>(tx)->dirs;
+}
 }  // namespace
 
 void log_tx(const void* tx, output::EveWriter& w) noexcept;
@@ -1513,7 +1526,7 @@ void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
 
 const ParserSpec kSpec = {
     Proto::Http, true, true, {80, 8080, 8000, 3128}, &probe, &create, "http", &log_tx, &buffers,
-    /*tx_both_dirs=*/true,
+    /*tx_both_dirs=*/true, Proto::Unknown, nullptr, nullptr, nullptr, nullptr, &inspect_dirs,
 };
 
 }  // namespace ww::app::http

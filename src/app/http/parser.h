@@ -93,6 +93,7 @@ struct Message {
   uint32_t file_id = 0;      // body handed to file tracking (ParseContext::file_open)
   bool has_content_length = false;
   bool complete = false;
+  bool inspected = false;    // request: inspected to server once complete (on_inspect)
 
   std::string_view text(Span s) const noexcept {
     return {reinterpret_cast<const char*>(buf) + s.off, s.len};
@@ -109,9 +110,12 @@ struct Message {
 
 // What on_transaction receives: a request and its response (either may be null: a request
 // the flow ended before answering, or a response picked up without its request).
+// A complete request is inspected to server at once (ParseContext::on_inspect, dirs: to
+// server only, as Suricata); its on_transaction then inspects the response side only.
 struct Transaction {
   const Message* request = nullptr;
   const Message* response = nullptr;
+  uint8_t dirs = 3;  // the directions to inspect now (ParserSpec::inspect_dirs)
 };
 
 // Request headers and response headers arrays in EVE (off by default, as in Suricata's
@@ -119,6 +123,9 @@ struct Transaction {
 void set_log_headers(bool request, bool response) noexcept;
 inline void set_log_headers(bool on) noexcept { set_log_headers(on, on); }
 bool log_request_headers() noexcept;
+// A complete request inspected to server at once (ParseContext::on_inspect) rather than with
+// its response: stream.inline, as Suricata inline. Off by default. Process-wide.
+void set_inspect_requests(bool on) noexcept;
 bool log_response_headers() noexcept;
 
 // The file name a Content-Disposition value gives (filename, else filename*), written into

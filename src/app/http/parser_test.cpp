@@ -30,7 +30,17 @@ struct Seen {
 struct Conn {
   Harness h;
   std::vector<Seen> txs;
+  // Requests inspected to server once complete (ParseContext::on_inspect): tx id and URI.
+  std::vector<std::pair<uint64_t, std::string>> inspected;
   explicit Conn(uint16_t dp = 80) : h(ipproto::kTcp, 40000, dp) {
+    h.on_inspect_tx = [this](const ParserSpec& spec, const void* p, uint64_t id, Direction d) {
+      const auto& tx = *static_cast<const Transaction*>(p);
+      EXPECT_EQ(d, kTs);
+      EXPECT_EQ(spec.inspect_dirs(p), 1);  // the request side alone, its response to come
+      ASSERT_TRUE(tx.request);
+      EXPECT_FALSE(tx.response);
+      inspected.emplace_back(id, std::string(tx.request->text(tx.request->uri)));
+    };
     h.on_tx = [this](const ParserSpec& spec, const void* p, uint64_t id, Direction) {
       ASSERT_EQ(spec.proto, Proto::Http);
       const auto& tx = *static_cast<const Transaction*>(p);
@@ -126,6 +136,40 @@ TEST(HttpParser, WholeMessages) {
                           "\"protocol\":\"HTTP/1.1\",\"status\":200,\"length\":10}"),
             std::string::npos)
       << lines[0];
+}
+
+// stream.inline: a complete request is inspected to server at once (Suricata inline inspects
+// the request side on the packet that completes it); the transaction reported with its
+// response is then inspected to client only. A request cut by the end of the flow is not
+// inspected early.
+TEST(HttpParser, CompleteRequestInspectedBeforeResponse) {
+  std::string head = kRequest.substr(0, kRequest.size() - 2);
+  {  // off by default (not stream.inline): inspected with the response
+    Conn r;
+    r.h.data(kTs, kRequest);
+    r.h.data(kTc, kResponse);
+    EXPECT_TRUE(r.inspected.empty());
+    expect_pair(r.txs);
+  }
+  set_inspect_requests(true);
+  Conn r;
+  r.h.data(kTs, head);
+  EXPECT_TRUE(r.inspected.empty());  // the body is not complete yet
+  r.h.data(kTs, kRequest.substr(head.size()));
+  ASSERT_EQ(r.inspected.size(), 1u);
+  EXPECT_EQ(r.inspected[0].first, 0u);
+  EXPECT_EQ(r.inspected[0].second, "/submit/./a/../form?x=%41");
+  EXPECT_TRUE(r.txs.empty());
+  r.h.data(kTc, kResponse);
+  expect_pair(r.txs);
+  EXPECT_EQ(r.inspected.size(), 1u);
+
+  Conn cut;
+  cut.h.data(kTs, head);
+  cut.h.end();
+  EXPECT_TRUE(cut.inspected.empty());
+  ASSERT_EQ(cut.txs.size(), 1u);
+  set_inspect_requests(false);
 }
 
 TEST(HttpParser, SplitAtEveryOffset) {
