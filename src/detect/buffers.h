@@ -75,6 +75,7 @@ namespace ww::detect {
   X(FileMagic, "file.magic", "", "", "")                                           \
   X(SmbShare, "smb.share", "smb_share", "", "smb")                                 \
   X(SmbNamedPipe, "smb.named_pipe", "smb_named_pipe", "", "smb")                   \
+  X(DceStubData, "dcerpc.stub_data", "dce_stub_data", "", "")                      \
   X(SmtpHelo, "smtp.helo", "", "", "smtp")                                         \
   X(SmtpMailFrom, "smtp.mail_from", "", "", "smtp")                                \
   X(SmtpRcptTo, "smtp.rcpt_to", "", "", "smtp")                                    \
@@ -82,7 +83,6 @@ namespace ww::detect {
   X(EmailTo, "email.to", "", "", "smtp")                                           \
   X(EmailCc, "email.cc", "", "", "smtp")                                           \
   X(EmailSubject, "email.subject", "", "", "smtp")                                 \
-  X(DceStubData, "dcerpc.stub_data", "dce_stub_data", "", "")                      \
   X(EmailDate, "email.date", "", "", "smtp")                                       \
   X(EmailMessageId, "email.message_id", "", "", "smtp")                            \
   X(EmailXMailer, "email.x_mailer", "", "", "smtp")                                \

@@ -85,20 +85,20 @@ WW_KW(app_layer_event);
 WW_KW(decode_event);
 WW_KW(stream_event);
 WW_KW(dns_opcode);
-WW_KW(tls_version);
-WW_KW(ftpbounce);
-WW_KW(filesize);
-WW_KW(file_hash_list);
 WW_KW(dns_rcode);
 WW_KW(dns_rrtype);
-WW_KW(filestore);
-WW_KW(stream_size);
-WW_KW(base64_decode);
+WW_KW(tls_version);
+WW_KW(ftpbounce);
 // dcerpc.cpp
 WW_KW(dcerpc_iface);
 WW_KW(dcerpc_opnum);
 // smb.cpp
 WW_KW(smb_version);
+WW_KW(filesize);
+WW_KW(file_hash_list);
+WW_KW(filestore);
+WW_KW(stream_size);
+WW_KW(base64_decode);
 // transform.cpp
 WW_KW(transform);
 #undef WW_KW

@@ -100,9 +100,9 @@ constexpr std::array kKeywords = {
     KeywordSpec{"stream-event", "", Arg::Required, &stream_event},
     KeywordSpec{"dns.opcode", "", Arg::Required, &dns_opcode},
     KeywordSpec{"ftpbounce", "", Arg::None, &ftpbounce},
-    KeywordSpec{"tls.version", "", Arg::Required, &tls_version},
     KeywordSpec{"dns.rcode", "", Arg::Required, &dns_rcode},
     KeywordSpec{"dns.rrtype", "", Arg::Required, &dns_rrtype},
+    KeywordSpec{"tls.version", "", Arg::Required, &tls_version},
     // DCE/RPC (dcerpc.cpp)
     KeywordSpec{"dcerpc.iface", "dce_iface", Arg::Required, &dcerpc_iface},
     KeywordSpec{"dcerpc.opnum", "dce_opnum", Arg::Required, &dcerpc_opnum},
