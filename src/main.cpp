@@ -302,7 +302,7 @@ ww::capture::ReloadHub::Builder reload_builder(const ww::Config& cfg, const Rule
 }
 
 int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
-                const RuleOptions& ro) {
+                const RuleOptions& ro, const std::string& bpf) {
   const std::vector<std::string>& rule_files = ro.files;
   auto cfg = load_config(o);
   if (!cfg) {
@@ -353,6 +353,7 @@ int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
         return kExitUsage;
       }
       ww::capture::Engine engine(*cfg, dir);
+      engine.set_file_filter(bpf);
       engine.set_detect(detect);
       if (auto r = engine.open_outputs(); !r) {
         spdlog::error("{}", r.error().str());
@@ -370,6 +371,7 @@ int run_analyze(const CommonOptions& o, const std::vector<std::string>& files,
     return rc;
   }
   ww::capture::Engine engine(std::move(*cfg), o.log_dir);
+  engine.set_file_filter(bpf);
   engine.set_detect(detect);
   engine.reload().set_builder(reload_builder(engine.config(), ro));
   if (auto r = engine.open_outputs(); !r) {
@@ -459,6 +461,9 @@ int main(int argc, char** argv) {
   add_common(analyze, common);
   RuleOptions rule_opts;
   add_rule_options(analyze, rules, rule_opts);
+  std::string analyze_bpf;
+  analyze->add_option("-f,--filter", analyze_bpf,
+                      "BPF filter (tcpdump syntax): records it rejects are skipped");
   analyze->add_flag("--per-file-output", rule_opts.per_file_output,
                     "Write LOGDIR/<index>/eve.json per capture (rules loaded once)")
       ->group("");
@@ -499,7 +504,7 @@ int main(int argc, char** argv) {
 
   if (*analyze) {
     rule_opts.files = rules;
-    return run_analyze(common, files, rule_opts);
+    return run_analyze(common, files, rule_opts, analyze_bpf);
   }
   if (*rules_protocols) {
     for (const auto* spec : ww::app::parser_specs())

@@ -30,6 +30,7 @@ uint32_t rd32(const uint8_t* p, bool swapped) {
 
 PcapFileSource::~PcapFileSource() {
   if (map_) ::munmap(const_cast<uint8_t*>(map_), map_size_);
+  if (has_filter_) pcap_freecode(&filter_);
 }
 
 bool PcapFileSource::open_mapped(int fd, size_t size) {
@@ -126,7 +127,34 @@ ReadStatus PcapFileSource::next_mapped(Packet& p) noexcept {
   return ReadStatus::Packet;
 }
 
+Result<void> PcapFileSource::set_filter(const std::string& expr) {
+  if (has_filter_) pcap_freecode(&filter_);
+  has_filter_ = false;
+  if (expr.empty()) return {};
+  PcapHandle dead(pcap_open_dead(int(linktype_), 262144));
+  if (!dead) return fail(Diagnostic{"cannot compile BPF filter", path_});
+  if (pcap_compile(dead.get(), &filter_, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+    return fail(Diagnostic{std::string("bad BPF filter '") + expr + "': " + pcap_geterr(dead.get()),
+                           path_});
+  has_filter_ = true;
+  return {};
+}
+
 ReadStatus PcapFileSource::next(Packet& p) noexcept {
+  for (;;) {
+    ReadStatus st = next_record(p);
+    if (st != ReadStatus::Packet || !has_filter_) return st;
+    pcap_pkthdr h{};
+    h.ts.tv_sec = time_t(p.ts.usec / 1000000);
+    h.ts.tv_usec = suseconds_t(p.ts.usec % 1000000);
+    h.caplen = p.caplen;
+    h.len = p.wirelen;
+    if (pcap_offline_filter(&filter_, &h, p.data) != 0) return st;
+    ++filtered_;
+  }
+}
+
+ReadStatus PcapFileSource::next_record(Packet& p) noexcept {
   if (map_) return next_mapped(p);
   pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;

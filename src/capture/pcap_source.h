@@ -39,6 +39,10 @@ class PcapFileSource {
   const std::string& error() const { return error_; }
   const std::string& path() const { return path_; }
   uint32_t linktype() const { return linktype_; }
+  // A BPF filter (tcpdump syntax) applied to every record: next() skips the records it
+  // rejects (counted, filtered()). An invalid expression is an error naming it.
+  Result<void> set_filter(const std::string& expr);
+  uint64_t filtered() const { return filtered_; }
   // True when packet bytes stay valid after the next read (memory-mapped classic pcap).
   bool stable_data() const { return map_ != nullptr; }
   // Memory-mapped files: where the next record starts, and dropping the pages before `off`
@@ -51,7 +55,11 @@ class PcapFileSource {
   PcapFileSource(std::string path, uint16_t iface) : path_(std::move(path)), iface_(iface) {}
   bool open_mapped(int fd, size_t size);
   ReadStatus next_mapped(Packet& p) noexcept;
+  ReadStatus next_record(Packet& p) noexcept;
   std::string path_;
+  bpf_program filter_{};
+  bool has_filter_ = false;
+  uint64_t filtered_ = 0;
   PcapHandle h_;
   uint32_t linktype_ = 0;
   uint16_t iface_;

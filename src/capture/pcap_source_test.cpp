@@ -138,5 +138,46 @@ TEST_F(PcapSourceTest, ReleasingPagesKeepsReading) {
   }
 }
 
+
+// Ethernet + IPv4 header with protocol `proto` and 8 bytes of layer 4.
+std::vector<uint8_t> ipv4_frame(uint8_t proto) {
+  std::vector<uint8_t> f(14 + 20 + 8, 0);
+  f[12] = 0x08;  // EtherType IPv4
+  f[14] = 0x45;
+  f[16] = 0;
+  f[17] = 28;  // total length
+  f[22] = 64;  // TTL
+  f[23] = proto;
+  return f;
+}
+
+TEST_F(PcapSourceTest, BpfFilterSkipsAndCountsRejectedRecords) {
+  std::vector<Rec> recs;
+  for (uint32_t i = 0; i < 6; ++i) {
+    auto f = ipv4_frame(i % 2 ? 17 : 6);  // TCP, UDP, TCP, ...
+    recs.push_back({i, 0, uint32_t(f.size()), uint32_t(f.size()), f});
+  }
+  auto path = write(pcap_file(recs, false, false));
+  auto src = PcapFileSource::open(path, 0);
+  ASSERT_TRUE(src);
+  ASSERT_TRUE((*src)->set_filter("udp"));
+  Packet p;
+  std::vector<int64_t> seen;
+  while ((*src)->next(p) == ReadStatus::Packet) seen.push_back(p.ts.usec / 1000000);
+  EXPECT_EQ(seen, (std::vector<int64_t>{1, 3, 5}));
+  EXPECT_EQ((*src)->filtered(), 3u);
+  EXPECT_FALSE((*src)->truncated());
+  // An empty expression removes the filter; a bad one is an error naming it.
+  auto again = PcapFileSource::open(path, 0);
+  ASSERT_TRUE(again);
+  ASSERT_TRUE((*again)->set_filter(""));
+  int n = 0;
+  while ((*again)->next(p) == ReadStatus::Packet) ++n;
+  EXPECT_EQ(n, 6);
+  auto r = (*again)->set_filter("port nonsense");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().str().find("port nonsense"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ww::capture

@@ -280,6 +280,7 @@ struct ReadAccounting {
   Counter* files = nullptr;
   Counter* trunc = nullptr;
   RunSummary* sum = nullptr;
+  Counter* filtered = nullptr;  // records a BPF filter skipped
 };
 
 namespace {
@@ -301,6 +302,7 @@ Result<void> read_sources(std::vector<std::unique_ptr<PcapFileSource>>& sources,
       }
       ReadStatus st = src->next(p);
       if (st != ReadStatus::Packet) {
+        if (acct.filtered) acct.filtered->inc(src->filtered());
         if (st == ReadStatus::Error)
           return fail(Diagnostic{"read error: " + src->error(), src->path()});
         if (src->truncated() && acct.sum) {
@@ -330,11 +332,12 @@ Result<void> read_sources(std::vector<std::unique_ptr<PcapFileSource>>& sources,
 }
 
 Result<std::vector<std::unique_ptr<PcapFileSource>>> open_sources(
-    const std::vector<std::string>& files) {
+    const std::vector<std::string>& files, const std::string& bpf) {
   std::vector<std::unique_ptr<PcapFileSource>> sources;
   for (size_t i = 0; i < files.size(); ++i) {
     auto s = PcapFileSource::open(files[i], static_cast<uint16_t>(i));
     if (!s) return fail(s.error());
+    if (auto r = (*s)->set_filter(bpf); !r) return fail(r.error());
     sources.push_back(std::move(*s));
   }
   return sources;
@@ -346,7 +349,7 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
   if (!eve_) return fail("outputs not opened");
   if (nworkers <= 0) nworkers = default_workers();
   // Open every file first so a bad argument fails before any output is produced.
-  auto opened = open_sources(files);
+  auto opened = open_sources(files, file_bpf_);
   if (!opened) return fail(opened.error());
   auto& sources = *opened;
 
@@ -355,7 +358,8 @@ Result<RunSummary> Engine::analyze(const std::vector<std::string>& files, int nw
   ReadAccounting acct{&fe_stats.counter("capture.pcap.packets"),
                       &fe_stats.counter("capture.pcap.bytes"),
                       &fe_stats.counter("capture.pcap.files"),
-                      &fe_stats.counter("capture.pcap.truncated"), &sum};
+                      &fe_stats.counter("capture.pcap.truncated"), &sum,
+                      &fe_stats.counter("capture.pcap.filtered")};
   Counter& ring_waits = fe_stats.counter("capture.ring_full_waits");
 
   StatsThread stats_thread(*this);

@@ -56,6 +56,9 @@ class Engine {
   // Opens eve.json (and the unix socket sink) in the log dir.
   Result<void> open_outputs();
   Result<RunSummary> analyze(const std::vector<std::string>& files, int workers);
+  // A BPF filter (tcpdump syntax) for analyze: records it rejects are skipped before decoding
+  // (capture.pcap.filtered) and not numbered (pcap_cnt counts what passes, as with libpcap).
+  void set_file_filter(std::string bpf) { file_bpf_ = std::move(bpf); }
   Result<RunSummary> run_live(const LiveOptions& opt, int workers);
 
   StatsRegistry& stats() { return stats_; }
@@ -77,6 +80,7 @@ class Engine {
   StatsBlock& out_stats_;
   std::unique_ptr<output::EveOutput> eve_;
   std::shared_ptr<const detect::DetectEngine> detect_;
+  std::string file_bpf_;
   ReloadHub reload_;
 };
 
