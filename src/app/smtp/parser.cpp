@@ -1,6 +1,8 @@
 // SMTP + MIME parser (see parser.h for what it does, its invariants and limits).
 #include "app/smtp/parser.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -320,7 +322,7 @@ void SmtpParser::client_line(std::string_view l, bool, ParseContext& ctx) noexce
     tx_.has_data = true;
     client_ = Client::Data;  // without waiting for 354: a one-sided capture is read too
     data_seen_ = false;
-    md5_.reset();
+    md5_start();
     mime_ = Mime::Headers;
     top_ = true;
     part_ = Part{};
@@ -454,12 +456,21 @@ void SmtpParser::data_line(std::string_view l, bool partial, bool cont,
     end_data(ctx);
     return;
   }
-  if (!top_ && g_settings.body_md5) {  // the body after the message's header block, as sent
-    md5_.update(reinterpret_cast<const uint8_t*>(l.data()), l.size());
-    if (!partial) md5_.update(reinterpret_cast<const uint8_t*>("\r\n"), 2);
+  if (!top_ && md5_on_) {  // the body after the message's header block, as sent
+    md5_on_ = EVP_DigestUpdate(md5_.get(), l.data(), l.size()) == 1 &&
+              (partial || EVP_DigestUpdate(md5_.get(), "\r\n", 2) == 1);
   }
   if (!cont && !l.empty() && l[0] == '.') l.remove_prefix(1);
   mime_line(l, partial, cont, ctx);
+}
+
+void SmtpParser::MdCtxFree::operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+
+void SmtpParser::md5_start() noexcept {
+  md5_on_ = false;
+  if (!g_settings.body_md5) return;
+  if (!md5_) md5_.reset(EVP_MD_CTX_new());  // once per flow; without it: no body_md5
+  md5_on_ = md5_ && EVP_DigestInit_ex(md5_.get(), EVP_md5(), nullptr) == 1;
 }
 
 void SmtpParser::end_data(ParseContext& ctx) noexcept {
@@ -468,11 +479,14 @@ void SmtpParser::end_data(ParseContext& ctx) noexcept {
     hdr_.clear();
   }
   file_end(FileEnd::Complete, ctx);
-  if (g_settings.body_md5 && tx_.has_data && client_ == Client::Data) {
-    uint8_t d[16];
-    md5_.final(d);
-    tls::to_hex(Bytes(d, sizeof d), tx_.body_md5, sizeof tx_.body_md5);
-    tx_.body_md5_set = true;
+  if (md5_on_ && tx_.has_data && client_ == Client::Data) {
+    uint8_t d[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    if (EVP_DigestFinal_ex(md5_.get(), d, &n) == 1 && n == 16) {
+      tls::to_hex(Bytes(d, n), tx_.body_md5, sizeof tx_.body_md5);
+      tx_.body_md5_set = true;
+    }
+    md5_on_ = false;
   }
   tx_.data_done = true;
   if (client_ == Client::Data) push(Cmd::DataEnd, ctx);  // BDAT LAST waits as its command

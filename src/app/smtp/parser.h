@@ -20,11 +20,13 @@
 // after folding; kMaxRcpt recipients, kMaxAttachments names per Tx; MIME nesting kMaxDepth.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "app/parser.h"
-#include "app/smtp/md5.h"
 #include "app/tls/text.h"
 
 namespace ww::app::smtp {
@@ -178,7 +180,14 @@ class SmtpParser final : public Parser {
   char url_[kMaxUrlLen];
   uint32_t url_len_ = 0;
   bool url_cut_ = false;
-  Md5 md5_;  // body-md5: the message body as sent (after dot-unstuffing)
+  // body-md5: the message body as sent (OpenSSL's MD5; the context is allocated at the first
+  // DATA when the option is on). md5_on_: initialised for the current DATA message.
+  struct MdCtxFree {
+    void operator()(EVP_MD_CTX* c) const noexcept;
+  };
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> md5_;
+  bool md5_on_ = false;
+  void md5_start() noexcept;
 };
 
 ProbeResult probe(Direction d, Bytes first_bytes) noexcept;
