@@ -131,11 +131,8 @@ Result<void> PcapFileSource::set_filter(const std::string& expr) {
   if (has_filter_) pcap_freecode(&filter_);
   has_filter_ = false;
   if (expr.empty()) return {};
-  PcapHandle dead(pcap_open_dead(int(linktype_), 262144));
-  if (!dead) return fail(Diagnostic{"cannot compile BPF filter", path_});
-  if (pcap_compile(dead.get(), &filter_, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
-    return fail(Diagnostic{std::string("bad BPF filter '") + expr + "': " + pcap_geterr(dead.get()),
-                           path_});
+  if (auto r = compile_bpf(expr, int(linktype_), filter_); !r)
+    return fail(Diagnostic{r.error().str(), path_});
   has_filter_ = true;
   return {};
 }
@@ -256,11 +253,17 @@ void LiveSource::update_stats() noexcept {
   }
 }
 
-Result<void> check_bpf(const std::string& filter, int linktype) {
+Result<void> compile_bpf(const std::string& filter, int linktype, bpf_program& prog) {
   PcapHandle h(pcap_open_dead(linktype, 65535));
-  bpf_program prog{};
+  if (!h) return fail(Diagnostic{"cannot compile BPF filter '" + filter + "'"});
   if (pcap_compile(h.get(), &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
     return fail(Diagnostic{std::string("bad BPF filter '") + filter + "': " + pcap_geterr(h.get())});
+  return {};
+}
+
+Result<void> check_bpf(const std::string& filter, int linktype) {
+  bpf_program prog{};
+  if (auto r = compile_bpf(filter, linktype, prog); !r) return r;
   pcap_freecode(&prog);
   return {};
 }

@@ -104,5 +104,7 @@ class LiveSource {
 
 // Compiles and checks a BPF filter against a link type without opening an interface.
 Result<void> check_bpf(const std::string& filter, int linktype = DLT_EN10MB);
+// Compiles `filter` (libpcap's syntax) for `linktype` into `prog`; the caller frees it.
+Result<void> compile_bpf(const std::string& filter, int linktype, bpf_program& prog);
 
 }  // namespace ww::capture
