@@ -6,7 +6,8 @@
 namespace ww::flow {
 
 ArenaBudget::ArenaBudget(StatsBlock& stats, size_t memcap)
-    : memcap_(memcap),
+    : stats_(stats),
+      memcap_(memcap),
       memuse_(stats.counter("flow.arena.memuse")),
       memcap_hit_(stats.counter("flow.arena.memcap_hit")),
       flowcap_hit_(stats.counter("flow.arena.flowcap_hit")) {}

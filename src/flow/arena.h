@@ -50,8 +50,12 @@ class ArenaBudget {
   void flow_cap_hit() noexcept { flowcap_hit_.inc(); }
   size_t used() const noexcept { return used_; }
   size_t memcap() const noexcept { return memcap_; }
+  // The worker's counters: per-worker caches of later stages (the TLS certificate cache)
+  // register theirs here the first time they run on this worker.
+  StatsBlock& stats() const noexcept { return stats_; }
 
  private:
+  StatsBlock& stats_;
   size_t memcap_;
   size_t used_ = 0;
   Counter& memuse_;
@@ -122,6 +126,7 @@ class Arena {
   size_t reserved() const noexcept { return reserved_; }  // bytes taken from the budget
   size_t flow_cap() const noexcept { return flow_cap_; }
   bool bound() const noexcept { return budget_ != nullptr; }
+  ArenaBudget* budget() const noexcept { return budget_; }  // nullptr when unbound
 
  private:
   struct Block {

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <memory>
 
+#include "app/tls/cert_cache.h"
 #include "flow/arena.h"
 
 namespace ww::app::tls {
@@ -667,6 +668,14 @@ bool TlsParser::certificate(Bytes body, ParseContext& ctx, CertInfo& out) noexce
     ctx.on_anomaly("tls.certificate_invalid_length");  // Suricata's name
     return false;
   }
+  // A certificate this worker parsed before (the same server's, on another connection): its
+  // fields come from the cache (cert_cache.h), byte-identical DER only.
+  CertCache& cache = thread_cert_cache();
+  if (flow::ArenaBudget* budget = ctx.arena().budget()) cache.bind(budget->stats());
+  if (const CertInfo* known = cache.find(der)) {
+    out = *known;
+    return true;
+  }
   const unsigned char* p = der.data();
   std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, long(der.size())));
   if (!x) {
@@ -719,6 +728,7 @@ bool TlsParser::certificate(Bytes body, ParseContext& ctx, CertInfo& out) noexce
     }
     GENERAL_NAMES_free(gens);
   }
+  cache.put(der, out);
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/tls/cert_cache.h"
 #include "app/tls/test_util.h"
 #include "output/eve.h"
 
@@ -647,6 +648,79 @@ TEST(TlsParser, PreDraft16VersionField) {
   EXPECT_EQ(ctx.txs[0].cipher, 0x1301);
   EXPECT_NE(eve(ctx.txs[0]).find("\"version\":\"TLS 1.3 draft-<16\""), std::string::npos);
   EXPECT_EQ(ctx.txs[0].ja3s_string.view().substr(0, 4), "772,");  // the field as sent
+}
+
+
+uint64_t stat(Ctx& ctx, std::string_view name) { return ctx.arena().budget()->stats().value(name); }
+
+// The same certificate on a second connection (of the same worker) comes from the certificate
+// cache: the same fields and EVE object as when it was parsed, counted as a hit.
+TEST(TlsCertCache, RepeatedCertificateGivesTheSameTransaction) {
+  Vec cert = make_cert("cache@example.com");
+  Ctx first;
+  std::string parsed = run(kClientHello, server_flight(cert), 0, 0, first);
+  EXPECT_EQ(stat(first, "tls.cert_cache.miss"), 1u);
+  EXPECT_EQ(stat(first, "tls.cert_cache.hit"), 0u);
+  Ctx second;
+  EXPECT_EQ(run(kClientHello, server_flight(cert), 0, 0, second), parsed);
+  EXPECT_EQ(stat(second, "tls.cert_cache.hit"), 1u);
+  EXPECT_EQ(stat(second, "tls.cert_cache.miss"), 0u);
+  ASSERT_EQ(second.txs.size(), 1u);
+  EXPECT_EQ(second.txs[0].subject.view(),
+            "C=US, O=Example Hospital, CN=example.com, Email=cache@example.com");
+  EXPECT_EQ(second.txs[0].sans.count, 2);
+  // Another certificate is parsed, not taken for the cached one.
+  Ctx third;
+  EXPECT_NE(run(kClientHello, server_flight(make_cert()), 0, 0, third), parsed);
+  EXPECT_EQ(stat(third, "tls.cert_cache.miss"), 1u);
+}
+
+// A certificate that does not parse is not cached: its anomaly comes every time.
+TEST(TlsCertCache, InvalidCertificateIsNotCached) {
+  Vec bad = make_cert();
+  bad[bad.size() / 2] ^= 0xff;
+  bad.resize(bad.size() - 10);
+  for (int i = 0; i < 2; ++i) {
+    Ctx ctx;
+    run(kClientHello, server_flight(bad), 0, 0, ctx);
+    EXPECT_FALSE(ctx.anomalies.empty()) << i;
+    EXPECT_EQ(stat(ctx, "tls.cert_cache.hit"), 0u);
+  }
+}
+
+// Bounded: kEntries entries, the least recently used replaced; DER over kMaxDer not kept.
+TEST(TlsCertCache, LeastRecentlyUsedIsReplaced) {
+  CertCache c;
+  auto der = [](size_t i, size_t n = 100) {
+    Vec v(n, uint8_t(i));
+    v[0] = uint8_t(i >> 8);
+    return v;
+  };
+  CertInfo info;
+  std::vector<Vec> ders;
+  for (size_t i = 0; i < CertCache::kEntries; ++i) ders.push_back(der(i));
+  for (size_t i = 0; i < ders.size(); ++i) {
+    EXPECT_EQ(c.find(bytes(ders[i])), nullptr);
+    info.subject.assign("CN=" + std::to_string(i));
+    c.put(bytes(ders[i]), info);
+  }
+  EXPECT_EQ(c.evictions(), 0u);
+  ASSERT_NE(c.find(bytes(ders[0])), nullptr);  // 0 is now the most recently used; 1 the least
+  EXPECT_EQ(c.find(bytes(ders[0]))->subject.view(), "CN=0");
+  Vec extra = der(1000);
+  c.put(bytes(extra), info);
+  EXPECT_EQ(c.evictions(), 1u);
+  EXPECT_EQ(c.find(bytes(ders[1])), nullptr);
+  EXPECT_NE(c.find(bytes(ders[0])), nullptr);
+  EXPECT_NE(c.find(bytes(ders[2])), nullptr);
+  // Same length, one byte different: not the cached entry.
+  Vec near = ders[2];
+  near.back() ^= 1;
+  EXPECT_EQ(c.find(bytes(near)), nullptr);
+  Vec big = der(7, CertCache::kMaxDer + 1);
+  c.put(bytes(big), info);
+  EXPECT_EQ(c.find(bytes(big)), nullptr);
+  EXPECT_EQ(c.evictions(), 1u);
 }
 
 }  // namespace
