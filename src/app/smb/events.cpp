@@ -33,12 +33,18 @@ const char* smb1_command_name(uint8_t c) noexcept {
 // 16 bytes as Suricata prints a GUID: the first three fields little-endian as MS-DTYP 2.3.4.2
 // says, and the last 8 bytes as two little-endian 16-bit and one 32-bit value.
 void guid(output::EveWriter& w, const char* key, const uint8_t* id) {
-  char b[40];
-  std::snprintf(b, sizeof b,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[3],
-                id[2], id[1], id[0], id[5], id[4], id[7], id[6], id[9], id[8], id[11], id[10],
-                id[15], id[14], id[13], id[12]);
-  w.kv(key, std::string_view(b));
+  // "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x" of bytes 3 2 1 0,
+  // 5 4, 7 6, 9 8, 11 10 15 14 13 12, written by hand (snprintf was 8k instructions a GUID).
+  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr uint8_t kOrder[16] = {3, 2, 1, 0, 5, 4, 7, 6, 9, 8, 11, 10, 15, 14, 13, 12};
+  char b[36];
+  size_t n = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) b[n++] = '-';
+    b[n++] = kHex[id[kOrder[i]] >> 4];
+    b[n++] = kHex[id[kOrder[i]] & 15];
+  }
+  w.kv(key, std::string_view(b, n));
 }
 
 // MS-SMB2 2.2.14.1 SMB2_FILEID (persistent, volatile) printed as a GUID, as Suricata.
