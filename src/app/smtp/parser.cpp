@@ -648,11 +648,29 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
       // the default pipeline's CPU on mail-heavy traffic).
       uint8_t dec[768];
       size_t nd = 0;
-      for (char c : l) {
+      const char* s = l.data();
+      const size_t n = l.size();
+      size_t i = 0;
+      while (i < n) {
         if (nd > sizeof dec - 3) {
           sink(dec, nd, ctx);
           nd = 0;
         }
+        // Fast path: four alphabet characters at a quantum boundary decode to three bytes at
+        // once (what the character loop below does for them, with a quarter of its branches).
+        if (b64_n_ == 0 && n - i >= 4) {
+          int a = b64val(s[i]), b = b64val(s[i + 1]), c3 = b64val(s[i + 2]),
+              d = b64val(s[i + 3]);
+          if ((a | b | c3 | d) >= 0) {
+            uint32_t q = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c3) << 6 | uint32_t(d);
+            dec[nd++] = uint8_t(q >> 16);
+            dec[nd++] = uint8_t(q >> 8);
+            dec[nd++] = uint8_t(q);
+            i += 4;
+            continue;
+          }
+        }
+        char c = s[i++];
         if (c == '=') {
           // "xx==" leaves 12 bits (one byte), "xxx=" 18 bits (two bytes).
           if (b64_n_ == 2) {

@@ -248,6 +248,18 @@ TEST(SmtpParser, GarbageAndLimits) {
   EXPECT_TRUE(c->has("smtp.mime_too_deep"));
 }
 
+// RFC 2045 6.8: characters outside the alphabet are skipped wherever they are, "=" ends a
+// quantum early, and a quantum may continue on the next line (the 4-character fast path and
+// the character loop must agree).
+TEST(SmtpParser, Base64AroundJunkPaddingAndLineEnds) {
+  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                {C, "Content-Type: application/octet-stream; name=x.bin\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n"
+                    "QU JDREVG\r\nQQ==QUI=\r\n!QUJD\r\nQUJ\r\nDQUJD\r\nQ\tUJDQUJD\r\n.\r\n"}});
+  ASSERT_EQ(c->names.size(), 1u);
+  EXPECT_EQ(c->data[0], "ABCDEFAABABCABCABCABCABC");
+}
+
 // Suricata 8.0.7: the transaction is complete with the server's reply to its end of data, and
 // QUIT opens no transaction of its own (no trailing HELO-only transaction).
 TEST(SmtpParser, TxReportedAtReplyToEndOfData) {
