@@ -10,7 +10,61 @@ ArenaBudget::ArenaBudget(StatsBlock& stats, size_t memcap)
       memcap_(memcap),
       memuse_(stats.counter("flow.arena.memuse")),
       memcap_hit_(stats.counter("flow.arena.memcap_hit")),
-      flowcap_hit_(stats.counter("flow.arena.flowcap_hit")) {}
+      flowcap_hit_(stats.counter("flow.arena.flowcap_hit")),
+      blocks_reused_(stats.counter("flow.arena.blocks_reused")),
+      blocks_allocated_(stats.counter("flow.arena.blocks_allocated")) {}
+
+ArenaBudget::~ArenaBudget() {
+  for (FreeBlock*& head : free_) {
+    while (head) {
+      FreeBlock* next = head->next;
+      std::free(head);
+      head = next;
+    }
+  }
+}
+
+int ArenaBudget::block_class(size_t size) noexcept {
+  switch (size) {
+    case 1024:
+      return 0;
+    case 2048:
+      return 1;
+    case 4096:
+      return 2;
+    case 8192:
+      return 3;
+    case 16384:
+      return 4;
+    default:
+      return -1;
+  }
+}
+
+void* ArenaBudget::take_block(size_t size) noexcept {
+  int c = block_class(size);
+  if (c >= 0 && free_[c]) {
+    FreeBlock* b = free_[c];
+    free_[c] = b->next;
+    cached_bytes_ -= size;
+    blocks_reused_.inc();
+    return b;
+  }
+  blocks_allocated_.inc();
+  return std::malloc(size);
+}
+
+void ArenaBudget::give_block(void* block, size_t size) noexcept {
+  int c = block_class(size);
+  if (c < 0 || size > kBlockCacheBytes - cached_bytes_) {
+    std::free(block);
+    return;
+  }
+  auto* b = static_cast<FreeBlock*>(block);
+  b->next = free_[c];
+  free_[c] = b;
+  cached_bytes_ += size;
+}
 
 namespace {
 inline uintptr_t align_up(uintptr_t v, size_t a) { return (v + a - 1) & ~uintptr_t(a - 1); }
@@ -42,7 +96,7 @@ void* Arena::alloc_slow(size_t n, size_t align) noexcept {
   size_t size = next_block_ > need ? next_block_ : need;
   if (size > room) size = room;  // the last block of a flow may be smaller than the series
   if (!budget_->reserve(size)) return nullptr;
-  auto* b = static_cast<Block*>(std::malloc(size));
+  auto* b = static_cast<Block*>(budget_->take_block(size));
   if (!b) {
     budget_->release(size);
     return nullptr;
@@ -74,7 +128,8 @@ void Arena::reset() noexcept {
   dtors_ = nullptr;
   while (head_) {
     Block* next = head_->next;
-    std::free(head_);
+    // An unbound arena holds no block: blocks exist only while budget_ is set.
+    budget_->give_block(head_, head_->size + sizeof(Block));
     head_ = next;
   }
   if (budget_ && reserved_) budget_->release(reserved_);

@@ -9,6 +9,10 @@
 //  - Nothing is freed one object at a time: reset() (called when the flow ends) runs the
 //    destructors registered by make<T>() in reverse order and frees every block at once.
 //  - Memory is taken lazily: an Arena that is never used holds no block.
+//  - Blocks of the series' sizes (1 KiB ... 16 KiB) freed by reset() go to the budget's block
+//    cache (one per worker, at most kBlockCacheBytes) and are reused by the next flows of the
+//    worker instead of being returned to malloc (a flow's malloc/free of fresh blocks was ~4%
+//    of the parsers' CPU); cached blocks are not counted as reserved.
 // Limits: one allocation cannot exceed the per-flow cap; blocks grow 1 KiB, 2 KiB ... 16 KiB.
 #pragma once
 
@@ -26,10 +30,15 @@ namespace ww::flow {
 
 // Shared accounting for all arenas of one worker. Counters: flow.arena.memuse (bytes reserved),
 // flow.arena.memcap_hit (reservations refused by the global cap), flow.arena.flowcap_hit
-// (allocations refused by a per-flow cap).
+// (allocations refused by a per-flow cap), flow.arena.blocks_reused (blocks taken from the
+// block cache) and flow.arena.blocks_allocated (blocks taken from malloc).
 class ArenaBudget {
  public:
+  // The most bytes of freed blocks a worker keeps for reuse.
+  static constexpr size_t kBlockCacheBytes = 256 * 1024;
+
   ArenaBudget(StatsBlock& stats, size_t memcap);
+  ~ArenaBudget();
   ArenaBudget(const ArenaBudget&) = delete;
   ArenaBudget& operator=(const ArenaBudget&) = delete;
 
@@ -54,13 +63,32 @@ class ArenaBudget {
   // register theirs here the first time they run on this worker.
   StatsBlock& stats() const noexcept { return stats_; }
 
+  // A block of exactly `size` bytes (malloc'd), from the cache or malloc; nullptr when malloc
+  // fails. Only reserve()d bytes may be asked for.
+  void* take_block(size_t size) noexcept;
+  // Gives back a block of `size` bytes: cached when `size` is one of the series' sizes and the
+  // cache has room, freed otherwise.
+  void give_block(void* block, size_t size) noexcept;
+  size_t cached_bytes() const noexcept { return cached_bytes_; }
+
  private:
+  struct FreeBlock {
+    FreeBlock* next;
+  };
+  static constexpr int kClasses = 5;  // 1, 2, 4, 8, 16 KiB
+  // The cache class of a block size, or -1.
+  static int block_class(size_t size) noexcept;
+
   StatsBlock& stats_;
   size_t memcap_;
   size_t used_ = 0;
   Counter& memuse_;
   Counter& memcap_hit_;
   Counter& flowcap_hit_;
+  Counter& blocks_reused_;
+  Counter& blocks_allocated_;
+  FreeBlock* free_[kClasses] = {};
+  size_t cached_bytes_ = 0;
 };
 
 class Arena {

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace ww::flow {
 namespace {
@@ -101,5 +103,43 @@ TEST(Arena, CopyAndArrays) {
   EXPECT_EQ(a.alloc_array<uint64_t>(SIZE_MAX / 4), nullptr);
 }
 
+
+// Blocks freed by reset() are kept by the budget (per worker) and reused by the next flows;
+// the cache is bounded and outside the reserved figure.
+TEST(Arena, FreedBlocksAreReusedByTheNextFlow) {
+  StatsBlock stats;
+  ArenaBudget budget(stats, 1 << 20);
+  {
+    Arena a(&budget, 64 << 10);
+    for (int i = 0; i < 200; ++i) ASSERT_NE(a.alloc(16), nullptr);  // 1 KiB, 2 KiB, 4 KiB blocks
+    EXPECT_EQ(stats.value("flow.arena.blocks_allocated"), 3u);
+    EXPECT_EQ(stats.value("flow.arena.blocks_reused"), 0u);
+  }
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_EQ(budget.cached_bytes(), 7u * 1024);
+  {
+    Arena b(&budget, 64 << 10);
+    auto* p = static_cast<uint8_t*>(b.alloc(100));
+    ASSERT_NE(p, nullptr);
+    std::memset(p, 0x5a, 100);
+    EXPECT_EQ(stats.value("flow.arena.blocks_reused"), 1u);  // the 1 KiB block
+    EXPECT_EQ(budget.cached_bytes(), 6u * 1024);
+    EXPECT_EQ(budget.used(), b.reserved());
+    void* odd = b.alloc(5000);  // a block of its own, not of the series' sizes: not cached
+    ASSERT_NE(odd, nullptr);
+  }
+  EXPECT_EQ(budget.cached_bytes(), 7u * 1024);
+  // Bounded: many flows' blocks at once keep at most kBlockCacheBytes.
+  {
+    std::vector<std::unique_ptr<Arena>> flows;
+    for (int i = 0; i < 100; ++i) {
+      flows.push_back(std::make_unique<Arena>(&budget, 64 << 10));
+      for (int k = 0; k < 200; ++k) ASSERT_NE(flows.back()->alloc(16), nullptr);
+    }
+  }
+  EXPECT_LE(budget.cached_bytes(), ArenaBudget::kBlockCacheBytes);
+  EXPECT_GT(budget.cached_bytes(), ArenaBudget::kBlockCacheBytes - 16 * 1024);
+  EXPECT_EQ(budget.used(), 0u);
+}
 }  // namespace
 }  // namespace ww::flow
