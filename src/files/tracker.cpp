@@ -79,15 +79,29 @@ void ByteHistogram::add(const uint8_t* p, size_t n) noexcept {
     pending_ += take;
     counted_ += take;
     n -= take;
-    size_t i = 0;
-    for (; i + 4 <= take; i += 4) {
-      ++part_[0][p[i]];
-      ++part_[1][p[i + 1]];
-      ++part_[2][p[i + 2]];
-      ++part_[3][p[i + 3]];
+    // 16 bytes an iteration: the loop's own increment, compare and branch are then a small
+    // share of the ~2 instructions (load, add to memory) each byte costs.
+    const uint8_t* end = p + take;
+    const uint8_t* end16 = p + (take & ~size_t(15));
+    for (; p != end16; p += 16) {  // written out: -O2 does not unroll an inner loop
+      ++part_[0][p[0]];
+      ++part_[1][p[1]];
+      ++part_[2][p[2]];
+      ++part_[3][p[3]];
+      ++part_[0][p[4]];
+      ++part_[1][p[5]];
+      ++part_[2][p[6]];
+      ++part_[3][p[7]];
+      ++part_[0][p[8]];
+      ++part_[1][p[9]];
+      ++part_[2][p[10]];
+      ++part_[3][p[11]];
+      ++part_[0][p[12]];
+      ++part_[1][p[13]];
+      ++part_[2][p[14]];
+      ++part_[3][p[15]];
     }
-    for (; i < take; ++i) ++part_[0][p[i]];
-    p += take;
+    for (; p != end; ++p) ++part_[0][*p];
   }
 }
 

@@ -213,7 +213,7 @@ TEST(FileTracker, Entropy) {
 
 TEST(ByteHistogram, CountsEveryByteWhateverTheChunking) {
   // Pseudo-random bytes with long runs, fed in chunks of 1..37 bytes (so the four tables and
-  // the tail loop all take part): the totals equal a plain count.
+  // the tail loop all take part; chunks of 16 and more take the 16-byte loop): the totals equal a plain count.
   std::vector<uint8_t> data(100003);
   uint32_t x = 12345;
   for (size_t i = 0; i < data.size(); ++i) {
