@@ -211,7 +211,45 @@ bool valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
+bool plain_json_text(const char* s, size_t n) noexcept {
+  // Eight bytes at a time: no byte below 0x20 or above 0x7F, none equal to '"' or '\\'.
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    std::memcpy(&x, s + i, 8);
+    if ((x & kHigh) | ((x - 0x20 * kOnes) & ~x & kHigh) | has_zero(x ^ ('"' * kOnes)) |
+        has_zero(x ^ ('\\' * kOnes)))
+      return false;
+  }
+  for (; i < n; ++i) {
+    auto c = static_cast<uint8_t>(s[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+void SafeJsonWriter::put_plain(const char* s, size_t n) {
+  Prefix(rapidjson::kStringType);
+  char* p = os_->Push(n + 2);
+  p[0] = '"';
+  if (n) std::memcpy(p + 1, s, n);
+  p[n + 1] = '"';
+}
+
+bool SafeJsonWriter::Key(const char* s, rapidjson::SizeType len, bool copy) {
+  if (!plain_json_text(s, len)) return Base::Key(s, len, copy);
+  put_plain(s, len);
+  return true;
+}
+
 bool SafeJsonWriter::String(const char* s, rapidjson::SizeType len, bool copy) {
+  // Most values (addresses, names, numbers as text) are plain ASCII: copied as they are.
+  if (plain_json_text(s, len)) {
+    put_plain(s, len);
+    return true;
+  }
   std::string_view v(s, len);
   if (valid_utf8(v)) return Base::String(s, len, copy);
   // Rewrite: keep valid sequences, map each stray byte to U+0080..U+00FF (or itself if ASCII).
