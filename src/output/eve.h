@@ -115,12 +115,21 @@ class SafeJsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
   bool String(const char* s, rapidjson::SizeType len, bool copy = false);
   bool String(const char* s) { return String(s, static_cast<rapidjson::SizeType>(std::strlen(s))); }
   bool String(std::string_view s) { return String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+  // Keys are written as RapidJSON writes them (escaped, bytes kept); names that need no
+  // escaping (all of the literal ones) are copied as they are.
+  bool Key(const char* s, rapidjson::SizeType len, bool copy = false);
+  bool Key(const char* s) { return Key(s, static_cast<rapidjson::SizeType>(std::strlen(s))); }
 
  private:
+  // Prefix (comma/colon) and `"s"` for text that plain_json_text() accepted.
+  void put_plain(const char* s, size_t n);
   std::string scratch_;
 };
 // True when `s` is valid UTF-8 (exposed for tests).
 bool valid_utf8(std::string_view s) noexcept;
+// True when every byte of `s` is printable ASCII (0x20..0x7F) other than '"' and '\\': JSON
+// text as it is, without escapes (exposed for tests).
+bool plain_json_text(const char* s, size_t n) noexcept;
 
 // Per-thread event builder. Usage:
 //   auto& w = writer.begin(ts, "flow");  ... w.Key("flow"); w.StartObject(); ...
