@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "app/http/parser.h"
+#include "detect/keywords/util.h"
 #include "detect/match.h"
 
 namespace ww::app::http {
@@ -97,6 +98,17 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
   common(m, out);
   if (m.header_count) out.set(BufferId::HttpResponseHeader, bytes(m, m.header_block));
   if (m.body_len) out.set(BufferId::FileData, Bytes(m.body, m.body_len));
+}
+
+// filesize in a rule the file tracker does not take (it also matches HTTP buffers): the
+// body of direction d's message as a file, its size known once the message is complete.
+bool check(const void* p, Direction d, std::string_view keyword, std::string_view value) noexcept {
+  if (keyword != "filesize") return false;
+  const auto& tx = *static_cast<const Transaction*>(p);
+  const Message* m = d == Direction::ToServer ? tx.request : tx.response;
+  if (!m || !m->complete || !m->body_bytes) return false;
+  auto fs = detect::kw::parse_filesize(value);
+  return fs && fs->cmp.match(m->body_bytes);
 }
 
 }  // namespace ww::app::http

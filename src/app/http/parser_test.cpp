@@ -609,6 +609,24 @@ TEST(HttpParser, Buffers) {
   EXPECT_EQ(names, "\r\nHost\r\nUser-Agent\r\nCookie\r\nContent-Length\r\n\r\n");
 }
 
+// filesize in a rule with HTTP buffers (ParserSpec::check): each direction's body as a file,
+// its size once the message is complete (the request's 5 bytes, the de-chunked response's 10).
+TEST(HttpParser, FilesizeCheck) {
+  Conn r;
+  int checked = 0;
+  r.h.on_tx = [&](const ParserSpec& spec, const void* tx, uint64_t, Direction) {
+    ASSERT_NE(spec.check, nullptr);
+    EXPECT_TRUE(spec.check(tx, kTs, "filesize", "5"));
+    EXPECT_TRUE(spec.check(tx, kTc, "filesize", "to_client, >9"));
+    EXPECT_FALSE(spec.check(tx, kTc, "filesize", "<10"));
+    EXPECT_FALSE(spec.check(tx, kTc, "dcerpc.opnum", "4"));
+    ++checked;
+  };
+  r.h.data(kTs, kRequest);
+  r.h.data(kTc, kResponse);
+  EXPECT_EQ(checked, 1);
+}
+
 TEST(HttpParser, FoldedHeaderAndBareLf) {
   Conn r;
   r.h.data(kTs, "GET /f HTTP/1.1\nHost: a\nX-Fold: one\n  two\nUser-Agent:ua \n\n");
