@@ -9,6 +9,8 @@
 #include "app/parser.h"
 #include "app/proto.h"
 #include "decode/events.h"
+#include "detect/keywords/util.h"
+#include "files/file_rules.h"
 #include "flow/flow.h"
 #include "output/alert_event.h"
 
@@ -369,6 +371,7 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
         ri.int_ops.push_back(std::move(io));
       }
       ri.has_flowvars = !ri.bit_ops.empty() || !ri.int_ops.empty();
+      ri.file_rule = files::is_file_rule(r);
       for (const auto& c : r.app_checks)
         if (c.keyword == "decode-event") ri.decode_event = true;
 
@@ -1106,6 +1109,14 @@ bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
       if (has_event(m.f, EventKind::App, c.value) == c.negated) return false;
     } else if (c.keyword == "stream-event") {
       if (has_event(m.f, EventKind::Stream, c.value) == c.negated) return false;
+    } else if (c.keyword == "filesize") {
+      // A rule with buffers the file tracker lacks: the transaction's file in the direction
+      // the keyword names (else the inspected one), answered by its protocol once complete.
+      auto fs = kw::parse_filesize(c.value);
+      if (!fs || !m.tx || !m.spec || !m.spec->check) return false;
+      Direction d = fs->dir.value_or(m.dir);
+      if (d != m.dir && !m.trans_tc) return false;  // => rules see both directions
+      if (!m.spec->check(m.tx, d, c.keyword, c.value)) return false;
     } else if (m.tx && m.spec && m.spec->check) {
       if (!m.spec->check(m.tx, m.dir, c.keyword, c.value)) return false;
     } else {
@@ -1555,6 +1566,7 @@ void Detector::run(const Match& m) noexcept {
           break;
       }
     }
+    if (ri.file_rule) continue;  // the file tracker's, when a file closes
     const Rule& r = rules[ri_idx];
     if (r.transactional != (m.trans_tc != nullptr)) continue;  // => rules: their own pass
     if (!app_matches(ri.app, m.app)) continue;

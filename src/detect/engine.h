@@ -112,6 +112,7 @@ class DetectEngine {
     bool decode_event = false;  // has a decode-event check: sees decode_only packets
     bool has_fp = false;      // reached through the prefilter
     bool has_flowvars = false;
+    bool file_rule = false;  // answered by the file tracker only (files::is_file_rule)
     StreamMode smode = StreamMode::PacketOnly;
     bool suppressed_all = false;                  // threshold.config suppress without ip
     std::optional<Threshold> threshold;           // rule keyword or threshold.config override

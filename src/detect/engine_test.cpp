@@ -7,6 +7,7 @@
 #include "app/parser.h"
 #include "app/proto.h"
 #include "decode/events.h"
+#include "detect/keywords/util.h"
 #include "flow/arena.h"
 #include "flow/flow.h"
 #include "flow/test_packets.h"
@@ -763,6 +764,48 @@ alert http any any -> any any (msg:"e"; dcerpc.opnum:4; sid:5;)
                         f.eve.get());
   std::sort(f.sids.begin(), f.sids.end());
   EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 3, 4}));
+}
+
+}  // namespace
+}  // namespace ww::detect
+
+namespace ww::detect {
+namespace {
+
+// filesize in a rule with other buffers is asked of the transaction's protocol
+// (ParserSpec::check), in the direction it names (to_client on a => rule); a rule the file
+// tracker takes (file keywords only) is not evaluated as a transaction.
+TEST(DetectEngine, FilesizeOfATransactionsFile) {
+  Fixture f(R"(
+alert http any any => any any (msg:"a"; http.uri; content:"/download"; filesize: to_client, >100; sid:1;)
+alert http any any => any any (msg:"b"; http.uri; content:"/download"; filesize: to_client, <100; sid:2;)
+alert http any any -> any any (msg:"c"; http.stat_code; content:"200"; filesize:>100; sid:3;)
+alert http any any -> any any (msg:"d"; filesize:>100; sid:4;)
+alert http any any -> any any (msg:"e"; http.uri; content:"/download"; filesize: to_client, >100; sid:5;)
+)");
+  f.flow.app_proto = uint16_t(app::Proto::Http);
+  app::ParserSpec spec{};
+  spec.proto = app::Proto::Http;
+  spec.buffers = [](const void*, Direction d, InspectBuffers& out) noexcept {
+    static const std::string uri = "/download/x", code = "200";
+    const std::string& s = d == Direction::ToServer ? uri : code;
+    out.set(d == Direction::ToServer ? BufferId::HttpUri : BufferId::HttpStatCode,
+            {reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+  };
+  spec.check = [](const void*, Direction d, std::string_view kw, std::string_view v) noexcept {
+    auto fs = kw::parse_filesize(v);  // a 150-byte response body, no request body
+    return kw == "filesize" && fs && d == Direction::ToClient && fs->cmp.match(150);
+  };
+  const int tx = 0;
+  f.det->on_transaction(f.flow, spec, &tx, 0, Direction::ToServer, Timestamp{5000000},
+                        f.eve.get());
+  EXPECT_TRUE(f.sids.empty());
+  f.det->on_transaction(f.flow, spec, &tx, 0, Direction::ToClient, Timestamp{5000000},
+                        f.eve.get());
+  std::sort(f.sids.begin(), f.sids.end());
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1, 3}));
+  EXPECT_TRUE(f.engine->info(3).file_rule);
+  EXPECT_FALSE(f.engine->info(0).file_rule);
 }
 
 }  // namespace

@@ -408,9 +408,11 @@ TEST(FileDetect, HashListKeywordsSizeAndMagic) {
       "alert smb any any -> any any (msg:\"smb only\"; filemd5:md5.txt; sid:6;)\n"
       "alert http any any -> any any (msg:\"exe name\"; filemd5:md5.txt; fileext:\"exe\"; "
       "sid:7;)\n"
-      "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"x\"; sid:8;)\n");
+      "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"x\"; sid:8;)\n"
+      "alert http any any -> any any (msg:\"download\"; filesize:to_client,<100; sid:9;)\n"
+      "alert http any any -> any any (msg:\"upload\"; filesize:to_server,<100; sid:10;)\n");
   ASSERT_NE(fc.rules, nullptr);
-  EXPECT_EQ(fc.rules->rules().size(), 7u);  // sid 8 is a transaction rule
+  EXPECT_EQ(fc.rules->rules().size(), 9u);  // sid 8 is a transaction rule
   EXPECT_EQ(fc.rules->hash_lists(), 2u);
   Fixture x(fc, {}, false);
   x.whole(kEicar, "eicar.com");
@@ -422,6 +424,8 @@ TEST(FileDetect, HashListKeywordsSizeAndMagic) {
   EXPECT_THAT(e, Not(HasSubstr("\"signature_id\":5,")));
   EXPECT_THAT(e, Not(HasSubstr("\"signature_id\":6,")));
   EXPECT_THAT(e, Not(HasSubstr("\"signature_id\":7,")));
+  EXPECT_THAT(e, HasSubstr("\"signature_id\":9,"));  // the file's direction (a download)
+  EXPECT_THAT(e, Not(HasSubstr("\"signature_id\":10,")));
   x.eve_text.clear();
   x.whole("%PDF-1.4\n%....\n1 0 obj\n<<>>\nendobj\n" + std::string(200, ' '), "doc.pdf");
   e = x.events();

@@ -85,7 +85,7 @@ Result<std::shared_ptr<const FileRules>> FileRules::build(
         }
         fr.hashes.push_back({kind, c.negated, it->second});
       } else if (c.keyword == "filesize") {
-        auto n = detect::kw::parse_num_cmp(c.value, UINT64_MAX);
+        auto n = detect::kw::parse_filesize(c.value);
         if (n) fr.sizes.push_back(*n);
       } else if (c.keyword == "filestore") {
         fr.filestore = true;

@@ -17,6 +17,7 @@
 
 #include "core/result.h"
 #include "detect/engine.h"
+#include "detect/keywords/util.h"
 #include "files/hash_list.h"
 
 namespace ww::files {
@@ -29,7 +30,7 @@ struct FileRule {
     std::shared_ptr<const HashList> list;
   };
   std::vector<Hash> hashes;
-  std::vector<detect::NumCmp> sizes;
+  std::vector<detect::kw::FileSize> sizes;  // filesize: the file's direction, if named
   bool filestore = false;
   // False for a rule that is here only for its filestore side effect (no file-only keyword):
   // the transaction matcher alerts on it, this only marks the file for the filestore.

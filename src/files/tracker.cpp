@@ -616,8 +616,8 @@ void FileTracker::detect(const flow::Flow& f, FileResult& r,
                                         : h.list->has_sha256(r.sha256));
       if (!have || in == h.negated) ok = false;
     }
-    for (const auto& sz : fr.sizes)
-      if (r.truncated || !sz.match(r.size)) ok = false;  // a size is known only when complete
+    for (const auto& sz : fr.sizes)  // a size is known only when complete
+      if (r.truncated || (sz.dir && *sz.dir != r.direction) || !sz.cmp.match(r.size)) ok = false;
     if (!ok) continue;
     if (!rule.buffers.empty() && !detect::match_buffers(rule, bufs, rs_->scratch)) continue;
     if (fr.filestore) store_mark_ = true;

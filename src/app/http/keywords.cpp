@@ -2,8 +2,10 @@
 // to the server, the response's to the client.
 #include <algorithm>
 #include <cstring>
+#include <strings.h>
 
 #include "app/http/parser.h"
+#include "detect/keywords/util.h"
 #include "detect/match.h"
 
 namespace ww::app::http {
@@ -55,6 +57,25 @@ void start(const Message& m, Direction d, detect::InspectBuffers& out) noexcept 
   out.set(BufferId::HttpStart, Bytes(o, n));
 }
 
+// file.name: the name the message's body is tracked under as a file (HttpParser::open_file:
+// the Content-Disposition filename, else the request's URI path); none for a message without
+// a body or with multipart parts (each part is its own file).
+void file_name(const Message& m, const Message* req, Direction d,
+               detect::InspectBuffers& out) noexcept {
+  if (!m.body_bytes) return;
+  std::string_view ct = m.header("Content-Type");
+  if (ct.size() >= 10 && strncasecmp(ct.data(), "multipart/", 10) == 0) return;
+  thread_local char scratch[2][kMaxFileName];
+  std::string_view name =
+      disposition_filename(m.header("Content-Disposition"), scratch[idx(d)], kMaxFileName);
+  if (name.empty() && req && req->uri.len) {
+    name = req->text(req->uri);
+    name = name.substr(0, name.find('?'));
+  }
+  if (!name.empty())
+    out.set(BufferId::FileName, Bytes(reinterpret_cast<const uint8_t*>(name.data()), name.size()));
+}
+
 }  // namespace
 
 void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
@@ -82,6 +103,7 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
     // the header block holds them all, one per line.
     if (m.header_count) out.set(BufferId::HttpRequestHeader, bytes(m, m.header_block));
     if (m.body_len) out.set(BufferId::HttpRequestBody, Bytes(m.body, m.body_len));
+    file_name(m, &m, d, out);
     return;
   }
   const Message* r = tx.response;
@@ -97,6 +119,18 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
   common(m, out);
   if (m.header_count) out.set(BufferId::HttpResponseHeader, bytes(m, m.header_block));
   if (m.body_len) out.set(BufferId::FileData, Bytes(m.body, m.body_len));
+  file_name(m, tx.request, d, out);
+}
+
+// filesize in a rule the file tracker does not take (it also matches HTTP buffers): the
+// body of direction d's message as a file, its size known once the message is complete.
+bool check(const void* p, Direction d, std::string_view keyword, std::string_view value) noexcept {
+  if (keyword != "filesize") return false;
+  const auto& tx = *static_cast<const Transaction*>(p);
+  const Message* m = d == Direction::ToServer ? tx.request : tx.response;
+  if (!m || !m->complete || !m->body_bytes) return false;
+  auto fs = detect::kw::parse_filesize(value);
+  return fs && fs->cmp.match(m->body_bytes);
 }
 
 }  // namespace ww::app::http

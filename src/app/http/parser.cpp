@@ -1523,10 +1523,11 @@ uint8_t inspect_dirs(const void* tx) noexcept {
 
 void log_tx(const void* tx, output::EveWriter& w) noexcept;
 void buffers(const void* tx, Direction d, detect::InspectBuffers& out) noexcept;
+bool check(const void* tx, Direction d, std::string_view keyword, std::string_view value) noexcept;
 
 const ParserSpec kSpec = {
     Proto::Http, true, true, {80, 8080, 8000, 3128}, &probe, &create, "http", &log_tx, &buffers,
-    /*tx_both_dirs=*/true, Proto::Unknown, nullptr, nullptr, nullptr, nullptr, &inspect_dirs,
+    /*tx_both_dirs=*/true, Proto::Unknown, nullptr, &check, nullptr, nullptr, &inspect_dirs,
 };
 
 }  // namespace ww::app::http

@@ -609,6 +609,49 @@ TEST(HttpParser, Buffers) {
   EXPECT_EQ(names, "\r\nHost\r\nUser-Agent\r\nCookie\r\nContent-Length\r\n\r\n");
 }
 
+// filesize in a rule with HTTP buffers (ParserSpec::check): each direction's body as a file,
+// its size once the message is complete (the request's 5 bytes, the de-chunked response's 10).
+TEST(HttpParser, FilesizeCheck) {
+  Conn r;
+  int checked = 0;
+  r.h.on_tx = [&](const ParserSpec& spec, const void* tx, uint64_t, Direction) {
+    ASSERT_NE(spec.check, nullptr);
+    EXPECT_TRUE(spec.check(tx, kTs, "filesize", "5"));
+    EXPECT_TRUE(spec.check(tx, kTc, "filesize", "to_client, >9"));
+    EXPECT_FALSE(spec.check(tx, kTc, "filesize", "<10"));
+    EXPECT_FALSE(spec.check(tx, kTc, "dcerpc.opnum", "4"));
+    ++checked;
+  };
+  r.h.data(kTs, kRequest);
+  r.h.data(kTc, kResponse);
+  EXPECT_EQ(checked, 1);
+}
+
+// file.name: the name a body is tracked under (Content-Disposition, else the URI path); no
+// name for a message without a body.
+TEST(HttpParser, FileNameBuffer) {
+  Conn r;
+  std::vector<std::string> names;
+  r.h.on_tx = [&](const ParserSpec& spec, const void* tx, uint64_t, Direction) {
+    for (Direction d : {kTs, kTc}) {
+      detect::InspectBuffers b;
+      spec.buffers(tx, d, b);
+      const Bytes* n = b.get(detect::BufferId::FileName);
+      names.emplace_back(n ? std::string(as_sv(*n)) : "<none>");
+    }
+  };
+  r.h.data(kTs, "GET /a/expl/2008.mp4?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+  r.h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc");
+  r.h.data(kTs, "GET /dl HTTP/1.1\r\nHost: h\r\n\r\n");
+  r.h.data(kTc,
+           "HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=\"r.pdf\"\r\n"
+           "Content-Length: 2\r\n\r\nab");
+  r.h.data(kTs, "GET /empty HTTP/1.1\r\nHost: h\r\n\r\n");
+  r.h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(names, (std::vector<std::string>{"<none>", "/a/expl/2008.mp4", "<none>", "r.pdf",
+                                             "<none>", "<none>"}));
+}
+
 TEST(HttpParser, FoldedHeaderAndBareLf) {
   Conn r;
   r.h.data(kTs, "GET /f HTTP/1.1\nHost: a\nX-Fold: one\n  two\nUser-Agent:ua \n\n");

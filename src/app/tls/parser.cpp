@@ -762,6 +762,19 @@ ProbeResult probe(Direction d, Bytes b) noexcept {
 
 Parser* create(ParseContext& ctx) noexcept { return ctx.arena().make<TlsParser>(); }
 
+// One transaction holds both hellos (tx_both_dirs): the client's side is inspected to_server
+// and the server's to_client, so flow:to_server rules on ja3/sni see the ClientHello even
+// when the session is reported on a server packet. The client-certificate pass
+// (on_inspect) is to_server only.
+uint8_t inspect_dirs(const void* p) noexcept {
+  const Tx& tx = *static_cast<const Tx*>(p);
+  if (tx.client_cert_pass) return 1u << int(Direction::ToServer);
+  uint8_t dirs = 0;
+  if (tx.client_hello) dirs |= 1u << int(Direction::ToServer);
+  if (tx.server_hello || tx.has_cert) dirs |= 1u << int(Direction::ToClient);
+  return dirs;
+}
+
 const ParserSpec kSpec = {
     .proto = Proto::Tls,
     .tcp = true,
@@ -772,6 +785,8 @@ const ParserSpec kSpec = {
     .event_type = "tls",
     .log_tx = log_tx,
     .buffers = buffers,
+    .tx_both_dirs = true,
+    .inspect_dirs = inspect_dirs,
 };
 
 }  // namespace ww::app::tls

@@ -317,6 +317,25 @@ TEST(TlsParser, ClientCertificate) {
   EXPECT_EQ(b.get(detect::BufferId::TlsCerts), nullptr);
 }
 
+// One transaction holds both hellos: detection inspects the client's side to_server and the
+// server's to_client (flow:to_server rules on ja3.hash match when the session is reported on a
+// server packet); the client-certificate pass is to_server only.
+TEST(TlsParser, InspectedInTheDirectionsOfItsHellos) {
+  ASSERT_TRUE(kSpec.tx_both_dirs);
+  ASSERT_NE(kSpec.inspect_dirs, nullptr);
+  const uint8_t ts = 1u << int(Direction::ToServer), tc = 1u << int(Direction::ToClient);
+  Ctx ctx;
+  TlsParser p;
+  EXPECT_EQ(p.parse(Direction::ToServer, bytes(kClientHello), ctx).status, ParseStatus::Ok);
+  EXPECT_EQ(kSpec.inspect_dirs(&p.tx()), ts);  // no server answer yet
+  Vec sf = server_flight(make_cert());
+  EXPECT_EQ(p.parse(Direction::ToClient, bytes(sf), ctx).status, ParseStatus::Ok);
+  EXPECT_EQ(kSpec.inspect_dirs(&p.tx()), ts | tc);
+  Tx tx = p.tx();
+  tx.client_cert_pass = true;
+  EXPECT_EQ(kSpec.inspect_dirs(&tx), ts);
+}
+
 TEST(TlsParser, SplitAtEveryOffsetGivesSameTransaction) {
   Vec cert = make_cert();
   Vec server = server_flight(cert);

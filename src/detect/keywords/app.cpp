@@ -151,7 +151,7 @@ Result<void> tls_version(RuleBuilder& b, std::string_view arg) {
 }
 
 Result<void> filesize(RuleBuilder& b, std::string_view arg) {
-  auto c = parse_num_cmp(arg, UINT64_MAX);
+  auto c = parse_filesize(arg);
   if (!c) return Unexpected{c.error()};
   add_check(b, "filesize", trim(arg));
   return {};

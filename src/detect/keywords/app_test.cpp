@@ -1,5 +1,6 @@
 #include "detect/keywords/keywords.h"
 #include "detect/keywords/test_util.h"
+#include "detect/keywords/util.h"
 
 namespace ww::detect {
 namespace {
@@ -15,6 +16,24 @@ TEST(AppKeywordsTest, ChecksAreKept) {
   EXPECT_EQ(d.app_checks[0].keyword, "dns.opcode");
   Rule t = loaded(R"(tls.version:1.2; sid:1;)", "alert tls any any -> any any");
   EXPECT_EQ(t.app_checks[0].value, "1.2");
+}
+
+// filesize:[to_server,|to_client,]<comparison> (Suricata 8 names the file's direction).
+TEST(AppKeywordsTest, FilesizeWithADirection) {
+  Rule r = loaded(R"(filesize: to_client, >100; filesize:<5; sid:1;)");
+  ASSERT_EQ(r.app_checks.size(), 2u);
+  auto a = kw::parse_filesize(r.app_checks[0].value);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->dir, Direction::ToClient);
+  EXPECT_TRUE(a->cmp.match(101));
+  EXPECT_FALSE(a->cmp.match(100));
+  auto b = kw::parse_filesize(r.app_checks[1].value);
+  ASSERT_TRUE(b.has_value());
+  EXPECT_FALSE(b->dir.has_value());
+  EXPECT_TRUE(b->cmp.match(4));
+  EXPECT_EQ(kw::parse_filesize("to_server,1-3")->dir, Direction::ToServer);
+  invalid(R"(filesize:to_elsewhere, >1; sid:1;)", "filesize", "invalid number");
+  invalid(R"(filesize:to_client; sid:1;)", "filesize", "invalid number");
 }
 
 TEST(AppKeywordsTest, EventNames) {

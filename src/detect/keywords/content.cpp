@@ -234,10 +234,15 @@ Result<void> fast_pattern(RuleBuilder& b, std::string_view arg) {
 namespace {
 Result<void> file_content(RuleBuilder& b, BufferId buf, std::string_view arg, bool ext) {
   Content c;
+  arg = trim(arg);
+  if (!arg.empty() && arg.front() == '!') {  // fileext:!"mp4" (Suricata's form)
+    c.negated = true;
+    arg = trim(arg.substr(1));
+  }
   auto v = unquote(arg, false);
   if (!v) return Unexpected{v.error()};
   std::string_view s = *v;
-  if (!s.empty() && s.front() == '!') {
+  if (!c.negated && !s.empty() && s.front() == '!') {  // fileext:"!mp4"
     c.negated = true;
     s.remove_prefix(1);
   }

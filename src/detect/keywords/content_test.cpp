@@ -109,6 +109,13 @@ TEST(ContentTest, FileKeywords) {
   EXPECT_EQ(item<Content>(r, 0, 0).bytes, ".exe");
   EXPECT_TRUE(item<Content>(r, 0, 0).endswith);
   EXPECT_EQ(r.buffers[1].buffer, BufferId::FileMagic);
+  // Negation outside the quotes (Suricata's form) or inside.
+  Rule n = loaded(R"(fileext:!"mp4"; filename:"!x.tar"; sid:1;)");
+  ASSERT_EQ(n.buffers.size(), 1u);
+  EXPECT_TRUE(item<Content>(n, 0, 0).negated);
+  EXPECT_EQ(item<Content>(n, 0, 0).bytes, ".mp4");
+  EXPECT_TRUE(item<Content>(n, 0, 1).negated);
+  EXPECT_EQ(item<Content>(n, 0, 1).bytes, "x.tar");
 }
 
 TEST(ContentTest, FtpdataCommand) {

@@ -108,4 +108,22 @@ Result<Track> parse_track(std::string_view s) {
   return fail(fmt::format("invalid track '{}' (by_src, by_dst, by_rule, by_both, by_flow)", s));
 }
 
+Result<FileSize> parse_filesize(std::string_view s) {
+  FileSize f;
+  s = trim(s);
+  for (auto [name, d] : {std::pair{std::string_view("to_server"), Direction::ToServer},
+                         std::pair{std::string_view("to_client"), Direction::ToClient}}) {
+    if (s.starts_with(name) && trim(s.substr(name.size())).starts_with(',')) {
+      f.dir = d;
+      s = trim(s.substr(name.size()));
+      s.remove_prefix(1);
+      break;
+    }
+  }
+  auto c = parse_num_cmp(s, UINT64_MAX);
+  if (!c) return Unexpected{c.error()};
+  f.cmp = *c;
+  return f;
+}
+
 }  // namespace ww::detect::kw

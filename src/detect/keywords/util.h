@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,5 +43,13 @@ bool parse_int(std::string_view s, T& out) {
 Result<NumCmp> parse_num_cmp(std::string_view s, uint64_t max);
 
 Result<Track> parse_track(std::string_view s);
+
+// filesize:[to_server,|to_client,]<comparison>: the direction names the file's (Suricata 8);
+// without it, the inspected direction's.
+struct FileSize {
+  std::optional<Direction> dir;
+  NumCmp cmp;
+};
+Result<FileSize> parse_filesize(std::string_view s);
 
 }  // namespace ww::detect::kw
