@@ -35,6 +35,18 @@ bool port_hinted(const ParserSpec& spec, const flow::Flow& f) noexcept {
   return false;
 }
 
+// The protocol's port is the flow's source port and not its destination port: the side taken
+// for the client is the server.
+bool server_port_is_src(const ParserSpec& spec, const flow::Flow& f) noexcept {
+  bool sp = false;
+  for (uint16_t p : spec.ports) {
+    if (p == 0) continue;
+    if (p == f.dp) return false;
+    sp |= p == f.sp;
+  }
+  return sp;
+}
+
 }  // namespace
 
 namespace {
@@ -53,6 +65,11 @@ struct AppState {
   bool change_requested = false;
   bool changed = false;
   bool expect_checked = false;  // the expectation table was asked about this flow
+  // Detection reversed the flow's roles (midstream, the server spoke first): once per flow.
+  // Until the worker commits it (on_sides_swapped), the reassembler's callbacks still name
+  // the directions the old way: `flip` turns them around.
+  bool reversed = false;
+  bool flip = false;
   Proto expected = Proto::Unknown;
   uint32_t anomaly_events = 0;
   files::FlowFiles files;  // open files of the flow (FileTracker)
@@ -167,6 +184,7 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
       proto_change_refused_(stats.counter("app_layer.proto_change_refused")),
       proto_change_failed_(stats.counter("app_layer.proto_change_failed")),
       proto_change_unexpected_(stats.counter("app_layer.proto_change_unexpected")),
+      reversed_(stats.counter("app_layer.flow_reversed")),
       expect_added_(stats.counter("app_layer.expect.added")),
       expect_replaced_(stats.counter("app_layer.expect.replaced")),
       expect_evicted_(stats.counter("app_layer.expect.evicted")),
@@ -260,6 +278,30 @@ bool AppLayer::decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direct
   return true;
 }
 
+ProbeResult AppLayer::probe_one(flow::Flow& f, AppState& s, const ParserSpec& spec,
+                                Direction& d, Bytes b) noexcept {
+  ProbeResult r = spec.probe(d, b);
+  const bool other_side = r == ProbeResult::MatchReversed ||
+                          (r == ProbeResult::Match && server_port_is_src(spec, f));
+  if (!other_side) return r;
+  // Suricata reverses a flow picked up midstream when detection finds the other side's
+  // messages first, as long as no protocol was found for the other direction.
+  if (f.proto != ipproto::kTcp || s.reversed || s.changed || s.parser ||
+      !(stream::session_flags(f, d) & stream::flag::kMidstream))
+    return r == ProbeResult::Match ? r : ProbeResult::NoMatch;
+  flow::swap_sides(f);
+  std::swap(s.dir[0], s.dir[1]);
+  if (s.first_dir >= 0) s.first_dir = int8_t(1 - s.first_dir);
+  s.reversed = s.flip = true;
+  reversed_.inc();
+  d = reverse(d);
+  return ProbeResult::Match;
+}
+
+void AppLayer::on_sides_swapped(flow::Flow& f) noexcept {
+  if (f.app) f.app->flip = false;
+}
+
 void AppLayer::probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept {
   DirState& ds = s.dir[idx(d)];
   Bytes b(ds.probe, ds.probe_len);
@@ -267,10 +309,11 @@ void AppLayer::probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept {
   for (int pass = 0; pass < 2; ++pass) {
     for (const ParserSpec* spec : parser_specs()) {
       if (!spec->tcp || !spec->probe || hinted(*spec, f, s) != (pass == 0)) continue;
-      switch (spec->probe(d, b)) {
-        case ProbeResult::Match: decide(f, s, *spec, d); return;
+      Direction pd = d;
+      switch (probe_one(f, s, *spec, pd, b)) {
+        case ProbeResult::Match: decide(f, s, *spec, pd); return;
         case ProbeResult::NeedMore: need_more = true; break;
-        case ProbeResult::NoMatch: break;
+        default: break;
       }
     }
   }
@@ -432,9 +475,11 @@ bool AppLayer::expected_flow(flow::Flow& f, AppState& s, Direction d) noexcept {
   return ok;
 }
 
-void AppLayer::data_in(flow::Flow& f, Direction d, Bytes data) noexcept {
+void AppLayer::data_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
   AppState* s = state(f);
   if (!s) return;
+  // `raw`: the reassembler's direction (turned around while a reversal is not committed).
+  Direction d = s->flip ? reverse(raw) : raw;
   DirState& ds = s->dir[idx(d)];
   if (!s->expect_checked && !s->parser && !s->failed && expected_flow(f, *s, d)) {
     ds.seen = true;
@@ -459,13 +504,14 @@ void AppLayer::data_in(flow::Flow& f, Direction d, Bytes data) noexcept {
     for (int pass = 0; pass < 2 && !s->parser; ++pass) {
       for (const ParserSpec* spec : parser_specs()) {
         if (!spec->tcp || !spec->probe || hinted(*spec, f, *s) != (pass == 0)) continue;
-        ProbeResult r = spec->probe(d, data);
+        Direction pd = d;  // the other way round when the probe reversed the flow
+        ProbeResult r = probe_one(f, *s, *spec, pd, data);
         if (r == ProbeResult::Match) {
-          ds.probe_len = 0;
-          if (decide(f, *s, *spec, d))
-            feed(f, *s, d, data);
+          s->dir[idx(pd)].probe_len = 0;
+          if (decide(f, *s, *spec, pd))
+            feed(f, *s, pd, data);
           else if (s->changed && !s->failed)
-            data_in(f, d, data);  // the replay changed protocol: these bytes follow
+            data_in(f, raw, data);  // the replay changed protocol: these bytes follow
           return;
         }
         if (r == ProbeResult::NeedMore) need_more = true;
@@ -493,7 +539,7 @@ void AppLayer::data_in(flow::Flow& f, Direction d, Bytes data) noexcept {
   if (s->parser || s->changed != was_changed) {
     // Decided, or the replay of what was probed changed protocol (then the change kept the
     // probed bytes after the trigger): the rest of the chunk follows.
-    if (n < data.size() && !s->failed) data_in(f, d, data.subspan(n));
+    if (n < data.size() && !s->failed) data_in(f, raw, data.subspan(n));
     return;
   }
   if (n < data.size()) {
@@ -507,6 +553,7 @@ void AppLayer::on_gap(flow::Flow& f, Direction d, uint64_t len) noexcept {
   gap_bytes_.inc(len);
   AppState* s = state(f);
   if (!s) return;
+  if (s->flip) d = reverse(d);
   DirState& ds = s->dir[idx(d)];
   if (s->parser) {
     if (ds.stopped) return;
@@ -525,6 +572,7 @@ void AppLayer::on_close(flow::Flow& f, Direction d) noexcept {
   closes_.inc();
   AppState* s = f.app;
   if (!s) return;
+  if (s->flip) d = reverse(d);
   DirState& ds = s->dir[idx(d)];
   if (ds.closed) return;
   ds.closed = true;

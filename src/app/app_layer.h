@@ -85,6 +85,9 @@ class AppLayer final : public stream::StreamSink {
   void on_datagram(flow::Flow& f, Direction d, Bytes payload) noexcept;
   // Flow end: finishes the parser and forgets per-flow app state (the arena frees it).
   void release(flow::Flow& f) noexcept;
+  // The worker committed a reversal of f's roles (flow::swap_sides, after the packet went
+  // through reassembly): the reassembler's directions now follow the flow's again.
+  void on_sides_swapped(flow::Flow& f) noexcept;
 
   void set_tx_observer(TxObserver* o) noexcept { tx_observer_ = o; }
   // The capture-file number of the packet being processed (Packet::pcap_cnt; 0: none, e.g.
@@ -100,6 +103,12 @@ class AppLayer final : public stream::StreamSink {
   friend class Context;
   AppState* state(flow::Flow& f) noexcept;
   void probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept;
+  // spec's probe of b (direction d). Bytes of the other side (ProbeResult::MatchReversed, or
+  // a Match on a flow whose source port is the protocol's and destination port not) on a TCP
+  // flow picked up midstream, before any protocol was found: reverses the flow's roles
+  // (flow::swap_sides, app_layer.flow_reversed), turns d around and says Match.
+  ProbeResult probe_one(flow::Flow& f, AppState& s, const ParserSpec& spec, Direction& d,
+                        Bytes b) noexcept;
   bool decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direction d) noexcept;
   void give_up(flow::Flow& f, AppState& s, Direction d) noexcept;
   void fail(flow::Flow& f, AppState& s) noexcept;
@@ -150,6 +159,7 @@ class AppLayer final : public stream::StreamSink {
   Counter& proto_change_refused_;
   Counter& proto_change_failed_;
   Counter& proto_change_unexpected_;
+  Counter& reversed_;
   Counter& expect_added_;
   Counter& expect_replaced_;
   Counter& expect_evicted_;

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "app/test_harness.h"
+#include "flow/test_packets.h"
+#include "stream/stream.h"
 
 namespace ww::app {
 namespace {
@@ -82,6 +84,55 @@ TEST(AppLayer, ServerFirstBytesReplayedBeforeDecision) {
   h.data(kTc, "P/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
   EXPECT_EQ(proto_of(h.f), Proto::Http);
   EXPECT_EQ(txs, 1);  // response without request
+}
+
+TEST(AppLayer, MidstreamResponseFirstReversesTheFlow) {
+  // Picked up midstream at the server's response: the flow took the server for the client.
+  Harness h(ipproto::kTcp, 80, 40000);
+  stream::Reassembler re(h.stats, stream::StreamConfig{});
+  std::vector<Direction> tx_dirs;
+  h.on_tx = [&](const ParserSpec&, const void*, uint64_t, Direction d) { tx_dirs.push_back(d); };
+  const flow::testing::Endpoint srv{0x0a000001, 80}, cli{0x0a000002, 40000};
+  auto resp = flow::testing::bytes_of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+  Packet p = flow::testing::make_tcp(srv, cli, tcpflag::kAck | tcpflag::kPsh, 1000, 5000, 0,
+                                     &resp);
+  re.process(h.f, p, kTs, *h.app);
+  EXPECT_EQ(proto_of(h.f), Proto::Http);
+  EXPECT_EQ(h.counter("app_layer.flow_reversed"), 1u);
+  EXPECT_EQ(h.f.src, IpAddr::v4(cli.ip));
+  EXPECT_EQ(h.f.sp, 40000);
+  EXPECT_EQ(h.f.dp, 80);
+  EXPECT_TRUE(h.f.swap_pending);
+  ASSERT_EQ(tx_dirs.size(), 1u);  // the response, without its request, as to_client
+  EXPECT_EQ(tx_dirs[0], kTc);
+  // The worker's commit, then the client's request goes to_server.
+  h.f.swap_pending = false;
+  stream::swap_directions(h.f);
+  h.app->on_sides_swapped(h.f);
+  auto req = flow::testing::bytes_of("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  Packet q = flow::testing::make_tcp(cli, srv, tcpflag::kAck | tcpflag::kPsh, 5000,
+                                     1000 + uint32_t(resp.size()), 0, &req);
+  re.process(h.f, q, kTs, *h.app);
+  re.release(h.f, *h.app);
+  h.end();
+  EXPECT_EQ(h.counter("app_layer.flow_reversed"), 1u);  // once per flow
+  int http = 0;
+  for (auto& l : h.eve_lines()) {
+    if (l.find("\"event_type\":\"http\"") == std::string::npos) continue;
+    ++http;
+    EXPECT_NE(l.find("\"src_port\":40000,\"dest_ip\":\"10.0.0.1\",\"dest_port\":80"),
+              std::string::npos) << l;
+  }
+  EXPECT_EQ(http, 2);
+}
+
+TEST(AppLayer, ResponseFirstWithHandshakeIsNotReversed) {
+  // Not midstream (no session, or a handshake seen): the roles the flow has stay.
+  Harness h(ipproto::kTcp, 80, 40000);
+  h.data(kTs, "HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_EQ(h.counter("app_layer.flow_reversed"), 0u);
+  EXPECT_EQ(h.f.sp, 80);
+  EXPECT_FALSE(h.f.swap_pending);
 }
 
 TEST(AppLayer, UnknownBytesFail) {

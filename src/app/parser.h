@@ -117,7 +117,10 @@ class Parser {
   virtual void finish(Direction d, ParseContext& ctx) noexcept {}
 };
 
-enum class ProbeResult : uint8_t { Match, NoMatch, NeedMore };
+// MatchReversed: the protocol's, but a message of the other side (a response offered as
+// to_server): on a flow picked up midstream the app layer reverses the flow's roles, anywhere
+// else it counts as NoMatch.
+enum class ProbeResult : uint8_t { Match, NoMatch, NeedMore, MatchReversed };
 
 // One line per protocol in app/registry.cpp.
 struct ParserSpec {

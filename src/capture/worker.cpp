@@ -93,6 +93,10 @@ void Worker::process(const Packet& p) noexcept {
   } else if (p.payload_len > 0 && app_enabled_) {
     app_.on_datagram(*f, dir, p);
   }
+  if (f->swap_pending) {  // the app layer reversed the flow's roles (midstream)
+    commit_swap(*f);
+    dir = reverse(dir);
+  }
   if (detect_) detect_->on_packet(p, f, dir, &eve_);
   app_.set_pcap_cnt(0);
   app_.files().poll();  // finished YARA scans: their alerts and fileinfo events
@@ -135,11 +139,19 @@ void Worker::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const vo
   detect_->on_transaction(f, spec, tx, tx_id, d, f.last, &eve_);
 }
 
+void Worker::commit_swap(flow::Flow& f) noexcept {
+  f.swap_pending = false;
+  stream::swap_directions(f);
+  app_.on_sides_swapped(f);
+  if (detect_) detect_->on_sides_swapped(f);
+}
+
 void Worker::on_flow_end(flow::Flow& f) noexcept {
   // The app layer first: transactions it completes at flow end still reach detection.
   if (f.tcp) {
     if (detect_) detect_->begin_packet(nullptr, nullptr, Direction::ToServer, &eve_);
     stream_.release(f, sink());
+    if (f.swap_pending) commit_swap(f);
   }
   app_.release(f);
   // What detection decided for the flow (pass, IPS drop), before it forgets the flow.

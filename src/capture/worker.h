@@ -135,6 +135,9 @@ class Worker final : public flow::FlowObserver, public app::TxObserver {
   const ReloadHub* reload_ = nullptr;
   uint64_t reload_gen_ = 0;
   void take_reload() noexcept;
+  // flow::swap_sides() left the stream session, the app layer's translation and detection's
+  // stream windows to turn around once the packet is through reassembly: done here.
+  void commit_swap(flow::Flow& f) noexcept;
   stream::StreamSink& sink() noexcept {
     if (tee_) return *tee_;
     return app_enabled_ ? static_cast<stream::StreamSink&>(app_) : no_app_;

@@ -783,6 +783,12 @@ void Detector::on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t o
   }
 }
 
+void Detector::on_sides_swapped(flow::Flow& f) noexcept {
+  if (cur_flow_ == &f) cur_dir_ = reverse(cur_dir_);
+  if (!flow_used_) return;
+  if (FlowVars* v = vars_of(&f, false)) std::swap(v->sw[0], v->sw[1]);
+}
+
 void Detector::on_stream_gap(flow::Flow& f, Direction d, uint64_t len) noexcept {
   if (!wants_stream() || !flow_used_) return;
   FlowVars* v = vars_of(&f, false);

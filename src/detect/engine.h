@@ -275,6 +275,10 @@ class Detector {
   void on_stream_event(const flow::Flow& f, const char* name) noexcept {
     add_event(f, EventKind::Stream, name);
   }
+  // The flow's roles were reversed (flow::swap_sides, committed by the worker between
+  // reassembly and on_packet): the raw stream windows trade places, and the current packet's
+  // direction turns around.
+  void on_sides_swapped(flow::Flow& f) noexcept;
   static constexpr uint32_t kMaxPacketEvents = 16;
   static constexpr uint32_t kHostBitExpire = 30;  // seconds, when the rule names none
   void on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept;

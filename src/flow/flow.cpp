@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace ww::flow {
@@ -210,6 +211,43 @@ const char* flow_state_name(const Flow& f) noexcept {
   return f.pkts[1] ? "established" : "new";
 }
 
+namespace {
+// The TCP state the FINs seen so far give (f.fin_seen != 0), named from the client's side.
+TcpState fin_state(const Flow& f) noexcept {
+  constexpr uint8_t kCli = 1, kSrv = 2;
+  const uint8_t seen = f.fin_seen, acked = f.fin_acked;
+  if (seen == (kCli | kSrv)) {
+    if (acked == (kCli | kSrv)) return TcpState::Closed;
+    if (f.first_fin == 1) return (acked & kCli) ? TcpState::TimeWait : TcpState::Closing;
+    return TcpState::LastAck;
+  }
+  if (seen == kCli) return (acked & kCli) ? TcpState::FinWait2 : TcpState::FinWait1;
+  return TcpState::CloseWait;
+}
+}  // namespace
+
+void swap_sides(Flow& f) noexcept {
+  std::swap(f.src, f.dst);
+  std::swap(f.sp, f.dp);
+  std::swap(f.pkts[0], f.pkts[1]);
+  std::swap(f.bytes[0], f.bytes[1]);
+  std::swap(f.tcp_flags[0], f.tcp_flags[1]);
+  std::swap(f.icmp_type[0], f.icmp_type[1]);
+  std::swap(f.icmp_code[0], f.icmp_code[1]);
+  std::swap(f.app_proto_ts, f.app_proto_tc);
+  f.client_is_lo = !f.client_is_lo;
+  auto flip_bits = [](uint8_t b) { return uint8_t((b & 1) << 1 | (b & 2) >> 1); };
+  f.fin_seen = flip_bits(f.fin_seen);
+  f.fin_acked = flip_bits(f.fin_acked);
+  if (f.first_fin) f.first_fin = uint8_t(3 - f.first_fin);
+  std::swap(f.fin_ack[0], f.fin_ack[1]);
+  if (f.proto == ipproto::kTcp && f.fin_seen && f.tcp_state != TcpState::Closed)
+    f.tcp_state = fin_state(f);
+  // Per-direction state of the later stages (stream, detection) is swapped by the worker
+  // once the packet being processed is done with it.
+  f.swap_pending = true;
+}
+
 // A flow record as the table keeps it. Deriving from Flow lets Flow* go back to Node*.
 struct FlowRecord : Flow {
   FlowKey key;
@@ -219,11 +257,6 @@ struct FlowRecord : Flow {
   FlowRecord* next = nullptr;
   uint8_t list = kNoList;
   int64_t queued = 0;            // `last` when queued on its list (lazy LRU, see touch())
-  bool client_is_lo = true;      // the client (src) is the key's lo endpoint
-  uint8_t fin_seen = 0;          // bit per direction
-  uint8_t fin_acked = 0;         // bit per direction: the other side acked that FIN
-  uint8_t first_fin = 0;         // direction index + 1 of the first FIN, 0 = none
-  uint32_t fin_ack[2] = {0, 0};  // ack value that covers the FIN of each direction
   Arena arena_storage;
 };
 
@@ -422,8 +455,6 @@ struct FlowTable::Impl {
     static_cast<Flow&>(*n) = Flow{};
     n->key = k;
     n->hash = h;
-    n->fin_seen = n->fin_acked = n->first_fin = 0;
-    n->fin_ack[0] = n->fin_ack[1] = 0;
     n->hnext = buckets[h & mask];
     buckets[h & mask] = n;
     n->arena_storage.bind(&budget, cfg.arena_flow_cap);
@@ -499,21 +530,7 @@ struct FlowTable::Impl {
     }
     if ((fl & tcpflag::kAck) && (n->fin_seen & (1u << o)) && seq_geq(p.tcp_ack, n->fin_ack[o]))
       n->fin_acked |= uint8_t(1u << o);
-    if (!n->fin_seen) return;
-    constexpr uint8_t kCli = 1, kSrv = 2;
-    const uint8_t seen = n->fin_seen, acked = n->fin_acked;
-    if (seen == (kCli | kSrv)) {
-      if (acked == (kCli | kSrv))
-        n->tcp_state = TcpState::Closed;
-      else if (n->first_fin == 1)
-        n->tcp_state = (acked & kCli) ? TcpState::TimeWait : TcpState::Closing;
-      else
-        n->tcp_state = TcpState::LastAck;
-    } else if (seen == kCli) {
-      n->tcp_state = (acked & kCli) ? TcpState::FinWait2 : TcpState::FinWait1;
-    } else {
-      n->tcp_state = TcpState::CloseWait;
-    }
+    if (n->fin_seen) n->tcp_state = fin_state(*n);
   }
 
   Flow* process(const Packet& p, Direction& dir) noexcept {

@@ -89,12 +89,29 @@ struct Flow {
   Arena* arena = nullptr;
   uint8_t icmp_type[2] = {0, 0};  // first ICMP type/code seen per direction (EVE icmp_type,
   uint8_t icmp_code[2] = {0, 0};  // response_icmp_type ...)
+  // Which endpoint of the flow key is the client (the table's direction test), and the TCP
+  // close tracking per direction ([ToServer], [ToClient]; bit 1 << direction index): kept in
+  // the Flow so that swap_sides() can turn them around with the rest.
+  bool client_is_lo = true;
+  uint8_t fin_seen = 0;          // a FIN was seen
+  uint8_t fin_acked = 0;         // the other side acked that FIN
+  uint8_t first_fin = 0;         // direction index + 1 of the first FIN, 0 = none
+  uint32_t fin_ack[2] = {0, 0};  // ack value that covers the FIN of each direction
+  // Set by swap_sides(): the worker still has to turn around the per-direction state of the
+  // later stages (stream session, detection) once the current packet is through them.
+  bool swap_pending = false;
 
   Direction direction_of(const Packet& p) const noexcept {
     return (p.src == src && p.sport == sp) ? Direction::ToServer : Direction::ToClient;
   }
   Timestamp age_base() const noexcept { return start; }
 };
+
+// Reverses the flow's roles: the side taken for the client is the server (a midstream pickup
+// whose first data was the server's; app-layer detection tells, as Suricata's "reverse flow").
+// Swaps src/dst, the ports and every per-direction field, flips which side later packets of
+// the table count as to_server, and sets swap_pending (see above).
+void swap_sides(Flow& f) noexcept;
 
 // Suricata's EVE flow.state: "new" (no handshake/reply yet), "established", "closed".
 const char* flow_state_name(const Flow& f) noexcept;

@@ -155,6 +155,41 @@ TEST_F(Fixture, MidstreamFirstPacketSrcIsClient) {
   EXPECT_EQ(f->tcp_state, TcpState::Established);
 }
 
+
+TEST_F(Fixture, SwapSidesReversesRolesAndLaterPackets) {
+  make();
+  Direction d;
+  // Midstream: the server's data first, so the table takes the server for the client.
+  Packet resp = make_tcp(kSrv, kCli, kAck | kPsh, 500, 101);
+  resp.wirelen = 300;
+  Flow* f = feed(resp, d);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(d, Direction::ToServer);
+  // The server's FIN first (taken for the client's): fin_wait1 before the swap.
+  feed(make_tcp(kSrv, kCli, kFin | kAck, 746, 101), d);
+  EXPECT_EQ(f->tcp_state, TcpState::FinWait1);
+  swap_sides(*f);
+  EXPECT_TRUE(f->swap_pending);
+  EXPECT_EQ(f->src, IpAddr::v4(kCli.ip));
+  EXPECT_EQ(f->sp, kCli.port);
+  EXPECT_EQ(f->dst, IpAddr::v4(kSrv.ip));
+  EXPECT_EQ(f->dp, kSrv.port);
+  EXPECT_EQ(f->pkts[0], 0u);
+  EXPECT_EQ(f->pkts[1], 2u);
+  EXPECT_EQ(f->bytes[1], 300u + 54u);
+  EXPECT_EQ(f->tcp_flags[1], kAck | kPsh | kFin);
+  EXPECT_EQ(f->tcp_state, TcpState::CloseWait);  // now the server closed first
+  // Later packets follow the new roles; the client's ACK of the FIN, then its own FIN.
+  feed(make_tcp(kCli, kSrv, kAck, 101, 747), d);
+  EXPECT_EQ(d, Direction::ToServer);
+  EXPECT_EQ(f->pkts[0], 1u);
+  feed(make_tcp(kSrv, kCli, kAck, 747, 101), d);
+  EXPECT_EQ(d, Direction::ToClient);
+  feed(make_tcp(kCli, kSrv, kFin | kAck, 101, 747), d);
+  EXPECT_EQ(f->tcp_state, TcpState::LastAck);
+  feed(make_tcp(kSrv, kCli, kAck, 747, 102), d);
+  EXPECT_EQ(f->tcp_state, TcpState::Closed);
+}
 TEST_F(Fixture, VlanSeparatesFlows) {
   make();
   Packet a = make_tcp(kCli, kSrv, kSyn, 1, 0);

@@ -126,6 +126,10 @@ uint64_t session_offset(const flow::Flow& f, Direction d) noexcept {
   return f.tcp ? f.tcp->dir[idx(d)].offset : 0;
 }
 
+void swap_directions(flow::Flow& f) noexcept {
+  if (f.tcp) std::swap(f.tcp->dir[0], f.tcp->dir[1]);
+}
+
 struct Reassembler::Impl {
   Impl(StatsBlock& stats, const StreamConfig& c)
       : cfg(c),

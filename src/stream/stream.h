@@ -73,6 +73,11 @@ uint8_t session_flags(const flow::Flow& f, Direction d) noexcept;
 // so far); 0 when f has no session. Detection's stream_size keyword reads it.
 uint64_t session_offset(const flow::Flow& f, Direction d) noexcept;
 
+// The flow's roles were reversed (flow::swap_sides): the session's two directions trade
+// places so that they follow the flow's to_server/to_client again. Call it between packets,
+// never from a StreamSink callback (the reassembler holds the directions while it delivers).
+void swap_directions(flow::Flow& f) noexcept;
+
 class Reassembler {
  public:
   Reassembler(StatsBlock& stats, const StreamConfig& cfg);

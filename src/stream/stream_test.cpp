@@ -268,6 +268,22 @@ TEST_F(Harness, MidstreamPickup) {
   EXPECT_EQ(c("stream.midstream_pickups"), 2u);
 }
 
+TEST_F(Harness, SwappedDirectionsFollowTheReversedFlow) {
+  make();
+  // Midstream, the server speaks first: the flow takes it for the client.
+  srv(kAck | kPsh, 9, 93, "HTTP/1.1 200 OK\r\n");
+  EXPECT_EQ(sink.str(), "S:HTTP/1.1 200 OK\r\n@0");
+  // The app layer found out (flow::swap_sides); the worker then swaps the session.
+  flow::swap_sides(*last);
+  swap_directions(*last);
+  sink.log.clear();
+  srv(kAck | kPsh, 26, 93, "more");   // the server's next bytes: to_client, offset 17
+  cli(kAck | kPsh, 93, 30, "GET /");  // the client: to_server, from 0
+  EXPECT_EQ(sink.str(), "C:more@17 S:GET /@0");
+  EXPECT_TRUE(session_flags(*last, Direction::ToClient) & flag::kMidstream);
+  EXPECT_EQ(session_offset(*last, Direction::ToClient), 21u);
+}
+
 TEST_F(Harness, MidstreamDisabledIgnoresSessionsWithoutSyn) {
   scfg.midstream = false;
   make();

@@ -1491,15 +1491,15 @@ void set_inspect_requests(bool on) noexcept {
 bool log_request_headers() noexcept { return g_log_headers.load(std::memory_order_relaxed) & 1; }
 bool log_response_headers() noexcept { return g_log_headers.load(std::memory_order_relaxed) & 2; }
 
-ProbeResult probe(Direction d, Bytes first) noexcept {
-  std::string_view t = as_sv(first);
-  if (d == Direction::ToClient) {
-    constexpr std::string_view kPrefix = "HTTP/";
-    size_t k = std::min(t.size(), kPrefix.size());
-    if (t.substr(0, k) != kPrefix.substr(0, k)) return ProbeResult::NoMatch;
-    if (t.size() < kPrefix.size() + 1) return ProbeResult::NeedMore;
-    return (t[5] >= '0' && t[5] <= '9') ? ProbeResult::Match : ProbeResult::NoMatch;
-  }
+namespace {
+ProbeResult probe_response(std::string_view t) noexcept {
+  constexpr std::string_view kPrefix = "HTTP/";
+  size_t k = std::min(t.size(), kPrefix.size());
+  if (t.substr(0, k) != kPrefix.substr(0, k)) return ProbeResult::NoMatch;
+  if (t.size() < kPrefix.size() + 1) return ProbeResult::NeedMore;
+  return (t[5] >= '0' && t[5] <= '9') ? ProbeResult::Match : ProbeResult::NoMatch;
+}
+ProbeResult probe_request(std::string_view t) noexcept {
   bool more = false;
   for (std::string_view m : kMethods) {
     if (t.size() > m.size()) {
@@ -1510,6 +1510,17 @@ ProbeResult probe(Direction d, Bytes first) noexcept {
     }
   }
   return more ? ProbeResult::NeedMore : ProbeResult::NoMatch;
+}
+}  // namespace
+
+ProbeResult probe(Direction d, Bytes first) noexcept {
+  std::string_view t = as_sv(first);
+  const bool to_client = d == Direction::ToClient;
+  ProbeResult r = to_client ? probe_response(t) : probe_request(t);
+  if (r != ProbeResult::NoMatch) return r;
+  // The other side's message (a response offered as to_server: a midstream pickup).
+  r = to_client ? probe_request(t) : probe_response(t);
+  return r == ProbeResult::Match ? ProbeResult::MatchReversed : r;
 }
 
 namespace {

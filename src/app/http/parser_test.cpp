@@ -561,6 +561,12 @@ TEST(HttpParser, Probe) {
   EXPECT_EQ(probe(kTc, b("HTT")), ProbeResult::NeedMore);
   EXPECT_EQ(probe(kTc, b("HTTP/1.1 200 OK")), ProbeResult::Match);
   EXPECT_EQ(probe(kTc, b("SSH-2.0")), ProbeResult::NoMatch);
+  // The other side's message: a response offered as to_server, a request as to_client (a
+  // flow picked up midstream from the server's side).
+  EXPECT_EQ(probe(kTs, b("HTTP/1.1 200 OK")), ProbeResult::MatchReversed);
+  EXPECT_EQ(probe(kTs, b("HTTP/")), ProbeResult::NeedMore);
+  EXPECT_EQ(probe(kTc, b("GET / HTTP/1.1")), ProbeResult::MatchReversed);
+  EXPECT_EQ(probe(kTc, b("GETX /")), ProbeResult::NoMatch);
 }
 
 TEST(HttpParser, Buffers) {

@@ -335,12 +335,19 @@ const char* disposition_name(uint32_t d) noexcept {
   }
 }
 
-ProbeResult probe(Direction, Bytes b) noexcept {
+// Match, or MatchReversed when the message says it was sent by the other side than `d`'s.
+ProbeResult sided(Direction d, bool from_server) noexcept {
+  return from_server == (d == Direction::ToClient) ? ProbeResult::Match
+                                                   : ProbeResult::MatchReversed;
+}
+
+ProbeResult probe(Direction d, Bytes b) noexcept {
   if (b.empty()) return ProbeResult::NeedMore;
   if (b[0] == 0x81 || b[0] == 0x82) {  // RFC 1002 4.3.2/4.3.3 session request / positive resp.
     if (b.size() < 4) return ProbeResult::NeedMore;
     uint32_t len = uint32_t(b[1] & 1) << 16 | uint32_t(b[2]) << 8 | b[3];
-    return (b[0] == 0x81 ? len == 68 : len == 0) ? ProbeResult::Match : ProbeResult::NoMatch;
+    if (b[0] == 0x81 ? len != 68 : len != 0) return ProbeResult::NoMatch;
+    return sided(d, b[0] == 0x82);
   }
   if (b[0] != 0x00) return ProbeResult::NoMatch;
   if (b.size() < 8) {
@@ -352,8 +359,12 @@ ProbeResult probe(Direction, Bytes b) noexcept {
     return ProbeResult::NeedMore;
   }
   Bytes m = b.subspan(4);
-  return magic(m, 0xFE) || magic(m, 0xFF) || magic(m, 0xFD) ? ProbeResult::Match
-                                                             : ProbeResult::NoMatch;
+  // Who sent it, when the header is in: SMB1's Flags (MS-CIFS 2.2.3.1, SMB_FLAGS_REPLY 0x80),
+  // SMB2's Flags (MS-SMB2 2.2.1, SMB2_FLAGS_SERVER_TO_REDIR 1). SMB3's transform header does
+  // not tell.
+  if (magic(m, 0xFF)) return m.size() > 9 ? sided(d, m[9] & 0x80) : ProbeResult::Match;
+  if (magic(m, 0xFE)) return m.size() > 16 ? sided(d, m[16] & 1) : ProbeResult::Match;
+  return magic(m, 0xFD) ? ProbeResult::Match : ProbeResult::NoMatch;
 }
 
 Parser* create(ParseContext& ctx) noexcept { return ctx.arena().make<SmbParser>(); }

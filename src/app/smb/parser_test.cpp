@@ -1211,6 +1211,16 @@ TEST(SmbParser, Probe) {
   EXPECT_EQ(probe(Direction::ToServer, http), ProbeResult::NoMatch);
   Vec z = {0, 0, 0, 5, 'x', 'S'};
   EXPECT_EQ(probe(Direction::ToServer, z), ProbeResult::NoMatch);
+  // The header's flags tell who sent it: a response offered as to_server (or a request as
+  // to_client) is the other side's, for SMB2 and SMB1 alike.
+  Vec r = nbss(hdr(cmd::kNegotiate, 0, true));
+  EXPECT_EQ(probe(Direction::ToServer, r), ProbeResult::MatchReversed);
+  EXPECT_EQ(probe(Direction::ToClient, r), ProbeResult::Match);
+  EXPECT_EQ(probe(Direction::ToClient, m), ProbeResult::MatchReversed);
+  Vec r1 = nbss(smb1_hdr(0x72, true, 0, true, 1));
+  EXPECT_EQ(probe(Direction::ToServer, r1), ProbeResult::MatchReversed);
+  EXPECT_EQ(probe(Direction::ToServer, nbss(smb1_hdr(0x72, false, 0, true, 1))),
+            ProbeResult::Match);
 }
 
 }  // namespace
