@@ -47,6 +47,13 @@ bool server_port_is_src(const ParserSpec& spec, const flow::Flow& f) noexcept {
   return sp;
 }
 
+// ParserSpec::not_ports: the flow is on a port where the protocol is not probed.
+bool port_excluded(const ParserSpec& spec, const flow::Flow& f) noexcept {
+  for (uint16_t p : spec.not_ports)
+    if (p != 0 && (p == f.dp || p == f.sp)) return true;
+  return false;
+}
+
 }  // namespace
 
 namespace {
@@ -308,7 +315,9 @@ void AppLayer::probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept {
   bool need_more = false;
   for (int pass = 0; pass < 2; ++pass) {
     for (const ParserSpec* spec : parser_specs()) {
-      if (!spec->tcp || !spec->probe || hinted(*spec, f, s) != (pass == 0)) continue;
+      if (!spec->tcp || !spec->probe || hinted(*spec, f, s) != (pass == 0) ||
+          port_excluded(*spec, f))
+        continue;
       Direction pd = d;
       switch (probe_one(f, s, *spec, pd, b)) {
         case ProbeResult::Match: decide(f, s, *spec, pd); return;
@@ -503,7 +512,9 @@ void AppLayer::data_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
     bool need_more = false;
     for (int pass = 0; pass < 2 && !s->parser; ++pass) {
       for (const ParserSpec* spec : parser_specs()) {
-        if (!spec->tcp || !spec->probe || hinted(*spec, f, *s) != (pass == 0)) continue;
+        if (!spec->tcp || !spec->probe || hinted(*spec, f, *s) != (pass == 0) ||
+            port_excluded(*spec, f))
+          continue;
         Direction pd = d;  // the other way round when the probe reversed the flow
         ProbeResult r = probe_one(f, *s, *spec, pd, data);
         if (r == ProbeResult::Match) {
@@ -600,7 +611,9 @@ void AppLayer::on_datagram(flow::Flow& f, Direction d, Bytes payload) noexcept {
     if (s->failed) return;
     for (int pass = 0; pass < 2 && !s->parser; ++pass) {
       for (const ParserSpec* spec : parser_specs()) {
-        if (!spec->udp || !spec->probe || port_hinted(*spec, f) != (pass == 0)) continue;
+        if (!spec->udp || !spec->probe || port_hinted(*spec, f) != (pass == 0) ||
+            port_excluded(*spec, f))
+          continue;
         if (spec->probe(d, payload) == ProbeResult::Match) {
           if (!decide(f, *s, *spec, d)) return;
           break;

@@ -164,6 +164,9 @@ struct ParserSpec {
   // (an HTTP request inspected through ParseContext::on_inspect is not inspected again when
   // its response completes); nullptr: both.
   uint8_t (*inspect_dirs)(const void* tx) noexcept = nullptr;
+  // Ports (either end) where the protocol is never probed: another protocol there shares its
+  // format (LLMNR, RFC 4795, on 5355 is not DNS; Suricata does not log it as DNS). 0 = unused.
+  uint16_t not_ports[2] = {};
 };
 
 // All registered parsers (app/registry.cpp).

@@ -470,6 +470,7 @@ bool check(const void* tx, Direction d, std::string_view keyword,
 const ParserSpec kSpec = {
     Proto::Dns, true,    true,   {53, 5353, 0, 0}, &probe,  &create,       "dns", &log_tx,
     &buffers,   /*tx_both_dirs=*/false, Proto::Unknown, nullptr, &check, &log_v3, &log_reversed,
+    /*inspect_dirs=*/nullptr, /*not_ports=*/{5355, 0},  // LLMNR (RFC 4795): not DNS
 };
 
 }  // namespace ww::app::dns

@@ -392,6 +392,23 @@ TEST(DnsParser, DetectedOffPortAndTcpBadLength) {
   EXPECT_NE(t.all().find("\"event\":\"invalid_tcp_length\""), std::string::npos);
 }
 
+// LLMNR (RFC 4795, port 5355) has DNS's format but is not DNS: never detected as DNS there
+// (from either end), as Suricata; mDNS (5353) is.
+TEST(DnsParser, LlmnrIsNotDns) {
+  for (bool server_port : {true, false}) {
+    Harness h(ipproto::kUdp, server_port ? 51000 : 5355, server_port ? 5355 : 51000);
+    for (int i = 0; i < 4; ++i) h.datagram(kTs, kQuery);
+    EXPECT_NE(static_cast<Proto>(h.f.app_proto), Proto::Dns);
+    EXPECT_EQ(h.eve_all().find("\"dns\""), std::string::npos) << h.eve_all();
+  }
+  Harness t(ipproto::kTcp, 51000, 5355);
+  t.data(kTs, tcp_frame(kQuery));
+  EXPECT_NE(static_cast<Proto>(t.f.app_proto), Proto::Dns);
+  Conn m(ipproto::kUdp, 5353);
+  m.h.datagram(kTs, kQuery);
+  EXPECT_EQ(static_cast<Proto>(m.h.f.app_proto), Proto::Dns);
+}
+
 TEST(DnsParser, Probe) {
   EXPECT_EQ(probe(kTs, kQuery), ProbeResult::Match);
   EXPECT_EQ(probe(kTs, tcp_frame(kQuery)), ProbeResult::Match);
