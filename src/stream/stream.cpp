@@ -122,6 +122,7 @@ struct DirState {
   AckMark marks[4];
   uint8_t nmarks = 0;
   bool flush = false;         // RST or flow end: deliver at once from now on
+  bool reset_wait = false;    // the peer reset: held bytes wait for release(), no new data
 };
 
 struct TcpSession {
@@ -614,7 +615,7 @@ struct Reassembler::Impl {
 
   void data(flow::Flow& f, Direction d, DirState& D, uint32_t seq, const uint8_t* data,
             uint32_t len, StreamSink& sink) noexcept {
-    if (D.closed) {
+    if (D.closed || D.reset_wait) {
       c_after_close.inc();
       return;
     }
@@ -796,7 +797,7 @@ struct Reassembler::Impl {
     }
     // Acked delivery: what this packet acknowledges goes to the app layer with the next packet
     // of the other direction (or before this direction closes).
-    if ((fl & tcpflag::kAck) && O.h_head && !O.closed) {
+    if ((fl & tcpflag::kAck) && O.h_head && !O.closed && !O.reset_wait) {
       note_ack(O, p.tcp_ack, p.pcap_cnt);
       // An FTP control command opens a data connection (an expectation) that the app layer
       // must know before that connection's first bytes: acked commands are handed over with
@@ -809,7 +810,13 @@ struct Reassembler::Impl {
         if (len && D.started) data(f, d, D, seq, p.data + p.payload_off, len, sink);
         if (!D.closed && !S.rst_by) S.rst_by = uint8_t(1 + idx(d));
         finish(f, d, D, sink);
-        finish(f, od, O, sink);
+        if (O.h_head && holding(O) && !O.closed) {
+          // Acked delivery: the RST flushes its sender's stream; the peer's unacked bytes
+          // wait for the flow end (inspected there, "stream (flow timeout)"), as Suricata's.
+          O.reset_wait = true;
+        } else {
+          finish(f, od, O, sink);
+        }
         return;
       }
       c_rst_invalid.inc();

@@ -569,6 +569,19 @@ TEST_F(Harness, AckedDeliveryRstFlushesBoth) {
   EXPECT_EQ(sink.str(), "ack#5 S:req@0 ack#6 C:resp@0 S:close C:close");
 }
 
+TEST_F(Harness, AckedDeliveryRstLeavesPeersUnackedBytesToFlowEnd) {
+  scfg.deliver_on_ack = true;
+  make();
+  handshake();
+  srv(kAck, 1, 1, "resp");  // never acked
+  cli(kRst | kAck, 1, 1);
+  EXPECT_EQ(sink.str(), "S:close");
+  srv(kAck, 5, 1, "more");  // after the reset: ignored
+  EXPECT_EQ(c("stream.data_after_close"), 1u);
+  table->flush();
+  EXPECT_EQ(sink.str(), "S:close C:resp@0 C:close");
+}
+
 TEST_F(Harness, InlineModeDeliversOnArrival) {
   scfg.deliver_on_ack = true;
   scfg.inline_mode = true;
