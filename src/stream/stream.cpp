@@ -810,9 +810,9 @@ struct Reassembler::Impl {
         if (len && D.started) data(f, d, D, seq, p.data + p.payload_off, len, sink);
         if (!D.closed && !S.rst_by) S.rst_by = uint8_t(1 + idx(d));
         finish(f, d, D, sink);
-        if (O.h_head && holding(O) && !O.closed) {
-          // Acked delivery: the RST flushes its sender's stream; the peer's unacked bytes
-          // wait for the flow end (inspected there, "stream (flow timeout)"), as Suricata's.
+        if ((O.h_head || O.q) && holding(O) && !O.closed) {
+          // Acked delivery: the RST flushes its sender's stream; the peer's unacked (or
+          // queued) bytes wait for the flow end (inspected there, "stream (flow timeout)"), as Suricata's.
           O.reset_wait = true;
         } else {
           finish(f, od, O, sink);
