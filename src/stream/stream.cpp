@@ -301,37 +301,49 @@ struct Reassembler::Impl {
   }
   void retain_copy(DirState& D, uint32_t seq, const uint8_t* data, uint32_t len) noexcept {
     if (cfg.retain_segments_per_dir == 0) return;
-    if (stable_ && len <= 0xffff) {  // the packet outlives the run: keep a pointer
-      Segment* s = retained_slot(D);
-      if (!s) return;
+    if (!stable_ || len > 0xffff) {
+      // Only the last retain_segments_per_dir segments can survive: skip what would be evicted.
+      uint64_t keep = uint64_t(cfg.retain_segments_per_dir) * kSegData;
+      if (len > keep) {
+        uint32_t skip = uint32_t(len - keep);
+        seq += skip;
+        data += skip;
+        len -= skip;
+      }
+    }
+    store(seq, data, len, [&] { return retained_slot(D); },
+          [&](Segment* s) { retained_push(D, s); });
+  }
+  // Stores [seq, seq+len) in segments from slot() handed to push(): one pointing at the packet
+  // when it outlives the run (Packet::stable_data: delivery then writes one cache line, not
+  // len), else copies of up to kSegData bytes. False when slot() gave none (what was stored
+  // so far stays, in order).
+  template <typename Slot, typename Push>
+  bool store(uint32_t seq, const uint8_t* data, uint32_t len, Slot slot, Push push) noexcept {
+    if (stable_ && len <= 0xffff) {
+      Segment* s = slot();
+      if (!s) return false;
       s->seq = seq;
       s->len = uint16_t(len);
       s->ref = 1;
       std::memcpy(s->data, &data, sizeof data);
-      retained_push(D, s);
-      return;
-    }
-    // Only the last retain_segments_per_dir segments can survive: skip what would be evicted.
-    uint64_t keep = uint64_t(cfg.retain_segments_per_dir) * kSegData;
-    if (len > keep) {
-      uint32_t skip = uint32_t(len - keep);
-      seq += skip;
-      data += skip;
-      len -= skip;
+      push(s);
+      return true;
     }
     while (len) {
-      Segment* s = retained_slot(D);
-      if (!s) return;
+      Segment* s = slot();
+      if (!s) return false;
       uint32_t n = std::min(len, kSegData);
       s->seq = seq;
       s->len = uint16_t(n);
       s->ref = 0;
       std::memcpy(s->data, data, n);
-      retained_push(D, s);
+      push(s);
       seq += n;
       data += n;
       len -= n;
     }
+    return true;
   }
   // Compares bytes [seq, seq+len) (all before next_seq) with what was delivered for them.
   // Delivered bytes are in the retained list, received but unacked ones (acked delivery) in
@@ -425,30 +437,8 @@ struct Reassembler::Impl {
   // be held (unacked limit, memory): the caller delivers them now, after the held ones.
   bool hold(DirState& D, uint32_t seq, const uint8_t* data, uint32_t len) noexcept {
     if (uint64_t(D.held) + len > cfg.max_unacked) return false;
-    if (stable_ && len <= 0xffff) {  // the packet outlives the run: keep a pointer
-      Segment* s = hold_slot(D);
-      if (!s) return false;
-      s->seq = seq;
-      s->len = uint16_t(len);
-      s->ref = 1;
-      std::memcpy(s->data, &data, sizeof data);
-      held_push(D, s);
-      return true;
-    }
-    while (len) {
-      Segment* s = hold_slot(D);
-      if (!s) return false;  // what was held so far stays held, in order
-      uint32_t n = std::min(len, kSegData);
-      s->seq = seq;
-      s->len = uint16_t(n);
-      s->ref = 0;
-      std::memcpy(s->data, data, n);
-      held_push(D, s);
-      seq += n;
-      data += n;
-      len -= n;
-    }
-    return true;
+    return store(seq, data, len, [&] { return hold_slot(D); },
+                 [&](Segment* s) { held_push(D, s); });
   }
   Segment* hold_slot(DirState& D) noexcept {
     Segment* s = seg_alloc();
