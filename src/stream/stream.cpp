@@ -779,7 +779,7 @@ struct Reassembler::Impl {
       // so the app layer has no finished parser to reopen.
       S.resumed = true;
       D.closed = O.closed = false;
-      D.flush = O.flush = false;
+      // (Bytes now go on arrival: the app layer saw the close, data follows at once.)
       D.flags &= uint8_t(~flag::kClosed);
       O.flags &= uint8_t(~flag::kClosed);
       c_rst_inject.inc();
