@@ -673,8 +673,8 @@ void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx
   if (!log_proto_[pi]) return;
   auto& j = eve_->begin(f.last, spec.event_type);
   output::write_flow_header(*eve_, f, in_iface_, spec.log_reversed && spec.log_reversed(tx, d));
-  if (pcap_cnt_) {  // completed by a capture packet (not at flow timeout or end)
-    eve_->kv("pcap_cnt", pcap_cnt_);
+  if (uint64_t n = event_pcap_cnt()) {  // completed by a capture packet (not at flow end)
+    eve_->kv("pcap_cnt", n);
     eve_->kv("pkt_src", std::string_view("wire/pcap"));
   } else {  // Suricata logs it from the flow-end pseudo packet
     eve_->kv("pkt_src", std::string_view("stream (flow timeout)"));
@@ -722,8 +722,8 @@ void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event, const 
   ++s.anomaly_events;
   auto& j = eve_->begin(f.last, "anomaly");
   output::write_flow_header(*eve_, f, in_iface_, reversed);
-  if (pcap_cnt_) {
-    eve_->kv("pcap_cnt", pcap_cnt_);
+  if (uint64_t n = event_pcap_cnt()) {
+    eve_->kv("pcap_cnt", n);
     eve_->kv("pkt_src", std::string_view("wire/pcap"));
   }
   if (tx_id) eve_->kv("tx_id", *tx_id);

@@ -80,6 +80,9 @@ class AppLayer final : public stream::StreamSink {
   void on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept override;
   void on_gap(flow::Flow& f, Direction d, uint64_t len) noexcept override;
   void on_close(flow::Flow& f, Direction d) noexcept override;
+  // Acked delivery: events of the bytes delivered next name capture packet `pcap_cnt` (the
+  // ACK that released them); 0: back to the packet being processed (set_pcap_cnt).
+  void on_origin(uint64_t pcap_cnt) noexcept override { origin_pcap_cnt_ = pcap_cnt; }
   // A UDP (or other datagram) payload of flow f.
   void on_datagram(flow::Flow& f, Direction d, const Packet& p) noexcept;
   void on_datagram(flow::Flow& f, Direction d, Bytes payload) noexcept;
@@ -136,6 +139,10 @@ class AppLayer final : public stream::StreamSink {
   std::unique_ptr<files::FileTracker> files_;
   TxObserver* tx_observer_ = nullptr;
   uint64_t pcap_cnt_ = 0;
+  uint64_t origin_pcap_cnt_ = 0;  // on_origin
+  uint64_t event_pcap_cnt() const noexcept {
+    return origin_pcap_cnt_ ? origin_pcap_cnt_ : pcap_cnt_;
+  }
   std::array<bool, size_t(Proto::kCount)> log_proto_{};
   std::array<bool, size_t(Proto::kCount)> has_derived_{};  // a ParserSpec derives from it
   bool log_anomaly_ = false;

@@ -46,7 +46,10 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
     app::smtp::set_settings(s);
   }
   app::http::set_log_headers(cfg.eve.http_request_headers, cfg.eve.http_response_headers);
-  app::http::set_inspect_requests(cfg.stream.inline_mode);
+  // A request is inspected (to_server) once complete: with stream.inline, and with acked
+  // delivery (its bytes arrive with the next client packet after the ACK, the packet
+  // Suricata inspects them with); on arrival, when its response completes.
+  app::http::set_inspect_requests(cfg.stream.inline_mode || cfg.stream.deliver_on_ack);
   app::dns::set_eve_version(cfg.eve.dns_version);
   app_.set_tx_observer(this);
 }

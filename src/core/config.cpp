@@ -304,6 +304,13 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
                  1u << 20);
     rd.get_range(s, "retain-segments", "stream.retain-segments", c.stream.retain_segments_per_dir,
                  0u, 1024u);
+    if (auto w = s["app-delivery"]) {
+      std::string v = w.IsScalar() ? w.Scalar() : "";
+      if (v == "acked") c.stream.deliver_on_ack = true;
+      else if (v == "arrival") c.stream.deliver_on_ack = false;
+      else rd.error_at(w, "stream.app-delivery", "expected acked or arrival");
+    }
+    rd.get_size(s, "max-unacked", "stream.max-unacked", c.stream.max_unacked);
   }
   if (auto f = root["files"]) {
     rd.get(f, "magic", "files.magic", c.files.magic);

@@ -590,6 +590,7 @@ struct Detector::Match {
   bool events = false;        // tx: the packet's app-layer events, event rules only
   const InspectBuffers* sbufs = nullptr;  // the raw stream window (Payload), if inspected
   bool stream_added = false;  // packet: its payload went into the stream
+  bool payload_held = false;  // ... and waits there for the peer's ACK (not inspected now)
   bool stream_more = false;   // the stream window holds more than the packet's payload
   bool timeout = false;       // stream inspected at flow end
   const InspectBuffers* trans_tc = nullptr;  // tx: transactional pass, the to_client buffers
@@ -683,6 +684,8 @@ Detector::FlowVars* Detector::vars_of(flow::Flow* f, bool create) noexcept {
 
 std::string_view Detector::release(flow::Flow& f, output::EveWriter* eve) noexcept {
   if (tx_flow_ == &f) tx_flow_ = nullptr;
+  if (n_deferred_) take_deferred(&f, Direction::ToServer);  // every direction (no packet)
+  flow_end_events(f, eve);
   if (flow_used_ == 0) {
     flush_alerts(nullptr);  // the flow end's transaction matches
     if (flow_used_ == 0) return {};
@@ -701,6 +704,52 @@ std::string_view Detector::release(flow::Flow& f, output::EveWriter* eve) noexce
   if (FlowVars* v = vars_of(&f, false)) action = v->drop ? "drop" : v->pass ? "pass" : "";
   forget(f);
   return action;
+}
+
+void Detector::take_deferred(const flow::Flow* f, Direction dir) noexcept {
+  uint32_t keep = 0;
+  for (uint32_t i = 0; i < n_deferred_; ++i) {
+    const DeferredEvent& e = deferred_[i];
+    if (f && e.f == f && (e.dir == dir || !cur_pkt_) && n_events_ < kMaxPacketEvents)
+      events_[n_events_++] = {e.f, e.name, EventKind::App, false};
+    else
+      deferred_[keep++] = e;
+  }
+  n_deferred_ = keep;
+}
+
+// App-layer events raised at flow end (bytes never acked, parsed when the flow ends): event
+// rules see them on Suricata's flow-end pseudo packet (one pass, to_server).
+void Detector::flow_end_events(flow::Flow& f, output::EveWriter* eve) noexcept {
+  bool pending = false;
+  for (uint32_t i = 0; i < n_events_ && !pending; ++i)
+    pending = events_[i].f == &f && events_[i].kind == EventKind::App && !events_[i].by_tx;
+  if (!pending || !engine_) return;
+  const DetectEngine& e = *engine_;
+  Match m;
+  m.f = &f;
+  m.dir = Direction::ToServer;
+  m.ts = f.last;
+  m.src = f.src;
+  m.dst = f.dst;
+  m.sp = f.sp;
+  m.dp = f.dp;
+  m.ip_proto = f.proto;
+  m.app = e.app_of(f.app_proto);
+  m.kind = Kind::Packet;
+  m.events = true;
+  m.timeout = true;
+  pkt_bufs_.set(BufferId::Payload, Bytes{});
+  m.bufs = &pkt_bufs_;
+  m.eve = eve;
+  cand_.clear();
+  for (uint16_t a : {m.app, uint16_t(0)}) {
+    auto l = e.event_rules(a);
+    cand_.insert(cand_.end(), l.begin(), l.end());
+  }
+  if (!cand_.empty()) run(m);
+  for (uint32_t i = 0; i < n_events_; ++i)
+    if (events_[i].f == &f) events_[i].by_tx = true;
 }
 
 void Detector::forget(flow::Flow& f) noexcept {
@@ -752,8 +801,13 @@ void Detector::on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t o
   StreamWin* w = stream_win(f, d, true);
   if (!w) return;
   const bool mine = cur_flow_ == &f && cur_dir_ == d && cur_pkt_;
-  if (mine && (cur_pkt_->tcp_flags & tcpflag::kRst)) {
-    // Suricata does not add an RST's payload to the stream: skip it (the window restarts).
+  const Bytes own = cur_pkt_ ? cur_pkt_->payload() : Bytes{};
+  if (mine && (cur_pkt_->tcp_flags & tcpflag::kRst) && !own.empty() &&
+      uintptr_t(data.data()) - uintptr_t(own.data()) < own.size()) {
+    // (Bytes held until acked and flushed by the RST are stream bytes: inspected.)
+    // Suricata does not add an RST's payload to the stream: skip it (the window restarts,
+    // after what it holds was inspected).
+    if (w->inspected < w->len) inspect_stream(f, d, false);
     w->len = w->inspected = 0;
     w->base = offset + data.size();
     return;
@@ -1053,6 +1107,16 @@ void Detector::hosts_apply(const DetectEngine::RuleInfo& ri, const Match& m) noe
 
 void Detector::add_event(const flow::Flow& f, EventKind k, const char* name) noexcept {
   if (!name) return;
+  if (k == EventKind::App && origin_ && cur_pkt_ && cur_flow_ == &f &&
+      origin_ == cur_pkt_->pcap_cnt) {
+    // Raised while bytes of the other direction were handed over with this ACK: the event
+    // also waits for the next packet of that direction (the parser may raise a request's
+    // event on its answer, or the reverse: direction-bound event rules see it once).
+    if (n_deferred_ < kMaxPacketEvents)
+      deferred_[n_deferred_++] = {&f, name, reverse(cur_dir_)};
+    else
+      events_overflow_.inc();
+  }
   if (n_events_ >= kMaxPacketEvents) {
     events_overflow_.inc();
     return;
@@ -1567,8 +1631,9 @@ void Detector::run(const Match& m) noexcept {
           on_stream = true;
           break;
         case DetectEngine::StreamMode::Both:
-          on_packet = !m.stream;
+          on_packet = !m.stream && !m.payload_held;
           on_stream = m.sbufs && (m.stream || m.stream_more);
+          if (!on_packet && !on_stream) continue;
           break;
       }
     }
@@ -1659,8 +1724,12 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
     // Suricata inspects such a packet's payload through the stream only (not past the
     // stream depth, not an RST's payload).
     if (f->tcp && payload.size() && !(p.tcp_flags & tcpflag::kRst) && wants_stream() &&
-        !(stream::session_flags(*f, dir) & stream::flag::kDepthReached))
+        !(stream::session_flags(*f, dir) & stream::flag::kDepthReached)) {
       m.stream_added = true;
+      // Acked delivery: the payload reaches the stream window once the peer ACKs it, and is
+      // inspected then (Suricata inspects a packet added to the stream through the stream).
+      m.payload_held = stream::session_flags(*f, dir) & stream::flag::kHeld;
+    }
     if (flow_used_ && wants_stream()) {
       cur_pkt_ = &p;
       cur_flow_ = f;

@@ -264,7 +264,13 @@ class Detector {
     cur_eve_ = eve;
     cur_added_ = false;
     n_events_ = 0;
+    origin_ = 0;
+    if (n_deferred_) take_deferred(f, dir);
   }
+  // StreamSink::on_origin: the bytes delivered next were acked by capture packet `pcap_cnt`.
+  // Delivered with that ACK itself (bytes of the other direction), their app-layer events
+  // wait for the next packet of their direction (Suricata's direction of their inspection).
+  void on_origin(uint64_t pcap_cnt) noexcept { origin_ = pcap_cnt; }
   // Anomalies raised while the current packet is processed (between begin_packet and the end
   // of on_packet): the app layer's ("<proto>.<what>", app-layer-event) and the reassembler's
   // ("stream.<what>", stream-event). Rules of that packet see them; at most kMaxPacketEvents
@@ -304,6 +310,16 @@ class Detector {
   void add_event(const flow::Flow& f, EventKind k, const char* name) noexcept;
   bool has_event(const flow::Flow* f, EventKind k, std::string_view name) const noexcept;
   PacketEvent events_[kMaxPacketEvents];
+  struct DeferredEvent {
+    const flow::Flow* f;
+    const char* name;
+    Direction dir;
+  };
+  DeferredEvent deferred_[kMaxPacketEvents];
+  uint32_t n_deferred_ = 0;
+  uint64_t origin_ = 0;
+  // Moves the deferred events of flow f in direction `dir` (f null: none) into events_.
+  void take_deferred(const flow::Flow* f, Direction dir) noexcept;
   uint32_t n_events_ = 0;
   // on_transaction_both: the rules that alerted on the transaction so far (bounded).
   bool tx_once_ = false;
@@ -366,6 +382,7 @@ class Detector {
   static constexpr uint32_t kMaxQueue = 64;
   // Writes the queued alerts. `p`: the packet they belong to (drop events), null at flow end.
   void flush_alerts(const Packet* p) noexcept;
+  void flow_end_events(flow::Flow& f, output::EveWriter* eve) noexcept;
   std::vector<Pending> queue_;
   std::vector<uint32_t> qsorted_;
   uint32_t n_queue_ = 0;
@@ -424,6 +441,10 @@ class StreamTee final : public stream::StreamSink {
     if (det_.wants_stream()) det_.on_stream_gap(f, d, len);
   }
   void on_close(flow::Flow& f, Direction d) noexcept override { next_.on_close(f, d); }
+  void on_origin(uint64_t pcap_cnt) noexcept override {
+    next_.on_origin(pcap_cnt);
+    det_.on_origin(pcap_cnt);
+  }
   void on_anomaly(flow::Flow& f, Direction d, stream::StreamAnomaly a) noexcept override {
     next_.on_anomaly(f, d, a);
     det_.on_stream_event(f, stream::anomaly_name(a));

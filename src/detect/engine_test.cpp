@@ -362,6 +362,36 @@ alert tcp any any -> any any (msg:"st"; stream-event:pkt_invalid_timestamp; sid:
   EXPECT_EQ(f.stats.value("detect.events.overflow"), 2u);
 }
 
+// Acked delivery: an event raised while bytes of the other direction are handed over with
+// their ACK (on_origin names this very packet) also waits for the next packet of that
+// direction; events raised at flow end get an event-rule pass there.
+TEST(DetectEngine, AckedDeliveryEventsWaitForTheirDirectionAndFlowEnd) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"ev"; flow:to_server; app-layer-event:tls.invalid_handshake_message; sid:1;)
+alert tcp any any -> any any (msg:"end"; app-layer-event:tls.invalid_ssl_record; sid:2;)
+)");
+  auto buf = bytes_of("");
+  flow::testing::Endpoint c{kClient, 40000}, s{kServer, 80};
+  Packet ack = make_tcp(s, c, tcpflag::kAck, 1, 1, 1000000, &buf);
+  ack.pcap_cnt = 5;
+  f.det->begin_packet(&ack, &f.flow, Direction::ToClient, f.eve.get());
+  f.det->on_origin(5);  // client bytes handed over with this ACK
+  f.det->on_app_event(f.flow, "tls.invalid_handshake");
+  f.det->on_origin(0);
+  f.det->on_packet(ack, &f.flow, Direction::ToClient, f.eve.get());
+  EXPECT_TRUE(f.sids.empty());  // flow:to_server: not on the ACK
+  Packet next = make_tcp(c, s, tcpflag::kAck, 1, 1, 1000100, &buf);
+  next.pcap_cnt = 6;
+  f.det->begin_packet(&next, &f.flow, Direction::ToServer, f.eve.get());
+  f.det->on_packet(next, &f.flow, Direction::ToServer, f.eve.get());
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({1}));
+  // Flow end (no packet): the event of bytes parsed there reaches its rule.
+  f.det->begin_packet(nullptr, nullptr, Direction::ToServer, f.eve.get());
+  f.det->on_app_event(f.flow, "tls.invalid_record");
+  f.det->release(f.flow, f.eve.get());
+  EXPECT_EQ(f.sids, std::vector<uint32_t>({1, 2}));
+}
+
 // An app-layer event raised before the transaction is reported: the event rule alerts with
 // the transaction (tx_id), once; the packet pass does not raise it again.
 TEST(DetectEngine, AppLayerEventWithItsTransaction) {

@@ -114,6 +114,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   scfg.max_segments_per_dir = (lim >> 4) + 1;
   scfg.max_ooo_distance = 1u << 16;
   const bool consistent = bits & 8;
+  scfg.deliver_on_ack = bits & 16;  // acked delivery: held bytes, AckMarks, flushes
+  scfg.max_unacked = (lim & 0x30) ? 4096 : (1u << 20);
 
   CheckingSink sink;
   sink.depth = scfg.depth;

@@ -33,6 +33,15 @@
 // is reported with on_gap(len) (stream.reassembly_gap) and delivery resumes after it. An ACK
 // seen before the data it covers (capture reordering) therefore turns that data into a gap.
 //
+// Acked delivery (cfg.deliver_on_ack, default; Suricata's IDS timing): in-order bytes are held
+// (held list, per direction: a pointer to a stable packet or a pool copy) until the other side
+// ACKs them; the ACK records an AckMark, and the bytes go to the sink with the next packet of
+// their direction (StreamSink::on_origin names the ACK packet), at the close of either
+// direction, at RST or at release() at the latest. Invariant: the held list covers
+// [app_seq, next_seq) contiguously; offsets stay contiguous since gaps and closes flush it
+// first. Over cfg.max_unacked held bytes (or without pool memory) they are delivered at once
+// (stream.app_unacked_forced).
+//
 // Midstream: without a SYN, a direction starts at its first data segment when cfg.midstream
 // (stream.midstream_pickups); otherwise the data of sessions without a SYN is ignored
 // (stream.midstream_ignored). An RST is accepted when its sequence number lies within 1 MiB
@@ -41,6 +50,8 @@
 // is ignored (stream.pkt_invalid_timestamp), and so is a client RST (the server has no
 // connection to reset yet).
 #include "stream/stream.h"
+
+#include "app/proto.h"
 
 #include <algorithm>
 #include <cstring>
@@ -94,6 +105,24 @@ struct DirState {
   Segment* q = nullptr;       // out-of-order queue
   Segment* r_head = nullptr;  // retained (delivered, not yet acked), in order
   Segment* r_tail = nullptr;
+  // Acked delivery: in-order bytes [app_seq, next_seq) received but not yet handed to the
+  // sink, in order (a pointer to a stable packet, or a copy). Empty in arrival mode.
+  Segment* h_head = nullptr;
+  Segment* h_tail = nullptr;
+  uint32_t app_seq = 0;       // next byte to hand over when h_head is set
+  uint32_t held = 0;          // bytes in the held list
+  bool close_pending = false; // FIN reached while bytes were held: close once they are acked
+  // Acked, not yet handed over: the bytes before marks[i].seq were acknowledged by capture
+  // packet marks[i].pcap_cnt. They go to the sink with the next packet of this direction (the
+  // packet Suricata inspects them with), naming the ACK packet (StreamSink::on_origin).
+  struct AckMark {
+    uint32_t seq;
+    uint64_t pcap_cnt;
+  };
+  AckMark marks[4];
+  uint8_t nmarks = 0;
+  bool flush = false;         // RST or flow end: deliver at once from now on
+  bool reset_wait = false;    // the peer reset: held bytes wait for release(), no new data
 };
 
 struct TcpSession {
@@ -119,7 +148,9 @@ const char* anomaly_name(StreamAnomaly a) {
 }
 
 uint8_t session_flags(const flow::Flow& f, Direction d) noexcept {
-  return f.tcp ? f.tcp->dir[idx(d)].flags : 0;
+  if (!f.tcp) return 0;
+  const DirState& D = f.tcp->dir[idx(d)];
+  return uint8_t(D.flags | (D.h_head ? flag::kHeld : 0));
 }
 
 uint64_t session_offset(const flow::Flow& f, Direction d) noexcept {
@@ -149,17 +180,22 @@ struct Reassembler::Impl {
         c_after_close(stats.counter("stream.data_after_close")),
         c_rst_invalid(stats.counter("stream.rst_invalid")),
         c_invalid_ts(stats.counter("stream.pkt_invalid_timestamp")),
-        c_rst_inject(stats.counter("stream.suspected_rst_inject")) {}
+        c_rst_inject(stats.counter("stream.suspected_rst_inject")),
+        c_held(stats.counter("stream.app_unacked_held")),
+        c_forced(stats.counter("stream.app_unacked_forced")) {}
 
   StreamConfig cfg;
   Counter &c_memuse, &c_sessions, &c_memcap_drop, &c_limit_drop, &c_too_far, &c_ooo, &c_retrans,
       &c_overlap, &c_overlap_diff, &c_gap, &c_depth, &c_mid_pickup, &c_mid_ignored,
-      &c_after_close, &c_rst_invalid, &c_invalid_ts, &c_rst_inject;
+      &c_after_close, &c_rst_invalid, &c_invalid_ts, &c_rst_inject, &c_held, &c_forced;
 
   std::vector<std::unique_ptr<Segment[]>> seg_slabs;
   Segment* seg_free = nullptr;
   size_t seg_in_use = 0, seg_allocated = 0, retained_bytes = 0;
   bool stable_ = false;  // the packet being processed has Packet::stable_data
+  // The packet being processed is a SYN: its data (TCP Fast Open) is delivered on arrival,
+  // inspected with the SYN as Suricata does.
+  bool syn_data_ = false;
   std::vector<std::unique_ptr<TcpSession[]>> sess_slabs;
   TcpSession* sess_free = nullptr;
   size_t sess_in_use = 0;
@@ -269,49 +305,152 @@ struct Reassembler::Impl {
   }
   void retain_copy(DirState& D, uint32_t seq, const uint8_t* data, uint32_t len) noexcept {
     if (cfg.retain_segments_per_dir == 0) return;
-    if (stable_ && len <= 0xffff) {  // the packet outlives the run: keep a pointer
-      Segment* s = retained_slot(D);
-      if (!s) return;
+    if (!stable_ || len > 0xffff) {
+      // Only the last retain_segments_per_dir segments can survive: skip what would be evicted.
+      uint64_t keep = uint64_t(cfg.retain_segments_per_dir) * kSegData;
+      if (len > keep) {
+        uint32_t skip = uint32_t(len - keep);
+        seq += skip;
+        data += skip;
+        len -= skip;
+      }
+    }
+    store(seq, data, len, [&] { return retained_slot(D); },
+          [&](Segment* s) { retained_push(D, s); });
+  }
+  // Stores [seq, seq+len) in segments from slot() handed to push(): one pointing at the packet
+  // when it outlives the run (Packet::stable_data: delivery then writes one cache line, not
+  // len), else copies of up to kSegData bytes. False when slot() gave none (what was stored
+  // so far stays, in order).
+  template <typename Slot, typename Push>
+  bool store(uint32_t seq, const uint8_t* data, uint32_t len, Slot slot, Push push) noexcept {
+    if (stable_ && len <= 0xffff) {
+      Segment* s = slot();
+      if (!s) return false;
       s->seq = seq;
       s->len = uint16_t(len);
       s->ref = 1;
       std::memcpy(s->data, &data, sizeof data);
-      retained_push(D, s);
-      return;
-    }
-    // Only the last retain_segments_per_dir segments can survive: skip what would be evicted.
-    uint64_t keep = uint64_t(cfg.retain_segments_per_dir) * kSegData;
-    if (len > keep) {
-      uint32_t skip = uint32_t(len - keep);
-      seq += skip;
-      data += skip;
-      len -= skip;
+      push(s);
+      return true;
     }
     while (len) {
-      Segment* s = retained_slot(D);
-      if (!s) return;
+      Segment* s = slot();
+      if (!s) return false;
       uint32_t n = std::min(len, kSegData);
       s->seq = seq;
       s->len = uint16_t(n);
       s->ref = 0;
       std::memcpy(s->data, data, n);
-      retained_push(D, s);
+      push(s);
       seq += n;
       data += n;
       len -= n;
     }
+    return true;
   }
   // Compares bytes [seq, seq+len) (all before next_seq) with what was delivered for them.
+  // Delivered bytes are in the retained list, received but unacked ones (acked delivery) in
+  // the held list.
   bool differs_from_retained(const DirState& D, uint32_t seq, const uint8_t* data,
                              uint32_t len) const noexcept {
     uint32_t end = seq + len;
-    for (const Segment* s = D.r_head; s; s = s->next) {
-      if (le(s->end(), seq)) continue;
-      if (le(end, s->seq)) break;
-      uint32_t b = smax(seq, s->seq), e = smin(end, s->end());
-      if (std::memcmp(data + (b - seq), s->bytes() + (b - s->seq), e - b) != 0) return true;
+    for (const Segment* list : {D.r_head, D.h_head}) {
+      for (const Segment* s = list; s; s = s->next) {
+        if (le(s->end(), seq)) continue;
+        if (le(end, s->seq)) break;
+        uint32_t b = smax(seq, s->seq), e = smin(end, s->end());
+        if (std::memcmp(data + (b - seq), s->bytes() + (b - s->seq), e - b) != 0) return true;
+      }
     }
     return false;
+  }
+
+  // --- acked delivery (held list) ---
+  bool holding(const DirState& D) const noexcept {
+    return cfg.deliver_on_ack && !cfg.inline_mode && !D.flush && !syn_data_;
+  }
+  // Hands held bytes before `upto` to the sink. `acked`: the other side acknowledged them
+  // (their segments are freed), else they were forced out (kept as retained copies).
+  void release_held(flow::Flow& f, Direction d, DirState& D, uint32_t upto, bool acked,
+                    StreamSink& sink) noexcept {
+    while (Segment* s = D.h_head) {
+      uint32_t b = lt(D.app_seq, s->seq) ? s->seq : D.app_seq;
+      uint32_t e = smin(s->end(), upto);
+      if (!lt(b, e)) break;
+      sink.on_data(f, d, Bytes{s->bytes() + (b - s->seq), e - b},
+                   D.offset - uint32_t(D.next_seq - b));
+      D.app_seq = e;
+      D.held -= std::min(D.held, e - b);
+      if (e != s->end()) break;
+      D.h_head = s->next;
+      if (!D.h_head) D.h_tail = nullptr;
+      if (!acked && !(D.flags & flag::kDepthReached) && can_retain())
+        retained_push(D, s);
+      else
+        seg_release(s);
+    }
+  }
+  void flush_held(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
+    deliver_acked(f, d, D, sink);
+    if (D.h_head) release_held(f, d, D, D.h_tail->end(), false, sink);
+  }
+  // Hands over the held bytes the other side acknowledged (AckMark), each run under the
+  // number of the packet that acked it.
+  void deliver_acked(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
+    if (!D.nmarks) return;
+    const uint8_t n = D.nmarks;
+    D.nmarks = 0;
+    for (uint8_t i = 0; i < n && D.h_head; ++i) {
+      sink.on_origin(D.marks[i].pcap_cnt);
+      release_held(f, d, D, D.marks[i].seq, true, sink);
+    }
+    sink.on_origin(0);
+  }
+  // The acked bytes of both directions of D's session, in ACK order.
+  void deliver_all_acked(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
+    if (!f.tcp) return deliver_acked(f, d, D, sink);
+    DirState& O = f.tcp->dir[idx(reverse(d))];
+    if (O.nmarks && !O.closed && (!D.nmarks || O.marks[0].pcap_cnt <= D.marks[0].pcap_cnt))
+      deliver_acked(f, reverse(d), O, sink);
+    deliver_acked(f, d, D, sink);
+    if (O.nmarks && !O.closed) deliver_acked(f, reverse(d), O, sink);
+  }
+  // The other side acknowledged held bytes up to `ack` in capture packet `pcap_cnt`.
+  void note_ack(DirState& D, uint32_t ack, uint64_t pcap_cnt) noexcept {
+    if (!D.h_head) return;
+    uint32_t end = D.h_tail->end();
+    uint32_t a = lt(ack, end) ? ack : end;
+    uint32_t done = D.nmarks ? D.marks[D.nmarks - 1].seq : D.app_seq;
+    if (!lt(done, a)) return;
+    if (D.nmarks && (D.marks[D.nmarks - 1].pcap_cnt == pcap_cnt || D.nmarks == 4)) {
+      D.marks[D.nmarks - 1].seq = a;  // full: the last mark grows
+      return;
+    }
+    D.marks[D.nmarks++] = {a, pcap_cnt};
+  }
+  void held_push(DirState& D, Segment* s) noexcept {
+    s->next = nullptr;
+    if (!D.h_head) D.app_seq = s->seq;
+    (D.h_tail ? D.h_tail->next : D.h_head) = s;
+    D.h_tail = s;
+    D.held += s->len;
+    c_held.inc(s->len);
+  }
+  // Holds in-order bytes [seq, seq+len) until the other side ACKs them; false when they cannot
+  // be held (unacked limit, memory): the caller delivers them now, after the held ones.
+  bool hold(DirState& D, uint32_t seq, const uint8_t* data, uint32_t len) noexcept {
+    if (uint64_t(D.held) + len > cfg.max_unacked) return false;
+    return store(seq, data, len, [&] { return hold_slot(D); },
+                 [&](Segment* s) { held_push(D, s); });
+  }
+  Segment* hold_slot(DirState& D) noexcept {
+    Segment* s = seg_alloc();
+    if (!s && D.r_head) {  // retained copies are given up first
+      retained_clear(D);
+      s = seg_alloc();
+    }
+    return s;
   }
 
   // --- delivery ---
@@ -323,10 +462,28 @@ struct Reassembler::Impl {
       uint64_t room = cfg.depth > D.offset ? cfg.depth - D.offset : 0;
       if (room < n) n = uint32_t(room);
     }
-    if (n) sink.on_data(f, d, Bytes{data, n}, D.offset);
+    if (n) emit(f, d, D, data, n, sink);
     D.next_seq += len;
     D.offset += len;
     if (n < len) reach_depth(D);
+  }
+  // In-order bytes at next_seq: held until acked (acked delivery) or handed over now.
+  void emit(flow::Flow& f, Direction d, DirState& D, const uint8_t* data, uint32_t n,
+            StreamSink& sink) noexcept {
+    if (holding(D)) {
+      uint32_t seq0 = D.next_seq;
+      uint32_t before = D.h_head ? D.h_tail->end() : seq0;
+      if (hold(D, seq0, data, n)) return;
+      c_forced.inc();
+      // Part of these bytes may have been held before memory ran out: all held go first.
+      uint32_t kept = D.h_head ? D.h_tail->end() - before : 0;
+      flush_held(f, d, D, sink);
+      if (kept < n)
+        sink.on_data(f, d, Bytes{data + kept, n - kept}, D.offset + kept);
+      return;
+    }
+    flush_held(f, d, D, sink);
+    sink.on_data(f, d, Bytes{data, n}, D.offset);
   }
   void reach_depth(DirState& D) noexcept {
     D.flags |= flag::kDepthReached;
@@ -341,6 +498,7 @@ struct Reassembler::Impl {
   }
   void gap(flow::Flow& f, Direction d, DirState& D, uint32_t len, StreamSink& sink) noexcept {
     if (!(D.flags & flag::kDepthReached)) {
+      flush_held(f, d, D, sink);  // bytes before the gap first
       sink.on_gap(f, d, len);
       c_gap.inc();
       D.flags |= flag::kGap;
@@ -351,6 +509,21 @@ struct Reassembler::Impl {
   }
   void close(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
     if (D.closed) return;
+    if (D.h_head && holding(D)) {  // after the held bytes are acked (or the flow ends)
+      D.close_pending = true;
+      return;
+    }
+    // What was acknowledged (both directions, older ACK first) reaches the app layer before
+    // the close and before this direction's unacked bytes (an answer completes its request
+    // before the requester's side finishes).
+    deliver_all_acked(f, d, D, sink);
+    flush_held(f, d, D, sink);
+    if (f.tcp) {
+      DirState& O = f.tcp->dir[idx(reverse(d))];
+      if (O.close_pending && !O.h_head && !O.closed) close(f, reverse(d), O, sink);
+    }
+    if (D.closed) return;  // closed by the other direction's close above
+    D.close_pending = false;
     D.closed = true;
     D.flags |= flag::kClosed;
     sink.on_close(f, d);
@@ -361,6 +534,14 @@ struct Reassembler::Impl {
       Segment* s = D.q;
       D.q = s->next;
       --D.nqueued;
+      if (holding(D) && !(D.flags & flag::kDepthReached) &&
+          (!cfg.depth || D.offset + s->len <= cfg.depth) &&
+          uint64_t(D.held) + s->len <= cfg.max_unacked) {
+        D.next_seq += s->len;  // the queued copy itself waits for the ACK
+        D.offset += s->len;
+        held_push(D, s);
+        continue;
+      }
       deliver(f, d, D, s->data, s->len, sink);
       if (!(D.flags & flag::kDepthReached) && can_retain())
         retained_push(D, s);
@@ -428,7 +609,7 @@ struct Reassembler::Impl {
 
   void data(flow::Flow& f, Direction d, DirState& D, uint32_t seq, const uint8_t* data,
             uint32_t len, StreamSink& sink) noexcept {
-    if (D.closed) {
+    if (D.closed || D.reset_wait) {
       c_after_close.inc();
       return;
     }
@@ -490,7 +671,8 @@ struct Reassembler::Impl {
                      const uint8_t* data, uint32_t len, StreamSink& sink) noexcept {
     if (seq == D.next_seq) {  // in order: straight from the packet, no copy to queue
       deliver(f, d, D, data, len, sink);
-      if (!(D.flags & flag::kDepthReached)) retain_copy(D, seq, data, len);
+      // Held bytes are compared from the held list; retain only what was handed over.
+      if (!(D.flags & flag::kDepthReached) && !D.h_head) retain_copy(D, seq, data, len);
       return prev;
     }
     return enqueue(f, d, D, prev, seq, data, len, sink);
@@ -498,6 +680,9 @@ struct Reassembler::Impl {
 
   // Flow end or RST: deliver everything queued (reporting holes), then close.
   void finish(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
+    D.flush = true;
+    deliver_all_acked(f, d, D, sink);
+    flush_held(f, d, D, sink);
     if (D.started && !D.closed) {
       while (D.q) {
         if (D.q->seq != D.next_seq) gap(f, d, D, D.q->seq - D.next_seq, sink);
@@ -514,6 +699,14 @@ struct Reassembler::Impl {
     }
     D.nqueued = 0;
     retained_clear(D);
+    while (D.h_head) {  // only when closed before: nothing more is delivered
+      Segment* s = D.h_head;
+      D.h_head = s->next;
+      seg_release(s);
+    }
+    D.h_tail = nullptr;
+    D.held = 0;
+    D.nmarks = 0;
   }
 
   void process(flow::Flow& f, const Packet& p, Direction d, StreamSink& sink) noexcept {
@@ -528,8 +721,15 @@ struct Reassembler::Impl {
     const Direction od = reverse(d);
     const uint8_t fl = p.tcp_flags;
     const bool syn = fl & tcpflag::kSyn;
+    syn_data_ = syn;
     uint32_t seq = p.tcp_seq + (syn ? 1 : 0);  // first data byte
     const uint32_t len = p.payload_len;
+    // Acked delivery: this direction's bytes the other side acknowledged since its last packet
+    // (after the other direction's bytes acked earlier: the app layer sees them in ACK order).
+    if (D.nmarks && O.nmarks && !O.closed && O.marks[0].pcap_cnt < D.marks[0].pcap_cnt)
+      deliver_acked(f, od, O, sink);
+    if (D.nmarks && !D.closed) deliver_acked(f, d, D, sink);
+    if (D.close_pending && !D.h_head && !D.closed) close(f, d, D, sink);
 
     // Handshake: the client's SYN and what the server can answer before its SYN/ACK.
     if (syn && !(fl & tcpflag::kAck) && d == Direction::ToServer && !S.synack_seen) {
@@ -583,10 +783,20 @@ struct Reassembler::Impl {
       // so the app layer has no finished parser to reopen.
       S.resumed = true;
       D.closed = O.closed = false;
+      // (Bytes now go on arrival: the app layer saw the close, data follows at once.)
       D.flags &= uint8_t(~flag::kClosed);
       O.flags &= uint8_t(~flag::kClosed);
       c_rst_inject.inc();
       sink.on_anomaly(f, d, StreamAnomaly::SuspectedRstInject);
+    }
+    // Acked delivery: what this packet acknowledges goes to the app layer with the next packet
+    // of the other direction (or before this direction closes).
+    if ((fl & tcpflag::kAck) && O.h_head && !O.closed && !O.reset_wait) {
+      note_ack(O, p.tcp_ack, p.pcap_cnt);
+      // An FTP control command opens a data connection (an expectation) that the app layer
+      // must know before that connection's first bytes: acked commands are handed over with
+      // the ACK, as Suricata's app layer sees them.
+      if (f.app_proto == uint16_t(app::Proto::Ftp)) deliver_acked(f, od, O, sink);
     }
     if (fl & tcpflag::kRst) {
       bool valid = !D.started || uint32_t(p.tcp_seq - D.next_seq + kRstWindow) <= 2 * kRstWindow;
@@ -594,7 +804,13 @@ struct Reassembler::Impl {
         if (len && D.started) data(f, d, D, seq, p.data + p.payload_off, len, sink);
         if (!D.closed && !S.rst_by) S.rst_by = uint8_t(1 + idx(d));
         finish(f, d, D, sink);
-        finish(f, od, O, sink);
+        if ((O.h_head || O.q) && holding(O) && !O.closed) {
+          // Acked delivery: the RST flushes its sender's stream; the peer's unacked (or
+          // queued) bytes wait for the flow end (inspected there, "stream (flow timeout)"), as Suricata's.
+          O.reset_wait = true;
+        } else {
+          finish(f, od, O, sink);
+        }
         return;
       }
       c_rst_invalid.inc();

@@ -23,6 +23,13 @@ struct StreamConfig {
   // stream.inline (Suricata's inline stream mode): a request is inspected on the packet that
   // completes it (HTTP: app::http::set_inspect_requests), not when its response completes.
   bool inline_mode = false;
+  // stream.app-delivery (Suricata's IDS timing): true ("acked") hands in-order bytes to the
+  // sink when the other side ACKs them (or at FIN/RST/flow end), false ("arrival") when they
+  // arrive. inline_mode always delivers on arrival.
+  bool deliver_on_ack = true;
+  // Bytes a direction may hold unacked (acked delivery); beyond, the held bytes are delivered
+  // at once (stream.app_unacked_forced). Held bytes also count against `memcap`.
+  uint32_t max_unacked = 1u << 20;
   // Delivered segments kept (copied) until the other side ACKs them, only to compare them
   // with retransmissions (overlap_diff on data already delivered). 0 disables.
   uint32_t retain_segments_per_dir = 16;
@@ -39,6 +46,7 @@ inline constexpr uint8_t kOverlapDiff = 4;     // a retransmission carried diffe
 inline constexpr uint8_t kDepthReached = 8;    // stream depth reached: delivery stopped
 inline constexpr uint8_t kSegmentDropped = 16; // a segment was not queued (limit or memcap)
 inline constexpr uint8_t kClosed = 32;         // on_close delivered
+inline constexpr uint8_t kHeld = 64;           // acked delivery: bytes wait for the peer's ACK
 }  // namespace flag
 
 // Anomalies the reassembler raises through StreamSink::on_anomaly: OverlapDiff and
@@ -65,6 +73,10 @@ class StreamSink {
   virtual void on_close(flow::Flow& f, Direction d) noexcept = 0;
   // An anomaly in direction `d` (see StreamAnomaly for how often). Optional.
   virtual void on_anomaly(flow::Flow& f, Direction d, StreamAnomaly a) noexcept {}
+  // Acked delivery: the bytes delivered next were acknowledged by the capture packet numbered
+  // `pcap_cnt` (an earlier packet of the other direction); 0: by none, or by the packet being
+  // processed. The app layer names that packet in the events those bytes produce. Optional.
+  virtual void on_origin(uint64_t pcap_cnt) noexcept {}
 };
 
 // flag:: bits of direction `d` of f's session; 0 when f has no session.

@@ -38,6 +38,9 @@ struct Recorder : StreamSink {
   void on_anomaly(flow::Flow&, Direction d, StreamAnomaly a) noexcept override {
     log.push_back(std::string(tag(d)) + "!" + anomaly_name(a));
   }
+  void on_origin(uint64_t n) noexcept override {
+    if (n) log.push_back("ack#" + std::to_string(n));
+  }
   std::string str() const {
     std::string s;
     for (auto& e : log) s += (s.empty() ? "" : " ") + e;
@@ -50,8 +53,15 @@ struct Recorder : StreamSink {
 struct Harness : ::testing::Test, flow::FlowObserver {
   StatsBlock stats;
   flow::FlowConfig fcfg;
-  StreamConfig scfg;
+  StreamConfig scfg = arrival();
   Recorder sink;
+  // Most tests check reassembly itself: bytes delivered on arrival (stream.app-delivery).
+  static StreamConfig arrival() {
+    StreamConfig c;
+    c.deliver_on_ack = false;
+    return c;
+  }
+  uint64_t pcap_cnt = 0;  // numbers the packets sent, as a capture file does
   std::unique_ptr<flow::FlowTable> table;
   std::unique_ptr<Reassembler> re;
   flow::Flow* last = nullptr;
@@ -81,6 +91,7 @@ struct Harness : ::testing::Test, flow::FlowObserver {
     Packet p = to_server ? make_tcp(kCli, kSrv, flags, cisn + rel_seq, sisn + rel_ack, 0, &buf)
                          : make_tcp(kSrv, kCli, flags, sisn + rel_seq, cisn + rel_ack, 0, &buf);
     p.stable_data = stable;
+    p.pcap_cnt = ++pcap_cnt;
     if (ts_next) {  // the timestamp option (RFC 7323) of this packet only
       p.tcp_opts.has_ts = true;
       p.tcp_opts.ts_val = ts_next->first;
@@ -477,6 +488,123 @@ TEST_F(Harness, RstAfterDataIsFinal) {
   srv(kAck | kPsh, 1, 2, "c");  // the peer: not the RST's sender
   EXPECT_EQ(sink.str(), "S:a@0 S:close C:close");
   EXPECT_EQ(c("stream.suspected_rst_inject"), 0u);
+}
+
+}  // namespace
+}  // namespace ww::stream
+
+namespace ww::stream {
+namespace {
+
+// Acked delivery (stream.app-delivery: acked, Suricata's IDS timing): bytes reach the sink
+// with the next packet of their direction after the other side ACKed them, naming the ACK.
+TEST_F(Harness, AckedDeliveryWaitsForAckThenNextPacket) {
+  scfg.deliver_on_ack = true;
+  make();
+  handshake();                            // packets 1-3
+  cli(kAck | kPsh, 1, 1, "hello");        // 4
+  EXPECT_EQ(sink.str(), "");
+  EXPECT_NE(session_flags(*last, Direction::ToServer) & flag::kHeld, 0);
+  srv(kAck, 1, 6);                        // 5: acks "hello"
+  EXPECT_EQ(sink.str(), "");
+  cli(kAck, 6, 1);                        // 6: the next client packet hands it over
+  EXPECT_EQ(sink.str(), "ack#5 S:hello@0");
+  EXPECT_EQ(session_flags(*last, Direction::ToServer) & flag::kHeld, 0);
+  EXPECT_EQ(c("stream.app_unacked_held"), 5u);
+}
+
+TEST_F(Harness, AckedDeliveryPartialAckAndRetransmissionCompare) {
+  scfg.deliver_on_ack = true;
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 6, 1, "world");
+  srv(kAck, 1, 4);                   // acks "hel"
+  cli(kAck, 1, 1, "hexlo");          // retransmission of held bytes, different
+  EXPECT_EQ(c("stream.overlap_diff"), 1u);
+  EXPECT_EQ(sink.str(), "ack#6 S:hel@0 S:!stream.reassembly_overlap_different_data");
+  srv(kAck, 1, 11);
+  cli(kAck, 11, 1);
+  EXPECT_EQ(sink.str(),
+            "ack#6 S:hel@0 S:!stream.reassembly_overlap_different_data ack#8 S:lo@3 S:world@5");
+}
+
+TEST_F(Harness, AckedDeliveryOneSidedFlushedAtFlowEnd) {
+  scfg.deliver_on_ack = true;
+  make();
+  cli(kAck | kPsh, 1, 1, "GET /");  // midstream, the server is never seen
+  cli(kAck | kPsh, 6, 1, " HTTP");
+  EXPECT_EQ(sink.str(), "");
+  table->flush();
+  EXPECT_EQ(sink.str(), "S:GET /@0 S: HTTP@5 S:close C:close");
+}
+
+TEST_F(Harness, AckedDeliveryFinClosesAfterTheAckedBytes) {
+  scfg.deliver_on_ack = true;
+  make();
+  handshake();
+  cli(kAck | kPsh | kFin, 1, 1, "bye");  // 4
+  EXPECT_EQ(sink.str(), "");
+  srv(kAck | kFin, 1, 5);  // 5: acks the bytes and the FIN; the server's close hands them over
+  EXPECT_EQ(sink.str(), "ack#5 S:bye@0 S:close C:close");
+  cli(kAck, 5, 2);
+  EXPECT_EQ(sink.str(), "ack#5 S:bye@0 S:close C:close");
+}
+
+TEST_F(Harness, AckedDeliveryUnackedLimitForcesDelivery) {
+  scfg.deliver_on_ack = true;
+  scfg.max_unacked = 8;
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  cli(kAck, 6, 1, "world");  // 10 bytes would be held: all are handed over
+  EXPECT_EQ(sink.str(), "S:hello@0 S:world@5");
+  EXPECT_EQ(c("stream.app_unacked_forced"), 1u);
+}
+
+TEST_F(Harness, AckedDeliveryStablePacketsHeldByPointer) {
+  scfg.deliver_on_ack = true;
+  stable = true;
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  EXPECT_EQ(c("stream.reassembly_memuse"), 2048u);  // one segment slot, no copy
+  srv(kAck, 1, 6);
+  cli(kAck, 6, 1);
+  EXPECT_EQ(sink.str(), "ack#5 S:hello@0");
+}
+
+TEST_F(Harness, AckedDeliveryRstFlushesBoth) {
+  scfg.deliver_on_ack = true;
+  make();
+  handshake();
+  cli(kAck, 1, 1, "req");
+  srv(kAck, 1, 4, "resp");  // 5: acks "req"
+  cli(kRst | kAck, 4, 5);   // 6
+  // The client's close hands over what its RST acknowledged first.
+  EXPECT_EQ(sink.str(), "ack#5 S:req@0 ack#6 C:resp@0 S:close C:close");
+}
+
+TEST_F(Harness, AckedDeliveryRstLeavesPeersUnackedBytesToFlowEnd) {
+  scfg.deliver_on_ack = true;
+  make();
+  handshake();
+  srv(kAck, 1, 1, "resp");  // never acked
+  cli(kRst | kAck, 1, 1);
+  EXPECT_EQ(sink.str(), "S:close");
+  srv(kAck, 5, 1, "more");  // after the reset: ignored
+  EXPECT_EQ(c("stream.data_after_close"), 1u);
+  table->flush();
+  EXPECT_EQ(sink.str(), "S:close C:resp@0 C:close");
+}
+
+TEST_F(Harness, InlineModeDeliversOnArrival) {
+  scfg.deliver_on_ack = true;
+  scfg.inline_mode = true;
+  make();
+  handshake();
+  cli(kAck, 1, 1, "hello");
+  EXPECT_EQ(sink.str(), "S:hello@0");
 }
 
 }  // namespace
