@@ -180,6 +180,7 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
       anomalies_suppressed_(stats.counter("app_layer.anomalies_suppressed")),
       tx_events_(stats.counter("output.eve.events.app")),
       anomaly_events_(stats.counter("output.eve.events.anomaly_applayer")),
+      stream_anomaly_events_(stats.counter("output.eve.events.anomaly_stream")),
       proto_change_(stats.counter("app_layer.proto_change")),
       proto_change_refused_(stats.counter("app_layer.proto_change_refused")),
       proto_change_failed_(stats.counter("app_layer.proto_change_failed")),
@@ -206,7 +207,8 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
     log_proto_[i] = eve_ && spec->log_tx && spec->event_type && eve_->enabled(spec->event_type);
     if (spec->derive) has_derived_[size_t(spec->parent)] = true;
   }
-  log_anomaly_ = eve_ && eve_->enabled("anomaly");
+  log_anomaly_ = eve_ && eve_->enabled("anomaly") && eve_->config()->anomaly_applayer;
+  log_stream_anomaly_ = eve_ && eve_->enabled("anomaly") && eve_->config()->anomaly_stream;
 }
 
 AppLayer::~AppLayer() { delete ctx_; }
@@ -583,6 +585,20 @@ void AppLayer::on_close(flow::Flow& f, Direction d) noexcept {
     return;
   }
   if (!s->failed && (ds.seen || s->dir[idx(reverse(d))].seen)) give_up(f, *s, d);
+}
+
+void AppLayer::on_anomaly(flow::Flow& f, Direction d, stream::StreamAnomaly a) noexcept {
+  if (!log_stream_anomaly_) return;
+  AppState* s = state(f);
+  if (!s) return;
+  if (s->flip) d = reverse(d);
+  if (s->anomaly_events >= kMaxAnomalyEvents) {
+    anomalies_suppressed_.inc();
+    return;
+  }
+  ++s->anomaly_events;
+  output::write_stream_anomaly(*eve_, f, in_iface_, d, pcap_cnt_, stream::anomaly_name(a));
+  stream_anomaly_events_.inc();
 }
 
 void AppLayer::on_datagram(flow::Flow& f, Direction d, const Packet& p) noexcept {

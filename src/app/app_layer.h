@@ -80,6 +80,10 @@ class AppLayer final : public stream::StreamSink {
   void on_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept override;
   void on_gap(flow::Flow& f, Direction d, uint64_t len) noexcept override;
   void on_close(flow::Flow& f, Direction d) noexcept override;
+  // A reassembler anomaly: an EVE anomaly event of type "stream" when the output has them on
+  // (outputs.eve-log anomaly types: stream), at most kMaxAnomalyEvents per flow with the
+  // app layer's.
+  void on_anomaly(flow::Flow& f, Direction d, stream::StreamAnomaly a) noexcept override;
   // A UDP (or other datagram) payload of flow f.
   void on_datagram(flow::Flow& f, Direction d, const Packet& p) noexcept;
   void on_datagram(flow::Flow& f, Direction d, Bytes payload) noexcept;
@@ -138,7 +142,8 @@ class AppLayer final : public stream::StreamSink {
   uint64_t pcap_cnt_ = 0;
   std::array<bool, size_t(Proto::kCount)> log_proto_{};
   std::array<bool, size_t(Proto::kCount)> has_derived_{};  // a ParserSpec derives from it
-  bool log_anomaly_ = false;
+  bool log_anomaly_ = false;         // applayer anomaly events
+  bool log_stream_anomaly_ = false;  // stream anomaly events
   Counter& stream_bytes_;
   Counter& stream_chunks_;
   Counter& gaps_;
@@ -155,6 +160,7 @@ class AppLayer final : public stream::StreamSink {
   Counter& anomalies_suppressed_;
   Counter& tx_events_;
   Counter& anomaly_events_;
+  Counter& stream_anomaly_events_;
   Counter& proto_change_;
   Counter& proto_change_refused_;
   Counter& proto_change_failed_;

@@ -114,6 +114,7 @@ const char* anomaly_name(StreamAnomaly a) {
     case StreamAnomaly::SegmentDropped: return "stream.segment_dropped";
     case StreamAnomaly::PktInvalidTimestamp: return "stream.pkt_invalid_timestamp";
     case StreamAnomaly::SuspectedRstInject: return "stream.suspected_rst_inject";
+    case StreamAnomaly::DepthReached: return "stream.reassembly_depth_reached";
   }
   return "stream.unknown";
 }
@@ -326,11 +327,12 @@ struct Reassembler::Impl {
     if (n) sink.on_data(f, d, Bytes{data, n}, D.offset);
     D.next_seq += len;
     D.offset += len;
-    if (n < len) reach_depth(D);
+    if (n < len) reach_depth(f, d, D, sink);
   }
-  void reach_depth(DirState& D) noexcept {
+  void reach_depth(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
     D.flags |= flag::kDepthReached;
     c_depth.inc();
+    sink.on_anomaly(f, d, StreamAnomaly::DepthReached);
     while (D.q) {
       Segment* s = D.q;
       D.q = s->next;
@@ -347,7 +349,8 @@ struct Reassembler::Impl {
     }
     D.next_seq += len;
     D.offset += len;
-    if (cfg.depth && D.offset >= cfg.depth && !(D.flags & flag::kDepthReached)) reach_depth(D);
+    if (cfg.depth && D.offset >= cfg.depth && !(D.flags & flag::kDepthReached))
+      reach_depth(f, d, D, sink);
   }
   void close(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
     if (D.closed) return;

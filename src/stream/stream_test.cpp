@@ -236,12 +236,14 @@ TEST_F(Harness, DepthStopsDelivery) {
   cli(kAck, 1, 1, "hello");
   cli(kAck, 6, 1, "world");
   cli(kAck, 11, 1, "more");
-  EXPECT_EQ(sink.str(), "S:hello@0 S:wor@5");
+  // Raised once, when the depth is reached (Suricata's stream.reassembly_depth_reached).
+  EXPECT_EQ(sink.str(), "S:hello@0 S:wor@5 S:!stream.reassembly_depth_reached");
   EXPECT_EQ(c("stream.depth_reached"), 1u);
   EXPECT_TRUE(session_flags(*last, Direction::ToServer) & flag::kDepthReached);
   srv(kAck, 1, 1, "reply");  // the other direction has its own depth
   cli(kAck | kFin, 15, 1);
-  EXPECT_EQ(sink.str(), "S:hello@0 S:wor@5 C:reply@0 S:close");
+  EXPECT_EQ(sink.str(),
+            "S:hello@0 S:wor@5 S:!stream.reassembly_depth_reached C:reply@0 S:close");
 }
 
 TEST_F(Harness, SequenceWraparound) {
