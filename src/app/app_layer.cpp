@@ -598,6 +598,8 @@ void AppLayer::on_anomaly(flow::Flow& f, Direction d, stream::StreamAnomaly a) n
   }
   ++s->anomaly_events;
   output::write_stream_anomaly(*eve_, f, in_iface_, d, pcap_cnt_, stream::anomaly_name(a));
+  if (tx_observer_) tx_observer_->write_flow_metadata(f, *eve_);
+  eve_->end();
   stream_anomaly_events_.inc();
 }
 

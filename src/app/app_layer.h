@@ -66,6 +66,9 @@ class TxObserver {
   // Every app-layer anomaly of flow f ("<proto>.<what>", a static string), logged or not:
   // detection's app-layer-event keyword.
   virtual void on_anomaly(flow::Flow& f, const char* event) noexcept {}
+  // Members of f's events that come from detection (the flowbits set on f, Suricata's
+  // "metadata"), written into an open event.
+  virtual void write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept {}
 };
 
 class AppLayer final : public stream::StreamSink {

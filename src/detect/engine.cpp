@@ -786,6 +786,31 @@ void Detector::on_sides_swapped(flow::Flow& f) noexcept {
   if (FlowVars* v = vars_of(&f, false)) std::swap(v->sw[0], v->sw[1]);
 }
 
+void Detector::write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept {
+  if (!engine_ || !flow_used_) return;
+  FlowVars* v = vars_of(&f, false);
+  if (!v || !v->bits) return;
+  bool open = false;
+  for (uint32_t i = 0, n = engine_->flowbit_count(); i < n; ++i) {
+    if (!(v->bits[i / 64] >> (i % 64) & 1)) continue;
+    const std::string& name = engine_->flowbit_name(i);
+    if (name.starts_with("xbits:")) continue;
+    auto& j = w.begin_raw();
+    if (!open) {
+      j.Key("metadata");
+      j.StartObject();
+      j.Key("flowbits");
+      j.StartArray();
+      open = true;
+    }
+    j.String(name.data(), rapidjson::SizeType(name.size()));
+  }
+  if (!open) return;
+  auto& j = w.begin_raw();
+  j.EndArray();
+  j.EndObject();
+}
+
 void Detector::on_stream_gap(flow::Flow& f, Direction d, uint64_t len) noexcept {
   if (!wants_stream() || !flow_used_) return;
   FlowVars* v = vars_of(&f, false);

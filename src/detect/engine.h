@@ -179,6 +179,7 @@ class DetectEngine {
                                   : std::span<const uint32_t>();
   }
   uint32_t flowbit_count() const noexcept { return uint32_t(flowbit_names_.size()); }
+  const std::string& flowbit_name(uint32_t i) const noexcept { return flowbit_names_[i]; }
   uint32_t flowint_count() const noexcept { return uint32_t(flowint_names_.size()); }
   uint32_t hostbit_count() const noexcept { return uint32_t(hostbit_names_.size()); }
   // detect AppProtoId for an app::Proto value (0 when the rule language has no such name).
@@ -278,6 +279,9 @@ class Detector {
   // reassembly and on_packet): the raw stream windows trade places, and the current packet's
   // direction turns around.
   void on_sides_swapped(flow::Flow& f) noexcept;
+  // "metadata": {"flowbits": [names]} of the flowbits set on f (xbits left out), into an open
+  // event; nothing when none is set (Suricata's metadata of anomaly events).
+  void write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept;
   static constexpr uint32_t kMaxPacketEvents = 16;
   static constexpr uint32_t kHostBitExpire = 30;  // seconds, when the rule names none
   void on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept;

@@ -10,6 +10,7 @@
 #include "flow/arena.h"
 #include "flow/flow.h"
 #include "flow/test_packets.h"
+#include "output/test_sink.h"
 #include "output/eve.h"
 
 namespace ww::detect {
@@ -158,6 +159,30 @@ alert tcp any any -> any any (msg:"not set"; flow:to_client; content:"200 OK"; f
   EXPECT_TRUE(f.sids.empty());  // noalert
   f.tcp("200 OK", true);
   EXPECT_EQ(f.sids, (std::vector<uint32_t>{2}));
+}
+
+TEST(DetectEngine, FlowMetadataListsTheSetFlowbits) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"set"; content:"A"; flowbits:set,ET.Evil; flowbits:set,ET.Other; sid:1;)
+alert tcp any any -> any any (msg:"unset"; content:"B"; flowbits:unset,ET.Other; sid:2;)
+)");
+  output::test::MemoryOutput mo;
+  output::EveWriter w(&mo.out);
+  auto event = [&] {
+    mo.mem->data.clear();
+    w.begin(Timestamp{0}, "anomaly");
+    f.det->write_flow_metadata(f.flow, w);
+    w.end();
+    w.flush();
+    return mo.mem->data;
+  };
+  EXPECT_EQ(event().find("metadata"), std::string::npos);  // nothing set: no member
+  f.tcp("A");
+  EXPECT_NE(event().find(R"("metadata":{"flowbits":["ET.Evil","ET.Other"]})"), std::string::npos)
+      << mo.mem->data;
+  f.tcp("B");
+  EXPECT_NE(event().find(R"("metadata":{"flowbits":["ET.Evil"]})"), std::string::npos)
+      << mo.mem->data;
 }
 
 TEST(DetectEngine, SetterRunsBeforeCheckerOnTheSamePacket) {

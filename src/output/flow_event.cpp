@@ -69,7 +69,6 @@ void write_stream_anomaly(EveWriter& w, const flow::Flow& f, std::string_view in
   w.kv("type", std::string_view("stream"));
   w.kv("event", event);
   j.EndObject();
-  w.end();
 }
 
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,

@@ -103,6 +103,7 @@ struct TcpSession {
   bool client_syn = false;     // a SYN without ACK came from the client (ToServer)
   bool client_syn_ts = false;  // ... with a timestamp option (RFC 7323), client_tsval
   uint32_t client_tsval = 0;
+  bool ts_both = false;        // both the SYN and the SYN/ACK carried timestamps
   uint8_t rst_by = 0;          // 1 + direction of the RST that closed the session, 0: none
   bool resumed = false;        // reopened once after a suspected injected RST
   TcpSession* next_free = nullptr;
@@ -558,7 +559,18 @@ struct Reassembler::Impl {
         return;
       }
     }
-    if (syn && (fl & tcpflag::kAck) && d == Direction::ToClient) S.synack_seen = true;
+    if (syn && (fl & tcpflag::kAck) && d == Direction::ToClient) {
+      S.synack_seen = true;
+      S.ts_both = S.client_syn_ts && p.tcp_opts.has_ts;
+    }
+    if (S.ts_both && !syn && p.tcp_opts.has_ts && p.tcp_opts.ts_val == 0) {
+      // RFC 7323 3.2: once both sides use timestamps every segment carries the sender's
+      // clock, never 0 after the handshake; such a segment (a forged RST ...) is ignored
+      // (Suricata's pkt_invalid_timestamp).
+      c_invalid_ts.inc();
+      sink.on_anomaly(f, d, StreamAnomaly::PktInvalidTimestamp);
+      return;
+    }
 
     if (syn && !D.closed && D.offset == 0 && !D.q) {
       // (Re)starts the direction at its ISN; ignored once data flowed.

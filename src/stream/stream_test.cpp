@@ -433,6 +433,23 @@ TEST_F(Harness, ServerPacketWithWrongTsEchoBeforeSynAckIgnored) {
   EXPECT_EQ(c("stream.pkt_invalid_timestamp"), 2u);
 }
 
+// Both sides negotiated timestamps: a later segment with TSval 0 (a forged RST) is raised and
+// ignored; one without the option is not judged.
+TEST_F(Harness, ZeroTsValAfterTimestampHandshakeIgnored) {
+  make();
+  ts_next = {{777, 0}};
+  cli(kSyn, 0, 0);
+  ts_next = {{900, 777}};
+  srv(kSyn | kAck, 0, 1);
+  ts_next = {{778, 900}};
+  cli(kAck | kPsh, 1, 1, "GET");
+  ts_next = {{0, 778}};
+  srv(kAck | kRst, 1, 4);
+  srv(kAck | kPsh, 1, 4, "OK");
+  EXPECT_EQ(sink.str(), "S:GET@0 C:!stream.pkt_invalid_timestamp C:OK@0");
+  EXPECT_EQ(c("stream.pkt_invalid_timestamp"), 1u);
+}
+
 TEST_F(Harness, TsEchoWithoutClientTimestampsIsInvalid) {
   make();
   cli(kSyn, 0, 0);  // no timestamp option: nothing the server could echo
