@@ -27,6 +27,9 @@ struct DirState {
   bool lost = false;          // bytes not kept in `probe` (limit or gap): no replay possible
   bool stopped = false;       // parser stopped (error, overflow) for this direction
   bool closed = false;
+  // The protocol was found on the other direction before this one said anything: its first
+  // bytes are probed too (Suricata detects each direction; app_proto_ts/tc may differ).
+  bool check_proto = false;
 };
 
 bool port_hinted(const ParserSpec& spec, const flow::Flow& f) noexcept {
@@ -186,6 +189,7 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
       proto_change_failed_(stats.counter("app_layer.proto_change_failed")),
       proto_change_unexpected_(stats.counter("app_layer.proto_change_unexpected")),
       reversed_(stats.counter("app_layer.flow_reversed")),
+      proto_mismatch_(stats.counter("app_layer.proto_mismatch")),
       expect_added_(stats.counter("app_layer.expect.added")),
       expect_replaced_(stats.counter("app_layer.expect.replaced")),
       expect_evicted_(stats.counter("app_layer.expect.evicted")),
@@ -265,6 +269,7 @@ bool AppLayer::decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direct
       f.app_proto_expected = 0;
     }
   }
+  if (DirState& o = s.dir[idx(reverse(d))]; !o.seen && !s.changed) o.check_proto = true;
   // Replay what detection kept, the direction that spoke first first.
   Direction order[2] = {Direction::ToServer, Direction::ToClient};
   if (s.first_dir == idx(Direction::ToClient)) std::swap(order[0], order[1]);
@@ -298,6 +303,20 @@ ProbeResult AppLayer::probe_one(flow::Flow& f, AppState& s, const ParserSpec& sp
   reversed_.inc();
   d = reverse(d);
   return ProbeResult::Match;
+}
+
+void AppLayer::check_direction(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
+  s.dir[idx(d)].check_proto = false;
+  if (s.spec->probe && s.spec->probe(d, data) != ProbeResult::NoMatch) return;
+  for (const ParserSpec* spec : parser_specs()) {
+    if (!spec->tcp || !spec->probe || spec == s.spec || spec->probe(d, data) != ProbeResult::Match)
+      continue;
+    (d == Direction::ToServer ? f.app_proto_ts : f.app_proto_tc) = uint16_t(spec->proto);
+    proto_mismatch_.inc();
+    // Suricata's applayer_mismatch_protocol_both_directions (app-layer-event rules).
+    if (tx_observer_) tx_observer_->on_anomaly(f, "applayer.mismatch_protocol_both_directions");
+    return;
+  }
 }
 
 void AppLayer::on_sides_swapped(flow::Flow& f) noexcept {
@@ -492,6 +511,7 @@ void AppLayer::data_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
   if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
   ds.seen = true;
   if (s->parser) {
+    if (ds.check_proto) check_direction(f, *s, d, data);
     feed(f, *s, d, data);
     return;
   }

@@ -114,6 +114,10 @@ class AppLayer final : public stream::StreamSink {
   // a Match on a flow whose source port is the protocol's and destination port not) on a TCP
   // flow picked up midstream, before any protocol was found: reverses the flow's roles
   // (flow::swap_sides, app_layer.flow_reversed), turns d around and says Match.
+  // The first bytes of direction d, when the protocol was found on the other one before d
+  // spoke: another protocol's (the client talks HTTP to an SSH server) becomes d's
+  // app_proto_ts/tc (app_layer.proto_mismatch); the parser stays.
+  void check_direction(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept;
   ProbeResult probe_one(flow::Flow& f, AppState& s, const ParserSpec& spec, Direction& d,
                         Bytes b) noexcept;
   bool decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direction d) noexcept;
@@ -169,6 +173,7 @@ class AppLayer final : public stream::StreamSink {
   Counter& proto_change_failed_;
   Counter& proto_change_unexpected_;
   Counter& reversed_;
+  Counter& proto_mismatch_;
   Counter& expect_added_;
   Counter& expect_replaced_;
   Counter& expect_evicted_;

@@ -164,6 +164,23 @@ TEST(AppLayer, StreamAnomalyEventsWhenTheOutputHasThem) {
   }
 }
 
+TEST(AppLayer, EachDirectionsProtocol) {
+  // An HTTP client talking to an SSH server: the flow stays HTTP, to_client is SSH.
+  Harness h(ipproto::kTcp, 40000, 22);
+  h.data(kTs, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  h.data(kTc, "SSH-2.0-OpenSSH_6.6.1\r\n");
+  EXPECT_EQ(proto_of(h.f), Proto::Http);
+  EXPECT_EQ(h.f.app_proto_ts, uint16_t(Proto::Http));
+  EXPECT_EQ(h.f.app_proto_tc, uint16_t(Proto::Ssh));
+  EXPECT_EQ(h.counter("app_layer.proto_mismatch"), 1u);
+  // The same protocol both ways: nothing to note.
+  Harness g(ipproto::kTcp, 40000, 80);
+  g.data(kTs, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  g.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(g.f.app_proto_tc, uint16_t(Proto::Http));
+  EXPECT_EQ(g.counter("app_layer.proto_mismatch"), 0u);
+}
+
 TEST(AppLayer, UnknownBytesFail) {
   Harness h(ipproto::kTcp, 40000, 80);
   std::string junk(3000, '\x01');

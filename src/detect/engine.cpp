@@ -1102,9 +1102,14 @@ bool Detector::has_event(const flow::Flow* f, EventKind k, std::string_view name
 bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
   for (const auto& c : r.app_checks) {
     if (c.keyword == "app-layer-protocol") {
-      std::string_view v = c.value;
+      std::string_view v = c.value, mode;
       if (!v.empty() && v.front() == '!') v.remove_prefix(1);
-      v = v.substr(0, v.find(','));
+      if (size_t comma = v.find(','); comma != std::string_view::npos) {
+        mode = v.substr(comma + 1);
+        while (!mode.empty() && mode.front() == ' ') mode.remove_prefix(1);
+        while (!mode.empty() && mode.back() == ' ') mode.remove_suffix(1);
+        v = v.substr(0, comma);
+      }
       while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
       if (v == "http1") v = "http";  // Suricata 7's name for HTTP/1.x
       // Before detection finished the protocol matches nothing, negated or not (Suricata).
@@ -1116,8 +1121,27 @@ bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
       else if (v == "failed")
         is = m.f && m.f->app_proto == uint16_t(app::Proto::Failed);
       else {
-        const AppProtoSpec* s = app_proto(m.app);
-        is = s && s->name == v;
+        // Suricata 8's modes: the protocol found in one direction (the two differ when the
+        // client and the server spoke different protocols), either, or before a change.
+        auto named = [&](uint16_t proto) {
+          const AppProtoSpec* s = app_proto(engine_->app_of(proto));
+          return s && s->name == v;
+        };
+        const flow::Flow& f = *m.f;
+        const bool split = f.app_proto_ts != f.app_proto_tc;
+        if (mode == "to_server" || (split && mode.empty() && m.dir == Direction::ToServer) ||
+            (split && mode == "direction" && m.dir == Direction::ToServer))
+          is = named(f.app_proto_ts);
+        else if (mode == "to_client" || (split && (mode.empty() || mode == "direction")))
+          is = named(f.app_proto_tc);
+        else if (mode == "either")
+          is = named(f.app_proto_ts) || named(f.app_proto_tc);
+        else if (mode == "original")
+          is = named(f.app_proto_orig ? f.app_proto_orig : f.app_proto);
+        else {
+          const AppProtoSpec* s = app_proto(m.app);
+          is = s && s->name == v;
+        }
       }
       if (is == c.negated) return false;
     } else if (c.keyword == "filestore") {
