@@ -270,6 +270,10 @@ bool AppLayer::decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direct
     }
   }
   if (DirState& o = s.dir[idx(reverse(d))]; !o.seen && !s.changed) o.check_proto = true;
+  if (tx_observer_) {
+    tx_observer_->on_proto_detected(f, d);
+    if (s.dir[idx(reverse(d))].seen) tx_observer_->on_proto_detected(f, reverse(d));
+  }
   // Replay what detection kept, the direction that spoke first first.
   Direction order[2] = {Direction::ToServer, Direction::ToClient};
   if (s.first_dir == idx(Direction::ToClient)) std::swap(order[0], order[1]);
@@ -307,6 +311,7 @@ ProbeResult AppLayer::probe_one(flow::Flow& f, AppState& s, const ParserSpec& sp
 
 void AppLayer::check_direction(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
   s.dir[idx(d)].check_proto = false;
+  if (tx_observer_) tx_observer_->on_proto_detected(f, d);
   if (s.spec->probe && s.spec->probe(d, data) != ProbeResult::NoMatch) return;
   for (const ParserSpec* spec : parser_specs()) {
     if (!spec->tcp || !spec->probe || spec == s.spec || spec->probe(d, data) != ProbeResult::Match)

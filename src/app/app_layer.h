@@ -69,6 +69,9 @@ class TxObserver {
   // Members of f's events that come from detection (the flowbits set on f, Suricata's
   // "metadata"), written into an open event.
   virtual void write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept {}
+  // Protocol detection of direction d of f is complete (the flow's protocol was found, or d's
+  // first bytes were probed after it): detection's PD-only rules.
+  virtual void on_proto_detected(flow::Flow& f, Direction d) noexcept {}
 };
 
 class AppLayer final : public stream::StreamSink {

@@ -369,6 +369,10 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
         ri.int_ops.push_back(std::move(io));
       }
       ri.has_flowvars = !ri.bit_ops.empty() || !ri.int_ops.empty();
+      ri.pd_only = ri.kind == Kind::Packet && r.buffers.empty() && r.header_checks.empty() &&
+                   !r.app_checks.empty();
+      for (const auto& c : r.app_checks) ri.pd_only &= c.keyword == "app-layer-protocol";
+      e->has_pd_only_ |= ri.pd_only;
       for (const auto& c : r.app_checks)
         if (c.keyword == "decode-event") ri.decode_event = true;
 
@@ -543,6 +547,7 @@ struct Detector::FlowVars {
   bool drop = false;            // IPS: the flow is dropped (its packets are not processed)
   bool drop_logged = false;     // a drop event was written for the flow
   StreamWin* sw[2] = {nullptr, nullptr};  // raw stream windows, per direction
+  uint8_t pd_pending = 0;  // 1 << direction: protocol detection done, no packet that way yet
 };
 
 // The raw stream window of one direction: buf[0, len) holds the stream bytes from offset
@@ -584,6 +589,7 @@ struct Detector::Match {
   mutable uint32_t alerts = 0;
   mutable bool stop = false;
   bool stream = false;        // a stream-only pass: packet-only rules are not evaluated
+  bool pd = false;            // packet: completes protocol detection of its direction
   bool events = false;        // tx: the packet's app-layer events, event rules only
   const InspectBuffers* sbufs = nullptr;  // the raw stream window (Payload), if inspected
   bool stream_added = false;  // packet: its payload went into the stream
@@ -783,7 +789,15 @@ void Detector::on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t o
 void Detector::on_sides_swapped(flow::Flow& f) noexcept {
   if (cur_flow_ == &f) cur_dir_ = reverse(cur_dir_);
   if (!flow_used_) return;
-  if (FlowVars* v = vars_of(&f, false)) std::swap(v->sw[0], v->sw[1]);
+  if (FlowVars* v = vars_of(&f, false)) {
+    std::swap(v->sw[0], v->sw[1]);
+    v->pd_pending = uint8_t((v->pd_pending & 1) << 1 | (v->pd_pending & 2) >> 1);
+  }
+}
+
+void Detector::on_proto_detected(flow::Flow& f, Direction d) noexcept {
+  if (!engine_ || !engine_->has_pd_only()) return;
+  if (FlowVars* v = vars_of(&f, true)) v->pd_pending |= uint8_t(1u << idx(d));
 }
 
 void Detector::write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept {
@@ -1610,6 +1624,7 @@ void Detector::run(const Match& m) noexcept {
           break;
       }
     }
+    if (ri.pd_only && !m.pd) continue;
     const Rule& r = rules[ri_idx];
     if (r.transactional != (m.trans_tc != nullptr)) continue;  // => rules: their own pass
     if (!app_matches(ri.app, m.app)) continue;
@@ -1678,6 +1693,12 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
   m.p = &p;
   m.f = f;
   m.dir = dir;
+  if (f && flow_used_ && engine_->has_pd_only()) {
+    if (FlowVars* v = vars_of(f, false); v && (v->pd_pending & (1u << idx(dir)))) {
+      m.pd = true;
+      v->pd_pending &= uint8_t(~(1u << idx(dir)));
+    }
+  }
   m.ts = p.ts;
   m.src = p.src;
   m.dst = p.dst;
