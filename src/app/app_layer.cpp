@@ -27,6 +27,9 @@ struct DirState {
   bool lost = false;          // bytes not kept in `probe` (limit or gap): no replay possible
   bool stopped = false;       // parser stopped (error, overflow) for this direction
   bool closed = false;
+  // The protocol was found on the other direction before this one said anything: its first
+  // bytes are probed too (Suricata detects each direction; app_proto_ts/tc may differ).
+  bool check_proto = false;
 };
 
 bool port_hinted(const ParserSpec& spec, const flow::Flow& f) noexcept {
@@ -187,11 +190,13 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
       anomalies_suppressed_(stats.counter("app_layer.anomalies_suppressed")),
       tx_events_(stats.counter("output.eve.events.app")),
       anomaly_events_(stats.counter("output.eve.events.anomaly_applayer")),
+      stream_anomaly_events_(stats.counter("output.eve.events.anomaly_stream")),
       proto_change_(stats.counter("app_layer.proto_change")),
       proto_change_refused_(stats.counter("app_layer.proto_change_refused")),
       proto_change_failed_(stats.counter("app_layer.proto_change_failed")),
       proto_change_unexpected_(stats.counter("app_layer.proto_change_unexpected")),
       reversed_(stats.counter("app_layer.flow_reversed")),
+      proto_mismatch_(stats.counter("app_layer.proto_mismatch")),
       expect_added_(stats.counter("app_layer.expect.added")),
       expect_replaced_(stats.counter("app_layer.expect.replaced")),
       expect_evicted_(stats.counter("app_layer.expect.evicted")),
@@ -213,7 +218,8 @@ AppLayer::AppLayer(StatsBlock& stats, output::EveWriter* eve, std::string_view i
     log_proto_[i] = eve_ && spec->log_tx && spec->event_type && eve_->enabled(spec->event_type);
     if (spec->derive) has_derived_[size_t(spec->parent)] = true;
   }
-  log_anomaly_ = eve_ && eve_->enabled("anomaly");
+  log_anomaly_ = eve_ && eve_->enabled("anomaly") && eve_->config()->anomaly_applayer;
+  log_stream_anomaly_ = eve_ && eve_->enabled("anomaly") && eve_->config()->anomaly_stream;
 }
 
 AppLayer::~AppLayer() { delete ctx_; }
@@ -270,6 +276,11 @@ bool AppLayer::decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direct
       f.app_proto_expected = 0;
     }
   }
+  if (DirState& o = s.dir[idx(reverse(d))]; !o.seen && !s.changed) o.check_proto = true;
+  if (tx_observer_) {
+    tx_observer_->on_proto_detected(f, d);
+    if (s.dir[idx(reverse(d))].seen) tx_observer_->on_proto_detected(f, reverse(d));
+  }
   // Replay what detection kept, the direction that spoke first first.
   Direction order[2] = {Direction::ToServer, Direction::ToClient};
   if (s.first_dir == idx(Direction::ToClient)) std::swap(order[0], order[1]);
@@ -303,6 +314,21 @@ ProbeResult AppLayer::probe_one(flow::Flow& f, AppState& s, const ParserSpec& sp
   reversed_.inc();
   d = reverse(d);
   return ProbeResult::Match;
+}
+
+void AppLayer::check_direction(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
+  s.dir[idx(d)].check_proto = false;
+  if (tx_observer_) tx_observer_->on_proto_detected(f, d);
+  if (s.spec->probe && s.spec->probe(d, data) != ProbeResult::NoMatch) return;
+  for (const ParserSpec* spec : parser_specs()) {
+    if (!spec->tcp || !spec->probe || spec == s.spec || spec->probe(d, data) != ProbeResult::Match)
+      continue;
+    (d == Direction::ToServer ? f.app_proto_ts : f.app_proto_tc) = uint16_t(spec->proto);
+    proto_mismatch_.inc();
+    // Suricata's applayer_mismatch_protocol_both_directions (app-layer-event rules).
+    if (tx_observer_) tx_observer_->on_anomaly(f, "applayer.mismatch_protocol_both_directions");
+    return;
+  }
 }
 
 void AppLayer::on_sides_swapped(flow::Flow& f) noexcept {
@@ -499,6 +525,7 @@ void AppLayer::data_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
   if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
   ds.seen = true;
   if (s->parser) {
+    if (ds.check_proto) check_direction(f, *s, d, data);
     feed(f, *s, d, data);
     return;
   }
@@ -594,6 +621,22 @@ void AppLayer::on_close(flow::Flow& f, Direction d) noexcept {
     return;
   }
   if (!s->failed && (ds.seen || s->dir[idx(reverse(d))].seen)) give_up(f, *s, d);
+}
+
+void AppLayer::on_anomaly(flow::Flow& f, Direction d, stream::StreamAnomaly a) noexcept {
+  if (!log_stream_anomaly_) return;
+  AppState* s = state(f);
+  if (!s) return;
+  if (s->flip) d = reverse(d);
+  if (s->anomaly_events >= kMaxAnomalyEvents) {
+    anomalies_suppressed_.inc();
+    return;
+  }
+  ++s->anomaly_events;
+  output::write_stream_anomaly(*eve_, f, in_iface_, d, pcap_cnt_, stream::anomaly_name(a));
+  if (tx_observer_) tx_observer_->write_flow_metadata(f, *eve_);
+  eve_->end();
+  stream_anomaly_events_.inc();
 }
 
 void AppLayer::on_datagram(flow::Flow& f, Direction d, const Packet& p) noexcept {

@@ -66,6 +66,12 @@ class TxObserver {
   // Every app-layer anomaly of flow f ("<proto>.<what>", a static string), logged or not:
   // detection's app-layer-event keyword.
   virtual void on_anomaly(flow::Flow& f, const char* event) noexcept {}
+  // Members of f's events that come from detection (the flowbits set on f, Suricata's
+  // "metadata"), written into an open event.
+  virtual void write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept {}
+  // Protocol detection of direction d of f is complete (the flow's protocol was found, or d's
+  // first bytes were probed after it): detection's PD-only rules.
+  virtual void on_proto_detected(flow::Flow& f, Direction d) noexcept {}
 };
 
 class AppLayer final : public stream::StreamSink {
@@ -83,6 +89,10 @@ class AppLayer final : public stream::StreamSink {
   // Acked delivery: events of the bytes delivered next name capture packet `pcap_cnt` (the
   // ACK that released them); 0: back to the packet being processed (set_pcap_cnt).
   void on_origin(uint64_t pcap_cnt) noexcept override { origin_pcap_cnt_ = pcap_cnt; }
+  // A reassembler anomaly: an EVE anomaly event of type "stream" when the output has them on
+  // (outputs.eve-log anomaly types: stream), at most kMaxAnomalyEvents per flow with the
+  // app layer's.
+  void on_anomaly(flow::Flow& f, Direction d, stream::StreamAnomaly a) noexcept override;
   // A UDP (or other datagram) payload of flow f.
   void on_datagram(flow::Flow& f, Direction d, const Packet& p) noexcept;
   void on_datagram(flow::Flow& f, Direction d, Bytes payload) noexcept;
@@ -110,6 +120,10 @@ class AppLayer final : public stream::StreamSink {
   // a Match on a flow whose source port is the protocol's and destination port not) on a TCP
   // flow picked up midstream, before any protocol was found: reverses the flow's roles
   // (flow::swap_sides, app_layer.flow_reversed), turns d around and says Match.
+  // The first bytes of direction d, when the protocol was found on the other one before d
+  // spoke: another protocol's (the client talks HTTP to an SSH server) becomes d's
+  // app_proto_ts/tc (app_layer.proto_mismatch); the parser stays.
+  void check_direction(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept;
   ProbeResult probe_one(flow::Flow& f, AppState& s, const ParserSpec& spec, Direction& d,
                         Bytes b) noexcept;
   bool decide(flow::Flow& f, AppState& s, const ParserSpec& spec, Direction d) noexcept;
@@ -145,7 +159,8 @@ class AppLayer final : public stream::StreamSink {
   }
   std::array<bool, size_t(Proto::kCount)> log_proto_{};
   std::array<bool, size_t(Proto::kCount)> has_derived_{};  // a ParserSpec derives from it
-  bool log_anomaly_ = false;
+  bool log_anomaly_ = false;         // applayer anomaly events
+  bool log_stream_anomaly_ = false;  // stream anomaly events
   Counter& stream_bytes_;
   Counter& stream_chunks_;
   Counter& gaps_;
@@ -162,11 +177,13 @@ class AppLayer final : public stream::StreamSink {
   Counter& anomalies_suppressed_;
   Counter& tx_events_;
   Counter& anomaly_events_;
+  Counter& stream_anomaly_events_;
   Counter& proto_change_;
   Counter& proto_change_refused_;
   Counter& proto_change_failed_;
   Counter& proto_change_unexpected_;
   Counter& reversed_;
+  Counter& proto_mismatch_;
   Counter& expect_added_;
   Counter& expect_replaced_;
   Counter& expect_evicted_;

@@ -135,6 +135,52 @@ TEST(AppLayer, ResponseFirstWithHandshakeIsNotReversed) {
   EXPECT_FALSE(h.f.swap_pending);
 }
 
+TEST(AppLayer, StreamAnomalyEventsWhenTheOutputHasThem) {
+  // Suricata's anomaly types: stream events off by default, on with types.stream.
+  for (bool on : {false, true}) {
+    Harness h(ipproto::kTcp, 40000, 80);
+    EveOutputConfig cfg;
+    cfg.anomaly_stream = on;
+    h.out = std::make_unique<output::EveOutput>(cfg);
+    h.out->add_sink(std::make_unique<test::MemorySink>(&h.eve_text));
+    h.eve = std::make_unique<output::EveWriter>(h.out.get());
+    h.app = std::make_unique<AppLayer>(h.stats, h.eve.get());
+    h.app->set_pcap_cnt(7);
+    h.app->on_anomaly(h.f, kTc, stream::StreamAnomaly::DepthReached);
+    h.end();
+    auto lines = h.eve_lines();
+    if (!on) {
+      EXPECT_TRUE(lines.empty());
+      continue;
+    }
+    ASSERT_EQ(lines.size(), 1u);
+    // The packet's sender (the server, to_client) is src.
+    EXPECT_NE(lines[0].find("\"src_port\":80,\"dest_ip\":\"10.0.0.1\",\"dest_port\":40000"),
+              std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("\"pcap_cnt\":7"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("\"anomaly\":{\"type\":\"stream\",\"event\":"
+                            "\"stream.reassembly_depth_reached\"}"),
+              std::string::npos) << lines[0];
+  }
+}
+
+TEST(AppLayer, EachDirectionsProtocol) {
+  // An HTTP client talking to an SSH server: the flow stays HTTP, to_client is SSH.
+  Harness h(ipproto::kTcp, 40000, 22);
+  h.data(kTs, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  h.data(kTc, "SSH-2.0-OpenSSH_6.6.1\r\n");
+  EXPECT_EQ(proto_of(h.f), Proto::Http);
+  EXPECT_EQ(h.f.app_proto_ts, uint16_t(Proto::Http));
+  EXPECT_EQ(h.f.app_proto_tc, uint16_t(Proto::Ssh));
+  EXPECT_EQ(h.counter("app_layer.proto_mismatch"), 1u);
+  // The same protocol both ways: nothing to note.
+  Harness g(ipproto::kTcp, 40000, 80);
+  g.data(kTs, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  g.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(g.f.app_proto_tc, uint16_t(Proto::Http));
+  EXPECT_EQ(g.counter("app_layer.proto_mismatch"), 0u);
+}
+
 TEST(AppLayer, UnknownBytesFail) {
   Harness h(ipproto::kTcp, 40000, 80);
   std::string junk(3000, '\x01');

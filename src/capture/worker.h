@@ -102,6 +102,12 @@ class Worker final : public flow::FlowObserver, public app::TxObserver {
   void on_anomaly(flow::Flow& f, const char* event) noexcept override {
     if (detect_) detect_->on_app_event(f, event);
   }
+  void write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept override {
+    if (detect_) detect_->write_flow_metadata(f, w);
+  }
+  void on_proto_detected(flow::Flow& f, Direction d) noexcept override {
+    if (detect_) detect_->on_proto_detected(f, d);
+  }
   int id() const { return id_; }
   // Signature detection (start-up only): every worker shares one engine, owns its Detector.
   void set_detect(std::shared_ptr<const detect::DetectEngine> engine);

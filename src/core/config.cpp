@@ -387,6 +387,11 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
       rd.get_range(eve, "dns-version", "outputs.eve-log.dns-version", c.eve.dns_version, 2, 3);
       rd.get_range(eve, "community-id-seed", "outputs.eve-log.community-id-seed",
                    c.eve.community_id_seed, uint16_t(0), uint16_t(65535));
+      // The anomaly types also as a key of their own (the types list keeps its default).
+      if (auto at = eve["anomaly-types"]; at && at.IsMap()) {
+        rd.get(at, "stream", "outputs.eve-log.anomaly-types.stream", c.eve.anomaly_stream);
+        rd.get(at, "applayer", "outputs.eve-log.anomaly-types.applayer", c.eve.anomaly_applayer);
+      }
       if (auto types = eve["types"]) {
         if (!types.IsSequence()) {
           rd.error_at(types, "outputs.eve-log.types", "expected a list of event types");
@@ -421,6 +426,13 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
                   c.smtp_log_body_md5 |= v == "body";
                   c.smtp_log_subject_md5 |= v == "subject";
                 }
+            if (name == "anomaly" && t.IsMap() && t.begin()->second.IsMap())
+              if (auto at = t.begin()->second["types"]; at && at.IsMap()) {
+                rd.get(at, "stream", "outputs.eve-log.types.anomaly.types.stream",
+                       c.eve.anomaly_stream);
+                rd.get(at, "applayer", "outputs.eve-log.types.anomaly.types.applayer",
+                       c.eve.anomaly_applayer);
+              }
             if (name == "alert" && t.IsMap() && t.begin()->second.IsMap())
               read_alert_options(rd, t.begin()->second, c.eve.alert);
             c.eve.types.push_back(name);

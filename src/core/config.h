@@ -66,6 +66,12 @@ struct EveOutputConfig {
   // Suricata 7 writes it, 3 as Suricata 8 does (app/dns/parser.h).
   int dns_version = 2;
   uint16_t community_id_seed = 0;
+  // `- anomaly: {types: {stream: yes, applayer: no}}` (Suricata's keys and defaults; also
+  // `anomaly-types: {stream: yes}` beside the types list): which
+  // anomaly events are written: the reassembler's (type "stream", off by default) and the app
+  // layer's (type "applayer", on).
+  bool anomaly_stream = false;
+  bool anomaly_applayer = true;
 };
 
 // Detection settings with Suricata's keys (top level there): packet-alert-max, action-order;

@@ -107,6 +107,26 @@ outputs:
       "replace}\n"));
 }
 
+// Anomaly event types, Suricata's way (in the types list) or as a key of their own.
+TEST(Config, AnomalyTypes) {
+  auto d = parse_config("");
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->eve.anomaly_stream);
+  EXPECT_TRUE(d->eve.anomaly_applayer);
+  auto c = parse_config(
+      "outputs:\n  eve-log:\n    types:\n      - anomaly:\n          types: {stream: yes, "
+      "applayer: no}\n");
+  ASSERT_TRUE(c) << c.error().str();
+  EXPECT_TRUE(c->eve.anomaly_stream);
+  EXPECT_FALSE(c->eve.anomaly_applayer);
+  EXPECT_TRUE(c->eve.has_type("anomaly"));
+  auto k = parse_config("outputs:\n  eve-log:\n    anomaly-types: {stream: yes}\n");
+  ASSERT_TRUE(k) << k.error().str();
+  EXPECT_TRUE(k->eve.anomaly_stream);
+  EXPECT_TRUE(k->eve.has_type("flow"));  // the default list stays
+  EXPECT_FALSE(parse_config("outputs:\n  eve-log:\n    anomaly-types: {stream: maybe}\n"));
+}
+
 TEST(Config, FileHashesAndMagic) {
   auto c = parse_config("files:\n  magic: no\n  hashes: [sha256]\n");
   ASSERT_TRUE(c) << c.error().str();

@@ -372,6 +372,10 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
       }
       ri.has_flowvars = !ri.bit_ops.empty() || !ri.int_ops.empty();
       ri.file_rule = files::is_file_rule(r);
+      ri.pd_only = ri.kind == Kind::Packet && r.buffers.empty() && r.header_checks.empty() &&
+                   !r.app_checks.empty();
+      for (const auto& c : r.app_checks) ri.pd_only &= c.keyword == "app-layer-protocol";
+      e->has_pd_only_ |= ri.pd_only;
       for (const auto& c : r.app_checks)
         if (c.keyword == "decode-event") ri.decode_event = true;
 
@@ -546,6 +550,7 @@ struct Detector::FlowVars {
   bool drop = false;            // IPS: the flow is dropped (its packets are not processed)
   bool drop_logged = false;     // a drop event was written for the flow
   StreamWin* sw[2] = {nullptr, nullptr};  // raw stream windows, per direction
+  uint8_t pd_pending = 0;  // 1 << direction: protocol detection done, no packet that way yet
 };
 
 // The raw stream window of one direction: buf[0, len) holds the stream bytes from offset
@@ -587,6 +592,7 @@ struct Detector::Match {
   mutable uint32_t alerts = 0;
   mutable bool stop = false;
   bool stream = false;        // a stream-only pass: packet-only rules are not evaluated
+  bool pd = false;            // packet: completes protocol detection of its direction
   bool events = false;        // tx: the packet's app-layer events, event rules only
   const InspectBuffers* sbufs = nullptr;  // the raw stream window (Payload), if inspected
   bool stream_added = false;  // packet: its payload went into the stream
@@ -840,7 +846,40 @@ void Detector::on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t o
 void Detector::on_sides_swapped(flow::Flow& f) noexcept {
   if (cur_flow_ == &f) cur_dir_ = reverse(cur_dir_);
   if (!flow_used_) return;
-  if (FlowVars* v = vars_of(&f, false)) std::swap(v->sw[0], v->sw[1]);
+  if (FlowVars* v = vars_of(&f, false)) {
+    std::swap(v->sw[0], v->sw[1]);
+    v->pd_pending = uint8_t((v->pd_pending & 1) << 1 | (v->pd_pending & 2) >> 1);
+  }
+}
+
+void Detector::on_proto_detected(flow::Flow& f, Direction d) noexcept {
+  if (!engine_ || !engine_->has_pd_only()) return;
+  if (FlowVars* v = vars_of(&f, true)) v->pd_pending |= uint8_t(1u << idx(d));
+}
+
+void Detector::write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept {
+  if (!engine_ || !flow_used_) return;
+  FlowVars* v = vars_of(&f, false);
+  if (!v || !v->bits) return;
+  bool open = false;
+  for (uint32_t i = 0, n = engine_->flowbit_count(); i < n; ++i) {
+    if (!(v->bits[i / 64] >> (i % 64) & 1)) continue;
+    const std::string& name = engine_->flowbit_name(i);
+    if (name.starts_with("xbits:")) continue;
+    auto& j = w.begin_raw();
+    if (!open) {
+      j.Key("metadata");
+      j.StartObject();
+      j.Key("flowbits");
+      j.StartArray();
+      open = true;
+    }
+    j.String(name.data(), rapidjson::SizeType(name.size()));
+  }
+  if (!open) return;
+  auto& j = w.begin_raw();
+  j.EndArray();
+  j.EndObject();
 }
 
 void Detector::on_stream_gap(flow::Flow& f, Direction d, uint64_t len) noexcept {
@@ -1144,9 +1183,14 @@ bool Detector::has_event(const flow::Flow* f, EventKind k, std::string_view name
 bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
   for (const auto& c : r.app_checks) {
     if (c.keyword == "app-layer-protocol") {
-      std::string_view v = c.value;
+      std::string_view v = c.value, mode;
       if (!v.empty() && v.front() == '!') v.remove_prefix(1);
-      v = v.substr(0, v.find(','));
+      if (size_t comma = v.find(','); comma != std::string_view::npos) {
+        mode = v.substr(comma + 1);
+        while (!mode.empty() && mode.front() == ' ') mode.remove_prefix(1);
+        while (!mode.empty() && mode.back() == ' ') mode.remove_suffix(1);
+        v = v.substr(0, comma);
+      }
       while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
       if (v == "http1") v = "http";  // Suricata 7's name for HTTP/1.x
       // Before detection finished the protocol matches nothing, negated or not (Suricata).
@@ -1158,8 +1202,27 @@ bool Detector::app_checks_ok(const Rule& r, const Match& m) const noexcept {
       else if (v == "failed")
         is = m.f && m.f->app_proto == uint16_t(app::Proto::Failed);
       else {
-        const AppProtoSpec* s = app_proto(m.app);
-        is = s && s->name == v;
+        // Suricata 8's modes: the protocol found in one direction (the two differ when the
+        // client and the server spoke different protocols), either, or before a change.
+        auto named = [&](uint16_t proto) {
+          const AppProtoSpec* s = app_proto(engine_->app_of(proto));
+          return s && s->name == v;
+        };
+        const flow::Flow& f = *m.f;
+        const bool split = f.app_proto_ts != f.app_proto_tc;
+        if (mode == "to_server" || (split && mode.empty() && m.dir == Direction::ToServer) ||
+            (split && mode == "direction" && m.dir == Direction::ToServer))
+          is = named(f.app_proto_ts);
+        else if (mode == "to_client" || (split && (mode.empty() || mode == "direction")))
+          is = named(f.app_proto_tc);
+        else if (mode == "either")
+          is = named(f.app_proto_ts) || named(f.app_proto_tc);
+        else if (mode == "original")
+          is = named(f.app_proto_orig ? f.app_proto_orig : f.app_proto);
+        else {
+          const AppProtoSpec* s = app_proto(m.app);
+          is = s && s->name == v;
+        }
       }
       if (is == c.negated) return false;
     } else if (c.keyword == "filestore") {
@@ -1638,6 +1701,7 @@ void Detector::run(const Match& m) noexcept {
       }
     }
     if (ri.file_rule) continue;  // the file tracker's, when a file closes
+    if (ri.pd_only && !m.pd) continue;
     const Rule& r = rules[ri_idx];
     if (r.transactional != (m.trans_tc != nullptr)) continue;  // => rules: their own pass
     if (!app_matches(ri.app, m.app)) continue;
@@ -1706,6 +1770,12 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
   m.p = &p;
   m.f = f;
   m.dir = dir;
+  if (f && flow_used_ && engine_->has_pd_only()) {
+    if (FlowVars* v = vars_of(f, false); v && (v->pd_pending & (1u << idx(dir)))) {
+      m.pd = true;
+      v->pd_pending &= uint8_t(~(1u << idx(dir)));
+    }
+  }
   m.ts = p.ts;
   m.src = p.src;
   m.dst = p.dst;

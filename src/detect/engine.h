@@ -113,6 +113,9 @@ class DetectEngine {
     bool has_fp = false;      // reached through the prefilter
     bool has_flowvars = false;
     bool file_rule = false;  // answered by the file tracker only (files::is_file_rule)
+    // app-layer-protocol checks and nothing to inspect (Suricata's PD-only signatures):
+    // tried only on the packet that completes protocol detection of its direction.
+    bool pd_only = false;
     StreamMode smode = StreamMode::PacketOnly;
     bool suppressed_all = false;                  // threshold.config suppress without ip
     std::optional<Threshold> threshold;           // rule keyword or threshold.config override
@@ -180,6 +183,8 @@ class DetectEngine {
                                   : std::span<const uint32_t>();
   }
   uint32_t flowbit_count() const noexcept { return uint32_t(flowbit_names_.size()); }
+  bool has_pd_only() const noexcept { return has_pd_only_; }
+  const std::string& flowbit_name(uint32_t i) const noexcept { return flowbit_names_[i]; }
   uint32_t flowint_count() const noexcept { return uint32_t(flowint_names_.size()); }
   uint32_t hostbit_count() const noexcept { return uint32_t(hostbit_names_.size()); }
   // detect AppProtoId for an app::Proto value (0 when the rule language has no such name).
@@ -211,6 +216,7 @@ class DetectEngine {
   std::vector<std::vector<uint32_t>> tx_trans_;     // [app]: transactional (=>) rules
   std::vector<std::string> flowbit_names_, flowint_names_, hostbit_names_;
   std::vector<uint16_t> app_map_;
+  bool has_pd_only_ = false;
 };
 
 // Per-worker detection context.
@@ -285,6 +291,12 @@ class Detector {
   // reassembly and on_packet): the raw stream windows trade places, and the current packet's
   // direction turns around.
   void on_sides_swapped(flow::Flow& f) noexcept;
+  // "metadata": {"flowbits": [names]} of the flowbits set on f (xbits left out), into an open
+  // event; nothing when none is set (Suricata's metadata of anomaly events).
+  void write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept;
+  // The app layer finished protocol detection of direction d of f: PD-only rules are tried
+  // on the next packet of that direction (this one, when it travels that way).
+  void on_proto_detected(flow::Flow& f, Direction d) noexcept;
   static constexpr uint32_t kMaxPacketEvents = 16;
   static constexpr uint32_t kHostBitExpire = 30;  // seconds, when the rule names none
   void on_stream_data(flow::Flow& f, Direction d, Bytes data, uint64_t offset) noexcept;

@@ -11,6 +11,7 @@
 #include "flow/arena.h"
 #include "flow/flow.h"
 #include "flow/test_packets.h"
+#include "output/test_sink.h"
 #include "output/eve.h"
 
 namespace ww::detect {
@@ -139,9 +140,11 @@ alert tcp any any -> any any (msg:"not http"; app-layer-protocol:!http1; sid:1;)
   f.tcp("GET / HTTP/1.1\r\n");  // protocol not known yet: no match, negated or not
   EXPECT_TRUE(f.sids.empty());
   f.flow.app_proto = uint16_t(app::Proto::Http);
+  f.det->on_proto_detected(f.flow, Direction::ToServer);  // (PD-only: that packet only)
   f.tcp("Host: x\r\n");
   EXPECT_TRUE(f.sids.empty());  // http1 is http
   f.flow.app_proto = uint16_t(app::Proto::Tls);
+  f.det->on_proto_detected(f.flow, Direction::ToServer);
   f.tcp("x");
   EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
 }
@@ -158,6 +161,54 @@ alert tcp any any -> any any (msg:"not set"; flow:to_client; content:"200 OK"; f
   f.tcp("LOGIN bob");
   EXPECT_TRUE(f.sids.empty());  // noalert
   f.tcp("200 OK", true);
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{2}));
+}
+
+TEST(DetectEngine, FlowMetadataListsTheSetFlowbits) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"set"; content:"A"; flowbits:set,ET.Evil; flowbits:set,ET.Other; sid:1;)
+alert tcp any any -> any any (msg:"unset"; content:"B"; flowbits:unset,ET.Other; sid:2;)
+)");
+  output::test::MemoryOutput mo;
+  output::EveWriter w(&mo.out);
+  auto event = [&] {
+    mo.mem->data.clear();
+    w.begin(Timestamp{0}, "anomaly");
+    f.det->write_flow_metadata(f.flow, w);
+    w.end();
+    w.flush();
+    return mo.mem->data;
+  };
+  EXPECT_EQ(event().find("metadata"), std::string::npos);  // nothing set: no member
+  f.tcp("A");
+  EXPECT_NE(event().find(R"("metadata":{"flowbits":["ET.Evil","ET.Other"]})"), std::string::npos)
+      << mo.mem->data;
+  f.tcp("B");
+  EXPECT_NE(event().find(R"("metadata":{"flowbits":["ET.Evil"]})"), std::string::npos)
+      << mo.mem->data;
+}
+
+TEST(DetectEngine, AppLayerProtocolModesAndDetectionPacket) {
+  Fixture f(R"(
+alert tcp any any -> any any (flow:to_client; app-layer-protocol:http1,to_server; app-layer-protocol:ssh,to_client; sid:1;)
+alert tcp any any -> any any (app-layer-protocol:ssh,either; content:"x"; sid:2;)
+alert tcp any any -> any any (app-layer-protocol:ssh,to_server; content:"x"; sid:3;)
+)");
+  // An HTTP client talking to an SSH server.
+  f.flow.app_proto = f.flow.app_proto_ts = uint16_t(app::Proto::Http);
+  f.flow.app_proto_tc = uint16_t(app::Proto::Ssh);
+  // Only app-layer-protocol (PD-only): tried on the packet that completes detection of its
+  // direction, once.
+  f.tcp("SSH-2.0-OpenSSH", true);
+  EXPECT_TRUE(f.sids.empty());
+  f.det->on_proto_detected(f.flow, Direction::ToClient);
+  f.tcp("SSH-2.0-OpenSSH", true);
+  EXPECT_EQ(f.sids, (std::vector<uint32_t>{1}));
+  f.sids.clear();
+  f.tcp("more", true);
+  EXPECT_TRUE(f.sids.empty());
+  // With something to inspect: every packet; either direction's protocol, or the one named.
+  f.tcp("x");
   EXPECT_EQ(f.sids, (std::vector<uint32_t>{2}));
 }
 

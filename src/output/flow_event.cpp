@@ -56,6 +56,21 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
   }
 }
 
+void write_stream_anomaly(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
+                          Direction d, uint64_t pcap_cnt, std::string_view event) {
+  auto& j = w.begin(f.last, "anomaly");
+  write_flow_header(w, f, in_iface, d == Direction::ToClient);
+  if (pcap_cnt) {
+    w.kv("pcap_cnt", pcap_cnt);
+    w.kv("pkt_src", std::string_view("wire/pcap"));
+  }
+  j.Key("anomaly");
+  j.StartObject();
+  w.kv("type", std::string_view("stream"));
+  w.kv("event", event);
+  j.EndObject();
+}
+
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
                       std::string_view action) {
   auto& j = w.begin(f.start, "flow");

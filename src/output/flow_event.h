@@ -15,6 +15,12 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
 // whole flow ("pass", or "drop" in IPS simulation; empty: nothing), flow.action.
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
                       std::string_view action = {});
+// A complete `anomaly` event of type "stream" (a reassembler anomaly, `event` its
+// "stream.<what>" name) for a packet of direction d of f: the packet's sender is src, as
+// Suricata logs a packet's stream events. pcap_cnt 0: none. The event is left open: the
+// caller may add members (metadata) and ends it (EveWriter::end()).
+void write_stream_anomaly(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
+                          Direction d, uint64_t pcap_cnt, std::string_view event);
 // "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number.
 std::string_view proto_name(uint8_t ip_proto, char (&buf)[4]);
 

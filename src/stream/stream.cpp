@@ -132,6 +132,7 @@ struct TcpSession {
   bool client_syn = false;     // a SYN without ACK came from the client (ToServer)
   bool client_syn_ts = false;  // ... with a timestamp option (RFC 7323), client_tsval
   uint32_t client_tsval = 0;
+  bool ts_both = false;        // both the SYN and the SYN/ACK carried timestamps
   uint8_t rst_by = 0;          // 1 + direction of the RST that closed the session, 0: none
   bool resumed = false;        // reopened once after a suspected injected RST
   TcpSession* next_free = nullptr;
@@ -143,6 +144,7 @@ const char* anomaly_name(StreamAnomaly a) {
     case StreamAnomaly::SegmentDropped: return "stream.segment_dropped";
     case StreamAnomaly::PktInvalidTimestamp: return "stream.pkt_invalid_timestamp";
     case StreamAnomaly::SuspectedRstInject: return "stream.suspected_rst_inject";
+    case StreamAnomaly::DepthReached: return "stream.reassembly_depth_reached";
   }
   return "stream.unknown";
 }
@@ -465,7 +467,7 @@ struct Reassembler::Impl {
     if (n) emit(f, d, D, data, n, sink);
     D.next_seq += len;
     D.offset += len;
-    if (n < len) reach_depth(D);
+    if (n < len) reach_depth(f, d, D, sink);
   }
   // In-order bytes at next_seq: held until acked (acked delivery) or handed over now.
   void emit(flow::Flow& f, Direction d, DirState& D, const uint8_t* data, uint32_t n,
@@ -485,9 +487,10 @@ struct Reassembler::Impl {
     flush_held(f, d, D, sink);
     sink.on_data(f, d, Bytes{data, n}, D.offset);
   }
-  void reach_depth(DirState& D) noexcept {
+  void reach_depth(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
     D.flags |= flag::kDepthReached;
     c_depth.inc();
+    sink.on_anomaly(f, d, StreamAnomaly::DepthReached);
     while (D.q) {
       Segment* s = D.q;
       D.q = s->next;
@@ -505,7 +508,8 @@ struct Reassembler::Impl {
     }
     D.next_seq += len;
     D.offset += len;
-    if (cfg.depth && D.offset >= cfg.depth && !(D.flags & flag::kDepthReached)) reach_depth(D);
+    if (cfg.depth && D.offset >= cfg.depth && !(D.flags & flag::kDepthReached))
+      reach_depth(f, d, D, sink);
   }
   void close(flow::Flow& f, Direction d, DirState& D, StreamSink& sink) noexcept {
     if (D.closed) return;
@@ -755,7 +759,18 @@ struct Reassembler::Impl {
         return;
       }
     }
-    if (syn && (fl & tcpflag::kAck) && d == Direction::ToClient) S.synack_seen = true;
+    if (syn && (fl & tcpflag::kAck) && d == Direction::ToClient) {
+      S.synack_seen = true;
+      S.ts_both = S.client_syn_ts && p.tcp_opts.has_ts;
+    }
+    if (S.ts_both && !syn && p.tcp_opts.has_ts && p.tcp_opts.ts_val == 0) {
+      // RFC 7323 3.2: once both sides use timestamps every segment carries the sender's
+      // clock, never 0 after the handshake; such a segment (a forged RST ...) is ignored
+      // (Suricata's pkt_invalid_timestamp).
+      c_invalid_ts.inc();
+      sink.on_anomaly(f, d, StreamAnomaly::PktInvalidTimestamp);
+      return;
+    }
 
     if (syn && !D.closed && D.offset == 0 && !D.q) {
       // (Re)starts the direction at its ISN; ignored once data flowed.

@@ -49,14 +49,16 @@ inline constexpr uint8_t kClosed = 32;         // on_close delivered
 inline constexpr uint8_t kHeld = 64;           // acked delivery: bytes wait for the peer's ACK
 }  // namespace flag
 
-// Anomalies the reassembler raises through StreamSink::on_anomaly: OverlapDiff and
-// SegmentDropped once per direction, PktInvalidTimestamp per packet, SuspectedRstInject once
-// per resumed session. Names follow Suricata's stream events where Suricata has one.
+// Anomalies the reassembler raises through StreamSink::on_anomaly: OverlapDiff,
+// SegmentDropped and DepthReached once per direction, PktInvalidTimestamp per packet,
+// SuspectedRstInject once per resumed session. Names follow Suricata's stream events where
+// Suricata has one.
 enum class StreamAnomaly : uint8_t {
   OverlapDiff,
   SegmentDropped,
   PktInvalidTimestamp,
-  SuspectedRstInject
+  SuspectedRstInject,
+  DepthReached
 };
 const char* anomaly_name(StreamAnomaly a);  // "stream.reassembly_overlap_different_data", ...
 

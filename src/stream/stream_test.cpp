@@ -247,12 +247,14 @@ TEST_F(Harness, DepthStopsDelivery) {
   cli(kAck, 1, 1, "hello");
   cli(kAck, 6, 1, "world");
   cli(kAck, 11, 1, "more");
-  EXPECT_EQ(sink.str(), "S:hello@0 S:wor@5");
+  // Raised once, when the depth is reached (Suricata's stream.reassembly_depth_reached).
+  EXPECT_EQ(sink.str(), "S:hello@0 S:wor@5 S:!stream.reassembly_depth_reached");
   EXPECT_EQ(c("stream.depth_reached"), 1u);
   EXPECT_TRUE(session_flags(*last, Direction::ToServer) & flag::kDepthReached);
   srv(kAck, 1, 1, "reply");  // the other direction has its own depth
   cli(kAck | kFin, 15, 1);
-  EXPECT_EQ(sink.str(), "S:hello@0 S:wor@5 C:reply@0 S:close");
+  EXPECT_EQ(sink.str(),
+            "S:hello@0 S:wor@5 S:!stream.reassembly_depth_reached C:reply@0 S:close");
 }
 
 TEST_F(Harness, SequenceWraparound) {
@@ -440,6 +442,23 @@ TEST_F(Harness, ServerPacketWithWrongTsEchoBeforeSynAckIgnored) {
   EXPECT_EQ(sink.str(),
             "C:!stream.pkt_invalid_timestamp C:!stream.pkt_invalid_timestamp S:GET@0");
   EXPECT_EQ(c("stream.pkt_invalid_timestamp"), 2u);
+}
+
+// Both sides negotiated timestamps: a later segment with TSval 0 (a forged RST) is raised and
+// ignored; one without the option is not judged.
+TEST_F(Harness, ZeroTsValAfterTimestampHandshakeIgnored) {
+  make();
+  ts_next = {{777, 0}};
+  cli(kSyn, 0, 0);
+  ts_next = {{900, 777}};
+  srv(kSyn | kAck, 0, 1);
+  ts_next = {{778, 900}};
+  cli(kAck | kPsh, 1, 1, "GET");
+  ts_next = {{0, 778}};
+  srv(kAck | kRst, 1, 4);
+  srv(kAck | kPsh, 1, 4, "OK");
+  EXPECT_EQ(sink.str(), "S:GET@0 C:!stream.pkt_invalid_timestamp C:OK@0");
+  EXPECT_EQ(c("stream.pkt_invalid_timestamp"), 1u);
 }
 
 TEST_F(Harness, TsEchoWithoutClientTimestampsIsInvalid) {

@@ -863,6 +863,9 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
     return;
   }
   Pending* p = find_pending(kSmb1Mid | mid);
+  // A NEGOTIATE answer without its request (a midstream pickup at the server's first reply)
+  // is no transaction: nothing tells which dialects were offered (Suricata logs none).
+  if (!p && c == 0x72) return;
   Tx local;
   Tx& tx = p ? p->tx : local;
   if (!p) {  // an answer without its request (midstream)

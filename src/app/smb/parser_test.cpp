@@ -1203,6 +1203,27 @@ TEST(SmbParser, Smb1OpenAndxThenRead) {
   }
 }
 
+// Picked up midstream at the server's NEGOTIATE answer: no transaction for it (nothing says
+// what was offered); the next request/answer pair is the flow's first transaction.
+TEST(SmbParser, Smb1NegotiateAnswerWithoutRequestIsNoTransaction) {
+  Ctx c;
+  Parser* p = create(c);
+  Vec neg = smb1_hdr(0x72, true, 0, true, 1);
+  neg.resize(35, 0);
+  EXPECT_EQ(p->parse(Direction::ToClient, nbss(neg), c).status, ParseStatus::Ok);
+  Vec req = smb1_hdr(0x74, false, 0, true, 2);  // LOGOFF_ANDX: WordCount 2, AndX, ByteCount 0
+  for (uint8_t b : {2, 0xFF, 0, 0, 0, 0, 0}) req.push_back(b);
+  Vec rsp = smb1_hdr(0x74, true, 0, true, 2);
+  for (uint8_t b : {2, 0xFF, 0, 0, 0, 0, 0}) rsp.push_back(b);
+  p->parse(Direction::ToServer, nbss(req), c);
+  p->parse(Direction::ToClient, nbss(rsp), c);
+  p->finish(Direction::ToServer, c);
+  p->finish(Direction::ToClient, c);
+  ASSERT_EQ(c.txs.size(), 1u);
+  EXPECT_NE(eve(c.txs[0]).find("SMB1_COMMAND_LOGOFF_ANDX"), std::string::npos) << eve(c.txs[0]);
+  EXPECT_NE(eve(c.txs[0]).find("\"id\":1"), std::string::npos) << eve(c.txs[0]);
+}
+
 TEST(SmbParser, Probe) {
   Vec m = nbss(hdr(cmd::kNegotiate, 0, false));
   EXPECT_EQ(probe(Direction::ToServer, Bytes(m).first(3)), ProbeResult::NeedMore);
