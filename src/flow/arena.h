@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <span>
 #include <type_traits>
@@ -63,6 +64,15 @@ class ArenaBudget {
   // register theirs here the first time they run on this worker.
   StatsBlock& stats() const noexcept { return stats_; }
 
+  // State that later stages keep per worker (caches), created on first use by the stage that
+  // owns `slot` and deleted with the budget, so it lives exactly as long as the worker's
+  // counters. Single thread, like the rest of the budget.
+  struct Extension {
+    virtual ~Extension() = default;
+  };
+  enum Slot : size_t { kTlsCertCache, kExtensionSlots };
+  std::unique_ptr<Extension>& extension(Slot slot) noexcept { return ext_[slot]; }
+
   // A block of exactly `size` bytes (malloc'd), from the cache or malloc; nullptr when malloc
   // fails. Only reserve()d bytes may be asked for.
   void* take_block(size_t size) noexcept;
@@ -89,6 +99,7 @@ class ArenaBudget {
   Counter& blocks_allocated_;
   FreeBlock* free_[kClasses] = {};
   size_t cached_bytes_ = 0;
+  std::unique_ptr<Extension> ext_[kExtensionSlots];
 };
 
 class Arena {

@@ -128,9 +128,15 @@ class Hl7Parser final : public Parser {
   ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override {
     DirState& s = dir_[idx(d)];
     if (s.mode == Mode::Dead) return {ParseStatus::Error, 0, 0};
-    for (size_t i = 0; i < data.size(); ++i) {
+    for (size_t i = 0; i < data.size();) {
+      if (size_t n = plain_run(s, data.subspan(i))) {
+        take_run(s, data.data() + i, n);
+        i += n;
+        continue;
+      }
       feed(s, d, data[i], ctx);
-      if (s.mode == Mode::Dead) return {ParseStatus::Error, i + 1, 0};
+      ++i;
+      if (s.mode == Mode::Dead) return {ParseStatus::Error, i, 0};
     }
     return {ParseStatus::Ok, data.size(), 0};
   }
@@ -238,6 +244,34 @@ class Hl7Parser final : public Parser {
       return;
     }
     if (s.mode == Mode::Msg) count_byte(s, d, c, ctx);
+  }
+
+  // Inside a message's segment, most bytes only extend the segment and the message: the
+  // length of the run at the start of `b` that msg_byte() would take so (none of CR, LF, and
+  // for MLLP VT and FS; past the first 3 bytes of an unframed segment, where MSH is looked
+  // for; within kMaxMessage), handed to take_run() at once instead of byte by byte.
+  static size_t plain_run(const DirState& s, Bytes b) noexcept {
+    if (s.mode != Mode::Msg || (s.framing != Framing::Mllp && s.seg_len < 3)) return 0;
+    size_t max = std::min<size_t>(b.size(), kMaxMessage - s.tx.size);
+    size_t n = 0;
+    if (s.framing == Framing::Mllp) {
+      while (n < max && b[n] != kCr && b[n] != kLf && b[n] != kVt && b[n] != kFs) ++n;
+    } else {
+      while (n < max && b[n] != kCr && b[n] != kLf) ++n;
+    }
+    return n;
+  }
+
+  // msg_byte() for each of the n bytes of a plain_run().
+  static void take_run(DirState& s, const uint8_t* p, size_t n) noexcept {
+    size_t k = std::min(n, kSegmentCap - std::min(s.seg_len, kSegmentCap));
+    if (k) std::memcpy(s.seg + s.seg_len, p, k);
+    s.seg_len += k;
+    if (k < n) s.seg_truncated = true;
+    s.tx.size += n;
+    size_t r = std::min(n, kRawCap - std::min(s.raw_len, kRawCap));
+    if (r) std::memcpy(s.raw + s.raw_len, p, r);
+    s.raw_len += r;
   }
 
   // Accounts one message byte (size cap, raw prefix for hl7.field).

@@ -17,14 +17,25 @@ uint64_t der_hash(Bytes der) noexcept {
 }
 }  // namespace
 
+CertCache::CertCache(StatsBlock& stats)
+    : hit_(stats.counter("tls.cert_cache.hit")),
+      miss_(stats.counter("tls.cert_cache.miss")),
+      evicted_(stats.counter("tls.cert_cache.evicted")) {}
+
 CertCache::~CertCache() { delete[] entries_; }
 
-void CertCache::bind(StatsBlock& stats) noexcept {
-  if (bound_ == &stats) return;
-  bound_ = &stats;
-  hit_ = &stats.counter("tls.cert_cache.hit");
-  miss_ = &stats.counter("tls.cert_cache.miss");
-  evicted_ = &stats.counter("tls.cert_cache.evicted");
+CertCache* CertCache::of(flow::ArenaBudget& budget) noexcept {
+  auto& slot = budget.extension(flow::ArenaBudget::kTlsCertCache);
+  if (!slot) {
+    // Once per worker. StatsBlock::counter may allocate (and throw on exhaustion, as at any
+    // start-up): the cache is then simply not used.
+    try {
+      slot = std::make_unique<CertCache>(budget.stats());
+    } catch (...) {
+      return nullptr;
+    }
+  }
+  return static_cast<CertCache*>(slot.get());
 }
 
 const CertInfo* CertCache::find(Bytes der) noexcept {
@@ -35,14 +46,12 @@ const CertInfo* CertCache::find(Bytes der) noexcept {
       if (e.last_use && e.hash == h && e.der_len == der.size() &&
           std::memcmp(e.der, der.data(), der.size()) == 0) {
         e.last_use = ++clock_;
-        ++hits_;
-        if (hit_) hit_->inc();
+        hit_.inc();
         return &e.info;
       }
     }
   }
-  ++misses_;
-  if (miss_) miss_->inc();
+  miss_.inc();
   return nullptr;
 }
 
@@ -57,20 +66,12 @@ void CertCache::put(Bytes der, const CertInfo& info) noexcept {
     if (entries_[i].last_use < victim->last_use) victim = &entries_[i];
     if (!victim->last_use) break;  // an empty entry
   }
-  if (victim->last_use) {
-    ++evictions_;
-    if (evicted_) evicted_->inc();
-  }
+  if (victim->last_use) evicted_.inc();
   victim->hash = der_hash(der);
   victim->last_use = ++clock_;
   victim->der_len = uint32_t(der.size());
   if (!der.empty()) std::memcpy(victim->der, der.data(), der.size());
   victim->info = info;
-}
-
-CertCache& thread_cert_cache() noexcept {
-  thread_local CertCache cache;
-  return cache;
 }
 
 }  // namespace ww::app::tls

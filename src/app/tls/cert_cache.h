@@ -13,9 +13,11 @@
 //  - Bounded: kEntries entries of at most kMaxDer DER bytes each, allocated once per worker at
 //    its first certificate; a larger certificate is not cached (counted as a miss). When full,
 //    the least recently used entry is replaced.
-//  - One cache per thread (a worker's parsers all run on its thread): no locks.
-// Counters (in the worker's StatsBlock, through its arena budget): tls.cert_cache.hit,
-// tls.cert_cache.miss, tls.cert_cache.evicted.
+//  - One cache per worker, held by the worker's arena budget (ArenaBudget::extension), so it
+//    lives as long as the worker and its counters; the worker's parsers all run on its
+//    thread: no locks.
+// Counters (in the worker's StatsBlock): tls.cert_cache.hit, tls.cert_cache.miss,
+// tls.cert_cache.evicted.
 #pragma once
 
 #include <cstddef>
@@ -23,35 +25,32 @@
 
 #include "app/tls/parser.h"
 #include "core/byte_reader.h"
-
-namespace ww {
-class StatsBlock;
-class Counter;
-}  // namespace ww
+#include "core/stats.h"
+#include "flow/arena.h"
 
 namespace ww::app::tls {
 
-class CertCache {
+class CertCache final : public flow::ArenaBudget::Extension {
  public:
   static constexpr size_t kEntries = 64;
   static constexpr size_t kMaxDer = 4096;
 
-  CertCache() noexcept = default;
-  ~CertCache();
+  // Registers the counters in `stats` (start-up of the cache: the worker's first certificate).
+  explicit CertCache(StatsBlock& stats);
+  ~CertCache() override;
   CertCache(const CertCache&) = delete;
   CertCache& operator=(const CertCache&) = delete;
+
+  // The worker's cache, created on first use; nullptr when it cannot be allocated.
+  static CertCache* of(flow::ArenaBudget& budget) noexcept;
 
   // The fields parsed from exactly these DER bytes, or nullptr (a miss is counted).
   const CertInfo* find(Bytes der) noexcept;
   // Remembers the fields parsed from `der` (no-op when der is over kMaxDer or the cache could
   // not get its memory).
   void put(Bytes der, const CertInfo& info) noexcept;
-  // Binds the counters to `stats` (the worker's block); cheap when already bound to it.
-  void bind(StatsBlock& stats) noexcept;
 
-  uint64_t hits() const noexcept { return hits_; }
-  uint64_t misses() const noexcept { return misses_; }
-  uint64_t evictions() const noexcept { return evictions_; }
+  uint64_t evictions() const noexcept { return evicted_.get(); }
 
  private:
   struct Entry {
@@ -63,14 +62,9 @@ class CertCache {
   };
   Entry* entries_ = nullptr;  // kEntries, allocated at the first put()
   uint64_t clock_ = 0;
-  uint64_t hits_ = 0, misses_ = 0, evictions_ = 0;
-  StatsBlock* bound_ = nullptr;
-  Counter* hit_ = nullptr;
-  Counter* miss_ = nullptr;
-  Counter* evicted_ = nullptr;
+  Counter& hit_;
+  Counter& miss_;
+  Counter& evicted_;
 };
-
-// This thread's cache.
-CertCache& thread_cert_cache() noexcept;
 
 }  // namespace ww::app::tls

@@ -670,9 +670,9 @@ bool TlsParser::certificate(Bytes body, ParseContext& ctx, CertInfo& out) noexce
   }
   // A certificate this worker parsed before (the same server's, on another connection): its
   // fields come from the cache (cert_cache.h), byte-identical DER only.
-  CertCache& cache = thread_cert_cache();
-  if (flow::ArenaBudget* budget = ctx.arena().budget()) cache.bind(budget->stats());
-  if (const CertInfo* known = cache.find(der)) {
+  flow::ArenaBudget* budget = ctx.arena().budget();
+  CertCache* cache = budget ? CertCache::of(*budget) : nullptr;
+  if (const CertInfo* known = cache ? cache->find(der) : nullptr) {
     out = *known;
     return true;
   }
@@ -728,7 +728,7 @@ bool TlsParser::certificate(Bytes body, ParseContext& ctx, CertInfo& out) noexce
     }
     GENERAL_NAMES_free(gens);
   }
-  cache.put(der, out);
+  if (cache) cache->put(der, out);
   return true;
 }
 

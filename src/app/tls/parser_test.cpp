@@ -672,26 +672,40 @@ TEST(TlsParser, PreDraft16VersionField) {
 
 uint64_t stat(Ctx& ctx, std::string_view name) { return ctx.arena().budget()->stats().value(name); }
 
-// The same certificate on a second connection (of the same worker) comes from the certificate
-// cache: the same fields and EVE object as when it was parsed, counted as a hit.
+// The same certificate on a second connection of the same worker (the same arena budget) comes
+// from the certificate cache: the same fields and EVE object as when it was parsed, counted
+// as a hit; another worker has its own cache.
 TEST(TlsCertCache, RepeatedCertificateGivesTheSameTransaction) {
   Vec cert = make_cert("cache@example.com");
-  Ctx first;
-  std::string parsed = run(kClientHello, server_flight(cert), 0, 0, first);
-  EXPECT_EQ(stat(first, "tls.cert_cache.miss"), 1u);
-  EXPECT_EQ(stat(first, "tls.cert_cache.hit"), 0u);
-  Ctx second;
-  EXPECT_EQ(run(kClientHello, server_flight(cert), 0, 0, second), parsed);
-  EXPECT_EQ(stat(second, "tls.cert_cache.hit"), 1u);
-  EXPECT_EQ(stat(second, "tls.cert_cache.miss"), 0u);
-  ASSERT_EQ(second.txs.size(), 1u);
-  EXPECT_EQ(second.txs[0].subject.view(),
+  Vec flight = server_flight(cert);
+  Ctx ctx;
+  for (int conn = 0; conn < 2; ++conn) {
+    TlsParser p;
+    EXPECT_EQ(p.parse(Direction::ToServer, bytes(kClientHello), ctx).status, ParseStatus::Ok);
+    EXPECT_EQ(p.parse(Direction::ToClient, bytes(flight), ctx).status, ParseStatus::Ok);
+  }
+  ASSERT_EQ(ctx.txs.size(), 2u);
+  EXPECT_EQ(stat(ctx, "tls.cert_cache.miss"), 1u);
+  EXPECT_EQ(stat(ctx, "tls.cert_cache.hit"), 1u);
+  EXPECT_EQ(eve(ctx.txs[1]), eve(ctx.txs[0]));
+  EXPECT_EQ(ctx.txs[1].subject.view(),
             "C=US, O=Example Hospital, CN=example.com, Email=cache@example.com");
-  EXPECT_EQ(second.txs[0].sans.count, 2);
+  EXPECT_EQ(ctx.txs[1].sans.count, 2);
   // Another certificate is parsed, not taken for the cached one.
-  Ctx third;
-  EXPECT_NE(run(kClientHello, server_flight(make_cert()), 0, 0, third), parsed);
-  EXPECT_EQ(stat(third, "tls.cert_cache.miss"), 1u);
+  TlsParser p;
+  Vec other = server_flight(make_cert());
+  p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+  p.parse(Direction::ToClient, bytes(other), ctx);
+  ASSERT_EQ(ctx.txs.size(), 3u);
+  EXPECT_NE(eve(ctx.txs[2]), eve(ctx.txs[0]));
+  EXPECT_EQ(stat(ctx, "tls.cert_cache.miss"), 2u);
+  // Another worker.
+  Ctx worker2;
+  run(kClientHello, flight, 0, 0, worker2);
+  EXPECT_EQ(stat(worker2, "tls.cert_cache.miss"), 1u);
+  EXPECT_EQ(stat(worker2, "tls.cert_cache.hit"), 0u);
+  ASSERT_EQ(worker2.txs.size(), 1u);
+  EXPECT_EQ(eve(worker2.txs[0]), eve(ctx.txs[0]));
 }
 
 // A certificate that does not parse is not cached: its anomaly comes every time.
@@ -699,17 +713,20 @@ TEST(TlsCertCache, InvalidCertificateIsNotCached) {
   Vec bad = make_cert();
   bad[bad.size() / 2] ^= 0xff;
   bad.resize(bad.size() - 10);
+  Ctx ctx;
   for (int i = 0; i < 2; ++i) {
-    Ctx ctx;
-    run(kClientHello, server_flight(bad), 0, 0, ctx);
-    EXPECT_FALSE(ctx.anomalies.empty()) << i;
-    EXPECT_EQ(stat(ctx, "tls.cert_cache.hit"), 0u);
+    TlsParser p;
+    p.parse(Direction::ToServer, bytes(kClientHello), ctx);
+    p.parse(Direction::ToClient, bytes(server_flight(bad)), ctx);
+    EXPECT_EQ(ctx.anomalies.size(), size_t(i + 1));
   }
+  EXPECT_EQ(stat(ctx, "tls.cert_cache.hit"), 0u);
 }
 
 // Bounded: kEntries entries, the least recently used replaced; DER over kMaxDer not kept.
 TEST(TlsCertCache, LeastRecentlyUsedIsReplaced) {
-  CertCache c;
+  StatsBlock stats;
+  CertCache c(stats);
   auto der = [](size_t i, size_t n = 100) {
     Vec v(n, uint8_t(i));
     v[0] = uint8_t(i >> 8);
@@ -740,6 +757,7 @@ TEST(TlsCertCache, LeastRecentlyUsedIsReplaced) {
   c.put(bytes(big), info);
   EXPECT_EQ(c.find(bytes(big)), nullptr);
   EXPECT_EQ(c.evictions(), 1u);
+  EXPECT_EQ(stats.value("tls.cert_cache.evicted"), 1u);
 }
 
 }  // namespace
