@@ -379,6 +379,15 @@ void EveWriter::kv_printable(const char* k, Bytes v) {
   json_.Base::String(scratch_.data(), static_cast<rapidjson::SizeType>(v.size()), true);
 }
 
+size_t format_hex(uint64_t v, unsigned min_digits, char* out) noexcept {
+  constexpr char kDigits[] = "0123456789abcdef";
+  unsigned n = 1;
+  while (n < 16 && (v >> (4 * n)) != 0) ++n;
+  if (n < min_digits) n = min_digits > 16 ? 16 : min_digits;
+  for (unsigned i = n; i-- > 0; v >>= 4) out[i] = kDigits[v & 15];
+  return n;
+}
+
 size_t community_id(const IpAddr& src, const IpAddr& dst, uint16_t sp, uint16_t dp,
                     uint8_t proto, uint16_t seed, char (&out)[64]) noexcept {
   bool v4 = src.is_v4() && dst.is_v4();

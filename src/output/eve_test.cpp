@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -201,6 +202,24 @@ TEST(EveWriter, FastPathsMatchRapidJson) {
     fast.EndObject();
     ref.EndObject();
     EXPECT_EQ(std::string(a.GetString(), a.GetSize()), std::string(b.GetString(), b.GetSize()));
+  }
+}
+
+TEST(EveWriter, FormatHexMatchesPrintf) {
+  std::vector<uint64_t> values = {0, 1, 0xf, 0x10, 0xff, 0x100, 0x8000, 0xffff, 0x10000,
+                                  0xc0000022, 0xffffffff, 0x123456789abcdefull, ~0ull};
+  for (uint64_t v : values) {
+    for (unsigned min : {1u, 2u, 4u, 8u, 16u}) {
+      char ref[32], out[16];
+      int n = std::snprintf(ref, sizeof ref, "%0*llx", int(min), (unsigned long long)v);
+      EXPECT_EQ(std::string(out, format_hex(v, min, out)), std::string(ref, size_t(n)));
+    }
+  }
+  for (unsigned v = 0; v < 256; ++v) {
+    char ref[3], out[2];
+    std::snprintf(ref, sizeof ref, "%02x", v);
+    hex_byte(uint8_t(v), out);
+    EXPECT_EQ(std::string(out, 2), std::string(ref, 2));
   }
 }
 

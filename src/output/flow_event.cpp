@@ -100,9 +100,9 @@ void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_ifa
     j.Key("tcp");
     j.StartObject();
     uint8_t all = f.tcp_flags[0] | f.tcp_flags[1];
-    char hex[3];
+    char hex[2];
     auto put_flags = [&](const char* key, uint8_t v) {
-      std::snprintf(hex, sizeof hex, "%02x", v);
+      hex_byte(v, hex);
       w.kv(key, std::string_view(hex, 2));
     };
     put_flags("tcp_flags", all);
