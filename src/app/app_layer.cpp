@@ -56,6 +56,7 @@ struct AppState {
   Proto expected = Proto::Unknown;
   uint32_t anomaly_events = 0;
   files::FlowFiles files;  // open files of the flow (FileTracker)
+  output::FlowHeaderCache header;  // the flow's EVE header fields, as text (both directions)
 };
 
 namespace {
@@ -611,7 +612,8 @@ void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx
   if (tx_observer_) tx_observer_->on_transaction(f, spec, tx, tx_id, d);
   if (!log_proto_[pi]) return;
   auto& j = eve_->begin(f.last, spec.event_type);
-  output::write_flow_header(*eve_, f, in_iface_, spec.log_reversed && spec.log_reversed(tx, d));
+  output::write_flow_header(*eve_, f, in_iface_, spec.log_reversed && spec.log_reversed(tx, d),
+                            f.app ? &f.app->header : nullptr);
   if (pcap_cnt_) {  // completed by a capture packet (not at flow timeout or end)
     eve_->kv("pcap_cnt", pcap_cnt_);
     eve_->kv("pkt_src", std::string_view("wire/pcap"));
@@ -660,7 +662,7 @@ void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event, const 
   }
   ++s.anomaly_events;
   auto& j = eve_->begin(f.last, "anomaly");
-  output::write_flow_header(*eve_, f, in_iface_, reversed);
+  output::write_flow_header(*eve_, f, in_iface_, reversed, &s.header);
   if (pcap_cnt_) {
     eve_->kv("pcap_cnt", pcap_cnt_);
     eve_->kv("pkt_src", std::string_view("wire/pcap"));

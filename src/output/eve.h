@@ -120,6 +120,17 @@ class SafeJsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
   bool Key(const char* s, rapidjson::SizeType len, bool copy = false);
   bool Key(const char* s) { return Key(s, static_cast<rapidjson::SizeType>(std::strlen(s))); }
 
+  // Members of the innermost open object (or array elements) so far.
+  size_t members() {
+    return level_stack_.GetSize() ? level_stack_.template Top<Level>()->valueCount / 2 : 0;
+  }
+  // Appends `n` complete members to the innermost open object, which has members already:
+  // `text` is what writing them wrote before (each member with its leading comma).
+  void append_members(std::string_view text, size_t n) {
+    std::memcpy(os_->Push(text.size()), text.data(), text.size());
+    level_stack_.template Top<Level>()->valueCount += 2 * n;
+  }
+
  private:
   // Prefix (comma/colon) and `"s"` for text that plain_json_text() accepted.
   void put_plain(const char* s, size_t n);
@@ -165,6 +176,14 @@ class EveWriter {
 
   // The writer of the event being built (between begin() and end()).
   Json& begin_raw() { return json_; }
+  // For caching members that are the same in every event of a flow: size() before writing
+  // them, since() after, the count from members() before and after; append_members() later.
+  size_t size() const { return buf_.GetSize(); }
+  std::string_view since(size_t from) const {
+    return {buf_.GetString() + from, buf_.GetSize() - from};
+  }
+  size_t members() { return json_.members(); }
+  void append_members(std::string_view text, size_t n) { json_.append_members(text, n); }
 
   // Helpers for common fields.
   void kv(const char* k, std::string_view v) {

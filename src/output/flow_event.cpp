@@ -1,6 +1,7 @@
 #include "output/flow_event.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "app/proto.h"
 
@@ -54,6 +55,27 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
     size_t n = community_id(f.src, f.dst, f.sp, f.dp, f.proto, cfg->community_id_seed, id);
     w.kv("community_id", std::string_view(id, n));
   }
+}
+
+void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
+                       bool reversed, FlowHeaderCache* cache) {
+  const int r = reversed ? 1 : 0;
+  if (cache && cache->text[r]) {
+    w.append_members({cache->text[r], cache->len[r]}, cache->members[r]);
+    return;
+  }
+  const size_t from = w.size(), before = w.members();
+  write_flow_header(w, f, in_iface, reversed);
+  if (!cache || !f.arena || before == 0) return;  // the cached text starts with a comma
+  std::string_view text = w.since(from);
+  size_t n = w.members() - before;
+  if (text.size() > UINT16_MAX || n > UINT8_MAX) return;
+  char* p = f.arena->alloc_array<char>(text.size());
+  if (!p) return;
+  std::memcpy(p, text.data(), text.size());
+  cache->text[r] = p;
+  cache->len[r] = uint16_t(text.size());
+  cache->members[r] = uint8_t(n);
 }
 
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
