@@ -83,6 +83,7 @@ struct AppState {
   Proto expected = Proto::Unknown;
   uint32_t anomaly_events = 0;
   files::FlowFiles files;  // open files of the flow (FileTracker)
+  output::FlowHeaderCache header;  // the flow's EVE header fields, as text (both directions)
 };
 
 namespace {
@@ -308,6 +309,7 @@ ProbeResult AppLayer::probe_one(flow::Flow& f, AppState& s, const ParserSpec& sp
       !(stream::session_flags(f, d) & stream::flag::kMidstream))
     return r == ProbeResult::Match ? r : ProbeResult::NoMatch;
   flow::swap_sides(f);
+  s.header = output::FlowHeaderCache{};  // its text named the sides before the swap
   std::swap(s.dir[0], s.dir[1]);
   if (s.first_dir >= 0) s.first_dir = int8_t(1 - s.first_dir);
   s.reversed = s.flip = true;
@@ -715,8 +717,9 @@ void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx
   if (tx_observer_) tx_observer_->on_transaction(f, spec, tx, tx_id, d);
   if (!log_proto_[pi]) return;
   auto& j = eve_->begin(f.last, spec.event_type);
-  output::write_flow_header(*eve_, f, in_iface_, spec.log_reversed && spec.log_reversed(tx, d));
-  if (uint64_t n = event_pcap_cnt()) {  // completed by a capture packet (not at flow end)
+  output::write_flow_header(*eve_, f, in_iface_, spec.log_reversed && spec.log_reversed(tx, d),
+                            f.app ? &f.app->header : nullptr);
+  if (uint64_t n = event_pcap_cnt()) {  // completed by a capture packet (not at flow timeout or end)
     eve_->kv("pcap_cnt", n);
     eve_->kv("pkt_src", std::string_view("wire/pcap"));
   } else {  // Suricata logs it from the flow-end pseudo packet
@@ -764,7 +767,7 @@ void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event, const 
   }
   ++s.anomaly_events;
   auto& j = eve_->begin(f.last, "anomaly");
-  output::write_flow_header(*eve_, f, in_iface_, reversed);
+  output::write_flow_header(*eve_, f, in_iface_, reversed, &s.header);
   if (uint64_t n = event_pcap_cnt()) {
     eve_->kv("pcap_cnt", n);
     eve_->kv("pkt_src", std::string_view("wire/pcap"));

@@ -211,88 +211,15 @@ bool valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
-namespace {
-
-constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-
-uint64_t load8(const char* p) noexcept {
-  uint64_t x;
-  std::memcpy(&x, p, 8);
-  return x;
-}
-uint32_t load4(const char* p) noexcept {
-  uint32_t x;
-  std::memcpy(&x, p, 4);
-  return x;
+bool plain_json_long(const char* s, size_t n) noexcept {
+  // Eight bytes at a time; the last word overlaps the previous one.
+  using namespace json_text;
+  for (size_t i = 0; i + 8 < n; i += 8)
+    if (needs_escape(load8(s + i))) return false;
+  return !needs_escape(load8(s + n - 8));
 }
 
-// Non-zero when one of the 8 bytes of `x` is below 0x20, above 0x7F, '"' or '\\'.
-uint64_t needs_escape(uint64_t x) noexcept {
-  auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  return (x & kHigh) | ((x - 0x20 * kOnes) & ~x & kHigh) | has_zero(x ^ ('"' * kOnes)) |
-         has_zero(x ^ ('\\' * kOnes));
-}
-
-// memcpy of the short texts most keys and values are, without a call.
-void copy_short(char* d, const char* s, size_t n) noexcept {
-  if (n >= 8 && n <= 16) {
-    uint64_t a = load8(s), b = load8(s + n - 8);
-    std::memcpy(d, &a, 8);
-    std::memcpy(d + n - 8, &b, 8);
-  } else if (n >= 4 && n < 8) {
-    uint32_t a = load4(s), b = load4(s + n - 4);
-    std::memcpy(d, &a, 4);
-    std::memcpy(d + n - 4, &b, 4);
-  } else if (n > 0 && n < 4) {
-    d[0] = s[0];
-    d[n / 2] = s[n / 2];
-    d[n - 1] = s[n - 1];
-  } else if (n > 16) {
-    std::memcpy(d, s, n);
-  }
-}
-
-}  // namespace
-
-bool plain_json_text(const char* s, size_t n) noexcept {
-  // Eight bytes at a time; the last (or only) word overlaps the previous one.
-  if (n >= 8) {
-    for (size_t i = 0; i + 8 < n; i += 8)
-      if (needs_escape(load8(s + i))) return false;
-    return !needs_escape(load8(s + n - 8));
-  }
-  uint64_t x;
-  if (n >= 4) {
-    x = load4(s) | uint64_t(load4(s + n - 4)) << 32;
-  } else {
-    x = 'a' * kOnes;  // 0 to 3 bytes, padded with a plain one
-    if (n > 0)
-      x = (x & ~uint64_t(0xFFFFFF)) | uint8_t(s[0]) | uint64_t(uint8_t(s[n / 2])) << 8 |
-          uint64_t(uint8_t(s[n - 1])) << 16;
-  }
-  return !needs_escape(x);
-}
-
-void SafeJsonWriter::put_plain(const char* s, size_t n) {
-  Prefix(rapidjson::kStringType);
-  char* p = os_->Push(n + 2);
-  p[0] = '"';
-  copy_short(p + 1, s, n);
-  p[n + 1] = '"';
-}
-
-bool SafeJsonWriter::Key(const char* s, rapidjson::SizeType len, bool copy) {
-  if (!plain_json_text(s, len)) return Base::Key(s, len, copy);
-  put_plain(s, len);
-  return true;
-}
-
-bool SafeJsonWriter::String(const char* s, rapidjson::SizeType len, bool copy) {
-  // Most values (addresses, names, numbers as text) are plain ASCII: copied as they are.
-  if (plain_json_text(s, len)) {
-    put_plain(s, len);
-    return true;
-  }
+bool SafeJsonWriter::string_slow(const char* s, rapidjson::SizeType len, bool copy) {
   std::string_view v(s, len);
   if (valid_utf8(v)) return Base::String(s, len, copy);
   // Rewrite: keep valid sequences, map each stray byte to U+0080..U+00FF (or itself if ASCII).
@@ -377,6 +304,15 @@ void EveWriter::kv_printable(const char* k, Bytes v) {
   }
   json_.Key(k);
   json_.Base::String(scratch_.data(), static_cast<rapidjson::SizeType>(v.size()), true);
+}
+
+size_t format_hex(uint64_t v, unsigned min_digits, char* out) noexcept {
+  constexpr char kDigits[] = "0123456789abcdef";
+  unsigned n = 1;
+  while (n < 16 && (v >> (4 * n)) != 0) ++n;
+  if (n < min_digits) n = min_digits > 16 ? 16 : min_digits;
+  for (unsigned i = n; i-- > 0; v >>= 4) out[i] = kDigits[v & 15];
+  return n;
 }
 
 size_t community_id(const IpAddr& src, const IpAddr& dst, uint16_t sp, uint16_t dp,

@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -82,6 +83,49 @@ TEST(EveWriter, FlowEventHasSuricataFields) {
   EXPECT_TRUE(tcp["syn"].GetBool());
   EXPECT_TRUE(tcp["fin"].GetBool());
   EXPECT_FALSE(tcp.HasMember("rst"));
+}
+
+// The header text kept per flow is what write_flow_header writes, in both directions, and a
+// flow whose arena is full is logged the same way without a cache.
+TEST(EveWriter, CachedFlowHeaderIsTheSame) {
+  EveOutputConfig cfg;
+  cfg.community_id = true;
+  for (size_t arena_cap : {size_t(256) << 10, size_t(0)}) {
+    StatsBlock stats;
+    flow::ArenaBudget budget{stats, 1u << 20};
+    flow::Arena arena{&budget, arena_cap};
+    flow::Flow f;
+    f.flow_id = 98765;
+    f.src = IpAddr::v4(0xC0A80001u);
+    f.dst = IpAddr::v4(0x0A000063u);
+    f.sp = 51000;
+    f.dp = 445;
+    f.proto = ipproto::kTcp;
+    f.vlan_count = 1;
+    f.vlan[0] = 7;
+    f.arena = &arena;
+    FlowHeaderCache cache;
+    test::MemoryOutput cached(cfg), plain(cfg);
+    {
+      EveWriter a(&cached.out), b(&plain.out);
+      for (int i = 0; i < 6; ++i) {
+        bool rev = (i % 3) == 1;
+        for (EveWriter* w : {&a, &b}) {
+          w->begin(Timestamp{int64_t(i)}, "smb");
+          if (w == &a)
+            write_flow_header(*w, f, "eth0", rev, &cache);
+          else
+            write_flow_header(*w, f, "eth0", rev);
+          w->kv("tx_id", uint64_t(i));
+          w->end();
+        }
+      }
+    }
+    EXPECT_EQ(cached.mem->data, plain.mem->data);
+    EXPECT_EQ(parse_lines(cached.mem->data).size(), 6u);
+    EXPECT_EQ(cache.text[0] != nullptr, arena_cap > 0);
+    EXPECT_EQ(cache.text[1] != nullptr, arena_cap > 0);
+  }
 }
 
 TEST(EveWriter, Ipv6AddressesAreFullyExpanded) {
@@ -201,6 +245,24 @@ TEST(EveWriter, FastPathsMatchRapidJson) {
     fast.EndObject();
     ref.EndObject();
     EXPECT_EQ(std::string(a.GetString(), a.GetSize()), std::string(b.GetString(), b.GetSize()));
+  }
+}
+
+TEST(EveWriter, FormatHexMatchesPrintf) {
+  std::vector<uint64_t> values = {0, 1, 0xf, 0x10, 0xff, 0x100, 0x8000, 0xffff, 0x10000,
+                                  0xc0000022, 0xffffffff, 0x123456789abcdefull, ~0ull};
+  for (uint64_t v : values) {
+    for (unsigned min : {1u, 2u, 4u, 8u, 16u}) {
+      char ref[32], out[16];
+      int n = std::snprintf(ref, sizeof ref, "%0*llx", int(min), (unsigned long long)v);
+      EXPECT_EQ(std::string(out, format_hex(v, min, out)), std::string(ref, size_t(n)));
+    }
+  }
+  for (unsigned v = 0; v < 256; ++v) {
+    char ref[3], out[2];
+    std::snprintf(ref, sizeof ref, "%02x", v);
+    hex_byte(uint8_t(v), out);
+    EXPECT_EQ(std::string(out, 2), std::string(ref, 2));
   }
 }
 

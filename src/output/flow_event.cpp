@@ -1,6 +1,7 @@
 #include "output/flow_event.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "app/proto.h"
 
@@ -71,6 +72,27 @@ void write_stream_anomaly(EveWriter& w, const flow::Flow& f, std::string_view in
   j.EndObject();
 }
 
+void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
+                       bool reversed, FlowHeaderCache* cache) {
+  const int r = reversed ? 1 : 0;
+  if (cache && cache->text[r]) {
+    w.append_members({cache->text[r], cache->len[r]}, cache->members[r]);
+    return;
+  }
+  const size_t from = w.size(), before = w.members();
+  write_flow_header(w, f, in_iface, reversed);
+  if (!cache || !f.arena || before == 0) return;  // the cached text starts with a comma
+  std::string_view text = w.since(from);
+  size_t n = w.members() - before;
+  if (text.size() > UINT16_MAX || n > UINT8_MAX) return;
+  char* p = f.arena->alloc_array<char>(text.size());
+  if (!p) return;
+  std::memcpy(p, text.data(), text.size());
+  cache->text[r] = p;
+  cache->len[r] = uint16_t(text.size());
+  cache->members[r] = uint8_t(n);
+}
+
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
                       std::string_view action) {
   auto& j = w.begin(f.start, "flow");
@@ -115,9 +137,9 @@ void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_ifa
     j.Key("tcp");
     j.StartObject();
     uint8_t all = f.tcp_flags[0] | f.tcp_flags[1];
-    char hex[3];
+    char hex[2];
     auto put_flags = [&](const char* key, uint8_t v) {
-      std::snprintf(hex, sizeof hex, "%02x", v);
+      hex_byte(v, hex);
       w.kv(key, std::string_view(hex, 2));
     };
     put_flags("tcp_flags", all);

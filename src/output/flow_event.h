@@ -11,6 +11,18 @@ namespace ww::output {
 // `reversed`: the server is src (an event about a message the server sent).
 void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
                        bool reversed = false);
+// write_flow_header's text for one flow, kept from its first event (flow_id, addresses, ports,
+// proto, community_id do not change over a flow): later events copy it instead of formatting
+// each field again. Lives with the flow (its arena holds the text).
+struct FlowHeaderCache {
+  const char* text[2] = {};  // [reversed]
+  uint16_t len[2] = {};
+  uint8_t members[2] = {};
+};
+// write_flow_header through `cache` (nullptr: no cache); the text is allocated from the flow's
+// arena, and not kept when the arena is full.
+void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
+                       bool reversed, FlowHeaderCache* cache);
 // A complete `flow` event for a flow that ended. `action`: what detection decided for the
 // whole flow ("pass", or "drop" in IPS simulation; empty: nothing), flow.action.
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,

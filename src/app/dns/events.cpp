@@ -68,9 +68,9 @@ void section(output::EveWriter& w, const Message& m, Section sec, const char* ke
 
 // Header flags as Suricata writes them: "flags" in hex, then each bit that is set.
 void header_flags(output::EveWriter& w, const Message& m, bool pad) {
-  char hex[5];
-  int n = std::snprintf(hex, sizeof hex, pad ? "%04x" : "%x", m.flags);
-  w.kv("flags", std::string_view(hex, size_t(n)));
+  char hex[16];
+  size_t n = output::format_hex(m.flags, pad ? 4 : 1, hex);
+  w.kv("flags", std::string_view(hex, n));
   if (m.flags & 0x8000) w.kv_bool("qr", true);
   if (m.flags & 0x0400) w.kv_bool("aa", true);
   if (m.flags & 0x0200) w.kv_bool("tc", true);

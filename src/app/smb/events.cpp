@@ -3,7 +3,6 @@
 // named_pipe, client_dialects, ntlmssp {domain, user, host}, rename {from, to},
 // set_info {class, info_level}, read/write offset and length; encrypted when a TRANSFORM
 // header was seen.
-#include <cinttypes>
 #include <cstdio>
 
 #include "app/smb/parser.h"
@@ -33,16 +32,14 @@ const char* smb1_command_name(uint8_t c) noexcept {
 // 16 bytes as Suricata prints a GUID: the first three fields little-endian as MS-DTYP 2.3.4.2
 // says, and the last 8 bytes as two little-endian 16-bit and one 32-bit value.
 void guid(output::EveWriter& w, const char* key, const uint8_t* id) {
-  // "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x" of bytes 3 2 1 0,
-  // 5 4, 7 6, 9 8, 11 10 15 14 13 12, written by hand (snprintf was 8k instructions a GUID).
-  static constexpr char kHex[] = "0123456789abcdef";
+  // Byte order of "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x".
   static constexpr uint8_t kOrder[16] = {3, 2, 1, 0, 5, 4, 7, 6, 9, 8, 11, 10, 15, 14, 13, 12};
   char b[36];
   size_t n = 0;
-  for (size_t i = 0; i < 16; ++i) {
+  for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) b[n++] = '-';
-    b[n++] = kHex[id[kOrder[i]] >> 4];
-    b[n++] = kHex[id[kOrder[i]] & 15];
+    output::hex_byte(id[kOrder[i]], b + n);
+    n += 2;
   }
   w.kv(key, std::string_view(b, n));
 }
@@ -192,14 +189,14 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
   w.kv("command", cn ? cn : "SMB2_COMMAND_UNKNOWN");
   if (tx.has_response && tx.dos_status) {  // [MS-CIFS] 2.2.2.4 ErrorClass / ErrorCode
     w.kv("status", dos_error_name(tx.status));
-    char sc[16];
-    int n = std::snprintf(sc, sizeof sc, "0x%04" PRIx32, tx.status & 0xFFFF);
-    w.kv("status_code", std::string_view(sc, size_t(n)));
+    char sc[18] = {'0', 'x'};
+    size_t n = 2 + output::format_hex(tx.status & 0xFFFF, 4, sc + 2);
+    w.kv("status_code", std::string_view(sc, n));
   } else if (tx.has_response) {
     w.kv("status", status_name(tx.status));
-    char sc[16];
-    int n = std::snprintf(sc, sizeof sc, "0x%" PRIx32, tx.status);
-    w.kv("status_code", std::string_view(sc, size_t(n)));
+    char sc[18] = {'0', 'x'};
+    size_t n = 2 + output::format_hex(tx.status, 1, sc + 2);
+    w.kv("status_code", std::string_view(sc, n));
   }
   if (tx.smb1) {
     if (tx.command != 0x72) {
