@@ -245,6 +245,8 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
                     "must be between 64 and 1mb");
       rd.get(ftp, "max-tx", "app-layer.protocols.ftp.max-tx", c.ftp_max_tx);
     }
+    if (auto smb = protocols ? protocols["smb"] : YAML::Node())
+      rd.get(smb, "max-tx", "app-layer.protocols.smb.max-tx", c.smb_max_tx);
     auto smtp = protocols ? protocols["smtp"] : YAML::Node();
     if (auto mime = smtp ? smtp["mime"] : YAML::Node()) {
       const std::string k = "app-layer.protocols.smtp.mime.";
