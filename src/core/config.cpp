@@ -232,6 +232,8 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
     rd.get_range(cap, "snaplen", "capture.snaplen", c.snaplen, 64, 262144);
     rd.get_range(cap, "buffer-mb", "capture.buffer-mb", c.live_buffer_mb, 1, 4096);
   }
+  if (auto v = root["vlan"])
+    rd.get(v, "use-for-tracking", "vlan.use-for-tracking", c.vlan_tracking);
   if (auto a = root["app-layer"]) {
     rd.get(a, "enabled", "app-layer.enabled", c.app_layer_enabled);
     rd.get(a, "redact-phi", "app-layer.redact-phi", c.redact_phi);
