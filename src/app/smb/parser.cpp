@@ -769,9 +769,11 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
     emit(tx, d, ctx);
     return;
   }
+  // ECHO (0x2B) is a transaction of its own, as Suricata logs it (output-eve-smb-01; its
+  // TREE_DISCONNECT is not: smb2-07).
   bool known = c == 0x72 || c == 0x73 || c == 0x74 || c == 0x75 || c == kSmb1NtCreateAndx ||
                c == kSmb1OpenAndx || c == kSmb1Close || c == kSmb1ReadAndx ||
-               c == kSmb1WriteAndx;
+               c == kSmb1WriteAndx || c == 0x2B;
   if (!known) return;
   if (!reply) {
     if (d != Direction::ToServer) return;

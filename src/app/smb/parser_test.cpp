@@ -1009,10 +1009,26 @@ TEST(SmbParser, Smb1Session) {
     le16(r, 0);
     rsp(r);
   }
+  {  // [MS-CIFS] 2.2.4.39 ECHO: a transaction of its own, as Suricata logs it
+    Vec m = smb1_hdr(0x2B, false, 0, true, 4);
+    m.push_back(1);
+    le16(m, 1);  // EchoCount
+    le16(m, 2);
+    m.insert(m.end(), {'h', 'i'});
+    req(m);
+    Vec r = smb1_hdr(0x2B, true, 0, true, 4);
+    r.push_back(1);
+    le16(r, 1);  // SequenceNumber
+    le16(r, 2);
+    r.insert(r.end(), {'h', 'i'});
+    rsp(r);
+  }
   for (bool bytewise : {false, true}) {
     auto c_p = run(conv, 0, bytewise);
     Ctx& c = *c_p;
-    ASSERT_EQ(c.txs.size(), 3u);
+    ASSERT_EQ(c.txs.size(), 4u);
+    EXPECT_NE(eve(c.txs[3]).find("\"command\":\"SMB1_COMMAND_ECHO\",\"status\":\"STATUS_SUCCESS\""),
+              std::string::npos) << eve(c.txs[3]);
     EXPECT_TRUE(check(&c.txs[0], Direction::ToServer, "smb.version", "1"));  // an SMB1 Tx
     EXPECT_FALSE(check(&c.txs[0], Direction::ToServer, "smb.version", "2"));
     std::string e = eve(c.txs[0]);
