@@ -7,6 +7,7 @@
 #include "app/ftp/parser.h"
 #include "app/http/parser.h"
 #include "app/redact.h"
+#include "app/smb/parser.h"
 #include "app/smtp/parser.h"
 #include "flow/flow.h"
 #include "output/flow_event.h"
@@ -34,6 +35,8 @@ Worker::Worker(int id, StatsBlock& stats, const Config& cfg, output::EveOutput* 
   stats_block_ = &stats;
   app::set_redact_phi(cfg.redact_phi);  // process-wide; every worker sets the same value
   app::ftp::set_settings({cfg.ftp_log_password, cfg.ftp_max_line, cfg.ftp_max_tx});
+  app::smb::set_settings({cfg.smb_max_tx});
+  flow::set_vlan_tracking(cfg.vlan_tracking);
   {
     app::smtp::Settings s;  // app-layer.protocols.smtp.mime, the EVE smtp md5 option
     s.extract_urls = cfg.smtp_extract_urls;

@@ -232,6 +232,8 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
     rd.get_range(cap, "snaplen", "capture.snaplen", c.snaplen, 64, 262144);
     rd.get_range(cap, "buffer-mb", "capture.buffer-mb", c.live_buffer_mb, 1, 4096);
   }
+  if (auto v = root["vlan"])
+    rd.get(v, "use-for-tracking", "vlan.use-for-tracking", c.vlan_tracking);
   if (auto a = root["app-layer"]) {
     rd.get(a, "enabled", "app-layer.enabled", c.app_layer_enabled);
     rd.get(a, "redact-phi", "app-layer.redact-phi", c.redact_phi);
@@ -245,6 +247,8 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
                     "must be between 64 and 1mb");
       rd.get(ftp, "max-tx", "app-layer.protocols.ftp.max-tx", c.ftp_max_tx);
     }
+    if (auto smb = protocols ? protocols["smb"] : YAML::Node())
+      rd.get(smb, "max-tx", "app-layer.protocols.smb.max-tx", c.smb_max_tx);
     auto smtp = protocols ? protocols["smtp"] : YAML::Node();
     if (auto mime = smtp ? smtp["mime"] : YAML::Node()) {
       const std::string k = "app-layer.protocols.smtp.mime.";

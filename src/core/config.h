@@ -102,6 +102,8 @@ struct Config {
   bool ftp_log_password = false;
   uint32_t ftp_max_line = 4096;
   uint32_t ftp_max_tx = 0;  // max-tx: commands awaiting a reply at most (0: no limit)
+  uint32_t smb_max_tx = 0;  // app-layer.protocols.smb.max-tx: requests awaiting a response
+  bool vlan_tracking = true;  // vlan.use-for-tracking: the VLAN id is part of the flow key
   // app-layer.protocols.smtp.mime (Suricata's keys): extract-urls, extract-urls-schemes (empty:
   // http), log-url-scheme, body-md5; outputs.eve-log.types.smtp.md5: [body, subject].
   bool smtp_extract_urls = true;

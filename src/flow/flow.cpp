@@ -33,6 +33,7 @@
 #include "flow/flow.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -77,6 +78,8 @@ inline bool addr_eq(const IpAddr& a, const IpAddr& b) noexcept {
          load64(a.b.data() + 8) == load64(b.b.data() + 8);
 }
 
+std::atomic<bool> g_vlan_tracking{true};  // vlan.use-for-tracking
+
 inline bool is_echo(const Packet& p) noexcept {
   if (p.ip_proto == ipproto::kIcmp) return p.icmp_type == 8 || p.icmp_type == 0;
   return p.icmp_type == 128 || p.icmp_type == 129;
@@ -106,7 +109,7 @@ inline FlowKey key_of(const Packet& p, bool& from_lo) noexcept {
   }
   FlowKey k;
   k.proto = p.ip_proto;
-  k.vlan = p.vlan_count ? p.vlan[0] : 0;
+  k.vlan = p.vlan_count && g_vlan_tracking.load(std::memory_order_relaxed) ? p.vlan[0] : 0;
   from_lo = addr_less(p.src, p.dst) || (addr_eq(p.src, p.dst) && sp <= dp);
   if (from_lo) {
     k.lo = p.src;
@@ -155,6 +158,10 @@ inline Class class_of(const Flow& f) noexcept {
 inline bool seq_geq(uint32_t a, uint32_t b) noexcept { return int32_t(a - b) >= 0; }
 
 }  // namespace
+
+void set_vlan_tracking(bool on) noexcept {
+  g_vlan_tracking.store(on, std::memory_order_relaxed);
+}
 
 FlowKey make_key(const Packet& p) noexcept {
   bool from_lo;

@@ -41,6 +41,10 @@ struct FlowKey {
   uint16_t vlan = 0;      // outer VLAN id (flows on different VLANs are different flows)
   bool operator==(const FlowKey&) const = default;
 };
+// vlan.use-for-tracking (Suricata's key, default yes): no: the VLAN id is left out of the key
+// and the hashes (a flow whose directions are tagged differently, e.g. only one of them, is
+// one flow). Process-wide, set at start-up before any packet (capture/worker.cpp).
+void set_vlan_tracking(bool on) noexcept;
 FlowKey make_key(const Packet& p) noexcept;
 // The symmetric hash the dispatcher and the table use: hash(a->b) == hash(b->a).
 uint32_t symmetric_hash(const Packet& p) noexcept;

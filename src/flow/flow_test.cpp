@@ -57,6 +57,13 @@ TEST(FlowKey, SymmetricHashAndKey) {
   v.vlan_count = 1;
   v.vlan[0] = 10;
   EXPECT_FALSE(make_key(a) == make_key(v));
+  // vlan.use-for-tracking: no: the VLAN id is not part of the key (one direction tagged).
+  set_vlan_tracking(false);
+  EXPECT_EQ(make_key(b), make_key(v));
+  EXPECT_EQ(symmetric_hash(b), symmetric_hash(v));
+  EXPECT_EQ(host_pair_hash(b), host_pair_hash(v));
+  set_vlan_tracking(true);
+  EXPECT_FALSE(make_key(b) == make_key(v));
   // Same address both ends: ordered by port, still symmetric.
   Packet s1 = make_tcp({kCli.ip, 1}, {kCli.ip, 2}, 0, 0, 0);
   Packet s2 = make_tcp({kCli.ip, 2}, {kCli.ip, 1}, 0, 0, 0);

@@ -18,6 +18,7 @@ const char* smb1_command_name(uint8_t c) noexcept {
     case 0x75: return "SMB1_COMMAND_TREE_CONNECT_ANDX";
     case 0x74: return "SMB1_COMMAND_LOGOFF_ANDX";
     case 0x71: return "SMB1_COMMAND_TREE_DISCONNECT";
+    case 0x2B: return "SMB1_COMMAND_ECHO";
     case 0xA2: return "SMB1_COMMAND_NT_CREATE_ANDX";
     case 0x04: return "SMB1_COMMAND_CLOSE";
     case 0x2D: return "SMB1_COMMAND_OPEN_ANDX";

@@ -2,6 +2,7 @@
 #include "app/smb/parser.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "flow/arena.h"
@@ -368,6 +369,27 @@ ProbeResult probe(Direction d, Bytes b) noexcept {
 }
 
 Parser* create(ParseContext& ctx) noexcept { return ctx.arena().make<SmbParser>(); }
+
+namespace {
+std::atomic<uint32_t> g_max_tx{0};
+}  // namespace
+
+void set_settings(const Settings& s) noexcept {
+  g_max_tx.store(s.max_tx, std::memory_order_relaxed);
+}
+
+Settings settings() noexcept { return {g_max_tx.load(std::memory_order_relaxed)}; }
+
+bool SmbParser::over_max_tx(Direction d, ParseContext& ctx) noexcept {
+  if (!max_tx_) return false;
+  uint32_t live = 0;
+  for (const Pending& p : pending_) live += p.used;
+  for (bool w : dce_wait_used_) live += w;
+  if (live < max_tx_) return false;
+  ctx.on_anomaly("smb.too_many_transactions");  // Suricata's name
+  dir_[idx(d)].state = State::Dead;
+  return true;
+}
 
 void SmbParser::malformed(ParseContext& ctx) noexcept { ctx.on_anomaly("smb.malformed"); }
 
@@ -758,9 +780,11 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
     emit(tx, d, ctx);
     return;
   }
+  // ECHO (0x2B) is a transaction of its own, as Suricata logs it (output-eve-smb-01; its
+  // TREE_DISCONNECT is not: smb2-07).
   bool known = c == 0x72 || c == 0x73 || c == 0x74 || c == 0x75 || c == kSmb1NtCreateAndx ||
                c == kSmb1OpenAndx || c == kSmb1Close || c == kSmb1ReadAndx ||
-               c == kSmb1WriteAndx;
+               c == kSmb1WriteAndx || c == 0x2B;
   if (!known) return;
   if (!reply) {
     if (d != Direction::ToServer) return;
@@ -782,6 +806,7 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
       smb1_negotiate_ = true;
       return;
     }
+    if (over_max_tx(d, ctx)) return;
     Pending& p = new_pending(ctx);
     Tx& tx = p.tx;
     tx = Tx{};
@@ -987,6 +1012,7 @@ bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
   }
   bool resp = flags & kFlagResponse;
   if (!resp) {
+    if (over_max_tx(d, ctx)) return false;
     Pending& p = new_pending(ctx);
     Tx& tx = p.tx;
     tx = Tx{};

@@ -55,6 +55,18 @@ inline constexpr uint16_t kNegotiate = 0, kSessionSetup = 1, kLogoff = 2, kTreeC
                           kSetInfo = 17, kOplockBreak = 18;
 }
 
+// app-layer.protocols.smb.* (docs/protocols/smb.md): process-wide, set at start-up before the
+// workers run (capture/worker.cpp), only read afterwards.
+struct Settings {
+  // max-tx (Suricata's): requests awaiting their response at most (kMaxPending bounds them
+  // anyway: beyond it the oldest is reported without one). One more request is
+  // smb.too_many_transactions and the direction stops on an error (a one-sided capture whose
+  // requests are never answered). 0: no such limit.
+  uint32_t max_tx = 0;
+};
+void set_settings(const Settings& s) noexcept;
+Settings settings() noexcept;
+
 using Name = tls::BoundedStr<256>;
 using Short = tls::BoundedStr<64>;
 using Share = tls::BoundedStr<128>;
@@ -222,6 +234,10 @@ class SmbParser final : public Parser {
   // The file Tx of direction `dir` of f (what emit_file_tx reports).
   void file_tx(const File& f, int dir, Tx& tx) const noexcept;
   void malformed(ParseContext& ctx) noexcept;
+  // A new request in direction d would pass max-tx: raises smb.too_many_transactions and
+  // stops the direction (State::Dead). True when the request must not be kept.
+  bool over_max_tx(Direction d, ParseContext& ctx) noexcept;
+  uint32_t max_tx_ = settings().max_tx;
   // A new file slot for `id` (CREATE response), named after the request in `tx`.
   File& add_file(const uint8_t* id, const Tx& tx, ParseContext& ctx) noexcept;
   // READ/WRITE data of file `fid` at message offset [off, off + len): streams it from here on.

@@ -473,6 +473,43 @@ TEST(SmbParser, LimitsAndLegacy) {
   EXPECT_TRUE(c4.anomalies.empty());
 }
 
+// app-layer.protocols.smb.max-tx (a one-sided capture: requests never answered): the request
+// that would pass the limit is smb.too_many_transactions (once) and the direction stops on an
+// error; the requests kept are reported at the end. A response frees its slot.
+TEST(SmbParser, MaxTx) {
+  auto echo = [](uint64_t mid, bool resp) {
+    Vec m = hdr(cmd::kEcho, mid, resp);
+    le16(m, 4);
+    le16(m, 0);
+    return nbss(m);
+  };
+  set_settings({3});
+  Ctx c;
+  Parser* p = create(c);
+  set_settings({});
+  for (uint64_t i = 0; i < 3; ++i)
+    EXPECT_EQ(p->parse(Direction::ToServer, echo(i, false), c).status, ParseStatus::Ok);
+  EXPECT_TRUE(c.anomalies.empty());
+  EXPECT_EQ(p->parse(Direction::ToServer, echo(3, false), c).status, ParseStatus::Error);
+  EXPECT_TRUE(c.has("smb.too_many_transactions"));
+  EXPECT_EQ(p->parse(Direction::ToServer, echo(4, false), c).status, ParseStatus::Error);
+  EXPECT_EQ(c.anomalies.size(), 1u);
+  p->finish(Direction::ToClient, c);
+  EXPECT_EQ(c.txs.size(), 3u);
+  // Answered requests do not count.
+  set_settings({2});
+  Ctx c2;
+  Parser* p2 = create(c2);
+  set_settings({});
+  for (uint64_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(p2->parse(Direction::ToServer, echo(i, false), c2).status, ParseStatus::Ok);
+    EXPECT_EQ(p2->parse(Direction::ToClient, echo(i, true), c2).status, ParseStatus::Ok);
+  }
+  EXPECT_TRUE(c2.anomalies.empty());
+  EXPECT_EQ(c2.txs.size(), 6u);
+  EXPECT_EQ(settings().max_tx, 0u);
+}
+
 TEST(SmbParser, CompoundedRequests) {
   // MS-SMB2 3.2.4.1.4: CREATE + CLOSE in one message, NextCommand 8-byte aligned.
   auto conv = conversation();
@@ -972,10 +1009,26 @@ TEST(SmbParser, Smb1Session) {
     le16(r, 0);
     rsp(r);
   }
+  {  // [MS-CIFS] 2.2.4.39 ECHO: a transaction of its own, as Suricata logs it
+    Vec m = smb1_hdr(0x2B, false, 0, true, 4);
+    m.push_back(1);
+    le16(m, 1);  // EchoCount
+    le16(m, 2);
+    m.insert(m.end(), {'h', 'i'});
+    req(m);
+    Vec r = smb1_hdr(0x2B, true, 0, true, 4);
+    r.push_back(1);
+    le16(r, 1);  // SequenceNumber
+    le16(r, 2);
+    r.insert(r.end(), {'h', 'i'});
+    rsp(r);
+  }
   for (bool bytewise : {false, true}) {
     auto c_p = run(conv, 0, bytewise);
     Ctx& c = *c_p;
-    ASSERT_EQ(c.txs.size(), 3u);
+    ASSERT_EQ(c.txs.size(), 4u);
+    EXPECT_NE(eve(c.txs[3]).find("\"command\":\"SMB1_COMMAND_ECHO\",\"status\":\"STATUS_SUCCESS\""),
+              std::string::npos) << eve(c.txs[3]);
     EXPECT_TRUE(check(&c.txs[0], Direction::ToServer, "smb.version", "1"));  // an SMB1 Tx
     EXPECT_FALSE(check(&c.txs[0], Direction::ToServer, "smb.version", "2"));
     std::string e = eve(c.txs[0]);
