@@ -66,6 +66,9 @@ class TxObserver {
   // Every app-layer anomaly of flow f ("<proto>.<what>", a static string), logged or not:
   // detection's app-layer-event keyword.
   virtual void on_anomaly(flow::Flow& f, const char* event) noexcept {}
+  // After on_transaction: false when the transaction's event is not to be logged (a
+  // `config:logging disable, type tx` rule matched it, or detection dropped the flow).
+  virtual bool log_transaction(flow::Flow& f) noexcept { return true; }
 };
 
 class AppLayer final : public stream::StreamSink {

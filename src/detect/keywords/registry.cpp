@@ -25,6 +25,7 @@ constexpr std::array kKeywords = {
     KeywordSpec{"metadata", "", Arg::Required, &metadata},
     KeywordSpec{"target", "", Arg::Required, &target},
     KeywordSpec{"noalert", "", Arg::None, &noalert},
+    KeywordSpec{"config", "", Arg::Required, &config},
     KeywordSpec{"tag", "", Arg::Required, &tag},
     KeywordSpec{"prefilter", "", Arg::None, &ignored},
     KeywordSpec{"requires", "", Arg::Required, &requires_kw},  // requires.cpp
