@@ -714,7 +714,10 @@ void AppLayer::log_spec_tx(flow::Flow& f, const ParserSpec& spec, const void* tx
   txs_.inc();
   size_t pi = size_t(spec.proto);
   if (Counter* c = proto_txs_[pi]) c->inc();
-  if (tx_observer_) tx_observer_->on_transaction(f, spec, tx, tx_id, d);
+  if (tx_observer_) {
+    tx_observer_->on_transaction(f, spec, tx, tx_id, d);
+    if (!tx_observer_->log_transaction(f)) return;
+  }
   if (!log_proto_[pi]) return;
   auto& j = eve_->begin(f.last, spec.event_type);
   output::write_flow_header(*eve_, f, in_iface_, spec.log_reversed && spec.log_reversed(tx, d),

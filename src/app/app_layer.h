@@ -72,6 +72,9 @@ class TxObserver {
   // Protocol detection of direction d of f is complete (the flow's protocol was found, or d's
   // first bytes were probed after it): detection's PD-only rules.
   virtual void on_proto_detected(flow::Flow& f, Direction d) noexcept {}
+  // After on_transaction: false when the transaction's event is not to be logged (a
+  // `config:logging disable, type tx` rule matched it, or detection dropped the flow).
+  virtual bool log_transaction(flow::Flow& f) noexcept { return true; }
 };
 
 class AppLayer final : public stream::StreamSink {

@@ -63,6 +63,26 @@ TEST(AppLayer, TransactionEventsNameTheirPacketSource) {
   EXPECT_EQ(http[1].find("pcap_cnt"), std::string::npos) << http[1];
 }
 
+// Detection may keep a transaction's event out of the log (TxObserver::log_transaction: a
+// config rule disabled logging, or the flow was dropped); it was still inspected.
+TEST(AppLayer, TransactionNotLoggedWhenDetectionSaysSo) {
+  Harness h(ipproto::kTcp, 40000, 80);
+  int txs = 0, asked = 0;
+  h.on_tx = [&](const ParserSpec&, const void*, uint64_t, Direction) { ++txs; };
+  h.log_tx = [&] { return ++asked != 1; };  // the first one is not logged
+  for (const char* uri : {"/a", "/b"}) {
+    h.data(kTs, std::string("GET ") + uri + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  }
+  EXPECT_EQ(txs, 2);
+  EXPECT_EQ(asked, 2);
+  std::vector<std::string> http;
+  for (auto& l : h.eve_lines())
+    if (l.find("\"event_type\":\"http\"") != std::string::npos) http.push_back(l);
+  ASSERT_EQ(http.size(), 1u);
+  EXPECT_NE(http[0].find("\"url\":\"/b\""), std::string::npos) << http[0];
+}
+
 TEST(AppLayer, NeedMoreAcrossChunksThenReplay) {
   Harness h(ipproto::kTcp, 40000, 9999);
   int txs = 0;

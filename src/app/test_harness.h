@@ -39,6 +39,7 @@ struct Harness : TxObserver {
   flow::Flow f;
   OnTx on_tx;
   OnTx on_inspect_tx;  // ParseContext::on_inspect (not a report: on_tx does not see it)
+  std::function<bool()> log_tx;  // TxObserver::log_transaction (default: logged)
 
   explicit Harness(uint8_t proto = ipproto::kTcp, uint16_t sp = 40000, uint16_t dp = 80) {
     EveOutputConfig cfg;
@@ -65,6 +66,7 @@ struct Harness : TxObserver {
                   Direction d) noexcept override {
     if (on_inspect_tx) on_inspect_tx(spec, tx, id, d);
   }
+  bool log_transaction(flow::Flow&) noexcept override { return !log_tx || log_tx(); }
   static Bytes b(std::string_view s) {
     return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   }

@@ -98,6 +98,12 @@ class Worker final : public flow::FlowObserver, public app::TxObserver {
   // Each app-layer transaction, before the app layer logs it: to signature detection.
   void on_transaction(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
                       uint64_t tx_id, Direction d) noexcept override;
+  // Not logged: a config rule disabled the transaction's logging, or the flow was dropped.
+  bool log_transaction(flow::Flow& f) noexcept override {
+    if (!detect_) return true;
+    bool nolog = detect_->take_tx_nolog();
+    return !nolog && !detect_->flow_dropped(&f);
+  }
   // Each app-layer anomaly: to detection (app-layer-event rules of the current packet).
   void on_anomaly(flow::Flow& f, const char* event) noexcept override {
     if (detect_) detect_->on_app_event(f, event);

@@ -47,4 +47,25 @@ std::optional<BufferId> buffer_by_modifier(std::string_view name) noexcept {
 
 bool is_http_buffer(BufferId id) noexcept { return buffer_spec(id).proto == "http"; }
 
+bool is_multi_buffer(BufferId id) noexcept {
+  switch (id) {
+    case BufferId::FileData:
+    case BufferId::FileName:
+    case BufferId::DnsQuery:
+    case BufferId::DnsQueriesRrname:
+    case BufferId::DnsAnswersRrname:
+    case BufferId::DnsAuthoritiesRrname:
+    case BufferId::DnsAdditionalsRrname:
+    case BufferId::DnsResponseRrname:
+    case BufferId::TlsCerts:
+    case BufferId::TlsSubjectAltName:
+    case BufferId::TlsAlpn:
+    case BufferId::FtpReply:
+    case BufferId::FtpCompletionCode:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace ww::detect

@@ -137,5 +137,10 @@ std::optional<BufferId> buffer_by_sticky_name(std::string_view name) noexcept;
 std::optional<BufferId> buffer_by_modifier(std::string_view name) noexcept;
 // HTTP buffers (the pcre U/I/P/... flags and http_* modifiers refer to these).
 bool is_http_buffer(BufferId id) noexcept;
+// Multi-buffers (several instances per transaction: InspectBuffers::add): as in Suricata, each
+// time a rule names one as its sticky buffer starts a list of its own, matched on any instance
+// independently of the other lists (`file.data; content:"a"; file.data; content:"b";` matches
+// a in one file and b in another).
+bool is_multi_buffer(BufferId id) noexcept;
 
 }  // namespace ww::detect

@@ -1742,6 +1742,7 @@ void Detector::run(const Match& m) noexcept {
       pass_order_ = std::min(pass_order_, ri.order);  // the packet's verdict; later alerts go
       break;  // Suricata: a matching pass rule ends inspection of the packet (and flow)
     }
+    if (r.log_tx_disabled && m.kind == Kind::Tx) tx_nolog_ = true;
     if (r.noalert) {
       if (e.limits().ips && drops(r.action)) alert(ri_idx, m, true);  // drops, silently
       continue;
@@ -1848,6 +1849,7 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
 void Detector::on_transaction(flow::Flow& f, const app::ParserSpec& spec, const void* tx,
                               uint64_t tx_id, Direction dir, Timestamp ts,
                               output::EveWriter* eve) noexcept {
+  if (!tx_once_) tx_nolog_ = false;  // a new transaction (on_transaction_both clears it)
   if (!engine_ || !spec.buffers) return;
   if (flow_used_) {
     if (FlowVars* v = vars_of(&f, false); v && v->pass) return;
@@ -1878,6 +1880,7 @@ void Detector::on_transaction_both(flow::Flow& f, const app::ParserSpec& spec, c
                                    uint64_t tx_id, Timestamp ts,
                                    output::EveWriter* eve) noexcept {
   tx_once_ = true;
+  tx_nolog_ = false;
   // A transaction inspected in parts (its request first, ParserSpec::inspect_dirs) keeps the
   // rules it alerted on between the parts while no other transaction comes between.
   if (tx_flow_ != &f || tx_last_id_ != tx_id) n_tx_alerted_ = 0;

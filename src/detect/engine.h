@@ -255,6 +255,13 @@ class Detector {
   // match) dropped the whole flow; the Worker then hands its packets to on_flow_dropped
   // instead of the stream, app layer and detection.
   bool flow_dropped(const flow::Flow* f) noexcept;
+  // A `config:logging disable, type tx` rule matched the transaction inspected last: its
+  // event is not to be logged. Reading clears it.
+  bool take_tx_nolog() noexcept {
+    bool v = tx_nolog_;
+    tx_nolog_ = false;
+    return v;
+  }
   // A packet of a dropped flow: its `drop` event (reason "flow drop").
   void on_flow_dropped(const Packet& p, flow::Flow& f, output::EveWriter* eve) noexcept;
 
@@ -335,6 +342,7 @@ class Detector {
   uint32_t n_events_ = 0;
   // on_transaction_both: the rules that alerted on the transaction so far (bounded).
   bool tx_once_ = false;
+  bool tx_nolog_ = false;  // take_tx_nolog()
   uint32_t tx_alerted_[32];
   uint32_t n_tx_alerted_ = 0;
   const flow::Flow* tx_flow_ = nullptr;  // the transaction tx_alerted_ holds

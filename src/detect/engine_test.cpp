@@ -891,3 +891,34 @@ alert http any any -> any any (msg:"e"; http.uri; content:"/download"; filesize:
 
 }  // namespace
 }  // namespace ww::detect
+
+namespace ww::detect {
+namespace {
+
+// A config rule (config:logging disable, type tx) never alerts; it marks the transaction it
+// matched as not to be logged (Detector::take_tx_nolog, read once); the next transaction
+// starts unmarked.
+TEST(DetectEngine, ConfigRuleDisablesTheTransactionsLog) {
+  Fixture f(R"(
+config http any any -> any any (http.host; content:"test"; config:logging disable, type tx, scope tx; sid:1;)
+)");
+  f.flow.app_proto = uint16_t(app::Proto::Http);
+  app::ParserSpec spec{};
+  spec.proto = app::Proto::Http;
+  spec.buffers = [](const void* tx, Direction d, InspectBuffers& out) noexcept {
+    const auto& host = *static_cast<const std::string*>(tx);
+    if (d == Direction::ToServer)
+      out.set(BufferId::HttpHost, {reinterpret_cast<const uint8_t*>(host.data()), host.size()});
+  };
+  const std::string a = "www.testmyids.com", b = "example.com";
+  f.det->on_transaction_both(f.flow, spec, &a, 0, Timestamp{5000000}, f.eve.get());
+  EXPECT_TRUE(f.sids.empty());
+  EXPECT_TRUE(f.det->take_tx_nolog());
+  EXPECT_FALSE(f.det->take_tx_nolog());
+  f.det->on_transaction_both(f.flow, spec, &a, 1, Timestamp{5000000}, f.eve.get());
+  f.det->on_transaction_both(f.flow, spec, &b, 2, Timestamp{5000000}, f.eve.get());
+  EXPECT_FALSE(f.det->take_tx_nolog());
+}
+
+}  // namespace
+}  // namespace ww::detect

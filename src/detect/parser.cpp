@@ -102,6 +102,10 @@ struct Parser {
                       "dst dport)",
                       h.size()));
     auto action = parse_action(h[0]);
+    if (h[0] == "config") {  // applies its config keyword, never alerts
+      action = Action::Alert;
+      r.config_action = r.noalert = true;
+    }
     if (!action) return invalid(fmt::format("unknown action '{}'", h[0]));
     r.action = *action;
     auto proto = parse_rule_proto(h[1]);

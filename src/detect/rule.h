@@ -301,6 +301,10 @@ struct Rule {
   std::optional<Threshold> threshold;
   std::optional<DetectionFilter> detection_filter;
   bool noalert = false;
+  // The `config` action (Suricata): the rule never alerts, it applies its config keyword.
+  bool config_action = false;
+  // config:logging disable, type tx, scope tx: the matched transaction is not logged.
+  bool log_tx_disabled = false;
   std::vector<AppCheck> app_checks;
   std::vector<std::string> byte_vars;  // byte_extract / byte_math names (IntOrVar::var)
   std::vector<std::string> ignored;    // keywords parsed and deliberately ignored (tag ...)

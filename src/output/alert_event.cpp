@@ -35,6 +35,15 @@ bool ieq(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Suricata 8's packet_info.linktype_name: libpcap's name of the link type (EN10MB, C_HDLC ...),
+// except the raw IP link types, which it names IPv4 and IPv6 (libpcap: IPV4, IPV6); these
+// are also the link types of reassembled (defragmented) packets.
+const char* linktype_name(uint32_t linktype) {
+  if (linktype == 228) return "IPv4";  // LINKTYPE_IPV4
+  if (linktype == 229) return "IPv6";  // LINKTYPE_IPV6
+  return pcap_datalink_val_to_name(int(linktype));
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
@@ -228,8 +237,7 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
     j.Key("packet_info");
     j.StartObject();
     w.kv("linktype", uint64_t(p->linktype));
-    // Suricata 8: libpcap's name of the link type (EN10MB, C_HDLC, RAW ...).
-    if (const char* name = pcap_datalink_val_to_name(int(p->linktype))) w.kv("linktype_name", name);
+    if (const char* name = linktype_name(p->linktype)) w.kv("linktype_name", name);
     j.EndObject();
   }
   if (c.open_verdict) {

@@ -114,11 +114,27 @@ TEST(AlertEvent, PayloadPacketEtherVerdictCommunityId) {
   EXPECT_EQ(packet.substr(0, 8), "/i3PrShU");  // the frame from its first byte
   EXPECT_EQ(packet.size(), (frame.size() + 2) / 3 * 4);
   EXPECT_EQ(d["packet_info"]["linktype"].GetUint(), 1u);
+  EXPECT_STREQ(d["packet_info"]["linktype_name"].GetString(), "EN10MB");
   EXPECT_STREQ(d["ether"]["src_mac"].GetString(), "f6:3a:04:28:26:77");
   EXPECT_STREQ(d["ether"]["dest_mac"].GetString(), "fe:2d:cf:ad:28:54");
   EXPECT_STREQ(d["verdict"]["action"].GetString(), "alert");
   // The Community ID specification's TCP example.
   EXPECT_STREQ(d["community_id"].GetString(), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+}
+
+// Raw IP link types (and reassembled packets) are named IPv4 / IPv6, as Suricata 8 does.
+TEST(AlertEvent, RawIpLinktypeNames) {
+  EveOutputConfig cfg;
+  cfg.alert.packet = true;
+  auto frame = frame_bytes();
+  flow::Flow f = tcp_flow();
+  for (auto [lt, name] : {std::pair{228u, "IPv4"}, std::pair{229u, "IPv6"}}) {
+    Packet p = packet_over(frame);
+    p.linktype = lt;
+    auto d = alert_with(cfg, tcp_context(f, &p), test_rule());
+    EXPECT_EQ(d["packet_info"]["linktype"].GetUint(), lt);
+    EXPECT_STREQ(d["packet_info"]["linktype_name"].GetString(), name);
+  }
 }
 
 TEST(AlertEvent, CommunityIdIsTheSameBothWays) {

@@ -63,8 +63,6 @@ void start(const Message& m, Direction d, detect::InspectBuffers& out) noexcept 
 void file_name(const Message& m, const Message* req, Direction d,
                detect::InspectBuffers& out) noexcept {
   if (!m.body_bytes) return;
-  std::string_view ct = m.header("Content-Type");
-  if (ct.size() >= 10 && strncasecmp(ct.data(), "multipart/", 10) == 0) return;
   thread_local char scratch[2][kMaxFileName];
   std::string_view name =
       disposition_filename(m.header("Content-Disposition"), scratch[idx(d)], kMaxFileName);
@@ -74,6 +72,56 @@ void file_name(const Message& m, const Message* req, Direction d,
   }
   if (!name.empty())
     out.set(BufferId::FileName, Bytes(reinterpret_cast<const uint8_t*>(name.data()), name.size()));
+}
+
+// A multipart request body (as far as it is kept for inspection, kBodyBytes): each part with a
+// filename is a file, as the parser hands them to the file tracker; each is a file.name and a
+// file.data instance (multi-buffers). False when the body is not multipart.
+bool multipart_files(const Message& m, detect::InspectBuffers& out) noexcept {
+  constexpr size_t kMaxParts = 16;
+  char bnd[256];
+  std::string_view b = multipart_boundary(m.header("Content-Type"), bnd, sizeof bnd);
+  if (b.empty()) return false;
+  const std::string_view body(reinterpret_cast<const char*>(m.body), m.body_len);
+  // "--boundary" at the body's start or after a CRLF.
+  auto delim = [&](size_t from) {
+    for (size_t i = body.find("--", from); i != std::string_view::npos; i = body.find("--", i + 1))
+      if ((i == 0 || (i >= 2 && body[i - 2] == '\r' && body[i - 1] == '\n')) &&
+          body.substr(i + 2, b.size()) == b)
+        return i;
+    return std::string_view::npos;
+  };
+  thread_local char names[kMaxParts][kMaxFileName];
+  size_t parts = 0;
+  for (size_t d = delim(0); d != std::string_view::npos && parts < kMaxParts;) {
+    size_t i = d + 2 + b.size();
+    if (body.substr(i, 2) == "--") break;  // the close delimiter
+    i = body.find('\n', i);
+    std::string_view name;
+    // The part's header lines, up to the empty line.
+    while (i != std::string_view::npos) {
+      ++i;
+      size_t e = body.find('\n', i);
+      if (e == std::string_view::npos) return true;  // headers cut by the window
+      std::string_view line = body.substr(i, e - i);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      i = e;
+      if (line.empty()) break;
+      constexpr std::string_view kCd = "content-disposition:";
+      if (line.size() > kCd.size() && strncasecmp(line.data(), kCd.data(), kCd.size()) == 0)
+        name = disposition_filename(line.substr(kCd.size()), names[parts], kMaxFileName);
+    }
+    if (i == std::string_view::npos) break;
+    size_t start = i + 1, next = delim(start);
+    size_t end = next == std::string_view::npos ? body.size() : next - 2;
+    if (!name.empty()) {
+      out.add(BufferId::FileName, Bytes(reinterpret_cast<const uint8_t*>(name.data()), name.size()));
+      out.add(BufferId::FileData, Bytes(m.body + start, end - start));
+      ++parts;
+    }
+    d = next;
+  }
+  return true;
 }
 
 }  // namespace
@@ -103,7 +151,10 @@ void buffers(const void* p, Direction d, detect::InspectBuffers& out) noexcept {
     // the header block holds them all, one per line.
     if (m.header_count) out.set(BufferId::HttpRequestHeader, bytes(m, m.header_block));
     if (m.body_len) out.set(BufferId::HttpRequestBody, Bytes(m.body, m.body_len));
-    file_name(m, &m, d, out);
+    if (!multipart_files(m, out)) {  // else the body is the request's file
+      file_name(m, &m, d, out);
+      if (m.body_len) out.set(BufferId::FileData, Bytes(m.body, m.body_len));
+    }
     return;
   }
   const Message* r = tx.response;

@@ -189,6 +189,15 @@ size_t unquote(std::string_view raw, char* out, size_t cap) noexcept {
 
 }  // namespace
 
+std::string_view multipart_boundary(std::string_view ct, char* out, size_t cap) noexcept {
+  if (ct.size() < 10 || !iequals(ct.substr(0, 10), "multipart/")) return {};
+  std::string_view raw = find_param(ct, "boundary");
+  if (raw.empty()) return {};
+  size_t n = unquote(raw, out, cap);
+  if (n == 0 || (raw.front() != '"' && raw.size() > cap)) return {};
+  return {out, n};
+}
+
 // The filename parameter of a Content-Disposition value (RFC 6266: filename="q\"uoted" or a
 // token; filename*=charset'lang'pct-encoded when no plain filename is given), into out.
 std::string_view disposition_filename(std::string_view v, char* out, size_t cap) noexcept {
@@ -984,16 +993,12 @@ void HttpParser::decoded(Direction d, Message& m, Bytes b) noexcept {
 
 bool HttpParser::multipart_begin(Message& m) noexcept {
   mp_on_ = false;
-  std::string_view ct = m.header("Content-Type");
-  if (ct.size() < 10 || !iequals(ct.substr(0, 10), "multipart/")) return false;
-  std::string_view raw = find_param(ct, "boundary");
-  if (raw.empty()) return false;
+  char b[Multipart::kMaxBoundary];
+  size_t n = multipart_boundary(m.header("Content-Type"), b, sizeof b).size();
+  if (n == 0) return false;
   if (!mp_) mp_ = arena_.make<Multipart>();
   if (!mp_) return false;
   Multipart& p = *mp_;
-  char b[Multipart::kMaxBoundary];
-  size_t n = unquote(raw, b, sizeof b);
-  if (n == 0 || (raw.front() != '"' && raw.size() > sizeof b)) return false;
   std::memcpy(p.delim, "\r\n--", 4);
   std::memcpy(p.delim + 4, b, n);
   p.len = uint16_t(n + 4);

@@ -132,6 +132,9 @@ bool log_response_headers() noexcept;
 // `out` (cut at `cap` bytes); empty when it has none.
 inline constexpr uint32_t kMaxFileName = 512;
 std::string_view disposition_filename(std::string_view value, char* out, size_t cap) noexcept;
+// The boundary of a multipart/* Content-Type value, unquoted into `out`; empty when it is not
+// multipart or has none.
+std::string_view multipart_boundary(std::string_view content_type, char* out, size_t cap) noexcept;
 
 // Probes (exposed for tests).
 ProbeResult probe(Direction d, Bytes first) noexcept;

@@ -825,6 +825,35 @@ TEST(HttpParser, MultipartPartsAreFiles) {
   EXPECT_EQ(ctx.files[0].end, int(FileEnd::Truncated));
 }
 
+// Rule buffers of a multipart upload: each part with a filename is a file.name and a
+// file.data instance (multi-buffers); a form field is not a file.
+TEST(HttpParser, MultipartPartsAreFileBuffers) {
+  Conn r;
+  std::vector<std::string> names, data;
+  r.h.on_tx = [&](const ParserSpec& spec, const void* tx, uint64_t, Direction) {
+    detect::InspectBuffers b;
+    spec.buffers(tx, kTs, b);
+    for (const Bytes* x = b.get(detect::BufferId::FileName); x;
+         x = b.next(detect::BufferId::FileName, *x))
+      names.emplace_back(as_sv(*x));
+    for (const Bytes* x = b.get(detect::BufferId::FileData); x;
+         x = b.next(detect::BufferId::FileData, *x))
+      data.emplace_back(as_sv(*x));
+  };
+  const std::string body =
+      "--XY\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nfield\r\n"
+      "--XY\r\nContent-Disposition: form-data; name=\"a\"; filename=\"titi.txt\"\r\n"
+      "Content-Type: text/plain\r\n\r\nTiti a vu un gros minet.\n\r\n"
+      "--XY\r\ncontent-disposition: form-data; name=\"b\"; filename=\"toto.txt\"\r\n\r\n"
+      "toto est dans un bateau\n\r\n--XY--\r\n";
+  r.h.data(kTs, "POST /up HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=XY\r\n"
+                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  r.h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(names, (std::vector<std::string>{"titi.txt", "toto.txt"}));
+  EXPECT_EQ(data, (std::vector<std::string>{"Titi a vu un gros minet.\n",
+                                            "toto est dans un bateau\n"}));
+}
+
 // Two Content-Length headers that disagree: the first frames the body, with an anomaly.
 TEST(HttpParser, DuplicateContentLength) {
   Conn r;

@@ -95,6 +95,7 @@ WW_KW(dcerpc_opnum);
 // smb.cpp
 WW_KW(smb_version);
 WW_KW(filesize);
+WW_KW(config);
 WW_KW(file_hash_list);
 WW_KW(filestore);
 WW_KW(stream_size);

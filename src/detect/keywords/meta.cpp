@@ -1,5 +1,5 @@
 // Meta keywords: msg, sid, rev, gid, classtype, priority, reference, metadata, target,
-// noalert, tag (parsed, ignored), prefilter (ignored).
+// noalert, config, tag (parsed, ignored), prefilter (ignored).
 #include "detect/keywords/keywords.h"
 #include "detect/keywords/util.h"
 
@@ -105,5 +105,20 @@ Result<void> tag(RuleBuilder& b, std::string_view arg) {
 }
 
 Result<void> ignored(RuleBuilder& b, std::string_view) { return {}; }
+
+// config:logging disable, type tx, scope tx; (with the `config` action): the transaction the
+// rule matches is not logged (its app-layer event). Other subsystems, types and scopes are not
+// implemented.
+Result<void> config(RuleBuilder& b, std::string_view arg) {
+  if (!b.rule.config_action) return fail("config needs the 'config' action");
+  auto p = split(arg, ',');
+  if (p.size() != 3) return fail("expected '<subsys> <action>, type <type>, scope <scope>'");
+  if (p[0] != "logging disable" || p[1] != "type tx" || p[2] != "scope tx") {
+    b.unsupported("config", "only 'logging disable, type tx, scope tx' is implemented");
+    return {};
+  }
+  b.rule.log_tx_disabled = true;
+  return {};
+}
 
 }  // namespace ww::detect::kw

@@ -35,6 +35,24 @@ TEST(MetaTest, PriorityOverridesClasstype) {
   EXPECT_EQ(d.priority, 3);
 }
 
+// The config action with config:logging disable, type tx, scope tx: never alerts, disables the
+// logging of the transaction it matches; other settings load as unsupported.
+TEST(MetaTest, ConfigActionAndKeyword) {
+  Rule r = loaded(R"(http.host; content:"test"; config:logging disable, type tx, scope tx; sid:1;)",
+                  "config http any any -> any any");
+  EXPECT_TRUE(r.config_action);
+  EXPECT_TRUE(r.noalert);
+  EXPECT_TRUE(r.log_tx_disabled);
+  EXPECT_EQ(parse(R"(config:logging disable, type flow, scope flow; sid:1;)",
+                  "config http any any -> any any")
+                .status,
+            RuleStatus::Unsupported);
+  invalid(R"(config:logging disable, type tx, scope tx; sid:1;)", "config", "'config' action",
+          "alert http any any -> any any");
+  invalid(R"(config:logging disable; sid:1;)", "config", "expected",
+          "config http any any -> any any");
+}
+
 TEST(MetaTest, Errors) {
   invalid(R"(msg:"x";)", "sid", "no sid");
   invalid(R"(sid:abc;)", "sid", "invalid sid");

@@ -25,6 +25,7 @@ constexpr std::array kKeywords = {
     KeywordSpec{"metadata", "", Arg::Required, &metadata},
     KeywordSpec{"target", "", Arg::Required, &target},
     KeywordSpec{"noalert", "", Arg::None, &noalert},
+    KeywordSpec{"config", "", Arg::Required, &config},
     KeywordSpec{"tag", "", Arg::Required, &tag},
     KeywordSpec{"prefilter", "", Arg::None, &ignored},
     KeywordSpec{"requires", "", Arg::Required, &requires_kw},  // requires.cpp
@@ -165,6 +166,7 @@ void RuleBuilder::set_sticky(BufferId id) {
   sticky_ = id;
   sticky_set_ = true;
   current_ = -1;
+  new_instance_ = is_multi_buffer(id);
   pending_transforms_.clear();
 }
 
@@ -188,8 +190,10 @@ BufferList& RuleBuilder::current_list() {
           return false;
       return true;
     };
-    for (size_t i = 0; i < rule.buffers.size(); ++i)
-      if (same(rule.buffers[i])) current_ = int(i);
+    if (!new_instance_)
+      for (size_t i = 0; i < rule.buffers.size(); ++i)
+        if (same(rule.buffers[i])) current_ = int(i);
+    new_instance_ = false;
     if (current_ < 0) {
       rule.buffers.push_back(BufferList{sticky_, pending_transforms_, {}});
       rule.buffers.back().dir = sticky_dir;

@@ -63,6 +63,7 @@ class RuleBuilder {
   BufferId sticky_ = BufferId::Payload;
   bool sticky_set_ = false;  // a sticky buffer keyword was given (pkt_data included)
   int current_ = -1;  // index into rule.buffers; -1: not created yet
+  bool new_instance_ = false;  // a multi-buffer named again: a list of its own
   std::vector<Transform> pending_transforms_;
   int last_list_ = -1, last_item_ = -1;  // last content or pcre
   std::string unsupported_keyword_, unsupported_reason_;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "detect/keywords/test_util.h"
+#include "detect/match.h"
 
 namespace ww::detect {
 namespace {
@@ -39,6 +40,37 @@ TEST(RegistryTest, StickyBuffersAndAliases) {
   invalid(R"(http.uri; content:"a"; sid:1;)", "http.uri", "needs protocol http",
           "alert dns any any -> any any");
   invalid(R"(http.uri:foo; sid:1;)", "http.uri", "no argument");
+}
+
+// A multi-buffer named again starts a list of its own (each may match another instance); a
+// single buffer named again goes on with its list.
+TEST(RegistryTest, RepeatedMultiBufferIsASeparateList) {
+  Rule m = loaded(R"(file.data; content:"a"; file.data; content:"b"; content:"c"; sid:1;)",
+                  "alert http any any -> any any");
+  ASSERT_EQ(m.buffers.size(), 2u);
+  EXPECT_EQ(m.buffers[0].items.size(), 1u);
+  EXPECT_EQ(m.buffers[1].buffer, BufferId::FileData);
+  EXPECT_EQ(m.buffers[1].items.size(), 2u);
+  Rule s = loaded(R"(http.uri; content:"a"; http.uri; content:"b"; sid:1;)",
+                  "alert http any any -> any any");
+  ASSERT_EQ(s.buffers.size(), 1u);
+  EXPECT_EQ(s.buffers[0].items.size(), 2u);
+  EXPECT_TRUE(is_multi_buffer(BufferId::TlsCerts));
+  EXPECT_FALSE(is_multi_buffer(BufferId::HttpUri));
+  // Matching: each list on any instance; one list's matches on one instance.
+  InspectBuffers b;
+  const std::string f1 = "Titi a vu un gros minet", f2 = "toto est dans un bateau";
+  auto bytes = [](const std::string& x) {
+    return Bytes(reinterpret_cast<const uint8_t*>(x.data()), x.size());
+  };
+  b.add(BufferId::FileData, bytes(f1));
+  b.add(BufferId::FileData, bytes(f2));
+  Rule crossed = loaded(R"(file.data; content:"bateau"; file.data; content:"minet"; sid:1;)",
+                        "alert http any any -> any any");
+  Rule same = loaded(R"(file.data; content:"bateau"; content:"minet"; sid:1;)",
+                     "alert http any any -> any any");
+  EXPECT_TRUE(match_buffers(crossed, b));
+  EXPECT_FALSE(match_buffers(same, b));
 }
 
 // Without a sticky buffer, base64_decode and relative byte_*/isdataat follow the buffer of the
