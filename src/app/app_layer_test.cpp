@@ -83,6 +83,26 @@ TEST(AppLayer, TransactionNotLoggedWhenDetectionSaysSo) {
   EXPECT_NE(http[0].find("\"url\":\"/b\""), std::string::npos) << http[0];
 }
 
+TEST(AppLayer, AckedBytesNameTheirAckPacket) {
+  // Acked delivery: bytes handed over after their ACK (StreamSink::on_origin) produce events
+  // naming the ACK packet; on_origin(0) returns to the current packet.
+  Harness h(ipproto::kTcp, 40000, 80);
+  h.app->set_pcap_cnt(9);
+  h.app->on_origin(7);
+  h.data(kTs, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  h.app->on_origin(0);
+  h.data(kTs, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  h.end();
+  std::vector<std::string> http;
+  for (auto& l : h.eve_lines())
+    if (l.find("\"event_type\":\"http\"") != std::string::npos) http.push_back(l);
+  ASSERT_EQ(http.size(), 2u);
+  EXPECT_NE(http[0].find("\"pcap_cnt\":7,"), std::string::npos) << http[0];
+  EXPECT_NE(http[1].find("\"pcap_cnt\":9,"), std::string::npos) << http[1];
+}
+
 TEST(AppLayer, NeedMoreAcrossChunksThenReplay) {
   Harness h(ipproto::kTcp, 40000, 9999);
   int txs = 0;
