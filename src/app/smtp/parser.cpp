@@ -656,17 +656,24 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
           sink(dec, nd, ctx);
           nd = 0;
         }
-        // Fast path: four alphabet characters at a quantum boundary decode to three bytes at
-        // once (what the character loop below does for them, with a quarter of its branches).
-        if (b64_n_ == 0 && n - i >= 4) {
-          int a = b64val(s[i]), b = b64val(s[i + 1]), c3 = b64val(s[i + 2]),
-              d = b64val(s[i + 3]);
-          if ((a | b | c3 | d) >= 0) {
+        // Fast path: at a quantum boundary, each four alphabet characters decode to three bytes
+        // at once (what the character loop below does for them, with a quarter of its
+        // branches), as many quanta as the input and the block hold; the first quantum with
+        // another character goes to the character loop.
+        if (b64_n_ == 0) {
+          const size_t quanta = std::min((n - i) / 4, (sizeof dec - nd) / 3);
+          size_t k = 0;
+          for (const char* q4 = s + i; k < quanta; ++k, q4 += 4) {
+            int a = b64val(q4[0]), b = b64val(q4[1]), c3 = b64val(q4[2]), d = b64val(q4[3]);
+            if ((a | b | c3 | d) < 0) break;
             uint32_t q = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c3) << 6 | uint32_t(d);
-            dec[nd++] = uint8_t(q >> 16);
-            dec[nd++] = uint8_t(q >> 8);
-            dec[nd++] = uint8_t(q);
-            i += 4;
+            dec[nd] = uint8_t(q >> 16);
+            dec[nd + 1] = uint8_t(q >> 8);
+            dec[nd + 2] = uint8_t(q);
+            nd += 3;
+          }
+          if (k) {
+            i += 4 * k;
             continue;
           }
         }
