@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "flow/arena.h"
+#include "flow/flow.h"
 
 namespace ww::app::smb {
 namespace {
@@ -382,6 +383,9 @@ Settings settings() noexcept { return {g_max_tx.load(std::memory_order_relaxed)}
 
 bool SmbParser::over_max_tx(Direction d, ParseContext& ctx) noexcept {
   if (!max_tx_) return false;
+  // A one-sided capture (no packet at all from the other side, Suricata's async-oneside
+  // flows): requests are not waited for; the oldest is reported when kMaxPending are.
+  if (ctx.flow().pkts[idx(reverse(d))] == 0) return false;
   uint32_t live = 0;
   for (const Pending& p : pending_) live += p.used;
   for (bool w : dce_wait_used_) live += w;

@@ -60,8 +60,9 @@ inline constexpr uint16_t kNegotiate = 0, kSessionSetup = 1, kLogoff = 2, kTreeC
 struct Settings {
   // max-tx (Suricata's): requests awaiting their response at most (kMaxPending bounds them
   // anyway: beyond it the oldest is reported without one). One more request is
-  // smb.too_many_transactions and the direction stops on an error (a one-sided capture whose
-  // requests are never answered). 0: no such limit.
+  // smb.too_many_transactions and the direction stops on an error (a server that is seen but
+  // never answers). Not applied while no packet at all came from the other side (a one-sided
+  // capture, Suricata's async-oneside: nothing is waited for). 0: no such limit.
   uint32_t max_tx = 0;
 };
 void set_settings(const Settings& s) noexcept;

@@ -485,6 +485,7 @@ TEST(SmbParser, MaxTx) {
   };
   set_settings({3});
   Ctx c;
+  c.flow().pkts[1] = 1;  // the server was seen (its SYN-ACK): not a one-sided capture
   Parser* p = create(c);
   set_settings({});
   for (uint64_t i = 0; i < 3; ++i)
@@ -507,6 +508,17 @@ TEST(SmbParser, MaxTx) {
   }
   EXPECT_TRUE(c2.anomalies.empty());
   EXPECT_EQ(c2.txs.size(), 6u);
+  // A one-sided capture (nothing from the server): no limit, requests are not waited for.
+  set_settings({2});
+  Ctx c3;
+  Parser* p3 = create(c3);
+  set_settings({});
+  for (uint64_t i = 0; i < 12; ++i)
+    EXPECT_EQ(p3->parse(Direction::ToServer, echo(i, false), c3).status, ParseStatus::Ok);
+  EXPECT_TRUE(c3.anomalies.empty());
+  p3->finish(Direction::ToServer, c3);
+  p3->finish(Direction::ToClient, c3);
+  EXPECT_EQ(c3.txs.size(), 12u);
   EXPECT_EQ(settings().max_tx, 0u);
 }
 
