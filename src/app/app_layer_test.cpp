@@ -129,7 +129,9 @@ TEST(AppLayer, ServerFirstBytesReplayedBeforeDecision) {
 TEST(AppLayer, MidstreamResponseFirstReversesTheFlow) {
   // Picked up midstream at the server's response: the flow took the server for the client.
   Harness h(ipproto::kTcp, 80, 40000);
-  stream::Reassembler re(h.stats, stream::StreamConfig{});
+  stream::StreamConfig scfg;
+  scfg.deliver_on_ack = false;  // bytes reach the app layer on arrival (no ACK in this test)
+  stream::Reassembler re(h.stats, scfg);
   std::vector<Direction> tx_dirs;
   h.on_tx = [&](const ParserSpec&, const void*, uint64_t, Direction d) { tx_dirs.push_back(d); };
   const flow::testing::Endpoint srv{0x0a000001, 80}, cli{0x0a000002, 40000};
