@@ -1814,7 +1814,8 @@ void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,
         stream_bufs_.set(BufferId::Payload, window);
         m.sbufs = &stream_bufs_;
         m.old_part = old;
-        m.stream_more = !old.empty() || window.size() != payload.size() || !m.stream_added;
+        m.stream_more = !old.empty() || window.size() != payload.size() || !m.stream_added ||
+                        m.payload_held;  // the window holds earlier (acked) bytes, not these
       }
     }
   }

@@ -522,6 +522,7 @@ struct Reassembler::Impl {
     // before the requester's side finishes).
     deliver_all_acked(f, d, D, sink);
     flush_held(f, d, D, sink);
+    D.close_pending = false;  // the other direction's close below must not close this one
     if (f.tcp) {
       DirState& O = f.tcp->dir[idx(reverse(d))];
       if (O.close_pending && !O.h_head && !O.closed) close(f, reverse(d), O, sink);

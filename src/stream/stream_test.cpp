@@ -617,6 +617,23 @@ TEST_F(Harness, AckedDeliveryRstLeavesPeersUnackedBytesToFlowEnd) {
   EXPECT_EQ(sink.str(), "S:close C:resp@0 C:close");
 }
 
+// Both directions waiting to close (FIN reached with held bytes): each close once, no
+// recursion between them (a capture with an early server FIN crashed here).
+TEST_F(Harness, AckedDeliveryBothClosesPending) {
+  scfg.deliver_on_ack = true;
+  make();
+  handshake();
+  srv(kAck | kPsh, 1, 1, "resp");
+  srv(kAck | kFin, 5, 1);
+  cli(kAck, 1, 6);
+  cli(kAck | kPsh, 1, 6, "GET");
+  cli(kAck | kFin, 4, 6);
+  for (int i = 0; i < 3; ++i) cli(kAck | kPsh | kFin, 1, 6, "GET");  // retransmissions
+  cli(kRst | kAck, 5, 6);
+  table->flush();
+  EXPECT_EQ(sink.str(), "ack#6 C:resp@0 S:GET@0 C:close S:close");
+}
+
 TEST_F(Harness, InlineModeDeliversOnArrival) {
   scfg.deliver_on_ack = true;
   scfg.inline_mode = true;
