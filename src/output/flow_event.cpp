@@ -57,8 +57,8 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
   }
 }
 
-void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
-                       bool reversed, FlowHeaderCache* cache) {
+void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface, bool reversed,
+                       FlowHeaderCache* cache) {
   const int r = reversed ? 1 : 0;
   if (cache && cache->text[r]) {
     w.append_members({cache->text[r], cache->len[r]}, cache->members[r]);
