@@ -26,10 +26,10 @@ size_t format_date(int64_t sec, char* out) noexcept {
   auto tod = unsigned(sec % 86400);
   int64_t z = days + 719468;  // days since 0000-03-01
   int64_t era = z / 146097;
-  auto doe = unsigned(z - era * 146097);                                   // [0, 146096]
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;    // [0, 399]
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                  // [0, 365]
-  unsigned mp = (5 * doy + 2) / 153;                                       // March = 0
+  auto doe = unsigned(z - era * 146097);                                 // [0, 146096]
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                // [0, 365]
+  unsigned mp = (5 * doy + 2) / 153;                                     // March = 0
   unsigned day = doy - (153 * mp + 2) / 5 + 1;
   unsigned month = mp < 10 ? mp + 3 : mp - 9;
   auto year = unsigned(yoe + era * 400 + (month <= 2));

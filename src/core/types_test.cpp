@@ -27,9 +27,9 @@ std::string libc_timestamp(int64_t usec) {
 }
 
 TEST(Types, TimestampMatchesGmtime) {
-  std::vector<int64_t> secs = {0,          59,         86399,        86400,       951782400,
-                               951868799,  951868800,  1709287200,   4107542399,  4107542400,
-                               -1,         -86401,     253402300799, 253402300800, 253402300801};
+  std::vector<int64_t> secs = {0,         59,        86399,        86400,        951782400,
+                               951868799, 951868800, 1709287200,   4107542399,   4107542400,
+                               -1,        -86401,    253402300799, 253402300800, 253402300801};
   std::mt19937_64 rng(5);
   for (int i = 0; i < 20000; ++i) secs.push_back(int64_t(rng() % 253402300800ull));
   for (int64_t s : secs) {
@@ -46,8 +46,8 @@ TEST(Types, TimestampMatchesGmtime) {
 }
 
 TEST(Types, Ipv4FormatMatchesInetNtop) {
-  std::vector<uint32_t> addrs = {0, 0xffffffff, 0x0a000001, 0x7f000001, 0x01020304, 0x64646464,
-                                 0x09630a63, 0xc0a80001};
+  std::vector<uint32_t> addrs = {0,          0xffffffff, 0x0a000001, 0x7f000001,
+                                 0x01020304, 0x64646464, 0x09630a63, 0xc0a80001};
   std::mt19937 rng(7);
   for (int i = 0; i < 20000; ++i) addrs.push_back(rng());
   for (uint32_t a : addrs) {

@@ -108,10 +108,12 @@ class EveOutput {
 // bytes of ASCII, written several dozen times an event.
 // (GCC's -Warray-bounds sees the word loads of the longer cases inlined where the caller's
 // buffer is shorter: those branches do not run for it.)
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #pragma GCC diagnostic ignored "-Wstringop-overread"
+#endif
 namespace json_text {
 constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
 inline uint64_t load8(const char* p) noexcept {
@@ -173,7 +175,9 @@ inline bool plain_json_text(const char* s, size_t n) noexcept {
   return !needs_escape(x);
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 // The JSON writer every event goes through. Protocol fields are bytes off the wire, not text:
 // String() keeps valid UTF-8 as it is and writes every byte that is not part of a valid UTF-8

@@ -21,8 +21,8 @@ struct FlowHeaderCache {
 };
 // write_flow_header through `cache` (nullptr: no cache); the text is allocated from the flow's
 // arena, and not kept when the arena is full.
-void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
-                       bool reversed, FlowHeaderCache* cache);
+void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_iface, bool reversed,
+                       FlowHeaderCache* cache);
 // A complete `flow` event for a flow that ended. `action`: what detection decided for the
 // whole flow ("pass", or "drop" in IPS simulation; empty: nothing), flow.action.
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
