@@ -84,7 +84,12 @@ def last(v):
     return v.split("\x01")[-1] if v else ""
 
 
-def tshark_records(pcap):
+TSHARK_FILTERS = {"http": "http.request or http.response", "dns": "dns",
+                  "tls": "(tls.handshake.type == 1 and tcp)", "dhcp": "dhcp", "smb2": "smb2",
+                  "smtp": "smtp.req.command", "ftp": "ftp.request.command"}
+
+
+def tshark_records(pcap, protos):
     fields = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport",
               "tcp.dstport", "udp.srcport", "udp.dstport", "http.request.method", "http.host",
               "http.request.uri", "http.response.code", "http.request_in", "dns.id",
@@ -93,10 +98,9 @@ def tshark_records(pcap):
               "dhcp.id", "dhcp.hw.mac_addr", "dhcp.option.dhcp", "dhcp.option.hostname",
               "dhcp.option.requested_ip_address", "smb2.cmd", "smb2.flags.response",
               "smb2.filename", "smtp.req.command", "smtp.req.parameter",
-              "ftp.request.command", "ftp.request.arg"]
-    cmd = ["tshark", "-n", "-r", pcap, "-Y",
-           "http.request or http.response or dns or (tls.handshake.type == 1 and tcp) or dhcp"
-           " or smb2 or smtp.req.command or ftp.request.command",
+              "ftp.request.command", "ftp.request.arg", "ip.flags.mf", "icmp.type",
+              "icmpv6.type", "ip.reassembled.length"]
+    cmd = ["tshark", "-n", "-r", pcap, "-Y", " or ".join(TSHARK_FILTERS[p] for p in protos),
            "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=\x01"]
     for f in fields:
         cmd += ["-e", f]
@@ -110,13 +114,27 @@ def tshark_records(pcap):
     tls = []
     dhcp = []
     smb, smtp, ftp = [], [], []
+    skipped = collections.Counter()
+    ftp_frames = []  # (frame number, ends, [(command, argument)])
     for line in p.stdout.splitlines():
         c = line.split("\t")
         if len(c) < len(fields):
             c += [""] * (len(fields) - len(c))
         (num, s4, s6, d4, d6, tsp, tdp, usp, udp, method, host, uri, code, req_in, did, resp,
          qname, qtype, rcode, hs_type, sni, ja3, xid, mac, mtype, hname, reqip,
-         s2cmd, s2resp, s2name, scmd, sparam, fcmd, farg) = c[:len(fields)]
+         s2cmd, s2resp, s2name, scmd, sparam, fcmd, farg, mf, icmp4, icmp6, reasm) = c[:len(fields)]
+        # Not messages on the wire: a datagram quoted in an ICMP error (tshark dissects the
+        # quoted header and payload), and a fragment (more-fragments set) that completes no
+        # reassembly: the first fragment of a datagram whose other IP fragments were never
+        # captured (tshark dissects the part it has; wardwatch, as Suricata, waits for the
+        # reassembled datagram). A datagram tshark reassembled is compared (on the frame that
+        # completed it, ip.reassembled.length). Counted apart, not compared.
+        if icmp4 or icmp6:
+            skipped["quoted in an ICMP error"] += 1
+            continue
+        if last(mf) in ("1", "True") and not reasm:
+            skipped["IP fragment never reassembled"] += 1
+            continue
         # Innermost addresses and ports (tunnels: GRE, VXLAN, IP-in-IP); first of the rest.
         s4, s6, d4, d6, tsp, tdp, usp, udp = (last(v) for v in (s4, s6, d4, d6, tsp, tdp, usp, udp))
         method, host, uri, code, req_in, did, resp, qname, qtype, rcode = (
@@ -129,11 +147,9 @@ def tshark_records(pcap):
         if scmd:
             smtp += smtp_commands(ends, scmd, sparam)
         if fcmd:
-            for i, fc in enumerate(fcmd.split("\x01")):
-                args = farg.split("\x01") if farg else []
-                fc = fc.upper()
-                ftp.append((ends, fc, "" if fc == "PASS" else
-                            text_norm(args[i] if i < len(args) else "")))
+            args = farg.split("\x01") if farg else []
+            ftp_frames.append((num, ends, [(fc, args[i] if i < len(args) else "")
+                                           for i, fc in enumerate(fcmd.split("\x01"))]))
         if xid and mtype:
             dhcp.append((int(first(xid), 0), first(mac).lower(), int(first(mtype), 0),
                          text_norm(first(hname)), first(reqip)))
@@ -148,7 +164,8 @@ def tshark_records(pcap):
             statuses[req_in] = int(first(code))
         if did:
             is_resp = resp in ("1", "True")
-            name = text_norm(first(qname))
+            # tshark shows the root name (empty) as "<Root>"; EVE's rrname is "".
+            name = text_norm("" if first(qname) == "<Root>" else first(qname))
             try:
                 qt = int(first(qtype), 0) if qtype else None
             except ValueError:
@@ -156,12 +173,45 @@ def tshark_records(pcap):
             rc = int(first(rcode), 0) if (is_resp and rcode) else None
             dns.append((ends, int(did, 0), is_resp, name, qt, rc))
     http = [r + (statuses.get(num),) for num, r in requests.items()]
+    ftp = ftp_lines(pcap, ftp_frames)
     # HELO/EHLO: one per name and connection (wardwatch carries the greeting in each of the
     # connection's transactions; a client repeating EHLO with the same name is one record).
     seen = set()
     smtp = [r for r in smtp if r[1] != "HELO" or not (r in seen or seen.add(r))]
     return {"http": http, "dns": dns, "tls": tls, "dhcp": dhcp, "smb2": smb, "smtp": smtp,
-            "ftp": ftp}
+            "ftp": ftp, "skipped": skipped}
+
+
+def ftp_lines(pcap, frames):
+    """FTP commands as lines: tshark dissects each TCP segment on its own, so a command line
+    sent in several segments (RFC 959: a command ends at CRLF) reads as one command per
+    segment; a segment that does not end its line is joined with the next one of the flow
+    (its first 'command' continues the line). Segment ends come from a second tshark pass."""
+    if not frames:
+        return []
+    ends_line = {}
+    cmd = ["tshark", "-n", "-r", pcap, "-Y", "ftp.request.command", "-T", "fields",
+           "-e", "frame.number", "-e", "tcp.payload"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, errors="replace")
+        for line in p.stdout.splitlines():
+            num, _, payload = line.partition("\t")
+            ends_line[num] = payload.replace(":", "").lower().endswith("0a")
+    except subprocess.TimeoutExpired:
+        pass
+    out = []  # [ends, command, argument]
+    open_line = {}  # ends -> index in out of a command whose line is not ended yet
+    for num, ends, cmds in frames:
+        for i, (fc, arg) in enumerate(cmds):
+            at = open_line.pop(ends, None) if i == 0 else None
+            if at is not None:  # continues the command line of the previous segment
+                out[at][2] += fc + (" " + arg if arg else "")
+            else:
+                out.append([ends, fc.upper(), arg])
+                at = len(out) - 1
+            if i == len(cmds) - 1 and not ends_line.get(num, True):
+                open_line[ends] = at
+    return [(ends, c, "" if c == "PASS" else text_norm(a)) for ends, c, a in out]
 
 
 SMB2_CMDS = ["NEGOTIATE_PROTOCOL", "SESSION_SETUP", "SESSION_LOGOFF", "TREE_CONNECT",
@@ -220,6 +270,7 @@ def ww_records(binary, pcap):
     except subprocess.TimeoutExpired:
         return {}
     http, dns, tls, dhcp, smb, smtp, ftp, helos = [], [], [], [], [], [], [], set()
+    ftp_cut = set()  # FTP records whose command line wardwatch cut (command_truncated)
     path = os.path.join(outdir, "eve.json")
     if os.path.exists(path):
         with open(path, "rb") as fh:
@@ -292,26 +343,47 @@ def ww_records(binary, pcap):
                     c = s["command"].upper()
                     ftp.append((ends, c, "" if c == "PASS" else
                                 text_norm(s.get("command_data", ""))))
+                    if s.get("command_truncated"):
+                        ftp_cut.add(ftp[-1])
     smtp += [(ends, "HELO", h) for _, ends, h in helos]
     subprocess.run(["rm", "-rf", outdir])
     return {"http": http, "dns": dns, "tls": tls, "dhcp": dhcp, "smb2": smb, "smtp": smtp,
-            "ftp": ftp}
+            "ftp": ftp, "ftp_cut": ftp_cut}
+
+
+def prefix_matches(missing, extra, cut):
+    """FTP: a command line wardwatch cut at its line limit and flagged (EVE command_truncated)
+    agrees with tshark's when the same command's kept argument is a prefix of tshark's.
+    Takes the matched records out of `missing` and `extra`; returns how many."""
+    n = 0
+    for t in list(missing):
+        for w in list(extra):
+            if (w in cut and w[:2] == t[:2] and t[2].startswith(w[2]) and missing[t] > 0
+                    and extra[w] > 0):
+                k = min(missing[t], extra[w])
+                missing[t] -= k
+                extra[w] -= k
+                n += k
+    return n, +missing, +extra
 
 
 PROTOS = ("http", "dns", "tls", "dhcp", "smb2", "smtp", "ftp")
 
 
-def compare(binary, pcap):
-    t_all = tshark_records(pcap)
-    if not any(t_all.values()):
-        return pcap, None
+def compare(binary, pcap, protos):
+    t_all = tshark_records(pcap, protos)
+    if not any(v for k, v in t_all.items() if k != "skipped"):
+        return pcap, None, t_all.get("skipped", collections.Counter())
     w_all = ww_records(binary, pcap)
     out = {}
-    for proto in PROTOS:
+    for proto in protos:
         tc, wc = collections.Counter(t_all.get(proto, [])), collections.Counter(w_all.get(proto, []))
         common = tc & wc
-        out[proto] = (sum(tc.values()), sum(common.values()), tc - common, wc - common)
-    return pcap, out
+        missing, extra, cut_ok = tc - common, wc - common, 0
+        if proto == "ftp" and missing:
+            cut_ok, missing, extra = prefix_matches(missing, extra, w_all.get("ftp_cut", set()))
+        out[proto] = (sum(tc.values()), sum(common.values()) + cut_ok, missing, extra, cut_ok)
+    return pcap, out, t_all.get("skipped", collections.Counter())
 
 
 def main():
@@ -320,16 +392,23 @@ def main():
     ap.add_argument("roots", nargs="+")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--details", action="store_true")
+    ap.add_argument("--proto", action="append", choices=PROTOS,
+                    help="compare only this protocol (repeatable; default: all)")
     ap.add_argument("--min", type=float, default=None, help="fail below this agreement (%%)")
     a = ap.parse_args()
     caps = find_captures(a.roots)
-    tot = {p: [0, 0, 0] for p in PROTOS}  # tshark records, agreed, captures
+    protos = tuple(a.proto) if a.proto else PROTOS
+    tot = {p: [0, 0, 0] for p in protos}  # tshark records, agreed, captures
     worst = []
+    skipped = collections.Counter()
+    cut_total = 0
     with ThreadPoolExecutor(a.jobs) as ex:
-        for pcap, res in ex.map(lambda p: compare(a.binary, p), caps):
+        for pcap, res, skip in ex.map(lambda p: compare(a.binary, p, protos), caps):
+            skipped.update(skip)
             if res is None:
                 continue
-            for proto, (n, ok, missing, extra) in res.items():
+            for proto, (n, ok, missing, extra, cut_ok) in res.items():
+                cut_total += cut_ok
                 if n == 0:
                     continue
                 tot[proto][0] += n
@@ -348,6 +427,11 @@ def main():
         print("captures with the most tshark records wardwatch did not match:")
         for miss, proto, pcap, n in worst[:15]:
             print(f"  {proto:4} {miss:6}/{n:<6} {pcap}")
+    for why, k in sorted(skipped.items()):
+        print(f"not compared: {k} tshark frames {why} (not a message on the wire)")
+    if "ftp" in protos:
+        print(f"FTP: {cut_total} tshark commands agree as a prefix: wardwatch cut the line at "
+              "its limit and flagged it (command_truncated)")
     rc = 0
     for proto, (n, ok, ncap) in tot.items():
         pct = 100.0 * ok / n if n else 100.0

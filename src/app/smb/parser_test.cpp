@@ -1021,19 +1021,13 @@ TEST(SmbParser, Smb1Session) {
     le16(r, 0);
     rsp(r);
   }
-  {  // [MS-CIFS] 2.2.4.39 ECHO: a transaction of its own, as Suricata logs it
-    Vec m = smb1_hdr(0x2B, false, 0, true, 4);
+  for (bool reply : {false, true}) {  // [MS-CIFS] 2.2.4.39 ECHO: a transaction, as Suricata's
+    Vec m = smb1_hdr(0x2B, reply, 0, true, 4);
     m.push_back(1);
-    le16(m, 1);  // EchoCount
+    le16(m, 1);  // EchoCount (request), SequenceNumber (response)
     le16(m, 2);
     m.insert(m.end(), {'h', 'i'});
-    req(m);
-    Vec r = smb1_hdr(0x2B, true, 0, true, 4);
-    r.push_back(1);
-    le16(r, 1);  // SequenceNumber
-    le16(r, 2);
-    r.insert(r.end(), {'h', 'i'});
-    rsp(r);
+    reply ? rsp(m) : req(m);
   }
   for (bool bytewise : {false, true}) {
     auto c_p = run(conv, 0, bytewise);
