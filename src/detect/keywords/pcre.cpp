@@ -47,6 +47,13 @@ Result<std::shared_ptr<const PcreCode>> compile_pcre(std::string_view pattern, u
 namespace kw {
 
 namespace {
+std::optional<Pcre::VarKind> var_kind(std::string_view kind) {
+  if (kind == "alert") return Pcre::VarKind::Alert;
+  if (kind == "flow") return Pcre::VarKind::Flow;
+  if (kind == "pkt") return Pcre::VarKind::Pkt;
+  return std::nullopt;
+}
+
 // "alert:name, flow:name, pkt:name" after the regex: capture groups 1, 2, 3 ... in order.
 Result<void> capture_list(Pcre& p, std::string_view list) {
   uint16_t group = 0;
@@ -54,17 +61,10 @@ Result<void> capture_list(Pcre& p, std::string_view list) {
     size_t colon = v.find(':');
     std::string_view kind = trim(v.substr(0, colon));
     std::string_view name = colon == std::string_view::npos ? "" : trim(v.substr(colon + 1));
-    Pcre::VarKind k;
-    if (kind == "alert")
-      k = Pcre::VarKind::Alert;
-    else if (kind == "flow")
-      k = Pcre::VarKind::Flow;
-    else if (kind == "pkt")
-      k = Pcre::VarKind::Pkt;
-    else
-      return fail(fmt::format("unknown capture variable type '{}'", kind));
+    auto k = var_kind(kind);
+    if (!k) return fail(fmt::format("unknown capture variable type '{}'", kind));
     if (name.empty()) return fail("capture variable without a name");
-    p.captures.push_back({k, ++group, std::string(name)});
+    p.captures.push_back({*k, ++group, std::string(name)});
   }
   return {};
 }
@@ -200,11 +200,9 @@ Result<void> pcre(RuleBuilder& b, std::string_view arg) {
     const uint8_t* e = table + size_t(i) * entry;
     std::string_view name(reinterpret_cast<const char*>(e + 2));
     uint16_t group = uint16_t(e[0] << 8 | e[1]);
-    for (auto [prefix, k] : {std::pair{std::string_view("alert_"), Pcre::VarKind::Alert},
-                             std::pair{std::string_view("flow_"), Pcre::VarKind::Flow},
-                             std::pair{std::string_view("pkt_"), Pcre::VarKind::Pkt}})
-      if (name.starts_with(prefix) && name.size() > prefix.size())
-        p.captures.push_back({k, group, std::string(name.substr(prefix.size()))});
+    size_t us = name.find('_');
+    auto k = us == std::string_view::npos ? std::nullopt : var_kind(name.substr(0, us));
+    if (k && us + 1 < name.size()) p.captures.push_back({*k, group, std::string(name.substr(us + 1))});
   }
   if (p.captures.size() > 15) return fail("more than 15 capture variables");
   if (buf && b.sticky() != *buf) {
