@@ -376,6 +376,9 @@ Result<std::shared_ptr<const DetectEngine>> DetectEngine::build(
                    !r.app_checks.empty();
       for (const auto& c : r.app_checks) ri.pd_only &= c.keyword == "app-layer-protocol";
       e->has_pd_only_ |= ri.pd_only;
+      for (const auto& l : r.buffers)
+        for (const auto& it : l.items)
+          if (auto* pc = std::get_if<Pcre>(&it); pc && !pc->captures.empty()) ri.captures = true;
       for (const auto& c : r.app_checks)
         if (c.keyword == "decode-event") ri.decode_event = true;
 
@@ -551,6 +554,21 @@ struct Detector::FlowVars {
   bool drop_logged = false;     // a drop event was written for the flow
   StreamWin* sw[2] = {nullptr, nullptr};  // raw stream windows, per direction
   uint8_t pd_pending = 0;  // 1 << direction: protocol detection done, no packet that way yet
+  FlowStrVars* strs = nullptr;            // pcre flow variables, allocated at the first
+};
+
+// Pcre flow variables (pcre:"/(?P<flow_x>...)/"): bounded, in the flow's arena; a name set
+// again takes the new value; names and values past their caps are cut.
+struct Detector::FlowStrVars {
+  static constexpr size_t kMax = 8, kName = 32, kValue = 128;
+  struct Var {
+    uint8_t nlen = 0;
+    uint8_t vlen = 0;
+    char name[kName];
+    char value[kValue];
+  };
+  uint8_t n = 0;
+  Var v[kMax];
 };
 
 // The raw stream window of one direction: buf[0, len) holds the stream bytes from offset
@@ -1584,6 +1602,9 @@ void Detector::alert(uint32_t r, const Match& m, bool silent) noexcept {
     if (const Bytes* b = m.sbufs->get(BufferId::Payload)) c.stream_data = *b;
   c.blocked = lim.ips && drops(action);
   c.open_verdict = true;
+  c.context = {cap_vars_[0].data(), n_cap_vars_[0]};
+  c.flowvars = {cap_vars_[1].data(), n_cap_vars_[1]};
+  c.pktvars = {cap_vars_[2].data(), n_cap_vars_[2]};
   output::write_alert_event(*stage_, rule, c);
   std::string_view line = stage_->pending();
   q.line.assign(line.data(), line.size());
@@ -1743,12 +1764,56 @@ void Detector::run(const Match& m) noexcept {
       break;  // Suricata: a matching pass rule ends inspection of the packet (and flow)
     }
     if (r.log_tx_disabled && m.kind == Kind::Tx) tx_nolog_ = true;
+    n_cap_vars_[0] = n_cap_vars_[1] = n_cap_vars_[2] = 0;  // an earlier rule's, not alerted
+    if (ri.captures) keep_captures(m);
     if (r.noalert) {
       if (e.limits().ips && drops(r.action)) alert(ri_idx, m, true);  // drops, silently
       continue;
     }
     alert(ri_idx, m);
   }
+  n_cap_vars_[0] = n_cap_vars_[1] = n_cap_vars_[2] = 0;
+}
+
+// The pcre captures of the rule that just matched (MatchScratch::captures): flow variables
+// stored on the flow, alert and packet variables kept for its alert.
+void Detector::keep_captures(const Match& m) noexcept {
+  auto str = [](Bytes b) {
+    return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
+  };
+  FlowStrVars* fv = nullptr;
+  for (size_t i = 0; i < ms_.n_captures; ++i) {
+    const auto& c = ms_.captures[i];
+    size_t k = size_t(c.var->kind);
+    if (c.var->kind == Pcre::VarKind::Flow) {
+      FlowVars* v = vars_of(m.f, true);
+      if (!v) continue;
+      if (!v->strs) {
+        v->strs = m.f->arena->make<FlowStrVars>();
+        if (!v->strs) continue;
+      }
+      fv = v->strs;
+      std::string_view name = c.var->name.substr(0, FlowStrVars::kName);
+      std::string_view val = str(c.value).substr(0, FlowStrVars::kValue);
+      FlowStrVars::Var* slot = nullptr;
+      for (uint8_t j = 0; j < fv->n && !slot; ++j)
+        if (std::string_view(fv->v[j].name, fv->v[j].nlen) == name) slot = &fv->v[j];
+      if (!slot && fv->n < FlowStrVars::kMax) slot = &fv->v[fv->n++];
+      if (!slot) continue;
+      slot->nlen = uint8_t(name.size());
+      std::memcpy(slot->name, name.data(), name.size());
+      slot->vlen = uint8_t(val.size());
+      std::memcpy(slot->value, val.data(), val.size());
+      continue;
+    }
+    cap_vars_[k][n_cap_vars_[k]++] = {c.var->name, str(c.value)};
+  }
+  // Every flow variable of the flow (after this match's) goes with the alert.
+  if (!fv && m.f)
+    if (FlowVars* v = vars_of(m.f, false)) fv = v->strs;
+  for (uint8_t j = 0; fv && j < fv->n && n_cap_vars_[1] < cap_vars_[1].size(); ++j)
+    cap_vars_[1][n_cap_vars_[1]++] = {std::string_view(fv->v[j].name, fv->v[j].nlen),
+                                      std::string_view(fv->v[j].value, fv->v[j].vlen)};
 }
 
 void Detector::on_packet(const Packet& p, flow::Flow* f, Direction dir,

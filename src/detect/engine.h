@@ -44,6 +44,7 @@
 //  - fragbits/fragoffset see reassembled datagrams, not the fragments.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -57,6 +58,7 @@
 #include "detect/loader.h"
 #include "detect/match.h"
 #include "detect/prefilter.h"
+#include "output/alert_event.h"
 #include "stream/stream.h"
 
 namespace ww::flow {
@@ -116,6 +118,7 @@ class DetectEngine {
     // app-layer-protocol checks and nothing to inspect (Suricata's PD-only signatures):
     // tried only on the packet that completes protocol detection of its direction.
     bool pd_only = false;
+    bool captures = false;   // a pcre keeps captures (Pcre::captures)
     StreamMode smode = StreamMode::PacketOnly;
     bool suppressed_all = false;                  // threshold.config suppress without ip
     std::optional<Threshold> threshold;           // rule keyword or threshold.config override
@@ -349,8 +352,13 @@ class Detector {
   uint64_t tx_last_id_ = 0;
 
   struct FlowVars;
+  struct FlowStrVars;  // pcre flow variables of a flow
   struct Thr;
   struct Match;  // what the candidate evaluation needs to know about the packet or tx
+  // Pcre captures of the rule being alerted (run -> alert): context, flow and packet vars.
+  void keep_captures(const Match& m) noexcept;
+  std::array<output::AlertContext::Var, MatchScratch::kMaxCaptures> cap_vars_[3];
+  size_t n_cap_vars_[3] = {0, 0, 0};
   // Host bits: open addressing (ip, bit) -> expiry, probing kHostProbe slots; a full
   // neighbourhood evicts its soonest-expiring entry (detect.hostbits.evictions).
   struct HostBit {

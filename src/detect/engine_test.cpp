@@ -922,3 +922,36 @@ config http any any -> any any (http.host; content:"test"; config:logging disabl
 
 }  // namespace
 }  // namespace ww::detect
+
+namespace ww::detect {
+namespace {
+
+// Pcre captures: alert_X into alert.context, flow_X into the flow's variables (every later
+// alert of the flow lists them in metadata.flowvars), pkt_X into this alert's pktvars.
+TEST(DetectEngine, PcreCapturesIntoAlertContextAndVariables) {
+  Fixture f(R"(
+alert tcp any any -> any any (msg:"a"; pcre:"/^(?P<alert_ua>[A-Za-z]+)\/(?P<flow_ver>\d+) (?P<pkt_os>\w+)/"; sid:1;)
+alert tcp any any -> any any (msg:"b"; content:"again"; sid:2;)
+)");
+  auto parse = [&] {
+    std::string line(f.eve->pending());
+    f.eve->flush();
+    rapidjson::Document doc;
+    doc.Parse(line.data(), line.size() - 1);
+    EXPECT_FALSE(doc.HasParseError()) << line;
+    return doc;
+  };
+  f.tcp("Mozilla/5 Linux");
+  auto d = parse();
+  EXPECT_STREQ(d["alert"]["context"]["ua"].GetString(), "Mozilla");
+  EXPECT_STREQ(d["metadata"]["flowvars"][0]["ver"].GetString(), "5");
+  EXPECT_STREQ(d["metadata"]["pktvars"][0]["os"].GetString(), "Linux");
+  f.tcp("again", false, 2000000);
+  auto e = parse();
+  EXPECT_EQ(e["alert"]["signature_id"].GetUint(), 2u);
+  EXPECT_FALSE(e["alert"].HasMember("context"));
+  EXPECT_FALSE(e.HasMember("metadata"));  // only a capturing rule's alert lists them
+}
+
+}  // namespace
+}  // namespace ww::detect

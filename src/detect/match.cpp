@@ -49,6 +49,7 @@ struct Ctx {
   int budget = kRecursionBudget;
   std::string* base64_out = nullptr;
   pcre2_match_data* md = nullptr;  // shared by all pcre items; null: allocate per call
+  MatchScratch* scratch = nullptr;  // receives the captures of a matching pcre
 };
 
 int64_t val(const IntOrVar& v, const Ctx& c) {
@@ -239,6 +240,17 @@ bool inspect_pcre(const std::vector<MatchItem>& items, size_t idx, const Pcre& p
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
     if (inspect(items, idx + 1, d, base + int64_t(ov[1]), c)) {
       result = true;
+      if (c.scratch && !p.captures.empty() && !own) {  // rc: the groups set, plus one
+        uint32_t pairs = pcre2_get_ovector_count(md);
+        for (const auto& cap : p.captures) {
+          auto& s = *c.scratch;
+          if (cap.group >= pairs || int(cap.group) >= rc || s.n_captures >= s.captures.size())
+            continue;
+          PCRE2_SIZE a = ov[2 * cap.group], e = ov[2 * cap.group + 1];
+          if (a == PCRE2_UNSET || e < a) continue;
+          s.captures[s.n_captures++] = {&cap, subject.subspan(a, e - a)};
+        }
+      }
       break;
     }
     if (--c.budget <= 0 || ov[0] >= subject.size()) break;
@@ -489,6 +501,8 @@ bool match_buffers(const Rule& rule, const InspectBuffers& buffers, MatchScratch
   Ctx c{vars};
   c.base64_out = &base64;
   c.md = static_cast<pcre2_match_data*>(s.pcre_match_data());
+  c.scratch = &s;
+  s.n_captures = 0;
   // base64_data is decoded by a base64_decode in another list: inspect it last.
   for (int pass = 0; pass < 2; ++pass) {
     for (const auto& l : rule.buffers) {

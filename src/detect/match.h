@@ -84,6 +84,15 @@ class MatchScratch {
 
   void* pcre_match_data() const noexcept { return md_; }  // pcre2_match_data*, may be null
   std::string base64, transformed, tmp;
+  // Pcre captures of the last match_buffers that matched (Pcre::captures): the values point
+  // into the inspected buffers, valid while they are.
+  struct Captured {
+    const Pcre::Capture* var = nullptr;
+    Bytes value;
+  };
+  static constexpr size_t kMaxCaptures = 16;
+  std::array<Captured, kMaxCaptures> captures;
+  size_t n_captures = 0;
 
  private:
   void* md_ = nullptr;

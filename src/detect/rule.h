@@ -84,6 +84,16 @@ struct Pcre {
   bool rawbytes = false;    // B
   bool startswith = false;  // A on a relative pcre anchors at the previous match
   std::shared_ptr<const PcreCode> code;
+  // Captures kept when the rule matches (Suricata): a named group alert_X / flow_X / pkt_X, or
+  // the groups in order after the regex (pcre:"/(a)(b)/, alert:x, flow:y"): into the alert's
+  // context, a flow variable or a packet variable named X.
+  enum class VarKind : uint8_t { Alert, Flow, Pkt };
+  struct Capture {
+    VarKind kind = VarKind::Alert;
+    uint16_t group = 0;  // capture group number (1 ...)
+    std::string name;
+  };
+  std::vector<Capture> captures;
 };
 
 enum class Endian : uint8_t { Big, Little, Dce };

@@ -191,7 +191,35 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
     j.EndObject();
   }
   if (has_xff && ac.xff_mode == EveAlertConfig::XffMode::ExtraData) write_ip(w, "xff", xff);
+  auto vars = [&](std::span<const AlertContext::Var> v) {
+    for (const auto& x : v) {
+      w.begin_raw().Key(x.name.data(), rapidjson::SizeType(x.name.size()));
+      j.String(x.value.data(), rapidjson::SizeType(x.value.size()));
+    }
+  };
+  if (!c.context.empty()) {
+    j.Key("context");
+    j.StartObject();
+    vars(c.context);
+    j.EndObject();
+  }
   j.EndObject();
+  if (!c.flowvars.empty() || !c.pktvars.empty()) {  // [{name: value}, ...] each
+    j.Key("metadata");
+    j.StartObject();
+    for (auto [key, v] : {std::pair{"flowvars", c.flowvars}, std::pair{"pktvars", c.pktvars}}) {
+      if (v.empty()) continue;
+      j.Key(key);
+      j.StartArray();
+      for (const auto& x : v) {
+        j.StartObject();
+        vars(std::span<const AlertContext::Var>(&x, 1));
+        j.EndObject();
+      }
+      j.EndArray();
+    }
+    j.EndObject();
+  }
 
   if (ac.metadata && c.has_tx && c.spec && c.spec->log_tx && c.tx && c.spec->event_type) {
     j.Key(c.spec->event_type);

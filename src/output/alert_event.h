@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "core/byte_reader.h"
@@ -55,6 +56,12 @@ struct AlertContext {
   // The verdict is added later (write_verdict_close): the event is left open, without its
   // closing brace, so that the packet's final action can be appended.
   bool open_verdict = false;
+  // Pcre captures (Suricata): alert.context, and the top-level metadata's flowvars (the
+  // flow's, after this match) and pktvars (this match's).
+  struct Var {
+    std::string_view name, value;
+  };
+  std::span<const Var> context, flowvars, pktvars;
 };
 
 // The X-Forwarded-For address in raw HTTP header lines: the first (forward) or last (reverse)

@@ -137,6 +137,26 @@ TEST(AlertEvent, RawIpLinktypeNames) {
   }
 }
 
+// Pcre captures: alert.context {name: value}; top-level metadata.flowvars / pktvars as
+// arrays of one-member objects; nothing when there are none.
+TEST(AlertEvent, CapturedVariables) {
+  flow::Flow f = tcp_flow();
+  AlertContext c = tcp_context(f, nullptr);
+  AlertContext::Var ctx[] = {{"ua", "Mozilla"}}, fv[] = {{"ubuntu", "8.1"}, {"x", "y"}},
+                    pv[] = {{"firefox", "3.0.13"}};
+  c.context = ctx;
+  c.flowvars = fv;
+  c.pktvars = pv;
+  auto d = alert_with(EveOutputConfig{}, c, test_rule());
+  EXPECT_STREQ(d["alert"]["context"]["ua"].GetString(), "Mozilla");
+  EXPECT_STREQ(d["metadata"]["flowvars"][0]["ubuntu"].GetString(), "8.1");
+  EXPECT_STREQ(d["metadata"]["flowvars"][1]["x"].GetString(), "y");
+  EXPECT_STREQ(d["metadata"]["pktvars"][0]["firefox"].GetString(), "3.0.13");
+  auto e = alert_with(EveOutputConfig{}, tcp_context(f, nullptr), test_rule());
+  EXPECT_FALSE(e["alert"].HasMember("context"));
+  EXPECT_FALSE(e.HasMember("metadata"));
+}
+
 TEST(AlertEvent, CommunityIdIsTheSameBothWays) {
   flow::Flow f = tcp_flow();
   char a[64], b[64];

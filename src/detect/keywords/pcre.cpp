@@ -46,6 +46,30 @@ Result<std::shared_ptr<const PcreCode>> compile_pcre(std::string_view pattern, u
 
 namespace kw {
 
+namespace {
+std::optional<Pcre::VarKind> var_kind(std::string_view kind) {
+  if (kind == "alert") return Pcre::VarKind::Alert;
+  if (kind == "flow") return Pcre::VarKind::Flow;
+  if (kind == "pkt") return Pcre::VarKind::Pkt;
+  return std::nullopt;
+}
+
+// "alert:name, flow:name, pkt:name" after the regex: capture groups 1, 2, 3 ... in order.
+Result<void> capture_list(Pcre& p, std::string_view list) {
+  uint16_t group = 0;
+  for (std::string_view v : split(list, ',')) {
+    size_t colon = v.find(':');
+    std::string_view kind = trim(v.substr(0, colon));
+    std::string_view name = colon == std::string_view::npos ? "" : trim(v.substr(colon + 1));
+    auto k = var_kind(kind);
+    if (!k) return fail(fmt::format("unknown capture variable type '{}'", kind));
+    if (name.empty()) return fail("capture variable without a name");
+    p.captures.push_back({*k, ++group, std::string(name)});
+  }
+  return {};
+}
+}  // namespace
+
 Result<void> pcre(RuleBuilder& b, std::string_view arg) {
   Pcre p;
   arg = trim(arg);
@@ -61,11 +85,9 @@ Result<void> pcre(RuleBuilder& b, std::string_view arg) {
     if (close == 0) return fail("unterminated double quote");
     std::string_view tail = trim(arg.substr(close + 1));
     if (!tail.empty()) {
-      if (tail.front() == ',') {
-        b.unsupported("pcre", "pcre capture into variables (pcre:\"...\", name) not implemented");
-      } else {
-        return fail(fmt::format("unexpected '{}' after the regex", tail));
-      }
+      if (tail.front() != ',') return fail(fmt::format("unexpected '{}' after the regex", tail));
+      auto r = capture_list(p, tail.substr(1));
+      if (!r) return r;
     }
     body = arg.substr(1, close - 1);
   }
@@ -73,7 +95,13 @@ Result<void> pcre(RuleBuilder& b, std::string_view arg) {
   size_t last = body.rfind('/');
   if (last == 0) return fail("regex must end with '/' followed by flags");
   p.pattern = std::string(body.substr(1, last - 1));
-  p.flags = std::string(body.substr(last + 1));
+  std::string_view flags = body.substr(last + 1);
+  if (size_t comma = flags.find(','); comma != std::string_view::npos) {
+    auto r = capture_list(p, flags.substr(comma + 1));
+    if (!r) return r;
+    flags = trim(flags.substr(0, comma));
+  }
+  p.flags = std::string(flags);
   std::optional<BufferId> buf;
   uint32_t opts = 0;
   for (char f : p.flags) {
@@ -162,6 +190,21 @@ Result<void> pcre(RuleBuilder& b, std::string_view arg) {
   auto code = compile_pcre(p.pattern, opts, b.ctx.pcre_jit);
   if (!code) return Unexpected{code.error()};
   p.code = std::move(*code);
+  // Named groups alert_X, flow_X, pkt_X (PCRE2's name table: group number, then the name).
+  uint32_t count = 0, entry = 0;
+  PCRE2_SPTR table = nullptr;
+  pcre2_pattern_info(p.code->code, PCRE2_INFO_NAMECOUNT, &count);
+  pcre2_pattern_info(p.code->code, PCRE2_INFO_NAMEENTRYSIZE, &entry);
+  pcre2_pattern_info(p.code->code, PCRE2_INFO_NAMETABLE, &table);
+  for (uint32_t i = 0; table && i < count; ++i) {
+    const uint8_t* e = table + size_t(i) * entry;
+    std::string_view name(reinterpret_cast<const char*>(e + 2));
+    uint16_t group = uint16_t(e[0] << 8 | e[1]);
+    size_t us = name.find('_');
+    auto k = us == std::string_view::npos ? std::nullopt : var_kind(name.substr(0, us));
+    if (k && us + 1 < name.size()) p.captures.push_back({*k, group, std::string(name.substr(us + 1))});
+  }
+  if (p.captures.size() > 15) return fail("more than 15 capture variables");
   if (buf && b.sticky() != *buf) {
     b.add_to(*buf, std::move(p));
   } else {

@@ -53,10 +53,31 @@ TEST(PcreTest, Errors) {
   invalid(R"(http.host; pcre:"/a/U"; sid:1;)", "pcre", "conflicts with sticky");
 }
 
-TEST(PcreTest, CaptureIntoVariableIsUnsupported) {
-  ParseOutcome o = parse(R"(pcre:"/(a)/", pkt:x; sid:1;)");
-  EXPECT_EQ(o.status, RuleStatus::Unsupported);
-  EXPECT_EQ(o.diag.keyword, "pcre");
+// Captures: named groups alert_X / flow_X / pkt_X, or the groups in order after the regex
+// (inside the quotes, or after them).
+TEST(PcreTest, CapturesIntoVariables) {
+  Rule r = loaded(R"(pcre:"/^(?P<alert_ua>[a-z]+) (?P<other>x)? (?P<flow_v>\d)/i"; sid:1;)");
+  const Pcre& p = item<Pcre>(r, 0, 0);
+  EXPECT_EQ(p.flags, "i");
+  ASSERT_EQ(p.captures.size(), 2u);
+  EXPECT_EQ(p.captures[0].kind, Pcre::VarKind::Alert);
+  EXPECT_EQ(p.captures[0].name, "ua");
+  EXPECT_EQ(p.captures[0].group, 1);
+  EXPECT_EQ(p.captures[1].kind, Pcre::VarKind::Flow);
+  EXPECT_EQ(p.captures[1].name, "v");
+  EXPECT_EQ(p.captures[1].group, 3);
+  Rule l = loaded(R"(pcre:"/(a)(b)(c)/R,alert:user_agent, flow:ubuntu, pkt:firefox"; sid:1;)");
+  const Pcre& q = item<Pcre>(l, 0, 0);
+  EXPECT_EQ(q.flags, "R");
+  EXPECT_TRUE(q.relative);
+  ASSERT_EQ(q.captures.size(), 3u);
+  EXPECT_EQ(q.captures[2].kind, Pcre::VarKind::Pkt);
+  EXPECT_EQ(q.captures[2].name, "firefox");
+  EXPECT_EQ(q.captures[2].group, 3);
+  Rule t = loaded(R"(pcre:"/(a)/", pkt:x; sid:1;)");
+  EXPECT_EQ(item<Pcre>(t, 0, 0).captures.size(), 1u);
+  invalid(R"(pcre:"/(a)/,var:x"; sid:1;)", "pcre", "unknown capture variable type");
+  invalid(R"(pcre:"/(a)/,flow:"; sid:1;)", "pcre", "without a name");
 }
 
 }  // namespace
