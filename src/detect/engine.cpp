@@ -1946,15 +1946,18 @@ void Detector::on_transaction_both(flow::Flow& f, const app::ParserSpec& spec, c
                                    uint64_t tx_id, Timestamp ts,
                                    output::EveWriter* eve) noexcept {
   tx_once_ = true;
-  tx_nolog_ = false;
   // A transaction inspected in parts (its request first, ParserSpec::inspect_dirs) keeps the
-  // rules it alerted on between the parts while no other transaction comes between.
-  if (tx_flow_ != &f || tx_last_id_ != tx_id) n_tx_alerted_ = 0;
+  // rules it alerted on, and a config rule's "do not log" mark, between the parts while no
+  // other transaction comes between.
+  const bool same_tx = tx_flow_ == &f && tx_last_id_ == tx_id;
+  if (!same_tx) n_tx_alerted_ = 0;
+  tx_nolog_ = same_tx && tx_nolog_part_;
   tx_flow_ = &f;
   tx_last_id_ = tx_id;
   uint8_t dirs = spec.inspect_dirs ? spec.inspect_dirs(tx) : 3;
   if (dirs & 1) on_transaction(f, spec, tx, tx_id, Direction::ToServer, ts, eve);
   if (dirs & 2) on_transaction(f, spec, tx, tx_id, Direction::ToClient, ts, eve);
+  tx_nolog_part_ = tx_nolog_;
   tx_once_ = false;
 }
 

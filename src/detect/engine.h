@@ -346,6 +346,7 @@ class Detector {
   // on_transaction_both: the rules that alerted on the transaction so far (bounded).
   bool tx_once_ = false;
   bool tx_nolog_ = false;  // take_tx_nolog()
+  bool tx_nolog_part_ = false;  // tx_nolog_ of the last part of transaction tx_last_id_
   uint32_t tx_alerted_[32];
   uint32_t n_tx_alerted_ = 0;
   const flow::Flow* tx_flow_ = nullptr;  // the transaction tx_alerted_ holds

@@ -920,6 +920,36 @@ config http any any -> any any (http.host; content:"test"; config:logging disabl
   EXPECT_FALSE(f.det->take_tx_nolog());
 }
 
+// Inspected in parts (the request once complete, then the response): the mark the request's
+// part set holds when the transaction is logged after its response part.
+TEST(DetectEngine, ConfigRuleMarkHoldsAcrossTheTransactionsParts) {
+  Fixture f(R"(
+config http any any -> any any (http.host; content:"test"; config:logging disable, type tx, scope tx; sid:1;)
+)");
+  f.flow.app_proto = uint16_t(app::Proto::Http);
+  static uint8_t dirs = 1;
+  app::ParserSpec spec{};
+  spec.proto = app::Proto::Http;
+  spec.inspect_dirs = [](const void*) noexcept -> uint8_t { return dirs; };
+  spec.buffers = [](const void* tx, Direction d, InspectBuffers& out) noexcept {
+    const auto& host = *static_cast<const std::string*>(tx);
+    if (d == Direction::ToServer)
+      out.set(BufferId::HttpHost, {reinterpret_cast<const uint8_t*>(host.data()), host.size()});
+  };
+  const std::string a = "www.testmyids.com", b = "example.com";
+  dirs = 1;  // the request part: not logged yet
+  f.det->on_transaction_both(f.flow, spec, &a, 0, Timestamp{5000000}, f.eve.get());
+  dirs = 2;  // the response part, then the log
+  f.det->on_transaction_both(f.flow, spec, &a, 0, Timestamp{6000000}, f.eve.get());
+  EXPECT_TRUE(f.det->take_tx_nolog());
+  // The next transaction does not inherit it, in parts or not.
+  dirs = 1;
+  f.det->on_transaction_both(f.flow, spec, &b, 1, Timestamp{7000000}, f.eve.get());
+  dirs = 2;
+  f.det->on_transaction_both(f.flow, spec, &b, 1, Timestamp{8000000}, f.eve.get());
+  EXPECT_FALSE(f.det->take_tx_nolog());
+}
+
 }  // namespace
 }  // namespace ww::detect
 
