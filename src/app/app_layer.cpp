@@ -333,6 +333,10 @@ void AppLayer::check_direction(flow::Flow& f, AppState& s, Direction d, Bytes da
   }
 }
 
+bool AppLayer::deliver_at_ack(const flow::Flow& f) const noexcept {
+  return f.app && f.app->spec && f.app->spec->deliver_at_ack;
+}
+
 void AppLayer::on_sides_swapped(flow::Flow& f) noexcept {
   if (f.app) f.app->flip = false;
 }

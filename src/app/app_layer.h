@@ -92,6 +92,8 @@ class AppLayer final : public stream::StreamSink {
   // Acked delivery: events of the bytes delivered next name capture packet `pcap_cnt` (the
   // ACK that released them); 0: back to the packet being processed (set_pcap_cnt).
   void on_origin(uint64_t pcap_cnt) noexcept override { origin_pcap_cnt_ = pcap_cnt; }
+  // ParserSpec::deliver_at_ack of the flow's protocol.
+  bool deliver_at_ack(const flow::Flow& f) const noexcept override;
   // A reassembler anomaly: an EVE anomaly event of type "stream" when the output has them on
   // (outputs.eve-log anomaly types: stream), at most kMaxAnomalyEvents per flow with the
   // app layer's.

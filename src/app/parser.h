@@ -167,6 +167,10 @@ struct ParserSpec {
   // Ports (either end) where the protocol is never probed: another protocol there shares its
   // format (LLMNR, RFC 4795, on 5355 is not DNS; Suricata does not log it as DNS). 0 = unused.
   uint16_t not_ports[2] = {};
+  // Acked delivery (stream.app-delivery: acked): bytes are handed over at the ACK that
+  // acknowledges them instead of with the next packet of their own direction. FTP: a command
+  // announcing a data connection must be parsed before that connection's first bytes.
+  bool deliver_at_ack = false;
 };
 
 // All registered parsers (app/registry.cpp).

@@ -478,6 +478,9 @@ class StreamTee final : public stream::StreamSink {
     next_.on_anomaly(f, d, a);
     det_.on_stream_event(f, stream::anomaly_name(a));
   }
+  bool deliver_at_ack(const flow::Flow& f) const noexcept override {
+    return next_.deliver_at_ack(f);
+  }
 
  private:
   stream::StreamSink& next_;

@@ -51,7 +51,6 @@
 // connection to reset yet).
 #include "stream/stream.h"
 
-#include "app/proto.h"
 
 #include <algorithm>
 #include <cstring>
@@ -809,10 +808,9 @@ struct Reassembler::Impl {
     // of the other direction (or before this direction closes).
     if ((fl & tcpflag::kAck) && O.h_head && !O.closed && !O.reset_wait) {
       note_ack(O, p.tcp_ack, p.pcap_cnt);
-      // An FTP control command opens a data connection (an expectation) that the app layer
-      // must know before that connection's first bytes: acked commands are handed over with
-      // the ACK, as Suricata's app layer sees them.
-      if (f.app_proto == uint16_t(app::Proto::Ftp)) deliver_acked(f, od, O, sink);
+      // Some protocols need their bytes at the ACK itself (an FTP command opens a data
+      // connection whose first bytes may come before the peer's next packet): the sink says.
+      if (sink.deliver_at_ack(f)) deliver_acked(f, od, O, sink);
     }
     if (fl & tcpflag::kRst) {
       bool valid = !D.started || uint32_t(p.tcp_seq - D.next_seq + kRstWindow) <= 2 * kRstWindow;

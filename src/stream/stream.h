@@ -79,6 +79,10 @@ class StreamSink {
   // `pcap_cnt` (an earlier packet of the other direction); 0: by none, or by the packet being
   // processed. The app layer names that packet in the events those bytes produce. Optional.
   virtual void on_origin(uint64_t pcap_cnt) noexcept {}
+  // Acked delivery: true when f's bytes are to be handed over at the ACK itself (the flow's
+  // protocol needs them before the peer's next packet); false: with the next packet of their
+  // direction. Optional.
+  virtual bool deliver_at_ack(const flow::Flow& f) const noexcept { return false; }
 };
 
 // flag:: bits of direction `d` of f's session; 0 when f has no session.

@@ -41,6 +41,8 @@ struct Recorder : StreamSink {
   void on_origin(uint64_t n) noexcept override {
     if (n) log.push_back("ack#" + std::to_string(n));
   }
+  bool at_ack = false;  // StreamSink::deliver_at_ack
+  bool deliver_at_ack(const flow::Flow&) const noexcept override { return at_ack; }
   std::string str() const {
     std::string s;
     for (auto& e : log) s += (s.empty() ? "" : " ") + e;
@@ -530,6 +532,20 @@ TEST_F(Harness, AckedDeliveryWaitsForAckThenNextPacket) {
   EXPECT_EQ(sink.str(), "ack#5 S:hello@0");
   EXPECT_EQ(session_flags(*last, Direction::ToServer) & flag::kHeld, 0);
   EXPECT_EQ(c("stream.app_unacked_held"), 5u);
+}
+
+// A sink that wants bytes at the ACK itself (ParserSpec::deliver_at_ack, FTP) gets them
+// while the ACK is processed, not with the next packet of their direction.
+TEST_F(Harness, AckedDeliveryAtTheAckWhenTheSinkAsks) {
+  scfg.deliver_on_ack = true;
+  sink.at_ack = true;
+  make();
+  handshake();                            // packets 1-3
+  cli(kAck | kPsh, 1, 1, "PASV");         // 4
+  EXPECT_EQ(sink.str(), "");
+  srv(kAck, 1, 5);                        // 5: acks "PASV": handed over now
+  EXPECT_NE(sink.str().find("S:PASV@0"), std::string::npos) << sink.str();
+  EXPECT_EQ(session_flags(*last, Direction::ToServer) & flag::kHeld, 0);
 }
 
 TEST_F(Harness, AckedDeliveryPartialAckAndRetransmissionCompare) {

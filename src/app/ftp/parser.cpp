@@ -337,6 +337,7 @@ const ParserSpec kSpec = {.proto = Proto::Ftp,
                           .log_tx = log_tx,
                           .buffers = buffers,
                           .tx_both_dirs = true,
-                          .check = check};
+                          .check = check,
+                          .deliver_at_ack = true};
 
 }  // namespace ww::app::ftp
