@@ -5,7 +5,7 @@ mkfiles_pcap.py OUT N [BODY_BYTES]
 
 Each of N clients (10.1.x.y) opens a TCP connection to 10.77.0.20:80 and sends a GET; the
 server answers 200 with Content-Length: 10000000 and BODY_BYTES (default 8400) bytes of body
-in 1400-byte segments, then the capture ends. The phases are interleaved (all handshakes, all
+in 1400-byte segments (each round acknowledged by the clients), then the capture ends. The phases are interleaved (all handshakes, all
 requests, all response segments), so all N files are open at once and end TRUNCATED when the
 flows are flushed at the end of the capture. Checksums are valid.
 """
@@ -60,12 +60,19 @@ def main():
         seq = ss + 1
         for c in clients:
             put(frame(S, c, 80, 40000, seq, cs + 1 + len(req), PSH | ACK, hdr))
+        # Each client acknowledges what it received after every round, as a receiver does
+        # (an IDS hands bytes to its parsers once they are acknowledged).
+        def acks(upto):
+            for c in clients:
+                put(frame(c, S, 40000, 80, cs + 1 + len(req), upto, ACK))
+        acks(seq + len(hdr))
         off = 0
         while off < body:
             seg = bytes((off + k) & 0xFF for k in range(min(1400, body - off)))
             for c in clients:
                 put(frame(S, c, 80, 40000, seq + len(hdr) + off, cs + 1 + len(req), ACK, seg))
             off += len(seg)
+            acks(seq + len(hdr) + off)
 
 
 if __name__ == "__main__":
