@@ -527,8 +527,8 @@ int main(int argc, char** argv) {
     }
     int rc = 0;
     if (!check_files.empty()) {
-      rc = ww::detect::rules_check(check_files, rule_vars(cfg), std::cout);
-      // File rules: their hash lists (filemd5/filesha1/filesha256) must load.
+      // File rules first: their hash lists (filemd5/filesha1/filesha256) must load. The rule
+      // check's summary line ("N loaded, N unsupported, N invalid") is then the last line.
       auto rs = ww::detect::load_rules(check_files, rule_vars(cfg));
       if (rs) {
         auto eng = ww::detect::DetectEngine::build(
@@ -544,6 +544,7 @@ int main(int argc, char** argv) {
           }
         }
       }
+      if (ww::detect::rules_check(check_files, rule_vars(cfg), std::cout) != 0) rc = 1;
     }
     for (const auto& y : cfg.files.yara_config.paths) check_yara.push_back(y);
     if (!check_yara.empty() && ww::files::yara_check(check_yara, std::cout) != 0) rc = 1;

@@ -19,8 +19,6 @@ int rules_check(const std::vector<std::string>& files, const RuleVars& vars, std
     out << (p.status == RuleStatus::Invalid ? "invalid: " : "unsupported: ") << p.diag.str()
         << "\n";
   for (const auto& d : rs->config_problems) out << "config: " << d.str() << "\n";
-  out << fmt::format("{} loaded, {} unsupported, {} invalid\n", rs->loaded, rs->unsupported,
-                     rs->invalid);
   if (!rs->unsupported_by_keyword.empty()) {
     std::vector<std::pair<std::string, size_t>> v(rs->unsupported_by_keyword.begin(),
                                                   rs->unsupported_by_keyword.end());
@@ -29,6 +27,9 @@ int rules_check(const std::vector<std::string>& files, const RuleVars& vars, std
     out << "unsupported keywords:\n";
     for (const auto& [k, n] : v) out << fmt::format("  {}: {}\n", k, n);
   }
+  // The summary is the last line (as `suricata -T` ends with its own).
+  out << fmt::format("{} loaded, {} unsupported, {} invalid\n", rs->loaded, rs->unsupported,
+                     rs->invalid);
   return rs->invalid > 0 ? 1 : 0;
 }
 
