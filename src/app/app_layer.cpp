@@ -91,6 +91,20 @@ bool hinted(const ParserSpec& spec, const flow::Flow& f, const AppState& s) noex
   if (s.changed && s.expected != Proto::Unknown) return spec.proto == s.expected;
   return port_hinted(spec, f);
 }
+// A TCP spec probed in pass `pass` (0: hinted ones, 1: the rest) of protocol detection.
+bool tcp_candidate(const ParserSpec& spec, const flow::Flow& f, const AppState& s,
+                   int pass) noexcept {
+  return spec.tcp && spec.probe && hinted(spec, f, s) == (pass == 0) && !port_excluded(spec, f);
+}
+// One more anomaly event for the flow, or false (counted) past kMaxAnomalyEvents.
+bool anomaly_event_allowed(AppState& s, Counter& suppressed) noexcept {
+  if (s.anomaly_events >= kMaxAnomalyEvents) {
+    suppressed.inc();
+    return false;
+  }
+  ++s.anomaly_events;
+  return true;
+}
 }  // namespace
 
 class AppLayer::Context final : public ParseContext {
@@ -347,9 +361,7 @@ void AppLayer::probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept {
   bool need_more = false;
   for (int pass = 0; pass < 2; ++pass) {
     for (const ParserSpec* spec : parser_specs()) {
-      if (!spec->tcp || !spec->probe || hinted(*spec, f, s) != (pass == 0) ||
-          port_excluded(*spec, f))
-        continue;
+      if (!tcp_candidate(*spec, f, s, pass)) continue;
       Direction pd = d;
       switch (probe_one(f, s, *spec, pd, b)) {
         case ProbeResult::Match: decide(f, s, *spec, pd); return;
@@ -545,9 +557,7 @@ void AppLayer::data_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
     bool need_more = false;
     for (int pass = 0; pass < 2 && !s->parser; ++pass) {
       for (const ParserSpec* spec : parser_specs()) {
-        if (!spec->tcp || !spec->probe || hinted(*spec, f, *s) != (pass == 0) ||
-            port_excluded(*spec, f))
-          continue;
+        if (!tcp_candidate(*spec, f, *s, pass)) continue;
         Direction pd = d;  // the other way round when the probe reversed the flow
         ProbeResult r = probe_one(f, *s, *spec, pd, data);
         if (r == ProbeResult::Match) {
@@ -634,11 +644,7 @@ void AppLayer::on_anomaly(flow::Flow& f, Direction d, stream::StreamAnomaly a) n
   AppState* s = state(f);
   if (!s) return;
   if (s->flip) d = reverse(d);
-  if (s->anomaly_events >= kMaxAnomalyEvents) {
-    anomalies_suppressed_.inc();
-    return;
-  }
-  ++s->anomaly_events;
+  if (!anomaly_event_allowed(*s, anomalies_suppressed_)) return;
   output::write_stream_anomaly(*eve_, f, in_iface_, d, pcap_cnt_, stream::anomaly_name(a));
   if (tx_observer_) tx_observer_->write_flow_metadata(f, *eve_);
   eve_->end();
@@ -767,12 +773,7 @@ void AppLayer::log_anomaly(flow::Flow& f, AppState& s, const char* event, const 
                            bool reversed) noexcept {
   anomalies_.inc();
   if (tx_observer_ && event) tx_observer_->on_anomaly(f, event);
-  if (!log_anomaly_) return;
-  if (s.anomaly_events >= kMaxAnomalyEvents) {
-    anomalies_suppressed_.inc();
-    return;
-  }
-  ++s.anomaly_events;
+  if (!log_anomaly_ || !anomaly_event_allowed(s, anomalies_suppressed_)) return;
   auto& j = eve_->begin(f.last, "anomaly");
   output::write_flow_header(*eve_, f, in_iface_, reversed, &s.header);
   if (uint64_t n = event_pcap_cnt()) {

@@ -51,7 +51,6 @@
 // connection to reset yet).
 #include "stream/stream.h"
 
-
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -527,7 +526,6 @@ struct Reassembler::Impl {
       if (O.close_pending && !O.h_head && !O.closed) close(f, reverse(d), O, sink);
     }
     if (D.closed) return;  // closed by the other direction's close above
-    D.close_pending = false;
     D.closed = true;
     D.flags |= flag::kClosed;
     sink.on_close(f, d);
