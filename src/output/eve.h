@@ -145,15 +145,15 @@ class EveWriter {
 
   // Helpers for common fields.
   // (Keys as string_view: a literal's length is a constant where these are inlined.)
-  void kv(std::string_view k, std::string_view v) {
+  WW_JSON_INLINE void kv(std::string_view k, std::string_view v) {
     json_.Key(k);
     json_.String(v);
   }
-  void kv(std::string_view k, uint64_t v) {
+  WW_JSON_INLINE void kv(std::string_view k, uint64_t v) {
     json_.Key(k);
     json_.Uint64(v);
   }
-  void kv_bool(std::string_view k, bool v) {
+  WW_JSON_INLINE void kv_bool(std::string_view k, bool v) {
     json_.Key(k);
     json_.Bool(v);
   }

@@ -20,6 +20,14 @@
 #include <string>
 #include <string_view>
 
+// For the calls with a literal key: inlined, the key's length and its plain-text check are
+// constants and `"key":` is a few immediate stores.
+#if defined(__GNUC__)
+#define WW_JSON_INLINE [[gnu::always_inline]] inline
+#else
+#define WW_JSON_INLINE inline
+#endif
+
 namespace ww::output {
 
 // Plain-text check and copy of short JSON strings, inline: most keys and values are 3 to 16
@@ -194,8 +202,8 @@ class JsonWriter {
   // Keys are escaped like strings but their bytes are kept (no UTF-8 repair); names that need
   // no escaping (all of the literal ones) are copied as they are, with the ':' in the same
   // write. A literal's length is a constant where the call is inlined.
-  bool Key(std::string_view k) { return Key(k.data(), k.size()); }
-  bool Key(const char* s, size_t n, bool /*copy*/ = false) {
+  WW_JSON_INLINE bool Key(std::string_view k) { return Key(k.data(), k.size()); }
+  WW_JSON_INLINE bool Key(const char* s, size_t n, bool /*copy*/ = false) {
     if (!plain_json_text(s, n)) return key_slow(s, n);
     char* p = reserve(n + 4);
     *p = ',';
