@@ -1,9 +1,9 @@
 // output: Suricata-compatible EVE JSON, one object per line, written to sinks.
 //
 // Each worker owns an EveWriter: events are serialised with JsonWriter (json_writer.h) into the
-// writer's own buffer (no shared state on the packet path) and handed to the sinks in chunks of whole lines,
-// so lines from different workers never interleave. Sinks serialise chunk writes with a mutex
-// that is taken once per chunk (64 KiB), not per event.
+// writer's own buffer (no shared state on the packet path) and handed to the sinks in chunks of
+// whole lines, so lines from different workers never interleave. Sinks serialise chunk writes
+// with a mutex that is taken once per chunk (64 KiB), not per event.
 // Limits: a sink that cannot write counts what it dropped (output.<sink>.dropped_bytes); the
 // file sink reports errors once and keeps trying.
 #pragma once

@@ -199,8 +199,8 @@ TEST(EveWriter, PlainJsonText) {
   EXPECT_TRUE(plain_json_text("", 0));
   EXPECT_TRUE(plain_json_text("10.0.0.1", 8));
   EXPECT_TRUE(plain_json_text("a long plain ascii value ~\x7f", 27));
-  // Each byte that needs an escape or is not ASCII, at every position of texts of 1 to 25 bytes.
-  for (size_t len = 1; len <= 25; ++len) {
+  // Each byte that needs an escape or is not ASCII, at every position of texts of 1 to 70 bytes.
+  for (size_t len = 1; len <= 70; ++len) {
     std::string ok(len, 'x');
     EXPECT_TRUE(plain_json_text(ok.data(), ok.size())) << len;
     for (char bad : {'"', '\\', '\0', '\n', '\x1f', '\x80', '\xff'}) {

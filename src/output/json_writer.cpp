@@ -41,11 +41,19 @@ bool valid_utf8(std::string_view s) noexcept {
 }
 
 bool plain_json_long(const char* s, size_t n) noexcept {
-  // Eight bytes at a time; the last word overlaps the previous one.
   using namespace json_text;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time; the last block overlaps the previous one.
+  auto load16 = [](const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); };
+  for (size_t i = 0; i + 16 < n; i += 16)
+    if (!plain16(load16(s + i))) return false;
+  return plain16(load16(s + n - 16));
+#else
+  // Eight bytes at a time; the last word overlaps the previous one.
   for (size_t i = 0; i + 8 < n; i += 8)
     if (needs_escape(load8(s + i))) return false;
   return !needs_escape(load8(s + n - 8));
+#endif
 }
 
 namespace {
@@ -186,13 +194,27 @@ char* JsonWriter::put_escaped(char* p, const char* s, size_t len) noexcept {
     }
     *p++ = '\\';
     switch (c) {
-      case '"': *p++ = '"'; break;
-      case '\\': *p++ = '\\'; break;
-      case '\b': *p++ = 'b'; break;
-      case '\f': *p++ = 'f'; break;
-      case '\n': *p++ = 'n'; break;
-      case '\r': *p++ = 'r'; break;
-      case '\t': *p++ = 't'; break;
+      case '"':
+        *p++ = '"';
+        break;
+      case '\\':
+        *p++ = '\\';
+        break;
+      case '\b':
+        *p++ = 'b';
+        break;
+      case '\f':
+        *p++ = 'f';
+        break;
+      case '\n':
+        *p++ = 'n';
+        break;
+      case '\r':
+        *p++ = 'r';
+        break;
+      case '\t':
+        *p++ = 't';
+        break;
       default:
         p[0] = 'u';
         p[1] = '0';

@@ -20,6 +20,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 // For the calls with a literal key: inlined, the key's length and its plain-text check are
 // constants and `"key":` is a few immediate stores.
 #if defined(__GNUC__)
@@ -76,29 +80,57 @@ inline void copy_short(char* d, const char* s, size_t n) noexcept {
     std::memcpy(d, s, n);
   }
 }
+
+// True when none of the 16 bytes (two words) is below 0x20, above 0x7F, '"' or '\\'.
+#if defined(__SSE2__)
+inline __m128i bad16(__m128i x) noexcept {
+  // A signed compare catches the control bytes and the non-ASCII ones (negative) at once.
+  return _mm_or_si128(
+      _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+}
+inline bool plain16(__m128i x) noexcept { return _mm_movemask_epi8(bad16(x)) == 0; }
+inline bool plain_words(uint64_t lo, uint64_t hi) noexcept {
+  return plain16(_mm_set_epi64x(int64_t(hi), int64_t(lo)));
+}
+#else
+inline bool plain_words(uint64_t lo, uint64_t hi) noexcept {
+  return (needs_escape(lo) | needs_escape(hi)) == 0;
+}
+#endif
 }  // namespace json_text
 
-bool plain_json_long(const char* s, size_t n) noexcept;  // plain_json_text of over 16 bytes
+bool plain_json_long(const char* s, size_t n) noexcept;  // plain_json_text of over 32 bytes
 
 // True when every byte of `s` is printable ASCII (0x20..0x7F) other than '"' and '\\': JSON
 // text as it is, without escapes.
 inline bool plain_json_text(const char* s, size_t n) noexcept {
   using namespace json_text;
-  if (n > 16) return plain_json_long(s, n);
-  uint64_t x;
+  uint64_t lo, hi = 'a' * kOnes;  // short texts are padded with a plain byte
   if (n >= 8) {
-    x = needs_escape(load8(s)) | needs_escape(load8(s + n - 8));
-    return x == 0;
-  }
-  if (n >= 4) {
-    x = load4(s) | uint64_t(load4(s + n - 4)) << 32;
+    if (n > 16) {
+#if defined(__SSE2__)
+      if (n > 32) return plain_json_long(s, n);
+      // Timestamps (31 bytes) and the like: two overlapping loads.
+      auto load16 = [](const char* p) {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      };
+      return _mm_movemask_epi8(_mm_or_si128(bad16(load16(s)), bad16(load16(s + n - 16)))) == 0;
+#else
+      return plain_json_long(s, n);
+#endif
+    }
+    lo = load8(s);
+    hi = load8(s + n - 8);
+  } else if (n >= 4) {
+    lo = load4(s) | uint64_t(load4(s + n - 4)) << 32;
   } else {
-    x = 'a' * kOnes;  // 0 to 3 bytes, padded with a plain one
+    lo = hi;
     if (n > 0)
-      x = (x & ~uint64_t(0xFFFFFF)) | uint8_t(s[0]) | uint64_t(uint8_t(s[n / 2])) << 8 |
-          uint64_t(uint8_t(s[n - 1])) << 16;
+      lo = (lo & ~uint64_t(0xFFFFFF)) | uint8_t(s[0]) | uint64_t(uint8_t(s[n / 2])) << 8 |
+           uint64_t(uint8_t(s[n - 1])) << 16;
   }
-  return !needs_escape(x);
+  return plain_words(lo, hi);
 }
 
 // True when `s` is valid UTF-8 (exposed for tests).

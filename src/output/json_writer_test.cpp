@@ -74,14 +74,20 @@ TEST(JsonWriter, EveryByteEscapedAsBefore) {
   b.ref.EndObject();
   b.ref.EndArray();
   EXPECT_EQ(b.text(), b.reference());
-  EXPECT_EQ(b.text().substr(0, 21), std::string("[\"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\",{\"\x80"));
+  EXPECT_EQ(b.text().substr(0, 21),
+            std::string("[\"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\",{\"\x80"));
 }
 
 TEST(JsonWriter, StrayBytesBecomeCharacters) {
   JsonWriter w;
   // a stray 0xE4, a valid "é", an escape, a truncated 3-byte sequence at the end
-  w.String(std::string_view("a\xe4" "b\xc3\xa9\"c\xe2\x82", 9));
-  EXPECT_EQ(w.text(), "\"a\xc3\xa4" "b\xc3\xa9\\\"c\xc3\xa2\xc2\x82\"");
+  w.String(
+      std::string_view("a\xe4"
+                       "b\xc3\xa9\"c\xe2\x82",
+                       9));
+  EXPECT_EQ(w.text(),
+            "\"a\xc3\xa4"
+            "b\xc3\xa9\\\"c\xc3\xa2\xc2\x82\"");
   EXPECT_TRUE(valid_utf8(w.text()));
 }
 
@@ -124,8 +130,8 @@ TEST(JsonWriter, EmptyContainersAndNesting) {
 // Random sequences of every kind of call, on both writers: commas, colons, nesting.
 TEST(JsonWriter, RandomDocumentsMatchReference) {
   std::mt19937_64 rng(12345);
-  const std::vector<std::string> texts = {"", "a", "flow_id", "0123456789abcdefXYZ",
-                                          "tab\there", std::string(300, 'z'), "q\"b\\"};
+  const std::vector<std::string> texts = {
+      "", "a", "flow_id", "0123456789abcdefXYZ", "tab\there", std::string(300, 'z'), "q\"b\\"};
   for (int doc = 0; doc < 2000; ++doc) {
     Both b;
     // bit i of `arrays`: level i+1 is an array; `key` when an object's next call is a key
@@ -135,19 +141,40 @@ TEST(JsonWriter, RandomDocumentsMatchReference) {
     auto value = [&](int kind) {
       uint64_t r = rng();
       switch (kind) {
-        case 0: b.ours.Uint64(r); b.ref.Uint64(r); break;
-        case 1: b.ours.Int64(int64_t(r) >> (r & 63)); b.ref.Int64(int64_t(r) >> (r & 63)); break;
-        case 2: b.ours.Uint(unsigned(r >> 40)); b.ref.Uint(unsigned(r >> 40)); break;
-        case 3: b.ours.Int(int(r)); b.ref.Int(int(r)); break;
-        case 4: b.ours.Bool(r & 1); b.ref.Bool(r & 1); break;
-        case 5: b.ours.Null(); b.ref.Null(); break;
+        case 0:
+          b.ours.Uint64(r);
+          b.ref.Uint64(r);
+          break;
+        case 1:
+          b.ours.Int64(int64_t(r) >> (r & 63));
+          b.ref.Int64(int64_t(r) >> (r & 63));
+          break;
+        case 2:
+          b.ours.Uint(unsigned(r >> 40));
+          b.ref.Uint(unsigned(r >> 40));
+          break;
+        case 3:
+          b.ours.Int(int(r));
+          b.ref.Int(int(r));
+          break;
+        case 4:
+          b.ours.Bool(r & 1);
+          b.ref.Bool(r & 1);
+          break;
+        case 5:
+          b.ours.Null();
+          b.ref.Null();
+          break;
         case 6: {
           const std::string& t = texts[r % texts.size()];
           b.ours.String(t);
           b.ref.String(t.data(), rapidjson::SizeType(t.size()));
           break;
         }
-        case 7: b.ours.RawValue("{\"x\":1}", 7); b.ref.RawValue("{\"x\":1}", 7, rapidjson::kObjectType); break;
+        case 7:
+          b.ours.RawValue("{\"x\":1}", 7);
+          b.ref.RawValue("{\"x\":1}", 7, rapidjson::kObjectType);
+          break;
         default: {
           double d = double(int64_t(r % 2000001) - 1000000) / 1000.0;
           b.ours.Double(d);
@@ -225,9 +252,23 @@ TEST(JsonWriter, RandomDocumentsMatchReference) {
 }
 
 TEST(JsonWriter, IntegersAtTheirLimits) {
-  std::vector<uint64_t> u = {0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999, 100000,
-                             4294967295u, 4294967296u, 999999999999999999u,
-                             1000000000000000000u, 9999999999999999999u, 10000000000000000000u,
+  std::vector<uint64_t> u = {0,
+                             9,
+                             10,
+                             99,
+                             100,
+                             999,
+                             1000,
+                             9999,
+                             10000,
+                             99999,
+                             100000,
+                             4294967295u,
+                             4294967296u,
+                             999999999999999999u,
+                             1000000000000000000u,
+                             9999999999999999999u,
+                             10000000000000000000u,
                              std::numeric_limits<uint64_t>::max()};
   for (uint64_t v = 1; v && v < (uint64_t(1) << 63); v *= 3) u.push_back(v);
   for (uint64_t v : u) {
@@ -262,12 +303,26 @@ TEST(JsonWriter, EntropyValuesAsBefore) {
 // The formats of the other ranges (exponents, small fractions, large integers).
 TEST(JsonWriter, DoubleFormats) {
   const std::vector<std::pair<double, const char*>> cases = {
-      {1e21, "1e21"}, {1e22, "1e22"}, {1e20, "100000000000000000000.0"}, {1.5e21, "1.5e21"},
-      {123456789012.5, "123456789012.5"}, {1e-7, "1e-7"}, {1.5e-7, "1.5e-7"}, {1e-6, "0.000001"},
-      {0.000001234, "0.000001234"}, {0.001, "0.001"}, {0.1, "0.1"}, {0.5, "0.5"},
-      {100.0, "100.0"}, {1e100, "1e100"}, {1.7976931348623157e308, "1.7976931348623157e308"},
-      {5e-324, "5e-324"}, {3.14159, "3.14159"}, {12345.678, "12345.678"},
-      {1e15, "1000000000000000.0"}, {9007199254740993.0, "9007199254740992.0"}};
+      {1e21, "1e21"},
+      {1e22, "1e22"},
+      {1e20, "100000000000000000000.0"},
+      {1.5e21, "1.5e21"},
+      {123456789012.5, "123456789012.5"},
+      {1e-7, "1e-7"},
+      {1.5e-7, "1.5e-7"},
+      {1e-6, "0.000001"},
+      {0.000001234, "0.000001234"},
+      {0.001, "0.001"},
+      {0.1, "0.1"},
+      {0.5, "0.5"},
+      {100.0, "100.0"},
+      {1e100, "1e100"},
+      {1.7976931348623157e308, "1.7976931348623157e308"},
+      {5e-324, "5e-324"},
+      {3.14159, "3.14159"},
+      {12345.678, "12345.678"},
+      {1e15, "1000000000000000.0"},
+      {9007199254740993.0, "9007199254740992.0"}};
   for (auto [d, text] : cases) {
     EXPECT_EQ(ours_double(d), text);
     EXPECT_EQ(ours_double(d), ref_double(d)) << text;
@@ -337,7 +392,8 @@ TEST(JsonWriter, AppendMembersAndRawText) {
   w.RawValue("{\"y\":[1]}", 9);
   w.EndObject();
   w.append("\n");
-  EXPECT_EQ(w.text(), "{\"a\":1,\"b\":\"x\",\"c\":[]}\n{\"a\":2,\"b\":\"x\",\"c\":[],\"d\":{\"y\":[1]}}\n");
+  EXPECT_EQ(w.text(),
+            "{\"a\":1,\"b\":\"x\",\"c\":[]}\n{\"a\":2,\"b\":\"x\",\"c\":[],\"d\":{\"y\":[1]}}\n");
 }
 
 TEST(JsonWriter, BufferGrowsAndIsKept) {
