@@ -138,112 +138,91 @@ TEST(JsonWriter, RandomDocumentsMatchReference) {
     uint64_t arrays = 0;
     int depth = 0;
     bool key = false;
+    // The same call on both writers (their signatures agree for these).
+    auto both = [&](auto call) {
+      call(b.ours);
+      call(b.ref);
+    };
     auto value = [&](int kind) {
       uint64_t r = rng();
+      const std::string& t = texts[r % texts.size()];
       switch (kind) {
         case 0:
-          b.ours.Uint64(r);
-          b.ref.Uint64(r);
+          both([&](auto& w) { w.Uint64(r); });
           break;
         case 1:
-          b.ours.Int64(int64_t(r) >> (r & 63));
-          b.ref.Int64(int64_t(r) >> (r & 63));
+          both([&](auto& w) { w.Int64(int64_t(r) >> (r & 63)); });
           break;
         case 2:
-          b.ours.Uint(unsigned(r >> 40));
-          b.ref.Uint(unsigned(r >> 40));
+          both([&](auto& w) { w.Uint(unsigned(r >> 40)); });
           break;
         case 3:
-          b.ours.Int(int(r));
-          b.ref.Int(int(r));
+          both([&](auto& w) { w.Int(int(r)); });
           break;
         case 4:
-          b.ours.Bool(r & 1);
-          b.ref.Bool(r & 1);
+          both([&](auto& w) { w.Bool(r & 1); });
           break;
         case 5:
-          b.ours.Null();
-          b.ref.Null();
+          both([&](auto& w) { w.Null(); });
           break;
-        case 6: {
-          const std::string& t = texts[r % texts.size()];
-          b.ours.String(t);
-          b.ref.String(t.data(), rapidjson::SizeType(t.size()));
+        case 6:
+          both([&](auto& w) { w.String(t.data(), rapidjson::SizeType(t.size())); });
           break;
-        }
         case 7:
-          b.ours.RawValue("{\"x\":1}", 7);
-          b.ref.RawValue("{\"x\":1}", 7, rapidjson::kObjectType);
+          both([&](auto& w) { w.RawValue("{\"x\":1}", 7, rapidjson::kObjectType); });
           break;
         default: {
           double d = double(int64_t(r % 2000001) - 1000000) / 1000.0;
-          b.ours.Double(d);
-          b.ref.Double(d);
+          both([&](auto& w) { w.Double(d); });
         }
       }
     };
-    b.ours.StartObject();
-    b.ref.StartObject();
+    auto close = [&](bool array) {
+      if (array)
+        both([](auto& w) { w.EndArray(); });
+      else
+        both([](auto& w) { w.EndObject(); });
+      --depth;
+    };
+    both([](auto& w) { w.StartObject(); });
     depth = 1;
     key = true;
     for (int step = 0; step < 60 && depth > 0; ++step) {
       bool in_array = (arrays >> (depth - 1)) & 1;
       if (!in_array && key && rng() % 6 == 0) {
-        b.ours.EndObject();
-        b.ref.EndObject();
-        --depth;
+        close(false);
         continue;
       }
       if (!in_array && key) {
         const std::string& t = texts[rng() % texts.size()];
-        b.ours.Key(t);
-        b.ref.Key(t.data(), rapidjson::SizeType(t.size()));
+        both([&](auto& w) { w.Key(t.data(), rapidjson::SizeType(t.size())); });
         key = false;
         continue;
       }
       unsigned op = unsigned(rng() % (in_array ? 12 : 10));
-      if (op < 9) {
-        value(int(op));
-      } else if (op == 9 && depth < 60) {
+      if (op == 9 && depth < 60) {
         bool arr = rng() & 1;
         if (arr) {
-          b.ours.StartArray();
-          b.ref.StartArray();
+          both([](auto& w) { w.StartArray(); });
           arrays |= uint64_t(1) << depth;
         } else {
-          b.ours.StartObject();
-          b.ref.StartObject();
+          both([](auto& w) { w.StartObject(); });
           arrays &= ~(uint64_t(1) << depth);
         }
         ++depth;
         key = !arr;
         continue;
-      } else {
-        if (in_array) {
-          b.ours.EndArray();
-          b.ref.EndArray();
-        } else {
-          b.ours.EndObject();
-          b.ref.EndObject();
-        }
-        --depth;
       }
+      if (op < 10)
+        value(int(op % 9));
+      else
+        close(true);
       key = true;
     }
     while (depth > 0) {
       bool in_array = (arrays >> (depth - 1)) & 1;
-      if (!in_array && !key) {
-        b.ours.Null();
-        b.ref.Null();
-      }
-      if (in_array) {
-        b.ours.EndArray();
-        b.ref.EndArray();
-      } else {
-        b.ours.EndObject();
-        b.ref.EndObject();
-      }
-      --depth;
+      if (!in_array && !key) both([](auto& w) { w.Null(); });
+      close(in_array);
       key = true;
     }
     EXPECT_TRUE(b.ours.IsComplete());
@@ -271,6 +250,14 @@ TEST(JsonWriter, IntegersAtTheirLimits) {
                              10000000000000000000u,
                              std::numeric_limits<uint64_t>::max()};
   for (uint64_t v = 1; v && v < (uint64_t(1) << 63); v *= 3) u.push_back(v);
+  for (int d = 1; d < 20; ++d) {  // 10^d - 1 and 10^d: where the digit count changes
+    uint64_t p = 1;
+    for (int i = 0; i < d; ++i) p *= 10;
+    u.push_back(p - 1);
+    u.push_back(p);
+  }
+  std::mt19937_64 rng(99);
+  for (int i = 0; i < 100000; ++i) u.push_back(rng() >> (rng() & 63));
   for (uint64_t v : u) {
     Both b;
     b.ours.Uint64(v);
