@@ -4,8 +4,6 @@
 #include <cstring>
 #include <string>
 
-#include <rapidjson/stringbuffer.h>
-
 #include "files/tracker.h"
 #include "output/eve.h"
 #include "output/flow_event.h"
@@ -178,7 +176,6 @@ class AppLayer::Context final : public ParseContext {
 };
 
 struct AppLayer::FileTxScratch {
-  rapidjson::StringBuffer buf;
   output::EveWriter writer{nullptr};
 };
 
@@ -752,9 +749,9 @@ void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {
   if (!file_tx_) file_tx_.reset(new (std::nothrow) FileTxScratch);
   if (!file_tx_) return;
   FileTxScratch& x = *file_tx_;
-  x.buf.Clear();
+  x.writer.flush();  // no output: drops the last record's text
   auto& j = x.writer.begin_raw();
-  j.Reset(x.buf);
+  j.Reset();
   // Written as in the protocol's own event, inside an object after its key, so that a log_tx
   // that adds sibling objects after its own (SMTP's "email") stays valid JSON; the record is
   // what follows the key: `{...}` or `{...},"email":{...}`.
@@ -763,7 +760,7 @@ void AppLayer::file_tx(AppState& s, uint32_t file_id, const void* tx) noexcept {
   s.spec->log_tx(tx, x.writer);
   j.EndObject();
   if (!j.IsComplete()) return;
-  std::string_view all(x.buf.GetString(), x.buf.GetSize());
+  std::string_view all = x.writer.pending();
   size_t head = std::strlen(s.spec->event_type) + 4;  // {"<event_type>":
   if (all.size() < head + 2) return;
   files_->set_app_record(file_id, s.spec->event_type, all.substr(head, all.size() - head - 1));

@@ -892,7 +892,7 @@ void Detector::write_flow_metadata(flow::Flow& f, output::EveWriter& w) noexcept
       j.StartArray();
       open = true;
     }
-    j.String(name.data(), rapidjson::SizeType(name.size()));
+    j.String(name.data(), name.size());
   }
   if (!open) return;
   auto& j = w.begin_raw();

@@ -181,11 +181,11 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
       for (size_t k = 0; k < i; ++k)
         if (md[k].first == md[i].first) seen = true;
       if (seen) continue;
-      w.begin_raw().Key(md[i].first.data(), rapidjson::SizeType(md[i].first.size()));
+      w.begin_raw().Key(md[i].first.data(), md[i].first.size());
       j.StartArray();
       for (size_t k = i; k < md.size(); ++k)
         if (md[k].first == md[i].first)
-          j.String(md[k].second.data(), rapidjson::SizeType(md[k].second.size()));
+          j.String(md[k].second.data(), md[k].second.size());
       j.EndArray();
     }
     j.EndObject();
@@ -193,8 +193,8 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
   if (has_xff && ac.xff_mode == EveAlertConfig::XffMode::ExtraData) write_ip(w, "xff", xff);
   auto vars = [&](std::span<const AlertContext::Var> v) {
     for (const auto& x : v) {
-      w.begin_raw().Key(x.name.data(), rapidjson::SizeType(x.name.size()));
-      j.String(x.value.data(), rapidjson::SizeType(x.value.size()));
+      w.begin_raw().Key(x.name.data(), x.name.size());
+      j.String(x.value.data(), x.value.size());
     }
   };
   if (!c.context.empty()) {
@@ -239,7 +239,7 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
     w.kv("bytes_toclient", f->bytes[1]);
     char ts[40];
     j.Key("start");
-    j.String(ts, rapidjson::SizeType(format_timestamp(f->start, ts)));
+    j.String(ts, format_timestamp(f->start, ts));
     write_ip(w, "src_ip", f->src);
     write_ip(w, "dest_ip", f->dst);
     if (has_ports(f->proto)) {

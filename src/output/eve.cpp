@@ -174,96 +174,24 @@ void UnixSocketSink::write(std::string_view lines) noexcept {
   written_.inc(lines.size());
 }
 
-// ---------------------------------------------------------------------------- SafeJsonWriter
-
-bool valid_utf8(std::string_view s) noexcept {
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  size_t n = s.size(), i = 0;
-  while (i < n) {
-    uint8_t c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t min;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      min = 0x10000;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    uint32_t cp = c & (0x7F >> len);
-    for (size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = cp << 6 | (p[i + k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
-}
-
-bool plain_json_long(const char* s, size_t n) noexcept {
-  // Eight bytes at a time; the last word overlaps the previous one.
-  using namespace json_text;
-  for (size_t i = 0; i + 8 < n; i += 8)
-    if (needs_escape(load8(s + i))) return false;
-  return !needs_escape(load8(s + n - 8));
-}
-
-bool SafeJsonWriter::string_slow(const char* s, rapidjson::SizeType len, bool copy) {
-  std::string_view v(s, len);
-  if (valid_utf8(v)) return Base::String(s, len, copy);
-  // Rewrite: keep valid sequences, map each stray byte to U+0080..U+00FF (or itself if ASCII).
-  scratch_.clear();
-  const auto* p = reinterpret_cast<const uint8_t*>(s);
-  size_t i = 0;
-  while (i < len) {
-    size_t j = i + 1;
-    if (p[i] >= 0x80) {
-      // Longest valid sequence starting here, if any.
-      size_t want = (p[i] & 0xE0) == 0xC0 ? 2 : (p[i] & 0xF0) == 0xE0 ? 3 : (p[i] & 0xF8) == 0xF0 ? 4 : 0;
-      if (want && i + want <= len && valid_utf8(v.substr(i, want))) {
-        scratch_.append(s + i, want);
-        i += want;
-        continue;
-      }
-      scratch_.push_back(char(0xC0 | (p[i] >> 6)));
-      scratch_.push_back(char(0x80 | (p[i] & 0x3F)));
-    } else {
-      scratch_.push_back(char(p[i]));
-    }
-    i = j;
-  }
-  return Base::String(scratch_.data(), static_cast<rapidjson::SizeType>(scratch_.size()), true);
-}
-
 // --------------------------------------------------------------------------------- EveWriter
 
 EveWriter::Json& EveWriter::begin(Timestamp ts, std::string_view event_type) {
-  json_.Reset(buf_);
+  json_.Reset();
   json_.StartObject();
   char tsbuf[40];
   size_t n = format_timestamp(ts, tsbuf);
   json_.Key("timestamp");
-  json_.String(tsbuf, static_cast<rapidjson::SizeType>(n));
+  json_.String(tsbuf, n);
   kv("event_type", event_type);
   return json_;
 }
 
 void EveWriter::end() {
   json_.EndObject();
-  buf_.Put('\n');
+  json_.put('\n');
   ++events_;
-  if (buf_.GetSize() >= kChunk) flush();
+  if (json_.size() >= kChunk) flush();
 }
 
 namespace {
@@ -289,21 +217,21 @@ size_t base64_encode(const uint8_t* p, size_t n, char* out) noexcept {
 }
 }  // namespace
 
-void EveWriter::kv_base64(const char* k, Bytes v) {
+void EveWriter::kv_base64(std::string_view k, Bytes v) {
   scratch_.resize((v.size() + 2) / 3 * 4);
   size_t n = base64_encode(v.data(), v.size(), scratch_.data());
   json_.Key(k);
-  json_.Base::String(scratch_.data(), static_cast<rapidjson::SizeType>(n), true);
+  json_.String(scratch_.data(), n);
 }
 
-void EveWriter::kv_printable(const char* k, Bytes v) {
+void EveWriter::kv_printable(std::string_view k, Bytes v) {
   scratch_.resize(v.size());
   for (size_t i = 0; i < v.size(); ++i) {
     uint8_t c = v[i];
     scratch_[i] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' ? char(c) : '.';
   }
   json_.Key(k);
-  json_.Base::String(scratch_.data(), static_cast<rapidjson::SizeType>(v.size()), true);
+  json_.String(scratch_.data(), v.size());
 }
 
 size_t format_hex(uint64_t v, unsigned min_digits, char* out) noexcept {
@@ -350,9 +278,9 @@ size_t community_id(const IpAddr& src, const IpAddr& dst, uint16_t sp, uint16_t 
 }
 
 void EveWriter::flush() {
-  if (buf_.GetSize() == 0) return;
-  if (out_) out_->write({buf_.GetString(), buf_.GetSize()});
-  buf_.Clear();
+  if (json_.size() == 0) return;
+  if (out_) out_->write(json_.text());
+  json_.clear();
 }
 
 }  // namespace ww::output

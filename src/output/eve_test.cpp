@@ -199,8 +199,8 @@ TEST(EveWriter, PlainJsonText) {
   EXPECT_TRUE(plain_json_text("", 0));
   EXPECT_TRUE(plain_json_text("10.0.0.1", 8));
   EXPECT_TRUE(plain_json_text("a long plain ascii value ~\x7f", 27));
-  // Each byte that needs an escape or is not ASCII, at every position of texts of 1 to 25 bytes.
-  for (size_t len = 1; len <= 25; ++len) {
+  // Each byte that needs an escape or is not ASCII, at every position of texts of 1 to 70 bytes.
+  for (size_t len = 1; len <= 70; ++len) {
     std::string ok(len, 'x');
     EXPECT_TRUE(plain_json_text(ok.data(), ok.size())) << len;
     for (char bad : {'"', '\\', '\0', '\n', '\x1f', '\x80', '\xff'}) {
@@ -211,40 +211,6 @@ TEST(EveWriter, PlainJsonText) {
             << int(uint8_t(bad)) << " at " << at << " of " << len;
       }
     }
-  }
-}
-
-// The fast paths of SafeJsonWriter (plain text copied) write what RapidJSON's writer writes.
-TEST(EveWriter, FastPathsMatchRapidJson) {
-  std::vector<std::string> texts = {"", "a", "ab", "abc", "abcd", "plain", "0123456",
-                                    "01234567", "012345678", "0123456789abcdef",
-                                    "0123456789abcdefXYZ", std::string(300, 'z'), "with \"quote\"",
-                                    "back\\slash", "tab\there", std::string("nul\0x", 5),
-                                    "ctl\x01\x1f", "del\x7f", "utf8 \xc3\xa9", "0123456\n8"};
-  for (const auto& t : texts) {
-    rapidjson::StringBuffer a, b;
-    SafeJsonWriter fast(a);
-    rapidjson::Writer<rapidjson::StringBuffer> ref(b);
-    auto sz = static_cast<rapidjson::SizeType>(t.size());
-    fast.StartObject();
-    ref.StartObject();
-    fast.Key(t.data(), sz);
-    ref.Key(t.data(), sz);
-    fast.String(t.data(), sz);
-    ref.String(t.data(), sz);
-    fast.Key("k");
-    ref.Key("k");
-    fast.StartArray();
-    ref.StartArray();
-    fast.String(t);
-    ref.String(t.data(), sz);
-    fast.String("x");
-    ref.String("x");
-    fast.EndArray();
-    ref.EndArray();
-    fast.EndObject();
-    ref.EndObject();
-    EXPECT_EQ(std::string(a.GetString(), a.GetSize()), std::string(b.GetString(), b.GetSize()));
   }
 }
 

@@ -76,21 +76,20 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
                        bool reversed, FlowHeaderCache* cache) {
   const int r = reversed ? 1 : 0;
   if (cache && cache->text[r]) {
-    w.append_members({cache->text[r], cache->len[r]}, cache->members[r]);
+    w.append_members({cache->text[r], cache->len[r]});
     return;
   }
-  const size_t from = w.size(), before = w.members();
+  const size_t from = w.size();
+  const bool after_members = w.has_members();
   write_flow_header(w, f, in_iface, reversed);
-  if (!cache || !f.arena || before == 0) return;  // the cached text starts with a comma
+  if (!cache || !f.arena || !after_members) return;  // the cached text starts with a comma
   std::string_view text = w.since(from);
-  size_t n = w.members() - before;
-  if (text.size() > UINT16_MAX || n > UINT8_MAX) return;
+  if (text.size() > UINT16_MAX) return;
   char* p = f.arena->alloc_array<char>(text.size());
   if (!p) return;
   std::memcpy(p, text.data(), text.size());
   cache->text[r] = p;
   cache->len[r] = uint16_t(text.size());
-  cache->members[r] = uint8_t(n);
 }
 
 void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_iface,
@@ -123,9 +122,9 @@ void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_ifa
   w.kv("bytes_toclient", f.bytes[1]);
   char ts[40];
   j.Key("start");
-  j.String(ts, static_cast<rapidjson::SizeType>(format_timestamp(f.start, ts)));
+  j.String(ts, format_timestamp(f.start, ts));
   j.Key("end");
-  j.String(ts, static_cast<rapidjson::SizeType>(format_timestamp(f.last, ts)));
+  j.String(ts, format_timestamp(f.last, ts));
   w.kv("age", static_cast<uint64_t>((f.last.usec - f.start.usec) / 1000000));
   w.kv("state", flow::flow_state_name(f));
   w.kv("reason", flow::end_reason_name(f.reason));

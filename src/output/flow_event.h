@@ -17,7 +17,6 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
 struct FlowHeaderCache {
   const char* text[2] = {};  // [reversed]
   uint16_t len[2] = {};
-  uint8_t members[2] = {};
 };
 // write_flow_header through `cache` (nullptr: no cache); the text is allocated from the flow's
 // arena, and not kept when the arena is full.

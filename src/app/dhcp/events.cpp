@@ -32,7 +32,7 @@ void ip_array(output::EveWriter& w, const char* k, const uint32_t* a, uint8_t n)
   char b[16];
   for (uint8_t i = 0; i < n; ++i) {
     std::string_view s = ip4(a[i], b);
-    j.String(s.data(), rapidjson::SizeType(s.size()));
+    j.String(s.data(), s.size());
   }
   j.EndArray();
 }

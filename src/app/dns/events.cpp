@@ -102,13 +102,13 @@ void grouped(output::EveWriter& w, const Message& m) {
     }
     char gb[8];
     std::string_view tn = rrtype_name(r.type, gb);
-    j.Key(tn.data(), rapidjson::SizeType(tn.size()));
+    j.Key(tn.data(), tn.size());
     j.StartArray();
     for (uint32_t k = i; k < m.record_count; ++k) {
       const Record& o = m.records[k];
       if (groupable(o) && o.type == r.type) {
         std::string_view v = m.str(o.rdata);
-        j.String(v.data(), rapidjson::SizeType(v.size()));
+        j.String(v.data(), v.size());
       }
     }
     j.EndArray();

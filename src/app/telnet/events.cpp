@@ -26,7 +26,7 @@ void log_tx(const void* p, output::EveWriter& w) noexcept {
     } else {
       char b[4];
       int k = std::snprintf(b, sizeof b, "%d", o);
-      j.String(b, rapidjson::SizeType(k > 0 ? k : 0));
+      j.String(b, k > 0 ? k : 0);
     }
   }
   if (any) j.EndArray();
