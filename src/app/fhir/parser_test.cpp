@@ -318,6 +318,39 @@ TEST(Fhir, LocationAndFileNamesRedacted) {
   EXPECT_EQ(f.eve.find("4455667"), std::string::npos) << f.eve;
 }
 
+// Recognition is read once per message: each transaction of a flow (its request slot and the
+// response reused) is judged on its own URL and media types, and a response's FHIR media type
+// makes its request's URL redacted.
+TEST(Fhir, EachTransactionRecognisedOnItsOwn) {
+  RedactGuard g(true);
+  Harness h(ipproto::kTcp, 40000, 8080);
+  for (int i = 0; i < 6; ++i) {
+    std::string id = std::to_string(9000 + i);
+    if (i % 3 == 0) {
+      h.data(kTs, req("GET", "/fhir/Patient/" + id, kAccept));
+      h.data(kTc, rsp(200, kFhirJson, "{}"));
+    } else if (i % 3 == 1) {
+      h.data(kTs, req("GET", "/api/Patient/" + id));
+      h.data(kTc, rsp(200, "text/plain", "x"));
+    } else {
+      h.data(kTs, req("GET", "/api/Patient/" + id));
+      h.data(kTc, rsp(200, kFhirJson, "{}"));
+    }
+  }
+  h.end();
+  std::vector<std::string> urls;
+  for (const std::string& line : h.eve_lines())
+    if (line.find("\"event_type\":\"http\"") != std::string::npos)
+      urls.push_back(parse(line)["http"]["url"].GetString());
+  ASSERT_EQ(urls.size(), 6u);
+  for (int i = 0; i < 6; ++i) {
+    std::string id = std::to_string(9000 + i);
+    if (i % 3 == 0) EXPECT_EQ(urls[i], "/fhir/Patient/[redacted]") << i;
+    else if (i % 3 == 1) EXPECT_EQ(urls[i], "/api/Patient/" + id) << i;
+    else EXPECT_EQ(urls[i], "/api/Patient/[redacted]") << i;
+  }
+}
+
 TEST(Fhir, ManyParamsAreBounded) {
   RedactGuard g(true);
   std::string q = "/fhir/Observation?";
@@ -334,6 +367,10 @@ TEST(Fhir, ResourceTypeTableSortedAndCaseSensitive) {
   EXPECT_TRUE(is_resource_type("Account"));
   EXPECT_FALSE(is_resource_type("patient"));
   EXPECT_FALSE(is_resource_type("fhir"));
+  for (std::string_view t : {"Bundle", "Observation", "ValueSet", "Practitioner", "Task"})
+    EXPECT_TRUE(is_resource_type(t)) << t;
+  for (std::string_view t : {"", "A", "Z", "Zebra", "[", "@Patient", "Patients", "Patien"})
+    EXPECT_FALSE(is_resource_type(t)) << t;
   EXPECT_TRUE(is_fhir_media_type(" application/FHIR+json; fhirVersion=4.0"));
   EXPECT_FALSE(is_fhir_media_type("application/json"));
 }

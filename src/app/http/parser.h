@@ -94,6 +94,10 @@ struct Message {
   bool has_content_length = false;
   bool complete = false;
   bool inspected = false;    // request: inspected to server once complete (on_inspect)
+  // What app/fhir found of this message, filled on its first use (fhir::redact_url, analyse):
+  // the request's URL and media types and the response's media type are read once per
+  // transaction. Only the flow's worker touches a message, so a const one may fill it.
+  mutable uint8_t fhir_seen = 0;
 
   std::string_view text(Span s) const noexcept {
     return {reinterpret_cast<const char*>(buf) + s.off, s.len};
