@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <map>
 #include <string>
@@ -290,6 +292,39 @@ TEST(Fhir, MalformedJsonIsAnAnomalyNotACrash) {
   EXPECT_TRUE(parse(r.fhir[0])["response_body"]["malformed"].GetBool());
   EXPECT_NE(std::find(r.anomalies.begin(), r.anomalies.end(), "fhir.malformed_json"),
             r.anomalies.end());
+}
+
+// Bodies at the edges of the JSON grammar and of the nesting limit: what is read of them (and
+// whether they are malformed) stays as the parser's first version read them.
+TEST(Fhir, JsonEdgeCasesReadTheSame) {
+  RedactGuard g(true);
+  auto nest = [](int n, char open, char close) {
+    return "{\"a\":" + std::string(size_t(n), open) + std::string(size_t(n), close) + "}";
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"resourceType":"Bundle","type":"searchset","total":3,"entry":[{"resource":{"resourceType":"Patient"}},{"resource":{"resourceType":"Observation","x":[1,2,{"y":null}]}},{"fullUrl":"u"}]})", R"({"resource_type":"Bundle","bundle_type":"searchset","bundle_total":3,"entry_count":3,"entry_types":{"Patient":1,"Observation":1},"format":"json","complete":true})"},
+      {nest(500, '[', ']'), R"({"format":"json","complete":true})"},
+      {nest(520, '[', ']'), R"({"format":"json","complete":true,"malformed":true})"},
+      {"{\"a\":" + std::string(600, '['), R"({"format":"json","complete":true,"malformed":true})"},
+      {R"({"resourceType":"Bundle","total":1e400})", R"({"resource_type":"Bundle","entry_count":0,"format":"json","complete":true,"malformed":true})"},
+      {R"({"resourceType":"Bundle","total":18446744073709551615})", R"({"resource_type":"Bundle","bundle_total":9223372036854775807,"entry_count":0,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bundle","total":-0,"entry":[]})", R"({"resource_type":"Bundle","bundle_total":0,"entry_count":0,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bundle","total":2.5,"entry":[{},{}]} trailing)", R"({"resource_type":"Bundle","entry_count":2,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bund\u006ce","type":"tr\"x"})", R"({"resource_type":"Bundle","bundle_type":"tr\"x","entry_count":0,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"A"}},{"resource":{"resourceType":"B"}},{"resource":{"resourceType":"C"}},{"resource":{"resourceType":"D"}},{"resource":{"resourceType":"E"}},{"resource":{"resourceType":"F"}},{"resource":{"resourceType":"G"}},{"resource":{"resourceType":"H"}},{"resource":{"resourceType":"I"}},{"resource":{"resourceType":"A"}}]})", R"({"resource_type":"Bundle","entry_count":10,"entry_types":{"A":2,"B":1,"C":1,"D":1,"E":1,"F":1,"G":1,"H":1},"entry_types_truncated":true,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bundle","entry":[01]})", R"({"resource_type":"Bundle","entry_count":0,"format":"json","complete":true,"malformed":true})"},
+      {R"({"resourceType":"Bundle","entry":[1.]})", R"({"resource_type":"Bundle","entry_count":0,"format":"json","complete":true,"malformed":true})"},
+      {"{\"resourceType\":\"Bun\x01dle\"}", R"({"format":"json","complete":true,"malformed":true})"},
+  };
+  for (const auto& [body, want] : cases) {
+    auto r = run(req("GET", "/fhir/Observation", kAccept), rsp(200, kFhirJson, body));
+    ASSERT_EQ(r.fhir.size(), 1u);
+    auto d = parse(r.fhir[0]);
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    d["response_body"].Accept(w);
+    EXPECT_EQ(std::string(sb.GetString()), want) << body.substr(0, 80);
+  }
 }
 
 TEST(Fhir, XmlRootElement) {
