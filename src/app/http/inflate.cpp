@@ -197,8 +197,9 @@ inline bool Inflater::need(uint32_t n) noexcept {
   return true;
 }
 
-// One symbol, pulling input a byte at a time only while the code is longer than the bits held
-// (a link needs its root bits first). False when the input ran out first.
+// One symbol (its code's bits dropped), pulling input a byte at a time only while the code is
+// longer than the bits held (a link needs its root bits first). False when the input ran out
+// first (nothing dropped).
 inline bool Inflater::decode(const uint32_t* t, uint32_t root, uint32_t& e) noexcept {
   for (;;) {
     e = t[hold_ & mask(root)];
@@ -213,6 +214,8 @@ inline bool Inflater::decode(const uint32_t* t, uint32_t root, uint32_t& e) noex
       if (!pull()) return false;
     }
   }
+  hold_ >>= e_len(e);
+  bits_ -= e_len(e);
   return true;
 }
 
@@ -504,8 +507,6 @@ Inflater::Status Inflater::run(const uint8_t* in, size_t n, size_t& used, uint32
           stop = true;
           break;
         }
-        hold_ >>= e_len(e);
-        bits_ -= e_len(e);
         switch (e_kind(e)) {
           case kLit:
             length_ = e_val(e);
@@ -522,23 +523,24 @@ Inflater::Status Inflater::run(const uint8_t* in, size_t n, size_t& used, uint32
         break;
       }
       case Mode::LenExt:
+      case Mode::DistExt: {  // the extra bits of a length or of a distance
         if (!need(extra_)) {
           stop = true;
           break;
         }
-        length_ += uint32_t(hold_ & mask(extra_));
+        const bool len = mode_ == Mode::LenExt;
+        (len ? length_ : dist_) += uint32_t(hold_ & mask(extra_));
         hold_ >>= extra_;
         bits_ -= extra_;
-        mode_ = Mode::Dist;
+        mode_ = len ? Mode::Dist : Mode::Match;
         break;
+      }
       case Mode::Dist: {
         uint32_t e;
         if (!decode(dist_t_, dist_root_, e)) {
           stop = true;
           break;
         }
-        hold_ >>= e_len(e);
-        bits_ -= e_len(e);
         if (e_kind(e) != kBase) {
           mode_ = Mode::Bad;  // invalid distance code
           break;
@@ -548,16 +550,6 @@ Inflater::Status Inflater::run(const uint8_t* in, size_t n, size_t& used, uint32
         mode_ = Mode::DistExt;
         break;
       }
-      case Mode::DistExt:
-        if (!need(extra_)) {
-          stop = true;
-          break;
-        }
-        dist_ += uint32_t(hold_ & mask(extra_));
-        hold_ >>= extra_;
-        bits_ -= extra_;
-        mode_ = Mode::Match;
-        break;
       case Mode::Match: {
         if (out == out_end) {
           stop = true;

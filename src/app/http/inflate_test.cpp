@@ -10,12 +10,15 @@
 #include <vector>
 
 namespace ww::app::http {
-namespace {
 
-std::string deflate_raw(const std::string& in, int level, int strategy, int wbits) {
+// zlib's deflate of `in` (windowBits as deflateInit2 takes them: negative raw, 8-15 zlib, 16+
+// gzip, with `header` when given); also used by parser_test.cpp.
+std::string zlib_compress(const std::string& in, int level, int window_bits, int strategy,
+                          gz_header* header) {
   z_stream z{};
-  deflateInit2(&z, level, Z_DEFLATED, -wbits, 8, strategy);
-  std::string out(deflateBound(&z, uLong(in.size())) + 64, '\0');
+  deflateInit2(&z, level, Z_DEFLATED, window_bits, 8, strategy);
+  if (header) deflateSetHeader(&z, header);
+  std::string out(deflateBound(&z, uLong(in.size())) + 256, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   z.avail_in = uInt(in.size());
   z.next_out = reinterpret_cast<Bytef*>(out.data());
@@ -24,6 +27,12 @@ std::string deflate_raw(const std::string& in, int level, int strategy, int wbit
   out.resize(z.total_out);
   deflateEnd(&z);
   return out;
+}
+
+namespace {
+
+std::string deflate_raw(const std::string& in, int level, int strategy, int wbits) {
+  return zlib_compress(in, level, -wbits, strategy, nullptr);
 }
 
 // Feeds `in` cut at the given sizes to zlib's inflate() (raw, output room `room` a call) and to

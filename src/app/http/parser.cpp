@@ -981,6 +981,17 @@ int HttpParser::zheader(Bytes& b) noexcept {
   auto crc = [&](size_t from, size_t to) {
     if ((zh_flg_ & 2) && to > from) zh_crc_ = uint32_t(crc32(zh_crc_, b.data() + from, uInt(to - from)));
   };
+  // The next field: a 2-byte little-endian one (XLEN, CRC16) is gathered in zh_hold_.
+  auto field = [&](Zh st) {
+    zh_ = st;
+    zh_need_ = 2;
+    zh_hold_ = 0;
+  };
+  auto le16_byte = [&](uint8_t c) {
+    zh_hold_ |= uint32_t(c) << (8 * (2 - zh_need_));
+    ++i;
+    return --zh_need_ == 0;
+  };
   int rc = 0;
   while (i < n && zh_ != Zh::Done && rc == 0) {
     uint8_t c = b[i];
@@ -1040,11 +1051,7 @@ int HttpParser::zheader(Bytes& b) noexcept {
           ++i;
           --zh_need_;
         }
-        if (zh_need_ == 0) {
-          zh_ = Zh::GzXlen;
-          zh_need_ = 2;
-          zh_hold_ = 0;
-        }
+        if (zh_need_ == 0) field(Zh::GzXlen);
         break;
       }
       case Zh::GzXlen:
@@ -1053,9 +1060,7 @@ int HttpParser::zheader(Bytes& b) noexcept {
           break;
         }
         crc(i, i + 1);
-        zh_hold_ |= uint32_t(c) << (8 * (2 - zh_need_));
-        ++i;
-        if (--zh_need_ == 0) {
+        if (le16_byte(c)) {
           zh_ = Zh::GzExtra;
           zh_need_ = zh_hold_;
         }
@@ -1071,21 +1076,16 @@ int HttpParser::zheader(Bytes& b) noexcept {
       case Zh::GzName:
       case Zh::GzComment: {
         bool name = zh_ == Zh::GzName;
+        const Zh next = name ? Zh::GzComment : Zh::GzHcrc;
         if (!(zh_flg_ & (name ? 8 : 16))) {
-          zh_ = name ? Zh::GzComment : Zh::GzHcrc;
-          zh_need_ = 2;
-          zh_hold_ = 0;
+          field(next);
           break;
         }
         const void* z = std::memchr(b.data() + i, 0, n - i);
         size_t e = z ? size_t(static_cast<const uint8_t*>(z) - b.data()) + 1 : n;
         crc(i, e);
         i = e;
-        if (z) {
-          zh_ = name ? Zh::GzComment : Zh::GzHcrc;
-          zh_need_ = 2;
-          zh_hold_ = 0;
-        }
+        if (z) field(next);
         break;
       }
       case Zh::GzHcrc:
@@ -1093,9 +1093,7 @@ int HttpParser::zheader(Bytes& b) noexcept {
           zh_ = Zh::Done;
           break;
         }
-        zh_hold_ |= uint32_t(c) << (8 * (2 - zh_need_));
-        ++i;
-        if (--zh_need_ == 0) {
+        if (le16_byte(c)) {
           if (zh_hold_ != (zh_crc_ & 0xffff)) rc = -1;  // header CRC mismatch
           else zh_ = Zh::Done;
         }

@@ -10,6 +10,10 @@
 #include "detect/match.h"
 
 namespace ww::app::http {
+
+std::string zlib_compress(const std::string& in, int level, int window_bits, int strategy,
+                          gz_header* header);  // inflate_test.cpp
+
 namespace {
 
 using test::Harness;
@@ -404,17 +408,7 @@ TEST(HttpParser, LenientFramingFindsTheBody) {
 }
 
 std::string gzip(const std::string& in, bool raw_deflate = false) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, raw_deflate ? -15 : 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(in.size() + 128, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = uInt(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = uInt(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  return zlib_compress(in, 9, raw_deflate ? -15 : 15 + 16, Z_DEFAULT_STRATEGY, nullptr);
 }
 
 TEST(HttpParser, GzipAndDeflateBodies) {
@@ -481,27 +475,15 @@ TEST(HttpParser, RawDeflateInBigSegments) {
 // zlib wrapper (RFC 1950): the parser reads the header itself and inflates the raw deflate data,
 // whatever the segment boundaries inside the header.
 std::string wrapped(const std::string& in, bool zlib_wrapper, bool hcrc) {
-  z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, zlib_wrapper ? 15 : 15 + 16, 8, Z_DEFAULT_STRATEGY);
   gz_header h{};
   std::string extra = std::string("XY\x04\x00", 4) + "abcd", name = "report.json", comment = "ward 3";
-  if (!zlib_wrapper) {
-    h.extra = reinterpret_cast<Bytef*>(extra.data());
-    h.extra_len = uInt(extra.size());
-    h.name = reinterpret_cast<Bytef*>(name.data());
-    h.comment = reinterpret_cast<Bytef*>(comment.data());
-    h.hcrc = hcrc;
-    deflateSetHeader(&z, &h);
-  }
-  std::string out(in.size() + 256, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = uInt(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = uInt(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  h.extra = reinterpret_cast<Bytef*>(extra.data());
+  h.extra_len = uInt(extra.size());
+  h.name = reinterpret_cast<Bytef*>(name.data());
+  h.comment = reinterpret_cast<Bytef*>(comment.data());
+  h.hcrc = hcrc;
+  return zlib_compress(in, 6, zlib_wrapper ? 15 : 15 + 16, Z_DEFAULT_STRATEGY,
+                       zlib_wrapper ? nullptr : &h);
 }
 
 struct Inflated {
