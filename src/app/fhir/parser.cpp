@@ -176,13 +176,8 @@ bool accept_has_fhir(std::string_view accept) noexcept {
   return false;
 }
 
-// Whether the transaction is FHIR, and how it was recognised.
-bool recognise(const Message* q, const Message* r, const Target& t, Via& via) noexcept {
-  if (is_fhir_media_type(q->header("Content-Type")) || accept_has_fhir(q->header("Accept")) ||
-      (r && is_fhir_media_type(r->header("Content-Type")))) {
-    via = Via::MediaType;
-    return true;
-  }
+// Whether the request URL alone makes the transaction FHIR, and how.
+bool recognise_path(const Target& t, Via& via) noexcept {
   if (t.base >= 0) {
     size_t next = size_t(t.base) + 1;
     if (t.rt >= 0 || (next < t.nseg && is_special(t.seg[next]))) {
@@ -203,12 +198,67 @@ bool recognise(const Message* q, const Message* r, const Target& t, Via& via) no
   return false;
 }
 
+// The URL has something to redact: a query, or a segment after a patient resource type.
+bool needs_redaction(const Target& t) noexcept {
+  bool need = !t.query.empty();
+  for (size_t k = 0; k + 1 < t.nseg && !need; ++k) need = is_patient_resource(t.seg[k]);
+  return need;
+}
+
+// Message::fhir_seen: filled once per message (request: its media types and URL; response: its
+// media type), so the URL is split once however many times the transaction is logged.
+namespace seen {
+constexpr uint8_t kKnown = 1;
+constexpr uint8_t kMedia = 2;      // a FHIR media type (request Content-Type or Accept; response
+                                   // Content-Type)
+constexpr uint8_t kPath = 4;       // request: the URL is FHIR (via in bits 4-5)
+constexpr uint8_t kRedact = 8;     // request: the URL has something to redact
+constexpr unsigned kViaShift = 4;
+}  // namespace seen
+
+uint8_t seen_request(const Message& q) noexcept {
+  if (q.fhir_seen & seen::kKnown) return q.fhir_seen;
+  uint8_t s = seen::kKnown;
+  if (is_fhir_media_type(q.header("Content-Type")) || accept_has_fhir(q.header("Accept")))
+    s |= seen::kMedia;
+  Target t;
+  split(q.text(q.uri), t);
+  Via via = Via::Path;
+  if (recognise_path(t, via)) s |= uint8_t(seen::kPath | (unsigned(via) << seen::kViaShift));
+  if (needs_redaction(t)) s |= seen::kRedact;
+  q.fhir_seen = s;
+  return s;
+}
+
+bool response_media(const Message* r) noexcept {
+  if (!r) return false;
+  if (!(r->fhir_seen & seen::kKnown))
+    r->fhir_seen = uint8_t(seen::kKnown | (is_fhir_media_type(r->header("Content-Type")) ? seen::kMedia : 0));
+  return r->fhir_seen & seen::kMedia;
+}
+
+// Whether the transaction is FHIR, and how it was recognised: by a media type (request
+// Content-Type or Accept, response Content-Type), else by the request URL.
+bool recognise(const Message* q, const Message* r, Via& via) noexcept {
+  uint8_t s = seen_request(*q);
+  if ((s & seen::kMedia) || response_media(r)) {
+    via = Via::MediaType;
+    return true;
+  }
+  if (s & seen::kPath) {
+    via = Via(s >> seen::kViaShift);
+    return true;
+  }
+  return false;
+}
+
 // ---- JSON bodies: RapidJSON SAX, in place, on a per-thread copy with a fixed stack ----
 
 // The parser's stack: a bump allocator over a per-thread block, growing the last block in
-// place. The body is at most http::kBodyBytes, so nesting (8 bytes per level in iterative
-// mode) stays far below the block; Malloc past it returns a small spare block, never null
-// (RapidJSON does not check), and the parse then fails on depth (kMaxDepth).
+// place (in-situ parsing needs it for little: strings are unescaped in place). RapidJSON's
+// recursive parser is used (faster than its iterative one, same grammar and events): each
+// nesting level takes one frame of the thread's stack (about 100 bytes), and the handler stops
+// the parse past kMaxDepth levels, so at most some 50 KiB.
 constexpr size_t kStackBlock = 16 * http::kBodyBytes + 1024;
 constexpr uint32_t kMaxDepth = 512;
 
@@ -374,7 +424,7 @@ void read_body(const Message& m, Body& b, ParseContext* ctx) noexcept {
                                                                                          256);
     rapidjson::InsituStringStream ss(t_body);
     Handler h(b);
-    constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag |
+    constexpr unsigned kFlags = rapidjson::kParseInsituFlag |
                                 rapidjson::kParseStopWhenDoneFlag;
     rapidjson::ParseResult ok = reader.Parse<kFlags>(ss, h);
     if (!ok && b.complete) {
@@ -469,8 +519,27 @@ std::string_view interaction_name(Interaction i) noexcept {
   return "unknown";
 }
 
+namespace {
+// kResourceTypes[kFirst[c - 'A'] .. kFirst[c - 'A' + 1]) start with the letter c.
+constexpr std::array<uint8_t, 27> first_letter_index() {
+  std::array<uint8_t, 27> f{};
+  size_t k = 0;
+  for (int c = 0; c <= 26; ++c) {
+    while (k < std::size(kResourceTypes) && kResourceTypes[k][0] - 'A' < c) ++k;
+    f[size_t(c)] = uint8_t(k);
+  }
+  return f;
+}
+constexpr std::array<uint8_t, 27> kFirst = first_letter_index();
+static_assert(std::size(kResourceTypes) < 256);
+}  // namespace
+
 bool is_resource_type(std::string_view name) noexcept {
-  return std::binary_search(std::begin(kResourceTypes), std::end(kResourceTypes), name);
+  // Every type starts with a capital letter: a URL segment that does not is rejected at once.
+  if (name.empty() || name[0] < 'A' || name[0] > 'Z') return false;
+  const std::string_view* b = kResourceTypes + kFirst[size_t(name[0] - 'A')];
+  const std::string_view* e = kResourceTypes + kFirst[size_t(name[0] - 'A') + 1];
+  return std::binary_search(b, e, name);
 }
 
 bool is_fhir_media_type(std::string_view ct) noexcept {
@@ -492,9 +561,9 @@ bool analyse(const http::Transaction& h, Tx& t, ParseContext* ctx) noexcept {
   const Message* q = h.request;
   const Message* r = h.response;
   if (!q || !q->uri.len) return false;
+  if (!recognise(q, r, t.via)) return false;
   Target tg;
   split(q->text(q->uri), tg);
-  if (!recognise(q, r, tg, t.via)) return false;
 
   const bool redact = redact_phi();
   std::string_view method = q->text(q->method);
@@ -595,16 +664,14 @@ bool analyse(const http::Transaction& h, Tx& t, ParseContext* ctx) noexcept {
 std::string_view redact_url(const Message* q, const Message* r, std::string_view url, char* buf,
                             size_t cap) noexcept {
   if (!redact_phi() || !q || !q->uri.len || cap == 0) return url;
-  Target req;
-  split(q->text(q->uri), req);
   Via via;
-  if (!recognise(q, r, req, via)) return url;
+  if (!recognise(q, r, via)) return url;
+  std::string_view uri = q->text(q->uri);
+  if (url.data() == uri.data() && url.size() == uri.size() && !(q->fhir_seen & seen::kRedact))
+    return url;  // the request URL, known to hold nothing to redact
   Target t;
   split(url, t);
-  bool need = !t.query.empty();
-  for (size_t k = 0; k + 1 < t.nseg && !need; ++k)
-    need = is_patient_resource(t.seg[k]);
-  if (!need) return url;
+  if (!needs_redaction(t)) return url;
   size_t n = 0;
   auto put = [&](std::string_view s) {
     size_t c = std::min(s.size(), cap - n);

@@ -294,6 +294,39 @@ TEST(Fhir, MalformedJsonIsAnAnomalyNotACrash) {
             r.anomalies.end());
 }
 
+// Bodies at the edges of the JSON grammar and of the nesting limit: what is read of them (and
+// whether they are malformed) stays as the parser's first version read them.
+TEST(Fhir, JsonEdgeCasesReadTheSame) {
+  RedactGuard g(true);
+  auto nest = [](int n, char open, char close) {
+    return "{\"a\":" + std::string(size_t(n), open) + std::string(size_t(n), close) + "}";
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"resourceType":"Bundle","type":"searchset","total":3,"entry":[{"resource":{"resourceType":"Patient"}},{"resource":{"resourceType":"Observation","x":[1,2,{"y":null}]}},{"fullUrl":"u"}]})", R"({"resource_type":"Bundle","bundle_type":"searchset","bundle_total":3,"entry_count":3,"entry_types":{"Patient":1,"Observation":1},"format":"json","complete":true})"},
+      {nest(500, '[', ']'), R"({"format":"json","complete":true})"},
+      {nest(520, '[', ']'), R"({"format":"json","complete":true,"malformed":true})"},
+      {"{\"a\":" + std::string(600, '['), R"({"format":"json","complete":true,"malformed":true})"},
+      {R"({"resourceType":"Bundle","total":1e400})", R"({"resource_type":"Bundle","entry_count":0,"format":"json","complete":true,"malformed":true})"},
+      {R"({"resourceType":"Bundle","total":18446744073709551615})", R"({"resource_type":"Bundle","bundle_total":9223372036854775807,"entry_count":0,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bundle","total":-0,"entry":[]})", R"({"resource_type":"Bundle","bundle_total":0,"entry_count":0,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bundle","total":2.5,"entry":[{},{}]} trailing)", R"({"resource_type":"Bundle","entry_count":2,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bund\u006ce","type":"tr\"x"})", R"({"resource_type":"Bundle","bundle_type":"tr\"x","entry_count":0,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"A"}},{"resource":{"resourceType":"B"}},{"resource":{"resourceType":"C"}},{"resource":{"resourceType":"D"}},{"resource":{"resourceType":"E"}},{"resource":{"resourceType":"F"}},{"resource":{"resourceType":"G"}},{"resource":{"resourceType":"H"}},{"resource":{"resourceType":"I"}},{"resource":{"resourceType":"A"}}]})", R"({"resource_type":"Bundle","entry_count":10,"entry_types":{"A":2,"B":1,"C":1,"D":1,"E":1,"F":1,"G":1,"H":1},"entry_types_truncated":true,"format":"json","complete":true})"},
+      {R"({"resourceType":"Bundle","entry":[01]})", R"({"resource_type":"Bundle","entry_count":0,"format":"json","complete":true,"malformed":true})"},
+      {R"({"resourceType":"Bundle","entry":[1.]})", R"({"resource_type":"Bundle","entry_count":0,"format":"json","complete":true,"malformed":true})"},
+      {"{\"resourceType\":\"Bun\x01dle\"}", R"({"format":"json","complete":true,"malformed":true})"},
+  };
+  for (const auto& [body, want] : cases) {
+    auto r = run(req("GET", "/fhir/Observation", kAccept), rsp(200, kFhirJson, body));
+    ASSERT_EQ(r.fhir.size(), 1u);
+    auto d = parse(r.fhir[0]);
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    d["response_body"].Accept(w);
+    EXPECT_EQ(std::string(sb.GetString()), want) << body.substr(0, 80);
+  }
+}
+
 TEST(Fhir, XmlRootElement) {
   RedactGuard g(true);
   auto r = run(req("GET", "/fhir/Patient?_format=xml", "Accept: application/fhir+xml\r\n"),
@@ -320,6 +353,39 @@ TEST(Fhir, LocationAndFileNamesRedacted) {
   EXPECT_EQ(f.eve.find("4455667"), std::string::npos) << f.eve;
 }
 
+// Recognition is read once per message: each transaction of a flow (its request slot and the
+// response reused) is judged on its own URL and media types, and a response's FHIR media type
+// makes its request's URL redacted.
+TEST(Fhir, EachTransactionRecognisedOnItsOwn) {
+  RedactGuard g(true);
+  Harness h(ipproto::kTcp, 40000, 8080);
+  for (int i = 0; i < 6; ++i) {
+    std::string id = std::to_string(9000 + i);
+    if (i % 3 == 0) {
+      h.data(kTs, req("GET", "/fhir/Patient/" + id, kAccept));
+      h.data(kTc, rsp(200, kFhirJson, "{}"));
+    } else if (i % 3 == 1) {
+      h.data(kTs, req("GET", "/api/Patient/" + id));
+      h.data(kTc, rsp(200, "text/plain", "x"));
+    } else {
+      h.data(kTs, req("GET", "/api/Patient/" + id));
+      h.data(kTc, rsp(200, kFhirJson, "{}"));
+    }
+  }
+  h.end();
+  std::vector<std::string> urls;
+  for (const std::string& line : h.eve_lines())
+    if (line.find("\"event_type\":\"http\"") != std::string::npos)
+      urls.push_back(parse(line)["http"]["url"].GetString());
+  ASSERT_EQ(urls.size(), 6u);
+  for (int i = 0; i < 6; ++i) {
+    std::string id = std::to_string(9000 + i);
+    if (i % 3 == 0) EXPECT_EQ(urls[i], "/fhir/Patient/[redacted]") << i;
+    else if (i % 3 == 1) EXPECT_EQ(urls[i], "/api/Patient/" + id) << i;
+    else EXPECT_EQ(urls[i], "/api/Patient/[redacted]") << i;
+  }
+}
+
 TEST(Fhir, ManyParamsAreBounded) {
   RedactGuard g(true);
   std::string q = "/fhir/Observation?";
@@ -336,6 +402,10 @@ TEST(Fhir, ResourceTypeTableSortedAndCaseSensitive) {
   EXPECT_TRUE(is_resource_type("Account"));
   EXPECT_FALSE(is_resource_type("patient"));
   EXPECT_FALSE(is_resource_type("fhir"));
+  for (std::string_view t : {"Bundle", "Observation", "ValueSet", "Practitioner", "Task"})
+    EXPECT_TRUE(is_resource_type(t)) << t;
+  for (std::string_view t : {"", "A", "Z", "Zebra", "[", "@Patient", "Patients", "Patien"})
+    EXPECT_FALSE(is_resource_type(t)) << t;
   EXPECT_TRUE(is_fhir_media_type(" application/FHIR+json; fhirVersion=4.0"));
   EXPECT_FALSE(is_fhir_media_type("application/json"));
 }

@@ -1,6 +1,7 @@
 #include "app/http/parser.h"
 
 #include "app/fhir/parser.h"
+#include "app/http/inflate.h"
 
 #include <zlib.h>
 
@@ -223,11 +224,6 @@ std::string_view disposition_filename(std::string_view v, char* out, size_t cap)
 
 namespace {
 
-void* zalloc_arena(void* opaque, uInt items, uInt size) {
-  return static_cast<flow::Arena*>(opaque)->alloc(size_t(items) * size);
-}
-void zfree_arena(void*, void*) {}
-
 class HttpParser final : public Parser {
  public:
   HttpParser(flow::Arena& arena, bool udp) noexcept : arena_(arena), udp_(udp) {}
@@ -263,6 +259,9 @@ class HttpParser final : public Parser {
   void body(Direction d, Bytes b) noexcept;
   void inflate_body(Message& m, Bytes b) noexcept;
   int inflate_some(Message& m, Bytes b) noexcept;
+  // Reads the gzip (RFC 1952) or zlib (RFC 1950) header at the start of the body: 1 done (`b`
+  // advanced past it), 0 all of `b` used, -1 not a valid header.
+  int zheader(Bytes& b) noexcept;
   void decoded(Direction d, Message& m, Bytes b) noexcept;
   // A multipart request body: true when its boundary was taken (parts become files).
   bool multipart_begin(Message& m) noexcept;
@@ -305,12 +304,21 @@ class HttpParser final : public Parser {
   uint64_t rsp_tx_id_ = 0;
   uint64_t next_tx_id_ = 0;
   Message rsp_;
-  z_stream z_{};
-  bool z_inited_ = false;
+  Inflater* inf_ = nullptr;  // raw deflate decoder (arena, made on the first compressed body)
+  // The gzip or zlib header, read here: inf_ inflates the raw deflate data after it, so no
+  // CRC-32 / Adler-32 of the output is computed (the trailer is not checked, as libhtp).
+  enum class Zh : uint8_t { First, Second, ZlibDict, GzFixed, GzXlen, GzExtra, GzName, GzComment,
+                            GzHcrc, Done };
+  Zh zh_ = Zh::Done;
+  uint8_t zh_first_ = 0;    // the first header byte (zlib CMF)
+  uint8_t zh_flg_ = 0;      // gzip FLG
+  uint32_t zh_need_ = 0;    // bytes left in the current header field
+  uint32_t zh_hold_ = 0;    // its bytes so far (little-endian)
+  uint32_t zh_crc_ = 0;     // CRC-32 of the gzip header (checked when FHCRC is set)
+  uint32_t zh_bytes_ = 0;   // header bytes read: compressed input for the bomb ratio
   bool z_active_ = false;  // current response body is inflated
   bool z_raw_tried_ = false;
   bool z_pass_ = false;    // labelled compressed but is not: the body is taken as it is
-  uint8_t* zout_ = nullptr;  // kInflateChunk bytes of inflated output (arena, reused)
   uint8_t* zraw_ = nullptr;  // the first kZRaw compressed bytes, replayed on a second try
   uint32_t zraw_len_ = 0;
   bool zraw_over_ = false;   // the compressed body outgrew zraw_ before any output
@@ -822,18 +830,12 @@ void HttpParser::response_body(Direction d, bool chunked) noexcept {
     bool gz = icontains(ce, "gzip");
     bool df = icontains(ce, "deflate");
     if (gz || df) {
-      int rc;
-      if (!z_inited_) {
-        z_.zalloc = zalloc_arena;
-        z_.zfree = zfree_arena;
-        z_.opaque = &arena_;
-        rc = inflateInit2(&z_, 15 + 32);
-        z_inited_ = rc == Z_OK;
-      } else {
-        rc = inflateReset2(&z_, 15 + 32);
-      }
-      if (rc == Z_OK) {
+      if (!inf_) inf_ = arena_.make<Inflater>();
+      if (inf_) {
+        inf_->reset();
         z_active_ = true;
+        zh_ = Zh::First;
+        zh_bytes_ = 0;
         z_raw_tried_ = false;
         z_pass_ = false;
         zraw_len_ = 0;
@@ -892,22 +894,23 @@ void HttpParser::close_file(Message& m) noexcept {
 // (labelled "gzip" or "deflate" but sent as it is, or raw deflate labelled "gzip") is tried as
 // raw deflate, then taken as it is, as browsers do (zraw_ keeps its first bytes for that).
 void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
-  if (!zout_) zout_ = arena_.alloc_array<uint8_t>(kInflateChunk);
   if (!zraw_) zraw_ = arena_.alloc_array<uint8_t>(kZRaw);
-  if (!zout_ || !zraw_) {
+  if (!zraw_) {
     m.flags |= flag::kDecompressError;
     z_active_ = false;
     return;
   }
   int rc = inflate_some(m, b);
-  if (rc < 0 && z_.total_out == 0 && !zraw_over_ && !z_raw_tried_ &&
-      inflateReset2(&z_, -15) == Z_OK) {
+  if (rc < 0 && inf_->total_out() == 0 && !zraw_over_ && !z_raw_tried_) {
+    inf_->reset();
     // Raw deflate (no zlib or gzip header): common for "deflate". From the first byte again.
     z_raw_tried_ = true;
+    zh_ = Zh::Done;
+    zh_bytes_ = 0;
     rc = inflate_some(m, Bytes(zraw_, zraw_len_));
     if (rc == 0) rc = inflate_some(m, b);
   }
-  if (rc < 0 && z_.total_out == 0 && !zraw_over_) {
+  if (rc < 0 && inf_->total_out() == 0 && !zraw_over_) {
     // Not compressed at all: the bytes so far and what follows are the body.
     z_active_ = false;
     z_pass_ = true;
@@ -922,7 +925,7 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
     z_active_ = false;
     return;
   }
-  if (rc == 0 && z_active_ && z_.total_out == 0 && !zraw_over_) {
+  if (rc == 0 && z_active_ && inf_->total_out() == 0 && !zraw_over_) {
     // No output yet (a gzip header in pieces): keep the bytes for a second try.
     if (zraw_len_ + b.size() <= kZRaw) {
       std::memcpy(zraw_ + zraw_len_, b.data(), b.size());
@@ -935,21 +938,27 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
 
 // Inflates `b` into decoded(): 0 all used, 1 end of the stream (what follows is ignored),
 // -1 not a valid stream. Stops at the bomb limits (kDecompressBomb, z_active_ off).
+static_assert(kInflateChunk == Inflater::kChunk);
+
 int HttpParser::inflate_some(Message& m, Bytes b) noexcept {
-  z_.next_in = const_cast<Bytef*>(b.data());
-  z_.avail_in = uInt(b.size());
+  if (zh_ != Zh::Done) {
+    int h = zheader(b);
+    if (h <= 0) return h;
+  }
+  size_t pos = 0;
   for (;;) {
-    z_.next_out = zout_;
-    z_.avail_out = kInflateChunk;
-    int rc = inflate(&z_, Z_NO_FLUSH);
-    size_t got = kInflateChunk - z_.avail_out;
-    if (got) decoded(Direction::ToClient, m, Bytes(zout_, got));
-    if (rc == Z_STREAM_END) {
+    size_t used = 0;
+    const uint8_t* zout = nullptr;
+    uint32_t got = 0;
+    Inflater::Status st = inf_->run(b.data() + pos, b.size() - pos, used, kInflateChunk, zout, got);
+    pos += used;
+    if (got) decoded(Direction::ToClient, m, Bytes(zout, got));
+    if (st == Inflater::Status::End) {
       z_active_ = false;
       return 1;
     }
-    if (rc != Z_OK && rc != Z_BUF_ERROR) return -1;
-    uint64_t out = z_.total_out, in = z_.total_in;
+    if (st == Inflater::Status::Error) return -1;
+    uint64_t out = inf_->total_out(), in = inf_->total_in() + zh_bytes_;
     if (out > kInflateMax || (out > kBombMinOut && out > in * kBombRatio)) {
       // A decompression bomb (or a body past the bound): nothing more is inflated.
       m.flags |= flag::kDecompressBomb;
@@ -957,9 +966,146 @@ int HttpParser::inflate_some(Message& m, Bytes b) noexcept {
       z_active_ = false;
       return 1;
     }
-    if (z_.avail_in == 0 && z_.avail_out != 0) return 0;  // all input used, output drained
-    if (got == 0 && rc == Z_BUF_ERROR) return 0;         // no progress possible
+    if (pos == b.size() && got != kInflateChunk) return 0;  // all input used, output drained
+    if (got == 0 && used == 0) return 0;                   // no progress possible
   }
+}
+
+// The header as zlib reads it with windowBits 15 + 32 (gzip or zlib detected by the first two
+// bytes; the same checks, each made once the bytes it needs are in): gzip ID1 ID2 CM FLG MTIME
+// XFL OS, then FEXTRA, FNAME, FCOMMENT and FHCRC as FLG says; zlib CMF FLG (and a DICTID, which
+// needs a preset dictionary: not a stream this parser can inflate).
+int HttpParser::zheader(Bytes& b) noexcept {
+  size_t i = 0;
+  const size_t n = b.size();
+  auto crc = [&](size_t from, size_t to) {
+    if ((zh_flg_ & 2) && to > from) zh_crc_ = uint32_t(crc32(zh_crc_, b.data() + from, uInt(to - from)));
+  };
+  // The next field: a 2-byte little-endian one (XLEN, CRC16) is gathered in zh_hold_.
+  auto field = [&](Zh st) {
+    zh_ = st;
+    zh_need_ = 2;
+    zh_hold_ = 0;
+  };
+  auto le16_byte = [&](uint8_t c) {
+    zh_hold_ |= uint32_t(c) << (8 * (2 - zh_need_));
+    ++i;
+    return --zh_need_ == 0;
+  };
+  int rc = 0;
+  while (i < n && zh_ != Zh::Done && rc == 0) {
+    uint8_t c = b[i];
+    switch (zh_) {
+      case Zh::First:
+        zh_first_ = c;
+        zh_ = Zh::Second;
+        ++i;
+        break;
+      case Zh::Second:
+        ++i;
+        if (zh_first_ == 0x1f && c == 0x8b) {
+          static const uint8_t kMagic[2] = {0x1f, 0x8b};
+          zh_crc_ = uint32_t(crc32(0, kMagic, 2));
+          zh_flg_ = 0;
+          zh_ = Zh::GzFixed;
+          zh_need_ = 8;  // CM FLG MTIME(4) XFL OS
+          zh_hold_ = 0;
+        } else if ((uint32_t(zh_first_) * 256 + c) % 31 != 0 || (zh_first_ & 0x0f) != 8 ||
+                   (zh_first_ >> 4) + 8 > 15) {
+          rc = -1;  // header check, compression method, window size
+        } else if (c & 0x20) {
+          zh_ = Zh::ZlibDict;  // FDICT: DICTID follows, then zlib asks for the dictionary
+          zh_need_ = 4;
+        } else {
+          zh_ = Zh::Done;
+        }
+        break;
+      case Zh::ZlibDict:
+        ++i;
+        if (--zh_need_ == 0) rc = -1;
+        break;
+      case Zh::GzFixed: {
+        size_t at = 8 - zh_need_;  // 0: CM, 1: FLG
+        if (at == 0) zh_hold_ = c;
+        if (at == 1) {
+          zh_flg_ = c;
+          if (zh_hold_ != 8 || (c & 0xe0)) {
+            rc = -1;  // unknown compression method, reserved flags
+            break;
+          }
+          // From here the header CRC covers what follows (and the CM/FLG bytes just read).
+          uint8_t cmflg[2] = {uint8_t(zh_hold_), c};
+          if (c & 2) zh_crc_ = uint32_t(crc32(zh_crc_, cmflg, 2));
+          ++i;
+          --zh_need_;
+          size_t k = std::min<size_t>(n - i, zh_need_);
+          crc(i, i + k);
+          i += k;
+          zh_need_ -= uint32_t(k);
+        } else if (at > 1) {
+          size_t k = std::min<size_t>(n - i, zh_need_);
+          crc(i, i + k);
+          i += k;
+          zh_need_ -= uint32_t(k);
+        } else {
+          ++i;
+          --zh_need_;
+        }
+        if (zh_need_ == 0) field(Zh::GzXlen);
+        break;
+      }
+      case Zh::GzXlen:
+        if (!(zh_flg_ & 4)) {
+          zh_ = Zh::GzName;
+          break;
+        }
+        crc(i, i + 1);
+        if (le16_byte(c)) {
+          zh_ = Zh::GzExtra;
+          zh_need_ = zh_hold_;
+        }
+        break;
+      case Zh::GzExtra: {
+        size_t k = std::min<size_t>(n - i, zh_need_);
+        crc(i, i + k);
+        i += k;
+        zh_need_ -= uint32_t(k);
+        if (zh_need_ == 0) zh_ = Zh::GzName;
+        break;
+      }
+      case Zh::GzName:
+      case Zh::GzComment: {
+        bool name = zh_ == Zh::GzName;
+        const Zh next = name ? Zh::GzComment : Zh::GzHcrc;
+        if (!(zh_flg_ & (name ? 8 : 16))) {
+          field(next);
+          break;
+        }
+        const void* z = std::memchr(b.data() + i, 0, n - i);
+        size_t e = z ? size_t(static_cast<const uint8_t*>(z) - b.data()) + 1 : n;
+        crc(i, e);
+        i = e;
+        if (z) field(next);
+        break;
+      }
+      case Zh::GzHcrc:
+        if (!(zh_flg_ & 2)) {
+          zh_ = Zh::Done;
+          break;
+        }
+        if (le16_byte(c)) {
+          if (zh_hold_ != (zh_crc_ & 0xffff)) rc = -1;  // header CRC mismatch
+          else zh_ = Zh::Done;
+        }
+        break;
+      case Zh::Done:
+        break;
+    }
+  }
+  zh_bytes_ += uint32_t(i);
+  b = b.subspan(i);
+  if (rc < 0) return -1;
+  return zh_ == Zh::Done ? 1 : 0;
 }
 
 void HttpParser::body(Direction d, Bytes b) noexcept {

@@ -10,6 +10,10 @@
 #include "detect/match.h"
 
 namespace ww::app::http {
+
+std::string zlib_compress(const std::string& in, int level, int window_bits, int strategy,
+                          gz_header* header);  // inflate_test.cpp
+
 namespace {
 
 using test::Harness;
@@ -404,17 +408,7 @@ TEST(HttpParser, LenientFramingFindsTheBody) {
 }
 
 std::string gzip(const std::string& in, bool raw_deflate = false) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, raw_deflate ? -15 : 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(in.size() + 128, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = uInt(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = uInt(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  return zlib_compress(in, 9, raw_deflate ? -15 : 15 + 16, Z_DEFAULT_STRATEGY, nullptr);
 }
 
 TEST(HttpParser, GzipAndDeflateBodies) {
@@ -474,6 +468,94 @@ TEST(HttpParser, RawDeflateInBigSegments) {
     ASSERT_EQ(r.txs.size(), 1u);
     EXPECT_EQ(r.txs[0].rsp_body, plain.substr(0, kBodyBytes)) << step;
     EXPECT_FALSE(r.txs[0].rsp_flags & flag::kDecompressError) << step;
+  }
+}
+
+// gzip with every optional header field (RFC 1952 2.3: FEXTRA, FNAME, FCOMMENT, FHCRC) or a
+// zlib wrapper (RFC 1950): the parser reads the header itself and inflates the raw deflate data,
+// whatever the segment boundaries inside the header.
+std::string wrapped(const std::string& in, bool zlib_wrapper, bool hcrc) {
+  gz_header h{};
+  std::string extra = std::string("XY\x04\x00", 4) + "abcd", name = "report.json", comment = "ward 3";
+  h.extra = reinterpret_cast<Bytef*>(extra.data());
+  h.extra_len = uInt(extra.size());
+  h.name = reinterpret_cast<Bytef*>(name.data());
+  h.comment = reinterpret_cast<Bytef*>(comment.data());
+  h.hcrc = hcrc;
+  return zlib_compress(in, 6, zlib_wrapper ? 15 : 15 + 16, Z_DEFAULT_STRATEGY,
+                       zlib_wrapper ? nullptr : &h);
+}
+
+struct Inflated {
+  std::string body;
+  uint32_t flags = 0;
+  std::string eve;
+};
+Inflated inflate_rsp(const std::string& ce, const std::string& z, size_t step) {
+  Conn r;
+  r.h.data(kTs, "GET /r HTTP/1.1\r\n\r\n");
+  r.h.data_split(kTc, Harness::b("HTTP/1.1 200 OK\r\nContent-Encoding: " + ce + "\r\nContent-Length: " +
+                                     std::to_string(z.size()) + "\r\n\r\n" + z), step);
+  r.h.end();
+  EXPECT_EQ(r.txs.size(), 1u);
+  if (r.txs.empty()) return {};
+  return {r.txs[0].rsp_body, r.txs[0].rsp_flags, r.h.eve_all()};
+}
+
+TEST(HttpParser, GzipAndZlibHeadersReadByTheParser) {
+  std::string plain;
+  for (int i = 0; plain.size() < 6000; ++i) plain += "{\"obs\":" + std::to_string(i * 7) + "},";
+  for (int kind = 0; kind < 3; ++kind) {  // gzip with FHCRC, gzip without, zlib
+    std::string z = wrapped(plain, kind == 2, kind == 0);
+    for (size_t step : {size_t(1), size_t(2), size_t(3), size_t(5), size_t(13), size_t(100000)}) {
+      Inflated got = inflate_rsp(kind == 2 ? "deflate" : "gzip", z, step);
+      EXPECT_EQ(got.body, plain.substr(0, kBodyBytes)) << kind << " " << step;
+      EXPECT_TRUE(got.flags & flag::kBodyGzip);
+      EXPECT_FALSE(got.flags & flag::kDecompressError) << kind << " " << step;
+      EXPECT_EQ(got.eve.find("ABNORMAL_CE_HEADER"), std::string::npos) << kind << " " << step;
+      EXPECT_NE(got.eve.find("\"size\":" + std::to_string(plain.size())), std::string::npos);
+    }
+  }
+}
+
+// A header zlib rejects (a gzip header CRC that does not match, a zlib header check that fails,
+// a zlib stream that needs a preset dictionary) is not a compressed body: tried as raw deflate,
+// then taken as it is, as before the parser read headers itself.
+TEST(HttpParser, BadCompressionHeaderTakenAsItIs) {
+  std::string plain(3000, 'p');
+  std::string bad_hcrc = wrapped(plain, false, true);
+  size_t hcrc_at = 10 + 2 + 8 + 12 + 7;  // fixed, XLEN, extra, name + NUL, comment + NUL
+  ASSERT_EQ(bad_hcrc.substr(hcrc_at - 7, 7), std::string("ward 3", 7));
+  bad_hcrc[hcrc_at] ^= 1;
+  std::string bad_check = wrapped(plain, true, false);
+  bad_check[1] ^= 1;
+  std::string dict = wrapped(plain, true, false);
+  dict[1] = char(uint8_t(dict[1]) | 0x20);
+  dict[1] = char(uint8_t(dict[1]) - (uint32_t(uint8_t(dict[0])) * 256 + uint8_t(dict[1])) % 31);
+  for (const std::string* z : {&bad_hcrc, &bad_check, &dict}) {
+    for (size_t step : {size_t(1), size_t(100000)}) {
+      Inflated got = inflate_rsp("gzip", *z, step);
+      EXPECT_EQ(got.body, z->substr(0, kBodyBytes)) << step;
+      EXPECT_FALSE(got.flags & flag::kDecompressError);
+      EXPECT_NE(got.eve.find("ABNORMAL_CE_HEADER"), std::string::npos);
+    }
+  }
+}
+
+// The trailer (gzip CRC-32 and ISIZE, zlib Adler-32) is not checked, as libhtp does not: a body
+// whose trailer is wrong or missing inflates whole and its file is complete.
+TEST(HttpParser, CompressedTrailerNotChecked) {
+  std::string plain(3000, 't');
+  for (int kind = 0; kind < 3; ++kind) {
+    std::string z = wrapped(plain, kind == 2, false);
+    if (kind == 0) z[z.size() - 8] ^= 1;      // gzip CRC-32
+    else if (kind == 1) z.resize(z.size() - 4);  // gzip ISIZE missing
+    else z[z.size() - 1] ^= 1;                // zlib Adler-32
+    Inflated got = inflate_rsp("gzip", z, 7);
+    EXPECT_EQ(got.body, plain.substr(0, kBodyBytes)) << kind;
+    EXPECT_FALSE(got.flags & flag::kDecompressError) << kind;
+    EXPECT_EQ(got.eve.find("DECOMPRESSION_FAILED"), std::string::npos) << kind;
+    EXPECT_NE(got.eve.find("\"state\":\"CLOSED\""), std::string::npos) << kind;
   }
 }
 
