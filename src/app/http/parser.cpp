@@ -1,7 +1,6 @@
 #include "app/http/parser.h"
 
 #include "app/fhir/parser.h"
-#include "app/http/inflate.h"
 
 #include <zlib.h>
 
@@ -224,6 +223,11 @@ std::string_view disposition_filename(std::string_view v, char* out, size_t cap)
 
 namespace {
 
+void* zalloc_arena(void* opaque, uInt items, uInt size) {
+  return static_cast<flow::Arena*>(opaque)->alloc(size_t(items) * size);
+}
+void zfree_arena(void*, void*) {}
+
 class HttpParser final : public Parser {
  public:
   HttpParser(flow::Arena& arena, bool udp) noexcept : arena_(arena), udp_(udp) {}
@@ -304,9 +308,10 @@ class HttpParser final : public Parser {
   uint64_t rsp_tx_id_ = 0;
   uint64_t next_tx_id_ = 0;
   Message rsp_;
-  Inflater* inf_ = nullptr;  // raw deflate decoder (arena, made on the first compressed body)
-  // The gzip or zlib header, read here: inf_ inflates the raw deflate data after it, so no
-  // CRC-32 / Adler-32 of the output is computed (the trailer is not checked, as libhtp).
+  z_stream z_{};
+  bool z_inited_ = false;
+  // The gzip or zlib header, read here: zlib inflates the raw deflate data after it, so it
+  // computes no CRC-32 / Adler-32 of the output (the trailer is not checked, as libhtp).
   enum class Zh : uint8_t { First, Second, ZlibDict, GzFixed, GzXlen, GzExtra, GzName, GzComment,
                             GzHcrc, Done };
   Zh zh_ = Zh::Done;
@@ -319,6 +324,7 @@ class HttpParser final : public Parser {
   bool z_active_ = false;  // current response body is inflated
   bool z_raw_tried_ = false;
   bool z_pass_ = false;    // labelled compressed but is not: the body is taken as it is
+  uint8_t* zout_ = nullptr;  // kInflateChunk bytes of inflated output (arena, reused)
   uint8_t* zraw_ = nullptr;  // the first kZRaw compressed bytes, replayed on a second try
   uint32_t zraw_len_ = 0;
   bool zraw_over_ = false;   // the compressed body outgrew zraw_ before any output
@@ -830,9 +836,17 @@ void HttpParser::response_body(Direction d, bool chunked) noexcept {
     bool gz = icontains(ce, "gzip");
     bool df = icontains(ce, "deflate");
     if (gz || df) {
-      if (!inf_) inf_ = arena_.make<Inflater>();
-      if (inf_) {
-        inf_->reset();
+      int rc;
+      if (!z_inited_) {
+        z_.zalloc = zalloc_arena;
+        z_.zfree = zfree_arena;
+        z_.opaque = &arena_;
+        rc = inflateInit2(&z_, -15);
+        z_inited_ = rc == Z_OK;
+      } else {
+        rc = inflateReset2(&z_, -15);
+      }
+      if (rc == Z_OK) {
         z_active_ = true;
         zh_ = Zh::First;
         zh_bytes_ = 0;
@@ -894,15 +908,16 @@ void HttpParser::close_file(Message& m) noexcept {
 // (labelled "gzip" or "deflate" but sent as it is, or raw deflate labelled "gzip") is tried as
 // raw deflate, then taken as it is, as browsers do (zraw_ keeps its first bytes for that).
 void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
+  if (!zout_) zout_ = arena_.alloc_array<uint8_t>(kInflateChunk);
   if (!zraw_) zraw_ = arena_.alloc_array<uint8_t>(kZRaw);
-  if (!zraw_) {
+  if (!zout_ || !zraw_) {
     m.flags |= flag::kDecompressError;
     z_active_ = false;
     return;
   }
   int rc = inflate_some(m, b);
-  if (rc < 0 && inf_->total_out() == 0 && !zraw_over_ && !z_raw_tried_) {
-    inf_->reset();
+  if (rc < 0 && z_.total_out == 0 && !zraw_over_ && !z_raw_tried_ &&
+      inflateReset2(&z_, -15) == Z_OK) {
     // Raw deflate (no zlib or gzip header): common for "deflate". From the first byte again.
     z_raw_tried_ = true;
     zh_ = Zh::Done;
@@ -910,7 +925,7 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
     rc = inflate_some(m, Bytes(zraw_, zraw_len_));
     if (rc == 0) rc = inflate_some(m, b);
   }
-  if (rc < 0 && inf_->total_out() == 0 && !zraw_over_) {
+  if (rc < 0 && z_.total_out == 0 && !zraw_over_) {
     // Not compressed at all: the bytes so far and what follows are the body.
     z_active_ = false;
     z_pass_ = true;
@@ -925,7 +940,7 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
     z_active_ = false;
     return;
   }
-  if (rc == 0 && z_active_ && inf_->total_out() == 0 && !zraw_over_) {
+  if (rc == 0 && z_active_ && z_.total_out == 0 && !zraw_over_) {
     // No output yet (a gzip header in pieces): keep the bytes for a second try.
     if (zraw_len_ + b.size() <= kZRaw) {
       std::memcpy(zraw_ + zraw_len_, b.data(), b.size());
@@ -938,27 +953,25 @@ void HttpParser::inflate_body(Message& m, Bytes b) noexcept {
 
 // Inflates `b` into decoded(): 0 all used, 1 end of the stream (what follows is ignored),
 // -1 not a valid stream. Stops at the bomb limits (kDecompressBomb, z_active_ off).
-static_assert(kInflateChunk == Inflater::kChunk);
-
 int HttpParser::inflate_some(Message& m, Bytes b) noexcept {
   if (zh_ != Zh::Done) {
     int h = zheader(b);
     if (h <= 0) return h;
   }
-  size_t pos = 0;
+  z_.next_in = const_cast<Bytef*>(b.data());
+  z_.avail_in = uInt(b.size());
   for (;;) {
-    size_t used = 0;
-    const uint8_t* zout = nullptr;
-    uint32_t got = 0;
-    Inflater::Status st = inf_->run(b.data() + pos, b.size() - pos, used, kInflateChunk, zout, got);
-    pos += used;
-    if (got) decoded(Direction::ToClient, m, Bytes(zout, got));
-    if (st == Inflater::Status::End) {
+    z_.next_out = zout_;
+    z_.avail_out = kInflateChunk;
+    int rc = inflate(&z_, Z_NO_FLUSH);
+    size_t got = kInflateChunk - z_.avail_out;
+    if (got) decoded(Direction::ToClient, m, Bytes(zout_, got));
+    if (rc == Z_STREAM_END) {
       z_active_ = false;
       return 1;
     }
-    if (st == Inflater::Status::Error) return -1;
-    uint64_t out = inf_->total_out(), in = inf_->total_in() + zh_bytes_;
+    if (rc != Z_OK && rc != Z_BUF_ERROR) return -1;
+    uint64_t out = z_.total_out, in = z_.total_in + zh_bytes_;
     if (out > kInflateMax || (out > kBombMinOut && out > in * kBombRatio)) {
       // A decompression bomb (or a body past the bound): nothing more is inflated.
       m.flags |= flag::kDecompressBomb;
@@ -966,8 +979,8 @@ int HttpParser::inflate_some(Message& m, Bytes b) noexcept {
       z_active_ = false;
       return 1;
     }
-    if (pos == b.size() && got != kInflateChunk) return 0;  // all input used, output drained
-    if (got == 0 && used == 0) return 0;                   // no progress possible
+    if (z_.avail_in == 0 && z_.avail_out != 0) return 0;  // all input used, output drained
+    if (got == 0 && rc == Z_BUF_ERROR) return 0;         // no progress possible
   }
 }
 

@@ -4,13 +4,13 @@
 // transfer coding (trailers skipped), bodies until close, pipelining (requests queue until
 // their response), request/response pairing into one Transaction, 1xx interim responses,
 // CONNECT and Upgrade (101: both directions become an opaque tunnel), gzip/deflate response
-// decompression (app/http/inflate.h; the whole body, for the file tracker; a body labelled
-// compressed that is not is taken as it is), URI normalisation (percent-decoding, dot
-// segments) with flags and anomalies.
+// decompression with zlib (the whole body, for the file tracker; a body labelled compressed that
+// is not is taken as it is), URI normalisation (percent-decoding,
+// dot segments) with flags and anomalies.
 //
 // Invariants: every byte is consumed (parse() returns Ok, or Error after kMaxBadLines lines that
 // are not a start line); all memory comes from the flow arena and is reused from message to
-// message (request slots, the response message, the inflater); message text and body buffers
+// message (request slots, the response message, zlib's state); message text and body buffers
 // start small and double up to their limit (an outgrown buffer stays in the arena until the
 // flow ends, so a flow's HTTP memory is at most about twice its limits).
 // Limits (each overrun is an anomaly and the data is dropped, never grown):

@@ -11,8 +11,23 @@
 
 namespace ww::app::http {
 
+// zlib's deflate of `in` (window_bits as deflateInit2's: 8..15 zlib, -8..-15 raw, +16 gzip),
+// with `header` for gzip when set.
 std::string zlib_compress(const std::string& in, int level, int window_bits, int strategy,
-                          gz_header* header);  // inflate_test.cpp
+                          gz_header* header) {
+  z_stream z{};
+  deflateInit2(&z, level, Z_DEFLATED, window_bits, 8, strategy);
+  if (header) deflateSetHeader(&z, header);
+  std::string out(deflateBound(&z, uLong(in.size())) + 256, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = uInt(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = uInt(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
 
 namespace {
 
