@@ -125,6 +125,9 @@ struct DirState {
 
 class Hl7Parser final : public Parser {
  public:
+  // User-provided: make<Hl7Parser>() runs the member initialisers only, without first zeroing
+  // the ~8 KB of per-direction state (its text is read only up to its lengths).
+  Hl7Parser() noexcept {}
   ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override {
     DirState& s = dir_[idx(d)];
     if (s.mode == Mode::Dead) return {ParseStatus::Error, 0, 0};

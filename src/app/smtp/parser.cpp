@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 #include "flow/arena.h"
 
@@ -238,7 +240,10 @@ ParseResult SmtpParser::parse_chunk(Direction d, Bytes data, ParseContext& ctx) 
 }
 
 void SmtpParser::start_tx() noexcept {
-  tx_ = Tx{};
+  // Default-initialised in place: the member initialisers reset every field; the text buffers
+  // (~13 KB, read only up to their lengths) are not zeroed and copied as `tx_ = Tx{}` did.
+  static_assert(std::is_trivially_destructible_v<Tx>);
+  new (&tx_) Tx;
   fdata_len_ = 0;
   tx_.helo.assign(helo_.view());
   tx_open_ = true;

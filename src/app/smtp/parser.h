@@ -92,7 +92,9 @@ struct Tx {
 
 class SmtpParser final : public Parser {
  public:
-  SmtpParser() noexcept = default;
+  // User-provided: make<SmtpParser>() then runs the member initialisers only, without first
+  // zeroing the ~27 KB object (line, header and output buffers are read only up to their length).
+  SmtpParser() noexcept {}
   ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;
   void finish(Direction d, ParseContext& ctx) noexcept override;
   void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept override;
