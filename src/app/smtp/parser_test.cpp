@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -258,6 +259,66 @@ TEST(SmtpParser, Base64AroundJunkPaddingAndLineEnds) {
                     "QU JDREVG\r\nQQ==QUI=\r\n!QUJD\r\nQUJ\r\nDQUJD\r\nQ\tUJDQUJD\r\n.\r\n"}});
   ASSERT_EQ(c->names.size(), 1u);
   EXPECT_EQ(c->data[0], "ABCDEFAABABCABCABCABCABC");
+}
+
+// Every byte value, base64-encoded in lines of several lengths, with characters outside the
+// alphabet at odd and even quantum places: the two-quanta fast path, the one-quantum loop and
+// the character loop decode the same bytes.
+TEST(SmtpParser, Base64AllBytesAcrossQuantumPaths) {
+  static constexpr char kAlpha[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string raw;
+  for (int r = 0; r < 3; ++r)
+    for (int i = 0; i < 256; ++i) raw += char(i);
+  raw += "xy";  // ends with "xxx=" padding
+  std::string enc;
+  for (size_t i = 0; i < raw.size(); i += 3) {
+    uint32_t v = uint32_t(uint8_t(raw[i])) << 16;
+    size_t n = std::min<size_t>(3, raw.size() - i);
+    if (n > 1) v |= uint32_t(uint8_t(raw[i + 1])) << 8;
+    if (n > 2) v |= uint8_t(raw[i + 2]);
+    enc += kAlpha[v >> 18 & 63];
+    enc += kAlpha[v >> 12 & 63];
+    enc += n > 1 ? kAlpha[v >> 6 & 63] : '=';
+    enc += n > 2 ? kAlpha[v & 63] : '=';
+  }
+  std::string body;
+  size_t at = 0;
+  for (size_t len : {76u, 8u, 12u, 4u, 60u, 3u, 77u, 200u, 16u}) {  // then the rest
+    body += enc.substr(at, len) + "\r\n";
+    at = std::min(at + len, enc.size());
+  }
+  std::string rest = enc.substr(at);
+  rest.insert(40, "*");  // junk at a quantum boundary after 10 quanta (even)
+  rest.insert(13, " ");  // inside the fourth quantum (odd)
+  body += rest + "\r\n";
+  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                {C, "Content-Type: application/octet-stream; name=x.bin\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" + body + ".\r\n"}});
+  ASSERT_EQ(c->names.size(), 1u);
+  EXPECT_EQ(c->data[0], raw);
+}
+
+// Each transaction starts empty: nothing of the session's previous message (headers,
+// recipients, attachments, URLs) is carried into the next one.
+TEST(SmtpParser, NextTransactionStartsEmpty) {
+  auto c = run(session());
+  ASSERT_EQ(c->txs.size(), 2u);
+  const Tx& a = c->txs[0];
+  EXPECT_FALSE(a.subject.empty());
+  EXPECT_EQ(a.attachments.count, 2u);
+  const Tx& b = c->txs[1];
+  EXPECT_EQ(b.helo.view(), a.helo.view());
+  EXPECT_EQ(b.mail_from.view(), "<billing@hospital.local>");
+  EXPECT_EQ(b.rcpt_to.count, 1u);
+  EXPECT_EQ(b.rcpt_to[0], "<nobody@hospital.local>");
+  EXPECT_TRUE(b.subject.empty() && b.from.empty() && b.to.empty() && b.cc.empty());
+  EXPECT_TRUE(b.message_id.empty() && b.date.empty() && b.x_mailer.empty());
+  EXPECT_EQ(b.attachments.count, 0u);
+  EXPECT_EQ(b.urls.count, 0u);
+  EXPECT_FALSE(b.has_data || b.data_done || b.body_started || b.mime_error || b.starttls);
+  EXPECT_FALSE(b.body_md5_set || b.subject_md5_set);
+  EXPECT_EQ(b.file_data_len, 0u);
 }
 
 // Suricata 8.0.7: the transaction is complete with the server's reply to its end of data, and
