@@ -299,6 +299,31 @@ TEST(SmtpParser, Base64AllBytesAcrossQuantumPaths) {
   EXPECT_EQ(c->data[0], raw);
 }
 
+// A character outside the alphabet at any place of a long line, next to each class of
+// alphabet characters (letters, digits, "+", "/"): skipped, the bytes around it decoded as
+// by the character loop (the 16-character blocks stop before it).
+TEST(SmtpParser, Base64JunkAtEveryPlace) {
+  // "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" decodes to these 48 bytes.
+  const std::string line = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string want;
+  for (size_t i = 0; i < line.size(); i += 4) {
+    uint32_t v = 0;
+    for (size_t j = 0; j < 4; ++j) v = v << 6 | uint32_t(i + j);
+    want += {char(v >> 16), char(v >> 8), char(v)};
+  }
+  for (char junk : {'*', ' ', '-', ':', '@', '[', '`', '{', '\x80', '\xff', '\x2a', '\x3f'}) {
+    for (size_t at = 0; at <= line.size(); at += 3) {
+      std::string l = line;
+      l.insert(at, 1, junk);
+      auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                    {C, "Content-Disposition: attachment; filename=x\r\n"
+                        "Content-Transfer-Encoding: base64\r\n\r\n" + l + l + "\r\n.\r\n"}});
+      ASSERT_EQ(c->names.size(), 1u);
+      ASSERT_EQ(c->data[0], want + want) << "junk " << int(uint8_t(junk)) << " at " << at;
+    }
+  }
+}
+
 // Each transaction starts empty: nothing of the session's previous message (headers,
 // recipients, attachments, URLs) is carried into the next one.
 TEST(SmtpParser, NextTransactionStartsEmpty) {
