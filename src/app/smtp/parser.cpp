@@ -283,6 +283,15 @@ ParseResult SmtpParser::parse_chunk(Direction d, Bytes data, ParseContext& ctx) 
     Bytes rest = data.subspan(pos);
     const void* lf = std::memchr(rest.data(), '\n', rest.size());
     size_t n = lf ? size_t(static_cast<const uint8_t*>(lf) - rest.data()) : rest.size();
+    if (lf && ln.len == 0 && n <= kMaxLine) {
+      // A whole line in this chunk, nothing assembled before it: read in place (what the
+      // copy below would have assembled).
+      pos += n + 1;
+      bool cont = ln.cut;
+      ln.cut = false;
+      line(to_server, {reinterpret_cast<const char*>(rest.data()), n}, cont, ctx);
+      continue;
+    }
     size_t room = kMaxLine - ln.len;
     bool data_state = to_server && client_ == Client::Data;
     if (n > room && data_state) {
@@ -305,18 +314,24 @@ ParseResult SmtpParser::parse_chunk(Direction d, Bytes data, ParseContext& ctx) 
     if (!lf) break;
     ++pos;
     std::string_view l(ln.buf, ln.len);
-    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
     bool cont = ln.cut;
     ln.len = 0;
     ln.cut = false;
-    if (!to_server)
-      server_line(l, ctx);
-    else if (client_ == Client::Data)
-      data_line(l, false, cont, ctx);
-    else if (!cont)
-      client_line(l, false, ctx);
+    line(to_server, l, cont, ctx);
   }
   return {ParseStatus::Ok, data.size(), 0};
+}
+
+// A line (without its LF; `cont`: the rest of a line cut at kMaxLine) to the reader of its
+// direction and state.
+void SmtpParser::line(bool to_server, std::string_view l, bool cont, ParseContext& ctx) noexcept {
+  if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+  if (!to_server)
+    server_line(l, ctx);
+  else if (client_ == Client::Data)
+    data_line(l, false, cont, ctx);
+  else if (!cont)
+    client_line(l, false, ctx);
 }
 
 void SmtpParser::start_tx() noexcept {

@@ -119,6 +119,7 @@ class SmtpParser final : public Parser {
     bool text = true;  // text/* or no Content-Type (RFC 2045 5.2): URLs are looked for
   };
 
+  void line(bool to_server, std::string_view l, bool cont, ParseContext& ctx) noexcept;
   void client_line(std::string_view l, bool partial, ParseContext& ctx) noexcept;
   void server_line(std::string_view l, ParseContext& ctx) noexcept;
   void data_line(std::string_view l, bool partial, bool cont, ParseContext& ctx) noexcept;
