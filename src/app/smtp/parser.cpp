@@ -818,7 +818,13 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
       break;
     }
     case Enc::Qp: {  // RFC 2045 6.7: =XX, and "=" at the end of a line is a soft break
-      if (crlf_pending_) sink(reinterpret_cast<const uint8_t*>("\r\n"), 2, ctx);
+      // Decoded into a stack buffer and handed on in blocks, as base64 (not a call a byte).
+      uint8_t dec[512];
+      size_t nd = 0;
+      if (crlf_pending_) {
+        dec[nd++] = '\r';
+        dec[nd++] = '\n';
+      }
       bool soft = false;
       for (size_t i = 0; i < l.size(); ++i) {
         uint8_t c = uint8_t(l[i]);
@@ -831,8 +837,13 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
             break;
           }
         }
-        sink(&c, 1, ctx);
+        if (nd == sizeof dec) {
+          sink(dec, nd, ctx);
+          nd = 0;
+        }
+        dec[nd++] = c;
       }
+      if (nd) sink(dec, nd, ctx);
       crlf_pending_ = !soft && !partial;  // written before the next line (as Plain)
       break;
     }

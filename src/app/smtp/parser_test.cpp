@@ -324,6 +324,30 @@ TEST(SmtpParser, Base64JunkAtEveryPlace) {
   }
 }
 
+// Quoted-printable (RFC 2045 6.7) lines longer than the decoding block: "=XX" escapes,
+// soft line breaks and the CRLF between lines come out in order, in a file and in the URL scan.
+TEST(SmtpParser, QuotedPrintableLongLines) {
+  std::string line, want;
+  for (int i = 0; i < 300; ++i) {
+    line += "ab=3D";  // 3 bytes decoded per 5 characters
+    want += "ab=";
+  }
+  std::string soft = std::string(700, 'q') + "=";
+  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                {C, "Content-Disposition: attachment; filename=x.txt\r\n"
+                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+                        line + "\r\n" + soft + "\r\n" + line + "=0D=0A\r\nend\r\n.\r\n"}});
+  ASSERT_EQ(c->names.size(), 1u);
+  EXPECT_EQ(c->data[0], want + "\r\n" + std::string(700, 'q') + want + "\r\n\r\nend");
+  // A text part: URLs found across the decoded blocks and a soft line break.
+  c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+           {C, "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+                   std::string(509, 'x') + " http://a.exam=\r\nple/p=3Dq x\r\n.\r\n"}});
+  ASSERT_EQ(c->txs.size(), 1u);
+  ASSERT_EQ(c->txs[0].urls.count, 1u);
+  EXPECT_EQ(c->txs[0].urls[0], "a.example/p=q");
+}
+
 // Each transaction starts empty: nothing of the session's previous message (headers,
 // recipients, attachments, URLs) is carried into the next one.
 TEST(SmtpParser, NextTransactionStartsEmpty) {
