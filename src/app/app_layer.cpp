@@ -374,6 +374,10 @@ void AppLayer::probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept {
 }
 
 void AppLayer::feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
+  feed_inline(f, s, d, data);
+}
+
+inline void AppLayer::feed_inline(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
   DirState& ds = s.dir[idx(d)];
   if (ds.stopped || !s.parser || data.empty()) return;
   ctx_->bind(f, s);
@@ -554,7 +558,7 @@ void AppLayer::data_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
     if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
     ds.seen = true;
     if (ds.check_proto) [[unlikely]] check_direction(f, *s, d, data);
-    feed(f, *s, d, data);
+    feed_inline(f, *s, d, data);
     return;
   }
   detect_in(f, raw, data);

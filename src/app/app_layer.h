@@ -135,6 +135,8 @@ class AppLayer final : public stream::StreamSink {
   void give_up(flow::Flow& f, AppState& s, Direction d) noexcept;
   void fail(flow::Flow& f, AppState& s) noexcept;
   void feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept;
+  [[gnu::always_inline]] void feed_inline(flow::Flow& f, AppState& s, Direction d,
+                                          Bytes data) noexcept;  // feed()'s body
   // feed()'s less common parts: appending to the bytes a parser left (false: the direction
   // stopped, or fewer than it needs are held), and what follows a parse() that did not take
   // everything, failed or asked for a protocol change.
