@@ -371,39 +371,61 @@ void AppLayer::probe_tcp(flow::Flow& f, AppState& s, Direction d) noexcept {
 }
 
 void AppLayer::feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
+  feed_inline(f, s, d, data);
+}
+
+inline void AppLayer::feed_inline(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
   DirState& ds = s.dir[idx(d)];
   if (ds.stopped || !s.parser || data.empty()) return;
   ctx_->bind(f, s);
   Bytes in = data;
-  if (ds.pending_len > 0) {
-    size_t total = size_t(ds.pending_len) + data.size();
-    if (total > kMaxPending) {
-      pending_overflow_.inc();
-      stop_dir(s, d);
-      return;
-    }
-    if (total > ds.pending_cap) {
-      size_t cap = std::max<size_t>(ds.pending_cap * 2, 1024);
-      while (cap < total) cap *= 2;
-      cap = std::min(cap, kMaxPending);
-      auto* np = f.arena->alloc_array<uint8_t>(cap);
-      if (!np) {
-        no_memory_.inc();
-        stop_dir(s, d);
-        return;
-      }
-      std::memcpy(np, ds.pending, ds.pending_len);
-      ds.pending = np;  // the old block stays in the arena until the flow ends
-      ds.pending_cap = uint32_t(cap);
-    }
-    copy_bytes(ds.pending + ds.pending_len, data.data(), data.size());
-    ds.pending_len = uint32_t(total);
-    if (ds.pending_len < ds.want) return;
+  if (ds.pending_len > 0) [[unlikely]] {
+    if (!add_pending(f, s, d, data)) return;
     in = Bytes(ds.pending, ds.pending_len);
   }
   ctx_->in_parse = true;
   ParseResult r = s.parser->parse(d, in, *ctx_);
   ctx_->in_parse = false;
+  // Common case: the parser took everything and wants nothing else done.
+  if (s.change_requested || r.status == ParseStatus::Error || r.consumed < in.size())
+      [[unlikely]] {
+    after_parse(f, s, d, in, r);
+    return;
+  }
+  ds.pending_len = 0;
+  ds.want = 0;
+}
+
+bool AppLayer::add_pending(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
+  DirState& ds = s.dir[idx(d)];
+  size_t total = size_t(ds.pending_len) + data.size();
+  if (total > kMaxPending) {
+    pending_overflow_.inc();
+    stop_dir(s, d);
+    return false;
+  }
+  if (total > ds.pending_cap) {
+    size_t cap = std::max<size_t>(ds.pending_cap * 2, 1024);
+    while (cap < total) cap *= 2;
+    cap = std::min(cap, kMaxPending);
+    auto* np = f.arena->alloc_array<uint8_t>(cap);
+    if (!np) {
+      no_memory_.inc();
+      stop_dir(s, d);
+      return false;
+    }
+    std::memcpy(np, ds.pending, ds.pending_len);
+    ds.pending = np;  // the old block stays in the arena until the flow ends
+    ds.pending_cap = uint32_t(cap);
+  }
+  copy_bytes(ds.pending + ds.pending_len, data.data(), data.size());
+  ds.pending_len = uint32_t(total);
+  return ds.pending_len >= ds.want;
+}
+
+void AppLayer::after_parse(flow::Flow& f, AppState& s, Direction d, Bytes in,
+                           const ParseResult& r) noexcept {
+  DirState& ds = s.dir[idx(d)];
   if (s.change_requested) {
     change(f, s, d, in.subspan(std::min(r.consumed, in.size())));
     return;
@@ -526,6 +548,20 @@ bool AppLayer::expected_flow(flow::Flow& f, AppState& s, Direction d) noexcept {
 }
 
 void AppLayer::data_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
+  // Common case: the flow's parser is known (what detect_in() does then, without its setup).
+  if (AppState* s = f.app; s && s->parser) [[likely]] {
+    Direction d = s->flip ? reverse(raw) : raw;
+    DirState& ds = s->dir[idx(d)];
+    if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
+    ds.seen = true;
+    if (ds.check_proto) [[unlikely]] check_direction(f, *s, d, data);
+    feed_inline(f, *s, d, data);
+    return;
+  }
+  detect_in(f, raw, data);
+}
+
+void AppLayer::detect_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
   AppState* s = state(f);
   if (!s) return;
   // `raw`: the reassembler's direction (turned around while a reversal is not committed).

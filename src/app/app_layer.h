@@ -135,7 +135,17 @@ class AppLayer final : public stream::StreamSink {
   void give_up(flow::Flow& f, AppState& s, Direction d) noexcept;
   void fail(flow::Flow& f, AppState& s) noexcept;
   void feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept;
+  [[gnu::always_inline]] void feed_inline(flow::Flow& f, AppState& s, Direction d,
+                                          Bytes data) noexcept;  // feed()'s body
+  // feed()'s less common parts: appending to the bytes a parser left (false: the direction
+  // stopped, or fewer than it needs are held), and what follows a parse() that did not take
+  // everything, failed or asked for a protocol change.
+  [[gnu::noinline]] bool add_pending(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept;
+  [[gnu::noinline]] void after_parse(flow::Flow& f, AppState& s, Direction d, Bytes in,
+                                     const ParseResult& r) noexcept;
   void data_in(flow::Flow& f, Direction d, Bytes data) noexcept;
+  // data_in() of a flow whose parser is not known yet (protocol detection).
+  [[gnu::noinline]] void detect_in(flow::Flow& f, Direction d, Bytes data) noexcept;
   // First bytes of a flow: one an expectation announced gets its parser at once.
   bool expected_flow(flow::Flow& f, AppState& s, Direction d) noexcept;
   // Carries out a protocol change the parser asked for (ParseContext::change_protocol);

@@ -114,6 +114,41 @@ TEST(AppLayer, NeedMoreAcrossChunksThenReplay) {
   EXPECT_EQ(txs, 1);
 }
 
+// The Incomplete contract: DNS over TCP (RFC 1035 4.2.2) asks for a whole length-prefixed
+// message; the bytes it leaves are held and offered again, with the next ones, once enough
+// have come. Whatever the chunking, the same transactions; past kMaxPending the direction stops.
+TEST(AppLayer, IncompleteBytesHeldUntilNeeded) {
+  auto query = [](uint16_t id, const std::string& label) {
+    std::string q = {char(id >> 8), char(id & 255), 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+    q += char(label.size()) + label + std::string("\x03org\0", 5) + std::string("\0\x01\0\x01", 4);
+    return std::string{char(q.size() >> 8), char(q.size() & 255)} + q;
+  };
+  std::string stream = query(1, "a") + query(2, "bb") + query(3, std::string(40, 'c'));
+  std::vector<uint64_t> whole;
+  for (size_t step : {stream.size(), size_t(1), size_t(3), size_t(7), size_t(20)}) {
+    Harness h(ipproto::kTcp, 40000, 53);
+    std::vector<uint64_t> ids;
+    h.on_tx = [&](const ParserSpec&, const void*, uint64_t id, Direction) { ids.push_back(id); };
+    h.data_split(kTs, Harness::b(stream), step);
+    EXPECT_EQ(proto_of(h.f), Proto::Dns);
+    if (whole.empty()) whole = ids;
+    EXPECT_EQ(ids, whole) << "step " << step;
+    EXPECT_EQ(h.stats.value("app_layer.pending_overflow"), 0u);
+  }
+  EXPECT_EQ(whole.size(), 3u);
+  // A 65,535-byte message in 1000-byte chunks: the held bytes and the next chunk go past
+  // kMaxPending before the message is whole; the direction stops (counted).
+  Harness h(ipproto::kTcp, 40000, 53);
+  int txs = 0;
+  h.on_tx = [&](const ParserSpec&, const void*, uint64_t, Direction) { ++txs; };
+  h.data(kTs, query(1, "a"));
+  h.data(kTs, std::string("\xff\xff\0\x01", 4));
+  h.data_split(kTs, Harness::b(std::string(70000, 'x')), 1000);
+  h.data(kTs, query(2, "a"));
+  EXPECT_EQ(txs, 1);
+  EXPECT_EQ(h.stats.value("app_layer.pending_overflow"), 1u);
+}
+
 TEST(AppLayer, ServerFirstBytesReplayedBeforeDecision) {
   // The response arrives first (capture picked up late); detection on it, the request after.
   Harness h(ipproto::kTcp, 40000, 8080);

@@ -69,7 +69,9 @@ struct Tx {
 
 class FtpParser final : public Parser {
  public:
-  FtpParser() noexcept = default;
+  // User-provided: make<FtpParser>() runs the member initialisers only, without first zeroing
+  // the ~50 KB of queued transactions (their text is read only up to its lengths).
+  FtpParser() noexcept {}
   // The line buffers (max-line-length each) from the arena; false at its cap.
   bool init(flow::Arena& a) noexcept;
   ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;

@@ -3,6 +3,7 @@
 // 2.15 MSA) and appendix C (MLLP: <VT=0x0B> message <FS=0x1C><CR=0x0D>).
 #include "app/hl7/parser.h"
 
+#include <array>
 #include <cstring>
 
 #include "app/redact.h"
@@ -24,18 +25,21 @@ struct Separators {
   uint8_t field = '|', comp = '^', rep = '~', esc = '\\', sub = '&';
 };
 
-// The n-th field (1-based, the segment name is field 0) of a segment other than MSH.
-// For MSH, field numbering is shifted by one (MSH-1 is the separator itself): callers pass n-1.
-Bytes seg_field(Bytes seg, uint8_t fs, size_t n) noexcept {
-  size_t i = 0, idx = 0, start = 0;
-  for (; i <= seg.size(); ++i) {
-    if (i == seg.size() || seg[i] == fs) {
-      if (idx == n) return seg.subspan(start, i - start);
-      ++idx;
-      start = i + 1;
-    }
+// Fields 0..N-1 of a segment (the segment name is field 0), in one pass; those past its last
+// field are empty. For MSH, field numbering is shifted by one (MSH-1 is the separator itself):
+// field k is MSH-(k+1).
+template <size_t N>
+std::array<Bytes, N> seg_fields(Bytes seg, uint8_t fs) noexcept {
+  std::array<Bytes, N> out{};
+  size_t idx = 0, start = 0;
+  for (size_t i = 0; i < seg.size(); ++i) {
+    if (seg[i] != fs) continue;
+    out[idx++] = seg.subspan(start, i - start);
+    if (idx == N) return out;
+    start = i + 1;
   }
-  return {};
+  out[idx] = seg.subspan(start);
+  return out;
 }
 
 // Component k (1-based) of a field.
@@ -125,6 +129,9 @@ struct DirState {
 
 class Hl7Parser final : public Parser {
  public:
+  // User-provided: make<Hl7Parser>() runs the member initialisers only, without first zeroing
+  // the ~8 KB of per-direction state (its text is read only up to its lengths).
+  Hl7Parser() noexcept {}
   ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override {
     DirState& s = dir_[idx(d)];
     if (s.mode == Mode::Dead) return {ParseStatus::Error, 0, 0};
@@ -253,11 +260,22 @@ class Hl7Parser final : public Parser {
   static size_t plain_run(const DirState& s, Bytes b) noexcept {
     if (s.mode != Mode::Msg || (s.framing != Framing::Mllp && s.seg_len < 3)) return 0;
     size_t max = std::min<size_t>(b.size(), kMaxMessage - s.tx.size);
+    const bool mllp = s.framing == Framing::Mllp;
     size_t n = 0;
-    if (s.framing == Framing::Mllp) {
-      while (n < max && b[n] != kCr && b[n] != kLf && b[n] != kVt && b[n] != kFs) ++n;
-    } else {
-      while (n < max && b[n] != kCr && b[n] != kLf) ++n;
+    while (n < max) {
+      // Eight bytes at a time while none of them is a control character (all the bytes that
+      // end a run are): segment text is printable.
+      if (max - n >= 8) {
+        uint64_t w;
+        std::memcpy(&w, b.data() + n, 8);
+        if (((w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull) == 0) {
+          n += 8;
+          continue;
+        }
+      }
+      uint8_t c = b[n];
+      if (c == kCr || c == kLf || (mllp && (c == kVt || c == kFs))) break;
+      ++n;
     }
     return n;
   }
@@ -387,22 +405,23 @@ class Hl7Parser final : public Parser {
     }
     sp.comp = enc[0], sp.rep = enc[1], sp.esc = enc[2], sp.sub = enc[3];
     s.sep = sp;
-    // seg_field(seg, fs, k) is MSH-(k+1).
+    // fl[k] is MSH-(k+1).
+    const auto fl = seg_fields<12>(seg, sp.field);
     auto hd = [&](Field& f, size_t msh_n) {
-      Bytes v = first_repetition(seg_field(seg, sp.field, msh_n - 1), sp.rep);
+      Bytes v = first_repetition(fl[msh_n - 1], sp.rep);
       set_field(f, component(v, sp.comp, 1), sp);
     };
     hd(tx.sending_application, 3);
     hd(tx.sending_facility, 4);
     hd(tx.receiving_application, 5);
     hd(tx.receiving_facility, 6);
-    Bytes mt = first_repetition(seg_field(seg, sp.field, 8), sp.rep);
+    Bytes mt = first_repetition(fl[8], sp.rep);
     set_field(tx.message_type, component(mt, sp.comp, 1), sp);
     set_field(tx.trigger_event, component(mt, sp.comp, 2), sp);
     set_field(tx.message_structure, component(mt, sp.comp, 3), sp);
-    set_field(tx.control_id, seg_field(seg, sp.field, 9), sp);
-    set_field(tx.processing_id, component(seg_field(seg, sp.field, 10), sp.comp, 1), sp);
-    set_field(tx.version, component(seg_field(seg, sp.field, 11), sp.comp, 1), sp);
+    set_field(tx.control_id, fl[9], sp);
+    set_field(tx.processing_id, component(fl[10], sp.comp, 1), sp);
+    set_field(tx.version, component(fl[11], sp.comp, 1), sp);
     // msg_type buffer: type^trigger with the standard component separator, whatever the
     // message declared, so rules can be written once.
     Field& m = tx.msg_type;
@@ -423,14 +442,16 @@ class Hl7Parser final : public Parser {
 
   // MSA (2.15.8): MSA-1 acknowledgment code, MSA-2 message control id.
   static void parse_msa(DirState& s, Bytes seg) noexcept {
-    set_field(s.tx.ack_code, seg_field(seg, s.sep.field, 1), s.sep);
-    set_field(s.tx.ack_for, seg_field(seg, s.sep.field, 2), s.sep);
+    const auto fl = seg_fields<3>(seg, s.sep.field);
+    set_field(s.tx.ack_code, fl[1], s.sep);
+    set_field(s.tx.ack_for, fl[2], s.sep);
   }
 
   // PID (3.4.2): PID-3 patient identifier list, PID-5 patient name. Only presence is noted,
   // unless PHI redaction is off (a lab): then their first repetition is copied.
   static void parse_pid(DirState& s, Bytes seg) noexcept {
-    Bytes id = seg_field(seg, s.sep.field, 3), name = seg_field(seg, s.sep.field, 5);
+    const auto fl = seg_fields<6>(seg, s.sep.field);
+    Bytes id = fl[3], name = fl[5];
     if (field_present(id)) s.tx.patient_id_present = true;
     if (field_present(name)) s.tx.patient_name_present = true;
     if (redact_phi()) return;

@@ -127,6 +127,51 @@ TEST(Hl7Parser, SplitAtEveryOffset) {
   EXPECT_EQ(one.bufs, whole.bufs);
 }
 
+// Control characters that do not end a segment (tab, 0x1F; VT in an unframed stream) are
+// segment bytes wherever they fall in the eight-byte steps of the segment scan; segments with
+// fewer fields than the parser looks at leave those fields empty.
+TEST(Hl7Parser, ControlBytesAndShortSegments) {
+  const std::string msg =
+      "MSH|^~\\&|A\tPP|FA\x1f|R||20240301||ORU^R01|C\t1\r"  // no MSH-11, MSH-12
+      "OBX|1|TX|x||long\ttext with\x01" "controls and more than eight bytes\r"
+      "MSA|AE\r"  // no MSA-2
+      "PID|1||ID7\r";  // PID-3 only
+  for (bool framed : {true, false}) {
+    std::string stream = framed ? mllp(msg) : msg + "MSH|^~\\&|\x0bX|Y\r";
+    FakeCtx whole(kSpec), one(kSpec);
+    whole.feed(Direction::ToServer, bytes(stream));
+    one.feed(Direction::ToServer, bytes(stream), 1);
+    if (!framed) {
+      whole.parser()->finish(Direction::ToServer, whole);
+      one.parser()->finish(Direction::ToServer, one);
+    }
+    ASSERT_EQ(whole.txs.size(), framed ? 1u : 2u);
+    EXPECT_EQ(one.txs, whole.txs);
+    EXPECT_EQ(one.bufs, whole.bufs);
+    const std::string& t = whole.txs[0];
+    EXPECT_NE(t.find(R"("message_type":"ORU","trigger_event":"R01","control_id":"C\t1")"),
+              std::string::npos)
+        << t;
+    EXPECT_EQ(t.find("processing_id"), std::string::npos) << t;
+    EXPECT_EQ(t.find(R"("version")"), std::string::npos) << t;
+    EXPECT_NE(t.find(R"("sending_application":"A\tPP","sending_facility":"FA\u001F")"),
+              std::string::npos)
+        << t;
+    EXPECT_NE(t.find(R"("ack_code":"AE")"), std::string::npos) << t;
+    EXPECT_EQ(t.find(R"("ack_for")"), std::string::npos) << t;
+    EXPECT_NE(t.find(R"("patient_id_present":true,"patient_name_present":false)"),
+              std::string::npos)
+        << t;
+    EXPECT_NE(t.find(R"("segment_count":4)"), std::string::npos) << t;
+    if (framed) {
+      EXPECT_EQ(whole.bufs[0]["hl7.field"], msg);
+    } else {
+      EXPECT_NE(whole.txs[1].find(R"("sending_application":"\u000BX")"), std::string::npos)
+          << whole.txs[1];
+    }
+  }
+}
+
 TEST(Hl7Parser, UnframedMessagesSplitOnMsh) {
   std::string stream = kAdt + kAdt;  // two messages, no MLLP
   for (size_t step : {size_t(0), size_t(1), size_t(7)}) {

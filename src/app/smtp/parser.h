@@ -92,7 +92,9 @@ struct Tx {
 
 class SmtpParser final : public Parser {
  public:
-  SmtpParser() noexcept = default;
+  // User-provided: make<SmtpParser>() then runs the member initialisers only, without first
+  // zeroing the ~27 KB object (line, header and output buffers are read only up to their length).
+  SmtpParser() noexcept {}
   ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;
   void finish(Direction d, ParseContext& ctx) noexcept override;
   void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept override;
@@ -117,6 +119,7 @@ class SmtpParser final : public Parser {
     bool text = true;  // text/* or no Content-Type (RFC 2045 5.2): URLs are looked for
   };
 
+  void line(bool to_server, std::string_view l, bool cont, ParseContext& ctx) noexcept;
   void client_line(std::string_view l, bool partial, ParseContext& ctx) noexcept;
   void server_line(std::string_view l, ParseContext& ctx) noexcept;
   void data_line(std::string_view l, bool partial, bool cont, ParseContext& ctx) noexcept;

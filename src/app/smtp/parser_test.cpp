@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -258,6 +259,115 @@ TEST(SmtpParser, Base64AroundJunkPaddingAndLineEnds) {
                     "QU JDREVG\r\nQQ==QUI=\r\n!QUJD\r\nQUJ\r\nDQUJD\r\nQ\tUJDQUJD\r\n.\r\n"}});
   ASSERT_EQ(c->names.size(), 1u);
   EXPECT_EQ(c->data[0], "ABCDEFAABABCABCABCABCABC");
+}
+
+// Every byte value, base64-encoded in lines of several lengths, with characters outside the
+// alphabet at odd and even quantum places: the two-quanta fast path, the one-quantum loop and
+// the character loop decode the same bytes.
+TEST(SmtpParser, Base64AllBytesAcrossQuantumPaths) {
+  static constexpr char kAlpha[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string raw;
+  for (int r = 0; r < 3; ++r)
+    for (int i = 0; i < 256; ++i) raw += char(i);
+  raw += "xy";  // ends with "xxx=" padding
+  std::string enc;
+  for (size_t i = 0; i < raw.size(); i += 3) {
+    uint32_t v = uint32_t(uint8_t(raw[i])) << 16;
+    size_t n = std::min<size_t>(3, raw.size() - i);
+    if (n > 1) v |= uint32_t(uint8_t(raw[i + 1])) << 8;
+    if (n > 2) v |= uint8_t(raw[i + 2]);
+    enc += kAlpha[v >> 18 & 63];
+    enc += kAlpha[v >> 12 & 63];
+    enc += n > 1 ? kAlpha[v >> 6 & 63] : '=';
+    enc += n > 2 ? kAlpha[v & 63] : '=';
+  }
+  std::string body;
+  size_t at = 0;
+  for (size_t len : {76u, 8u, 12u, 4u, 60u, 3u, 77u, 200u, 16u}) {  // then the rest
+    body += enc.substr(at, len) + "\r\n";
+    at = std::min(at + len, enc.size());
+  }
+  std::string rest = enc.substr(at);
+  rest.insert(40, "*");  // junk at a quantum boundary after 10 quanta (even)
+  rest.insert(13, " ");  // inside the fourth quantum (odd)
+  body += rest + "\r\n";
+  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                {C, "Content-Type: application/octet-stream; name=x.bin\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" + body + ".\r\n"}});
+  ASSERT_EQ(c->names.size(), 1u);
+  EXPECT_EQ(c->data[0], raw);
+}
+
+// A character outside the alphabet at any place of a long line, next to each class of
+// alphabet characters (letters, digits, "+", "/"): skipped, the bytes around it decoded as
+// by the character loop (the 16-character blocks stop before it).
+TEST(SmtpParser, Base64JunkAtEveryPlace) {
+  // "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" decodes to these 48 bytes.
+  const std::string line = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string want;
+  for (size_t i = 0; i < line.size(); i += 4) {
+    uint32_t v = 0;
+    for (size_t j = 0; j < 4; ++j) v = v << 6 | uint32_t(i + j);
+    want += {char(v >> 16), char(v >> 8), char(v)};
+  }
+  for (char junk : {'*', ' ', '-', ':', '@', '[', '`', '{', '\x80', '\xff', '\x2a', '\x3f'}) {
+    for (size_t at = 0; at <= line.size(); at += 3) {
+      std::string l = line;
+      l.insert(at, 1, junk);
+      auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                    {C, "Content-Disposition: attachment; filename=x\r\n"
+                        "Content-Transfer-Encoding: base64\r\n\r\n" + l + l + "\r\n.\r\n"}});
+      ASSERT_EQ(c->names.size(), 1u);
+      ASSERT_EQ(c->data[0], want + want) << "junk " << int(uint8_t(junk)) << " at " << at;
+    }
+  }
+}
+
+// Quoted-printable (RFC 2045 6.7) lines longer than the decoding block: "=XX" escapes,
+// soft line breaks and the CRLF between lines come out in order, in a file and in the URL scan.
+TEST(SmtpParser, QuotedPrintableLongLines) {
+  std::string line, want;
+  for (int i = 0; i < 300; ++i) {
+    line += "ab=3D";  // 3 bytes decoded per 5 characters
+    want += "ab=";
+  }
+  std::string soft = std::string(700, 'q') + "=";
+  auto c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+                {C, "Content-Disposition: attachment; filename=x.txt\r\n"
+                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+                        line + "\r\n" + soft + "\r\n" + line + "=0D=0A\r\nend\r\n.\r\n"}});
+  ASSERT_EQ(c->names.size(), 1u);
+  EXPECT_EQ(c->data[0], want + "\r\n" + std::string(700, 'q') + want + "\r\n\r\nend");
+  // A text part: URLs found across the decoded blocks and a soft line break.
+  c = run({{C, "MAIL FROM:<a@b>\r\nDATA\r\n"},
+           {C, "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+                   std::string(509, 'x') + " http://a.exam=\r\nple/p=3Dq x\r\n.\r\n"}});
+  ASSERT_EQ(c->txs.size(), 1u);
+  ASSERT_EQ(c->txs[0].urls.count, 1u);
+  EXPECT_EQ(c->txs[0].urls[0], "a.example/p=q");
+}
+
+// Each transaction starts empty: nothing of the session's previous message (headers,
+// recipients, attachments, URLs) is carried into the next one.
+TEST(SmtpParser, NextTransactionStartsEmpty) {
+  auto c = run(session());
+  ASSERT_EQ(c->txs.size(), 2u);
+  const Tx& a = c->txs[0];
+  EXPECT_FALSE(a.subject.empty());
+  EXPECT_EQ(a.attachments.count, 2u);
+  const Tx& b = c->txs[1];
+  EXPECT_EQ(b.helo.view(), a.helo.view());
+  EXPECT_EQ(b.mail_from.view(), "<billing@hospital.local>");
+  EXPECT_EQ(b.rcpt_to.count, 1u);
+  EXPECT_EQ(b.rcpt_to[0], "<nobody@hospital.local>");
+  EXPECT_TRUE(b.subject.empty() && b.from.empty() && b.to.empty() && b.cc.empty());
+  EXPECT_TRUE(b.message_id.empty() && b.date.empty() && b.x_mailer.empty());
+  EXPECT_EQ(b.attachments.count, 0u);
+  EXPECT_EQ(b.urls.count, 0u);
+  EXPECT_FALSE(b.has_data || b.data_done || b.body_started || b.mime_error || b.starttls);
+  EXPECT_FALSE(b.body_md5_set || b.subject_md5_set);
+  EXPECT_EQ(b.file_data_len, 0u);
 }
 
 // Suricata 8.0.7: the transaction is complete with the server's reply to its end of data, and
