@@ -495,6 +495,39 @@ TEST(TlsParser, DerCutInHeaderOrContent) {
   run({0x30, 0x06, 0x30, 0x84, 0xff, 0xff, 0xff, 0xfa, 0x04}, "tls.certificate_invalid");
 }
 
+// The certificate is read with a template that skips decoding the public key (parser.cpp
+// LiteCert): it accepts exactly what d2i_X509 accepts. Every truncation and every one-byte
+// change of a real certificate (its key's bytes included, which d2i_X509 only decodes
+// opportunistically) is taken or refused by both alike, and refused ones raise the same anomaly.
+TEST(TlsParser, CertificateAcceptedExactlyWhenD2iX509AcceptsIt) {
+  Vec cert = make_cert("same@example.com");
+  auto check = [](const Vec& der) {
+    const unsigned char* p = der.data();
+    X509* x = d2i_X509(nullptr, &p, long(der.size()));
+    bool want = x != nullptr;
+    X509_free(x);
+    Ctx ctx;
+    Vec msg = {11};
+    put24(msg, der.size() + 6);
+    put24(msg, der.size() + 3);
+    put24(msg, der.size());
+    msg.insert(msg.end(), der.begin(), der.end());
+    hello_then_server_handshake(ctx, msg);
+    if (der.empty()) return;  // an empty certificate is a length anomaly before any decoding
+    ASSERT_EQ(ctx.txs.size(), 1u);
+    EXPECT_EQ(ctx.txs[0].has_cert, want) << der.size();
+    EXPECT_EQ(ctx.anomalies.empty(), want) << der.size();
+  };
+  for (size_t n = 0; n <= cert.size(); ++n) check(Vec(cert.begin(), cert.begin() + n));
+  for (size_t i = 0; i < cert.size(); ++i)
+    for (uint8_t flip : {0x01, 0x80, 0xff}) {
+      Vec v = cert;
+      v[i] ^= flip;
+      SCOPED_TRACE(i);
+      check(v);
+    }
+}
+
 TEST(TlsParser, OverLimitHandshakeIsSkipped) {
   // A Certificate claiming 70000 bytes (over kMaxHandshake) over five records, then a
   // ServerHelloDone that must still be seen.
