@@ -217,6 +217,30 @@ std::string run(const Vec& c, const Vec& s, size_t cut_c, size_t cut_s, Ctx& ctx
   return ctx.txs.size() == 1 ? eve(ctx.txs[0]) : "txs=" + std::to_string(ctx.txs.size());
 }
 
+// hex_digest gives the standard digests (FIPS 180-4 and RFC 1321 "abc" vectors) and formats
+// them as asked, over data of several blocks too.
+TEST(TlsText, HexDigest) {
+  auto hex = [](Digest k, std::string_view s, bool colon = false, bool upper = false) {
+    char out[128];
+    size_t n = hex_digest(k, {reinterpret_cast<const uint8_t*>(s.data()), s.size()}, out,
+                          sizeof out, colon, upper);
+    return std::string(out, n);
+  };
+  EXPECT_EQ(hex(Digest::Md5, "abc"), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(hex(Digest::Sha1, "abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(hex(Digest::Sha256, "abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex(Digest::Md5, ""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(hex(Digest::Sha1, "abc", true, true),
+            "A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9D");
+  std::string million(1000000, 'a');
+  EXPECT_EQ(hex(Digest::Sha256, million),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(hex(Digest::Sha1, million), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+  char small[5];
+  EXPECT_EQ(hex_digest(Digest::Md5, {}, small, sizeof small), 4u);  // cut at the capacity
+}
+
 TEST(TlsParser, ClientHelloFingerprints) {
   Ctx ctx;
   TlsParser p;
