@@ -241,6 +241,46 @@ TEST(TlsText, HexDigest) {
   EXPECT_EQ(hex_digest(Digest::Md5, {}, small, sizeof small), 4u);  // cut at the capacity
 }
 
+// Digests of recent short inputs are remembered per thread (text.cpp): repeated inputs, inputs
+// that share a memo slot, inputs that differ in one byte or only in length, and the same input
+// under another digest all give what EVP computes.
+TEST(TlsText, RememberedDigestsAreExact) {
+  auto evp_hex = [](Digest k, const std::string& s) {
+    const EVP_MD* md = k == Digest::Md5 ? EVP_md5() : k == Digest::Sha1 ? EVP_sha1() : EVP_sha256();
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_Digest(s.data(), s.size(), d, &n, md, nullptr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < n; ++i) {
+      out.push_back(kHex[d[i] >> 4]);
+      out.push_back(kHex[d[i] & 15]);
+    }
+    return out;
+  };
+  auto hex = [](Digest k, const std::string& s) {
+    char out[128];
+    return std::string(
+        out, hex_digest(k, {reinterpret_cast<const uint8_t*>(s.data()), s.size()}, out, sizeof out));
+  };
+  std::vector<std::string> inputs;
+  for (size_t i = 0; i < 300; ++i) {
+    std::string s = "771,4865-4866-" + std::to_string(i * 7919 % 1000) + ",0-23-65281";
+    s.resize(i * 2, 'x');  // lengths 0..598: over the memo's input bound too
+    inputs.push_back(s);
+  }
+  inputs.push_back(inputs[250] + "x");  // same bytes, one longer
+  std::string flipped = inputs[120];
+  flipped[60] ^= 1;
+  inputs.push_back(flipped);
+  for (int round = 0; round < 3; ++round)
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const std::string& s = inputs[(i * 37 + round * 11) % inputs.size()];
+      for (Digest k : {Digest::Md5, Digest::Sha1, Digest::Sha256})
+        ASSERT_EQ(hex(k, s), evp_hex(k, s)) << s.size();
+    }
+}
+
 TEST(TlsParser, ClientHelloFingerprints) {
   Ctx ctx;
   TlsParser p;

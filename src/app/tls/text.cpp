@@ -13,6 +13,9 @@
 #include <openssl/md5.h>
 #include <openssl/sha.h>
 
+#include <functional>
+#include <string_view>
+
 namespace ww::app::tls {
 namespace {
 
@@ -91,20 +94,72 @@ size_t to_hex(Bytes data, char* out, size_t cap, bool colon, bool upper) noexcep
   return n;
 }
 
-size_t hex_digest(Digest kind, Bytes data, char* out, size_t cap, bool colon, bool upper) noexcept {
+namespace {
+
+// The digest of `data` into `md` (EVP_MAX_MD_SIZE bytes); its length, 0 on failure.
+unsigned raw_digest(Digest kind, Bytes data, unsigned char* md) noexcept {
 #ifndef OPENSSL_NO_DEPRECATED_3_0
-  unsigned char direct[EVP_MAX_MD_SIZE];
-  if (unsigned n = direct_digest(kind, data, direct)) return to_hex({direct, n}, out, cap, colon, upper);
+  if (unsigned n = direct_digest(kind, data, md)) return n;
 #endif
   thread_local CtxHolder holder;
   if (!holder.ctx) return 0;
-  unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   if (EVP_DigestInit_ex(holder.ctx, holder.md_of(kind), nullptr) != 1 ||
       EVP_DigestUpdate(holder.ctx, data.data(), data.size()) != 1 ||
       EVP_DigestFinal_ex(holder.ctx, md, &md_len) != 1)
     return 0;
-  return to_hex({md, md_len}, out, cap, colon, upper);
+  return md_len;
+}
+
+// A per-thread memo of recent digests of short inputs. Fingerprint inputs repeat: the same
+// client software sends the same cipher and extension lists (JA3, JA4), a server answers with
+// the same choice (JA3S), an SSH implementation offers the same algorithms (HASSH). Direct
+// mapped by a 64-bit hash of the input; an entry is used only when kind, length and bytes are
+// exactly the input's, so a hit gives the digest computing it would. Bounded: kSlots entries
+// of at most kMaxInput bytes (longer inputs are always computed).
+struct DigestMemo {
+  static constexpr size_t kSlots = 64, kMaxInput = 512;
+  struct Slot {
+    uint64_t hash = 0;
+    uint16_t len = 0;
+    uint8_t md_len = 0;  // 0: empty
+    Digest kind = Digest::Md5;
+    uint8_t md[EVP_MAX_MD_SIZE];
+    uint8_t data[kMaxInput];
+  };
+  Slot slots[kSlots];
+};
+
+unsigned memo_digest(Digest kind, Bytes data, unsigned char* md) noexcept {
+  if (data.size() > DigestMemo::kMaxInput) return raw_digest(kind, data, md);
+  thread_local DigestMemo memo;
+  uint64_t h = std::hash<std::string_view>{}(
+                   std::string_view(reinterpret_cast<const char*>(data.data()), data.size())) ^
+               uint64_t(kind);
+  DigestMemo::Slot& s = memo.slots[h % DigestMemo::kSlots];
+  if (s.md_len && s.hash == h && s.kind == kind && s.len == data.size() &&
+      (data.empty() || std::memcmp(s.data, data.data(), data.size()) == 0)) {
+    std::memcpy(md, s.md, s.md_len);
+    return s.md_len;
+  }
+  unsigned n = raw_digest(kind, data, md);
+  if (n && n <= sizeof s.md) {
+    s.hash = h;
+    s.kind = kind;
+    s.len = uint16_t(data.size());
+    s.md_len = uint8_t(n);
+    std::memcpy(s.md, md, n);
+    if (!data.empty()) std::memcpy(s.data, data.data(), data.size());
+  }
+  return n;
+}
+
+}  // namespace
+
+size_t hex_digest(Digest kind, Bytes data, char* out, size_t cap, bool colon, bool upper) noexcept {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned n = memo_digest(kind, data, md);
+  return n ? to_hex({md, n}, out, cap, colon, upper) : 0;
 }
 
 }  // namespace ww::app::tls
