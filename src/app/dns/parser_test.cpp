@@ -8,6 +8,7 @@
 
 #include "app/test_harness.h"
 #include "detect/match.h"
+#include "output/eve.h"
 
 namespace ww::app::dns {
 
@@ -219,6 +220,36 @@ TEST(DnsParser, EveVersion3) {
   // The response's event: the server is src; the request's: the client.
   EXPECT_NE(eve.find("\"src_port\":53,\"dest_ip\""), std::string::npos) << eve;
   EXPECT_NE(eve.find("\"src_port\":40000,\"dest_ip\""), std::string::npos) << eve;
+}
+
+// The flow's one Message is reused for every message: only its header part is reset, and a
+// query decoded after a large response reads and logs exactly as into a fresh Message.
+TEST(DnsParser, ReusedMessageDecodesAsAFreshOne) {
+  auto eve = [](const Message& m) {
+    output::EveWriter w(nullptr);
+    kSpec.log_tx(&m, w);
+    return std::string(w.pending());
+  };
+  char t1[kTextBytes], t2[kTextBytes];
+  Message reused;
+  reused.text = t1;
+  ASSERT_TRUE(decode(response(), reused, nullptr));
+  EXPECT_EQ(reused.record_count, 8u);
+  ASSERT_TRUE(decode(kQuery, reused, nullptr));
+  Message fresh;
+  fresh.text = t2;
+  ASSERT_TRUE(decode(kQuery, fresh, nullptr));
+  EXPECT_EQ(reused.record_count, 0u);
+  EXPECT_EQ(reused.query_count, 1u);
+  EXPECT_EQ(reused.text_used, fresh.text_used);
+  EXPECT_FALSE(reused.response);
+  EXPECT_EQ(eve(reused), eve(fresh));
+  detect::InspectBuffers a, b;
+  buffers(&reused, kTs, a);
+  buffers(&fresh, kTs, b);
+  EXPECT_EQ(a.get(detect::BufferId::DnsAnswersRrname), nullptr);
+  ASSERT_NE(a.get(detect::BufferId::DnsQuery), nullptr);
+  EXPECT_EQ(as_sv(*a.get(detect::BufferId::DnsQuery)), "www.example.com");
 }
 
 // Rule buffers (multi-buffers: one instance per name) and the value keywords.
