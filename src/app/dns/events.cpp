@@ -4,7 +4,9 @@
 // flags in both, every question in "queries", then "answers", "grouped", "authorities" and
 // "additionals".
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "app/dns/parser.h"
 #include "output/eve.h"
@@ -67,7 +69,7 @@ void section(output::EveWriter& w, const Message& m, Section sec, const char* ke
 }
 
 // Header flags as Suricata writes them: "flags" in hex, then each bit that is set.
-void header_flags(output::EveWriter& w, const Message& m, bool pad) {
+void write_header_flags(output::EveWriter& w, const Message& m, bool pad) {
   char hex[16];
   size_t n = output::format_hex(m.flags, pad ? 4 : 1, hex);
   w.kv("flags", std::string_view(hex, n));
@@ -77,6 +79,34 @@ void header_flags(output::EveWriter& w, const Message& m, bool pad) {
   if (m.flags & 0x0100) w.kv_bool("rd", true);
   if (m.flags & 0x0080) w.kv_bool("ra", true);
   if (m.flags & 0x0040) w.kv_bool("z", true);
+}
+
+// The members header_flags writes depend only on the flags and the padding, and a server's
+// answers share their flags: the text written last time for a (flags, pad) is kept per thread
+// (8 direct-mapped slots) and appended as it is (EveWriter::append_members; the text starts
+// with the comma after the members before it, which every dns event has).
+void header_flags(output::EveWriter& w, const Message& m, bool pad) {
+  struct Slot {
+    uint32_t key = UINT32_MAX;
+    uint8_t len = 0, members = 0;
+    char text[128];
+  };
+  thread_local Slot slots[8];
+  const uint32_t key = uint32_t(m.flags) << 1 | (pad ? 1u : 0u);
+  Slot& s = slots[(m.flags ^ m.flags >> 8) & 7];
+  const size_t before = w.members();
+  if (s.key == key && before) {
+    w.append_members({s.text, s.len}, s.members);
+    return;
+  }
+  const size_t from = w.size();
+  write_header_flags(w, m, pad);
+  std::string_view text = w.since(from);
+  if (!before || text.size() > sizeof s.text) return;
+  std::memcpy(s.text, text.data(), text.size());
+  s.key = key;
+  s.len = uint8_t(text.size());
+  s.members = uint8_t(w.members() - before);
 }
 
 bool groupable(const Record& r) {

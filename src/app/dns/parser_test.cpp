@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -250,6 +251,41 @@ TEST(DnsParser, ReusedMessageDecodesAsAFreshOne) {
   EXPECT_EQ(a.get(detect::BufferId::DnsAnswersRrname), nullptr);
   ASSERT_NE(a.get(detect::BufferId::DnsQuery), nullptr);
   EXPECT_EQ(as_sv(*a.get(detect::BufferId::DnsQuery)), "www.example.com");
+}
+
+// The header flag members are written once per (flags, padding) and then appended from a
+// per-thread copy: every flag value, seen first or again, in either EVE version and after
+// other values that share its slot, gives the members the writer itself gives.
+TEST(DnsEvents, HeaderFlagsAsWrittenForEveryValue) {
+  char text[kTextBytes];
+  Message m;
+  m.text = text;
+  ASSERT_TRUE(decode(response(), m, nullptr));
+  auto eve = [&](uint16_t flags) {
+    m.flags = flags;
+    output::EveWriter w(nullptr);
+    kSpec.log_tx(&m, w);
+    return std::string(w.pending());
+  };
+  auto expected = [](uint16_t flags, bool pad) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, pad ? "%04x" : "%x", flags);
+    std::string s = std::string("\"flags\":\"") + hex + "\"";
+    for (auto [bit, name] : {std::pair{0x8000, "qr"}, {0x0400, "aa"}, {0x0200, "tc"},
+                             {0x0100, "rd"}, {0x0080, "ra"}, {0x0040, "z"}})
+      if (flags & bit) s += std::string(",\"") + name + "\":true";
+    return s + ",\"opcode\"";
+  };
+  for (int version : {2, 3}) {
+    set_eve_version(version);
+    for (int round = 0; round < 2; ++round)
+      for (uint32_t f = 0; f < 0x10000; f += 0x0101 + round) {  // shared slots included
+        std::string e = eve(uint16_t(f | 0x8000));  // a response: version 2 logs its flags
+        EXPECT_NE(e.find(expected(uint16_t(f | 0x8000), version == 2)), std::string::npos)
+            << version << " " << f << " " << e;
+      }
+  }
+  set_eve_version(2);
 }
 
 // Rule buffers (multi-buffers: one instance per name) and the value keywords.
