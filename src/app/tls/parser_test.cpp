@@ -241,6 +241,22 @@ TEST(TlsText, HexDigest) {
   EXPECT_EQ(hex_digest(Digest::Md5, {}, small, sizeof small), 4u);  // cut at the capacity
 }
 
+// to_hex: whole pairs only, within the capacity; colons between bytes when asked.
+TEST(TlsText, ToHex) {
+  const uint8_t d[] = {0x00, 0xab, 0x7f, 0xff};
+  char out[16];
+  auto hex = [&](size_t cap, bool colon, bool upper) {
+    return std::string(out, to_hex({d, sizeof d}, out, cap, colon, upper));
+  };
+  EXPECT_EQ(hex(16, false, false), "00ab7fff");
+  EXPECT_EQ(hex(16, false, true), "00AB7FFF");
+  EXPECT_EQ(hex(5, false, false), "00ab");
+  EXPECT_EQ(hex(1, false, false), "");
+  EXPECT_EQ(hex(16, true, true), "00:AB:7F:FF");
+  EXPECT_EQ(hex(7, true, false), "00:ab");
+  EXPECT_EQ(to_hex({}, out, sizeof out), 0u);
+}
+
 // Digests of recent short inputs are remembered per thread (text.cpp): repeated inputs, inputs
 // that share a memo slot, inputs that differ in one byte or only in length, and the same input
 // under another digest all give what EVP computes.

@@ -13,6 +13,7 @@
 #include <openssl/md5.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <functional>
 #include <string_view>
 
@@ -83,6 +84,14 @@ struct CtxHolder {
 
 size_t to_hex(Bytes data, char* out, size_t cap, bool colon, bool upper) noexcept {
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  if (!colon) {  // the common case (fingerprint hashes): whole pairs, no per-byte checks
+    size_t bytes = std::min(data.size(), cap / 2);
+    for (size_t i = 0; i < bytes; ++i) {
+      out[2 * i] = digits[data[i] >> 4];
+      out[2 * i + 1] = digits[data[i] & 15];
+    }
+    return 2 * bytes;
+  }
   size_t n = 0;
   for (size_t i = 0; i < data.size(); ++i) {
     size_t need = (colon && i) ? 3 : 2;
