@@ -117,12 +117,17 @@ struct Out {
     for (char c : s) ch(c);
   }
   void dec(unsigned v) noexcept {
-    char tmp[8];
-    int k = 0;
+    char tmp[10];
+    size_t k = 0;
     do {
       tmp[k++] = char('0' + v % 10);
       v /= 10;
     } while (v);
+    if (cap - n >= k) {  // room for every digit: no check per char
+      do p[n++] = tmp[--k];
+      while (k);
+      return;
+    }
     while (k) ch(tmp[--k]);
   }
   void hex4(uint16_t v) noexcept {
