@@ -21,30 +21,25 @@ namespace ww::app::tls {
 namespace {
 
 #ifndef OPENSSL_NO_DEPRECATED_3_0
+// One digest with a one-shot API's Init/Update/Final; its length `len`, or 0 on failure.
+template <typename Ctx, int (*Init)(Ctx*), int (*Update)(Ctx*, const void*, size_t),
+          int (*Final)(unsigned char*, Ctx*)>
+unsigned one_shot(Bytes data, unsigned char* md, unsigned len) noexcept {
+  Ctx c;
+  return Init(&c) == 1 && Update(&c, data.data(), data.size()) == 1 && Final(md, &c) == 1 ? len
+                                                                                           : 0;
+}
+
 // The digest of `data` into `md` (at least EVP_MAX_MD_SIZE bytes); its length.
 unsigned direct_digest(Digest kind, Bytes data, unsigned char* md) noexcept {
   switch (kind) {
-    case Digest::Md5: {
-      MD5_CTX c;
-      return MD5_Init(&c) == 1 && MD5_Update(&c, data.data(), data.size()) == 1 &&
-                     MD5_Final(md, &c) == 1
-                 ? MD5_DIGEST_LENGTH
-                 : 0;
-    }
-    case Digest::Sha1: {
-      SHA_CTX c;
-      return SHA1_Init(&c) == 1 && SHA1_Update(&c, data.data(), data.size()) == 1 &&
-                     SHA1_Final(md, &c) == 1
-                 ? SHA_DIGEST_LENGTH
-                 : 0;
-    }
-    case Digest::Sha256: {
-      SHA256_CTX c;
-      return SHA256_Init(&c) == 1 && SHA256_Update(&c, data.data(), data.size()) == 1 &&
-                     SHA256_Final(md, &c) == 1
-                 ? SHA256_DIGEST_LENGTH
-                 : 0;
-    }
+    case Digest::Md5:
+      return one_shot<MD5_CTX, MD5_Init, MD5_Update, MD5_Final>(data, md, MD5_DIGEST_LENGTH);
+    case Digest::Sha1:
+      return one_shot<SHA_CTX, SHA1_Init, SHA1_Update, SHA1_Final>(data, md, SHA_DIGEST_LENGTH);
+    case Digest::Sha256:
+      return one_shot<SHA256_CTX, SHA256_Init, SHA256_Update, SHA256_Final>(data, md,
+                                                                            SHA256_DIGEST_LENGTH);
   }
   return 0;
 }
