@@ -15,12 +15,73 @@ namespace ww::app::dns {
 
 namespace {
 
+// Members whose text depends only on a small key (the header flags, a record type's name, an
+// rcode's name) and repeat from event to event: written by the writer the first time, then the
+// text it wrote is appended as it is (EveWriter::append_members, as the flow header cache
+// does). Per thread, kSlots direct-mapped slots compared on the whole key, so a hit is the
+// writer's own text. The text starts with the comma after the members before it: only used
+// where the open object has members already (every place below), else written normally.
+class MemberCache {
+ public:
+  template <typename Write>
+  void put(output::EveWriter& w, uint32_t key, Write&& write) noexcept {
+    Slot& s = slots_[(key ^ key >> 8) % kSlots];
+    const size_t before = w.members();
+    if (s.used && s.key == key && before) {
+      w.append_members({s.text, s.len}, s.members);
+      return;
+    }
+    const size_t from = w.size();
+    write();
+    std::string_view text = w.since(from);
+    if (!before || text.size() > sizeof s.text) return;
+    std::memcpy(s.text, text.data(), text.size());
+    s.used = true;
+    s.key = key;
+    s.len = uint8_t(text.size());
+    s.members = uint8_t(w.members() - before);
+  }
+
+ private:
+  static constexpr size_t kSlots = 16;
+  struct Slot {
+    bool used = false;
+    uint32_t key = 0;
+    uint8_t len = 0, members = 0;
+    char text[128];
+  };
+  Slot slots_[kSlots];
+};
+
+// "rrtype":"<name>" (a member of a record or question object, after its "rrname").
+void rrtype_member(output::EveWriter& w, uint16_t type) noexcept {
+  thread_local MemberCache cache;
+  cache.put(w, type, [&] {
+    char tb[8];
+    w.kv("rrtype", rrtype_name(type, tb));
+  });
+}
+
+// "rcode":"<name>".
+void rcode_member(output::EveWriter& w, uint8_t rcode) noexcept {
+  thread_local MemberCache cache;
+  cache.put(w, rcode, [&] {
+    char rb[8];
+    w.kv("rcode", rcode_name(rcode, rb));
+  });
+}
+
+// "opcode":<n>.
+void opcode_member(output::EveWriter& w, uint8_t opcode) noexcept {
+  thread_local MemberCache cache;
+  cache.put(w, opcode, [&] { w.kv("opcode", uint64_t(opcode)); });
+}
+
 void record(output::EveWriter& w, const Message& m, const Record& r) {
   auto& j = w.begin_raw();
-  char tb[8];
   j.StartObject();
   w.kv("rrname", m.str(r.name));
-  w.kv("rrtype", rrtype_name(r.type, tb));
+  rrtype_member(w, r.type);
   w.kv("ttl", uint64_t(r.ttl));
   if (r.has_rdata) {
     switch (r.type) {
@@ -81,32 +142,11 @@ void write_header_flags(output::EveWriter& w, const Message& m, bool pad) {
   if (m.flags & 0x0040) w.kv_bool("z", true);
 }
 
-// The members header_flags writes depend only on the flags and the padding, and a server's
-// answers share their flags: the text written last time for a (flags, pad) is kept per thread
-// (8 direct-mapped slots) and appended as it is (EveWriter::append_members; the text starts
-// with the comma after the members before it, which every dns event has).
+// The flag members depend only on the flags and the padding, and a server's answers share
+// their flags.
 void header_flags(output::EveWriter& w, const Message& m, bool pad) {
-  struct Slot {
-    uint32_t key = UINT32_MAX;
-    uint8_t len = 0, members = 0;
-    char text[128];
-  };
-  thread_local Slot slots[8];
-  const uint32_t key = uint32_t(m.flags) << 1 | (pad ? 1u : 0u);
-  Slot& s = slots[(m.flags ^ m.flags >> 8) & 7];
-  const size_t before = w.members();
-  if (s.key == key && before) {
-    w.append_members({s.text, s.len}, s.members);
-    return;
-  }
-  const size_t from = w.size();
-  write_header_flags(w, m, pad);
-  std::string_view text = w.since(from);
-  if (!before || text.size() > sizeof s.text) return;
-  std::memcpy(s.text, text.data(), text.size());
-  s.key = key;
-  s.len = uint8_t(text.size());
-  s.members = uint8_t(w.members() - before);
+  thread_local MemberCache cache;
+  cache.put(w, uint32_t(m.flags) << 1 | (pad ? 1u : 0u), [&] { write_header_flags(w, m, pad); });
 }
 
 bool groupable(const Record& r) {
@@ -149,9 +189,8 @@ void grouped(output::EveWriter& w, const Message& m) {
 // The first question's name and type as version 2 writes them.
 void first_question(output::EveWriter& w, const Message& m) {
   if (!m.query_count) return;
-  char tb[8];
   w.kv("rrname", m.str(m.queries[0].name));
-  w.kv("rrtype", rrtype_name(m.queries[0].type, tb));
+  rrtype_member(w, m.queries[0].type);
   if (m.queries[0].truncated) w.kv_bool("rrname_truncated", true);
 }
 
@@ -164,7 +203,7 @@ void log_v2(const Message& m, output::EveWriter& w) {
     first_question(w, m);
     w.kv("tx_id", m.tx_id);
     if (m.flags & 0x0040) w.kv_bool("z", true);  // reserved bit set (Suricata logs it)
-    w.kv("opcode", uint64_t(m.opcode));
+    opcode_member(w, m.opcode);
     j.EndObject();
     return;
   }
@@ -172,10 +211,9 @@ void log_v2(const Message& m, output::EveWriter& w) {
   w.kv("type", std::string_view("answer"));
   w.kv("id", uint64_t(m.id));
   header_flags(w, m, true);
-  w.kv("opcode", uint64_t(m.opcode));
+  opcode_member(w, m.opcode);
   first_question(w, m);
-  char rb[8];
-  w.kv("rcode", rcode_name(m.rcode, rb));
+  rcode_member(w, m.rcode);
   section(w, m, Section::Answer, "answers");
   grouped(w, m);
   section(w, m, Section::Authority, "authorities");
@@ -193,18 +231,16 @@ void log_v3(const void* p, output::EveWriter& w) noexcept {
   w.kv("tx_id", m.tx_id);
   w.kv("id", uint64_t(m.id));
   header_flags(w, m, false);
-  w.kv("opcode", uint64_t(m.opcode));
-  char rb[8];
-  w.kv("rcode", rcode_name(m.rcode, rb));
+  opcode_member(w, m.opcode);
+  rcode_member(w, m.rcode);
   if (m.query_count) {
     j.Key("queries");
     j.StartArray();
     for (uint32_t i = 0; i < m.query_count; ++i) {
       const Message::Query& q = m.queries[i];
-      char tb[8];
       j.StartObject();
       w.kv("rrname", m.str(q.name));
-      w.kv("rrtype", rrtype_name(q.type, tb));
+      rrtype_member(w, q.type);
       if (q.truncated) w.kv_bool("rrname_truncated", true);
       j.EndObject();
     }

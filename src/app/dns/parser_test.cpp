@@ -288,6 +288,45 @@ TEST(DnsEvents, HeaderFlagsAsWrittenForEveryValue) {
   set_eve_version(2);
 }
 
+// Record types, rcodes and opcodes are also written once per value and appended afterwards: every
+// value, first and again, in questions and records of both EVE versions, gives the name
+// rrtype_name / rcode_name give (opcodes in decimal).
+TEST(DnsEvents, TypeAndRcodeNamesAsWrittenForEveryValue) {
+  char text[kTextBytes];
+  Message m;
+  m.text = text;
+  ASSERT_TRUE(decode(response(), m, nullptr));
+  ASSERT_GE(m.record_count, 2u);
+  m.record_count = 2;  // two answers of the same type, no rdata specifics
+  for (uint32_t i = 0; i < m.record_count; ++i) m.records[i].has_rdata = false;
+  for (int version : {2, 3}) {
+    set_eve_version(version);
+    for (int round = 0; round < 2; ++round)
+      for (uint32_t t = 0; t < 70000; t += (t < 300 ? 1 : 997)) {
+        uint16_t type = uint16_t(t);
+        m.queries[0].type = type;
+        m.records[0].type = m.records[1].type = type;
+        m.rcode = uint8_t(t & 15);
+        m.opcode = uint8_t(t % 7);
+        output::EveWriter w(nullptr);
+        kSpec.log_tx(&m, w);
+        std::string e(w.pending());
+        char tb[8], rb[8];
+        std::string name(rrtype_name(type, tb));
+        std::string rrtype = "\"rrtype\":\"" + name + "\"";
+        size_t n = 0;
+        for (size_t at = e.find(rrtype); at != std::string::npos; at = e.find(rrtype, at + 1)) ++n;
+        EXPECT_EQ(n, 3u) << version << " " << t << " " << e;  // the question and two answers
+        EXPECT_NE(e.find("\"rcode\":\"" + std::string(rcode_name(m.rcode, rb)) + "\""),
+                  std::string::npos)
+            << e;
+        EXPECT_NE(e.find("\"opcode\":" + std::to_string(m.opcode) + ","), std::string::npos)
+            << e;
+      }
+  }
+  set_eve_version(2);
+}
+
 // Rule buffers (multi-buffers: one instance per name) and the value keywords.
 TEST(DnsParser, BuffersAndChecks) {
   Message m;
