@@ -16,7 +16,7 @@ namespace ww::app::dns {
 namespace {
 
 // Members whose text depends only on a small key (the header flags, a record type's name, an
-// rcode's name) and repeat from event to event: written by the writer the first time, then the
+// rcode's name, the opcode) and repeat from event to event: written by the writer the first time, then the
 // text it wrote is appended as it is (EveWriter::append_members, as the flow header cache
 // does). Per thread, kSlots direct-mapped slots compared on the whole key, so a hit is the
 // writer's own text. The text starts with the comma after the members before it: only used
