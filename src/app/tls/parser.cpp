@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
 
@@ -288,8 +289,13 @@ ParseResult TlsParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
   while (pos < data.size()) {
     if (s.state == State::Dead) return {ParseStatus::Error, pos, 0};
     if (s.state == State::RecHdr) {
-      s.rec_hdr[s.rec_have++] = data[pos++];
-      if (s.rec_have < 5) continue;
+      if (s.rec_have == 0 && data.size() - pos >= 5) {  // a whole header: taken at once
+        std::memcpy(s.rec_hdr, data.data() + pos, 5);
+        pos += 5;
+      } else {
+        s.rec_hdr[s.rec_have++] = data[pos++];
+        if (s.rec_have < 5) continue;
+      }
       s.rec_have = 0;
       // RFC 8446 5.1 TLSPlaintext: type(1) legacy_record_version(2) length(2).
       uint8_t type = s.rec_hdr[0];

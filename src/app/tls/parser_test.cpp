@@ -501,6 +501,32 @@ TEST(TlsParser, GarbageIsAnInvalidRecord) {
   EXPECT_TRUE(ctx2.has_anomaly("tls.invalid_record"));
 }
 
+// A record header is read whole when it is all in the data, byte by byte otherwise: the same
+// records, the same consumed count at an invalid header, either way.
+TEST(TlsParser, RecordHeaderWholeOrByByte) {
+  Vec stream = kClientHello;
+  Vec bad = {0x16, 0x03, 0x03, 0x48, 0x01, 0xaa};  // over the record bound
+  stream.insert(stream.end(), bad.begin(), bad.end());
+  Ctx whole, bytewise;
+  TlsParser a, b;
+  ParseResult ra = a.parse(Direction::ToServer, bytes(stream), whole);
+  EXPECT_EQ(ra.status, ParseStatus::Error);
+  EXPECT_EQ(ra.consumed, kClientHello.size() + 5);
+  ParseResult rb{};
+  for (size_t i = 0; i < stream.size(); ++i) {
+    rb = b.parse(Direction::ToServer, Bytes(&stream[i], 1), bytewise);
+    if (rb.status == ParseStatus::Error) {
+      EXPECT_EQ(i, kClientHello.size() + 4);  // the header's last byte
+      EXPECT_EQ(rb.consumed, 1u);
+      break;
+    }
+  }
+  EXPECT_EQ(rb.status, ParseStatus::Error);
+  EXPECT_EQ(whole.anomalies, bytewise.anomalies);
+  EXPECT_EQ(a.tx().ja3_hash.view(), b.tx().ja3_hash.view());
+  EXPECT_FALSE(a.tx().ja3_hash.empty());
+}
+
 TEST(TlsParser, MalformedHelloIsAnInvalidHandshake) {
   // A ClientHello whose cipher_suites length runs past the message.
   // 4 Handshake: client_hello(1), length 37; legacy_version 0x0303, random, empty session id,
