@@ -60,18 +60,27 @@ class ArenaBudget {
   void flow_cap_hit() noexcept { flowcap_hit_.inc(); }
   size_t used() const noexcept { return used_; }
   size_t memcap() const noexcept { return memcap_; }
-  // The worker's counters: per-worker caches of later stages (the TLS certificate cache)
-  // register theirs here the first time they run on this worker.
+  // The worker's counters: per-worker caches of later stages register theirs here the first
+  // time they run on this worker.
   StatsBlock& stats() const noexcept { return stats_; }
 
   // State that later stages keep per worker (caches), created on first use by the stage that
-  // owns `slot` and deleted with the budget, so it lives exactly as long as the worker's
-  // counters. Single thread, like the rest of the budget.
+  // owns it and deleted with the budget, so it lives exactly as long as the worker's counters.
+  // A stage names its state by a tag of its own (the address of an object it defines), so this
+  // stage knows none of them. Single thread, like the rest of the budget.
   struct Extension {
     virtual ~Extension() = default;
   };
-  enum Slot : size_t { kTlsCertCache, kExtensionSlots };
-  std::unique_ptr<Extension>& extension(Slot slot) noexcept { return ext_[slot]; }
+  static constexpr size_t kExtensionSlots = 4;
+  // The slot of `tag` (empty until its stage fills it), or nullptr when kExtensionSlots other
+  // tags hold every slot.
+  std::unique_ptr<Extension>* extension(const void* tag) noexcept {
+    for (ExtensionSlot& e : ext_) {
+      if (!e.tag) e.tag = tag;
+      if (e.tag == tag) return &e.state;
+    }
+    return nullptr;
+  }
 
   // A block of exactly `size` bytes (malloc'd), from the cache or malloc; nullptr when malloc
   // fails. Only reserve()d bytes may be asked for.
@@ -99,7 +108,11 @@ class ArenaBudget {
   Counter& blocks_allocated_;
   FreeBlock* free_[kClasses] = {};
   size_t cached_bytes_ = 0;
-  std::unique_ptr<Extension> ext_[kExtensionSlots];
+  struct ExtensionSlot {
+    const void* tag = nullptr;
+    std::unique_ptr<Extension> state;
+  };
+  ExtensionSlot ext_[kExtensionSlots];
 };
 
 class Arena {

@@ -141,5 +141,36 @@ TEST(Arena, FreedBlocksAreReusedByTheNextFlow) {
   EXPECT_GT(budget.cached_bytes(), ArenaBudget::kBlockCacheBytes - 16 * 1024);
   EXPECT_EQ(budget.used(), 0u);
 }
+// Per-worker state of later stages: one slot per tag, the same slot for the same tag, deleted
+// with the budget; past kExtensionSlots tags, none.
+TEST(ArenaBudget, ExtensionSlotsByTag) {
+  struct State : ArenaBudget::Extension {
+    explicit State(int* deleted) : deleted(deleted) {}
+    ~State() override { ++*deleted; }
+    int* deleted;
+  };
+  int deleted = 0;
+  static const char kTags[ArenaBudget::kExtensionSlots + 1] = {};
+  {
+    StatsBlock stats;
+    ArenaBudget budget(stats, 1 << 20);
+    auto* a = budget.extension(&kTags[0]);
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(*a, nullptr);
+    *a = std::make_unique<State>(&deleted);
+    EXPECT_EQ(budget.extension(&kTags[0]), a);
+    for (size_t i = 1; i < ArenaBudget::kExtensionSlots; ++i) {
+      auto* other = budget.extension(&kTags[i]);
+      ASSERT_NE(other, nullptr);
+      EXPECT_NE(other, a);
+      EXPECT_EQ(*other, nullptr);
+    }
+    EXPECT_EQ(budget.extension(&kTags[ArenaBudget::kExtensionSlots]), nullptr);
+    EXPECT_EQ(budget.extension(&kTags[0])->get(), a->get());
+    EXPECT_EQ(deleted, 0);
+  }
+  EXPECT_EQ(deleted, 1);
+}
+
 }  // namespace
 }  // namespace ww::flow

@@ -9,6 +9,7 @@
 
 #include "app/test_ctx.h"
 #include "app/test_harness.h"
+#include "output/eve.h"
 
 namespace ww::app::dhcp {
 namespace {
@@ -152,6 +153,36 @@ TEST(DhcpParser, AckFields) {
   EXPECT_NE(j.find("\"subnet_mask\":\"255.255.255.0\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"routers\":[\"192.168.10.1\"]"), std::string::npos) << j;
   EXPECT_NE(j.find("\"dns_servers\":[\"192.168.10.53\",\"8.8.8.8\"]"), std::string::npos) << j;
+}
+
+// Addresses and parameter codes are written in decimal by hand: every digit count, the
+// smallest and largest values.
+TEST(DhcpEvents, AddressesAndParameterCodesInDecimal) {
+  Tx tx;
+  tx.op = 2;
+  tx.yiaddr = 0xffffffff;
+  tx.ciaddr = 0;
+  tx.giaddr = 0x0a006409;  // 10.0.100.9
+  tx.siaddr = 0x636400c8;  // 99.100.0.200
+  const uint8_t params[] = {0, 9, 10, 99, 100, 255, 1};
+  for (uint8_t p : params) tx.params[tx.n_params++] = p;
+  output::EveWriter w(nullptr);
+  log_tx(&tx, w);
+  std::string j(w.pending());
+  EXPECT_NE(j.find("\"assigned_ip\":\"255.255.255.255\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"client_ip\":\"0.0.0.0\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"relay_ip\":\"10.0.100.9\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"next_server_ip\":\"99.100.0.200\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"param_list\":\"0,9,10,99,100,255,1\""), std::string::npos) << j;
+  Tx full;  // kMaxParams codes of three digits: the list's longest text
+  full.op = 1;
+  full.n_params = uint8_t(kMaxParams);
+  for (auto& p : full.params) p = 200;
+  output::EveWriter w2(nullptr);
+  log_tx(&full, w2);
+  std::string list = "200";
+  for (size_t i = 1; i < kMaxParams; ++i) list += ",200";
+  EXPECT_NE(std::string(w2.pending()).find("\"param_list\":\"" + list + "\""), std::string::npos);
 }
 
 TEST(DhcpParser, OptionOverloadAndConcatenation) {

@@ -4,7 +4,9 @@
 // flags in both, every question in "queries", then "answers", "grouped", "authorities" and
 // "additionals".
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "app/dns/parser.h"
 #include "output/eve.h"
@@ -13,12 +15,73 @@ namespace ww::app::dns {
 
 namespace {
 
+// Members whose text depends only on a small key (the header flags, a record type's name, an
+// rcode's name, the opcode) and repeat from event to event: written by the writer the first time, then the
+// text it wrote is appended as it is (EveWriter::append_members, as the flow header cache
+// does). Per thread, kSlots direct-mapped slots compared on the whole key, so a hit is the
+// writer's own text. The text starts with the comma after the members before it: only used
+// where the open object has members already (every place below), else written normally.
+class MemberCache {
+ public:
+  template <typename Write>
+  void put(output::EveWriter& w, uint32_t key, Write&& write) noexcept {
+    Slot& s = slots_[(key ^ key >> 8) % kSlots];
+    const size_t before = w.members();
+    if (s.used && s.key == key && before) {
+      w.append_members({s.text, s.len}, s.members);
+      return;
+    }
+    const size_t from = w.size();
+    write();
+    std::string_view text = w.since(from);
+    if (!before || text.size() > sizeof s.text) return;
+    std::memcpy(s.text, text.data(), text.size());
+    s.used = true;
+    s.key = key;
+    s.len = uint8_t(text.size());
+    s.members = uint8_t(w.members() - before);
+  }
+
+ private:
+  static constexpr size_t kSlots = 16;
+  struct Slot {
+    bool used = false;
+    uint32_t key = 0;
+    uint8_t len = 0, members = 0;
+    char text[128];
+  };
+  Slot slots_[kSlots];
+};
+
+// "rrtype":"<name>" (a member of a record or question object, after its "rrname").
+void rrtype_member(output::EveWriter& w, uint16_t type) noexcept {
+  thread_local MemberCache cache;
+  cache.put(w, type, [&] {
+    char tb[8];
+    w.kv("rrtype", rrtype_name(type, tb));
+  });
+}
+
+// "rcode":"<name>".
+void rcode_member(output::EveWriter& w, uint8_t rcode) noexcept {
+  thread_local MemberCache cache;
+  cache.put(w, rcode, [&] {
+    char rb[8];
+    w.kv("rcode", rcode_name(rcode, rb));
+  });
+}
+
+// "opcode":<n>.
+void opcode_member(output::EveWriter& w, uint8_t opcode) noexcept {
+  thread_local MemberCache cache;
+  cache.put(w, opcode, [&] { w.kv("opcode", uint64_t(opcode)); });
+}
+
 void record(output::EveWriter& w, const Message& m, const Record& r) {
   auto& j = w.begin_raw();
-  char tb[8];
   j.StartObject();
   w.kv("rrname", m.str(r.name));
-  w.kv("rrtype", rrtype_name(r.type, tb));
+  rrtype_member(w, r.type);
   w.kv("ttl", uint64_t(r.ttl));
   if (r.has_rdata) {
     switch (r.type) {
@@ -67,7 +130,7 @@ void section(output::EveWriter& w, const Message& m, Section sec, const char* ke
 }
 
 // Header flags as Suricata writes them: "flags" in hex, then each bit that is set.
-void header_flags(output::EveWriter& w, const Message& m, bool pad) {
+void write_header_flags(output::EveWriter& w, const Message& m, bool pad) {
   char hex[16];
   size_t n = output::format_hex(m.flags, pad ? 4 : 1, hex);
   w.kv("flags", std::string_view(hex, n));
@@ -77,6 +140,13 @@ void header_flags(output::EveWriter& w, const Message& m, bool pad) {
   if (m.flags & 0x0100) w.kv_bool("rd", true);
   if (m.flags & 0x0080) w.kv_bool("ra", true);
   if (m.flags & 0x0040) w.kv_bool("z", true);
+}
+
+// The flag members depend only on the flags and the padding, and a server's answers share
+// their flags.
+void header_flags(output::EveWriter& w, const Message& m, bool pad) {
+  thread_local MemberCache cache;
+  cache.put(w, uint32_t(m.flags) << 1 | (pad ? 1u : 0u), [&] { write_header_flags(w, m, pad); });
 }
 
 bool groupable(const Record& r) {
@@ -119,9 +189,8 @@ void grouped(output::EveWriter& w, const Message& m) {
 // The first question's name and type as version 2 writes them.
 void first_question(output::EveWriter& w, const Message& m) {
   if (!m.query_count) return;
-  char tb[8];
   w.kv("rrname", m.str(m.queries[0].name));
-  w.kv("rrtype", rrtype_name(m.queries[0].type, tb));
+  rrtype_member(w, m.queries[0].type);
   if (m.queries[0].truncated) w.kv_bool("rrname_truncated", true);
 }
 
@@ -134,7 +203,7 @@ void log_v2(const Message& m, output::EveWriter& w) {
     first_question(w, m);
     w.kv("tx_id", m.tx_id);
     if (m.flags & 0x0040) w.kv_bool("z", true);  // reserved bit set (Suricata logs it)
-    w.kv("opcode", uint64_t(m.opcode));
+    opcode_member(w, m.opcode);
     j.EndObject();
     return;
   }
@@ -142,10 +211,9 @@ void log_v2(const Message& m, output::EveWriter& w) {
   w.kv("type", std::string_view("answer"));
   w.kv("id", uint64_t(m.id));
   header_flags(w, m, true);
-  w.kv("opcode", uint64_t(m.opcode));
+  opcode_member(w, m.opcode);
   first_question(w, m);
-  char rb[8];
-  w.kv("rcode", rcode_name(m.rcode, rb));
+  rcode_member(w, m.rcode);
   section(w, m, Section::Answer, "answers");
   grouped(w, m);
   section(w, m, Section::Authority, "authorities");
@@ -163,18 +231,16 @@ void log_v3(const void* p, output::EveWriter& w) noexcept {
   w.kv("tx_id", m.tx_id);
   w.kv("id", uint64_t(m.id));
   header_flags(w, m, false);
-  w.kv("opcode", uint64_t(m.opcode));
-  char rb[8];
-  w.kv("rcode", rcode_name(m.rcode, rb));
+  opcode_member(w, m.opcode);
+  rcode_member(w, m.rcode);
   if (m.query_count) {
     j.Key("queries");
     j.StartArray();
     for (uint32_t i = 0; i < m.query_count; ++i) {
       const Message::Query& q = m.queries[i];
-      char tb[8];
       j.StartObject();
       w.kv("rrname", m.str(q.name));
-      w.kv("rrtype", rrtype_name(q.type, tb));
+      rrtype_member(w, q.type);
       if (q.truncated) w.kv_bool("rrname_truncated", true);
       j.EndObject();
     }

@@ -371,7 +371,7 @@ namespace {
 
 bool decode_msg(Bytes b, Message& m, const Sink& anomaly) noexcept {
   char* text = m.text;
-  m = Message{};
+  static_cast<MessageHead&>(m) = MessageHead{};
   m.text = text;
   ByteReader r(b);
   m.id = r.u16be();

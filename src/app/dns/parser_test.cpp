@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "app/test_harness.h"
 #include "detect/match.h"
+#include "output/eve.h"
 
 namespace ww::app::dns {
 
@@ -219,6 +221,110 @@ TEST(DnsParser, EveVersion3) {
   // The response's event: the server is src; the request's: the client.
   EXPECT_NE(eve.find("\"src_port\":53,\"dest_ip\""), std::string::npos) << eve;
   EXPECT_NE(eve.find("\"src_port\":40000,\"dest_ip\""), std::string::npos) << eve;
+}
+
+// The flow's one Message is reused for every message: only its header part is reset, and a
+// query decoded after a large response reads and logs exactly as into a fresh Message.
+TEST(DnsParser, ReusedMessageDecodesAsAFreshOne) {
+  auto eve = [](const Message& m) {
+    output::EveWriter w(nullptr);
+    kSpec.log_tx(&m, w);
+    return std::string(w.pending());
+  };
+  char t1[kTextBytes], t2[kTextBytes];
+  Message reused;
+  reused.text = t1;
+  ASSERT_TRUE(decode(response(), reused, nullptr));
+  EXPECT_EQ(reused.record_count, 8u);
+  ASSERT_TRUE(decode(kQuery, reused, nullptr));
+  Message fresh;
+  fresh.text = t2;
+  ASSERT_TRUE(decode(kQuery, fresh, nullptr));
+  EXPECT_EQ(reused.record_count, 0u);
+  EXPECT_EQ(reused.query_count, 1u);
+  EXPECT_EQ(reused.text_used, fresh.text_used);
+  EXPECT_FALSE(reused.response);
+  EXPECT_EQ(eve(reused), eve(fresh));
+  detect::InspectBuffers a, b;
+  buffers(&reused, kTs, a);
+  buffers(&fresh, kTs, b);
+  EXPECT_EQ(a.get(detect::BufferId::DnsAnswersRrname), nullptr);
+  ASSERT_NE(a.get(detect::BufferId::DnsQuery), nullptr);
+  EXPECT_EQ(as_sv(*a.get(detect::BufferId::DnsQuery)), "www.example.com");
+}
+
+// The header flag members are written once per (flags, padding) and then appended from a
+// per-thread copy: every flag value, seen first or again, in either EVE version and after
+// other values that share its slot, gives the members the writer itself gives.
+TEST(DnsEvents, HeaderFlagsAsWrittenForEveryValue) {
+  char text[kTextBytes];
+  Message m;
+  m.text = text;
+  ASSERT_TRUE(decode(response(), m, nullptr));
+  auto eve = [&](uint16_t flags) {
+    m.flags = flags;
+    output::EveWriter w(nullptr);
+    kSpec.log_tx(&m, w);
+    return std::string(w.pending());
+  };
+  auto expected = [](uint16_t flags, bool pad) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, pad ? "%04x" : "%x", flags);
+    std::string s = std::string("\"flags\":\"") + hex + "\"";
+    for (auto [bit, name] : {std::pair{0x8000, "qr"}, {0x0400, "aa"}, {0x0200, "tc"},
+                             {0x0100, "rd"}, {0x0080, "ra"}, {0x0040, "z"}})
+      if (flags & bit) s += std::string(",\"") + name + "\":true";
+    return s + ",\"opcode\"";
+  };
+  for (int version : {2, 3}) {
+    set_eve_version(version);
+    for (int round = 0; round < 2; ++round)
+      for (uint32_t f = 0; f < 0x10000; f += 0x0101 + round) {  // shared slots included
+        std::string e = eve(uint16_t(f | 0x8000));  // a response: version 2 logs its flags
+        EXPECT_NE(e.find(expected(uint16_t(f | 0x8000), version == 2)), std::string::npos)
+            << version << " " << f << " " << e;
+      }
+  }
+  set_eve_version(2);
+}
+
+// Record types, rcodes and opcodes are also written once per value and appended afterwards: every
+// value, first and again, in questions and records of both EVE versions, gives the name
+// rrtype_name / rcode_name give (opcodes in decimal).
+TEST(DnsEvents, TypeAndRcodeNamesAsWrittenForEveryValue) {
+  char text[kTextBytes];
+  Message m;
+  m.text = text;
+  ASSERT_TRUE(decode(response(), m, nullptr));
+  ASSERT_GE(m.record_count, 2u);
+  m.record_count = 2;  // two answers of the same type, no rdata specifics
+  for (uint32_t i = 0; i < m.record_count; ++i) m.records[i].has_rdata = false;
+  for (int version : {2, 3}) {
+    set_eve_version(version);
+    for (int round = 0; round < 2; ++round)
+      for (uint32_t t = 0; t < 70000; t += (t < 300 ? 1 : 997)) {
+        uint16_t type = uint16_t(t);
+        m.queries[0].type = type;
+        m.records[0].type = m.records[1].type = type;
+        m.rcode = uint8_t(t & 15);
+        m.opcode = uint8_t(t % 7);
+        output::EveWriter w(nullptr);
+        kSpec.log_tx(&m, w);
+        std::string e(w.pending());
+        char tb[8], rb[8];
+        std::string name(rrtype_name(type, tb));
+        std::string rrtype = "\"rrtype\":\"" + name + "\"";
+        size_t n = 0;
+        for (size_t at = e.find(rrtype); at != std::string::npos; at = e.find(rrtype, at + 1)) ++n;
+        EXPECT_EQ(n, 3u) << version << " " << t << " " << e;  // the question and two answers
+        EXPECT_NE(e.find("\"rcode\":\"" + std::string(rcode_name(m.rcode, rb)) + "\""),
+                  std::string::npos)
+            << e;
+        EXPECT_NE(e.find("\"opcode\":" + std::to_string(m.opcode) + ","), std::string::npos)
+            << e;
+      }
+  }
+  set_eve_version(2);
 }
 
 // Rule buffers (multi-buffers: one instance per name) and the value keywords.

@@ -25,7 +25,10 @@ CertCache::CertCache(StatsBlock& stats)
 CertCache::~CertCache() { delete[] entries_; }
 
 CertCache* CertCache::of(flow::ArenaBudget& budget) noexcept {
-  auto& slot = budget.extension(flow::ArenaBudget::kTlsCertCache);
+  static const char kTag = 0;  // names the cache among the budget's per-worker state
+  auto* state = budget.extension(&kTag);
+  if (!state) return nullptr;
+  auto& slot = *state;
   if (!slot) {
     // Once per worker. StatsBlock::counter may allocate (and throw on exhaustion, as at any
     // start-up): the cache is then simply not used.

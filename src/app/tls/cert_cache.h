@@ -13,9 +13,9 @@
 //  - Bounded: kEntries entries of at most kMaxDer DER bytes each, allocated once per worker at
 //    its first certificate; a larger certificate is not cached (counted as a miss). When full,
 //    the least recently used entry is replaced.
-//  - One cache per worker, held by the worker's arena budget (ArenaBudget::extension), so it
-//    lives as long as the worker and its counters; the worker's parsers all run on its
-//    thread: no locks.
+//  - One cache per worker, held by the worker's arena budget (ArenaBudget::extension, under a
+//    tag of this file's), so it lives as long as the worker and its counters; the worker's
+//    parsers all run on its thread: no locks.
 // Counters (in the worker's StatsBlock): tls.cert_cache.hit, tls.cert_cache.miss,
 // tls.cert_cache.evicted.
 #pragma once

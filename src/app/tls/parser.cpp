@@ -2,12 +2,14 @@
 #include "app/tls/parser.h"
 
 #include <arpa/inet.h>
+#include <openssl/asn1t.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
 
@@ -116,12 +118,17 @@ struct Out {
     for (char c : s) ch(c);
   }
   void dec(unsigned v) noexcept {
-    char tmp[8];
-    int k = 0;
+    char tmp[10];
+    size_t k = 0;
     do {
       tmp[k++] = char('0' + v % 10);
       v /= 10;
     } while (v);
+    if (cap - n >= k) {  // room for every digit: no check per char
+      do p[n++] = tmp[--k];
+      while (k);
+      return;
+    }
     while (k) ch(tmp[--k]);
   }
   void hex4(uint16_t v) noexcept {
@@ -172,8 +179,63 @@ bool is_alnum(uint8_t c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-struct X509Free {
-  void operator()(X509* x) const noexcept { X509_free(x); }
+// The Certificate structure of RFC 5280 4.1 as OpenSSL's own X509 template reads it (same
+// fields, tags and optionality, the same sub-items for names, validity, serial, algorithms and
+// extensions), except that SubjectPublicKeyInfo is read as its two fields only: d2i_X509 of
+// OpenSSL 3 also decodes the public key into an EVP_PKEY through the provider decoders
+// (~0.7M instructions a certificate, most of a miss of the certificate cache), which we never
+// use. The key's own decoding cannot make d2i_X509 fail (only a malloc failure does), so a
+// certificate decodes here exactly when d2i_X509 accepts it, with the same field values.
+struct LiteSpki {
+  X509_ALGOR* algorithm;
+  ASN1_BIT_STRING* key;
+};
+struct LiteTbs {
+  ASN1_INTEGER* version;
+  ASN1_INTEGER* serial;
+  X509_ALGOR* signature;
+  X509_NAME* issuer;
+  X509_VAL* validity;
+  X509_NAME* subject;
+  LiteSpki* spki;
+  ASN1_BIT_STRING* issuer_uid;
+  ASN1_BIT_STRING* subject_uid;
+  STACK_OF(X509_EXTENSION) * extensions;
+};
+struct LiteCert {
+  LiteTbs* tbs;
+  X509_ALGOR* sig_alg;
+  ASN1_BIT_STRING* signature;
+};
+
+ASN1_SEQUENCE(LiteSpki) = {
+    ASN1_SIMPLE(LiteSpki, algorithm, X509_ALGOR),
+    ASN1_SIMPLE(LiteSpki, key, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(LiteSpki)
+
+ASN1_SEQUENCE(LiteTbs) = {
+    ASN1_EXP_OPT(LiteTbs, version, ASN1_INTEGER, 0),
+    ASN1_SIMPLE(LiteTbs, serial, ASN1_INTEGER),
+    ASN1_SIMPLE(LiteTbs, signature, X509_ALGOR),
+    ASN1_SIMPLE(LiteTbs, issuer, X509_NAME),
+    ASN1_SIMPLE(LiteTbs, validity, X509_VAL),
+    ASN1_SIMPLE(LiteTbs, subject, X509_NAME),
+    ASN1_SIMPLE(LiteTbs, spki, LiteSpki),
+    ASN1_IMP_OPT(LiteTbs, issuer_uid, ASN1_BIT_STRING, 1),
+    ASN1_IMP_OPT(LiteTbs, subject_uid, ASN1_BIT_STRING, 2),
+    ASN1_EXP_SEQUENCE_OF_OPT(LiteTbs, extensions, X509_EXTENSION, 3),
+} static_ASN1_SEQUENCE_END(LiteTbs)
+
+ASN1_SEQUENCE(LiteCert) = {
+    ASN1_SIMPLE(LiteCert, tbs, LiteTbs),
+    ASN1_SIMPLE(LiteCert, sig_alg, X509_ALGOR),
+    ASN1_SIMPLE(LiteCert, signature, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(LiteCert)
+
+struct LiteCertFree {
+  void operator()(LiteCert* c) const noexcept {
+    ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(c), ASN1_ITEM_rptr(LiteCert));
+  }
 };
 
 // "C=US, O=Example, CN=example.com": RDNs in certificate order, ", " between RDNs and " + "
@@ -227,8 +289,13 @@ ParseResult TlsParser::parse(Direction d, Bytes data, ParseContext& ctx) noexcep
   while (pos < data.size()) {
     if (s.state == State::Dead) return {ParseStatus::Error, pos, 0};
     if (s.state == State::RecHdr) {
-      s.rec_hdr[s.rec_have++] = data[pos++];
-      if (s.rec_have < 5) continue;
+      if (s.rec_have == 0 && data.size() - pos >= 5) {  // a whole header: taken at once
+        std::memcpy(s.rec_hdr, data.data() + pos, 5);
+        pos += 5;
+      } else {
+        s.rec_hdr[s.rec_have++] = data[pos++];
+        if (s.rec_have < 5) continue;
+      }
       s.rec_have = 0;
       // RFC 8446 5.1 TLSPlaintext: type(1) legacy_record_version(2) length(2).
       uint8_t type = s.rec_hdr[0];
@@ -677,18 +744,19 @@ bool TlsParser::certificate(Bytes body, ParseContext& ctx, CertInfo& out) noexce
     return true;
   }
   const unsigned char* p = der.data();
-  std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, long(der.size())));
+  std::unique_ptr<LiteCert, LiteCertFree> x(reinterpret_cast<LiteCert*>(
+      ASN1_item_d2i(nullptr, &p, long(der.size()), ASN1_ITEM_rptr(LiteCert))));
   if (!x) {
     ctx.on_anomaly(der_header_cut(der.data(), der.size()) ? "tls.certificate_invalid_length"
                                                            : "tls.certificate_invalid");
     return false;
   }
-  format_name(X509_get_subject_name(x.get()), out.subject);
-  format_name(X509_get_issuer_name(x.get()), out.issuer);
+  format_name(x->tbs->subject, out.subject);
+  format_name(x->tbs->issuer, out.issuer);
 
   // Serial as the DER INTEGER's content bytes (a leading 00 kept for a positive value whose
   // top bit is set), uppercase hex with colons, as Suricata prints it.
-  if (const ASN1_INTEGER* serial = X509_get0_serialNumber(x.get())) {
+  if (const ASN1_INTEGER* serial = x->tbs->serial) {
     const unsigned char* sd = ASN1_STRING_get0_data(serial);
     int sn = ASN1_STRING_length(serial);
     char hex[128];
@@ -706,11 +774,11 @@ bool TlsParser::certificate(Bytes body, ParseContext& ctx, CertInfo& out) noexce
   size_t fn = hex_digest(Digest::Sha1, der, fp, sizeof fp, true, false);
   out.fingerprint.assign({fp, fn});
 
-  format_time(X509_get0_notBefore(x.get()), out.not_before);
-  format_time(X509_get0_notAfter(x.get()), out.not_after);
+  format_time(x->tbs->validity->notBefore, out.not_before);
+  format_time(x->tbs->validity->notAfter, out.not_after);
 
   auto* gens = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(x.get(), NID_subject_alt_name, nullptr, nullptr));
+      X509V3_get_d2i(x->tbs->extensions, NID_subject_alt_name, nullptr, nullptr));
   if (gens) {
     for (int i = 0; i < sk_GENERAL_NAME_num(gens); ++i) {
       const GENERAL_NAME* g = sk_GENERAL_NAME_value(gens, i);

@@ -217,6 +217,86 @@ std::string run(const Vec& c, const Vec& s, size_t cut_c, size_t cut_s, Ctx& ctx
   return ctx.txs.size() == 1 ? eve(ctx.txs[0]) : "txs=" + std::to_string(ctx.txs.size());
 }
 
+// hex_digest gives the standard digests (FIPS 180-4 and RFC 1321 "abc" vectors) and formats
+// them as asked, over data of several blocks too.
+TEST(TlsText, HexDigest) {
+  auto hex = [](Digest k, std::string_view s, bool colon = false, bool upper = false) {
+    char out[128];
+    size_t n = hex_digest(k, {reinterpret_cast<const uint8_t*>(s.data()), s.size()}, out,
+                          sizeof out, colon, upper);
+    return std::string(out, n);
+  };
+  EXPECT_EQ(hex(Digest::Md5, "abc"), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(hex(Digest::Sha1, "abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(hex(Digest::Sha256, "abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex(Digest::Md5, ""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(hex(Digest::Sha1, "abc", true, true),
+            "A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9D");
+  std::string million(1000000, 'a');
+  EXPECT_EQ(hex(Digest::Sha256, million),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(hex(Digest::Sha1, million), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+  char small[5];
+  EXPECT_EQ(hex_digest(Digest::Md5, {}, small, sizeof small), 4u);  // cut at the capacity
+}
+
+// to_hex: whole pairs only, within the capacity; colons between bytes when asked.
+TEST(TlsText, ToHex) {
+  const uint8_t d[] = {0x00, 0xab, 0x7f, 0xff};
+  char out[16];
+  auto hex = [&](size_t cap, bool colon, bool upper) {
+    return std::string(out, to_hex({d, sizeof d}, out, cap, colon, upper));
+  };
+  EXPECT_EQ(hex(16, false, false), "00ab7fff");
+  EXPECT_EQ(hex(16, false, true), "00AB7FFF");
+  EXPECT_EQ(hex(5, false, false), "00ab");
+  EXPECT_EQ(hex(1, false, false), "");
+  EXPECT_EQ(hex(16, true, true), "00:AB:7F:FF");
+  EXPECT_EQ(hex(7, true, false), "00:ab");
+  EXPECT_EQ(to_hex({}, out, sizeof out), 0u);
+}
+
+// Digests of recent short inputs are remembered per thread (text.cpp): repeated inputs, inputs
+// that share a memo slot, inputs that differ in one byte or only in length, and the same input
+// under another digest all give what EVP computes.
+TEST(TlsText, RememberedDigestsAreExact) {
+  auto evp_hex = [](Digest k, const std::string& s) {
+    const EVP_MD* md = k == Digest::Md5 ? EVP_md5() : k == Digest::Sha1 ? EVP_sha1() : EVP_sha256();
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_Digest(s.data(), s.size(), d, &n, md, nullptr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < n; ++i) {
+      out.push_back(kHex[d[i] >> 4]);
+      out.push_back(kHex[d[i] & 15]);
+    }
+    return out;
+  };
+  auto hex = [](Digest k, const std::string& s) {
+    char out[128];
+    return std::string(
+        out, hex_digest(k, {reinterpret_cast<const uint8_t*>(s.data()), s.size()}, out, sizeof out));
+  };
+  std::vector<std::string> inputs;
+  for (size_t i = 0; i < 300; ++i) {
+    std::string s = "771,4865-4866-" + std::to_string(i * 7919 % 1000) + ",0-23-65281";
+    s.resize(i * 2, 'x');  // lengths 0..598: over the memo's input bound too
+    inputs.push_back(s);
+  }
+  inputs.push_back(inputs[250] + "x");  // same bytes, one longer
+  std::string flipped = inputs[120];
+  flipped[60] ^= 1;
+  inputs.push_back(flipped);
+  for (int round = 0; round < 3; ++round)
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const std::string& s = inputs[(i * 37 + round * 11) % inputs.size()];
+      for (Digest k : {Digest::Md5, Digest::Sha1, Digest::Sha256})
+        ASSERT_EQ(hex(k, s), evp_hex(k, s)) << s.size();
+    }
+}
+
 TEST(TlsParser, ClientHelloFingerprints) {
   Ctx ctx;
   TlsParser p;
@@ -421,6 +501,32 @@ TEST(TlsParser, GarbageIsAnInvalidRecord) {
   EXPECT_TRUE(ctx2.has_anomaly("tls.invalid_record"));
 }
 
+// A record header is read whole when it is all in the data, byte by byte otherwise: the same
+// records, the same consumed count at an invalid header, either way.
+TEST(TlsParser, RecordHeaderWholeOrByByte) {
+  Vec stream = kClientHello;
+  Vec bad = {0x16, 0x03, 0x03, 0x48, 0x01, 0xaa};  // over the record bound
+  stream.insert(stream.end(), bad.begin(), bad.end());
+  Ctx whole, bytewise;
+  TlsParser a, b;
+  ParseResult ra = a.parse(Direction::ToServer, bytes(stream), whole);
+  EXPECT_EQ(ra.status, ParseStatus::Error);
+  EXPECT_EQ(ra.consumed, kClientHello.size() + 5);
+  ParseResult rb{};
+  for (size_t i = 0; i < stream.size(); ++i) {
+    rb = b.parse(Direction::ToServer, Bytes(&stream[i], 1), bytewise);
+    if (rb.status == ParseStatus::Error) {
+      EXPECT_EQ(i, kClientHello.size() + 4);  // the header's last byte
+      EXPECT_EQ(rb.consumed, 1u);
+      break;
+    }
+  }
+  EXPECT_EQ(rb.status, ParseStatus::Error);
+  EXPECT_EQ(whole.anomalies, bytewise.anomalies);
+  EXPECT_EQ(a.tx().ja3_hash.view(), b.tx().ja3_hash.view());
+  EXPECT_FALSE(a.tx().ja3_hash.empty());
+}
+
 TEST(TlsParser, MalformedHelloIsAnInvalidHandshake) {
   // A ClientHello whose cipher_suites length runs past the message.
   // 4 Handshake: client_hello(1), length 37; legacy_version 0x0303, random, empty session id,
@@ -493,6 +599,39 @@ TEST(TlsParser, DerCutInHeaderOrContent) {
   run({0x30, 0x05, 0x30, 0x84, 0xff, 0xff, 0xff, 0xfa, 0x04}, "tls.certificate_invalid_length");
   // SEQUENCE(6) { SEQUENCE of length 0xfffffffa: the header fits, the content does not }
   run({0x30, 0x06, 0x30, 0x84, 0xff, 0xff, 0xff, 0xfa, 0x04}, "tls.certificate_invalid");
+}
+
+// The certificate is read with a template that skips decoding the public key (parser.cpp
+// LiteCert): it accepts exactly what d2i_X509 accepts. Every truncation and every one-byte
+// change of a real certificate (its key's bytes included, which d2i_X509 only decodes
+// opportunistically) is taken or refused by both alike, and refused ones raise the same anomaly.
+TEST(TlsParser, CertificateAcceptedExactlyWhenD2iX509AcceptsIt) {
+  Vec cert = make_cert("same@example.com");
+  auto check = [](const Vec& der) {
+    const unsigned char* p = der.data();
+    X509* x = d2i_X509(nullptr, &p, long(der.size()));
+    bool want = x != nullptr;
+    X509_free(x);
+    Ctx ctx;
+    Vec msg = {11};
+    put24(msg, der.size() + 6);
+    put24(msg, der.size() + 3);
+    put24(msg, der.size());
+    msg.insert(msg.end(), der.begin(), der.end());
+    hello_then_server_handshake(ctx, msg);
+    if (der.empty()) return;  // an empty certificate is a length anomaly before any decoding
+    ASSERT_EQ(ctx.txs.size(), 1u);
+    EXPECT_EQ(ctx.txs[0].has_cert, want) << der.size();
+    EXPECT_EQ(ctx.anomalies.empty(), want) << der.size();
+  };
+  for (size_t n = 0; n <= cert.size(); ++n) check(Vec(cert.begin(), cert.begin() + n));
+  for (size_t i = 0; i < cert.size(); ++i)
+    for (uint8_t flip : {0x01, 0x80, 0xff}) {
+      Vec v = cert;
+      v[i] ^= flip;
+      SCOPED_TRACE(i);
+      check(v);
+    }
 }
 
 TEST(TlsParser, OverLimitHandshakeIsSkipped) {

@@ -1,8 +1,9 @@
 // Bounded text and digests shared by the TLS and SSH parsers.
 //
 // BoundedStr<N> is an inline, fixed-capacity string (no allocation): appends past N are cut and
-// remembered in `truncated`. Digests go through OpenSSL EVP with one context per thread that is
-// created once and reused, so hashing a handshake allocates nothing on the packet path.
+// remembered in `truncated`. Digests use OpenSSL's one-shot digest functions (EVP where the
+// library lacks them) and a per-thread memo of recent short inputs (text.cpp); hashing a
+// handshake allocates nothing on the packet path.
 #pragma once
 
 #include <cstddef>
