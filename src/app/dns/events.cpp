@@ -26,9 +26,9 @@ class MemberCache {
   template <typename Write>
   void put(output::EveWriter& w, uint32_t key, Write&& write) noexcept {
     Slot& s = slots_[(key ^ key >> 8) % kSlots];
-    const size_t before = w.members();
+    const bool before = w.has_members();
     if (s.used && s.key == key && before) {
-      w.append_members({s.text, s.len}, s.members);
+      w.append_members({s.text, s.len});
       return;
     }
     const size_t from = w.size();
@@ -39,7 +39,6 @@ class MemberCache {
     s.used = true;
     s.key = key;
     s.len = uint8_t(text.size());
-    s.members = uint8_t(w.members() - before);
   }
 
  private:
@@ -47,7 +46,7 @@ class MemberCache {
   struct Slot {
     bool used = false;
     uint32_t key = 0;
-    uint8_t len = 0, members = 0;
+    uint8_t len = 0;
     char text[128];
   };
   Slot slots_[kSlots];
