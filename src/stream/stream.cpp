@@ -55,6 +55,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace ww::stream {
@@ -544,7 +545,11 @@ struct Reassembler::Impl {
         held_push(D, s);
         continue;
       }
+      // Not held whole (depth, unacked limit): what emit() holds of s must be a copy, never a
+      // pointer (that is for the stable packet's own bytes; s is retained or freed below).
+      const bool stable = std::exchange(stable_, false);
       deliver(f, d, D, s->data, s->len, sink);
+      stable_ = stable;
       if (!(D.flags & flag::kDepthReached) && can_retain())
         retained_push(D, s);
       else

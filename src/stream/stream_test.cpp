@@ -609,6 +609,27 @@ TEST_F(Harness, AckedDeliveryStablePacketsHeldByPointer) {
   EXPECT_EQ(sink.str(), "ack#5 S:hello@0");
 }
 
+// A queued copy that becomes in order across the depth is handed to the held list in part
+// (the bytes before the depth) and then freed: the held part must be a copy of its own, not a
+// pointer into the freed segment (a stable capture's in-order bytes are held by pointer). The
+// freed slot is reused at once here (the server's held bytes, a pointer written over its
+// data), which used to put 8 bytes of a pointer into the client's stream.
+TEST_F(Harness, AckedDeliveryQueuedSegmentCutByDepthIsHeldAsACopy) {
+  scfg.deliver_on_ack = true;
+  scfg.depth = 12;
+  stable = true;
+  make();
+  handshake();                       // packets 1-3
+  cli(kAck, 1, 1, "hello");          // 4: held by pointer, offsets 0-5
+  cli(kAck, 9, 1, "world!!!");       // 5: out of order: a queued copy at offset 8
+  cli(kAck, 6, 1, "abc");            // 6: fills the hole; "worl" reaches the depth
+  EXPECT_EQ(sink.str(), "S:!stream.reassembly_depth_reached");
+  srv(kAck | kPsh, 1, 17, "reply");  // 7: acks everything; its bytes take a free slot
+  table->flush();
+  EXPECT_EQ(sink.data[idx(Direction::ToServer)], "helloabcworl");
+  EXPECT_EQ(sink.data[idx(Direction::ToClient)], "reply");
+}
+
 TEST_F(Harness, AckedDeliveryRstFlushesBoth) {
   scfg.deliver_on_ack = true;
   make();
