@@ -148,10 +148,14 @@ const Settings& settings() noexcept { return g_settings; }
 ProbeResult probe(Direction d, Bytes b) noexcept {
   std::string_view s = as_sv(b);
   if (d == Direction::ToServer) {
-    for (std::string_view v : {"EHLO ", "HELO "}) {
+    // The verb, then its argument or the line end (a bare "EHLO", as Suricata's 4-byte
+    // pattern sees it).
+    for (std::string_view v : {"EHLO", "HELO"}) {
       size_t n = std::min(s.size(), v.size());
-      if (istarts(s.substr(0, n), v.substr(0, n)))
-        return n == v.size() ? ProbeResult::Match : ProbeResult::NeedMore;
+      if (!istarts(s.substr(0, n), v.substr(0, n))) continue;
+      if (s.size() <= v.size()) return ProbeResult::NeedMore;
+      char c = s[v.size()];
+      return c == ' ' || c == '\r' || c == '\n' ? ProbeResult::Match : ProbeResult::NoMatch;
     }
     return ProbeResult::NoMatch;
   }
