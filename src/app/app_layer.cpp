@@ -154,6 +154,9 @@ class AppLayer::Context final : public ParseContext {
     s_->expected = expected;
     return true;
   }
+  bool protocol_changed() const noexcept override {
+    return s_->changed || s_->change_requested;
+  }
   bool expect(const Expectation& e) noexcept override {
     switch (ExpectationTable::global().add(e)) {
       case ExpectationTable::Add::Added: app_.expect_added_.inc(); break;

@@ -386,6 +386,24 @@ TEST(AppLayerChange, PlainHttpAfterStarttlsIsUnexpected) {
   EXPECT_NE(h.eve_all().find("applayer.no_tls_after_starttls"), std::string::npos);
 }
 
+TEST(AppLayerChange, H2cUpgradeAfterAChangeFails) {
+  // HTTP answers STARTTLS, then upgrades to h2c: a second protocol change is refused
+  // (Suricata's http.failed_protocol_change); a first one would leave an opaque tunnel.
+  for (bool after_starttls : {true, false}) {
+    Harness h(ipproto::kTcp, 40000, after_starttls ? 25 : 80);
+    const std::string get = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\n\r\n";
+    if (after_starttls)
+      for (auto& [d, bytes] : smtp_starttls(get)) h.data(d, bytes);
+    else
+      h.data(kTs, get);
+    h.data(kTc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n");
+    EXPECT_EQ(proto_of(h.f), Proto::Http);
+    h.end();
+    EXPECT_EQ(h.eve_all().find("FAILED_PROTOCOL_CHANGE") != std::string::npos, after_starttls)
+        << h.eve_all();
+  }
+}
+
 TEST(AppLayerChange, FtpAuthTlsBecomesTls) {
   Harness h(ipproto::kTcp, 40000, 21);
   ChangeRun r;

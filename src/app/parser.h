@@ -94,6 +94,8 @@ class ParseContext {
   // not consumed (a parser waiting for the answer holds them with Incomplete) go to detection.
   // False: no change (a flow changes protocol at most once, or no app layer): go on as before.
   virtual bool change_protocol(Proto expected) noexcept { return false; }
+  // The flow changed protocol already (or asked to): change_protocol would refuse.
+  virtual bool protocol_changed() const noexcept { return false; }
   // Announces a connection this protocol will open (the FTP data channel, app/expect.h): a
   // flow client -> server:port whose first bytes come before the entry expires gets the
   // parser of e.proto without probing. False when no table takes it.
