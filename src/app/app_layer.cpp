@@ -351,7 +351,12 @@ void AppLayer::check_direction(flow::Flow& f, AppState& s, Direction d, Bytes da
 }
 
 bool AppLayer::deliver_at_ack(const flow::Flow& f) const noexcept {
-  return f.app && f.app->spec && f.app->spec->deliver_at_ack;
+  // Undecided, picked up midstream: detected at the ACK, as Suricata parses there, so that a
+  // reversal of the flow's roles is known before the next packet is inspected.
+  if (!f.app || !f.app->spec)
+    return ((stream::session_flags(f, Direction::ToServer) |
+             stream::session_flags(f, Direction::ToClient)) & stream::flag::kMidstream) != 0;
+  return f.app->spec->deliver_at_ack;
 }
 
 void AppLayer::on_sides_swapped(flow::Flow& f) noexcept {

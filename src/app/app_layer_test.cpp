@@ -168,6 +168,30 @@ TEST(AppLayer, MidstreamResponseFirstReversesTheFlow) {
   EXPECT_EQ(http, 2);
 }
 
+TEST(AppLayer, MidstreamBytesDetectedAtTheirAck) {
+  // Acked delivery on a flow picked up midstream: its first bytes are detected at the ACK
+  // itself (Suricata parses at the ACK), so a reversal is known before the next packet; once
+  // the protocol is known, bytes wait for the next packet of their direction again.
+  Harness h(ipproto::kTcp, 80, 40000);
+  stream::StreamConfig scfg;  // acked delivery (default)
+  stream::Reassembler re(h.stats, scfg);
+  const flow::testing::Endpoint srv{0x0a000001, 80}, cli{0x0a000002, 40000};
+  auto resp = flow::testing::bytes_of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+  Packet p = flow::testing::make_tcp(srv, cli, tcpflag::kAck | tcpflag::kPsh, 1000, 5000, 0,
+                                     &resp);
+  re.process(h.f, p, kTs, *h.app);
+  EXPECT_EQ(proto_of(h.f), Proto::Unknown);  // held until acked
+  Packet ack = flow::testing::make_tcp(cli, srv, tcpflag::kAck, 5000,
+                                       1000 + uint32_t(resp.size()), 0, nullptr);
+  re.process(h.f, ack, kTc, *h.app);
+  EXPECT_EQ(proto_of(h.f), Proto::Http);  // at the ACK
+  EXPECT_EQ(h.counter("app_layer.flow_reversed"), 1u);
+  EXPECT_TRUE(h.f.swap_pending);
+  EXPECT_FALSE(h.app->deliver_at_ack(h.f));
+  re.release(h.f, *h.app);
+  h.end();
+}
+
 TEST(AppLayer, ResponseFirstWithHandshakeIsNotReversed) {
   // Not midstream (no session, or a handshake seen): the roles the flow has stay.
   Harness h(ipproto::kTcp, 80, 40000);
