@@ -126,7 +126,12 @@ class AppLayer::Context final : public ParseContext {
                               Direction d) noexcept override {
     app_.log_spec_tx(*f_, spec, tx, tx_id, d);
   }
-  void on_anomaly(const char* event) noexcept override { app_.log_anomaly(*f_, *s_, event); }
+  void on_anomaly(const char* event) noexcept override {
+    // Parsed at flow end (no packet): written from the side whose bytes raised it, as
+    // Suricata's flow-end pseudo packet of that direction does.
+    app_.log_anomaly(*f_, *s_, event, nullptr,
+                     in_parse && parse_dir == Direction::ToClient && !app_.event_pcap_cnt());
+  }
   void on_tx_anomaly(const char* event, uint64_t tx_id, Direction d) noexcept override {
     app_.log_anomaly(*f_, *s_, event, &tx_id, d == Direction::ToClient);
   }
@@ -178,6 +183,7 @@ class AppLayer::Context final : public ParseContext {
 
  public:
   bool in_parse = false;
+  Direction parse_dir = Direction::ToServer;  // of the parse() in progress (in_parse)
 };
 
 struct AppLayer::FileTxScratch {
@@ -413,6 +419,7 @@ void AppLayer::feed(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcep
     in = Bytes(ds.pending, ds.pending_len);
   }
   ctx_->in_parse = true;
+  ctx_->parse_dir = d;
   ParseResult r = s.parser->parse(d, in, *ctx_);
   ctx_->in_parse = false;
   if (s.change_requested) {

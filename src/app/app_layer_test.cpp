@@ -192,6 +192,24 @@ TEST(AppLayer, MidstreamBytesDetectedAtTheirAck) {
   h.end();
 }
 
+TEST(AppLayer, AnomalyAtFlowEndNamesTheSideThatRaisedIt) {
+  // A response nothing asked for: parsed with a packet, the anomaly has the flow's sides;
+  // parsed at flow end (a one-sided capture), it is written from the server's side, as
+  // Suricata's flow-end pseudo packet of that direction writes it.
+  for (uint64_t pcap_cnt : {uint64_t(5), uint64_t(0)}) {
+    Harness h(ipproto::kTcp, 40000, 80);
+    h.app->set_pcap_cnt(pcap_cnt);
+    h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    h.end();
+    std::string anomaly;
+    for (auto& l : h.eve_lines())
+      if (l.find("UNABLE_TO_MATCH_RESPONSE_TO_REQUEST") != std::string::npos) anomaly = l;
+    ASSERT_FALSE(anomaly.empty()) << pcap_cnt;
+    EXPECT_NE(anomaly.find(pcap_cnt ? "\"src_port\":40000" : "\"src_port\":80,"),
+              std::string::npos) << anomaly;
+  }
+}
+
 TEST(AppLayer, ResponseFirstWithHandshakeIsNotReversed) {
   // Not midstream (no session, or a handshake seen): the roles the flow has stay.
   Harness h(ipproto::kTcp, 80, 40000);
