@@ -126,11 +126,16 @@ class AppLayer::Context final : public ParseContext {
                               Direction d) noexcept override {
     app_.log_spec_tx(*f_, spec, tx, tx_id, d);
   }
-  void on_anomaly(const char* event) noexcept override {
-    // Parsed at flow end (no packet): written from the side whose bytes raised it, as
-    // Suricata's flow-end pseudo packet of that direction does.
-    app_.log_anomaly(*f_, *s_, event, nullptr,
-                     in_parse && parse_dir == Direction::ToClient && !app_.event_pcap_cnt());
+  void on_anomaly(const char* event) noexcept override { anomaly(event, nullptr); }
+  void on_anomaly_in_tx(const char* event, uint64_t tx_id) noexcept override {
+    anomaly(event, &tx_id);
+  }
+  // Written from the side of the packet Suricata writes it with: the ACK the bytes were
+  // handed over after (on_origin; Suricata parses at the ACK), else the side whose bytes
+  // raised it (its own packet, or the flow-end pseudo packet of that direction).
+  void anomaly(const char* event, const uint64_t* tx_id) noexcept {
+    Direction side = app_.origin_pcap_cnt_ ? reverse(parse_dir) : parse_dir;
+    app_.log_anomaly(*f_, *s_, event, tx_id, in_parse && side == Direction::ToClient);
   }
   void on_tx_anomaly(const char* event, uint64_t tx_id, Direction d) noexcept override {
     app_.log_anomaly(*f_, *s_, event, &tx_id, d == Direction::ToClient);

@@ -192,20 +192,23 @@ TEST(AppLayer, MidstreamBytesDetectedAtTheirAck) {
   h.end();
 }
 
-TEST(AppLayer, AnomalyAtFlowEndNamesTheSideThatRaisedIt) {
-  // A response nothing asked for: parsed with a packet, the anomaly has the flow's sides;
-  // parsed at flow end (a one-sided capture), it is written from the server's side, as
-  // Suricata's flow-end pseudo packet of that direction writes it.
-  for (uint64_t pcap_cnt : {uint64_t(5), uint64_t(0)}) {
+TEST(AppLayer, AnomalyWrittenFromThePacketSide) {
+  // A response nothing asked for, written from the side of the packet Suricata writes it
+  // with: the client's ACK it was handed over after (Suricata parses at the ACK), else the
+  // server's own packet or, at flow end (a one-sided capture), the server's flow-end pseudo
+  // packet.
+  for (int c : {0, 1, 2}) {  // 0: after the ACK #4, 1: with packet #5, 2: at flow end
     Harness h(ipproto::kTcp, 40000, 80);
-    h.app->set_pcap_cnt(pcap_cnt);
+    h.app->set_pcap_cnt(c == 2 ? 0 : 5);
+    if (c == 0) h.app->on_origin(4);
     h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    h.app->on_origin(0);
     h.end();
     std::string anomaly;
     for (auto& l : h.eve_lines())
       if (l.find("UNABLE_TO_MATCH_RESPONSE_TO_REQUEST") != std::string::npos) anomaly = l;
-    ASSERT_FALSE(anomaly.empty()) << pcap_cnt;
-    EXPECT_NE(anomaly.find(pcap_cnt ? "\"src_port\":40000" : "\"src_port\":80,"),
+    ASSERT_FALSE(anomaly.empty()) << c;
+    EXPECT_NE(anomaly.find(c == 0 ? "\"src_port\":40000," : "\"src_port\":80,"),
               std::string::npos) << anomaly;
   }
 }

@@ -74,6 +74,9 @@ class ParseContext {
   virtual void on_tx_anomaly(const char* event, uint64_t tx_id, Direction d) noexcept {
     on_anomaly(event);
   }
+  // An anomaly raised inside transaction tx_id (a MIME part of an SMTP message): as
+  // on_anomaly, and its event names the transaction (Suricata's tx-bound events).
+  virtual void on_anomaly_in_tx(const char* event, uint64_t tx_id) noexcept { on_anomaly(event); }
   // Files moved by the protocol (bodies, attachments, SMB reads/writes, DICOM objects).
   // file_open returns an id (0 = not tracked: stop sending data for it).
   virtual uint32_t file_open(Direction d, std::string_view name, uint64_t tx_id) noexcept {

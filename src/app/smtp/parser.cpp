@@ -575,7 +575,7 @@ void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
       if (bnd.size() > kMaxBoundary) {
         // RFC 2046 5.1.1 allows 70 characters; Suricata gives up on the MIME structure past
         // 254 (MIME_LONG_BOUNDARY; email.status PARSE_ERROR until the end of data).
-        ctx.on_anomaly("smtp.MIME_LONG_BOUNDARY");
+        ctx.on_anomaly_in_tx("smtp.MIME_LONG_BOUNDARY", next_tx_);
         tx_.mime_error = true;
       }
       part_.boundary.assign(bnd);
@@ -600,7 +600,7 @@ void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
   }
   if (part_.filename.truncated && !name_cut_) {
     name_cut_ = true;  // once per part
-    ctx.on_anomaly("smtp.MIME_LONG_FILENAME");
+    ctx.on_anomaly_in_tx("smtp.MIME_LONG_FILENAME", next_tx_);
   }
 }
 
