@@ -29,10 +29,9 @@
 // segment_memcap_drop (cfg.memcap bytes of segments), stream.ooo_too_far (a segment more than
 // cfg.max_ooo_distance ahead). A dropped segment becomes a gap later.
 //
-// Gaps: when the other side ACKs data that was never seen and data after it was received, or
-// at release(), the missing range is reported with on_gap(len) (stream.reassembly_gap) and
-// delivery resumes after it. An ACK seen before the data it covers (capture reordering) with
-// nothing after that data leaves it to be delivered when it arrives.
+// Gaps: when the other side ACKs data that was never seen, or at release(), the missing range
+// is reported with on_gap(len) (stream.reassembly_gap) and delivery resumes after it. An ACK
+// seen before the data it covers (capture reordering) therefore turns that data into a gap.
 //
 // Acked delivery (cfg.deliver_on_ack, default; Suricata's IDS timing): in-order bytes are held
 // (held list, per direction: a pointer to a stable packet or a pool copy) until the other side
@@ -121,10 +120,6 @@ struct DirState {
   AckMark marks[4];
   uint8_t nmarks = 0;
   bool flush = false;         // RST or flow end: deliver at once from now on
-  // The other side acknowledged up to `acked` (has_acked): bytes before it that were never
-  // seen become a gap once data after them has arrived.
-  uint32_t acked = 0;
-  bool has_acked = false;
   bool reset_wait = false;    // the peer reset: held bytes wait for release(), no new data
 };
 
@@ -563,17 +558,14 @@ struct Reassembler::Impl {
     }
     if (D.fin && le(D.fin_seq, D.next_seq)) close(f, d, D, sink);
   }
-  // Reports gaps and delivers queued data up to `target` (something the receiver acked).
-  // A missing range is a gap only when data (or the FIN) after it was received: the acked
-  // bytes may still come (capture reordering), as Suricata waits for them.
+  // Reports gaps and delivers queued data up to `target` (something the receiver acked, or
+  // the FIN at release).
   void skip_to(flow::Flow& f, Direction d, DirState& D, uint32_t target, StreamSink& sink) noexcept {
-    const bool fin_after = D.fin && le(D.fin_seq, target);
     while (lt(D.next_seq, target) && !D.closed) {
       if (D.q && D.q->seq == D.next_seq) {
         drain(f, d, D, sink);
         continue;
       }
-      if (!D.q && !fin_after) break;
       uint32_t stop = (D.q && lt(D.q->seq, target)) ? D.q->seq : target;
       gap(f, d, D, stop - D.next_seq, sink, true);
       drain(f, d, D, sink);
@@ -681,9 +673,6 @@ struct Reassembler::Impl {
     if (lt(cur, end)) new_piece(f, d, D, prev, cur, data + (cur - seq), end - cur, sink);
     if (overlapped) c_overlap.inc();
     drain(f, d, D, sink);
-    // Data after a hole the receiver acknowledged already: the hole is a gap now.
-    if (D.q && D.has_acked && lt(D.next_seq, D.acked) && !(D.flags & flag::kDepthReached))
-      skip_to(f, d, D, D.acked, sink);
   }
 
   Segment* new_piece(flow::Flow& f, Direction d, DirState& D, Segment* prev, uint32_t seq,
@@ -861,8 +850,6 @@ struct Reassembler::Impl {
       while (O.r_head && le(O.r_head->end(), ack)) retained_pop(O);
       if (lt(O.next_seq, ack) && !(O.flags & flag::kDepthReached) &&
           ack - O.next_seq <= cfg.max_ooo_distance) {
-        if (!O.has_acked || lt(O.acked, ack)) O.acked = ack;
-        O.has_acked = true;
         uint32_t target = (O.fin && lt(O.fin_seq, ack)) ? O.fin_seq : ack;
         skip_to(f, od, O, target, sink);
         if (O.fin && le(O.fin_seq, O.next_seq)) close(f, od, O, sink);
