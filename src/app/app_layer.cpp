@@ -124,7 +124,17 @@ class AppLayer::Context final : public ParseContext {
                               Direction d) noexcept override {
     app_.log_spec_tx(*f_, spec, tx, tx_id, d);
   }
-  void on_anomaly(const char* event) noexcept override { app_.log_anomaly(*f_, *s_, event); }
+  void on_anomaly(const char* event) noexcept override { anomaly(event, nullptr); }
+  void on_anomaly_in_tx(const char* event, uint64_t tx_id) noexcept override {
+    anomaly(event, &tx_id);
+  }
+  // Written from the side of the packet Suricata writes it with: the ACK the bytes were
+  // handed over after (on_origin; Suricata parses at the ACK), else the side whose bytes
+  // raised it (its own packet, or the flow-end pseudo packet of that direction).
+  void anomaly(const char* event, const uint64_t* tx_id) noexcept {
+    Direction side = app_.origin_pcap_cnt_ ? reverse(parse_dir) : parse_dir;
+    app_.log_anomaly(*f_, *s_, event, tx_id, in_parse && side == Direction::ToClient);
+  }
   void on_tx_anomaly(const char* event, uint64_t tx_id, Direction d) noexcept override {
     app_.log_anomaly(*f_, *s_, event, &tx_id, d == Direction::ToClient);
   }
@@ -152,6 +162,9 @@ class AppLayer::Context final : public ParseContext {
     s_->expected = expected;
     return true;
   }
+  bool protocol_changed() const noexcept override {
+    return s_->changed || s_->change_requested;
+  }
   bool expect(const Expectation& e) noexcept override {
     switch (ExpectationTable::global().add(e)) {
       case ExpectationTable::Add::Added: app_.expect_added_.inc(); break;
@@ -173,6 +186,7 @@ class AppLayer::Context final : public ParseContext {
 
  public:
   bool in_parse = false;
+  Direction parse_dir = Direction::ToServer;  // of the parse() in progress (in_parse)
 };
 
 struct AppLayer::FileTxScratch {
@@ -345,7 +359,12 @@ void AppLayer::check_direction(flow::Flow& f, AppState& s, Direction d, Bytes da
 }
 
 bool AppLayer::deliver_at_ack(const flow::Flow& f) const noexcept {
-  return f.app && f.app->spec && f.app->spec->deliver_at_ack;
+  // Undecided, picked up midstream: detected at the ACK, as Suricata parses there, so that a
+  // reversal of the flow's roles is known before the next packet is inspected.
+  if (!f.app || !f.app->spec)
+    return ((stream::session_flags(f, Direction::ToServer) |
+             stream::session_flags(f, Direction::ToClient)) & stream::flag::kMidstream) != 0;
+  return f.app->spec->deliver_at_ack;
 }
 
 void AppLayer::on_sides_swapped(flow::Flow& f) noexcept {
@@ -384,6 +403,7 @@ inline void AppLayer::feed_inline(flow::Flow& f, AppState& s, Direction d, Bytes
     in = Bytes(ds.pending, ds.pending_len);
   }
   ctx_->in_parse = true;
+  ctx_->parse_dir = d;
   ParseResult r = s.parser->parse(d, in, *ctx_);
   ctx_->in_parse = false;
   // Common case: the parser took everything and wants nothing else done.

@@ -203,6 +203,51 @@ TEST(AppLayer, MidstreamResponseFirstReversesTheFlow) {
   EXPECT_EQ(http, 2);
 }
 
+TEST(AppLayer, MidstreamBytesDetectedAtTheirAck) {
+  // Acked delivery on a flow picked up midstream: its first bytes are detected at the ACK
+  // itself (Suricata parses at the ACK), so a reversal is known before the next packet; once
+  // the protocol is known, bytes wait for the next packet of their direction again.
+  Harness h(ipproto::kTcp, 80, 40000);
+  stream::StreamConfig scfg;  // acked delivery (default)
+  stream::Reassembler re(h.stats, scfg);
+  const flow::testing::Endpoint srv{0x0a000001, 80}, cli{0x0a000002, 40000};
+  auto resp = flow::testing::bytes_of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+  Packet p = flow::testing::make_tcp(srv, cli, tcpflag::kAck | tcpflag::kPsh, 1000, 5000, 0,
+                                     &resp);
+  re.process(h.f, p, kTs, *h.app);
+  EXPECT_EQ(proto_of(h.f), Proto::Unknown);  // held until acked
+  Packet ack = flow::testing::make_tcp(cli, srv, tcpflag::kAck, 5000,
+                                       1000 + uint32_t(resp.size()), 0, nullptr);
+  re.process(h.f, ack, kTc, *h.app);
+  EXPECT_EQ(proto_of(h.f), Proto::Http);  // at the ACK
+  EXPECT_EQ(h.counter("app_layer.flow_reversed"), 1u);
+  EXPECT_TRUE(h.f.swap_pending);
+  EXPECT_FALSE(h.app->deliver_at_ack(h.f));
+  re.release(h.f, *h.app);
+  h.end();
+}
+
+TEST(AppLayer, AnomalyWrittenFromThePacketSide) {
+  // A response nothing asked for, written from the side of the packet Suricata writes it
+  // with: the client's ACK it was handed over after (Suricata parses at the ACK), else the
+  // server's own packet or, at flow end (a one-sided capture), the server's flow-end pseudo
+  // packet.
+  for (int c : {0, 1, 2}) {  // 0: after the ACK #4, 1: with packet #5, 2: at flow end
+    Harness h(ipproto::kTcp, 40000, 80);
+    h.app->set_pcap_cnt(c == 2 ? 0 : 5);
+    if (c == 0) h.app->on_origin(4);
+    h.data(kTc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    h.app->on_origin(0);
+    h.end();
+    std::string anomaly;
+    for (auto& l : h.eve_lines())
+      if (l.find("UNABLE_TO_MATCH_RESPONSE_TO_REQUEST") != std::string::npos) anomaly = l;
+    ASSERT_FALSE(anomaly.empty()) << c;
+    EXPECT_NE(anomaly.find(c == 0 ? "\"src_port\":40000," : "\"src_port\":80,"),
+              std::string::npos) << anomaly;
+  }
+}
+
 TEST(AppLayer, ResponseFirstWithHandshakeIsNotReversed) {
   // Not midstream (no session, or a handshake seen): the roles the flow has stay.
   Harness h(ipproto::kTcp, 80, 40000);
@@ -419,6 +464,24 @@ TEST(AppLayerChange, PlainHttpAfterStarttlsIsUnexpected) {
   EXPECT_EQ(h.counter("app_layer.proto_change_unexpected"), 1u);
   h.end();
   EXPECT_NE(h.eve_all().find("applayer.no_tls_after_starttls"), std::string::npos);
+}
+
+TEST(AppLayerChange, H2cUpgradeAfterAChangeFails) {
+  // HTTP answers STARTTLS, then upgrades to h2c: a second protocol change is refused
+  // (Suricata's http.failed_protocol_change); a first one would leave an opaque tunnel.
+  for (bool after_starttls : {true, false}) {
+    Harness h(ipproto::kTcp, 40000, after_starttls ? 25 : 80);
+    const std::string get = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\n\r\n";
+    if (after_starttls)
+      for (auto& [d, bytes] : smtp_starttls(get)) h.data(d, bytes);
+    else
+      h.data(kTs, get);
+    h.data(kTc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n");
+    EXPECT_EQ(proto_of(h.f), Proto::Http);
+    h.end();
+    EXPECT_EQ(h.eve_all().find("FAILED_PROTOCOL_CHANGE") != std::string::npos, after_starttls)
+        << h.eve_all();
+  }
 }
 
 TEST(AppLayerChange, FtpAuthTlsBecomesTls) {

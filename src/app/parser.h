@@ -74,6 +74,9 @@ class ParseContext {
   virtual void on_tx_anomaly(const char* event, uint64_t tx_id, Direction d) noexcept {
     on_anomaly(event);
   }
+  // An anomaly raised inside transaction tx_id (a MIME part of an SMTP message): as
+  // on_anomaly, and its event names the transaction (Suricata's tx-bound events).
+  virtual void on_anomaly_in_tx(const char* event, uint64_t tx_id) noexcept { on_anomaly(event); }
   // Files moved by the protocol (bodies, attachments, SMB reads/writes, DICOM objects).
   // file_open returns an id (0 = not tracked: stop sending data for it).
   virtual uint32_t file_open(Direction d, std::string_view name, uint64_t tx_id) noexcept {
@@ -94,6 +97,8 @@ class ParseContext {
   // not consumed (a parser waiting for the answer holds them with Incomplete) go to detection.
   // False: no change (a flow changes protocol at most once, or no app layer): go on as before.
   virtual bool change_protocol(Proto expected) noexcept { return false; }
+  // The flow changed protocol already (or asked to): change_protocol would refuse.
+  virtual bool protocol_changed() const noexcept { return false; }
   // Announces a connection this protocol will open (the FTP data channel, app/expect.h): a
   // flow client -> server:port whose first bytes come before the entry expires gets the
   // parser of e.proto without probing. False when no table takes it.

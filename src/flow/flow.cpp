@@ -23,9 +23,9 @@
 // recycled. The destructor frees everything without notifying: call flush() first.
 //
 // TCP state is tracked from flags and the sequence numbers of FINs only (no window checks:
-// stream/ does sequence tracking). States are named from the client's point of view: a client
-// FIN first gives fin_wait1/fin_wait2 (then closing/time_wait), a server FIN first close_wait
-// (then last_ack); both FINs acknowledged or an RST: closed. A SYN (without ACK) on a flow in a
+// stream/ does sequence tracking). States are named as Suricata's (from the server's point of
+// view): a server FIN first gives fin_wait1/fin_wait2 (then closing/time_wait), a client FIN
+// first close_wait (then last_ack); both FINs acknowledged or an RST: closed. A SYN (without ACK) on a flow in a
 // closed state ends that flow (reason "forced", flow.tcp_reuse) and starts a new one.
 //
 // Hash: fixed seeds, so flow ids and worker choice are the same on every run. The price is
@@ -219,16 +219,18 @@ const char* flow_state_name(const Flow& f) noexcept {
 }
 
 namespace {
-// The TCP state the FINs seen so far give (f.fin_seen != 0), named from the client's side.
+// The TCP state the FINs seen so far give (f.fin_seen != 0), named as Suricata names its
+// session states: from the server's side (a client FIN first is close_wait, a server FIN
+// first fin_wait1).
 TcpState fin_state(const Flow& f) noexcept {
   constexpr uint8_t kCli = 1, kSrv = 2;
   const uint8_t seen = f.fin_seen, acked = f.fin_acked;
   if (seen == (kCli | kSrv)) {
     if (acked == (kCli | kSrv)) return TcpState::Closed;
-    if (f.first_fin == 1) return (acked & kCli) ? TcpState::TimeWait : TcpState::Closing;
+    if (f.first_fin == 2) return (acked & kSrv) ? TcpState::TimeWait : TcpState::Closing;
     return TcpState::LastAck;
   }
-  if (seen == kCli) return (acked & kCli) ? TcpState::FinWait2 : TcpState::FinWait1;
+  if (seen == kSrv) return (acked & kSrv) ? TcpState::FinWait2 : TcpState::FinWait1;
   return TcpState::CloseWait;
 }
 }  // namespace

@@ -172,9 +172,9 @@ TEST_F(Fixture, SwapSidesReversesRolesAndLaterPackets) {
   Flow* f = feed(resp, d);
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(d, Direction::ToServer);
-  // The server's FIN first (taken for the client's): fin_wait1 before the swap.
+  // The server's FIN first (taken for the client's): close_wait before the swap.
   feed(make_tcp(kSrv, kCli, kFin | kAck, 746, 101), d);
-  EXPECT_EQ(f->tcp_state, TcpState::FinWait1);
+  EXPECT_EQ(f->tcp_state, TcpState::CloseWait);
   swap_sides(*f);
   EXPECT_TRUE(f->swap_pending);
   EXPECT_EQ(f->src, IpAddr::v4(kCli.ip));
@@ -185,15 +185,16 @@ TEST_F(Fixture, SwapSidesReversesRolesAndLaterPackets) {
   EXPECT_EQ(f->pkts[1], 2u);
   EXPECT_EQ(f->bytes[1], 300u + 54u);
   EXPECT_EQ(f->tcp_flags[1], kAck | kPsh | kFin);
-  EXPECT_EQ(f->tcp_state, TcpState::CloseWait);  // now the server closed first
+  EXPECT_EQ(f->tcp_state, TcpState::FinWait1);  // now the server closed first
   // Later packets follow the new roles; the client's ACK of the FIN, then its own FIN.
   feed(make_tcp(kCli, kSrv, kAck, 101, 747), d);
   EXPECT_EQ(d, Direction::ToServer);
   EXPECT_EQ(f->pkts[0], 1u);
+  EXPECT_EQ(f->tcp_state, TcpState::FinWait2);
   feed(make_tcp(kSrv, kCli, kAck, 747, 101), d);
   EXPECT_EQ(d, Direction::ToClient);
   feed(make_tcp(kCli, kSrv, kFin | kAck, 101, 747), d);
-  EXPECT_EQ(f->tcp_state, TcpState::LastAck);
+  EXPECT_EQ(f->tcp_state, TcpState::TimeWait);
   feed(make_tcp(kSrv, kCli, kAck, 747, 102), d);
   EXPECT_EQ(f->tcp_state, TcpState::Closed);
 }
@@ -362,13 +363,15 @@ TEST_F(Fixture, TcpCloseStates) {
   Flow* f = feed(make_tcp(kCli, kSrv, kSyn, 100, 0), d);
   feed(make_tcp(kSrv, kCli, kSyn | kAck, 500, 101), d);
   feed(make_tcp(kCli, kSrv, kAck, 101, 501), d);
+  // Suricata's names, from the server's side: the client's FIN first is close_wait.
   feed(make_tcp(kCli, kSrv, kFin | kAck, 101, 501), d);
-  EXPECT_EQ(f->tcp_state, TcpState::FinWait1);
+  EXPECT_EQ(f->tcp_state, TcpState::CloseWait);
   feed(make_tcp(kSrv, kCli, kAck, 501, 102), d);
-  EXPECT_EQ(f->tcp_state, TcpState::FinWait2);
+  EXPECT_EQ(f->tcp_state, TcpState::CloseWait);
+  EXPECT_STREQ(tcp_state_name(f->tcp_state), "close_wait");
   EXPECT_STREQ(flow_state_name(*f), "established");
   feed(make_tcp(kSrv, kCli, kFin | kAck, 501, 102), d);
-  EXPECT_EQ(f->tcp_state, TcpState::TimeWait);
+  EXPECT_EQ(f->tcp_state, TcpState::LastAck);
   EXPECT_STREQ(flow_state_name(*f), "closed");
   feed(make_tcp(kCli, kSrv, kAck, 102, 502), d);
   EXPECT_EQ(f->tcp_state, TcpState::Closed);
@@ -379,9 +382,10 @@ TEST_F(Fixture, ServerClosesFirst) {
   make();
   Flow* f = feed(make_tcp(kCli, kSrv, kAck, 101, 501));
   feed(make_tcp(kSrv, kCli, kFin | kAck, 501, 101));
-  EXPECT_EQ(f->tcp_state, TcpState::CloseWait);
+  EXPECT_EQ(f->tcp_state, TcpState::FinWait1);
+  EXPECT_STREQ(tcp_state_name(f->tcp_state), "fin_wait1");
   feed(make_tcp(kCli, kSrv, kFin | kAck, 101, 502));
-  EXPECT_EQ(f->tcp_state, TcpState::LastAck);
+  EXPECT_EQ(f->tcp_state, TcpState::TimeWait);
   feed(make_tcp(kSrv, kCli, kAck, 502, 102));
   EXPECT_EQ(f->tcp_state, TcpState::Closed);
 }

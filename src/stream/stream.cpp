@@ -175,6 +175,7 @@ struct Reassembler::Impl {
         c_overlap(stats.counter("stream.overlap")),
         c_overlap_diff(stats.counter("stream.overlap_diff")),
         c_gap(stats.counter("stream.reassembly_gap")),
+        c_gap_acked(stats.counter("tcp.reassembly_gap")),
         c_depth(stats.counter("stream.depth_reached")),
         c_mid_pickup(stats.counter("stream.midstream_pickups")),
         c_mid_ignored(stats.counter("stream.midstream_ignored")),
@@ -187,7 +188,7 @@ struct Reassembler::Impl {
 
   StreamConfig cfg;
   Counter &c_memuse, &c_sessions, &c_memcap_drop, &c_limit_drop, &c_too_far, &c_ooo, &c_retrans,
-      &c_overlap, &c_overlap_diff, &c_gap, &c_depth, &c_mid_pickup, &c_mid_ignored,
+      &c_overlap, &c_overlap_diff, &c_gap, &c_gap_acked, &c_depth, &c_mid_pickup, &c_mid_ignored,
       &c_after_close, &c_rst_invalid, &c_invalid_ts, &c_rst_inject, &c_held, &c_forced;
 
   std::vector<std::unique_ptr<Segment[]>> seg_slabs;
@@ -498,11 +499,16 @@ struct Reassembler::Impl {
     D.nqueued = 0;
     retained_clear(D);
   }
-  void gap(flow::Flow& f, Direction d, DirState& D, uint32_t len, StreamSink& sink) noexcept {
+  // `acked`: the receiver acknowledged the missing bytes (the capture lost them); Suricata's
+  // tcp.reassembly_gap counts only those, not the holes left in unacked data at RST or flow
+  // end.
+  void gap(flow::Flow& f, Direction d, DirState& D, uint32_t len, StreamSink& sink,
+           bool acked = false) noexcept {
     if (!(D.flags & flag::kDepthReached)) {
       flush_held(f, d, D, sink);  // bytes before the gap first
       sink.on_gap(f, d, len);
       c_gap.inc();
+      if (acked) c_gap_acked.inc();
       D.flags |= flag::kGap;
     }
     D.next_seq += len;
@@ -566,7 +572,7 @@ struct Reassembler::Impl {
         continue;
       }
       uint32_t stop = (D.q && lt(D.q->seq, target)) ? D.q->seq : target;
-      gap(f, d, D, stop - D.next_seq, sink);
+      gap(f, d, D, stop - D.next_seq, sink, true);
       drain(f, d, D, sink);
     }
   }

@@ -216,6 +216,7 @@ TEST_F(Harness, GapWhenReceiverAcksMissingData) {
   srv(kAck, 1, 16);               // the server got all 15
   EXPECT_EQ(sink.str(), "S:hello@0 S:gap5 S:world@10");
   EXPECT_EQ(c("stream.reassembly_gap"), 1u);
+  EXPECT_EQ(c("tcp.reassembly_gap"), 1u);  // Suricata's counter: the receiver acked them
   EXPECT_TRUE(session_flags(*last, Direction::ToServer) & flag::kGap);
   cli(kAck, 16, 1, "!");
   EXPECT_EQ(sink.data[0], "helloworld!");
@@ -239,6 +240,9 @@ TEST_F(Harness, GapAtRelease) {
   cli(kAck, 11, 1, "world");
   table->flush();
   EXPECT_EQ(sink.str(), "S:hello@0 S:gap5 S:world@10 S:close C:close");
+  // A hole nobody acknowledged: wardwatch's counter has it, Suricata's tcp.reassembly_gap not.
+  EXPECT_EQ(c("stream.reassembly_gap"), 1u);
+  EXPECT_EQ(c("tcp.reassembly_gap"), 0u);
   table.reset();
 }
 

@@ -1358,6 +1358,11 @@ void HttpParser::message_done(Direction d) noexcept {
   if (connect) connect_wait_ = false;
   if (upgrade || (connect && st >= 200 && st < 300)) {
     side_[0].state = side_[1].state = State::Tunnel;
+    // An upgrade to HTTP/2 (h2c) is Suricata's protocol change to http2, refused on a flow
+    // that changed protocol already (SMTP STARTTLS answered by HTTP): http.failed_protocol_change.
+    // Otherwise the tunnel stays opaque (wardwatch has no HTTP/2 parser).
+    if (upgrade && iequals(m.header("Upgrade"), "h2c") && ctx_->protocol_changed())
+      anomaly("http.failed_protocol_change");
     // Suricata's protocol change: what the tunnel carries is detected again (TLS, HTTP...).
     if (connect && st < 300) changed_ = ctx_->change_protocol(Proto::Unknown);
   } else if (connect && side_[0].state == State::Tunnel) {

@@ -230,10 +230,14 @@ const Settings& settings() noexcept { return g_settings; }
 ProbeResult probe(Direction d, Bytes b) noexcept {
   std::string_view s = as_sv(b);
   if (d == Direction::ToServer) {
-    for (std::string_view v : {"EHLO ", "HELO "}) {
+    // The verb, then its argument or the line end (a bare "EHLO", as Suricata's 4-byte
+    // pattern sees it).
+    for (std::string_view v : {"EHLO", "HELO"}) {
       size_t n = std::min(s.size(), v.size());
-      if (istarts(s.substr(0, n), v.substr(0, n)))
-        return n == v.size() ? ProbeResult::Match : ProbeResult::NeedMore;
+      if (!istarts(s.substr(0, n), v.substr(0, n))) continue;
+      if (s.size() <= v.size()) return ProbeResult::NeedMore;
+      char c = s[v.size()];
+      return c == ' ' || c == '\r' || c == '\n' ? ProbeResult::Match : ProbeResult::NoMatch;
     }
     return ProbeResult::NoMatch;
   }
@@ -671,7 +675,7 @@ void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
       if (bnd.size() > kMaxBoundary) {
         // RFC 2046 5.1.1 allows 70 characters; Suricata gives up on the MIME structure past
         // 254 (MIME_LONG_BOUNDARY; email.status PARSE_ERROR until the end of data).
-        ctx.on_anomaly("smtp.MIME_LONG_BOUNDARY");
+        ctx.on_anomaly_in_tx("smtp.MIME_LONG_BOUNDARY", next_tx_);
         tx_.mime_error = true;
       }
       part_.boundary.assign(bnd);
@@ -696,7 +700,7 @@ void SmtpParser::header(std::string_view h, ParseContext& ctx) noexcept {
   }
   if (part_.filename.truncated && !name_cut_) {
     name_cut_ = true;  // once per part
-    ctx.on_anomaly("smtp.MIME_LONG_FILENAME");
+    ctx.on_anomaly_in_tx("smtp.MIME_LONG_FILENAME", next_tx_);
   }
 }
 

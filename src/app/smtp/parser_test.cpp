@@ -680,6 +680,10 @@ TEST(SmtpParser, Probe) {
   EXPECT_EQ(probe(S, b("220 (vsFTPd 3.0.3)\r\n")), ProbeResult::NoMatch);
   EXPECT_EQ(probe(S, b("220 mail")), ProbeResult::NeedMore);
   EXPECT_EQ(probe(C, b("EHLO x\r\n")), ProbeResult::Match);
+  EXPECT_EQ(probe(C, b("EHLO\nSTARTTLS\n")), ProbeResult::Match);  // bare EHLO
+  EXPECT_EQ(probe(C, b("helo\r\n")), ProbeResult::Match);
+  EXPECT_EQ(probe(C, b("EHLO")), ProbeResult::NeedMore);
+  EXPECT_EQ(probe(C, b("EHLOX\r\n")), ProbeResult::NoMatch);
   EXPECT_EQ(probe(C, b("eh")), ProbeResult::NeedMore);
   EXPECT_EQ(probe(C, b("GET / HTTP/1.1\r\n")), ProbeResult::NoMatch);
 }
