@@ -281,7 +281,9 @@ TEST(DicomParser, SplitAtEveryOffset) {
     run(one, s, 1);
     EXPECT_EQ(one.txs, whole.txs);
     EXPECT_EQ(one.files.size(), whole.files.size());
-    if (!one.files.empty()) EXPECT_EQ(one.files[0].data, whole.files[0].data);
+    if (!one.files.empty()) {
+      EXPECT_EQ(one.files[0].data, whole.files[0].data);
+    }
   }
 }
 
