@@ -146,6 +146,7 @@ class ByteHistogram {
 
  private:
   void fold() noexcept;
+  void count16(const uint8_t* p) noexcept;
   uint32_t part_[4][256];
   uint64_t total_[256];  // all zero after clear() until a fold
   bool folded_ = true;    // total_ may hold counts (or is not yet zeroed): clear() zeroes it

@@ -252,8 +252,9 @@ TEST(ByteHistogram, EntropyAsThePerBinSumToFourDecimals) {
 }
 
 TEST(ByteHistogram, CountsEveryByteWhateverTheChunking) {
-  // Pseudo-random bytes with long runs, fed in chunks of 1..37 bytes (so the four tables and
-  // the tail loop all take part; chunks of 16 and more take the 16-byte loop): the totals equal a plain count.
+  // Pseudo-random bytes with long runs, fed in chunks of 1..149 bytes (so the four tables, the
+  // 64-byte loop, the 16-byte loop and the tail loop all take part): the totals equal a plain
+  // count.
   std::vector<uint8_t> data(100003);
   uint32_t x = 12345;
   for (size_t i = 0; i < data.size(); ++i) {
@@ -269,7 +270,7 @@ TEST(ByteHistogram, CountsEveryByteWhateverTheChunking) {
     size_t n = std::min(step, data.size() - off);
     h.add(data.data() + off, n);
     off += n;
-    step = step % 37 + 1;
+    step = step % 149 + 1;
   }
   for (int v = 0; v < 256; ++v) EXPECT_EQ(h.totals()[v], want[v]) << v;
   h.add(data.data(), 3);  // counting goes on after a fold
