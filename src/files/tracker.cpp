@@ -687,8 +687,11 @@ void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool 
   // As Suricata: src is the file's sender (a download's fileinfo names the server as src).
   output::write_flow_header(*eve_, f, in_iface_, r.direction == Direction::ToClient);
   if (r.app_key && !r.app_json.empty()) {
-    j.Key(r.app_key);
-    j.RawValue(r.app_json.data(), r.app_json.size(), rapidjson::kObjectType);
+    // `,"<key>":<record>` as Key() and RawValue() write it, appended with one copy (RawValue
+    // copies byte by byte). The event has members already (timestamp, flow header); the key
+    // is the protocol's event type, plain text.
+    app_member_.assign(",\"").append(r.app_key).append("\":").append(r.app_json);
+    eve_->append_members(app_member_, 1);
   }
   eve_->kv("app_proto", app::proto_name(r.proto));
   j.Key("fileinfo");

@@ -36,6 +36,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -244,6 +245,7 @@ class FileTracker {
   bool yara_on_ = false;  // the pool has YARA rules (else it only types files: magic-offload)
   void need_hashes() noexcept;  // turns on the hashes cfg_.known_bad and cfg_.rules compare
   bool store_mark_ = false;  // set by detect(): a filestore rule matched the file
+  std::string app_member_;   // write_fileinfo: the transaction's member, reused
   void store_data(Slot& s, Bytes b) noexcept;
   void store_close(Slot& s, const flow::Flow& f, FileResult& r) noexcept;
   Counter& opened_;
