@@ -158,7 +158,7 @@ void ByteHistogram::add(const uint8_t* p, size_t n) noexcept {
   }
 }
 
-void ByteHistogram::sample(uint64_t off, const uint8_t* p, size_t n) noexcept {
+void ByteHistogram::sample_beyond(uint64_t off, const uint8_t* p, size_t n) noexcept {
   const uint64_t end = off + n;
   if (off < kExactBytes) {
     size_t k = size_t(std::min(end, kExactBytes) - off);
@@ -396,7 +396,7 @@ uint32_t FileTracker::open(flow::Flow& f, FlowFiles& ff, Direction d, std::strin
   return (uint32_t(s.gen) << kSlotBits) | (i + 1);
 }
 
-FileTracker::Slot* FileTracker::lookup(uint32_t id) noexcept {
+inline FileTracker::Slot* FileTracker::lookup(uint32_t id) noexcept {
   uint32_t i = id & kSlotMask;
   if (i == 0 || i > slots_.size()) return nullptr;
   Slot& s = *slots_[i - 1];

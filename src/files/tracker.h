@@ -138,7 +138,12 @@ class ByteHistogram {
   void clear() noexcept;
   void add(const uint8_t* p, size_t n) noexcept;
   // Counts the content bytes [off, off + n) that the sampling rule above selects.
-  void sample(uint64_t off, const uint8_t* p, size_t n) noexcept;
+  void sample(uint64_t off, const uint8_t* p, size_t n) noexcept {
+    if (off + n <= kExactBytes)
+      add(p, n);  // the common case, inline on the per-chunk path
+    else
+      sample_beyond(off, p, n);
+  }
   // Folds the pending counts in and returns the totals.
   const uint64_t (&totals() noexcept)[256];
   // shannon_entropy() of the counts, read straight from the four tables (no fold).
@@ -147,6 +152,7 @@ class ByteHistogram {
 
  private:
   void fold() noexcept;
+  void sample_beyond(uint64_t off, const uint8_t* p, size_t n) noexcept;
   void count16(const uint8_t* p) noexcept;
   uint32_t part_[4][256];
   uint64_t total_[256];  // all zero after clear() until a fold
