@@ -36,6 +36,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -122,7 +123,8 @@ double shannon_entropy(const uint64_t (&hist)[256], uint64_t total) noexcept;
 // 32-bit tables: a run of one byte value (zero-filled pixel data, padding) would otherwise make
 // every increment wait for the previous one to the same counter (a store-to-load chain of
 // several cycles per byte); with four tables consecutive bytes hit different counters. The
-// tables fold into 64-bit totals before any counter can overflow and when the file ends.
+// tables fold into 64-bit totals before any counter can overflow and when totals() is asked;
+// entropy() reads the tables directly (a file's histogram is then cleared at the next open).
 // `sample` counts the bytes at file offsets below kExactBytes, and beyond them only the first
 // kSampleBytes of every kSampleEvery bytes (by offset, so the result does not depend on how the
 // content was cut into segments): entropy is exact for small files and estimated from 1/16 of
@@ -136,15 +138,25 @@ class ByteHistogram {
   void clear() noexcept;
   void add(const uint8_t* p, size_t n) noexcept;
   // Counts the content bytes [off, off + n) that the sampling rule above selects.
-  void sample(uint64_t off, const uint8_t* p, size_t n) noexcept;
+  void sample(uint64_t off, const uint8_t* p, size_t n) noexcept {
+    if (off + n <= kExactBytes)
+      add(p, n);  // the common case, inline on the per-chunk path
+    else
+      sample_beyond(off, p, n);
+  }
   // Folds the pending counts in and returns the totals.
   const uint64_t (&totals() noexcept)[256];
+  // shannon_entropy() of the counts, read straight from the four tables (no fold).
+  double entropy() noexcept;
   uint64_t counted() const noexcept { return counted_; }
 
  private:
   void fold() noexcept;
+  void sample_beyond(uint64_t off, const uint8_t* p, size_t n) noexcept;
+  void count16(const uint8_t* p) noexcept;
   uint32_t part_[4][256];
-  uint64_t total_[256];
+  uint64_t total_[256];  // all zero after clear() until a fold
+  bool folded_ = true;    // total_ may hold counts (or is not yet zeroed): clear() zeroes it
   uint64_t pending_ = 0;  // bytes counted in part_ since the last fold
   uint64_t counted_ = 0;  // bytes counted since clear()
 };
@@ -239,6 +251,7 @@ class FileTracker {
   bool yara_on_ = false;  // the pool has YARA rules (else it only types files: magic-offload)
   void need_hashes() noexcept;  // turns on the hashes cfg_.known_bad and cfg_.rules compare
   bool store_mark_ = false;  // set by detect(): a filestore rule matched the file
+  std::string app_member_;   // write_fileinfo: the transaction's member, reused
   void store_data(Slot& s, Bytes b) noexcept;
   void store_close(Slot& s, const flow::Flow& f, FileResult& r) noexcept;
   Counter& opened_;

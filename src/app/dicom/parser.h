@@ -60,7 +60,8 @@ struct PresContext {
 enum class AssocResult : uint8_t { None, Accepted, Rejected, Aborted };
 
 // Views into the parser's copies of the A-ASSOCIATE PDUs (valid while the tx is reported).
-struct Association {
+// Everything but the presentation context table, which a new association resets by itself.
+struct AssociationFields {
   bool rq_seen = false, ac_seen = false;
   uint16_t protocol_version = 0;
   std::string_view called_ae, calling_ae, application_context;
@@ -69,10 +70,20 @@ struct Association {
   uint32_t max_pdu_rq = 0, max_pdu_ac = 0;
   AssocResult result = AssocResult::None;
   uint8_t reject_result = 0, reject_source = 0, reject_reason = 0;
+  bool truncated = false;  // a PDU longer than kAssocCap
+};
+
+struct Association : AssociationFields {
+  // Slots [0, context_count) are in use; a slot is reset (PresContext{}) when it is taken, so
+  // a new association only empties the table (reset()) instead of rewriting its 14 KB.
   PresContext contexts[kMaxContexts];
   uint8_t context_count = 0;
   bool contexts_truncated = false;
-  bool truncated = false;  // a PDU longer than kAssocCap
+  void reset() noexcept {
+    static_cast<AssociationFields&>(*this) = AssociationFields{};
+    context_count = 0;
+    contexts_truncated = false;
+  }
   // Transfer syntax negotiated for a presentation context id (empty when unknown).
   std::string_view transfer_syntax(uint8_t pc_id) const noexcept;
 };

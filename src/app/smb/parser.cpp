@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 #include "flow/arena.h"
 #include "flow/flow.h"
@@ -15,6 +17,13 @@ constexpr uint32_t kHdr = 64;  // MS-SMB2 2.2.1 SMB2 header
 constexpr uint32_t kFlagResponse = 0x1, kFlagAsync = 0x2, kFlagRelated = 0x4;
 constexpr uint32_t kStatusPending = 0x00000103, kStatusMoreProcessing = 0xC0000016,
                    kStatusBufferOverflow = 0x80000005;
+
+// A fresh Tx in place: the member initialisers only (Tx{} would also zero its 2 KB of name
+// and list buffers, of which only the first `len` bytes are ever read).
+void reset_tx(Tx& tx) noexcept {
+  static_assert(std::is_trivially_destructible_v<Tx>);
+  ::new (static_cast<void*>(&tx)) Tx;
+}
 
 bool magic(Bytes b, uint8_t first) noexcept {
   return b.size() >= 4 && b[0] == first && b[1] == 'S' && b[2] == 'M' && b[3] == 'B';
@@ -794,7 +803,7 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
     if (d != Direction::ToServer) return;
     if (c == 0x72) {  // NEGOTIATE: its answer may be SMB2 (see command())
       if (smb1_negotiate_) emit(smb1_neg_tx_, d, ctx);  // a second one: the first ends here
-      smb1_neg_tx_ = Tx{};
+      reset_tx(smb1_neg_tx_);
       Tx& tx = smb1_neg_tx_;
       tx.tx_id = next_tx_++;
       tx.smb1 = true;
@@ -813,7 +822,7 @@ void SmbParser::smb1(Direction d, Bytes m, ParseContext& ctx) noexcept {
     if (over_max_tx(d, ctx)) return;
     Pending& p = new_pending(ctx);
     Tx& tx = p.tx;
-    tx = Tx{};
+    reset_tx(tx);
     tx.tx_id = next_tx_++;
     tx.smb1 = true;
     tx.command = c;
@@ -1019,7 +1028,7 @@ bool SmbParser::command(Direction d, Bytes m, ParseContext& ctx) noexcept {
     if (over_max_tx(d, ctx)) return false;
     Pending& p = new_pending(ctx);
     Tx& tx = p.tx;
-    tx = Tx{};
+    reset_tx(tx);
     tx.tx_id = UINT64_MAX;  // given below, when the request makes a Tx of its own
     tx.has_request = true;
     tx.message_id = mid;

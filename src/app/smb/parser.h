@@ -161,7 +161,9 @@ const char* disposition_name(uint32_t d) noexcept;
 
 class SmbParser final : public Parser {
  public:
-  SmbParser() noexcept = default;
+  // User-provided, so that make<SmbParser>() does not zero the whole object (40 KB: its Tx
+  // slots and name buffers) before the member initialisers run: only what they name is set.
+  SmbParser() noexcept {}
   ParseResult parse(Direction d, Bytes data, ParseContext& ctx) noexcept override;
   void gap(Direction d, uint64_t len, ParseContext& ctx) noexcept override;
   void finish(Direction d, ParseContext& ctx) noexcept override;
