@@ -691,7 +691,7 @@ void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool 
     // copies byte by byte). The event has members already (timestamp, flow header); the key
     // is the protocol's event type, plain text.
     app_member_.assign(",\"").append(r.app_key).append("\":").append(r.app_json);
-    eve_->append_members(app_member_, 1);
+    eve_->append_members(app_member_);
   }
   eve_->kv("app_proto", app::proto_name(r.proto));
   j.Key("fileinfo");
