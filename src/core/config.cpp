@@ -319,6 +319,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
   if (auto f = root["files"]) {
     rd.get(f, "magic", "files.magic", c.files.magic);
     rd.get(f, "magic-offload", "files.magic-offload", c.files.magic_offload);
+    rd.get(f, "entropy", "files.entropy", c.files.entropy);
     rd.get_range(f, "max-open", "files.max-open", c.files.max_open_files, 1u, 1u << 20);
     rd.get_range(f, "max-per-flow", "files.max-per-flow", c.files.max_files_per_flow, 1u, 1u << 16);
     if (auto h = f["hashes"]) {

@@ -134,6 +134,11 @@ TEST(Config, FileHashesAndMagic) {
   EXPECT_FALSE(c->files.md5);
   EXPECT_FALSE(c->files.sha1);
   EXPECT_TRUE(c->files.sha256);
+  EXPECT_TRUE(c->files.entropy);  // default
+  auto ne = parse_config("files: {entropy: no}\n");
+  ASSERT_TRUE(ne);
+  EXPECT_FALSE(ne->files.entropy);
+  EXPECT_FALSE(parse_config("files: {entropy: maybe}\n"));
   EXPECT_FALSE(parse_config("files: {hashes: [crc32]}\n"));
   EXPECT_FALSE(parse_config("files: {hashes: sha256}\n"));
 }

@@ -445,7 +445,7 @@ void FileTracker::data(uint32_t id, Bytes b) noexcept {
   }
   if (s->keep) keep(*s, b, s->size);
   if (s->store_fd >= 0) store_data(*s, b);
-  s->hist.sample(s->size, b.data(), b.size());
+  if (cfg_.entropy) s->hist.sample(s->size, b.data(), b.size());
   s->size += b.size();
   bytes_.inc(b.size());
 }
@@ -718,8 +718,10 @@ void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool 
   eve_->kv_bool("stored", r.stored);
   eve_->kv("size", r.size);
   eve_->kv("tx_id", r.tx_id);
-  j.Key("entropy");
-  j.Double(std::round(r.entropy * 10000) / 10000);
+  if (r.with_entropy) {
+    j.Key("entropy");
+    j.Double(std::round(r.entropy * 10000) / 10000);
+  }
   if (r.dicom_preamble_executable) eve_->kv_bool("dicom_preamble_executable", true);
   if (r.known_bad) eve_->kv_bool("known_bad", true);
   if (yara) {
@@ -851,7 +853,8 @@ void FileTracker::finish(Slot& s, uint32_t index, app::FileEnd end) noexcept {
   r.name = std::string_view(s.name, s.name_len);
   r.size = s.size;
   r.tx_id = s.tx_id;
-  r.entropy = s.hist.entropy();
+  r.with_entropy = cfg_.entropy;
+  r.entropy = cfg_.entropy ? s.hist.entropy() : 0;
   r.truncated = end != app::FileEnd::Complete;
   r.gaps = end == app::FileEnd::Gap;
   r.direction = s.dir;

@@ -69,6 +69,9 @@ struct FileTrackerConfig {
   // libmagic on the scan threads (the YARA pool, or a pool of its own), not on the packet path.
   // Typed inline instead when file rules or the filestore need the type at close.
   bool magic_offload = true;
+  // files.entropy: a byte histogram of each file's content (ByteHistogram: about 2 instructions
+  // a counted byte) and the fileinfo "entropy" field. Off: neither (no other stage reads it).
+  bool entropy = true;
   // Hashes computed for every file (files.hashes). Each costs CPU on every file byte; SHA-1 is
   // off by default (MD5 and SHA-256 are what threat-intel feeds and hash lists use).
   bool md5 = false;  // SHA-256 by default; MD5/SHA-1 when configured or a list/rule needs them
@@ -101,6 +104,7 @@ struct FileResult {
   uint64_t size = 0;
   uint64_t tx_id = 0;
   double entropy = 0;
+  bool with_entropy = false;  // entropy was computed (files.entropy)
   bool truncated = false;
   bool gaps = false;
   bool dicom = false;                     // "DICM" at offset 128

@@ -145,6 +145,23 @@ TEST(FileTracker, EicarHashesAndEvent) {
 
 // As Suricata, fileinfo's src is the file's sender: the server for a download (to_client),
 // the client for an upload.
+TEST(FileTracker, EntropyOffWritesNoEntropyAndKeepsTheRest) {
+  FileTrackerConfig c;
+  c.entropy = false;  // files.entropy: no
+  Fixture x{c};
+  Seen s = x.whole(kEicar, "eicar.com");
+  EXPECT_EQ(s.sha256, kEicarSha256);
+  EXPECT_EQ(s.size, 68u);
+  EXPECT_EQ(s.entropy, 0.0);
+  std::string e = x.events();
+  EXPECT_THAT(e, HasSubstr("\"size\":68"));
+  EXPECT_THAT(e, Not(HasSubstr("\"entropy\"")));
+  // On (the default), the same file has its entropy.
+  Fixture on{FileTrackerConfig{}};
+  EXPECT_GT(on.whole(kEicar, "eicar.com").entropy, 4.0);
+  EXPECT_THAT(on.events(), HasSubstr("\"entropy\":"));
+}
+
 TEST(FileTracker, FileinfoSrcIsTheSender) {
   Fixture x;
   x.whole(kEicar, "download");
