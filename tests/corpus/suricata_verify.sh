@@ -20,5 +20,5 @@ python3 -c "print('pass rate: {:.1f}% of {} run tests; skipped {:.1f}% of {}'.fo
 # Issue 4's bar (85% of run tests, < 25% skipped) is met since session 5; a floor a little
 # under the current figure (372 passed claiming Suricata 8.0.7 on 2026-11-29, end of session 5,
 # docs/conformance.md) so that a regression fails CI. Raise it as conformance improves.
-floor=${WW_VERIFY_FLOOR:-362}
+floor=${WW_VERIFY_FLOOR:-366}
 if [ "$p" -lt "$floor" ]; then echo "FAIL: $p tests passed, fewer than the floor of $floor"; exit 1; fi
