@@ -1,4 +1,5 @@
 #include "core/types.h"
+#include "core/hex.h"
 
 #include <arpa/inet.h>
 #include <cstdint>
@@ -106,14 +107,12 @@ size_t IpAddr::format(char (&out)[48]) const noexcept {
     return n;
   }
   // Suricata 7's EVE text: eight groups of four lowercase hex digits, no "::" compression.
-  static constexpr char kHex[] = "0123456789abcdef";
   size_t n = 0;
   for (int g = 0; g < 8; ++g) {
     if (g) out[n++] = ':';
     for (int k = 0; k < 2; ++k) {
-      uint8_t v = b[size_t(g * 2 + k)];
-      out[n++] = kHex[v >> 4];
-      out[n++] = kHex[v & 15];
+      hex::byte(b[size_t(g * 2 + k)], out + n);
+      n += 2;
     }
   }
   out[n] = '\0';

@@ -1,4 +1,5 @@
 #include "files/filestore.h"
+#include "core/hex.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,12 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string hex32(const uint8_t (&d)[32]) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string s(64, '0');
-  for (int i = 0; i < 32; ++i) {
-    s[2 * i] = kHex[d[i] >> 4];
-    s[2 * i + 1] = kHex[d[i] & 15];
-  }
+  hex::bytes(d, 32, s.data());
   return s;
 }
 

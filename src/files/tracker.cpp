@@ -1,4 +1,5 @@
 #include "files/tracker.h"
+#include "core/hex.h"
 
 #include <magic.h>
 #include <openssl/evp.h>
@@ -35,11 +36,7 @@ constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
 constexpr uint32_t kMaxSlots = kSlotMask;  // slot + 1 must fit in the low bits
 
 void hex(const uint8_t* p, size_t n, char* out) noexcept {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[p[i] >> 4];
-    out[2 * i + 1] = kHex[p[i] & 15];
-  }
+  hex::bytes(p, n, out);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "output/alert_event.h"
+#include "core/hex.h"
 
 #include <algorithm>
 #include <cctype>
@@ -133,10 +134,8 @@ void write_alert_event(EveWriter& w, const detect::Rule& rule, const AlertContex
   if (cfg.ethernet && p && p->linktype == linktype::kEthernet && p->caplen >= 14) {
     auto mac = [&](const char* key, const uint8_t* m) {
       char buf[18];
-      static constexpr char kHex[] = "0123456789abcdef";
       for (int i = 0; i < 6; ++i) {
-        buf[i * 3] = kHex[m[i] >> 4];
-        buf[i * 3 + 1] = kHex[m[i] & 15];
+        hex::byte(m[i], buf + i * 3);
         if (i < 5) buf[i * 3 + 2] = ':';
       }
       w.kv(key, std::string_view(buf, 17));

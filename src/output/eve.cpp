@@ -1,4 +1,5 @@
 #include "output/eve.h"
+#include "core/hex.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -235,11 +236,10 @@ void EveWriter::kv_printable(std::string_view k, Bytes v) {
 }
 
 size_t format_hex(uint64_t v, unsigned min_digits, char* out) noexcept {
-  constexpr char kDigits[] = "0123456789abcdef";
   unsigned n = 1;
   while (n < 16 && (v >> (4 * n)) != 0) ++n;
   if (n < min_digits) n = min_digits > 16 ? 16 : min_digits;
-  for (unsigned i = n; i-- > 0; v >>= 4) out[i] = kDigits[v & 15];
+  for (unsigned i = n; i-- > 0; v >>= 4) out[i] = hex::kLower[v & 15];
   return n;
 }
 

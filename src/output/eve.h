@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/hex.h"
 #include "core/result.h"
 #include "core/stats.h"
 #include "core/types.h"
@@ -177,11 +178,7 @@ class EveWriter {
 // writes no NUL; returns the length. Without printf: EVE writes several on every event.
 size_t format_hex(uint64_t v, unsigned min_digits, char* out) noexcept;
 // The two lowercase hex digits of a byte.
-inline void hex_byte(uint8_t v, char* out) noexcept {
-  constexpr char kDigits[] = "0123456789abcdef";
-  out[0] = kDigits[v >> 4];
-  out[1] = kDigits[v & 15];
-}
+inline void hex_byte(uint8_t v, char* out) noexcept { hex::byte(v, out); }
 
 // Community ID v1 of a 5-tuple ("1:" + base64 of the SHA-1), as Suricata's community_id:
 // the endpoints are ordered (smaller address/port first) so both directions give one id.

@@ -1,4 +1,5 @@
 #include "output/json_writer.h"
+#include "core/hex.h"
 
 #include <charconv>
 #include <cmath>
@@ -184,7 +185,7 @@ bool JsonWriter::Double(double d) {
 }
 
 char* JsonWriter::put_escaped(char* p, const char* s, size_t len) noexcept {
-  constexpr char kHex[] = "0123456789ABCDEF";
+  const char* kHex = hex::kUpper;
   *p++ = '"';
   for (size_t i = 0; i < len; ++i) {
     auto c = static_cast<uint8_t>(s[i]);

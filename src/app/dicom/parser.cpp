@@ -2,6 +2,7 @@
 // References: PS3.8 9.3 (PDU structure), PS3.7 6.3.1 and 9.3/10.3 (command sets), PS3.7 E.1
 // (command fields), PS3.5 7.1 (data elements), PS3.10 7.1 (file meta information).
 #include "app/dicom/parser.h"
+#include "core/hex.h"
 
 #include <cstring>
 
@@ -669,8 +670,7 @@ class DicomParser final : public Parser {
     e->d.responded = true;
     e->d.has_status = has_status;
     e->d.status = status;
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    for (int k = 0; k < 4; ++k) e->d.status_hex[k] = kHex[(status >> (12 - 4 * k)) & 0xF];
+    for (int k = 0; k < 4; ++k) e->d.status_hex[k] = hex::kUpper[(status >> (12 - 4 * k)) & 0xF];
     if (has_dataset) begin_dataset(s, d, *e, false, ctx);
     else maybe_emit(*e, ctx);
   }

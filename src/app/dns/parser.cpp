@@ -1,4 +1,5 @@
 #include "app/dns/parser.h"
+#include "core/hex.h"
 
 #include <cstdio>
 #include <cstring>
@@ -244,12 +245,10 @@ void decode_rdata(const NameReader& nr, size_t off, size_t len, Record& r) noexc
         if (c < 0x80) {
           m.text[m.text_used++] = char(c);
         } else {
-          static constexpr char kHex[] = "0123456789abcdef";
           char* o = m.text + m.text_used;
           o[0] = '\\';
           o[1] = 'x';
-          o[2] = kHex[c >> 4];
-          o[3] = kHex[c & 15];
+          hex::byte(uint8_t(c), o + 2);
           m.text_used += 4;
         }
       }

@@ -1,5 +1,6 @@
 // SMB2/3 parser (see parser.h for what it does, its invariants and limits).
 #include "app/smb/parser.h"
+#include "core/hex.h"
 
 #include <algorithm>
 #include <atomic>
@@ -326,11 +327,10 @@ std::string_view dialect_name(uint16_t d, char (&buf)[8]) noexcept {
   // MS-SMB2 2.2.3 Dialects: 0x0202 -> "2.02", 0x0311 -> "3.11" (Suricata's spelling);
   // 0x02FF is the wildcard of a multi-protocol negotiate ("2.??").
   if (d == 0x02FF) return "2.??";
-  static const char kHex[] = "0123456789abcdef";
-  buf[0] = kHex[d >> 8 & 0xF];
+  buf[0] = hex::kLower[d >> 8 & 0xF];
   buf[1] = '.';
-  buf[2] = kHex[d >> 4 & 0xF];
-  buf[3] = kHex[d & 0xF];
+  buf[2] = hex::kLower[d >> 4 & 0xF];
+  buf[3] = hex::kLower[d & 0xF];
   return {buf, 4};
 }
 

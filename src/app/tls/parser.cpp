@@ -1,5 +1,6 @@
 // TLS handshake parser (see parser.h for the invariants and limits).
 #include "app/tls/parser.h"
+#include "core/hex.h"
 
 #include <arpa/inet.h>
 #include <openssl/asn1t.h>
@@ -132,11 +133,10 @@ struct Out {
     while (k) ch(tmp[--k]);
   }
   void hex4(uint16_t v) noexcept {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    ch(kDigits[v >> 12]);
-    ch(kDigits[(v >> 8) & 15]);
-    ch(kDigits[(v >> 4) & 15]);
-    ch(kDigits[v & 15]);
+    ch(hex::kLower[v >> 12]);
+    ch(hex::kLower[(v >> 8) & 15]);
+    ch(hex::kLower[(v >> 4) & 15]);
+    ch(hex::kLower[v & 15]);
   }
   std::string_view view() const noexcept { return {p, n}; }
 };
@@ -616,9 +616,8 @@ void TlsParser::client_hello(Bytes body, ParseContext& ctx) noexcept {
       j.push(char(first.front()));
       j.push(char(first.back()));
     } else {
-      static constexpr char kDigits[] = "0123456789abcdef";
-      j.push(kDigits[first.front() >> 4]);
-      j.push(kDigits[first.back() & 15]);
+      j.push(hex::kLower[first.front() >> 4]);
+      j.push(hex::kLower[first.back() & 15]);
     }
   }
   j.push('_');

@@ -8,6 +8,7 @@
 // EVP path below is used.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "app/tls/text.h"
+#include "core/hex.h"
 
 #include <openssl/evp.h>
 #include <openssl/md5.h>
@@ -78,13 +79,10 @@ struct CtxHolder {
 }  // namespace
 
 size_t to_hex(Bytes data, char* out, size_t cap, bool colon, bool upper) noexcept {
-  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  const char* digits = upper ? hex::kUpper : hex::kLower;
   if (!colon) {  // the common case (fingerprint hashes): whole pairs, no per-byte checks
     size_t bytes = std::min(data.size(), cap / 2);
-    for (size_t i = 0; i < bytes; ++i) {
-      out[2 * i] = digits[data[i] >> 4];
-      out[2 * i + 1] = digits[data[i] & 15];
-    }
+    hex::bytes(data.data(), bytes, out, upper);
     return 2 * bytes;
   }
   size_t n = 0;
