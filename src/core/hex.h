@@ -10,6 +10,14 @@ namespace ww::hex {
 inline constexpr char kLower[] = "0123456789abcdef";
 inline constexpr char kUpper[] = "0123456789ABCDEF";
 
+// The value of a hex digit (either case); -1 for any other character.
+constexpr int value(unsigned char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // The two hex digits of a byte (no NUL).
 inline void byte(uint8_t v, char* out, bool upper = false) noexcept {
   const char* d = upper ? kUpper : kLower;

@@ -1,4 +1,5 @@
 #include "files/hash_list.h"
+#include "core/hex.h"
 
 #include <algorithm>
 #include <cstring>
@@ -9,18 +10,11 @@ namespace ww::files {
 
 namespace {
 
-int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 template <size_t N>
 bool unhex(std::string_view h, std::array<uint8_t, N>& out) {
   if (h.size() != 2 * N) return false;
   for (size_t i = 0; i < N; ++i) {
-    int a = nibble(h[2 * i]), b = nibble(h[2 * i + 1]);
+    int a = hex::value(h[2 * i]), b = hex::value(h[2 * i + 1]);
     if (a < 0 || b < 0) return false;
     out[i] = uint8_t(a << 4 | b);
   }

@@ -35,13 +35,6 @@ constexpr uint32_t kSlotBits = 16;
 constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
 constexpr uint32_t kMaxSlots = kSlotMask;  // slot + 1 must fit in the low bits
 
-void hex(const uint8_t* p, size_t n, char* out) noexcept {
-  hex::bytes(p, n, out);
-}
-
-}  // namespace
-
-namespace {
 
 // c * log2(c) for the small counts most bins of a file hold (0 for 0 and 1), so that the
 // entropy costs one log2 per file instead of one per non-empty bin.
@@ -700,15 +693,15 @@ void FileTracker::write_fileinfo(const flow::Flow& f, const FileResult& r, bool 
   if (hashed) {
     char buf[64];
     if (r.with_md5) {
-      hex(r.md5, 16, buf);
+      hex::bytes(r.md5, 16, buf);
       eve_->kv("md5", std::string_view(buf, 32));
     }
     if (r.with_sha1) {
-      hex(r.sha1, 20, buf);
+      hex::bytes(r.sha1, 20, buf);
       eve_->kv("sha1", std::string_view(buf, 40));
     }
     if (r.with_sha256) {
-      hex(r.sha256, 32, buf);
+      hex::bytes(r.sha256, 32, buf);
       eve_->kv("sha256", std::string_view(buf, 64));
     }
   }
@@ -801,10 +794,10 @@ void FileTracker::store_close(Slot& s, const flow::Flow& f, FileResult& r) noexc
   str("filename", r.name);
   if (!r.magic.empty()) str("magic", r.magic);
   str("state", r.truncated ? "TRUNCATED" : "CLOSED");
-  hex(r.sha256, 32, buf);
+  hex::bytes(r.sha256, 32, buf);
   str("sha256", std::string_view(buf, 64));
   if (r.with_md5) {
-    hex(r.md5, 16, buf);
+    hex::bytes(r.md5, 16, buf);
     str("md5", std::string_view(buf, 32));
   }
   w.Key("size");
@@ -812,7 +805,7 @@ void FileTracker::store_close(Slot& s, const flow::Flow& f, FileResult& r) noexc
   w.Key("tx_id");
   w.Uint64(r.tx_id);
   w.EndObject();
-  hex(r.sha256, 32, buf);
+  hex::bytes(r.sha256, 32, buf);
   std::string name = std::string(buf, 64) + "." + std::to_string(f.last.usec / 1000000) + "." +
                      std::to_string(f.flow_id) + ".json";
   uint64_t evicted = 0;

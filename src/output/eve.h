@@ -177,8 +177,6 @@ class EveWriter {
 // Lowercase hex of `v`, at least `min_digits` digits (printf's "%0<min_digits>x", at most 16):
 // writes no NUL; returns the length. Without printf: EVE writes several on every event.
 size_t format_hex(uint64_t v, unsigned min_digits, char* out) noexcept;
-// The two lowercase hex digits of a byte.
-inline void hex_byte(uint8_t v, char* out) noexcept { hex::byte(v, out); }
 
 // Community ID v1 of a 5-tuple ("1:" + base64 of the SHA-1), as Suricata's community_id:
 // the endpoints are ordered (smaller address/port first) so both directions give one id.

@@ -1,4 +1,5 @@
 #include "output/eve.h"
+#include "core/hex.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -227,9 +228,15 @@ TEST(EveWriter, FormatHexMatchesPrintf) {
   for (unsigned v = 0; v < 256; ++v) {
     char ref[3], out[2];
     std::snprintf(ref, sizeof ref, "%02x", v);
-    hex_byte(uint8_t(v), out);
+    hex::byte(uint8_t(v), out);
     EXPECT_EQ(std::string(out, 2), std::string(ref, 2));
+    EXPECT_EQ(hex::value(out[0]) * 16 + hex::value(out[1]), int(v));
+    std::snprintf(ref, sizeof ref, "%02X", v);
+    hex::byte(uint8_t(v), out, true);
+    EXPECT_EQ(std::string(out, 2), std::string(ref, 2));
+    EXPECT_EQ(hex::value(out[0]) * 16 + hex::value(out[1]), int(v));
   }
+  for (char c : {'g', 'G', '/', ':', '@', '`', ' ', '\0', '\xff'}) EXPECT_EQ(hex::value(c), -1) << int(c);
 }
 
 TEST(FileSink, RotatesBySize) {

@@ -1,4 +1,5 @@
 #include "output/flow_event.h"
+#include "core/hex.h"
 
 #include <cstdio>
 #include <cstring>
@@ -136,10 +137,10 @@ void write_flow_event(EveWriter& w, const flow::Flow& f, std::string_view in_ifa
     j.Key("tcp");
     j.StartObject();
     uint8_t all = f.tcp_flags[0] | f.tcp_flags[1];
-    char hex[2];
+    char digits[2];
     auto put_flags = [&](const char* key, uint8_t v) {
-      hex_byte(v, hex);
-      w.kv(key, std::string_view(hex, 2));
+      hex::byte(v, digits);
+      w.kv(key, std::string_view(digits, 2));
     };
     put_flags("tcp_flags", all);
     put_flags("tcp_flags_ts", f.tcp_flags[0]);

@@ -2,6 +2,7 @@
 // when the rule was loaded, detect/keywords/dcerpc.cpp); it is read again here, with no
 // allocation.
 #include "app/dcerpc/match.h"
+#include "core/hex.h"
 
 #include <charconv>
 #include <cstdio>
@@ -31,19 +32,13 @@ bool number(std::string_view s, uint64_t& v) noexcept {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-int hex(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool parse_uuid(std::string_view s, uint8_t (&out)[16]) noexcept {
   size_t n = 0;
   int hi = -1;
   for (char c : s) {
     if (c == '-') continue;
-    int v = hex(c);
+    int v = hex::value(c);
     if (v < 0 || n >= 16) return false;
     if (hi < 0) {
       hi = v;

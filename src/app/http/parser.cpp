@@ -1,4 +1,5 @@
 #include "app/http/parser.h"
+#include "core/hex.h"
 
 #include "app/fhir/parser.h"
 
@@ -48,12 +49,6 @@ bool is_token_char(uint8_t c) noexcept {
   return !std::strchr("()<>@,;:\\\"/[]?={}", c);
 }
 
-int hexval(uint8_t c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool parse_u64(std::string_view s, uint64_t& out) noexcept {
   if (s.empty() || s.size() > 18) return false;
@@ -209,8 +204,8 @@ std::string_view disposition_filename(std::string_view v, char* out, size_t cap)
   if (q != std::string_view::npos) ext.remove_prefix(q + 2);
   while (!ext.empty() && is_ws(uint8_t(ext.back()))) ext.remove_suffix(1);
   for (size_t k = 0; k < ext.size() && n < cap; ++k) {
-    int h = k + 2 < ext.size() && ext[k] == '%' ? hexval(uint8_t(ext[k + 1])) : -1;
-    int l = h >= 0 ? hexval(uint8_t(ext[k + 2])) : -1;
+    int h = k + 2 < ext.size() && ext[k] == '%' ? hex::value(uint8_t(ext[k + 1])) : -1;
+    int l = h >= 0 ? hex::value(uint8_t(ext[k + 2])) : -1;
     if (h >= 0 && l >= 0) {
       out[n++] = char(h * 16 + l);
       k += 2;
@@ -584,12 +579,12 @@ void HttpParser::normalise_uri(Message& m) noexcept {
     if (i == path_end) path_out_end = n;
     uint8_t c = in[i];
     if (c == '%') {
-      int h = i + 2 < len ? hexval(in[i + 1]) : -1;
-      int l = i + 2 < len ? hexval(in[i + 2]) : -1;
+      int h = i + 2 < len ? hex::value(in[i + 1]) : -1;
+      int l = i + 2 < len ? hex::value(in[i + 2]) : -1;
       if (h >= 0 && l >= 0) {
         uint8_t v = uint8_t(h * 16 + l);
         m.flags |= flag::kUriPercentDecoded;
-        if (v == '%' && i + 4 < len && hexval(in[i + 3]) >= 0 && hexval(in[i + 4]) >= 0)
+        if (v == '%' && i + 4 < len && hex::value(in[i + 3]) >= 0 && hex::value(in[i + 4]) >= 0)
           m.flags |= flag::kUriDoubleEncoding;
         out[n++] = v;
         i += 2;
@@ -1466,7 +1461,7 @@ ParseResult HttpParser::parse(Direction d, Bytes data, ParseContext& ctx) noexce
             break;
           }
           if (s.chunk_digits_done) continue;  // extensions, CR
-          int h = hexval(c);
+          int h = hex::value(c);
           if (h >= 0) {
             if (s.chunk_size >> 56) s.chunk_bad = true;
             s.chunk_size = s.chunk_size * 16 + uint64_t(h);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "app/smb/parser.h"
+#include "core/hex.h"
 #include "output/eve.h"
 
 namespace ww::app::smb {
@@ -39,7 +40,7 @@ void guid(output::EveWriter& w, const char* key, const uint8_t* id) {
   size_t n = 0;
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) b[n++] = '-';
-    output::hex_byte(id[kOrder[i]], b + n);
+    hex::byte(id[kOrder[i]], b + n);
     n += 2;
   }
   w.kv(key, std::string_view(b, n));

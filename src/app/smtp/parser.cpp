@@ -1,5 +1,6 @@
 // SMTP + MIME parser (see parser.h for what it does, its invariants and limits).
 #include "app/smtp/parser.h"
+#include "core/hex.h"
 
 #include <openssl/evp.h>
 
@@ -71,11 +72,6 @@ std::string_view param(std::string_view v, std::string_view key) noexcept {
 // Appends to `out` and returns true when the parameter was found in one of these forms.
 template <size_t N>
 bool param_2231(std::string_view v, std::string_view key, tls::BoundedStr<N>& out) noexcept {
-  auto hex = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0'
-           : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
-                                                     : -1;
-  };
   auto add = [&](std::string_view val, bool extended, bool first) {
     if (extended && first) {  // charset'language'value
       size_t q = val.find('\'');
@@ -83,9 +79,9 @@ bool param_2231(std::string_view v, std::string_view key, tls::BoundedStr<N>& ou
       if (q2 != val.npos) val.remove_prefix(q2 + 1);
     }
     for (size_t i = 0; i < val.size(); ++i) {
-      if (extended && val[i] == '%' && i + 2 < val.size() + 0 && hex(val[i + 1]) >= 0 &&
-          hex(val[i + 2]) >= 0) {
-        out.push(char(hex(val[i + 1]) << 4 | hex(val[i + 2])));
+      if (extended && val[i] == '%' && i + 2 < val.size() + 0 && hex::value(val[i + 1]) >= 0 &&
+          hex::value(val[i + 2]) >= 0) {
+        out.push(char(hex::value(val[i + 1]) << 4 | hex::value(val[i + 2])));
         i += 2;
       } else {
         out.push(val[i]);
@@ -203,12 +199,6 @@ bool has_ssse3() noexcept {
   return yes;
 }
 #endif
-int hexval(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 // The address of "FROM:<a> SIZE=..." / "TO:<b>": what follows the colon up to parameters.
 std::string_view path_arg(std::string_view arg) noexcept {
@@ -833,8 +823,8 @@ void SmtpParser::body_bytes(std::string_view l, bool partial, ParseContext& ctx)
       for (size_t i = 0; i < l.size(); ++i) {
         uint8_t c = uint8_t(l[i]);
         if (c == '=') {
-          if (i + 2 < l.size() + 0 && hexval(l[i + 1]) >= 0 && hexval(l[i + 2]) >= 0) {
-            c = uint8_t(hexval(l[i + 1]) << 4 | hexval(l[i + 2]));
+          if (i + 2 < l.size() + 0 && hex::value(l[i + 1]) >= 0 && hex::value(l[i + 2]) >= 0) {
+            c = uint8_t(hex::value(l[i + 1]) << 4 | hex::value(l[i + 2]));
             i += 2;
           } else if (trim(l.substr(i + 1)).empty()) {
             soft = true;

@@ -6,19 +6,13 @@
 // and `\"`, `\\`, `\;`, `\:`, `\|` escape a literal character. Modifiers apply to the last
 // content of the rule, as in Suricata.
 #include "detect/keywords/content_parse.h"
+#include "core/hex.h"
 #include "detect/keywords/keywords.h"
 #include "detect/keywords/util.h"
 
 namespace ww::detect::kw {
 
 namespace {
-
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 Result<Content*> need_content(RuleBuilder& b) {
   Content* c = b.last_content();
@@ -54,7 +48,7 @@ Result<std::string> decode_content(std::string_view arg, bool* negated) {
       } else if (c == ' ' || c == '\t') {
         if (nibble >= 0) return fail("space inside a hex byte");
       } else {
-        int v = hexval(c);
+        int v = hex::value(c);
         if (v < 0) return fail(fmt::format("invalid hex character '{}'", c));
         if (nibble < 0) {
           nibble = v;
