@@ -568,17 +568,21 @@ bool AppLayer::expected_flow(flow::Flow& f, AppState& s, Direction d) noexcept {
 }
 
 void AppLayer::data_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
-  // Common case: the flow's parser is known (what detect_in() does then, without its setup).
+  // Common case: the flow's parser is known (detect_in() is the rest: state, expectations,
+  // protocol detection).
   if (AppState* s = f.app; s && s->parser) [[likely]] {
-    Direction d = s->flip ? reverse(raw) : raw;
-    DirState& ds = s->dir[idx(d)];
-    if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
-    ds.seen = true;
-    if (ds.check_proto) [[unlikely]] check_direction(f, *s, d, data);
-    feed_inline(f, *s, d, data);
+    known_in(f, *s, s->flip ? reverse(raw) : raw, data);
     return;
   }
   detect_in(f, raw, data);
+}
+
+inline void AppLayer::known_in(flow::Flow& f, AppState& s, Direction d, Bytes data) noexcept {
+  DirState& ds = s.dir[idx(d)];
+  if (s.first_dir < 0) s.first_dir = int8_t(idx(d));
+  ds.seen = true;
+  if (ds.check_proto) [[unlikely]] check_direction(f, s, d, data);
+  feed_inline(f, s, d, data);
 }
 
 void AppLayer::detect_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
@@ -593,13 +597,12 @@ void AppLayer::detect_in(flow::Flow& f, Direction raw, Bytes data) noexcept {
     feed(f, *s, d, data);
     return;
   }
-  if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
-  ds.seen = true;
   if (s->parser) {
-    if (ds.check_proto) check_direction(f, *s, d, data);
-    feed(f, *s, d, data);
+    known_in(f, *s, d, data);
     return;
   }
+  if (s->first_dir < 0) s->first_dir = int8_t(idx(d));
+  ds.seen = true;
   if (s->failed) return;
   if (ds.lost) {
     give_up(f, *s, d);

@@ -144,6 +144,10 @@ class AppLayer final : public stream::StreamSink {
   [[gnu::noinline]] void after_parse(flow::Flow& f, AppState& s, Direction d, Bytes in,
                                      const ParseResult& r) noexcept;
   void data_in(flow::Flow& f, Direction d, Bytes data) noexcept;
+  // data_in() of a flow whose parser is known: marks the direction seen, checks it when the
+  // parser asked for that, and feeds the parser.
+  [[gnu::always_inline]] void known_in(flow::Flow& f, AppState& s, Direction d,
+                                       Bytes data) noexcept;
   // data_in() of a flow whose parser is not known yet (protocol detection).
   [[gnu::noinline]] void detect_in(flow::Flow& f, Direction d, Bytes data) noexcept;
   // First bytes of a flow: one an expectation announced gets its parser at once.
