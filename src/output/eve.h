@@ -137,10 +137,17 @@ class EveWriter {
 
   // The writer of the event being built (between begin() and end()).
   Json& begin_raw() { return json_; }
-  // For caching members that are the same in every event of a flow: size() before writing
-  // them, since() after (when has_members() was true before); append_members() later.
-  size_t size() const { return json_.size(); }
-  std::string_view since(size_t from) const { return json_.text().substr(from); }
+  // Members that repeat from event to event (a flow's header, DNS flag members) are written
+  // once and their text appended later. capture_members() runs `write`, which adds members to
+  // the open object, and returns the text it wrote when the object had members before it (the
+  // text then starts with its comma, so append_members() can repeat it there), else empty.
+  template <typename Write>
+  std::string_view capture_members(Write&& write) {
+    const size_t from = json_.size();
+    const bool after_members = json_.has_members();
+    write();
+    return after_members ? json_.text().substr(from) : std::string_view();
+  }
   bool has_members() const { return json_.has_members(); }
   void append_members(std::string_view text) { json_.append_members(text); }
 

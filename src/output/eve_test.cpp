@@ -129,6 +129,27 @@ TEST(EveWriter, CachedFlowHeaderIsTheSame) {
   }
 }
 
+TEST(EveWriter, CaptureMembersOnlyAfterMembers) {
+  EveWriter w(nullptr);
+  auto& j = w.begin_raw();
+  j.Reset();
+  j.StartObject();
+  // No member before: the text would start without a comma, so nothing to repeat.
+  EXPECT_TRUE(w.capture_members([&] { w.kv("a", uint64_t(1)); }).empty());
+  std::string kept(w.capture_members([&] {
+    w.kv("b", std::string_view("x"));
+    w.kv("c", uint64_t(2));
+  }));
+  EXPECT_EQ(kept, R"(,"b":"x","c":2)");
+  j.EndObject();
+  j.Reset();
+  j.StartObject();
+  w.kv("a", uint64_t(3));
+  w.append_members(kept);
+  j.EndObject();
+  EXPECT_EQ(w.pending(), R"({"a":1,"b":"x","c":2}{"a":3,"b":"x","c":2})");
+}
+
 TEST(EveWriter, Ipv6AddressesAreFullyExpanded) {
   // Suricata 7 writes every IPv6 address as eight groups of four hex digits.
   test::MemoryOutput mo;

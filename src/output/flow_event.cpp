@@ -80,12 +80,8 @@ void write_flow_header(EveWriter& w, const flow::Flow& f, std::string_view in_if
     w.append_members({cache->text[r], cache->len[r]});
     return;
   }
-  const size_t from = w.size();
-  const bool after_members = w.has_members();
-  write_flow_header(w, f, in_iface, reversed);
-  if (!cache || !f.arena || !after_members) return;  // the cached text starts with a comma
-  std::string_view text = w.since(from);
-  if (text.size() > UINT16_MAX) return;
+  std::string_view text = w.capture_members([&] { write_flow_header(w, f, in_iface, reversed); });
+  if (!cache || !f.arena || text.empty() || text.size() > UINT16_MAX) return;
   char* p = f.arena->alloc_array<char>(text.size());
   if (!p) return;
   std::memcpy(p, text.data(), text.size());

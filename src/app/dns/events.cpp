@@ -31,10 +31,8 @@ class MemberCache {
       w.append_members({s.text, s.len});
       return;
     }
-    const size_t from = w.size();
-    write();
-    std::string_view text = w.since(from);
-    if (!before || text.size() > sizeof s.text) return;
+    std::string_view text = w.capture_members(write);
+    if (text.empty() || text.size() > sizeof s.text) return;
     std::memcpy(s.text, text.data(), text.size());
     s.used = true;
     s.key = key;
