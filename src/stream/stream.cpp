@@ -52,6 +52,7 @@
 #include "stream/stream.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -194,7 +195,14 @@ struct Reassembler::Impl {
   std::vector<std::unique_ptr<Segment[]>> seg_slabs;
   Segment* seg_free = nullptr;
   size_t seg_in_use = 0, seg_allocated = 0, retained_bytes = 0;
-  bool stable_ = false;  // the packet being processed has Packet::stable_data
+  // The bytes of the packet being processed when they outlive the run (Packet::stable_data),
+  // else empty: bytes inside them are kept by pointer, any others (queued or pool copies) are
+  // copied.
+  uintptr_t stable_begin_ = 0, stable_end_ = 0;
+  bool by_ref(const uint8_t* data, uint32_t len) const noexcept {
+    const auto b = reinterpret_cast<uintptr_t>(data);
+    return len <= 0xffff && b >= stable_begin_ && b + len <= stable_end_;
+  }
   // The packet being processed is a SYN: its data (TCP Fast Open) is delivered on arrival,
   // inspected with the SYN as Suricata does.
   bool syn_data_ = false;
@@ -307,7 +315,7 @@ struct Reassembler::Impl {
   }
   void retain_copy(DirState& D, uint32_t seq, const uint8_t* data, uint32_t len) noexcept {
     if (cfg.retain_segments_per_dir == 0) return;
-    if (!stable_ || len > 0xffff) {
+    if (!by_ref(data, len)) {
       // Only the last retain_segments_per_dir segments can survive: skip what would be evicted.
       uint64_t keep = uint64_t(cfg.retain_segments_per_dir) * kSegData;
       if (len > keep) {
@@ -321,12 +329,12 @@ struct Reassembler::Impl {
           [&](Segment* s) { retained_push(D, s); });
   }
   // Stores [seq, seq+len) in segments from slot() handed to push(): one pointing at the packet
-  // when it outlives the run (Packet::stable_data: delivery then writes one cache line, not
-  // len), else copies of up to kSegData bytes. False when slot() gave none (what was stored
+  // when the bytes are the packet's and it outlives the run (by_ref(): delivery then writes one
+  // cache line, not len), else copies of up to kSegData bytes. False when slot() gave none (what was stored
   // so far stays, in order).
   template <typename Slot, typename Push>
   bool store(uint32_t seq, const uint8_t* data, uint32_t len, Slot slot, Push push) noexcept {
-    if (stable_ && len <= 0xffff) {
+    if (by_ref(data, len)) {
       Segment* s = slot();
       if (!s) return false;
       s->seq = seq;
@@ -551,11 +559,9 @@ struct Reassembler::Impl {
         held_push(D, s);
         continue;
       }
-      // Not held whole (depth, unacked limit): what emit() holds of s must be a copy, never a
-      // pointer (that is for the stable packet's own bytes; s is retained or freed below).
-      const bool stable = std::exchange(stable_, false);
+      // Not held whole (depth, unacked limit): what emit() holds of s is copied (by_ref():
+      // s's bytes are not the packet's; s is retained or freed below).
       deliver(f, d, D, s->data, s->len, sink);
-      stable_ = stable;
       if (!(D.flags & flag::kDepthReached) && can_retain())
         retained_push(D, s);
       else
@@ -723,7 +729,8 @@ struct Reassembler::Impl {
   }
 
   void process(flow::Flow& f, const Packet& p, Direction d, StreamSink& sink) noexcept {
-    stable_ = p.stable_data;
+    stable_begin_ = p.stable_data ? reinterpret_cast<uintptr_t>(p.data) : 0;
+    stable_end_ = p.stable_data ? stable_begin_ + p.caplen : 0;
     if (!f.tcp) {
       f.tcp = sess_alloc();
       if (!f.tcp) return;
